@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
 import { Registry } from '../core/registry.ts';
+import { apiPlugin } from '../http/api/plugin.ts';
 import { ociPlugin } from '../http/oci/plugin.ts';
 import { databaseFile, type ServerConfig, storageDir } from './config.ts';
 
@@ -31,7 +32,9 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     keepAliveTimeout: 65_000,
   });
   accessLog(app, log);
-  await app.register(ociPlugin, { registry, onUnexpected: (err) => log.error({ err }, 'unexpected error') });
+  const onUnexpected = (err: unknown) => log.error({ err }, 'unexpected error');
+  await app.register(ociPlugin, { registry, onUnexpected });
+  await app.register(apiPlugin, { prefix: '/api/v2.0', registry, onUnexpected });
   return {
     app,
     registry,
