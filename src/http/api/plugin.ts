@@ -27,5 +27,6 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send(apiErrorBody('NOT_FOUND', `no such endpoint: ${request.method} ${request.url}`));
   });
-  await app.register(healthRoutes, options);
+  const shared: ApiOptions = { registry: options.registry, onUnexpected: options.onUnexpected };
+  await app.register(healthRoutes, shared);
 }
