@@ -1,0 +1,58 @@
+/**
+ * The shared OCI Distribution API suite. It drives a running registry over
+ * HTTP only, so any Berth (any metadata store, any storage driver) can plug
+ * in with a few lines:
+ *
+ *   ociApiSuite('sqlite + fs', async () => ({ url, stop }));
+ *
+ * Every test works in repositories of its own, so the server may hold other
+ * content; `start` is called once for the whole suite.
+ */
+import { after, before, describe } from 'node:test';
+import { RegistryClient } from '../support/oci.ts';
+import { blobTests } from './oci/blobs.ts';
+import type { SuiteContext } from './oci/context.ts';
+import { hostileTests } from './oci/hostile.ts';
+import { listingTests } from './oci/listings.ts';
+import { manifestTests } from './oci/manifests.ts';
+import { mountTests } from './oci/mounts.ts';
+import { referrerTests } from './oci/referrers.ts';
+import { uploadTests } from './oci/uploads.ts';
+
+export interface RunningRegistry {
+  /** Base URL, `http://127.0.0.1:PORT`. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export function ociApiSuite(name: string, start: () => Promise<RunningRegistry>): void {
+  describe(`OCI API: ${name}`, () => {
+    let running: RunningRegistry | undefined;
+    let client: RegistryClient | undefined;
+    const ctx: SuiteContext = {
+      get url() {
+        if (!running) throw new Error('registry not started');
+        return running.url;
+      },
+      get client() {
+        if (!client) throw new Error('registry not started');
+        return client;
+      },
+    };
+    before(async () => {
+      running = await start();
+      client = new RegistryClient(running.url);
+    });
+    after(async () => {
+      await running?.stop();
+    });
+
+    blobTests(ctx);
+    uploadTests(ctx);
+    mountTests(ctx);
+    manifestTests(ctx);
+    listingTests(ctx);
+    referrerTests(ctx);
+    hostileTests(ctx);
+  });
+}
