@@ -17,12 +17,18 @@ import { listingTests } from './oci/listings.ts';
 import { manifestTests } from './oci/manifests.ts';
 import { mountTests } from './oci/mounts.ts';
 import { referrerTests } from './oci/referrers.ts';
+import { restartTests } from './oci/restart.ts';
 import { uploadTests } from './oci/uploads.ts';
 
 export interface RunningRegistry {
   /** Base URL, `http://127.0.0.1:PORT`. */
   url: string;
   stop(): Promise<void>;
+  /**
+   * Optional: stops the registry and starts it again on the same data (a new
+   * process or app), resolving to its new base URL. Enables the restart tests.
+   */
+  restart?(): Promise<string>;
 }
 
 export function ociApiSuite(name: string, start: () => Promise<RunningRegistry>): void {
@@ -37,6 +43,14 @@ export function ociApiSuite(name: string, start: () => Promise<RunningRegistry>)
       get client() {
         if (!client) throw new Error('registry not started');
         return client;
+      },
+      get canRestart() {
+        return running?.restart !== undefined;
+      },
+      async restart() {
+        if (!running?.restart) throw new Error('this registry cannot restart');
+        running.url = await running.restart();
+        client = new RegistryClient(running.url);
       },
     };
     before(async () => {
@@ -54,5 +68,6 @@ export function ociApiSuite(name: string, start: () => Promise<RunningRegistry>)
     listingTests(ctx);
     referrerTests(ctx);
     hostileTests(ctx);
+    restartTests(ctx);
   });
 }

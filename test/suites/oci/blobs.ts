@@ -154,7 +154,40 @@ export function blobTests(ctx: SuiteContext): void {
     });
   });
 
+  describe('large blobs', () => {
+    it('a 9 MiB blob reads back whole and in ranges across read-buffer boundaries', async () => {
+      const repo = repoName('large');
+      const blob = randomBlob(9 * 1024 * 1024 + 123);
+      await ctx.client.pushBlob(repo, blob);
+      const whole = await ctx.client.get(`/v2/${repo}/blobs/${blob.digest}`);
+      assert.equal(whole.status, 200);
+      assert.ok(whole.body.equals(blob.bytes));
+      const MiB = 1024 * 1024;
+      for (const [start, end] of [
+        [4 * MiB - 10, 4 * MiB + 10],
+        [MiB, 8 * MiB + 5],
+        [9 * MiB, blob.size - 1],
+      ]) {
+        const part = await ctx.client.get(`/v2/${repo}/blobs/${blob.digest}`, { range: `bytes=${start}-${end}` });
+        assert.equal(part.status, 206);
+        assert.equal(part.headers.get('content-range'), `bytes ${start}-${end}/${blob.size}`);
+        assert.ok(part.body.equals(blob.bytes.subarray(start, end + 1)), `range ${start}-${end}`);
+      }
+    });
+  });
+
   describe('blob delete', () => {
+    it('a deleted blob can be pushed again', async () => {
+      const repo = repoName('blobdel');
+      const blob = randomBlob(100);
+      await ctx.client.pushBlob(repo, blob);
+      assert.equal((await ctx.client.delete(`/v2/${repo}/blobs/${blob.digest}`)).status, 202);
+      await ctx.client.pushBlob(repo, blob);
+      const res = await ctx.client.get(`/v2/${repo}/blobs/${blob.digest}`);
+      assert.equal(res.status, 200);
+      assert.ok(res.body.equals(blob.bytes));
+    });
+
     it('DELETE answers 202, then the blob is 404 BLOB_UNKNOWN', async () => {
       const repo = repoName('blobdel');
       const blob = randomBlob(100);

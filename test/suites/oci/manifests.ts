@@ -263,6 +263,14 @@ export function manifestTests(ctx: SuiteContext): void {
       await assertNoManifest(ctx.client, repo, randomBlob(4).digest);
       await assertNoManifest(ctx.client, repoName('never'), 'latest');
     });
+
+    it('a malformed digest reference is 400 DIGEST_INVALID', async () => {
+      const repo = repoName('man');
+      await ctx.client.pushImage(repo, 'v1');
+      for (const ref of ['sha256:abc', `sha256:${'Z'.repeat(64)}`]) {
+        assertError(await ctx.client.get(`/v2/${repo}/manifests/${ref}`), 400, 'DIGEST_INVALID');
+      }
+    });
   });
 
   describe('layer kinds', () => {

@@ -165,6 +165,22 @@ export function referrerTests(ctx: SuiteContext): void {
       assert.deepEqual((await referrers(ctx.client, repo, randomBlob(3).digest)).index.manifests, []);
     });
 
+    it('an unknown repository gets an empty index too (404 would mean "no referrers API")', async () => {
+      const { index } = await referrers(ctx.client, repoName('nowhere'), randomBlob(3).digest);
+      assert.deepEqual(index.manifests, []);
+    });
+
+    it('an empty artifactType parameter applies no filter', async () => {
+      const repo = repoName('ref');
+      const { manifest: subject } = await ctx.client.pushImage(repo, 'v1');
+      await artifactFor(ctx.client, repo, subject, SIG);
+      await artifactFor(ctx.client, repo, subject, SBOM);
+      const res = await ctx.client.get(`/v2/${repo}/referrers/${subject.digest}?artifactType=`);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('oci-filters-applied'), null);
+      assert.equal((res.json() as ReferrersIndex).manifests.length, 2);
+    });
+
     it('referrers are scoped to the repository', async () => {
       const repo = repoName('ref');
       const { manifest: subject } = await ctx.client.pushImage(repo, 'v1');

@@ -415,6 +415,18 @@ export function uploadTests(ctx: SuiteContext): void {
       await assertNoBlob(ctx.client, other, blob.digest);
     });
 
+    it('the same blob uploaded by concurrent sessions is stored once, whole', async () => {
+      const repo = repoName('race');
+      const blob = randomBlob(500_000);
+      const locations = await Promise.all([1, 2, 3].map(() => startUpload(ctx.client, repoName('race'))));
+      locations.push(await startUpload(ctx.client, repo));
+      const results = await Promise.all(
+        locations.map((l) => ctx.client.request('PUT', withQuery(l, { digest: blob.digest }), { body: blob.bytes })),
+      );
+      for (const res of results) assert.equal(res.status, 201, res.text);
+      await assertBlob(ctx.client, repo, blob.bytes);
+    });
+
     it('two sessions for the same repository are independent', async () => {
       const repo = repoName('sess');
       const a = randomBlob(100);
