@@ -4,12 +4,15 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { KyselyStore } from '../adapters/metadata/kysely-store.ts';
+import { PostgresStore } from '../adapters/metadata/postgres.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
+import type { StorageDriver } from '../core/ports.ts';
 import { Registry } from '../core/registry.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
 import { ociPlugin } from '../http/oci/plugin.ts';
-import { databaseFile, type ServerConfig, storageDir } from './config.ts';
+import { ConfigError, databaseFile, type ServerConfig, storageDir } from './config.ts';
 
 export interface Berth {
   app: FastifyInstance;
@@ -17,9 +20,23 @@ export interface Berth {
   close(): Promise<void>;
 }
 
+async function openMetadata(config: ServerConfig): Promise<KyselyStore> {
+  const { database } = config;
+  if (database.driver === 'postgres') {
+    return PostgresStore.open({ url: database.postgres.url as string, poolSize: database.postgres.pool_size });
+  }
+  return SqliteStore.open(databaseFile(config));
+}
+
+function openStorage(config: ServerConfig): StorageDriver {
+  if (config.storage.driver === 's3') throw new ConfigError('storage.driver', 'the s3 driver is not available yet');
+  return new FsDriver(storageDir(config));
+}
+
 export async function openRegistry(config: ServerConfig): Promise<Registry> {
-  const metadata = await SqliteStore.open(databaseFile(config));
-  return new Registry({ storage: new FsDriver(storageDir(config)), metadata });
+  const storage = openStorage(config);
+  const metadata = await openMetadata(config);
+  return new Registry({ storage, metadata });
 }
 
 export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth> {
