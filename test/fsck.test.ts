@@ -13,7 +13,10 @@ const run = promisify(execFile);
 
 async function pushBlob(url: string, repo: string, data: Buffer): Promise<string> {
   const digest = digestOf(data);
-  const res = await fetch(`${url}/v2/${repo}/blobs/uploads/?digest=${digest}`, { method: 'POST', body: new Uint8Array(data) });
+  const res = await fetch(`${url}/v2/${repo}/blobs/uploads/?digest=${digest}`, {
+    method: 'POST',
+    body: new Uint8Array(data),
+  });
   assert.equal(res.status, 201);
   return digest;
 }
