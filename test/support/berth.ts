@@ -11,11 +11,10 @@
  * stdout is kept as lines for assertions about the logs.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mkdir } from 'node:fs/promises';
 import { type RunResult, removeDir, run, tempDir } from './images.ts';
 
 export type ServerKind = 'berth' | 'distribution';

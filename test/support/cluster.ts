@@ -3,26 +3,13 @@
  * behind Debian's nginx balancing round-robin: the scale-out deployment in
  * miniature.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+import { freePort } from './berth.ts';
 
 export async function waitForHttp(url: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -50,10 +37,14 @@ export class Node {
   }
 
   async start(): Promise<void> {
-    this.child = spawn(process.execPath, ['bin/berth.js', 'serve', '--host', '127.0.0.1', '--port', String(this.port)], {
-      env: { ...process.env, BERTH_AUTH: 'off', ...this.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    this.child = spawn(
+      process.execPath,
+      ['bin/berth.js', 'serve', '--host', '127.0.0.1', '--port', String(this.port)],
+      {
+        env: { ...process.env, BERTH_AUTH: 'off', ...this.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child.stdout?.on('data', (c) => {
       this.log += c;
     });
@@ -127,7 +118,9 @@ ${nodes.map((n) => `    server 127.0.0.1:${n.port} max_fails=1 fail_timeout=30s;
   }
 }`;
   await writeFile(join(prefix, 'nginx.conf'), conf);
-  const nginx = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'inherit' });
+  const nginx = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'], {
+    stdio: 'inherit',
+  });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/v2/`);
   return {
@@ -142,5 +135,3 @@ ${nodes.map((n) => `    server 127.0.0.1:${n.port} max_fails=1 fail_timeout=30s;
     },
   };
 }
-
-export { run };
