@@ -2,7 +2,9 @@
  * One migration set for every dialect. Text keys sort bytewise on both
  * (PostgreSQL is told `COLLATE "C"`) so tag and catalog pages agree.
  */
+
 import { type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { jobsMigration } from './migrations-jobs.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -85,7 +87,7 @@ function initial(dialect: Dialect): Migration {
 
 /** Migrations by name, in order. Later features append theirs here. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
-  return { '0001_registry': initial(dialect) };
+  return { '0001_registry': initial(dialect), '0002_jobs': jobsMigration };
 }
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
