@@ -2,9 +2,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ociApiSuite, uploadLeftovers } from './suites/oci-api.ts';
 import { startInProcess } from './support/inprocess.ts';
 import { createTestDatabase } from './support/postgres.ts';
-import { ociApiSuite } from './suites/oci-api.ts';
 
 ociApiSuite('postgres + filesystem', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'berth-oci-api-pg-'));
@@ -18,6 +18,7 @@ ociApiSuite('postgres + filesystem', async () => {
       berth = await startInProcess({ dataDir, env });
       return berth.url;
     },
+    leftovers: () => uploadLeftovers(berth.berth.registry),
     async stop() {
       await berth.stop();
       await db.drop();

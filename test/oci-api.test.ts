@@ -2,8 +2,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ociApiSuite, uploadLeftovers } from './suites/oci-api.ts';
 import { startInProcess } from './support/inprocess.ts';
-import { ociApiSuite } from './suites/oci-api.ts';
 
 ociApiSuite('sqlite + filesystem', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'berth-oci-api-'));
@@ -15,6 +15,7 @@ ociApiSuite('sqlite + filesystem', async () => {
       berth = await startInProcess({ dataDir });
       return berth.url;
     },
+    leftovers: () => uploadLeftovers(berth.berth.registry),
     async stop() {
       await berth.stop();
       await rm(dataDir, { recursive: true, force: true });

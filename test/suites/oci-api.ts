@@ -9,6 +9,7 @@
  * content; `start` is called once for the whole suite.
  */
 import { after, before, describe } from 'node:test';
+import type { Registry } from '../../src/core/registry.ts';
 import { RegistryClient } from '../support/oci.ts';
 import { blobTests } from './oci/blobs.ts';
 import type { SuiteContext } from './oci/context.ts';
@@ -29,6 +30,11 @@ export interface RunningRegistry {
    * process or app), resolving to its new base URL. Enables the restart tests.
    */
   restart?(): Promise<string>;
+  /**
+   * Optional: the upload sessions the registry holds (metadata records) and
+   * upload objects in its storage. Enables the "nothing left behind" checks.
+   */
+  leftovers?(): Promise<{ sessions: number; objects: number }>;
 }
 
 export function ociApiSuite(name: string, start: () => Promise<RunningRegistry>): void {
@@ -43,6 +49,9 @@ export function ociApiSuite(name: string, start: () => Promise<RunningRegistry>)
       get client() {
         if (!client) throw new Error('registry not started');
         return client;
+      },
+      async leftovers() {
+        return running?.leftovers ? running.leftovers() : null;
       },
       get canRestart() {
         return running?.restart !== undefined;
@@ -70,4 +79,12 @@ export function ociApiSuite(name: string, start: () => Promise<RunningRegistry>)
     hostileTests(ctx);
     restartTests(ctx);
   });
+}
+
+/** `leftovers` for an in-process Berth: upload records in metadata, upload objects in storage. */
+export async function uploadLeftovers(registry: Registry): Promise<{ sessions: number; objects: number }> {
+  const sessions = (await registry.metadata.listUploads()).length;
+  let objects = 0;
+  for await (const _ of registry.storage.list('uploads/')) objects++;
+  return { sessions, objects };
 }

@@ -8,4 +8,6 @@ export interface SuiteContext {
   readonly canRestart: boolean;
   /** Restarts the registry on the same data; `url` and `client` follow it. */
   restart(): Promise<void>;
+  /** Upload sessions and upload objects the registry holds, when the backend can tell. */
+  leftovers(): Promise<{ sessions: number; objects: number } | null>;
 }

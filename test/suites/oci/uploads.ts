@@ -5,6 +5,7 @@ import {
   assertError,
   blobOf,
   digestOf,
+  eventually,
   type RegistryClient,
   randomBlob,
   rawRequest,
@@ -425,6 +426,44 @@ export function uploadTests(ctx: SuiteContext): void {
       );
       for (const res of results) assert.equal(res.status, 201, res.text);
       await assertBlob(ctx.client, repo, blob.bytes);
+    });
+
+    it('finished, cancelled and failed uploads leave no session or upload object behind', async (t) => {
+      const before = await ctx.leftovers();
+      if (!before) {
+        t.skip('the backend under test cannot count its uploads');
+        return;
+      }
+      const repo = repoName('leak');
+      const blob = randomBlob(100_000);
+      await ctx.client.pushBlob(repo, blob);
+      const cancelled = await startUpload(ctx.client, repo);
+      assert.equal((await patch(ctx.client, cancelled, blob.bytes)).status, 202);
+      assert.equal((await ctx.client.delete(cancelled)).status, 204);
+      const wrong = await startUpload(ctx.client, repo);
+      assert.equal((await patch(ctx.client, wrong, blob.bytes)).status, 202);
+      assertError(
+        await ctx.client.request('PUT', withQuery(wrong, { digest: randomBlob(1).digest })),
+        400,
+        'DIGEST_INVALID',
+      );
+      for (const digest of [randomBlob(1).digest, 'sha256:bad']) {
+        const res = await ctx.client.request('POST', `/v2/${repo}/blobs/uploads/?digest=${digest}`, {
+          body: blob.bytes,
+        });
+        assertError(res, 400, 'DIGEST_INVALID');
+      }
+      const short = await ctx.client.request('POST', `/v2/${repo}/blobs/uploads/?digest=${blob.digest}`, {
+        headers: { 'content-range': '0-9' },
+        body: blob.bytes.subarray(0, 20),
+      });
+      assert.equal(short.status, 400, short.text);
+      await rawRequest(ctx.url, 'POST', `/v2/${repo}/blobs/uploads/?digest=${blob.digest}`, {
+        headers: { 'content-length': blob.size },
+        chunks: [blob.bytes.subarray(0, 30_000)],
+        cutOff: true,
+      });
+      await eventually(async () => assert.deepEqual(await ctx.leftovers(), before));
     });
 
     it('two sessions for the same repository are independent', async () => {
