@@ -98,6 +98,28 @@ export class Uploads {
     });
   }
 
+  /**
+   * A whole blob in one request (POST ?digest=): stored and verified, or
+   * nothing left behind. No client knows this session's id, so a failure of
+   * any kind (bad digest, short or cut-off body) discards it.
+   */
+  async monolithic(
+    repository: string,
+    digest: string,
+    body: AsyncIterable<Buffer>,
+    opts: AppendOptions = {},
+  ): Promise<{ digest: string; size: number }> {
+    parseDigest(digest);
+    const upload = await this.start(repository);
+    try {
+      return await this.finish(repository, upload.id, digest, body, opts);
+    } catch (err) {
+      const current = await this.metadata.getUpload(upload.id);
+      if (current) await this.discard(current);
+      throw err;
+    }
+  }
+
   async cancel(repository: string, id: string): Promise<void> {
     await this.exclusive(id, async () => this.discard(await this.get(repository, id)));
   }
