@@ -122,7 +122,7 @@ export function blobTests(ctx: SuiteContext): void {
     });
 
     it('a malformed digest is 400 DIGEST_INVALID', async () => {
-      for (const bad of ['sha256:abc', 'sha256:' + 'G'.repeat(64), 'md5:' + 'a'.repeat(32), 'nodigest']) {
+      for (const bad of ['sha256:abc', `sha256:${'G'.repeat(64)}`, `md5:${'a'.repeat(32)}`, 'nodigest']) {
         assertError(await ctx.client.get(`/v2/${repo}/blobs/${bad}`), 400, 'DIGEST_INVALID');
       }
     });
