@@ -164,6 +164,14 @@ export class RegistryClient {
     });
     const body = Buffer.from(await res.arrayBuffer());
     const text = body.toString('utf8');
+    // Every /v2/ answer of the registry itself (not a redirect elsewhere) names the API version.
+    if (path.startsWith('/v2/') && res.status !== 307 && res.status !== 301) {
+      assert.equal(
+        res.headers.get('docker-distribution-api-version'),
+        'registry/2.0',
+        `${method} ${path} ${res.status}: Docker-Distribution-API-Version`,
+      );
+    }
     return { status: res.status, headers: res.headers, body, text, json: () => JSON.parse(text) };
   }
 
