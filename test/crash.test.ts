@@ -106,7 +106,7 @@ async function http(
   headers: Record<string, string> = {},
   body?: Buffer,
 ): Promise<{ status: number; headers: Headers; body: Buffer }> {
-  const res = await fetch(`${srv.url}${path}`, { method, headers, body });
+  const res = await fetch(`${srv.url}${path}`, { method, headers, body: body ? new Uint8Array(body) : undefined });
   return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
 }
 
@@ -235,7 +235,11 @@ describe('kill -9 during uploads and pushes', () => {
       srv,
       'PATCH',
       path,
-      { 'content-type': 'application/octet-stream', 'content-range': `${offset + 1}-${offset + 1024}`, 'content-length': 1024 },
+      {
+        'content-type': 'application/octet-stream',
+        'content-range': `${offset + 1}-${offset + 1024}`,
+        'content-length': 1024,
+      },
       data.subarray(offset + 1, offset + 1025),
     );
     assert.ok(isReply(wrong));
@@ -306,7 +310,13 @@ describe('kill -9 during uploads and pushes', () => {
     // Start over in a new session: one streamed PATCH and a closing PUT.
     const second = await startUpload(srv, repo);
     assert.notEqual(second, first);
-    const whole = await send(srv, 'PATCH', second, { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' }, data);
+    const whole = await send(
+      srv,
+      'PATCH',
+      second,
+      { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
+      data,
+    );
     assert.ok(isReply(whole));
     assert.equal(whole.status, 202, `streamed PATCH: ${whole.body}`);
     assert.equal(rangeEnd(whole.headers.range), data.length);
@@ -318,7 +328,10 @@ describe('kill -9 during uploads and pushes', () => {
     assert.equal(cancel.status, 204, `DELETE the old session: ${cancel.body}`);
     const gone = await http(srv, 'GET', first);
     assert.equal(gone.status, 404);
-    assert.equal((JSON.parse(gone.body.toString()) as { errors: { code: string }[] }).errors[0].code, 'BLOB_UPLOAD_UNKNOWN');
+    assert.equal(
+      (JSON.parse(gone.body.toString()) as { errors: { code: string }[] }).errors[0].code,
+      'BLOB_UPLOAD_UNKNOWN',
+    );
 
     assert.deepEqual(await download(srv, repo, digest), { digest, size: data.length });
     await srv.stop();
@@ -372,7 +385,13 @@ describe('kill -9 during uploads and pushes', () => {
     );
     for (const blob of [config, ...layers]) {
       const upload = await startUpload(srv, repo);
-      const r = await http(srv, 'PUT', withQuery(upload, 'digest', sha256(blob)), { 'content-type': 'application/octet-stream' }, blob);
+      const r = await http(
+        srv,
+        'PUT',
+        withQuery(upload, 'digest', sha256(blob)),
+        { 'content-type': 'application/octet-stream' },
+        blob,
+      );
       assert.equal(r.status, 201, `blob upload: ${r.body}`);
     }
     // A large manifest (~200 KiB of annotations) so that "half sent" is real.
@@ -401,8 +420,15 @@ describe('kill -9 during uploads and pushes', () => {
 
     const byTag = await http(srv, 'GET', `/v2/${repo}/manifests/v1`, { accept: MT.ociManifest });
     assert.equal(byTag.status, 404, 'the tag of the half-pushed manifest does not exist');
-    assert.equal((JSON.parse(byTag.body.toString()) as { errors: { code: string }[] }).errors[0].code, 'MANIFEST_UNKNOWN');
-    assert.equal((await http(srv, 'HEAD', `/v2/${repo}/manifests/${digest}`)).status, 404, 'nor the manifest by digest');
+    assert.equal(
+      (JSON.parse(byTag.body.toString()) as { errors: { code: string }[] }).errors[0].code,
+      'MANIFEST_UNKNOWN',
+    );
+    assert.equal(
+      (await http(srv, 'HEAD', `/v2/${repo}/manifests/${digest}`)).status,
+      404,
+      'nor the manifest by digest',
+    );
     const tags = await http(srv, 'GET', `/v2/${repo}/tags/list`);
     if (tags.status === 200) {
       const list = JSON.parse(tags.body.toString()) as { tags: string[] | null };
@@ -442,7 +468,11 @@ describe('kill -9 during uploads and pushes', () => {
       srv,
       'PATCH',
       path,
-      { 'content-type': 'application/octet-stream', 'content-range': `0-${data.length - 1}`, 'content-length': data.length },
+      {
+        'content-type': 'application/octet-stream',
+        'content-range': `0-${data.length - 1}`,
+        'content-length': data.length,
+      },
       data,
       {
         piece: 256 * 1024,

@@ -17,17 +17,17 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type RegistryServer, startServer } from '../support/berth.ts';
 import {
-  MT,
-  OciLayout,
-  type RunResult,
-  Skopeo,
   buildBusyboxImage,
   buildTwoPlatformIndex,
   busyboxPath,
+  MT,
+  OciLayout,
   ok,
+  type RunResult,
   readLayoutImage,
   removeDir,
   run,
+  Skopeo,
   sha256,
 } from '../support/images.ts';
 
@@ -177,7 +177,9 @@ describe('podman push and pull', () => {
     const pushed = (await readFile(digestFile, 'utf8')).trim();
     await pusher.destroy();
 
-    const res = await fetch(`${server.url}/v2/podman/docker/manifests/${pushed}`, { headers: { accept: MT.dockerManifest } });
+    const res = await fetch(`${server.url}/v2/podman/docker/manifests/${pushed}`, {
+      headers: { accept: MT.dockerManifest },
+    });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), MT.dockerManifest);
     assert.equal(sha256(Buffer.from(await res.arrayBuffer())), pushed);
@@ -186,7 +188,10 @@ describe('podman push and pull', () => {
     try {
       const byDigest = `${server.host}/podman/docker@${pushed}`;
       await puller.ok(['pull', '--tls-verify=false', byDigest]);
-      const inspect = JSON.parse((await puller.ok(['image', 'inspect', byDigest])).stdout) as { Id: string; Digest: string }[];
+      const inspect = JSON.parse((await puller.ok(['image', 'inspect', byDigest])).stdout) as {
+        Id: string;
+        Digest: string;
+      }[];
       assert.equal(`sha256:${inspect[0].Id}`, built.config.digest);
       assert.equal(inspect[0].Digest, pushed);
       await provesRunnable(puller, byDigest, 'busybox-docker');

@@ -13,17 +13,17 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type RegistryServer, startServer } from '../support/berth.ts';
 import {
-  type ImageGraph,
-  MT,
-  OciLayout,
-  Skopeo,
   assertSameImage,
   buildRandomImage,
   buildTwoPlatformIndex,
   hasZstd,
+  type ImageGraph,
+  MT,
+  OciLayout,
   readDirImage,
   readLayoutImage,
   removeDir,
+  Skopeo,
   sha256,
   tempDir,
 } from '../support/images.ts';
@@ -50,7 +50,11 @@ function outDir(name: string): string {
 }
 
 /** GET of a manifest straight from the registry: status, headers and exact bytes. */
-async function getManifest(repo: string, ref: string, accept: string[] = [MT.ociManifest, MT.ociIndex, MT.dockerManifest, MT.dockerList]) {
+async function getManifest(
+  repo: string,
+  ref: string,
+  accept: string[] = [MT.ociManifest, MT.ociIndex, MT.dockerManifest, MT.dockerList],
+) {
   const res = await fetch(`${server.url}/v2/${repo}/manifests/${ref}`, { headers: { accept: accept.join(', ') } });
   return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
 }
@@ -93,7 +97,11 @@ describe('skopeo copy round trips', () => {
     });
     const digestFile = join(work, 'multi.digest');
     await skopeo.ok(['copy', '--digestfile', digestFile, `oci:${src.dir}:v1`, server.ref('skopeo/multi:v1')]);
-    assert.equal((await readFile(digestFile, 'utf8')).trim(), img.manifest.digest, 'pushed manifest digest (no rewrite)');
+    assert.equal(
+      (await readFile(digestFile, 'utf8')).trim(),
+      img.manifest.digest,
+      'pushed manifest digest (no rewrite)',
+    );
 
     const out = outDir('pull');
     await skopeo.ok(['copy', server.ref('skopeo/multi:v1'), `oci:${out}:v1`]);
@@ -112,7 +120,14 @@ describe('skopeo copy round trips', () => {
     const src = await layout('index');
     const built = await buildTwoPlatformIndex(src, 'multi');
     const digestFile = join(work, 'index.digest');
-    await skopeo.ok(['copy', '--all', '--digestfile', digestFile, `oci:${src.dir}:multi`, server.ref('skopeo/index:multi')]);
+    await skopeo.ok([
+      'copy',
+      '--all',
+      '--digestfile',
+      digestFile,
+      `oci:${src.dir}:multi`,
+      server.ref('skopeo/index:multi'),
+    ]);
     assert.equal((await readFile(digestFile, 'utf8')).trim(), built.index.digest, 'index digest kept');
 
     const out = outDir('index-pull');
@@ -146,7 +161,15 @@ describe('skopeo copy round trips', () => {
     const src = await layout('v2s2');
     const img = await buildRandomImage(src, { tag: 'd', layers: [{ size: 512 * KiB }, { size: 200 * KiB }] });
     const digestFile = join(work, 'v2s2.digest');
-    await skopeo.ok(['copy', '--format', 'v2s2', '--digestfile', digestFile, `oci:${src.dir}:d`, server.ref('skopeo/docker:d')]);
+    await skopeo.ok([
+      'copy',
+      '--format',
+      'v2s2',
+      '--digestfile',
+      digestFile,
+      `oci:${src.dir}:d`,
+      server.ref('skopeo/docker:d'),
+    ]);
     const pushedDigest = (await readFile(digestFile, 'utf8')).trim();
 
     // dir: keeps the manifest exactly as the registry served it.
@@ -182,11 +205,18 @@ describe('skopeo copy round trips', () => {
     assert.ok(Buffer.from(raw.stdout).equals(got.rootBytes), 'inspect --raw returns the exact bytes');
   });
 
-  test('zstd layers push and pull back byte for byte', { ...T, skip: hasZstd ? false : 'zstd is not installed' }, async () => {
+  test('zstd layers push and pull back byte for byte', {
+    ...T,
+    skip: hasZstd ? false : 'zstd is not installed',
+  }, async () => {
     const src = await layout('zstd');
     await buildRandomImage(src, {
       tag: 'z',
-      layers: [{ size: 1 * MiB, compression: 'zstd' }, { size: 256 * KiB, compression: 'gzip' }, { size: 64 * KiB, compression: 'zstd' }],
+      layers: [
+        { size: 1 * MiB, compression: 'zstd' },
+        { size: 256 * KiB, compression: 'gzip' },
+        { size: 64 * KiB, compression: 'zstd' },
+      ],
     });
     await skopeo.ok(['copy', `oci:${src.dir}:z`, server.ref('skopeo/zstd:z')]);
     const out = outDir('zstd-pull');
@@ -199,7 +229,9 @@ describe('skopeo copy round trips', () => {
       [MT.ociLayerZstd, MT.ociLayerGzip, MT.ociLayerZstd],
     );
     // zstd frames start with the magic 28 b5 2f fd.
-    const firstLayer = got.blobs.get((JSON.parse(got.rootBytes.toString('utf8')) as { layers: { digest: string }[] }).layers[0].digest);
+    const firstLayer = got.blobs.get(
+      (JSON.parse(got.rootBytes.toString('utf8')) as { layers: { digest: string }[] }).layers[0].digest,
+    );
     assert.equal(firstLayer?.subarray(0, 4).toString('hex'), '28b52ffd');
   });
 
@@ -207,7 +239,10 @@ describe('skopeo copy round trips', () => {
     const src = await layout('tar');
     await buildRandomImage(src, {
       tag: 't',
-      layers: [{ size: 700 * KiB, compression: 'none' }, { size: 100 * KiB, compression: 'gzip' }],
+      layers: [
+        { size: 700 * KiB, compression: 'none' },
+        { size: 100 * KiB, compression: 'gzip' },
+      ],
     });
     await skopeo.ok(['copy', '--preserve-digests', `oci:${src.dir}:t`, server.ref('skopeo/tar:t')]);
     const out = outDir('tar-pull');
@@ -234,7 +269,10 @@ describe('skopeo inspect, list-tags, delete', () => {
       Env: string[];
     };
     assert.equal(info.Digest, img.manifest.digest);
-    assert.deepEqual(info.Layers, img.layers.map((l) => l.digest));
+    assert.deepEqual(
+      info.Layers,
+      img.layers.map((l) => l.digest),
+    );
     assert.equal(info.Architecture, 'amd64');
     assert.equal(info.Os, 'linux');
     assert.deepEqual(info.RepoTags, ['i']);
@@ -244,7 +282,9 @@ describe('skopeo inspect, list-tags, delete', () => {
     const config = await skopeo.ok(['inspect', '--config', '--raw', server.ref('skopeo/inspect:i')]);
     assert.ok(Buffer.from(config.stdout).equals(await readFile(src.blobPath(img.config.digest))), 'config bytes');
 
-    const byDigest = JSON.parse((await skopeo.ok(['inspect', server.ref(`skopeo/inspect@${img.manifest.digest}`)])).stdout) as {
+    const byDigest = JSON.parse(
+      (await skopeo.ok(['inspect', server.ref(`skopeo/inspect@${img.manifest.digest}`)])).stdout,
+    ) as {
       Digest: string;
     };
     assert.equal(byDigest.Digest, img.manifest.digest);
@@ -268,7 +308,9 @@ describe('skopeo inspect, list-tags, delete', () => {
       ['amd64', 'arm64'],
     );
 
-    const amd = JSON.parse((await skopeo.ok(['--override-arch', 'amd64', 'inspect', server.ref('skopeo/inspect-index:m')])).stdout) as {
+    const amd = JSON.parse(
+      (await skopeo.ok(['--override-arch', 'amd64', 'inspect', server.ref('skopeo/inspect-index:m')])).stdout,
+    ) as {
       Digest: string;
       Architecture: string;
       Layers: string[];
@@ -277,9 +319,14 @@ describe('skopeo inspect, list-tags, delete', () => {
     // index); the platform's own image shows in Architecture and Layers.
     assert.equal(amd.Architecture, 'amd64');
     assert.equal(amd.Digest, built.index.digest);
-    assert.deepEqual(amd.Layers, built.images[0].layers.map((l) => l.digest));
+    assert.deepEqual(
+      amd.Layers,
+      built.images[0].layers.map((l) => l.digest),
+    );
 
-    const arm = JSON.parse((await skopeo.ok(['--override-arch', 'arm64', 'inspect', server.ref('skopeo/inspect-index:m')])).stdout) as {
+    const arm = JSON.parse(
+      (await skopeo.ok(['--override-arch', 'arm64', 'inspect', server.ref('skopeo/inspect-index:m')])).stdout,
+    ) as {
       Digest: string;
       Architecture: string;
       Variant?: string;
@@ -287,9 +334,16 @@ describe('skopeo inspect, list-tags, delete', () => {
     };
     assert.equal(arm.Architecture, 'arm64');
     assert.equal(arm.Digest, built.index.digest);
-    assert.deepEqual(arm.Layers, built.images[1].layers.map((l) => l.digest));
+    assert.deepEqual(
+      arm.Layers,
+      built.images[1].layers.map((l) => l.digest),
+    );
 
-    const armRaw = await skopeo.ok(['inspect', '--raw', server.ref(`skopeo/inspect-index@${built.images[1].manifest.digest}`)]);
+    const armRaw = await skopeo.ok([
+      'inspect',
+      '--raw',
+      server.ref(`skopeo/inspect-index@${built.images[1].manifest.digest}`),
+    ]);
     assert.ok(Buffer.from(armRaw.stdout).equals(built.images[1].manifestBytes), 'child manifest by digest');
     const armByDigest = JSON.parse(
       (await skopeo.ok(['inspect', server.ref(`skopeo/inspect-index@${built.images[1].manifest.digest}`)])).stdout,
@@ -334,9 +388,13 @@ describe('skopeo inspect, list-tags, delete', () => {
     assert.notEqual(byDigest.code, 0, 'inspect by digest fails after delete');
     assert.equal((await getManifest('skopeo/delete', doomed.manifest.digest)).status, 404);
 
-    const still = JSON.parse((await skopeo.ok(['inspect', server.ref('skopeo/delete:kept')])).stdout) as { Digest: string };
+    const still = JSON.parse((await skopeo.ok(['inspect', server.ref('skopeo/delete:kept')])).stdout) as {
+      Digest: string;
+    };
     assert.equal(still.Digest, kept.manifest.digest, 'the other tag is untouched');
-    const listed = JSON.parse((await skopeo.ok(['list-tags', server.ref('skopeo/delete')])).stdout) as { Tags: string[] };
+    const listed = JSON.parse((await skopeo.ok(['list-tags', server.ref('skopeo/delete')])).stdout) as {
+      Tags: string[];
+    };
     assert.deepEqual(listed.Tags, ['kept']);
 
     const again = await skopeo.run(['delete', server.ref(`skopeo/delete@${doomed.manifest.digest}`)]);
@@ -363,7 +421,9 @@ describe('registry-to-registry copy', () => {
       // small); every layer must be mounted from the source repository.
       const layerDigests = [...img.layers, ...index.images.flatMap((i) => i.layers)].map((l) => l.digest);
       const configDigests = new Set([img.config.digest, ...index.images.map((i) => i.config.digest)]);
-      const mounts = proxy.exchanges.filter((e) => e.method === 'POST' && e.url.startsWith('/v2/mount/target/blobs/uploads/'));
+      const mounts = proxy.exchanges.filter(
+        (e) => e.method === 'POST' && e.url.startsWith('/v2/mount/target/blobs/uploads/'),
+      );
       for (const digest of layerDigests) {
         const m = mounts.find((e) => new URL(e.url, 'http://x').searchParams.get('mount') === digest);
         assert.ok(m, `a mount request for ${digest}\n${JSON.stringify(proxy.exchanges, null, 1)}`);
@@ -411,7 +471,11 @@ describe('registry-to-registry copy', () => {
       const body = (await get.json()) as { errors: { code: string }[] };
       assert.ok(['BLOB_UNKNOWN', 'NAME_UNKNOWN'].includes(body.errors[0].code), JSON.stringify(body));
     }
-    const pulled = await skopeo.run(['copy', server.ref(`iso/other@${mine.manifest.digest}`), `oci:${outDir('iso')}:x`]);
+    const pulled = await skopeo.run([
+      'copy',
+      server.ref(`iso/other@${mine.manifest.digest}`),
+      `oci:${outDir('iso')}:x`,
+    ]);
     assert.notEqual(pulled.code, 0, "another repository's manifest is not pullable through this one");
   });
 });

@@ -32,7 +32,8 @@ function newest(dir: string): number {
   try {
     for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
       if (!e.isFile()) continue;
-      const parent = (e as unknown as { parentPath?: string; path?: string }).parentPath ?? (e as unknown as { path: string }).path;
+      const parent =
+        (e as unknown as { parentPath?: string; path?: string }).parentPath ?? (e as unknown as { path: string }).path;
       t = Math.max(t, statSync(join(parent, e.name)).mtimeMs);
     }
   } catch {
@@ -51,10 +52,20 @@ export function ensureBuilt(): void {
   if (built) return;
   const distTime = newest(join(REPO_ROOT, 'dist'));
   if (distTime === 0 || newest(join(REPO_ROOT, 'src')) > distTime) {
-    const r = spawnSync('flock', [join(tmpdir(), `berth-build-${createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 12)}.lock`), 'npm', 'run', '--silent', 'build'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      'flock',
+      [
+        join(tmpdir(), `berth-build-${createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 12)}.lock`),
+        'npm',
+        'run',
+        '--silent',
+        'build',
+      ],
+      {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+      },
+    );
     if (r.status !== 0) throw new Error(`npm run build failed:\n${r.stdout}\n${r.stderr}`);
   }
   built = true;

@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -317,7 +317,8 @@ export async function buildBusyboxImage(
     { name: 'root', type: 'dir', mode: 0o700 },
     { name: 'tmp', type: 'dir', mode: 0o1777 },
   ];
-  if (opts.unique) entries.push({ name: 'etc/berth-test-id', type: 'file', data: Buffer.from(randomBytes(16).toString('hex')) });
+  if (opts.unique)
+    entries.push({ name: 'etc/berth-test-id', type: 'file', data: Buffer.from(randomBytes(16).toString('hex')) });
   const layer = await writeLayer(layout, makeTar(entries), 'gzip');
   return writeImage(layout, [layer], { architecture: 'amd64', os: 'linux' }, { Cmd: ['/bin/sh'] }, tag);
 }
@@ -465,7 +466,11 @@ export function assertSameImage(actual: ImageGraph, expected: ImageGraph, what =
 
 /** Compares two OCI layouts' images byte for byte (every manifest and blob reachable from the tags). */
 export async function assertLayoutsEqual(dirA: string, tagA: string, dirB: string, tagB: string): Promise<void> {
-  assertSameImage(await readLayoutImage(dirA, tagA), await readLayoutImage(dirB, tagB), `${dirA}:${tagA} vs ${dirB}:${tagB}`);
+  assertSameImage(
+    await readLayoutImage(dirA, tagA),
+    await readLayoutImage(dirB, tagB),
+    `${dirA}:${tagA} vs ${dirB}:${tagB}`,
+  );
 }
 
 /** The digests of every file under `blobs/` of a layout (to check nothing extra or missing). */
@@ -515,7 +520,11 @@ export function run(
       },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) + (err && code === 1 && !stderr ? String(err) : '') });
+        resolve({
+          code,
+          stdout: String(stdout),
+          stderr: String(stderr) + (err && code === 1 && !stderr ? String(err) : ''),
+        });
       },
     );
   });
@@ -570,7 +579,14 @@ export class Skopeo {
 
   async run(args: string[], opts: { timeoutMs?: number } = {}): Promise<RunResult> {
     // Global options (`--override-arch arm64`, …) come before the subcommand.
-    const withValue = new Set(['--override-arch', '--override-os', '--override-variant', '--command-timeout', '--registries.d', '--policy']);
+    const withValue = new Set([
+      '--override-arch',
+      '--override-os',
+      '--override-variant',
+      '--command-timeout',
+      '--registries.d',
+      '--policy',
+    ]);
     let i = 0;
     while (i < args.length && args[i].startsWith('-')) i += withValue.has(args[i]) && !args[i].includes('=') ? 2 : 1;
     const globals = args.slice(0, i);
@@ -582,7 +598,15 @@ export class Skopeo {
       'list-tags': ['--tls-verify=false'],
       delete: ['--tls-verify=false'],
     };
-    const full = ['--insecure-policy', '--tmpdir', join(this.home, 'tmp'), ...globals, sub, ...(tls[sub] ?? []), ...rest];
+    const full = [
+      '--insecure-policy',
+      '--tmpdir',
+      join(this.home, 'tmp'),
+      ...globals,
+      sub,
+      ...(tls[sub] ?? []),
+      ...rest,
+    ];
     const env = {
       ...process.env,
       HOME: this.home,

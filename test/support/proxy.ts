@@ -5,7 +5,7 @@
  * nothing". Bodies stream through untouched; the Host header is passed on so
  * that absolute Location URLs the registry builds point back at the proxy.
  */
-import { type IncomingMessage, type Server, type ServerResponse, createServer, request } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface Exchange {
