@@ -14,7 +14,9 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { type IncomingHttpHeaders, request } from 'node:http';
+import { join } from 'node:path';
 import { after, afterEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type RegistryServer, startServer } from './support/berth.ts';
@@ -151,9 +153,35 @@ async function download(srv: RegistryServer, repo: string, digest: string): Prom
   return { digest: `sha256:${hash.digest('hex')}`, size };
 }
 
-async function assertFsckClean(srv: RegistryServer, when: string): Promise<void> {
-  const r = await srv.fsck();
+interface FsckReport {
+  problems: { kind: string; subject: string; message: string; repaired?: boolean }[];
+  notes: { kind: string; subject: string }[];
+  blobsChecked: number;
+  bytesChecked: number;
+  manifestsChecked: number;
+}
+
+/** Runs fsck on the server's data dir and asserts it is clean; returns Berth's JSON report. */
+async function assertFsckClean(srv: RegistryServer, when: string): Promise<FsckReport | null> {
+  const r = await srv.fsck(srv.kind === 'berth' ? ['--json'] : []);
   assert.equal(r.code, 0, `fsck ${when} should be clean\n${r.stdout}\n${r.stderr}\n${srv.output()}`);
+  if (srv.kind !== 'berth') return null;
+  const report = JSON.parse(r.stdout) as FsckReport;
+  assert.deepEqual(report.problems, [], `fsck ${when}: no problems`);
+  return report;
+}
+
+/** The stored file of a blob: any file under the data dir named by the digest's hex. */
+async function findBlobFile(dir: string, digest: string): Promise<string> {
+  const hex = digest.split(':')[1];
+  const found: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    const parent =
+      (e as unknown as { parentPath?: string; path: string }).parentPath ?? (e as unknown as { path: string }).path;
+    if (e.isFile() && e.name === hex) found.push(join(parent, e.name));
+  }
+  assert.equal(found.length, 1, `exactly one stored file for ${digest}: ${found.join(', ')}`);
+  return found[0];
 }
 
 async function assertBlobAbsent(srv: RegistryServer, repo: string, digest: string, when: string): Promise<void> {
@@ -276,7 +304,10 @@ describe('kill -9 during uploads and pushes', () => {
 
     lap('downloaded');
     await srv.stop();
-    await assertFsckClean(srv, 'after the resumed upload');
+    const report = await assertFsckClean(srv, 'after the resumed upload');
+    if (report) {
+      assert.ok(report.blobsChecked >= 1 && report.bytesChecked >= data.length, 'fsck really read the blob');
+    }
     lap('fsck');
     await srv.restart();
     assert.deepEqual(await download(srv, repo, digest), { digest, size: data.length }, 'still whole after a restart');
@@ -454,6 +485,42 @@ describe('kill -9 during uploads and pushes', () => {
 
     await srv.stop();
     await assertFsckClean(srv, 'after the manifest push');
+  });
+
+  test('fsck is not vacuous: it reports a corrupt blob, and --repair quarantines it', T, async (t) => {
+    const srv = await server();
+    if (srv.kind !== 'berth') return t.skip('berth fsck only');
+    const repo = 'crash/fsck';
+    const data = randomBytes(1 * MiB);
+    const digest = sha256(data);
+    const upload = await startUpload(srv, repo);
+    const put = await http(
+      srv,
+      'PUT',
+      withQuery(upload, 'digest', digest),
+      { 'content-type': 'application/octet-stream' },
+      data,
+    );
+    assert.equal(put.status, 201);
+    await srv.stop();
+    assert.ok(((await assertFsckClean(srv, 'before the damage')) as FsckReport).blobsChecked >= 1);
+
+    // Flip one byte of the stored blob (same size: only hashing can tell).
+    const file = await findBlobFile(srv.dataDir, digest);
+    const bytes = await readFile(file);
+    assert.ok(bytes.equals(data), 'the blob is stored as is');
+    bytes[bytes.length >> 1] ^= 0xff;
+    await writeFile(file, bytes);
+
+    const bad = await srv.fsck();
+    assert.notEqual(bad.code, 0, `fsck must fail on a corrupt blob\n${bad.stdout}`);
+    assert.ok(bad.stdout.includes(digest), `fsck names the corrupt blob\n${bad.stdout}`);
+
+    const repair = await srv.fsck(['--repair']);
+    assert.equal(repair.code, 0, `fsck --repair\n${repair.stdout}\n${repair.stderr}`);
+    await assertFsckClean(srv, 'after --repair');
+    await srv.restart();
+    await assertBlobAbsent(srv, repo, digest, 'after quarantine (never served corrupt)');
   });
 
   test('SIGTERM lets an upload in flight finish before the server exits', T, async (t) => {

@@ -14,15 +14,18 @@ import { after, before, describe, test } from 'node:test';
 import { type RegistryServer, startServer } from '../support/berth.ts';
 import {
   assertSameImage,
+  buildBusyboxImage,
   buildRandomImage,
   buildTwoPlatformIndex,
   hasZstd,
   type ImageGraph,
   MT,
   OciLayout,
+  ok,
   readDirImage,
   readLayoutImage,
   removeDir,
+  run,
   Skopeo,
   sha256,
   tempDir,
@@ -477,5 +480,64 @@ describe('registry-to-registry copy', () => {
       `oci:${outDir('iso')}:x`,
     ]);
     assert.notEqual(pulled.code, 0, "another repository's manifest is not pullable through this one");
+  });
+});
+
+describe('a runnable image and the access log', () => {
+  test('a busybox image pushed and pulled with skopeo unpacks with umoci and runs', T, async () => {
+    const src = await layout('busybox');
+    await buildBusyboxImage(src, 'bb');
+    await skopeo.ok(['copy', `oci:${src.dir}:bb`, server.ref('library/busybox:1.35')]);
+    const out = outDir('busybox-pull');
+    await skopeo.ok(['copy', server.ref('library/busybox:1.35'), `oci:${out}:bb`]);
+    assertSameImage(await readLayoutImage(out, 'bb'), await readLayoutImage(src.dir, 'bb'), 'busybox round trip');
+    const bundle = outDir('busybox-bundle');
+    ok(await run('umoci', ['unpack', '--image', `${out}:bb`, bundle]), 'umoci unpack');
+    const sh = ok(await run('chroot', [join(bundle, 'rootfs'), '/bin/sh', '-c', 'echo ok; ls /bin/busybox']), 'chroot');
+    assert.equal(sh.stdout, 'ok\n/bin/busybox\n');
+  });
+
+  test('the server logs one JSON line per request: method, path, status, bytes, duration', T, async (t) => {
+    if (server.kind !== 'berth') return t.skip('Berth log format');
+    const src = await layout('logged');
+    const img = await buildRandomImage(src, { tag: 'l', layers: [{ size: 300 * KiB }] });
+    const proxy = await RecordingProxy.start(server.port);
+    let exchanges: typeof proxy.exchanges;
+    try {
+      await skopeo.ok(['copy', `oci:${src.dir}:l`, `docker://${proxy.host}/logged/image:l`]);
+      await skopeo.ok(['copy', `docker://${proxy.host}/logged/image:l`, `oci:${outDir('logged-pull')}:l`]);
+      exchanges = [...proxy.exchanges];
+    } finally {
+      await proxy.close();
+    }
+    await server.stop(); // flushes the log
+    const lines = server.logs().filter((l) => typeof l.method === 'string' && typeof l.status === 'number');
+    const unused = new Set(lines);
+    for (const e of exchanges) {
+      const path = new URL(e.url, 'http://x').pathname;
+      const line = [...unused].find((l) => l.method === e.method && l.status === e.status && l.path === path);
+      assert.ok(line, `a log line for ${e.method} ${e.url} → ${e.status}`);
+      unused.delete(line);
+      assert.equal(typeof line.ms, 'number', 'duration');
+      assert.ok((line.ms as number) >= 0);
+      assert.equal(typeof line.bytes, 'number', 'bytes');
+    }
+    const layerGet = lines.find(
+      (l) => l.method === 'GET' && l.path === `/v2/logged/image/blobs/${img.layers[0].digest}`,
+    );
+    assert.ok(layerGet, 'the layer download is logged');
+    const manifestGet = lines.find(
+      (l) => l.method === 'GET' && l.path === '/v2/logged/image/manifests/l' && l.status === 200,
+    );
+    assert.ok(manifestGet, 'the manifest download is logged');
+    const ping = lines.find((l) => l.method === 'GET' && l.path === '/v2/' && l.status === 200);
+    assert.ok(ping, 'the /v2/ ping is logged');
+    await server.restart();
+    // `bytes` is the size of the response body sent.
+    assert.deepEqual(
+      { layer: layerGet.bytes, manifest: manifestGet.bytes, ping: ping.bytes },
+      { layer: img.layers[0].size, manifest: img.manifestBytes.length, ping: 2 },
+      'bytes logged for a blob download, a manifest download and GET /v2/ ({})',
+    );
   });
 });
