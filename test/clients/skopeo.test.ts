@@ -208,6 +208,41 @@ describe('skopeo copy round trips', () => {
     assert.ok(Buffer.from(raw.stdout).equals(got.rootBytes), 'inspect --raw returns the exact bytes');
   });
 
+  test('--all --format v2s2 pushes a Docker manifest list and pulls it back byte for byte', T, async () => {
+    const src = await layout('list');
+    const built = await buildTwoPlatformIndex(src, 'l', [{ size: 64 * KiB }]);
+    await skopeo.ok(['copy', '--all', '--format', 'v2s2', `oci:${src.dir}:l`, server.ref('skopeo/list:l')]);
+    const pulled = outDir('list-dir');
+    await skopeo.ok(['copy', '--all', server.ref('skopeo/list:l'), `dir:${pulled}`]);
+    const got = await readDirImage(pulled);
+    const list = JSON.parse(got.rootBytes.toString('utf8')) as {
+      mediaType: string;
+      manifests: { mediaType: string; digest: string; platform: { architecture: string } }[];
+    };
+    assert.equal(list.mediaType, MT.dockerList);
+    assert.deepEqual(
+      list.manifests.map((m) => [m.mediaType, m.platform.architecture]),
+      [
+        [MT.dockerManifest, 'amd64'],
+        [MT.dockerManifest, 'arm64'],
+      ],
+    );
+    assert.equal(got.manifests.size, 3);
+    const layers = new Set(built.images.flatMap((i) => i.layers.map((l) => l.digest)));
+    for (const d of layers) assert.ok(got.blobs.has(d), `layer ${d} kept as is`);
+
+    const served = await getManifest('skopeo/list', 'l', [MT.dockerList, MT.dockerManifest]);
+    assert.equal(served.status, 200);
+    assert.equal(served.headers.get('content-type'), MT.dockerList);
+    assert.ok(served.body.equals(got.rootBytes));
+
+    // The list from dir: to another repository and back: identical bytes.
+    await skopeo.ok(['copy', '--all', `dir:${pulled}`, server.ref('skopeo/list2:l')]);
+    const again = outDir('list-dir2');
+    await skopeo.ok(['copy', '--all', server.ref('skopeo/list2:l'), `dir:${again}`]);
+    assertSameImage(await readDirImage(again), got, 'Docker manifest list round trip');
+  });
+
   test('zstd layers push and pull back byte for byte', {
     ...T,
     skip: hasZstd ? false : 'zstd is not installed',
