@@ -20,7 +20,18 @@ import { join } from 'node:path';
 import { after, afterEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type RegistryServer, startServer } from './support/berth.ts';
-import { MT, sha256 } from './support/images.ts';
+import {
+  assertSameImage,
+  buildRandomImage,
+  MT,
+  OciLayout,
+  readLayoutImage,
+  removeDir,
+  Skopeo,
+  sha256,
+  tempDir,
+} from './support/images.ts';
+import { RecordingProxy } from './support/proxy.ts';
 
 const MiB = 1024 * 1024;
 const T = { timeout: 300_000 };
@@ -486,6 +497,120 @@ describe('kill -9 during uploads and pushes', () => {
     await srv.stop();
     await assertFsckClean(srv, 'after the manifest push');
   });
+
+  test('kill -9 during the closing PUT leaves the blob either whole or still finishable', T, async (t) => {
+    const srv = await server();
+    const repo = 'crash/closing';
+    const data = randomBytes(160 * MiB);
+    const digest = sha256(data);
+    const upload = await startUpload(srv, repo);
+    const patch = await send(
+      srv,
+      'PATCH',
+      upload,
+      {
+        'content-type': 'application/octet-stream',
+        'content-range': `0-${data.length - 1}`,
+        'content-length': data.length,
+      },
+      data,
+    );
+    assert.ok(isReply(patch));
+    assert.equal(patch.status, 202, `PATCH: ${patch.body}`);
+    const path = locationPath(srv, patch.headers.location);
+
+    // A restart loses any running hash: the closing PUT must read the upload back, which takes a while.
+    await srv.crash();
+    await srv.restart();
+    const put = send(srv, 'PUT', withQuery(path, 'digest', digest), { 'content-length': 0 }, Buffer.alloc(0));
+    await sleep(80);
+    await srv.crash();
+    const answer = await put;
+    await assertFsckClean(srv, 'after kill -9 during the closing PUT');
+    await srv.restart();
+
+    const head = await http(srv, 'HEAD', `/v2/${repo}/blobs/${digest}`);
+    if (head.status === 200) {
+      t.diagnostic(`the blob was committed before the kill (PUT answered: ${isReply(answer) ? answer.status : 'no'})`);
+    } else {
+      t.diagnostic('the kill came before the commit: finishing the upload again');
+      assert.equal(head.status, 404);
+      assert.ok(!isReply(answer) || answer.status !== 201, 'a 201 means the blob must exist');
+      const status = await http(srv, 'GET', path);
+      assert.equal(status.status, 204, `the session survived: ${status.body}`);
+      assert.equal(rangeEnd(status.headers.get('range')), data.length, 'every byte is still there');
+      const again = await http(srv, 'PUT', withQuery(path, 'digest', digest));
+      assert.equal(again.status, 201, `closing PUT again: ${again.body}`);
+    }
+    assert.equal(
+      Number((await http(srv, 'HEAD', `/v2/${repo}/blobs/${digest}`)).headers.get('content-length')),
+      data.length,
+    );
+    assert.deepEqual(await download(srv, repo, digest), { digest, size: data.length });
+    await srv.stop();
+    await assertFsckClean(srv, 'at the end');
+  });
+
+  test(
+    'kill -9 while several skopeo pushes run: fsck is clean and the pushes succeed after a restart',
+    T,
+    async (t) => {
+      const srv = await server();
+      const work = await tempDir('berth-crash-push-');
+      const clients = await Promise.all([0, 1, 2].map(() => Skopeo.create()));
+      try {
+        const src = await OciLayout.create(join(work, 'src'));
+        const tags = ['a', 'b', 'c'];
+        for (const tag of tags) {
+          await buildRandomImage(src, { tag, layers: [{ size: 12 * MiB }, { size: 6 * MiB }, { size: 100 * 1024 }] });
+        }
+        const push = (host: string) =>
+          Promise.all(
+            clients.map((c, i) =>
+              c.run(['copy', `oci:${src.dir}:${tags[i]}`, `docker://${host}/crash/push-${tags[i]}:1`]),
+            ),
+          );
+        // Kill when the first blob upload completes: the other uploads are then in flight.
+        const proxy = await RecordingProxy.start(srv.port);
+        let killed: Promise<void> | undefined;
+        proxy.onRequest = (method, url) => {
+          if (!killed && method === 'PUT' && url.includes('/blobs/uploads/'))
+            killed = sleep(50).then(() => srv.crash());
+        };
+        const first = await push(proxy.host);
+        await proxy.close();
+        assert.ok(killed, 'a blob upload was seen');
+        await killed;
+        t.diagnostic(
+          `pushes that finished before the kill: ${first.filter((r) => r.code === 0).length} of ${first.length}`,
+        );
+        assert.ok(
+          first.some((r) => r.code !== 0),
+          'at least one push was interrupted',
+        );
+        await assertFsckClean(srv, 'after kill -9 during skopeo pushes');
+        await srv.restart();
+        // A half-pushed image has no tag.
+        for (const [i, r] of first.entries()) {
+          if (r.code !== 0) {
+            const m = await http(srv, 'GET', `/v2/crash/push-${tags[i]}/manifests/1`, { accept: MT.ociManifest });
+            assert.equal(m.status, 404, `the interrupted push of ${tags[i]} left no tag`);
+          }
+        }
+        for (const r of await push(srv.host)) assert.equal(r.code, 0, `push after the restart: ${r.stderr}`);
+        for (const tag of tags) {
+          const out = join(work, `out-${tag}`);
+          await clients[0].ok(['copy', srv.ref(`crash/push-${tag}:1`), `oci:${out}:x`]);
+          assertSameImage(await readLayoutImage(out, 'x'), await readLayoutImage(src.dir, tag), `image ${tag}`);
+        }
+        await srv.stop();
+        await assertFsckClean(srv, 'at the end');
+      } finally {
+        await Promise.all(clients.map((c) => c.cleanup()));
+        await removeDir(work);
+      }
+    },
+  );
 
   test('fsck is not vacuous: it reports a corrupt blob, and --repair quarantines it', T, async (t) => {
     const srv = await server();

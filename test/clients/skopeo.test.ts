@@ -8,7 +8,7 @@
  * (BERTH_TEST_SERVER=distribution runs the same tests against docker-registry.)
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type RegistryServer, startServer } from '../support/berth.ts';
@@ -490,6 +490,35 @@ describe('registry-to-registry copy', () => {
     const outIdx = outDir('mount-pull-index');
     await skopeo.ok(['copy', '--all', server.ref('mount/target:mi'), `oci:${outIdx}:mi`]);
     assertSameImage(await readLayoutImage(outIdx, 'mi'), await readLayoutImage(src.dir, 'mi'), 'mounted index');
+  });
+
+  test('concurrent pushes of the same image to several repositories store each blob once', T, async () => {
+    const src = await layout('concurrent');
+    const img = await buildRandomImage(src, { tag: 'c', layers: [{ size: 3 * MiB }, { size: 1 * MiB }, { size: 10 }] });
+    // Fresh blob-info caches: every push really uploads, all at the same time.
+    const clients = await Promise.all([0, 1, 2, 3].map(() => Skopeo.create()));
+    try {
+      const results = await Promise.all(
+        clients.map((c, i) => c.run(['copy', `oci:${src.dir}:c`, server.ref(`concurrent/r${i % 2}:t${i}`)])),
+      );
+      for (const r of results) assert.equal(r.code, 0, r.stderr);
+    } finally {
+      await Promise.all(clients.map((c) => c.cleanup()));
+    }
+    const expected = await readLayoutImage(src.dir, 'c');
+    for (const repo of ['concurrent/r0', 'concurrent/r1']) await assertRegistryHolds(repo, expected);
+    const listed = JSON.parse((await skopeo.ok(['list-tags', server.ref('concurrent/r0')])).stdout) as {
+      Tags: string[];
+    };
+    assert.deepEqual([...listed.Tags].sort(), ['t0', 't2']);
+    if (server.kind === 'berth') {
+      // Content-addressed: one stored file per blob, whatever pushed it.
+      for (const l of img.layers) {
+        const hex = l.digest.split(':')[1];
+        const files = (await readdir(server.dataDir, { recursive: true })).filter((f) => String(f).endsWith(hex));
+        assert.equal(files.length, 1, `one stored copy of ${l.digest}: ${files.join(', ')}`);
+      }
+    }
   });
 
   test('a blob pushed to one repository is not readable through another that never linked it', T, async () => {
