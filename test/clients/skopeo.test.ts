@@ -409,6 +409,29 @@ describe('skopeo inspect, list-tags, delete', () => {
     assert.notEqual(unknown.code, 0, 'list-tags of a repository that does not exist fails');
   });
 
+  test(
+    'pushing another image to an existing tag moves the tag; the old manifest stays pullable by digest',
+    T,
+    async () => {
+      const src = await layout('retag');
+      const first = await buildRandomImage(src, { tag: 'one', layers: [{ size: 20 * KiB }] });
+      const second = await buildRandomImage(src, { tag: 'two', layers: [{ size: 20 * KiB }] });
+      await skopeo.ok(['copy', `oci:${src.dir}:one`, server.ref('skopeo/retag:latest')]);
+      await skopeo.ok(['copy', `oci:${src.dir}:two`, server.ref('skopeo/retag:latest')]);
+      const now = JSON.parse((await skopeo.ok(['inspect', server.ref('skopeo/retag:latest')])).stdout) as {
+        Digest: string;
+      };
+      assert.equal(now.Digest, second.manifest.digest, 'the tag points at the last push');
+      const old = await getManifest('skopeo/retag', first.manifest.digest);
+      assert.equal(old.status, 200, 'the replaced manifest is still there by digest');
+      assert.ok(old.body.equals(first.manifestBytes));
+      const listed = JSON.parse((await skopeo.ok(['list-tags', server.ref('skopeo/retag')])).stdout) as {
+        Tags: string[];
+      };
+      assert.deepEqual(listed.Tags, ['latest']);
+    },
+  );
+
   test('delete removes the manifest: inspect fails afterwards, other tags stay', T, async () => {
     const src = await layout('delete');
     const doomed = await buildRandomImage(src, { tag: 'gone', layers: [{ size: 20 * KiB }] });
