@@ -38,7 +38,7 @@ const T = { timeout: 300_000 };
 
 const servers: RegistryServer[] = [];
 async function server(): Promise<RegistryServer> {
-  const s = await startServer({ env: { BERTH_HOST: '127.0.0.1' } });
+  const s = await startServer();
   servers.push(s);
   return s;
 }

@@ -231,7 +231,8 @@ export class RegistryServer {
     const { cmd, args } = await this.command(port);
     const child = spawn(cmd, args, {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...this.env },
+      // Loopback only: other people run servers on these machines too.
+      env: { ...process.env, ...(this.kind === 'berth' ? { BERTH_HOST: '127.0.0.1' } : {}), ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
