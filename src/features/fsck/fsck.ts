@@ -33,10 +33,8 @@ export interface FsckReport {
   manifestsChecked: number;
 }
 
-export interface FsckProgress {
-  /** Called with (done, total) as objects are checked; total may grow. */
-  (done: number, total: number, current: string): void;
-}
+/** Called with (done, total) as objects are checked; total may grow. */
+export type FsckProgress = (done: number, total: number, current: string) => void;
 
 export interface FsckOptions {
   repair?: boolean;
