@@ -60,7 +60,8 @@ export function validateConnection(input: Partial<Record<keyof RegistryConnectio
   return errors;
 }
 
-function checkAddress(address: unknown): string | null {
+/** Null when `address` is a usable registry address, else why not. */
+export function checkAddress(address: unknown): string | null {
   if (typeof address !== 'string' || address.length === 0) {
     return 'address is required and must start with https:// or http://';
   }
