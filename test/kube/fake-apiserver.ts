@@ -93,6 +93,10 @@ export class FakeApiServer {
     return stored;
   }
 
+  remove(kind: 'secrets' | 'pods' | 'serviceaccounts', namespace: string, name: string): void {
+    this.objects.delete(`${kind}/${namespace}/${name}`);
+  }
+
   get(kind: 'secrets' | 'pods' | 'serviceaccounts', namespace: string, name: string): Obj | undefined {
     return this.objects.get(`${kind}/${namespace}/${name}`);
   }
