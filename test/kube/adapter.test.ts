@@ -31,7 +31,11 @@ describe('client-node adapter against the fake API server', () => {
   });
 
   it('creates, reads and replaces a secret, keeping resourceVersion semantics', async () => {
-    const secret = { metadata: { name: 'regcred' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': 'e30=' } };
+    const secret = {
+      metadata: { name: 'regcred' },
+      type: 'kubernetes.io/dockerconfigjson',
+      data: { '.dockerconfigjson': 'e30=' },
+    };
     const created = await cluster.createSecret('team-a', secret);
     assert.ok(created.metadata.resourceVersion);
     assert.equal(api.requests.at(-1)!.method, 'POST');
@@ -46,9 +50,14 @@ describe('client-node adapter against the fake API server', () => {
 
     // The stale version is refused with the API's Conflict status.
     await assert.rejects(cluster.replaceSecret('team-a', read!), (e: unknown) => {
-      return e instanceof KubeApiError && e.status === 409 && e.reason === 'Conflict' && /has been modified/.test(e.message);
+      return (
+        e instanceof KubeApiError && e.status === 409 && e.reason === 'Conflict' && /has been modified/.test(e.message)
+      );
     });
-    await assert.rejects(cluster.createSecret('team-a', secret), (e: unknown) => e instanceof KubeApiError && e.reason === 'AlreadyExists');
+    await assert.rejects(
+      cluster.createSecret('team-a', secret),
+      (e: unknown) => e instanceof KubeApiError && e.reason === 'AlreadyExists',
+    );
   });
 
   it('returns null for missing objects and maps other failures', async () => {
@@ -57,11 +66,15 @@ describe('client-node adapter against the fake API server', () => {
     assert.equal(await cluster.getServiceAccount('team-b', 'nope'), null);
     await assert.rejects(
       cluster.createSecret('missing-ns', { metadata: { name: 'x' } }),
-      (e: unknown) => e instanceof KubeApiError && e.status === 404 && /namespaces "missing-ns" not found/.test(e.message),
+      (e: unknown) =>
+        e instanceof KubeApiError && e.status === 404 && /namespaces "missing-ns" not found/.test(e.message),
     );
     api.forbiddenNamespaces.add('team-b');
     try {
-      await assert.rejects(cluster.getSecret('team-b', 'x'), (e: unknown) => e instanceof KubeApiError && e.reason === 'Forbidden');
+      await assert.rejects(
+        cluster.getSecret('team-b', 'x'),
+        (e: unknown) => e instanceof KubeApiError && e.reason === 'Forbidden',
+      );
     } finally {
       api.forbiddenNamespaces.delete('team-b');
     }
@@ -71,7 +84,10 @@ describe('client-node adapter against the fake API server', () => {
     api.put('secrets', 'team-b', { metadata: { name: 'opaque' }, type: 'Opaque', data: {} });
     api.put('secrets', 'team-b', { metadata: { name: 'pull' }, type: 'kubernetes.io/dockerconfigjson', data: {} });
     const secrets = await cluster.listSecrets('team-b', 'kubernetes.io/dockerconfigjson');
-    assert.deepEqual(secrets.map((s) => s.metadata.name), ['pull']);
+    assert.deepEqual(
+      secrets.map((s) => s.metadata.name),
+      ['pull'],
+    );
     assert.equal(api.requests.at(-1)!.query.get('fieldSelector'), 'type=kubernetes.io/dockerconfigjson');
   });
 
@@ -80,17 +96,28 @@ describe('client-node adapter against the fake API server', () => {
     assert.equal(pod?.spec.serviceAccountName, 'builder');
     assert.equal(pod?.spec.containers[0]?.image, 'reg.example.com/team/web:1');
     const events = await cluster.listPodEvents('team-a', 'web-1');
-    assert.deepEqual(events.map((e) => e.reason), ['Failed']);
+    assert.deepEqual(
+      events.map((e) => e.reason),
+      ['Failed'],
+    );
   });
 
   it('patches service account pull secrets as a merge patch guarded by resourceVersion', async () => {
     const sa = (await cluster.getServiceAccount('team-a', 'default'))!;
-    const patched = await cluster.setServiceAccountPullSecrets('team-a', 'default', [{ name: 'regcred' }], sa.metadata.resourceVersion!);
+    const patched = await cluster.setServiceAccountPullSecrets(
+      'team-a',
+      'default',
+      [{ name: 'regcred' }],
+      sa.metadata.resourceVersion!,
+    );
     assert.deepEqual(patched.imagePullSecrets, [{ name: 'regcred' }]);
     const req = api.requests.at(-1)!;
     assert.equal(req.method, 'PATCH');
     assert.equal(req.contentType, 'application/merge-patch+json');
-    assert.deepEqual(req.body, { metadata: { resourceVersion: sa.metadata.resourceVersion }, imagePullSecrets: [{ name: 'regcred' }] });
+    assert.deepEqual(req.body, {
+      metadata: { resourceVersion: sa.metadata.resourceVersion },
+      imagePullSecrets: [{ name: 'regcred' }],
+    });
     await assert.rejects(
       cluster.setServiceAccountPullSecrets('team-a', 'default', [], sa.metadata.resourceVersion!),
       (e: unknown) => e instanceof KubeApiError && e.status === 409,

@@ -46,12 +46,18 @@ describe('pull diagnosis', () => {
     secret('apps', 'berth-pull', bearer.url, 'ci', 'good-password');
     api.put('serviceaccounts', 'apps', { metadata: { name: 'default' }, imagePullSecrets: [{ name: 'berth-pull' }] });
     secret('badcreds', 'berth-pull', bearer.url, 'ci', 'wrong-password');
-    api.put('serviceaccounts', 'badcreds', { metadata: { name: 'default' }, imagePullSecrets: [{ name: 'berth-pull' }] });
+    api.put('serviceaccounts', 'badcreds', {
+      metadata: { name: 'default' },
+      imagePullSecrets: [{ name: 'berth-pull' }],
+    });
     // A schemeless key, as `docker login` writes them.
     secret('basic', 'regcred', basic.host, 'ci', 'wrong-password');
     api.put('serviceaccounts', 'basic', { metadata: { name: 'default' }, imagePullSecrets: [{ name: 'regcred' }] });
     secret('limited', 'berth-pull', bearer.url, 'limited', 'limited-password');
-    api.put('serviceaccounts', 'limited', { metadata: { name: 'default' }, imagePullSecrets: [{ name: 'berth-pull' }] });
+    api.put('serviceaccounts', 'limited', {
+      metadata: { name: 'default' },
+      imagePullSecrets: [{ name: 'berth-pull' }],
+    });
     secret('dangling', 'dockerhub', 'https://index.docker.io/v1/', 'me', 'pw');
   });
   after(async () => {
@@ -78,13 +84,19 @@ describe('pull diagnosis', () => {
     const d = await diagnoseImage(cluster, { namespace: 'empty', image: `${bearer.host}/team/app:1.0` });
     assert.equal(d.code, 'NO_PULL_SECRET', d.message);
     assert.ok(!d.ok);
-    assert.match(d.message, new RegExp(`${bearer.host} needs credentials and namespace "empty" has no pull secret for it`));
+    assert.match(
+      d.message,
+      new RegExp(`${bearer.host} needs credentials and namespace "empty" has no pull secret for it`),
+    );
   });
 
   it('NO_PULL_SECRET: names referenced secrets that are missing or for another registry', async () => {
     api.put('pods', 'dangling', {
       metadata: { name: 'web' },
-      spec: { imagePullSecrets: [{ name: 'regcred' }, { name: 'dockerhub' }], containers: [{ name: 'web', image: `${bearer.host}/team/app:1.0` }] },
+      spec: {
+        imagePullSecrets: [{ name: 'regcred' }, { name: 'dockerhub' }],
+        containers: [{ name: 'web', image: `${bearer.host}/team/app:1.0` }],
+      },
     });
     const d = await diagnosePod(cluster, 'dangling', 'web');
     assert.equal(d.images[0]!.code, 'NO_PULL_SECRET');
@@ -102,7 +114,10 @@ describe('pull diagnosis', () => {
   it('WRONG_CREDENTIALS: the token endpoint refuses the password', async () => {
     const d = await diagnoseImage(cluster, { namespace: 'badcreds', image: `${bearer.host}/team/app:1.0` });
     assert.equal(d.code, 'WRONG_CREDENTIALS', d.message);
-    assert.match(d.message, /token endpoint http:\/\/127\.0\.0\.1:\d+\/token refused the username and password \(HTTP 401\)/);
+    assert.match(
+      d.message,
+      /token endpoint http:\/\/127\.0\.0\.1:\d+\/token refused the username and password \(HTTP 401\)/,
+    );
     assert.match(d.message, /secret "berth-pull" \(user "ci"\)/);
   });
 
@@ -161,7 +176,11 @@ describe('pull diagnosis', () => {
 
   it('REGISTRY_UNREACHABLE: no answer within the timeout', async () => {
     const started = Date.now();
-    const d = await diagnoseImage(cluster, { namespace: 'apps', image: `127.0.0.1:${silentPort}/team/app:1.0` }, { timeoutMs: 300 });
+    const d = await diagnoseImage(
+      cluster,
+      { namespace: 'apps', image: `127.0.0.1:${silentPort}/team/app:1.0` },
+      { timeoutMs: 300 },
+    );
     assert.equal(d.code, 'REGISTRY_UNREACHABLE', d.message);
     assert.match(d.message, /did not answer within 300 ms/);
     assert.ok(Date.now() - started < 5000);
@@ -181,16 +200,23 @@ describe('pull diagnosis', () => {
         initContainers: [{ name: 'migrate', image: `${bearer.host}/team/app:1.0` }],
         containers: [{ name: 'web', image: `${bearer.host}/team/app:3.0` }],
       },
-      status: { containerStatuses: [{ name: 'web', image: `${bearer.host}/team/app:3.0`, state: { waiting: { reason: 'ImagePullBackOff' } } }] },
+      status: {
+        containerStatuses: [
+          { name: 'web', image: `${bearer.host}/team/app:3.0`, state: { waiting: { reason: 'ImagePullBackOff' } } },
+        ],
+      },
     });
     api.addPodEvent('apps', 'web-1', { type: 'Warning', reason: 'Failed', message: 'Failed to pull image: not found' });
     api.addPodEvent('apps', 'web-1', { type: 'Normal', reason: 'Scheduled', message: 'assigned' });
     const d = await diagnosePod(cluster, 'apps', 'web-1');
     assert.equal(d.serviceAccount, 'builder');
-    assert.deepEqual(d.images.map((i) => [i.container, i.code]), [
-      ['migrate', 'PULLABLE'],
-      ['web', 'MANIFEST_NOT_FOUND'],
-    ]);
+    assert.deepEqual(
+      d.images.map((i) => [i.container, i.code]),
+      [
+        ['migrate', 'PULLABLE'],
+        ['web', 'MANIFEST_NOT_FOUND'],
+      ],
+    );
     assert.equal(d.images[1]!.kubeletReason, 'ImagePullBackOff');
     assert.deepEqual(d.events, ['Failed: Failed to pull image: not found']);
   });

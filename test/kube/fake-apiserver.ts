@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 const CERT = readFileSync(new URL('./fixtures/apiserver.crt', import.meta.url));
 const KEY = readFileSync(new URL('./fixtures/apiserver.key', import.meta.url));
 
+// biome-ignore lint/suspicious/noExplicitAny: API objects are free-form JSON here, as on the wire.
 type Obj = Record<string, any>;
 
 export interface RecordedRequest {
@@ -105,7 +106,11 @@ export class FakeApiServer {
     this.events.push({
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name: `${podName}.${(this.version++).toString(16)}`, namespace, resourceVersion: String(this.version) },
+      metadata: {
+        name: `${podName}.${(this.version++).toString(16)}`,
+        namespace,
+        resourceVersion: String(this.version),
+      },
       involvedObject: { kind: 'Pod', namespace, name: podName, apiVersion: 'v1' },
       count: 1,
       source: { component: 'kubelet' },
@@ -145,13 +150,22 @@ export class FakeApiServer {
       return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
     }
     if (record.method === 'GET' && url.pathname === '/api/v1/namespaces') {
-      return send(res, 200, list('NamespaceList', [...this.namespaces].map((n) => this.namespaceObject(n)), this.version));
+      return send(
+        res,
+        200,
+        list(
+          'NamespaceList',
+          [...this.namespaces].map((n) => this.namespaceObject(n)),
+          this.version,
+        ),
+      );
     }
     const m = NS_PATH.exec(url.pathname);
     if (!m) return send(res, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
     const [, namespace, kind, name] = m as unknown as [string, string, string, string | undefined];
     if (this.forbiddenNamespaces.has(namespace)) {
-      const verb = { GET: name ? 'get' : 'list', POST: 'create', PUT: 'update', PATCH: 'patch' }[record.method] ?? 'get';
+      const verb =
+        { GET: name ? 'get' : 'list', POST: 'create', PUT: 'update', PATCH: 'patch' }[record.method] ?? 'get';
       const message = `${kind}${name ? ` "${name}"` : ''} is forbidden: User "system:serviceaccount:berth:berth" cannot ${verb} resource "${kind}" in API group "" in the namespace "${namespace}"`;
       return send(res, 403, status(403, 'Forbidden', message, { name, kind }));
     }
@@ -164,14 +178,34 @@ export class FakeApiServer {
         return existing ? send(res, 200, existing) : notFound();
       case 'GET collection': {
         const selector = parseFieldSelector(url.searchParams.get('fieldSelector'));
-        const source = kind === 'events' ? this.events.filter((e) => e.metadata.namespace === namespace) : this.inNamespace(kind, namespace);
-        const kindName = { secrets: 'SecretList', events: 'EventList', pods: 'PodList', serviceaccounts: 'ServiceAccountList' }[kind]!;
-        return send(res, 200, list(kindName, source.filter((o) => matches(o, selector)), this.version));
+        const source =
+          kind === 'events'
+            ? this.events.filter((e) => e.metadata.namespace === namespace)
+            : this.inNamespace(kind, namespace);
+        const kindName = {
+          secrets: 'SecretList',
+          events: 'EventList',
+          pods: 'PodList',
+          serviceaccounts: 'ServiceAccountList',
+        }[kind]!;
+        return send(
+          res,
+          200,
+          list(
+            kindName,
+            source.filter((o) => matches(o, selector)),
+            this.version,
+          ),
+        );
       }
       case 'POST collection': {
         const body = record.body ?? {};
         if (!this.namespaces.has(namespace)) {
-          return send(res, 404, status(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' }));
+          return send(
+            res,
+            404,
+            status(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' }),
+          );
         }
         const newKey = `${kind}/${namespace}/${body.metadata?.name}`;
         if (this.objects.has(newKey)) {
@@ -192,7 +226,11 @@ export class FakeApiServer {
           const message = `Secret "${name}" is invalid: type: Invalid value: "${body.type}": field is immutable`;
           return send(res, 422, status(422, 'Invalid', message, { name, kind: 'Secret' }));
         }
-        body.metadata = { ...body.metadata, uid: existing.metadata.uid, creationTimestamp: existing.metadata.creationTimestamp };
+        body.metadata = {
+          ...body.metadata,
+          uid: existing.metadata.uid,
+          creationTimestamp: existing.metadata.creationTimestamp,
+        };
         const stored = this.stamp(body, namespace);
         this.objects.set(key, stored);
         return send(res, 200, stored);
@@ -200,7 +238,15 @@ export class FakeApiServer {
       case 'PATCH item': {
         if (!existing) return notFound();
         if (record.contentType !== 'application/merge-patch+json') {
-          return send(res, 415, status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json`));
+          return send(
+            res,
+            415,
+            status(
+              415,
+              'UnsupportedMediaType',
+              `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json`,
+            ),
+          );
         }
         const rv = record.body?.metadata?.resourceVersion;
         if (rv !== undefined && rv !== existing.metadata.resourceVersion) return send(res, 409, conflict(kind, name!));
@@ -210,7 +256,11 @@ export class FakeApiServer {
         return send(res, 200, stored);
       }
       default:
-        return send(res, 405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'));
+        return send(
+          res,
+          405,
+          status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'),
+        );
     }
   }
 
@@ -221,7 +271,13 @@ export class FakeApiServer {
 
   private namespaceObject(name: string): Obj {
     return {
-      metadata: { name, uid: randomUUID(), resourceVersion: '1', creationTimestamp: '2026-01-01T00:00:00Z', labels: { 'kubernetes.io/metadata.name': name } },
+      metadata: {
+        name,
+        uid: randomUUID(),
+        resourceVersion: '1',
+        creationTimestamp: '2026-01-01T00:00:00Z',
+        labels: { 'kubernetes.io/metadata.name': name },
+      },
       spec: { finalizers: ['kubernetes'] },
       status: { phase: 'Active' },
     };
@@ -234,7 +290,16 @@ function send(res: ServerResponse, code: number, body: Obj): void {
 }
 
 function status(code: number, reason: string, message: string, details?: Obj): Obj {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    ...(details ? { details } : {}),
+    code,
+  };
 }
 
 function conflict(kind: string, name: string): Obj {
@@ -255,14 +320,18 @@ function parseFieldSelector(selector: string | null): Array<[string, string]> {
 }
 
 function matches(object: Obj, selector: Array<[string, string]>): boolean {
-  return selector.every(([path, value]) => String(path.split('.').reduce((o: any, k) => o?.[k], object) ?? '') === value);
+  return selector.every(
+    ([path, value]) =>
+      String(path.split('.').reduce<unknown>((o, k) => (o as Obj | undefined)?.[k], object) ?? '') === value,
+  );
 }
 
 /** RFC 7386 JSON merge patch. */
 function mergePatch(target: Obj, patch: Obj): Obj {
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete target[k];
-    else if (typeof v === 'object' && !Array.isArray(v)) target[k] = mergePatch(typeof target[k] === 'object' && target[k] ? target[k] : {}, v);
+    else if (typeof v === 'object' && !Array.isArray(v))
+      target[k] = mergePatch(typeof target[k] === 'object' && target[k] ? target[k] : {}, v);
     else target[k] = v;
   }
   return target;

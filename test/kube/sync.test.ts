@@ -50,7 +50,12 @@ describe('secret sync against the fake API server', () => {
     assert.equal(stored.metadata.labels['app.kubernetes.io/managed-by'], 'berth');
     // The same bytes kubectl would have produced for this connection.
     const kubectlShaped = JSON.parse(
-      pullSecretJson({ name: 'berth-pull', server: connection.address, username: connection.username, password: connection.password }),
+      pullSecretJson({
+        name: 'berth-pull',
+        server: connection.address,
+        username: connection.username,
+        password: connection.password,
+      }),
     );
     assert.equal(stored.data['.dockerconfigjson'], kubectlShaped.data['.dockerconfigjson']);
     assert.deepEqual(api.get('serviceaccounts', 'team-b', 'default')!.imagePullSecrets, [{ name: 'berth-pull' }]);
@@ -74,7 +79,10 @@ describe('secret sync against the fake API server', () => {
       namespaces: ['team-c'],
       serviceAccounts: ['builder', 'ghost'],
     });
-    assert.deepEqual(api.get('serviceaccounts', 'team-c', 'builder')!.imagePullSecrets, [{ name: 'dockerhub' }, { name: 'berth-pull' }]);
+    assert.deepEqual(api.get('serviceaccounts', 'team-c', 'builder')!.imagePullSecrets, [
+      { name: 'dockerhub' },
+      { name: 'berth-pull' },
+    ]);
     assert.equal(copies[0]!.serviceAccounts[1]!.state, 'failed');
     assert.match(copies[0]!.serviceAccounts[1]!.message!, /service account "ghost" not found/);
   });
@@ -92,9 +100,16 @@ describe('secret sync against the fake API server', () => {
       return cluster.setServiceAccountPullSecrets(ns, name, secrets, rv);
     };
     api.put('serviceaccounts', 'team-c', { metadata: { name: 'default' } });
-    const copies = await syncPullSecret(racing, connection, { secretName: 'berth-pull', namespaces: ['team-c'], serviceAccounts: ['default'] });
+    const copies = await syncPullSecret(racing, connection, {
+      secretName: 'berth-pull',
+      namespaces: ['team-c'],
+      serviceAccounts: ['default'],
+    });
     assert.equal(copies[0]!.serviceAccounts[0]!.state, 'added');
-    assert.deepEqual(api.get('serviceaccounts', 'team-c', 'default')!.imagePullSecrets, [{ name: 'other' }, { name: 'berth-pull' }]);
+    assert.deepEqual(api.get('serviceaccounts', 'team-c', 'default')!.imagePullSecrets, [
+      { name: 'other' },
+      { name: 'berth-pull' },
+    ]);
     // The first patch met a 409 Conflict; the second, after a fresh read, went through.
     assert.equal(api.requests.filter((r) => r.method === 'PATCH').length, 2);
   });
@@ -106,7 +121,10 @@ describe('secret sync against the fake API server', () => {
         secretName: 'berth-pull',
         namespaces: ['missing', 'team-b', 'Bad_NS', 'team-a'],
       });
-      assert.deepEqual(copies.map((c) => c.state), ['failed', 'failed', 'failed', 'created']);
+      assert.deepEqual(
+        copies.map((c) => c.state),
+        ['failed', 'failed', 'failed', 'created'],
+      );
       assert.match(copies[0]!.message!, /NotFound: namespaces "missing" not found/);
       assert.match(copies[1]!.message!, /Forbidden: .*cannot get resource "secrets"/);
       assert.match(copies[2]!.message!, /DNS-1123 label/);
@@ -126,35 +144,56 @@ describe('secret sync against the fake API server', () => {
     assert.match(refused[0]!.message!, /not managed by Berth/);
     assert.equal(api.get('secrets', 'team-a', 'berth-pull')!.data['.dockerconfigjson'], 'e30=');
 
-    const adopted = await syncPullSecret(cluster, connection, { secretName: 'berth-pull', namespaces: ['team-a'], adopt: true });
+    const adopted = await syncPullSecret(cluster, connection, {
+      secretName: 'berth-pull',
+      namespaces: ['team-a'],
+      adopt: true,
+    });
     assert.equal(adopted[0]!.state, 'updated');
     const labels = api.get('secrets', 'team-a', 'berth-pull')!.metadata.labels;
     assert.deepEqual(labels, { team: 'a', 'app.kubernetes.io/managed-by': 'berth' });
   });
 
   it('explains that a secret of another type cannot be changed in place', async () => {
-    api.put('secrets', 'team-a', { metadata: { name: 'berth-pull', labels: { 'app.kubernetes.io/managed-by': 'berth' } }, type: 'Opaque', data: {} });
+    api.put('secrets', 'team-a', {
+      metadata: { name: 'berth-pull', labels: { 'app.kubernetes.io/managed-by': 'berth' } },
+      type: 'Opaque',
+      data: {},
+    });
     const copies = await syncPullSecret(cluster, connection, { secretName: 'berth-pull', namespaces: ['team-a'] });
     assert.equal(copies[0]!.state, 'failed');
     assert.match(copies[0]!.message!, /exists with type Opaque; delete it/);
   });
 
   it('reconcile rewrites every copy when credentials change, and repairs deleted copies', async () => {
-    const placements = [{ clusterId: 'c1', secretName: 'berth-pull', namespaces: ['team-a', 'team-b'], serviceAccounts: ['default'] }];
+    const placements = [
+      { clusterId: 'c1', secretName: 'berth-pull', namespaces: ['team-a', 'team-b'], serviceAccounts: ['default'] },
+    ];
     const first = await reconcileConnection(connection, placements, () => cluster);
     assert.ok(first.applied);
 
     const rotated = { ...connection, password: 'rotated-password' };
     api.remove('secrets', 'team-b', 'berth-pull');
-    const second = await reconcileConnection(rotated, placements, () => cluster, { lastFingerprint: first.fingerprint, onlyIfChanged: true });
+    const second = await reconcileConnection(rotated, placements, () => cluster, {
+      lastFingerprint: first.fingerprint,
+      onlyIfChanged: true,
+    });
     assert.notEqual(second.fingerprint, first.fingerprint);
-    assert.deepEqual(second.placements[0]!.copies.map((c) => c.state), ['updated', 'created']);
-    const config = JSON.parse(Buffer.from(api.get('secrets', 'team-a', 'berth-pull')!.data['.dockerconfigjson'], 'base64').toString());
+    assert.deepEqual(
+      second.placements[0]!.copies.map((c) => c.state),
+      ['updated', 'created'],
+    );
+    const config = JSON.parse(
+      Buffer.from(api.get('secrets', 'team-a', 'berth-pull')!.data['.dockerconfigjson'], 'base64').toString(),
+    );
     assert.equal(config.auths['https://berth.example.com'].password, 'rotated-password');
     assert.deepEqual(api.get('serviceaccounts', 'team-a', 'default')!.imagePullSecrets, [{ name: 'berth-pull' }]);
 
     api.requests.length = 0;
-    const third = await reconcileConnection(rotated, placements, () => cluster, { lastFingerprint: second.fingerprint, onlyIfChanged: true });
+    const third = await reconcileConnection(rotated, placements, () => cluster, {
+      lastFingerprint: second.fingerprint,
+      onlyIfChanged: true,
+    });
     assert.equal(third.applied, false);
     assert.equal(api.requests.length, 0);
   });

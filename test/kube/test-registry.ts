@@ -43,10 +43,14 @@ export class TestRegistry {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  private handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', this.url);
     const method = req.method ?? 'GET';
-    this.requests.push({ method, path: url.pathname, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+    this.requests.push({
+      method,
+      path: url.pathname,
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    });
 
     if (url.pathname === '/token') return this.token(req, url, res);
     if (url.pathname === '/v2/' || url.pathname === '/v2') {
@@ -63,14 +67,17 @@ export class TestRegistry {
     if (!this.allowed(req, scope, name)) {
       const user = this.identity(req);
       // Basic: a known user without access is DENIED; Bearer: the token lacks the scope.
-      if (this.options.auth === 'basic' && user) return ociError(res, 403, 'DENIED', 'requested access to the resource is denied');
+      if (this.options.auth === 'basic' && user)
+        return ociError(res, 403, 'DENIED', 'requested access to the resource is denied');
       return this.challenge(res, scope);
     }
     if (!NAME_RE.test(name)) return ociError(res, 400, 'NAME_INVALID', 'invalid repository name', method === 'HEAD');
     const tags = this.options.repositories[name];
     if (!tags) return ociError(res, 404, 'NAME_UNKNOWN', 'repository name not known to registry', method === 'HEAD');
     if (kind === 'tags') return json(res, 200, { name, tags });
-    const known = reference.startsWith('sha256:') ? tags.some((t) => digestOf(name, t) === reference) : tags.includes(reference);
+    const known = reference.startsWith('sha256:')
+      ? tags.some((t) => digestOf(name, t) === reference)
+      : tags.includes(reference);
     if (!known) return ociError(res, 404, 'MANIFEST_UNKNOWN', 'manifest unknown', method === 'HEAD');
     const body = manifestFor(name, reference);
     res.writeHead(200, {
@@ -124,10 +131,11 @@ export class TestRegistry {
   }
 
   /** Docker token endpoint: Basic credentials in, a token with the granted scopes out. */
-  private token(req: IncomingMessage, url: URL, res: ServerResponse): void {
+  private token(req: IncomingMessage, url: URL, res: ServerResponse) {
     const header = req.headers.authorization;
     const user = header ? this.basicUser(header) : undefined;
-    if (header && user === null) return ociError(res, 401, 'UNAUTHORIZED', 'authentication required: invalid username or password');
+    if (header && user === null)
+      return ociError(res, 401, 'UNAUTHORIZED', 'authentication required: invalid username or password');
     const granted = new Set<string>();
     for (const scope of url.searchParams.getAll('scope')) {
       const [type, name] = scope.split(':');
@@ -145,7 +153,8 @@ export class TestRegistry {
     const last = url.searchParams.get('last');
     const from = last ? all.filter((r) => r > last) : all;
     const page = from.slice(0, n);
-    if (from.length > n) res.setHeader('link', `</v2/_catalog?n=${n}&last=${encodeURIComponent(page.at(-1)!)}>; rel="next"`);
+    if (from.length > n)
+      res.setHeader('link', `</v2/_catalog?n=${n}&last=${encodeURIComponent(page.at(-1)!)}>; rel="next"`);
     json(res, 200, { repositories: page });
   }
 }
@@ -162,7 +171,13 @@ function ociError(res: ServerResponse, status: number, code: string, message: st
 }
 
 function manifestFor(name: string, tag: string): Buffer {
-  return Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', annotations: { name, tag } }));
+  return Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      annotations: { name, tag },
+    }),
+  );
 }
 
 function digestOf(name: string, tag: string): string {

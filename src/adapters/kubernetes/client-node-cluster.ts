@@ -11,8 +11,8 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import {
-  type KubeCluster,
   KubeApiError,
+  type KubeCluster,
   type KubeEvent,
   type LocalObjectReference,
   type Pod,
@@ -64,7 +64,9 @@ class ClientNodeCluster implements KubeCluster {
   }
 
   async getServiceAccount(namespace: string, name: string): Promise<ServiceAccount | null> {
-    return orNull(call(() => this.api.readNamespacedServiceAccount({ name, namespace }))) as Promise<ServiceAccount | null>;
+    return orNull(
+      call(() => this.api.readNamespacedServiceAccount({ name, namespace })),
+    ) as Promise<ServiceAccount | null>;
   }
 
   async setServiceAccountPullSecrets(

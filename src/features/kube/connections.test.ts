@@ -28,7 +28,14 @@ describe('registry connections', () => {
   });
 
   it('refuses other schemes and broken addresses', () => {
-    for (const address of ['ftp://reg.example.com', 'oci://reg', '', 'https://', 'https://user:pw@reg', 'https://reg?x=1']) {
+    for (const address of [
+      'ftp://reg.example.com',
+      'oci://reg',
+      '',
+      'https://',
+      'https://user:pw@reg',
+      'https://reg?x=1',
+    ]) {
       const errors = validateConnection({ ...valid, address });
       assert.deepEqual(
         errors.map((e) => e.field),
@@ -40,7 +47,14 @@ describe('registry connections', () => {
   });
 
   it('names every bad field at once', () => {
-    const errors = validateConnection({ name: 'Bad_Name', type: 'quay', address: 'x', username: 'a:b', password: '', email: 'nope' });
+    const errors = validateConnection({
+      name: 'Bad_Name',
+      type: 'quay',
+      address: 'x',
+      username: 'a:b',
+      password: '',
+      email: 'nope',
+    });
     assert.deepEqual(
       errors.map((e) => e.field),
       ['name', 'type', 'address', 'username', 'password', 'email'],
@@ -51,7 +65,8 @@ describe('registry connections', () => {
   it('parseConnection throws one error listing the fields', () => {
     assert.throws(
       () => parseConnection({ ...valid, address: 'reg.example.com', password: '' }),
-      (e: unknown) => e instanceof ConnectionInvalidError && /address: /.test(e.message) && /password: /.test(e.message),
+      (e: unknown) =>
+        e instanceof ConnectionInvalidError && /address: /.test(e.message) && /password: /.test(e.message),
     );
   });
 });

@@ -83,7 +83,11 @@ export function checkAddress(address: unknown): string | null {
 }
 
 function hasControlCharacter(s: string): boolean {
-  return /[\u0000-\u001f\u007f]/.test(s);
+  for (let i = 0; i < s.length; i++) {
+    const code = s.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }
 
 /** Throws one error listing every problem; returns the connection normalised. */

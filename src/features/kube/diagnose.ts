@@ -102,7 +102,12 @@ interface PullContext {
   secrets: Map<string, Secret>;
 }
 
-async function pullContext(cluster: KubeCluster, namespace: string, serviceAccount: string, podSecrets: string[]): Promise<PullContext> {
+async function pullContext(
+  cluster: KubeCluster,
+  namespace: string,
+  serviceAccount: string,
+  podSecrets: string[],
+): Promise<PullContext> {
   const sa = await cluster.getServiceAccount(namespace, serviceAccount);
   const referenced = [...new Set([...podSecrets, ...(sa?.imagePullSecrets ?? []).map((r) => r.name)])];
   const secrets = new Map<string, Secret>();
@@ -189,10 +194,20 @@ async function whenFound(
   how: string,
 ): Promise<ImageDiagnosis> {
   if (status >= 200 && status < 300) {
-    return result(image, 'PULLABLE', `${formatImageRef(ref)} can be pulled ${how}; if the pod still fails, read its events`, tried);
+    return result(
+      image,
+      'PULLABLE',
+      `${formatImageRef(ref)} can be pulled ${how}; if the pod still fails, read its events`,
+      tried,
+    );
   }
   if (status !== 404 && status !== 400) {
-    return result(image, 'REGISTRY_UNREACHABLE', `${ref.host} answered HTTP ${status} for the manifest of ${ref.repository}`, tried);
+    return result(
+      image,
+      'REGISTRY_UNREACHABLE',
+      `${ref.host} answered HTTP ${status} for the manifest of ${ref.repository}`,
+      tried,
+    );
   }
   // 404 (or 400 NAME_INVALID for a name with capitals): the repository or the tag.
   const tags = await session.tags(ref.repository);
@@ -250,9 +265,18 @@ function missingSecret(ctx: PullContext, ref: ImageRef, image: string): ImageDia
   const dangling = ctx.referenced.filter((n) => !ctx.secrets.has(n));
   const otherHosts = ctx.referenced.filter((n) => ctx.secrets.has(n));
   const details = [
-    dangling.length ? `referenced secret(s) ${dangling.map((n) => `"${n}"`).join(', ')} do not exist or are not pull secrets` : '',
+    dangling.length
+      ? `referenced secret(s) ${dangling.map((n) => `"${n}"`).join(', ')} do not exist or are not pull secrets`
+      : '',
     otherHosts.length
-      ? `referenced secret(s) ${otherHosts.map((n) => `"${n}" (${credentialsIn(ctx.secrets.get(n)!).map((c) => keyHost(c.key)).join(', ')})`).join(', ')} are for other registries`
+      ? `referenced secret(s) ${otherHosts
+          .map(
+            (n) =>
+              `"${n}" (${credentialsIn(ctx.secrets.get(n)!)
+                .map((c) => keyHost(c.key))
+                .join(', ')})`,
+          )
+          .join(', ')} are for other registries`
       : '',
     ctx.serviceAccountFound ? '' : `service account "${ctx.serviceAccount}" does not exist`,
   ].filter(Boolean);

@@ -12,7 +12,10 @@
 export function goJsonString(value: string): string {
   // Go writes invalid UTF-16 (lone surrogates) as U+FFFD; a UTF-8 round trip does the same.
   const wellFormed = Buffer.from(value, 'utf8').toString('utf8');
-  return JSON.stringify(wellFormed).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(wellFormed).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** `JSON.stringify(value)` with Go's string escaping, no indentation. */
@@ -41,7 +44,21 @@ export function goJsonIndent(value: unknown, indent = ''): string {
 const YAML_WORDS = new Set(
   ['y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON', 'n', 'N', 'no', 'No', 'NO', 'off', 'Off', 'OFF']
     .concat(['true', 'True', 'TRUE', 'false', 'False', 'FALSE', 'null', 'Null', 'NULL', '~', ''])
-    .concat(['.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF', '-.inf', '-.Inf', '-.INF', '.nan', '.NaN', '.NAN', '<<']),
+    .concat([
+      '.inf',
+      '.Inf',
+      '.INF',
+      '+.inf',
+      '+.Inf',
+      '+.INF',
+      '-.inf',
+      '-.Inf',
+      '-.INF',
+      '.nan',
+      '.NaN',
+      '.NAN',
+      '<<',
+    ]),
 );
 const YAML_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 const MAX_UINT64 = (1n << 64n) - 1n;
@@ -67,8 +84,11 @@ function isGoInteger(s: string): boolean {
   const m = /^([-+]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/.exec(s);
   if (!m) return false;
   const body = m[2]!;
-  const value =
-    /^0[oO]/.test(body) ? BigInt(`0o${body.slice(2)}`) : /^0[0-7]+$/.test(body) ? BigInt(`0o${body.slice(1)}`) : BigInt(body);
+  const value = /^0[oO]/.test(body)
+    ? BigInt(`0o${body.slice(2)}`)
+    : /^0[0-7]+$/.test(body)
+      ? BigInt(`0o${body.slice(1)}`)
+      : BigInt(body);
   return m[1] === '-' ? value <= 1n << 63n : value <= MAX_UINT64;
 }
 

@@ -3,6 +3,16 @@ import { describe, it } from 'node:test';
 import { parse as parseToml } from 'smol-toml';
 import { containerdHostsFiles, type MirrorGroup, registriesConf, tomlString } from './mirrors.ts';
 
+interface HostsToml {
+  server: string;
+  skip_verify?: boolean;
+  host: Record<string, { capabilities: string[]; skip_verify?: boolean; override_path?: boolean }>;
+}
+interface RegistriesConf {
+  registry: Array<{ prefix: string; location: string; insecure?: boolean; mirror: unknown[] }>;
+}
+const hostsToml = (text: string) => parseToml(text) as unknown as HostsToml;
+
 const groups: MirrorGroup[] = [
   {
     upstream: 'docker.io',
@@ -11,7 +21,11 @@ const groups: MirrorGroup[] = [
       { address: 'https://berth.example.com', project: 'dockerhub-proxy' },
     ],
   },
-  { upstream: 'reg.local:5000', upstreamInsecure: true, mirrors: [{ address: 'https://mirror.example.com/', capabilities: ['pull'] }] },
+  {
+    upstream: 'reg.local:5000',
+    upstreamInsecure: true,
+    mirrors: [{ address: 'https://mirror.example.com/', capabilities: ['pull'] }],
+  },
 ];
 
 describe('containerd hosts.toml', () => {
@@ -22,7 +36,7 @@ describe('containerd hosts.toml', () => {
   });
 
   it('lists mirrors in priority order with the upstream as server', () => {
-    const doc = parseToml(files.get('docker.io/hosts.toml')!) as Record<string, any>;
+    const doc = hostsToml(files.get('docker.io/hosts.toml')!);
     assert.equal(doc.server, 'https://registry-1.docker.io');
     assert.deepEqual(Object.keys(doc.host), ['http://10.0.0.5:8080', 'https://berth.example.com/v2/dockerhub-proxy']);
     // The order of the tables in the text is the order containerd tries them.
@@ -31,7 +45,7 @@ describe('containerd hosts.toml', () => {
   });
 
   it('sets capabilities, skip_verify for http and override_path for a proxy project', () => {
-    const doc = parseToml(files.get('docker.io/hosts.toml')!) as Record<string, any>;
+    const doc = hostsToml(files.get('docker.io/hosts.toml')!);
     const http = doc.host['http://10.0.0.5:8080'];
     assert.deepEqual(http.capabilities, ['pull', 'resolve']);
     assert.equal(http.skip_verify, true);
@@ -42,7 +56,7 @@ describe('containerd hosts.toml', () => {
   });
 
   it('keeps an insecure upstream on http and custom capabilities', () => {
-    const doc = parseToml(files.get('reg.local:5000/hosts.toml')!) as Record<string, any>;
+    const doc = hostsToml(files.get('reg.local:5000/hosts.toml')!);
     assert.equal(doc.server, 'http://reg.local:5000');
     assert.equal(doc.skip_verify, true);
     assert.deepEqual(doc.host['https://mirror.example.com'].capabilities, ['pull']);
@@ -50,7 +64,7 @@ describe('containerd hosts.toml', () => {
 });
 
 describe('registries.conf', () => {
-  const doc = parseToml(registriesConf(groups)) as Record<string, any>;
+  const doc = parseToml(registriesConf(groups)) as unknown as RegistriesConf;
 
   it('has one [[registry]] per upstream with prefix and location', () => {
     assert.equal(doc.registry.length, 2);
@@ -83,7 +97,11 @@ describe('mirror group validation', () => {
   it('refuses an upstream given as a URL and duplicate upstreams', () => {
     assert.throws(() => containerdHostsFiles([{ upstream: 'https://docker.io', mirrors: [] }]), /no scheme/);
     assert.throws(
-      () => containerdHostsFiles([{ upstream: 'ghcr.io', mirrors: [] }, { upstream: 'ghcr.io', mirrors: [] }]),
+      () =>
+        containerdHostsFiles([
+          { upstream: 'ghcr.io', mirrors: [] },
+          { upstream: 'ghcr.io', mirrors: [] },
+        ]),
       /more than one group/,
     );
   });

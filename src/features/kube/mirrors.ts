@@ -104,7 +104,12 @@ export function registriesConf(groups: MirrorGroup[]): string {
   assertValid(groups);
   const lines = ['# Written by Berth: mirrors are tried in order, then the registry itself.'];
   for (const group of groups) {
-    lines.push('', '[[registry]]', `prefix = ${tomlString(group.upstream)}`, `location = ${tomlString(group.upstream)}`);
+    lines.push(
+      '',
+      '[[registry]]',
+      `prefix = ${tomlString(group.upstream)}`,
+      `location = ${tomlString(group.upstream)}`,
+    );
     if (group.upstreamInsecure) lines.push('insecure = true');
     for (const mirror of group.mirrors) {
       const url = new URL(normaliseAddress(mirror.address));

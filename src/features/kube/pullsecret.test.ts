@@ -18,7 +18,11 @@ const haveKubectl = existsSync(KUBECTL);
 
 function kubectl(input: PullSecretInput, output: 'yaml' | 'json'): string {
   const args = ['create', 'secret', 'docker-registry', input.name];
-  args.push(`--docker-server=${input.server}`, `--docker-username=${input.username}`, `--docker-password=${input.password}`);
+  args.push(
+    `--docker-server=${input.server}`,
+    `--docker-username=${input.username}`,
+    `--docker-password=${input.password}`,
+  );
   if (input.email !== undefined) args.push(`--docker-email=${input.email}`);
   if (input.namespace !== undefined) args.push('-n', input.namespace);
   args.push('--dry-run=client', '-o', output);
@@ -27,13 +31,73 @@ function kubectl(input: PullSecretInput, output: 'yaml' | 'json'): string {
 }
 
 export const KUBECTL_CASES: Array<[string, PullSecretInput]> = [
-  ['https with email', { name: 'regcred', namespace: 'team-a', server: 'https://reg.example.com', username: 'alice', password: 's3cret', email: 'alice@example.com' }],
-  ['https without email', { name: 'regcred', namespace: 'team-a', server: 'https://reg.example.com', username: 'alice', password: 's3cret' }],
-  ['http with port', { name: 'berth-internal', namespace: 'default', server: 'http://10.0.0.5:8080', username: 'robot$ci+pull', password: 'tok' }],
-  ['password with JSON and HTML specials', { name: 'specials', namespace: 'ns1', server: 'https://reg.example.com:8443', username: 'bob', password: `p@ss"w\\ord<>&'$\`!#%{}[]=:;,/?~ ` }],
-  ['control characters in password', { name: 'ctl', namespace: 'ns1', server: 'https://r.example', username: 'u', password: 'tab\there\nnewline\rcr\bbs\fff\u0001\u001f\u007f' }],
-  ['unicode everywhere', { name: 'unicode', namespace: 'ns-ü', server: 'https://регистр.example', username: 'ålice', password: 'пароль🔑\u2028\u2029é', email: 'ålice@exämple.com' }],
-  ['harbor robot with path-like server', { name: 'harbor.robot', namespace: 'prod', server: 'https://harbor.example.com/v2/', username: 'robot$project+ci', password: 'eyJhbGciOi.J9x_-', email: 'ci@example.com' }],
+  [
+    'https with email',
+    {
+      name: 'regcred',
+      namespace: 'team-a',
+      server: 'https://reg.example.com',
+      username: 'alice',
+      password: 's3cret',
+      email: 'alice@example.com',
+    },
+  ],
+  [
+    'https without email',
+    { name: 'regcred', namespace: 'team-a', server: 'https://reg.example.com', username: 'alice', password: 's3cret' },
+  ],
+  [
+    'http with port',
+    {
+      name: 'berth-internal',
+      namespace: 'default',
+      server: 'http://10.0.0.5:8080',
+      username: 'robot$ci+pull',
+      password: 'tok',
+    },
+  ],
+  [
+    'password with JSON and HTML specials',
+    {
+      name: 'specials',
+      namespace: 'ns1',
+      server: 'https://reg.example.com:8443',
+      username: 'bob',
+      password: `p@ss"w\\ord<>&'$\`!#%{}[]=:;,/?~ `,
+    },
+  ],
+  [
+    'control characters in password',
+    {
+      name: 'ctl',
+      namespace: 'ns1',
+      server: 'https://r.example',
+      username: 'u',
+      password: 'tab\there\nnewline\rcr\bbs\fff\u0001\u001f\u007f',
+    },
+  ],
+  [
+    'unicode everywhere',
+    {
+      name: 'unicode',
+      namespace: 'ns-ü',
+      server: 'https://регистр.example',
+      username: 'ålice',
+      password: 'пароль🔑\u2028\u2029é',
+      email: 'ålice@exämple.com',
+    },
+  ],
+  [
+    'harbor robot with path-like server',
+    {
+      name: 'harbor.robot',
+      namespace: 'prod',
+      server: 'https://harbor.example.com/v2/',
+      username: 'robot$project+ci',
+      password: 'eyJhbGciOi.J9x_-',
+      email: 'ci@example.com',
+    },
+  ],
   ['no namespace', { name: 'plain', server: 'https://index.docker.io/v1/', username: 'me', password: 'pw' }],
 ];
 // 'ns-ü' is not a valid namespace for us; that case is checked below with a valid one.
@@ -50,7 +114,23 @@ describe('pull secret matches kubectl byte for byte', { skip: haveKubectl ? fals
   }
 
   it('quotes names exactly where kubectl does', () => {
-    const names = ['123', 'y', 'yes', 'on', 'off', 'no', 'n', 'true', 'false', 'null', '1e3', '0x1f', '1.5', '0o17', '0o8']
+    const names = [
+      '123',
+      'y',
+      'yes',
+      'on',
+      'off',
+      'no',
+      'n',
+      'true',
+      'false',
+      'null',
+      '1e3',
+      '0x1f',
+      '1.5',
+      '0o17',
+      '0o8',
+    ]
       .concat(['1-2', '0b101', '0b2', '1.0e5', '12.3.4', '0123', '089', '1e-3', '1.e3', 'inf', 'nan', '0.5e'])
       .concat(['2024-01-01', '2024-02-30', '2024-02-29', '2023-02-29', '2024-1-5', '0x', '99999999999999999999'])
       .concat(['0xffffffffffffffffff', '18446744073709551615', '12e5', '1e', 'abc', 'a.b', '0', '1e3.5']);
@@ -68,13 +148,22 @@ describe('pull secret content', () => {
     const input = { name: 'x', namespace: 'n', server: 'https://reg.example.com', username: 'u', password: 'p<w>' };
     const secret = JSON.parse(pullSecretJson(input));
     const config = JSON.parse(Buffer.from(secret.data['.dockerconfigjson'], 'base64').toString('utf8'));
-    assert.deepEqual(config, { auths: { 'https://reg.example.com': { username: 'u', password: 'p<w>', auth: 'dTpwPHc+' } } });
+    assert.deepEqual(config, {
+      auths: { 'https://reg.example.com': { username: 'u', password: 'p<w>', auth: 'dTpwPHc+' } },
+    });
     assert.equal(secret.type, 'kubernetes.io/dockerconfigjson');
     assert.match(dockerConfigJson(input), /p\\u003cw\\u003e/);
   });
 
   it('YAML and JSON describe the same object', () => {
-    const input = { name: '2024-01-01', namespace: 'yes', server: 'http://r:80', username: 'u', password: 'p', email: 'e@x' };
+    const input = {
+      name: '2024-01-01',
+      namespace: 'yes',
+      server: 'http://r:80',
+      username: 'u',
+      password: 'p',
+      email: 'e@x',
+    };
     const fromYaml = parseYaml(pullSecretYaml(input));
     const fromJson = JSON.parse(pullSecretJson(input));
     assert.deepEqual(fromYaml, fromJson);

@@ -51,7 +51,9 @@ export class RegistrySession {
     const res = await this.fetch('/v2/', {});
     this.challenge = parseChallenge(res.status === 401 ? res.headers.get('www-authenticate') : null);
     if (res.status !== 200 && res.status !== 401) {
-      throw new UnreachableError(`${this.base}/v2/ answered HTTP ${res.status}; this does not look like a registry API`);
+      throw new UnreachableError(
+        `${this.base}/v2/ answered HTTP ${res.status}; this does not look like a registry API`,
+      );
     }
   }
 
@@ -63,7 +65,12 @@ export class RegistrySession {
     if (challenge.scheme === 'basic') {
       const res = await this.fetch('/v2/', { authorization: basic(this.credentials) });
       if (res.status === 401) {
-        return { ok: false, status: 401, via: 'basic', message: `${this.base}/v2/ refused the username and password (HTTP 401)` };
+        return {
+          ok: false,
+          status: 401,
+          via: 'basic',
+          message: `${this.base}/v2/ refused the username and password (HTTP 401)`,
+        };
       }
       return { ok: true };
     }
@@ -74,13 +81,21 @@ export class RegistrySession {
   /** HEAD of a manifest with whatever authorization the registry wants. */
   async headManifest(repository: string, reference: string): Promise<number> {
     const scope = `repository:${repository}:pull`;
-    const res = await this.fetch(`/v2/${repository}/manifests/${reference}`, await this.authHeaders(scope), 'HEAD', MANIFEST_ACCEPT);
+    const res = await this.fetch(
+      `/v2/${repository}/manifests/${reference}`,
+      await this.authHeaders(scope),
+      'HEAD',
+      MANIFEST_ACCEPT,
+    );
     return res.status;
   }
 
   /** Tags of a repository; null when the repository is unknown or hidden. */
   async tags(repository: string): Promise<string[] | null> {
-    const res = await this.fetch(`/v2/${repository}/tags/list`, await this.authHeaders(`repository:${repository}:pull`));
+    const res = await this.fetch(
+      `/v2/${repository}/tags/list`,
+      await this.authHeaders(`repository:${repository}:pull`),
+    );
     if (res.status !== 200) return null;
     const body = (await res.json()) as { tags?: string[] | null };
     return body.tags ?? [];
@@ -115,14 +130,20 @@ export class RegistrySession {
     const cached = this.tokens.get(scope);
     if (cached !== undefined) return cached;
     const { realm, service } = this.challenge!;
-    if (!realm) return { ok: false, status: 0, via: 'token', message: 'the registry asked for a token but named no realm' };
+    if (!realm)
+      return { ok: false, status: 0, via: 'token', message: 'the registry asked for a token but named no realm' };
     const url = new URL(realm);
     if (service) url.searchParams.set('service', service);
     url.searchParams.set('scope', scope);
     const headers: Record<string, string> = this.credentials ? { authorization: basic(this.credentials) } : {};
     const res = await this.fetchUrl(url.toString(), headers, 'GET');
     if (res.status === 401 || res.status === 403) {
-      return { ok: false, status: res.status, via: 'token', message: `the token endpoint ${url.origin}${url.pathname} refused the username and password (HTTP ${res.status})` };
+      return {
+        ok: false,
+        status: res.status,
+        via: 'token',
+        message: `the token endpoint ${url.origin}${url.pathname} refused the username and password (HTTP ${res.status})`,
+      };
     }
     if (res.status !== 200) {
       return { ok: false, status: res.status, via: 'token', message: `the token endpoint answered HTTP ${res.status}` };
@@ -139,7 +160,12 @@ export class RegistrySession {
 
   private async fetchUrl(url: string, headers: Record<string, string>, method: string): Promise<Response> {
     try {
-      return await fetch(url, { method, headers, redirect: 'follow', signal: AbortSignal.timeout(this.options.timeoutMs) });
+      return await fetch(url, {
+        method,
+        headers,
+        redirect: 'follow',
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
     } catch (e) {
       throw new UnreachableError(describeNetworkError(url, e, this.options.timeoutMs));
     }
@@ -174,11 +200,13 @@ function nextLink(link: string | null): string | null {
 function describeNetworkError(url: string, e: unknown, timeoutMs: number): string {
   const err = e as { name?: string; cause?: { code?: string; message?: string }; message?: string };
   const origin = new URL(url).origin;
-  if (err.name === 'TimeoutError' || err.name === 'AbortError') return `${origin} did not answer within ${timeoutMs} ms`;
+  if (err.name === 'TimeoutError' || err.name === 'AbortError')
+    return `${origin} did not answer within ${timeoutMs} ms`;
   const code = err.cause?.code;
   if (code === 'ECONNREFUSED') return `${origin} refused the connection (nothing listens there)`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `${origin}: the host name does not resolve`;
   if (code === 'ECONNRESET') return `${origin} closed the connection`;
-  if (code && /CERT|SSL|TLS|EPROTO/.test(code)) return `${origin}: TLS failed (${code}); is it plain HTTP, or is its certificate trusted?`;
+  if (code && /CERT|SSL|TLS|EPROTO/.test(code))
+    return `${origin}: TLS failed (${code}); is it plain HTTP, or is its certificate trusted?`;
   return `${origin}: ${err.cause?.message ?? err.message ?? String(e)}`;
 }

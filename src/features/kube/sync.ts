@@ -6,7 +6,13 @@
 import { createHash } from 'node:crypto';
 import { isConflict, KubeApiError, type KubeCluster, type Secret } from './cluster.ts';
 import type { RegistryConnection } from './connections.ts';
-import { DOCKER_CONFIG_JSON_KEY, DOCKER_CONFIG_JSON_TYPE, dockerConfigJson, validateNamespace, validateSecretName } from './pullsecret.ts';
+import {
+  DOCKER_CONFIG_JSON_KEY,
+  DOCKER_CONFIG_JSON_TYPE,
+  dockerConfigJson,
+  validateNamespace,
+  validateSecretName,
+} from './pullsecret.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'berth';
@@ -86,7 +92,10 @@ export async function syncPullSecret(
     }
     for (const sa of target.serviceAccounts ?? []) {
       try {
-        result.serviceAccounts.push({ name: sa, state: await referenceFromServiceAccount(cluster, namespace, sa, target.secretName) });
+        result.serviceAccounts.push({
+          name: sa,
+          state: await referenceFromServiceAccount(cluster, namespace, sa, target.secretName),
+        });
       } catch (e) {
         result.serviceAccounts.push({ name: sa, state: 'failed', message: describe(e) });
       }
@@ -95,7 +104,12 @@ export async function syncPullSecret(
   return results;
 }
 
-async function applySecret(cluster: KubeCluster, namespace: string, desired: Secret, adopt: boolean): Promise<CopyState> {
+async function applySecret(
+  cluster: KubeCluster,
+  namespace: string,
+  desired: Secret,
+  adopt: boolean,
+): Promise<CopyState> {
   for (let attempt = 0; ; attempt++) {
     const existing = await cluster.getSecret(namespace, desired.metadata.name);
     try {
@@ -105,11 +119,15 @@ async function applySecret(cluster: KubeCluster, namespace: string, desired: Sec
       }
       const managed = existing.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY;
       if (!managed && !adopt) {
-        throw new SyncError(`secret "${desired.metadata.name}" already exists and is not managed by Berth; choose another name or adopt it`);
+        throw new SyncError(
+          `secret "${desired.metadata.name}" already exists and is not managed by Berth; choose another name or adopt it`,
+        );
       }
       if ((existing.type ?? 'Opaque') !== desired.type) {
         // A secret's type is immutable in Kubernetes: replacing would fail.
-        throw new SyncError(`secret "${desired.metadata.name}" exists with type ${existing.type ?? 'Opaque'}; delete it so Berth can create a ${desired.type} secret`);
+        throw new SyncError(
+          `secret "${desired.metadata.name}" exists with type ${existing.type ?? 'Opaque'}; delete it so Berth can create a ${desired.type} secret`,
+        );
       }
       if (managed && sameData(existing, desired) && sameAnnotation(existing, desired)) return 'unchanged';
       await cluster.replaceSecret(namespace, mergeInto(existing, desired));
@@ -157,7 +175,12 @@ async function referenceFromServiceAccount(
     const current = sa.imagePullSecrets ?? [];
     if (current.some((ref) => ref.name === secretName)) return 'present';
     try {
-      await cluster.setServiceAccountPullSecrets(namespace, name, [...current, { name: secretName }], sa.metadata.resourceVersion ?? '');
+      await cluster.setServiceAccountPullSecrets(
+        namespace,
+        name,
+        [...current, { name: secretName }],
+        sa.metadata.resourceVersion ?? '',
+      );
       return 'added';
     } catch (e) {
       if (isConflict(e) && attempt < MAX_CONFLICT_RETRIES) continue;
