@@ -18,6 +18,9 @@ export interface ProbeOptions {
 /** The registry could not be spoken to at all. */
 export class UnreachableError extends Error {}
 
+/** Something answered, but not the registry API at /v2/. */
+export class NotARegistryError extends UnreachableError {}
+
 export type AuthOutcome = { ok: true } | { ok: false; status: number; via: 'token' | 'basic'; message: string };
 
 interface Challenge {
@@ -51,7 +54,7 @@ export class RegistrySession {
     const res = await this.fetch('/v2/', {});
     this.challenge = parseChallenge(res.status === 401 ? res.headers.get('www-authenticate') : null);
     if (res.status !== 200 && res.status !== 401) {
-      throw new UnreachableError(
+      throw new NotARegistryError(
         `${this.base}/v2/ answered HTTP ${res.status}; this does not look like a registry API`,
       );
     }
