@@ -14,7 +14,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { type IncomingHttpHeaders, request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { after, afterEach, describe, test } from 'node:test';
@@ -604,6 +604,39 @@ describe('kill -9 during uploads and pushes', () => {
       }
       assert.deepEqual(await download(srv, repo, digest), { digest, size: data.length });
       assert.ok(cleanAfterCrash, `fsck on the state kill -9 leaves between rename and metadata update\n${fsck.stdout}`);
+    },
+  );
+
+  test(
+    "the instant between removing a cancelled upload's bytes and its session (kill -9 there) leaves fsck clean",
+    T,
+    async (t) => {
+      // DELETE of a session (and a closing PUT with a wrong digest, and one
+      // whose blob is already stored) aborts the driver upload and then deletes
+      // the session record: kill -9 between the two leaves a session without bytes.
+      const srv = await server();
+      if (srv.kind !== 'berth') return t.skip("Berth's filesystem driver layout");
+      const repo = 'crash/cancel';
+      const data = randomBytes(256 * 1024);
+      const upload = await startUpload(srv, repo);
+      const patch = await http(srv, 'PATCH', upload, { 'content-type': 'application/octet-stream' }, data);
+      assert.equal(patch.status, 202);
+      await srv.stop();
+      const id = upload.split('?')[0].split('/').pop() as string;
+      await rm(await findBlobFile(srv.dataDir, `upload:${id}`));
+
+      const fsck = await srv.fsck();
+      await srv.restart();
+      const status = await http(srv, 'GET', upload);
+      const cancel = await http(srv, 'DELETE', upload);
+      t.diagnostic(`fsck exit ${fsck.code}; GET session ${status.status}; DELETE ${cancel.status}`);
+      assert.ok(
+        [204, 404].includes(cancel.status),
+        `DELETE of the half-cancelled session: ${cancel.status} ${cancel.body}`,
+      );
+      assert.equal((await http(srv, 'GET', upload)).status, 404, 'then the session is unknown');
+      assert.equal(status.status, 404, 'a session whose bytes are gone is BLOB_UPLOAD_UNKNOWN, not 204');
+      assert.equal(fsck.code, 0, `fsck on the state kill -9 leaves in the middle of a cancel\n${fsck.stdout}`);
     },
   );
 
