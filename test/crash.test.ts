@@ -7,6 +7,11 @@
  * interrupted upload can be resumed from the offset the server reports, or
  * restarted from scratch, giving a byte-identical blob.
  *
+ * A second part walks the crash points of single requests: strace attaches to
+ * the server and SIGKILLs it at the n-th entry into each durable system call
+ * (open, ftruncate, fsync, rename, unlink, SQLite's pwrite64) of a closing
+ * PUT, a session DELETE and a manifest PUT (needs root and `strace`).
+ *
  * Run: node --import tsx --test test/crash.test.ts
  * (BERTH_TEST_SERVER=distribution runs the same tests against docker-registry,
  * with `garbage-collect --dry-run` standing in for fsck.)
