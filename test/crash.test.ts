@@ -10,7 +10,7 @@
  * A second part walks the crash points of single requests: strace attaches to
  * the server and SIGKILLs it at the n-th entry into each durable system call
  * (open, ftruncate, fsync, rename, unlink, SQLite's pwrite64) of a closing
- * PUT, a session DELETE and a manifest PUT (needs root and `strace`).
+ * PUT, a chunk PATCH, a session DELETE and a manifest PUT (needs root and `strace`).
  *
  * Run: node --import tsx --test test/crash.test.ts
  * (BERTH_TEST_SERVER=distribution runs the same tests against docker-registry,
@@ -841,6 +841,60 @@ describe('crash points (SIGKILL at each durable system call of a request)', () =
             const bytes = Buffer.from(await got.arrayBuffer());
             if (got.status !== 200 || sha256(bytes) !== digest)
               fail(`blob after completion: ${got.status}, ${bytes.length} bytes`);
+          },
+        ),
+      );
+    }
+    report(t, rounds);
+  });
+
+  test('a chunk PATCH', P, async (t) => {
+    const rounds: Round[] = [];
+    for (const [i, [syscall, n]] of POINTS.entries()) {
+      const repo = `points/patch-${i}`;
+      const half = 256 * 1024;
+      const data = randomBytes(2 * half);
+      const digest = sha256(data);
+      let path = '';
+      const chunk = (srv: RegistryServer, from: number) =>
+        http(
+          srv,
+          'PATCH',
+          path,
+          { 'content-type': 'application/octet-stream', 'content-range': `${from}-${data.length - 1}` },
+          data.subarray(from),
+        );
+      rounds.push(
+        await round(
+          syscall,
+          n,
+          async (srv) => {
+            path = await startUpload(srv, repo);
+            const r = await http(
+              srv,
+              'PATCH',
+              path,
+              { 'content-type': 'application/octet-stream', 'content-range': `0-${half - 1}` },
+              data.subarray(0, half),
+            );
+            assert.equal(r.status, 202);
+            path = locationPath(srv, r.headers.get('location'));
+          },
+          (srv) => chunk(srv, half),
+          async (srv, fail) => {
+            const status = await http(srv, 'GET', path);
+            if (status.status !== 204) return fail(`GET session ${status.status} ${status.body}`);
+            const offset = rangeEnd(status.headers.get('range'));
+            if (offset !== half && offset !== data.length) return fail(`session Range ${status.headers.get('range')}`);
+            if (offset < data.length) {
+              const rest = await chunk(srv, offset);
+              if (rest.status !== 202) return fail(`PATCH from ${offset}: ${rest.status} ${rest.body}`);
+            }
+            const put = await http(srv, 'PUT', withQuery(path, 'digest', digest));
+            if (put.status !== 201) return fail(`closing PUT: ${put.status} ${put.body}`);
+            const got = await fetch(`${srv.url}/v2/${repo}/blobs/${digest}`);
+            const bytes = Buffer.from(await got.arrayBuffer());
+            if (sha256(bytes) !== digest) fail(`blob after completion: ${got.status}, ${bytes.length} bytes`);
           },
         ),
       );
