@@ -89,11 +89,6 @@ export class Uploads {
         throw digestInvalid('provided digest did not match uploaded content', { expected: digest, actual });
       }
       const known = await this.metadata.blobSize(digest);
-      // The session goes first: a crash from here on leaves upload bytes
-      // without a session, or a stored blob not yet recorded (both harmless,
-      // reclaimed by GC), never a session whose bytes were moved away.
-      await this.metadata.deleteUpload(record.id);
-      this.hashes.delete(record.id);
       if (known === null) {
         await this.storage.uploadCommit(record.id, record.state, record.size, blobKey(digest));
         await this.metadata.recordBlob(digest, record.size);
@@ -103,6 +98,8 @@ export class Uploads {
       }
       await this.metadata.ensureRepository(repository);
       await this.metadata.linkBlob(repository, digest);
+      await this.metadata.deleteUpload(record.id);
+      this.hashes.delete(record.id);
       return { digest, size: record.size };
     });
   }
@@ -154,9 +151,8 @@ export class Uploads {
 
   private async discard(record: UploadRecord): Promise<void> {
     this.hashes.delete(record.id);
-    // Session first, bytes second: a crash in between leaves only bytes without a session.
-    await this.metadata.deleteUpload(record.id);
     await this.storage.uploadAbort(record.id, record.state).catch(() => {});
+    await this.metadata.deleteUpload(record.id);
   }
 
   private async appendUnlocked(
