@@ -5,7 +5,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { KyselyStore } from '../adapters/metadata/kysely-store.ts';
-import { PostgresStore } from '../adapters/metadata/postgres.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
 import type { StorageDriver } from '../core/ports.ts';
@@ -25,6 +24,8 @@ export interface Berth {
 async function openMetadata(config: ServerConfig): Promise<KyselyStore> {
   const { database } = config;
   if (database.driver === 'postgres') {
+    // Loaded only when configured: a laptop start does not pay for pg.
+    const { PostgresStore } = await import('../adapters/metadata/postgres.ts');
     return PostgresStore.open({ url: database.postgres.url as string, poolSize: database.postgres.pool_size });
   }
   return SqliteStore.open(databaseFile(config));
