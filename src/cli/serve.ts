@@ -1,0 +1,45 @@
+import { Command } from 'commander';
+import pino from 'pino';
+import { buildApp } from '../server/app.ts';
+import { loadConfig } from '../server/config.ts';
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('start the registry server')
+    .option('--port <port>', 'port to listen on (BERTH_PORT, default 5000)')
+    .option('--host <host>', 'address to listen on (BERTH_HOST, default 0.0.0.0)')
+    .option('--data <dir>', 'data folder (BERTH_DATA, default ./data)')
+    .option('--log-level <level>', 'log level (BERTH_LOG_LEVEL, default info)')
+    .option('--config <file>', 'configuration file (BERTH_CONFIG, default ./berth.yaml if present)')
+    .action(async (flags) => {
+      const config = loadConfig({
+        file: flags.config,
+        overrides: {
+          'server.port': flags.port,
+          'server.host': flags.host,
+          data_dir: flags.data,
+          'log.level': flags.logLevel,
+        },
+      });
+      const log = pino(
+        { level: config.log.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
+        pino.destination({ dest: 1, sync: false, minLength: 4096 }),
+      );
+      const berth = await buildApp(config, log);
+      const address = await berth.app.listen({ host: config.server.host, port: config.server.port });
+      log.info({ address, data: config.data_dir }, 'berth is listening');
+      log.flush();
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ signal }, 'shutting down: finishing requests in flight');
+        await berth.close();
+        log.info('stopped');
+        log.flush();
+        process.exit(0);
+      };
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+      process.on('SIGINT', () => void stop('SIGINT'));
+    });
+}
