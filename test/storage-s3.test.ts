@@ -7,8 +7,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { DeleteObjectsCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { S3Driver, type S3DriverOptions } from '../src/adapters/storage/s3.ts';
-import { type S3Server, startS3 } from './helpers/s3-server.ts';
 import { storageDriverSuite } from './suites/storage-driver.ts';
+import { type S3Server, startS3 } from './support/s3-server.ts';
 
 const BUCKET = 'berth-test';
 const MiB = 1024 * 1024;
@@ -95,9 +95,14 @@ describe('S3 driver: what only S3 has', { timeout: 180_000 }, () => {
     let offset = 0;
     for (const [i, part] of parts.entries()) {
       const node = i % 2 ? b : a;
-      const out = await node.uploadAppend(id, JSON.parse(state), offset, (async function* () {
-        yield part;
-      })());
+      const out = await node.uploadAppend(
+        id,
+        JSON.parse(state),
+        offset,
+        (async function* () {
+          yield part;
+        })(),
+      );
       assert.equal(out.written, part.length);
       state = JSON.stringify(out.state);
       offset += part.length;
@@ -109,7 +114,12 @@ describe('S3 driver: what only S3 has', { timeout: 180_000 }, () => {
     assert.equal(reread.digest('hex'), sha, 'rehash on the other node');
     await a.uploadCommit(id, JSON.parse(state), whole.length, `blobs/sha256/${sha.slice(0, 2)}/${sha}`);
     const got = await b.get(`blobs/sha256/${sha.slice(0, 2)}/${sha}`);
-    assert.equal(createHash('sha256').update(got ?? Buffer.alloc(0)).digest('hex'), sha);
+    assert.equal(
+      createHash('sha256')
+        .update(got ?? Buffer.alloc(0))
+        .digest('hex'),
+      sha,
+    );
     await removeAll(a);
   });
 
@@ -117,10 +127,15 @@ describe('S3 driver: what only S3 has', { timeout: 180_000 }, () => {
     const driver = makeDriver({ prefix: `corrupt-${randomUUID()}` });
     const id = randomUUID();
     const empty = (async function* () {})();
-    await assert.rejects(driver.uploadAppend(id, { v: 1, segments: [{ name: '../x', size: 1 }], pending: [] }, 0, empty));
+    await assert.rejects(
+      driver.uploadAppend(id, { v: 1, segments: [{ name: '../x', size: 1 }], pending: [] }, 0, empty),
+    );
     await assert.rejects(driver.uploadCommit(id, { v: 2 }, 0, 'blobs/x/y'));
     await assert.rejects(driver.uploadReader(id, { v: 1, segments: [], pending: [] }, 1), /fewer than/);
-    await assert.rejects(driver.uploadAppend('../../etc', { v: 1, segments: [], pending: [] }, 0, empty), /invalid upload id/);
+    await assert.rejects(
+      driver.uploadAppend('../../etc', { v: 1, segments: [], pending: [] }, 0, empty),
+      /invalid upload id/,
+    );
   });
 
   test('prefixes keep two drivers apart', async () => {
@@ -135,6 +150,8 @@ describe('S3 driver: what only S3 has', { timeout: 180_000 }, () => {
 
   test('the server checks signatures (a wrong secret is refused)', async () => {
     const wrong = makeDriver({ prefix: 'x', secretAccessKey: 'not-the-secret' });
-    await assert.rejects(wrong.put('blobs/a', Buffer.from('x')), (err: Error) => /SignatureDoesNotMatch|AccessDenied/.test(err.name));
+    await assert.rejects(wrong.put('blobs/a', Buffer.from('x')), (err: Error) =>
+      /SignatureDoesNotMatch|AccessDenied/.test(err.name),
+    );
   });
 });

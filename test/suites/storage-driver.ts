@@ -56,7 +56,9 @@ class Sink extends Writable {
   }
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error) => void): void {
     this.maxBuffered = Math.max(this.maxBuffered, this.writableLength);
-    this.chunks.push(chunk);
+    // A copy: a driver may reuse a chunk's buffer once its write callback ran
+    // (the fs driver does, for speed), so `dest` must not keep chunks it was given.
+    this.chunks.push(Buffer.from(chunk));
     this.received += chunk.length;
     if (this.slow) setTimeout(done, Math.ceil(chunk.length / (64 * 1024)));
     else done();
@@ -207,7 +209,11 @@ export function storageDriverSuite(name: string, makeDriver: () => Promise<Drive
           { start: 8 * MiB, end: data.length - 2 },
         ];
         for (const range of ranges) {
-          sameBytes(await sendAll(driver, 's/obj', range), data.subarray(range.start, range.end + 1), `range ${range.start}-${range.end}`);
+          sameBytes(
+            await sendAll(driver, 's/obj', range),
+            data.subarray(range.start, range.end + 1),
+            `range ${range.start}-${range.end}`,
+          );
         }
       });
 
@@ -218,7 +224,10 @@ export function storageDriverSuite(name: string, makeDriver: () => Promise<Drive
         await driver.send('s/big', sink, { start: 1, end: data.length - 1 });
         assert.equal(sink.received, data.length - 1, 'every byte reached the destination before send resolved');
         sameBytes(sink.bytes(), data.subarray(1), 'slow destination');
-        assert.ok(sink.maxBuffered < 20 * MiB, `backpressure: at most ${sink.maxBuffered} bytes queued in the destination`);
+        assert.ok(
+          sink.maxBuffered < 20 * MiB,
+          `backpressure: at most ${sink.maxBuffered} bytes queued in the destination`,
+        );
       });
 
       test('reader streams the object and byte ranges exactly', async () => {
@@ -277,7 +286,10 @@ export function storageDriverSuite(name: string, makeDriver: () => Promise<Drive
         let state = await append(id, await driver.uploadStart(id), 0, data.subarray(0, a));
         // A small interrupted append, then a large one that got past a part or two.
         await assert.rejects(driver.uploadAppend(id, stored(state), a, interrupted(junk, MiB)), /connection reset/);
-        await assert.rejects(driver.uploadAppend(id, stored(state), a, interrupted(junk, 8 * MiB + 1)), /connection reset/);
+        await assert.rejects(
+          driver.uploadAppend(id, stored(state), a, interrupted(junk, 8 * MiB + 1)),
+          /connection reset/,
+        );
         state = await append(id, state, a, data.subarray(a, c));
         await assert.rejects(driver.uploadAppend(id, stored(state), c, interrupted(junk, 7 * MiB)), /connection reset/);
         state = await append(id, state, c, data.subarray(c));
@@ -333,7 +345,8 @@ export function storageDriverSuite(name: string, makeDriver: () => Promise<Drive
         const data = randomBytes(50 * 1111);
         const id = randomUUID();
         let state = stored(await driver.uploadStart(id));
-        for (let at = 0; at < data.length; at += 1111) state = await append(id, state, at, data.subarray(at, at + 1111));
+        for (let at = 0; at < data.length; at += 1111)
+          state = await append(id, state, at, data.subarray(at, at + 1111));
         sameBytes(await readUpload(id, state, data.length), data, 'read back');
         await driver.uploadCommit(id, state, data.length, 'blobs/x/tiny');
         sameBytes((await driver.get('blobs/x/tiny')) ?? Buffer.alloc(0), data, 'committed');
@@ -350,7 +363,11 @@ export function storageDriverSuite(name: string, makeDriver: () => Promise<Drive
 
         const untouched = randomUUID();
         await driver.uploadAbort(untouched, await driver.uploadStart(untouched));
-        assert.deepEqual([...(await keysUnder(driver, 'uploads')).keys()], [], 'an upload with no bytes aborts cleanly');
+        assert.deepEqual(
+          [...(await keysUnder(driver, 'uploads')).keys()],
+          [],
+          'an upload with no bytes aborts cleanly',
+        );
       });
 
       test('two uploads at once stay apart', async () => {
@@ -393,7 +410,11 @@ export function storageDriverSuite(name: string, makeDriver: () => Promise<Drive
           }
           return { sha: h.digest('hex'), n };
         };
-        assert.deepEqual(await hashOf(await driver.uploadReader(id, state, total)), { sha: expected, n: total }, 'upload read back');
+        assert.deepEqual(
+          await hashOf(await driver.uploadReader(id, state, total)),
+          { sha: expected, n: total },
+          'upload read back',
+        );
         const key = `blobs/sha256/${expected.slice(0, 2)}/${expected}`;
         await driver.uploadCommit(id, state, total, key);
         assert.deepEqual(await driver.stat(key), { key, size: total });

@@ -5,8 +5,8 @@
  */
 import {
   AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
   type CompletedPart,
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
   PutObjectCommand,
@@ -254,7 +254,13 @@ export async function assemble(target: Bucket, key: string, parts: AssemblyPart[
 }
 
 /** Server-side copy of a whole object of `size` bytes (CopyObject, or a multipart copy past 5 GiB). */
-export async function copyObject(target: Bucket, from: string, to: string, size: number, concurrency: number): Promise<void> {
+export async function copyObject(
+  target: Bucket,
+  from: string,
+  to: string,
+  size: number,
+  concurrency: number,
+): Promise<void> {
   if (size <= MAX_COPY) {
     await target.client.send(
       new CopyObjectCommand({ Bucket: target.bucket, Key: to, CopySource: copySource(target.bucket, from) }),

@@ -30,13 +30,20 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ByteRange, ObjectInfo, StorageDriver, UploadState } from '../../core/ports.ts';
 import { NotFoundError } from '../../core/ports.ts';
-import { type AssemblyPart, type Bucket, StreamingObjectWriter, assemble, copyObject, copyParts } from './s3-multipart.ts';
 import {
+  type AssemblyPart,
+  assemble,
+  type Bucket,
+  copyObject,
+  copyParts,
+  StreamingObjectWriter,
+} from './s3-multipart.ts';
+import {
+  emptyState,
   MIN_PART,
   type Piece,
-  type S3UploadState,
-  emptyState,
   parseState,
+  type S3UploadState,
   stateSize,
   total,
   truncateState,
@@ -202,7 +209,8 @@ export class S3Driver implements StorageDriver {
 
   /** Opens the object (or a range) for reading; `expected` is the length the body must have. */
   private async open(s3Key: string, key: string, range?: ByteRange): Promise<{ body: Readable; expected: number }> {
-    if (range && (range.start < 0 || range.end < range.start)) throw new Error(`invalid range ${range.start}-${range.end}`);
+    if (range && (range.start < 0 || range.end < range.start))
+      throw new Error(`invalid range ${range.start}-${range.end}`);
     try {
       const out = await this.client.send(
         new GetObjectCommand({
@@ -341,7 +349,12 @@ export class S3Driver implements StorageDriver {
       }
       // A new segment: the pending bytes, the new ones, and the rest of the source.
       const piece = newPiece('s', stateSize(current));
-      const writer = new StreamingObjectWriter(this.target, this.pieceKey(id, piece), this.partSize, this.partConcurrency);
+      const writer = new StreamingObjectWriter(
+        this.target,
+        this.pieceKey(id, piece),
+        this.partSize,
+        this.partConcurrency,
+      );
       try {
         if (pendingBytes > 0) await writer.write(await this.readPieces(id, current.pending));
         for (const chunk of head) await writer.write(chunk);
@@ -376,7 +389,12 @@ export class S3Driver implements StorageDriver {
     const piece = newPiece('p', total(state.segments) + total(pending));
     piece.size = body.length;
     await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: this.pieceKey(id, piece), Body: body, ContentLength: body.length }),
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: this.pieceKey(id, piece),
+        Body: body,
+        ContentLength: body.length,
+      }),
     );
     return { v: 1, segments: state.segments, pending: [...pending, piece] };
   }
@@ -406,10 +424,14 @@ export class S3Driver implements StorageDriver {
     const { segments, pending } = upload;
     const whole = (piece: Piece) => used(piece) === piece.size;
     if (size === 0) {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: target, Body: Buffer.alloc(0), ContentLength: 0 }));
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: target, Body: Buffer.alloc(0), ContentLength: 0 }),
+      );
     } else if (segments.length === 0 && pending.length > 1) {
       const body = await this.readPieces(id, pending); // under 5 MiB
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: target, Body: body, ContentLength: body.length }));
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: target, Body: body, ContentLength: body.length }),
+      );
     } else if (segments.length + pending.length === 1 && whole([...segments, ...pending][0])) {
       const only = [...segments, ...pending][0];
       await copyObject(this.target, this.pieceKey(id, only), target, only.size, this.copyConcurrency);
@@ -437,7 +459,9 @@ export class S3Driver implements StorageDriver {
     const folder = this.uploadFolder(id);
     let marker: { KeyMarker?: string; UploadIdMarker?: string } = {};
     for (;;) {
-      const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: folder, ...marker }));
+      const page = await this.client.send(
+        new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: folder, ...marker }),
+      );
       for (const upload of page.Uploads ?? []) {
         await this.client
           .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId }))
@@ -453,10 +477,14 @@ export class S3Driver implements StorageDriver {
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000);
       const out = await this.client.send(
-        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+        }),
       );
       const failed = (out.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
-      if (failed.length > 0) throw new Error(`could not delete ${failed[0].Key}: ${failed[0].Code} ${failed[0].Message}`);
+      if (failed.length > 0)
+        throw new Error(`could not delete ${failed[0].Key}: ${failed[0].Code} ${failed[0].Message}`);
     }
   }
 }
