@@ -195,6 +195,8 @@ export function storageDriverSuite(name: string, makeDriver: () => Promise<Drive
         sameBytes((await driver.get('q/to')) ?? Buffer.alloc(0), data, 'moved object');
         await driver.move('q/to', 'quarantine/deep/er/x');
         sameBytes((await driver.get('quarantine/deep/er/x')) ?? Buffer.alloc(0), data, 'moved into a new folder');
+        await driver.move('quarantine/deep/er/x', 'quarantine/deep/er/x');
+        sameBytes((await driver.get('quarantine/deep/er/x')) ?? Buffer.alloc(0), data, 'moved onto itself');
       });
 
       test('send writes the object and byte ranges exactly, without ending the destination', async () => {
@@ -228,6 +230,25 @@ export function storageDriverSuite(name: string, makeDriver: () => Promise<Drive
           sink.maxBuffered < 20 * MiB,
           `backpressure: at most ${sink.maxBuffered} bytes queued in the destination`,
         );
+      });
+
+      test('send rejects when the destination closes midway (a client hung up)', async () => {
+        const data = randomBytes(12 * MiB);
+        await driver.put('s/cut', data);
+        for (let i = 0; i < 3; i++) {
+          const sink = new Sink(true);
+          sink.on('error', () => {});
+          const cut = setInterval(() => {
+            if (sink.received >= MiB) sink.destroy();
+          }, 1);
+          try {
+            await assert.rejects(driver.send('s/cut', sink));
+          } finally {
+            clearInterval(cut);
+          }
+          assert.ok(sink.received < data.length, 'the send stopped early');
+        }
+        sameBytes(await sendAll(driver, 's/cut'), data, 'the driver still serves afterwards');
       });
 
       test('reader streams the object and byte ranges exactly', async () => {

@@ -279,6 +279,7 @@ export class S3Driver implements StorageDriver {
   async move(from: string, to: string): Promise<void> {
     const info = await this.stat(from);
     if (!info) throw new NotFoundError(from);
+    if (from === to) return; // S3 refuses to copy an object onto itself; and deleting it would lose it
     try {
       await copyObject(this.target, this.s3Key(from), this.s3Key(to), info.size, this.copyConcurrency);
     } catch (err) {
