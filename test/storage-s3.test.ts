@@ -123,6 +123,20 @@ describe('S3 driver: what only S3 has', { timeout: 180_000 }, () => {
     await removeAll(a);
   });
 
+  test('many slow downloads at once do not starve the connection pool', async () => {
+    // Each blob being sent holds a connection to the store until its client has it all.
+    const driver = makeDriver({ prefix: `pool-${randomUUID()}` });
+    const data = randomBytes(256 * 1024);
+    await driver.put('blobs/x/pool', data);
+    const readers = await Promise.all(Array.from({ length: 80 }, () => driver.reader('blobs/x/pool')));
+    for (const reader of readers) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of reader) chunks.push(chunk as Buffer);
+      assert.ok(Buffer.concat(chunks).equals(data));
+    }
+    await removeAll(driver);
+  });
+
   test('a corrupt state is refused, not trusted', async () => {
     const driver = makeDriver({ prefix: `corrupt-${randomUUID()}` });
     const id = randomUUID();

@@ -77,6 +77,10 @@ export interface S3DriverOptions {
   redirectExpiresIn?: number;
   /** Endpoint put in presigned URLs when clients reach the store by another address; default `endpoint`. */
   redirectEndpoint?: string;
+  /** Connections to the store at most (each blob being sent holds one), default 256. */
+  maxSockets?: number;
+  /** Milliseconds to wait for a connection to the store, default 10000. */
+  connectTimeout?: number;
   /** Keys per ListObjectsV2 page, default 1000 (tests make it small to exercise paging). */
   listPageSize?: number;
   /** A client to use instead of building one from the options above. */
@@ -116,6 +120,11 @@ function buildClient(options: S3DriverOptions, endpoint: string | undefined): S3
     endpoint,
     forcePathStyle: options.forcePathStyle ?? true,
     credentials,
+    requestHandler: {
+      httpAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 256 },
+      httpsAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 256 },
+      connectionTimeout: options.connectTimeout ?? 10_000,
+    },
     // Checksums only where S3 demands them: SigV4 already signs each body's
     // SHA-256, and some S3-compatible servers refuse the newer checksum headers.
     requestChecksumCalculation: 'WHEN_REQUIRED',
