@@ -29,6 +29,8 @@ export function serveCommand(): Command {
       const address = await berth.app.listen({ host: config.server.host, port: config.server.port });
       log.info({ address, data: config.data_dir }, 'berth is listening');
       log.flush();
+      // Log lines are buffered for speed; flush them at least once a second.
+      setInterval(() => log.flush(), 1000).unref();
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;

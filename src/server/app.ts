@@ -11,6 +11,8 @@ import { FsDriver } from '../adapters/storage/fs.ts';
 import type { StorageDriver } from '../core/ports.ts';
 import { Registry } from '../core/registry.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
+import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
+import { parseOciPath } from '../http/oci/paths.ts';
 import { ociPlugin } from '../http/oci/plugin.ts';
 import { ConfigError, databaseFile, type ServerConfig, storageDir } from './config.ts';
 
@@ -48,7 +50,9 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     requestTimeout: 0,
     keepAliveTimeout: 65_000,
   });
-  accessLog(app, log);
+  const metrics = new RequestMetrics();
+  accessLog(app, log, metrics);
+  await app.register(metricsRoute, { metrics });
   const onUnexpected = (err: unknown) => log.error({ err }, 'unexpected error');
   await app.register(ociPlugin, { registry, onUnexpected });
   await app.register(apiPlugin, { prefix: '/api/v2.0', registry, onUnexpected });
@@ -62,23 +66,39 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   };
 }
 
-/** One JSON line per request: method, path, status, bytes, duration. */
-function accessLog(app: FastifyInstance, log: Logger): void {
+/** One JSON line per request (method, path, status, bytes, duration), and the request metrics. */
+function accessLog(app: FastifyInstance, log: Logger, metrics: RequestMetrics): void {
   app.addHook('onRequest', (request, reply, done) => {
     const started = performance.now();
     const res = reply.raw;
+    const socket = request.raw.socket;
+    const writtenBefore = socket.bytesWritten;
     res.once('close', () => {
       const url = request.raw.url ?? '';
       const q = url.indexOf('?');
+      const path = q === -1 ? url : url.slice(0, q);
+      const method = request.raw.method ?? '';
+      // Bytes sent on the connection for this response (headers included); one request at a time per socket.
+      const bytes = socket.bytesWritten - writtenBefore;
+      const ms = performance.now() - started;
+      metrics.record(method, routeOf(path), res.statusCode, bytes, ms / 1000);
       log.info({
-        method: request.raw.method,
-        path: q === -1 ? url : url.slice(0, q),
+        method,
+        path,
         status: res.statusCode,
-        bytes: Number(res.getHeader('content-length') ?? 0),
-        ms: Math.round((performance.now() - started) * 100) / 100,
+        bytes,
+        ms: Math.round(ms * 100) / 100,
         ...(res.writableFinished ? {} : { aborted: true }),
       });
     });
     done();
   });
+}
+
+/** A low-cardinality name for a path: the /v2 resource kind, or the API area. */
+function routeOf(path: string): string {
+  if (path.startsWith('/v2/')) return `v2:${parseOciPath(path.slice(4))?.kind ?? 'unknown'}`;
+  if (path.startsWith('/api/')) return 'api';
+  if (path === '/metrics') return 'metrics';
+  return 'other';
 }
