@@ -7,6 +7,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { DeleteObjectsCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { S3Driver, type S3DriverOptions } from '../src/adapters/storage/s3.ts';
+import { copyObject } from '../src/adapters/storage/s3-multipart.ts';
 import { storageDriverSuite } from './suites/storage-driver.ts';
 import { type S3Server, startS3 } from './support/s3-server.ts';
 
@@ -134,6 +135,17 @@ describe('S3 driver: what only S3 has', { timeout: 180_000 }, () => {
       for await (const chunk of reader) chunks.push(chunk as Buffer);
       assert.ok(Buffer.concat(chunks).equals(data));
     }
+    await removeAll(driver);
+  });
+
+  test('objects past the single-copy limit are copied part by part', async () => {
+    // The limit is 5 GiB; a small one here takes the same path with bytes a test can afford.
+    const driver = makeDriver({ prefix: `copy-${randomUUID()}` });
+    const data = randomBytes(13 * MiB + 3);
+    await driver.put('blobs/x/big', data);
+    const target = { client: driver.client, bucket: BUCKET };
+    await copyObject(target, `${driver.prefix}blobs/x/big`, `${driver.prefix}blobs/x/copy`, data.length, 2, 7 * MiB);
+    assert.ok((await driver.get('blobs/x/copy'))?.equals(data));
     await removeAll(driver);
   });
 

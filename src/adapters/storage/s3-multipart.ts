@@ -181,8 +181,8 @@ export type AssemblyPart =
  * Splits bytes [0, length) of an object into copy parts of at most MAX_COPY
  * each, all of about the same size (so none falls under the minimum).
  */
-export function copyParts(key: string, length: number): AssemblyPart[] {
-  const count = Math.max(1, Math.ceil(length / MAX_COPY));
+export function copyParts(key: string, length: number, maxCopy = MAX_COPY): AssemblyPart[] {
+  const count = Math.max(1, Math.ceil(length / maxCopy));
   const each = Math.ceil(length / count);
   const parts: AssemblyPart[] = [];
   for (let start = 0; start < length; start += each) {
@@ -260,12 +260,13 @@ export async function copyObject(
   to: string,
   size: number,
   concurrency: number,
+  maxCopy = MAX_COPY,
 ): Promise<void> {
-  if (size <= MAX_COPY) {
+  if (size <= maxCopy) {
     await target.client.send(
       new CopyObjectCommand({ Bucket: target.bucket, Key: to, CopySource: copySource(target.bucket, from) }),
     );
     return;
   }
-  await assemble(target, to, copyParts(from, size), concurrency);
+  await assemble(target, to, copyParts(from, size, maxCopy), concurrency);
 }
