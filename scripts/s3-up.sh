@@ -24,6 +24,7 @@ set -euo pipefail
 
 started_at=$(date +%s%N)
 log() { printf 's3-up: %s\n' "$*" >&2; }
+since_start() { local ms=$((($(date +%s%N) - started_at) / 1000000)); echo "$((ms / 1000)).$(printf %03d $((ms % 1000)))"; }
 die() { log "error: $*"; exit 1; }
 
 # ------------------------------------------------------------------ packages
@@ -198,6 +199,7 @@ monmaptool --create --fsid "$fsid" --addv a "[v2:127.0.0.1:$mon_port]" "$state/m
 ceph-mon -c "$conf" --mkfs -i a --monmap "$state/monmap" --keyring "$state/keyring" 2>>"$state/log/mkfs.log"
 spawn mon.a ceph-mon -f -c "$conf" -i a
 wait_until "the monitor" ceph_cli mon stat
+log "monitor up at $(since_start)s"
 
 # ------------------------------------------------------------------ OSD
 osd_uuid=$(uuidgen)
@@ -207,6 +209,7 @@ ceph-osd -c "$conf" -i 0 --mkfs --osd-uuid "$osd_uuid" 2>>"$state/log/mkfs.log" 
 spawn osd.0 ceph-osd -f -c "$conf" -i 0
 osd_up() { ceph_cli osd stat | grep -q '1 up'; }
 wait_until "the OSD" osd_up
+log "OSD up at $(since_start)s"
 
 # ------------------------------------------------------------------ gateway
 spawn rgw.a radosgw -f -c "$conf" -n client.rgw.a
@@ -231,7 +234,5 @@ S3_REGION=$region
 S3_STATE_DIR=$state
 EOF
 trap - EXIT
-elapsed_ms=$((($(date +%s%N) - started_at) / 1000000))
-elapsed=$((elapsed_ms / 1000)).$(printf %03d $((elapsed_ms % 1000)))
-log "Ceph RGW ($store) ready at http://127.0.0.1:$rgw_port in ${elapsed}s; state in $state"
+log "Ceph RGW ($store) ready at http://127.0.0.1:$rgw_port in $(since_start)s; state in $state"
 cat "$state/s3.env"
