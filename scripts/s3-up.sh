@@ -81,6 +81,7 @@ cleanup_on_error() {
   for pid in $(cat "$state/pids" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
 }
 trap cleanup_on_error EXIT
+trap 'exit 143' TERM INT HUP # so that a killed start-up stops its daemons too
 
 # ------------------------------------------------------------------ ports
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
