@@ -28,7 +28,9 @@ describe('/metrics', () => {
     assert.match(text, /^berth_http_requests_total\{method="POST",route="v2:uploads",status="201"\} 2$/m);
     assert.match(text, /^berth_http_requests_total\{method="GET",route="v2:blob",status="200"\} 3$/m);
     assert.match(text, /^berth_http_requests_total\{method="GET",route="v2:manifest",status="404"\} 1$/m);
-    const sent = Number(/^berth_http_response_bytes_total\{method="GET",route="v2:blob",status="200"\} (\d+)$/m.exec(text)?.[1]);
+    const sent = Number(
+      /^berth_http_response_bytes_total\{method="GET",route="v2:blob",status="200"\} (\d+)$/m.exec(text)?.[1],
+    );
     assert.ok(sent >= 3000 && sent < 3000 + 3 * 1024, `3 bodies of 1000 bytes and their headers: ${sent}`);
     assert.match(text, /^berth_http_request_duration_seconds_count\{method="GET",route="v2:blob"\} 3$/m);
     assert.match(text, /^berth_http_request_duration_seconds_bucket\{method="GET",route="v2:blob",le="\+Inf"\} 3$/m);

@@ -7,7 +7,10 @@ import type { Hash } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { blobKey, newHash, parseDigest } from './digest.ts';
 import { digestInvalid, RegistryError, uploadUnknown } from './errors.ts';
-import type { Clock, MetadataStore, StorageDriver, UploadRecord } from './ports.ts';
+import { assertName } from './names.ts';
+import { type Clock, type MetadataStore, NotFoundError, type StorageDriver, type UploadRecord } from './ports.ts';
+
+const COMMITTED = Symbol('committed');
 
 /** What the HTTP layer knows about an append: an optional Content-Range and length. */
 export interface AppendOptions {
@@ -35,17 +38,20 @@ export class Uploads {
   ) {}
 
   async start(repository: string): Promise<UploadRecord> {
+    assertName(repository);
     const id = randomUUID();
     const state = await this.storage.uploadStart(id);
     const now = this.clock.now().toISOString();
     const record: UploadRecord = { id, repository, size: 0, state, createdAt: now, updatedAt: now };
-    await this.metadata.ensureRepository(repository);
+    // The repository itself appears once a blob is linked to it (finish, mount, manifest push):
+    // an abandoned upload leaves no empty repository in the catalog.
     await this.metadata.createUpload(record);
     this.hashes.set(id, { hash: newHash('sha256'), size: 0 });
     return record;
   }
 
   async get(repository: string, id: string): Promise<UploadRecord> {
+    assertName(repository);
     const record = /^[0-9a-f-]{36}$/.test(id) ? await this.metadata.getUpload(id) : null;
     if (!record || record.repository !== repository) throw uploadUnknown(id);
     return record;
@@ -73,7 +79,11 @@ export class Uploads {
     return this.exclusive(id, async () => {
       let record = await this.get(repository, id);
       if (body) record = await this.appendUnlocked(record, body, opts);
-      const actual = await this.digestOf(record, algorithm);
+      const actual = await this.digestOf(record, algorithm).catch(async (err) => {
+        if (!(err instanceof NotFoundError)) throw err;
+        return this.rollForward(repository, record, digest);
+      });
+      if (actual === COMMITTED) return { digest, size: record.size };
       if (actual !== digest) {
         await this.discard(record);
         throw digestInvalid('provided digest did not match uploaded content', { expected: digest, actual });
@@ -86,11 +96,53 @@ export class Uploads {
         // Already stored (deduplication): the new bytes are not needed.
         await this.storage.uploadAbort(record.id, record.state).catch(() => {});
       }
+      await this.metadata.ensureRepository(repository);
       await this.metadata.linkBlob(repository, digest);
       await this.metadata.deleteUpload(record.id);
       this.hashes.delete(record.id);
       return { digest, size: record.size };
     });
+  }
+
+  /**
+   * The session's bytes are gone: a crash came between the rename into
+   * blobs/ and the metadata update. Only verified bytes are ever renamed to a
+   * digest's key, so a stored object of the session's size under `digest` is
+   * that commit, and the metadata catches up. Anything else cannot be finished.
+   */
+  private async rollForward(repository: string, record: UploadRecord, digest: string): Promise<typeof COMMITTED> {
+    const stored = await this.storage.stat(blobKey(digest));
+    if (stored?.size !== record.size) {
+      await this.metadata.deleteUpload(record.id);
+      throw uploadUnknown(record.id);
+    }
+    await this.metadata.recordBlob(digest, record.size);
+    await this.metadata.ensureRepository(repository);
+    await this.metadata.linkBlob(repository, digest);
+    await this.metadata.deleteUpload(record.id);
+    return COMMITTED;
+  }
+
+  /**
+   * A whole blob in one request (POST ?digest=): stored and verified, or
+   * nothing left behind. No client knows this session's id, so a failure of
+   * any kind (bad digest, short or cut-off body) discards it.
+   */
+  async monolithic(
+    repository: string,
+    digest: string,
+    body: AsyncIterable<Buffer>,
+    opts: AppendOptions = {},
+  ): Promise<{ digest: string; size: number }> {
+    parseDigest(digest);
+    const upload = await this.start(repository);
+    try {
+      return await this.finish(repository, upload.id, digest, body, opts);
+    } catch (err) {
+      const current = await this.metadata.getUpload(upload.id);
+      if (current) await this.discard(current);
+      throw err;
+    }
   }
 
   async cancel(repository: string, id: string): Promise<void> {

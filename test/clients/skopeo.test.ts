@@ -8,21 +8,24 @@
  * (BERTH_TEST_SERVER=distribution runs the same tests against docker-registry.)
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type RegistryServer, startServer } from '../support/berth.ts';
 import {
   assertSameImage,
+  buildBusyboxImage,
   buildRandomImage,
   buildTwoPlatformIndex,
   hasZstd,
   type ImageGraph,
   MT,
   OciLayout,
+  ok,
   readDirImage,
   readLayoutImage,
   removeDir,
+  run,
   Skopeo,
   sha256,
   tempDir,
@@ -205,6 +208,41 @@ describe('skopeo copy round trips', () => {
     assert.ok(Buffer.from(raw.stdout).equals(got.rootBytes), 'inspect --raw returns the exact bytes');
   });
 
+  test('--all --format v2s2 pushes a Docker manifest list and pulls it back byte for byte', T, async () => {
+    const src = await layout('list');
+    const built = await buildTwoPlatformIndex(src, 'l', [{ size: 64 * KiB }]);
+    await skopeo.ok(['copy', '--all', '--format', 'v2s2', `oci:${src.dir}:l`, server.ref('skopeo/list:l')]);
+    const pulled = outDir('list-dir');
+    await skopeo.ok(['copy', '--all', server.ref('skopeo/list:l'), `dir:${pulled}`]);
+    const got = await readDirImage(pulled);
+    const list = JSON.parse(got.rootBytes.toString('utf8')) as {
+      mediaType: string;
+      manifests: { mediaType: string; digest: string; platform: { architecture: string } }[];
+    };
+    assert.equal(list.mediaType, MT.dockerList);
+    assert.deepEqual(
+      list.manifests.map((m) => [m.mediaType, m.platform.architecture]),
+      [
+        [MT.dockerManifest, 'amd64'],
+        [MT.dockerManifest, 'arm64'],
+      ],
+    );
+    assert.equal(got.manifests.size, 3);
+    const layers = new Set(built.images.flatMap((i) => i.layers.map((l) => l.digest)));
+    for (const d of layers) assert.ok(got.blobs.has(d), `layer ${d} kept as is`);
+
+    const served = await getManifest('skopeo/list', 'l', [MT.dockerList, MT.dockerManifest]);
+    assert.equal(served.status, 200);
+    assert.equal(served.headers.get('content-type'), MT.dockerList);
+    assert.ok(served.body.equals(got.rootBytes));
+
+    // The list from dir: to another repository and back: identical bytes.
+    await skopeo.ok(['copy', '--all', `dir:${pulled}`, server.ref('skopeo/list2:l')]);
+    const again = outDir('list-dir2');
+    await skopeo.ok(['copy', '--all', server.ref('skopeo/list2:l'), `dir:${again}`]);
+    assertSameImage(await readDirImage(again), got, 'Docker manifest list round trip');
+  });
+
   test('zstd layers push and pull back byte for byte', {
     ...T,
     skip: hasZstd ? false : 'zstd is not installed',
@@ -371,6 +409,29 @@ describe('skopeo inspect, list-tags, delete', () => {
     assert.notEqual(unknown.code, 0, 'list-tags of a repository that does not exist fails');
   });
 
+  test(
+    'pushing another image to an existing tag moves the tag; the old manifest stays pullable by digest',
+    T,
+    async () => {
+      const src = await layout('retag');
+      const first = await buildRandomImage(src, { tag: 'one', layers: [{ size: 20 * KiB }] });
+      const second = await buildRandomImage(src, { tag: 'two', layers: [{ size: 20 * KiB }] });
+      await skopeo.ok(['copy', `oci:${src.dir}:one`, server.ref('skopeo/retag:latest')]);
+      await skopeo.ok(['copy', `oci:${src.dir}:two`, server.ref('skopeo/retag:latest')]);
+      const now = JSON.parse((await skopeo.ok(['inspect', server.ref('skopeo/retag:latest')])).stdout) as {
+        Digest: string;
+      };
+      assert.equal(now.Digest, second.manifest.digest, 'the tag points at the last push');
+      const old = await getManifest('skopeo/retag', first.manifest.digest);
+      assert.equal(old.status, 200, 'the replaced manifest is still there by digest');
+      assert.ok(old.body.equals(first.manifestBytes));
+      const listed = JSON.parse((await skopeo.ok(['list-tags', server.ref('skopeo/retag')])).stdout) as {
+        Tags: string[];
+      };
+      assert.deepEqual(listed.Tags, ['latest']);
+    },
+  );
+
   test('delete removes the manifest: inspect fails afterwards, other tags stay', T, async () => {
     const src = await layout('delete');
     const doomed = await buildRandomImage(src, { tag: 'gone', layers: [{ size: 20 * KiB }] });
@@ -454,6 +515,35 @@ describe('registry-to-registry copy', () => {
     assertSameImage(await readLayoutImage(outIdx, 'mi'), await readLayoutImage(src.dir, 'mi'), 'mounted index');
   });
 
+  test('concurrent pushes of the same image to several repositories store each blob once', T, async () => {
+    const src = await layout('concurrent');
+    const img = await buildRandomImage(src, { tag: 'c', layers: [{ size: 3 * MiB }, { size: 1 * MiB }, { size: 10 }] });
+    // Fresh blob-info caches: every push really uploads, all at the same time.
+    const clients = await Promise.all([0, 1, 2, 3].map(() => Skopeo.create()));
+    try {
+      const results = await Promise.all(
+        clients.map((c, i) => c.run(['copy', `oci:${src.dir}:c`, server.ref(`concurrent/r${i % 2}:t${i}`)])),
+      );
+      for (const r of results) assert.equal(r.code, 0, r.stderr);
+    } finally {
+      await Promise.all(clients.map((c) => c.cleanup()));
+    }
+    const expected = await readLayoutImage(src.dir, 'c');
+    for (const repo of ['concurrent/r0', 'concurrent/r1']) await assertRegistryHolds(repo, expected);
+    const listed = JSON.parse((await skopeo.ok(['list-tags', server.ref('concurrent/r0')])).stdout) as {
+      Tags: string[];
+    };
+    assert.deepEqual([...listed.Tags].sort(), ['t0', 't2']);
+    if (server.kind === 'berth') {
+      // Content-addressed: one stored file per blob, whatever pushed it.
+      for (const l of img.layers) {
+        const hex = l.digest.split(':')[1];
+        const files = (await readdir(server.dataDir, { recursive: true })).filter((f) => String(f).endsWith(hex));
+        assert.equal(files.length, 1, `one stored copy of ${l.digest}: ${files.join(', ')}`);
+      }
+    }
+  });
+
   test('a blob pushed to one repository is not readable through another that never linked it', T, async () => {
     const src = await layout('isolation');
     const mine = await buildRandomImage(src, { tag: 'p', layers: [{ size: 30 * KiB }] });
@@ -477,5 +567,67 @@ describe('registry-to-registry copy', () => {
       `oci:${outDir('iso')}:x`,
     ]);
     assert.notEqual(pulled.code, 0, "another repository's manifest is not pullable through this one");
+  });
+});
+
+describe('a runnable image and the access log', () => {
+  test('a busybox image pushed and pulled with skopeo unpacks with umoci and runs', T, async () => {
+    const src = await layout('busybox');
+    await buildBusyboxImage(src, 'bb');
+    await skopeo.ok(['copy', `oci:${src.dir}:bb`, server.ref('library/busybox:1.35')]);
+    const out = outDir('busybox-pull');
+    await skopeo.ok(['copy', server.ref('library/busybox:1.35'), `oci:${out}:bb`]);
+    assertSameImage(await readLayoutImage(out, 'bb'), await readLayoutImage(src.dir, 'bb'), 'busybox round trip');
+    const bundle = outDir('busybox-bundle');
+    ok(await run('umoci', ['unpack', '--image', `${out}:bb`, bundle]), 'umoci unpack');
+    const sh = ok(await run('chroot', [join(bundle, 'rootfs'), '/bin/sh', '-c', 'echo ok; ls /bin/busybox']), 'chroot');
+    assert.equal(sh.stdout, 'ok\n/bin/busybox\n');
+  });
+
+  test('the server logs one JSON line per request: method, path, status, bytes, duration', T, async (t) => {
+    if (server.kind !== 'berth') return t.skip('Berth log format');
+    const src = await layout('logged');
+    const img = await buildRandomImage(src, { tag: 'l', layers: [{ size: 300 * KiB }] });
+    const proxy = await RecordingProxy.start(server.port);
+    let exchanges: typeof proxy.exchanges;
+    try {
+      await skopeo.ok(['copy', `oci:${src.dir}:l`, `docker://${proxy.host}/logged/image:l`]);
+      await skopeo.ok(['copy', `docker://${proxy.host}/logged/image:l`, `oci:${outDir('logged-pull')}:l`]);
+      exchanges = [...proxy.exchanges];
+    } finally {
+      await proxy.close();
+    }
+    await server.stop(); // flushes the log
+    const lines = server.logs().filter((l) => typeof l.method === 'string' && typeof l.status === 'number');
+    const unused = new Set(lines);
+    for (const e of exchanges) {
+      const path = new URL(e.url, 'http://x').pathname;
+      const line = [...unused].find((l) => l.method === e.method && l.status === e.status && l.path === path);
+      assert.ok(line, `a log line for ${e.method} ${e.url} → ${e.status}`);
+      unused.delete(line);
+      assert.equal(typeof line.ms, 'number', 'duration');
+      assert.ok((line.ms as number) >= 0);
+      assert.equal(typeof line.bytes, 'number', 'bytes');
+    }
+    const layerGet = lines.find(
+      (l) => l.method === 'GET' && l.path === `/v2/logged/image/blobs/${img.layers[0].digest}`,
+    );
+    assert.ok(layerGet, 'the layer download is logged');
+    const manifestGet = lines.find(
+      (l) => l.method === 'GET' && l.path === '/v2/logged/image/manifests/l' && l.status === 200,
+    );
+    assert.ok(manifestGet, 'the manifest download is logged');
+    const ping = lines.find((l) => l.method === 'GET' && l.path === '/v2/' && l.status === 200);
+    assert.ok(ping, 'the /v2/ ping is logged');
+    await server.restart();
+    // `bytes` is what was written to the socket: the body and the response headers.
+    for (const [what, line, body] of [
+      ['blob download', layerGet, img.layers[0].size],
+      ['manifest download', manifestGet, img.manifestBytes.length],
+      ['GET /v2/ ({})', ping, 2],
+    ] as const) {
+      const bytes = line.bytes as number;
+      assert.ok(bytes >= body && bytes < body + 1024, `bytes logged for a ${what}: ${bytes} for a body of ${body}`);
+    }
   });
 });

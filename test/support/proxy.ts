@@ -17,6 +17,8 @@ export interface Exchange {
 
 export class RecordingProxy {
   readonly exchanges: Exchange[] = [];
+  /** Called as each request arrives, before it is forwarded. */
+  onRequest: ((method: string, url: string) => void) | null = null;
   private constructor(
     private readonly server: Server,
     readonly port: number,
@@ -25,6 +27,7 @@ export class RecordingProxy {
   static async start(targetPort: number, targetHost = '127.0.0.1'): Promise<RecordingProxy> {
     let self: RecordingProxy | undefined;
     const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      self?.onRequest?.(req.method ?? '', req.url ?? '');
       const upstream = request(
         { host: targetHost, port: targetPort, method: req.method, path: req.url, headers: req.headers },
         (up) => {
