@@ -8,13 +8,14 @@
 # picked free, so several instances can run side by side. On success it prints
 # the lines of STATE_DIR/s3.env to stdout:
 #   S3_ENDPOINT=http://127.0.0.1:PORT S3_ACCESS_KEY=… S3_SECRET_KEY=… S3_REGION=…
-#   S3_STATE_DIR=…
+#   S3_BUCKET=… (created, empty) S3_STATE_DIR=…
 # Stop it, and remove STATE_DIR, with scripts/s3-down.sh STATE_DIR.
 #
 # Environment (all optional):
 #   S3_PORT, S3_MON_PORT          ports to use (default: free ones)
 #   S3_ACCESS_KEY, S3_SECRET_KEY  the S3 user's keys (default: fixed test keys)
 #   S3_REGION                     region reported in s3.env (default us-east-1)
+#   S3_BUCKET                     a bucket to create (default berth-test)
 #   S3_OSD_STORE                  memstore (default: data in RAM, for tests) or
 #                                 bluestore (a sparse file in STATE_DIR, for benchmarks)
 #   S3_STORE_BYTES                capacity of the OSD store (default 8 GiB)
@@ -36,6 +37,7 @@ ensure_packages() {
   { command -v ceph >/dev/null && command -v ceph-authtool >/dev/null && command -v monmaptool >/dev/null; } ||
     missing+=(ceph-common)
   command -v uuidgen >/dev/null || missing+=(uuid-runtime)
+  command -v curl >/dev/null || missing+=(curl)
   [ ${#missing[@]} -eq 0 ] && return 0
   [ "${S3_NO_INSTALL:-}" = 1 ] && die "missing packages: ${missing[*]}"
   log "installing ${missing[*]}"
@@ -46,7 +48,7 @@ ensure_packages() {
   flock 9
   DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-    ceph-mon ceph-osd radosgw ceph-common uuid-runtime >&2
+    ceph-mon ceph-osd radosgw ceph-common uuid-runtime curl ca-certificates >&2
   flock -u 9
 }
 ensure_packages
@@ -105,6 +107,7 @@ port_in_use "$mon_port" && die "port $mon_port is in use"
 access_key=${S3_ACCESS_KEY:-BERTHTESTACCESSKEY01}
 secret_key=${S3_SECRET_KEY:-berth-test-secret-key-do-not-use-in-production}
 region=${S3_REGION:-us-east-1}
+bucket=${S3_BUCKET:-berth-test}
 store=${S3_OSD_STORE:-memstore}
 store_bytes=${S3_STORE_BYTES:-$((8 * 1024 * 1024 * 1024))}
 timeout_s=${S3_START_TIMEOUT:-240}
@@ -227,11 +230,18 @@ timeout 60 radosgw-admin -c "$conf" user create --uid=berth --display-name='Bert
   --access-key="$access_key" --secret-key="$secret_key" >"$state/log/user.json" 2>>"$state/log/admin.log" ||
   die "radosgw-admin user create failed"
 
+# The bucket, made with a signed request (the payload hash header is required by RGW).
+empty_sha=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+status=$(curl -sS -o "$state/log/bucket.xml" -w '%{http_code}' --aws-sigv4 "aws:amz:$region:s3" \
+  --user "$access_key:$secret_key" -H "x-amz-content-sha256: $empty_sha" -X PUT "http://127.0.0.1:$rgw_port/$bucket")
+[ "$status" = 200 ] || die "creating bucket $bucket answered HTTP $status: $(cat "$state/log/bucket.xml")"
+
 cat >"$state/s3.env" <<EOF
 S3_ENDPOINT=http://127.0.0.1:$rgw_port
 S3_ACCESS_KEY=$access_key
 S3_SECRET_KEY=$secret_key
 S3_REGION=$region
+S3_BUCKET=$bucket
 S3_STATE_DIR=$state
 EOF
 trap - EXIT
