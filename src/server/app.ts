@@ -7,13 +7,14 @@ import type { Logger } from 'pino';
 import type { KyselyStore } from '../adapters/metadata/kysely-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
+import { S3Driver } from '../adapters/storage/s3.ts';
 import type { StorageDriver } from '../core/ports.ts';
 import { Registry } from '../core/registry.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
 import { parseOciPath } from '../http/oci/paths.ts';
 import { ociPlugin } from '../http/oci/plugin.ts';
-import { ConfigError, databaseFile, type ServerConfig, storageDir } from './config.ts';
+import { databaseFile, type ServerConfig, storageDir } from './config.ts';
 
 export interface Berth {
   app: FastifyInstance;
@@ -32,7 +33,19 @@ async function openMetadata(config: ServerConfig): Promise<KyselyStore> {
 }
 
 function openStorage(config: ServerConfig): StorageDriver {
-  if (config.storage.driver === 's3') throw new ConfigError('storage.driver', 'the s3 driver is not available yet');
+  if (config.storage.driver === 's3') {
+    const s3 = config.storage.s3;
+    return new S3Driver({
+      endpoint: s3.endpoint,
+      region: s3.region,
+      bucket: s3.bucket,
+      prefix: s3.prefix,
+      accessKeyId: s3.access_key,
+      secretAccessKey: s3.secret_key,
+      forcePathStyle: s3.force_path_style,
+      redirect: s3.redirect,
+    });
+  }
   return new FsDriver(storageDir(config));
 }
 
