@@ -7,7 +7,6 @@ import type { Logger } from 'pino';
 import type { KyselyStore } from '../adapters/metadata/kysely-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
-import { S3Driver } from '../adapters/storage/s3.ts';
 import type { StorageDriver } from '../core/ports.ts';
 import { Registry } from '../core/registry.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
@@ -32,9 +31,11 @@ async function openMetadata(config: ServerConfig): Promise<KyselyStore> {
   return SqliteStore.open(databaseFile(config));
 }
 
-function openStorage(config: ServerConfig): StorageDriver {
+async function openStorage(config: ServerConfig): Promise<StorageDriver> {
   if (config.storage.driver === 's3') {
     const s3 = config.storage.s3;
+    // The AWS SDK is loaded only when configured.
+    const { S3Driver } = await import('../adapters/storage/s3.ts');
     return new S3Driver({
       endpoint: s3.endpoint,
       region: s3.region,
@@ -50,7 +51,7 @@ function openStorage(config: ServerConfig): StorageDriver {
 }
 
 export async function openRegistry(config: ServerConfig): Promise<Registry> {
-  const storage = openStorage(config);
+  const storage = await openStorage(config);
   const metadata = await openMetadata(config);
   return new Registry({ storage, metadata });
 }
