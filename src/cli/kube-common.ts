@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { KubeConflictError, KubeInvalidError, KubeNotFoundError } from '../features/kube/errors.ts';
 import type { KubeFeature } from '../features/kube/feature.ts';
-import { openKube, openRegistry } from '../server/app.ts';
+import { type NoteLog, openKube, openRegistry } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 
 export interface CommonFlags {
@@ -25,14 +25,13 @@ export function withStore(command: Command): Command {
 export async function withKube<T>(flags: CommonFlags, fn: (kube: KubeFeature) => Promise<T>): Promise<T> {
   const config = loadConfig({ file: flags.config, overrides: { data_dir: flags.data } });
   const registry = await openRegistry(config);
-  const log = {
+  const log: NoteLog = {
     info: (o: object, msg: string) => console.error(`berth: ${msg} (${JSON.stringify(o)})`),
     warn: (o: object, msg: string) => console.error(`berth: warning: ${msg} (${JSON.stringify(o)})`),
     error: (o: object, msg: string) => console.error(`berth: error: ${msg} (${JSON.stringify(o)})`),
   };
   try {
-    // biome-ignore lint/suspicious/noExplicitAny: a console-backed stand-in for the few logger methods used.
-    const kube = await openKube(config, registry, log as any);
+    const kube = await openKube(config, registry, log);
     return await fn(kube);
   } catch (e) {
     if (e instanceof KubeInvalidError || e instanceof KubeNotFoundError || e instanceof KubeConflictError) {

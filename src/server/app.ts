@@ -56,8 +56,15 @@ export async function openRegistry(config: ServerConfig): Promise<Registry> {
   return new Registry({ storage, metadata });
 }
 
+/** The few logger methods the Kubernetes wiring uses (pino's Logger, or a console stand-in in the CLI). */
+export interface NoteLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
 /** The key that seals stored credentials: configured, or generated once into the data folder. */
-export async function openSecretBox(config: ServerConfig, log?: Pick<Logger, 'info' | 'warn'>): Promise<SecretBox> {
+export async function openSecretBox(config: ServerConfig, log?: Pick<NoteLog, 'info' | 'warn'>): Promise<SecretBox> {
   let key = config.secrets.key;
   if (!key) {
     const file = secretKeyFile(config);
@@ -77,7 +84,7 @@ export async function openSecretBox(config: ServerConfig, log?: Pick<Logger, 'in
 }
 
 /** The Kubernetes feature over the metadata database, the job queue and client-node clusters. */
-export async function openKube(config: ServerConfig, registry: Registry, log?: Logger): Promise<KubeFeature> {
+export async function openKube(config: ServerConfig, registry: Registry, log?: NoteLog): Promise<KubeFeature> {
   const metadata = registry.metadata;
   if (!(metadata instanceof KyselyStore)) throw new Error('the metadata store does not hold Kubernetes settings');
   return createKube({

@@ -116,7 +116,7 @@ export async function connectionRoutes(app: FastifyInstance, options: KubeApiOpt
     await allow(options, request);
     const id = (request.params as { id: string }).id;
     const info = await options.kube.jobs.info(id);
-    if (!info || !info.kind.startsWith('kube.')) throw notFound(`job ${id} not found`);
+    if (!info?.kind.startsWith('kube.')) throw notFound(`job ${id} not found`);
     return {
       id: info.id,
       kind: info.kind,
