@@ -67,7 +67,7 @@ export function optionalInt(value: unknown, field: string): number | undefined {
 export function paged<T>(request: FastifyRequest, reply: FastifyReply, items: T[]): T[] {
   const q = request.query as Record<string, string | undefined>;
   const page = q.page === undefined ? 1 : Number(q.page);
-  const size = q.page_size === undefined ? 100 : Number(q.page_size);
+  const size = q.page_size === undefined ? 10 : Number(q.page_size);
   if (!Number.isInteger(page) || page < 1) throw badRequest('page must be a positive integer');
   if (!Number.isInteger(size) || size < 1 || size > 100) throw badRequest('page_size must be 1 to 100');
   reply.header('x-total-count', String(items.length));
