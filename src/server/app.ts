@@ -16,7 +16,7 @@ import { FsDriver } from '../adapters/storage/fs.ts';
 import type { StorageDriver } from '../core/ports.ts';
 import { Registry } from '../core/registry.ts';
 import { createKube, type KubeFeature } from '../features/kube/feature.ts';
-import { SecretBox } from '../features/kube/secretbox.ts';
+import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
 import { parseOciPath } from '../http/oci/paths.ts';
@@ -64,7 +64,7 @@ export interface NoteLog {
 }
 
 /** The key that seals stored credentials: configured, or generated once into the data folder. */
-export async function openSecretBox(config: ServerConfig, log?: Pick<NoteLog, 'info' | 'warn'>): Promise<SecretBox> {
+export async function openSecretBox(config: ServerConfig, log?: Pick<NoteLog, 'info' | 'warn'>): Promise<Sealer> {
   let key = config.secrets.key;
   if (!key) {
     const file = secretKeyFile(config);
@@ -80,7 +80,8 @@ export async function openSecretBox(config: ServerConfig, log?: Pick<NoteLog, 'i
       }
     }
   }
-  return new SecretBox(key, previousSecretKeys(config));
+  // The key is read (or made) now, so the log line comes at first start; it is derived on first use.
+  return lazySecretBox(key, previousSecretKeys(config));
 }
 
 /** The Kubernetes feature over the metadata database, the job queue and client-node clusters. */

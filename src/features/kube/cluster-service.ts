@@ -9,7 +9,7 @@ import type { ConnectionService } from './connection-service.ts';
 import { type DiagnoseOptions, diagnoseImage, diagnosePod, PodNotFoundError } from './diagnose.ts';
 import { KubeConflictError, KubeInvalidError, KubeNotFoundError } from './errors.ts';
 import { validateNamespace, validateSecretName } from './pullsecret.ts';
-import type { SecretBox } from './secretbox.ts';
+import type { Sealer } from './secretbox.ts';
 import type { ClusterRecord, CopyRecord, KubeStore, PlacementRecord } from './store.ts';
 import { type CopyResult, credentialsFingerprint, reconcileConnection } from './sync.ts';
 
@@ -18,7 +18,7 @@ export type ClusterFactory = (kubeconfig: string, context?: string) => KubeClust
 
 export interface ClusterServiceDeps {
   store: KubeStore;
-  box: SecretBox;
+  box: Sealer;
   connections: ConnectionService;
   clusterFor: ClusterFactory;
   diagnose?: DiagnoseOptions;

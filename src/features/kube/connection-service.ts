@@ -16,7 +16,7 @@ import {
   pullSecretYaml,
   validateSecretName,
 } from './pullsecret.ts';
-import type { SecretBox } from './secretbox.ts';
+import type { Sealer } from './secretbox.ts';
 import type { ConnectionRecord, KubeStore } from './store.ts';
 import { credentialsFingerprint } from './sync.ts';
 
@@ -39,7 +39,7 @@ export interface ConnectionInput {
 
 export interface ConnectionServiceDeps {
   store: KubeStore;
-  box: SecretBox;
+  box: Sealer;
   jobs: JobQueue;
   /** Told after a reconcile job is queued, so a local worker can start at once. */
   onEnqueued?: () => void;

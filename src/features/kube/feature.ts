@@ -4,13 +4,13 @@ import { type ClusterFactory, ClusterService } from './cluster-service.ts';
 import { ConnectionService } from './connection-service.ts';
 import type { DiagnoseOptions } from './diagnose.ts';
 import { GroupService } from './group-service.ts';
-import type { SecretBox } from './secretbox.ts';
+import type { Sealer } from './secretbox.ts';
 import type { KubeStore } from './store.ts';
 import { KubeWorker, type KubeWorkerOptions } from './worker.ts';
 
 export interface KubeFeatureDeps {
   store: KubeStore;
-  box: SecretBox;
+  box: Sealer;
   jobs: JobQueue;
   clusterFor: ClusterFactory;
   diagnose?: DiagnoseOptions;
