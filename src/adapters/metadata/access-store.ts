@@ -1,0 +1,357 @@
+/**
+ * AccessStore over Kysely: the same code for SQLite and PostgreSQL. Built on
+ * the metadata store's Kysely instance (its migrations create these tables).
+ */
+import type { Kysely } from 'kysely';
+import type {
+  AccessStore,
+  AuditEvent,
+  AuditQuery,
+  Listed,
+  MemberRecord,
+  NewAuditEvent,
+  NewRobot,
+  NewUser,
+  ProjectQuery,
+  ProjectRecord,
+  RobotRecord,
+  Slice,
+  UserRecord,
+} from '../../core/access/ports.ts';
+import type { ProjectRole } from '../../core/access/roles.ts';
+import { type AccessTables, bool, now, toAudit, toProject, toRobot, toUser } from './access-rows.ts';
+
+/** Unique-constraint violations on SQLite and PostgreSQL. */
+function isConflict(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint/.test(e.message ?? '');
+}
+
+async function orNullOnConflict<T>(f: () => Promise<T>): Promise<T | null> {
+  try {
+    return await f();
+  } catch (err) {
+    if (isConflict(err)) return null;
+    throw err;
+  }
+}
+
+export class KyselyAccessStore implements AccessStore {
+  private readonly db: Kysely<AccessTables>;
+
+  constructor(db: Kysely<unknown>) {
+    this.db = db as Kysely<AccessTables>;
+  }
+
+  // ------------------------------------------------------------------- users
+
+  async createUser(user: NewUser): Promise<UserRecord | null> {
+    const t = now();
+    const row = {
+      username: user.username,
+      email: user.email,
+      realname: user.realname,
+      comment: user.comment,
+      password_hash: user.passwordHash,
+      sysadmin: user.sysadmin ? 1 : 0,
+      source: user.source,
+      external_id: user.externalId,
+      cli_secret_hash: user.cliSecretHash,
+      created_at: t,
+      updated_at: t,
+    };
+    return orNullOnConflict(async () =>
+      toUser(await this.db.insertInto('users').values(row).returningAll().executeTakeFirstOrThrow()),
+    );
+  }
+
+  async userById(id: number): Promise<UserRecord | null> {
+    const r = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toUser(r) : null;
+  }
+
+  async userByName(username: string): Promise<UserRecord | null> {
+    const r = await this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+    return r ? toUser(r) : null;
+  }
+
+  async listUsers(query: Slice & { username?: string }): Promise<Listed<UserRecord>> {
+    let q = this.db.selectFrom('users');
+    if (query.username) q = q.where('username', 'like', `%${escapeLike(query.username)}%`);
+    const total = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const rows = await q.selectAll().orderBy('id').limit(query.limit).offset(query.offset).execute();
+    return { items: rows.map(toUser), total: Number(total.n) };
+  }
+
+  async updateUser(id: number, patch: Partial<NewUser>): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set({
+        email: patch.email,
+        realname: patch.realname,
+        comment: patch.comment,
+        password_hash: patch.passwordHash,
+        sysadmin: bool(patch.sysadmin),
+        external_id: patch.externalId,
+        cli_secret_hash: patch.cliSecretHash,
+        updated_at: now(),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async deleteUser(id: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('members').where('user_id', '=', id).execute();
+      const res = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+      return Number(res.numDeletedRows) > 0;
+    });
+  }
+
+  // ---------------------------------------------------------------- projects
+
+  async createProject(p: { name: string; public: boolean; ownerId: number | null }): Promise<ProjectRecord | null> {
+    const t = now();
+    return orNullOnConflict(async () =>
+      toProject(
+        await this.db
+          .insertInto('projects')
+          .values({ name: p.name, public: p.public ? 1 : 0, owner_id: p.ownerId, created_at: t, updated_at: t })
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      ),
+    );
+  }
+
+  async projectById(id: number): Promise<ProjectRecord | null> {
+    const r = await this.db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toProject(r) : null;
+  }
+
+  async projectByName(name: string): Promise<ProjectRecord | null> {
+    const r = await this.db.selectFrom('projects').selectAll().where('name', '=', name).executeTakeFirst();
+    return r ? toProject(r) : null;
+  }
+
+  async listProjects(query: ProjectQuery): Promise<Listed<ProjectRecord>> {
+    let q = this.db.selectFrom('projects');
+    if (query.name) q = q.where('name', 'like', `%${escapeLike(query.name)}%`);
+    const who = query.visibleTo;
+    if (who === null) q = q.where('public', '=', 1);
+    else if (who !== undefined)
+      q = q.where((e) =>
+        e.or([
+          e('public', '=', 1),
+          e.exists(
+            e
+              .selectFrom('members')
+              .select('members.id')
+              .whereRef('members.project_id', '=', 'projects.id')
+              .where('members.user_id', '=', who),
+          ),
+        ]),
+      );
+    const total = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const rows = await q.selectAll().orderBy('name').limit(query.limit).offset(query.offset).execute();
+    return { items: rows.map(toProject), total: Number(total.n) };
+  }
+
+  async updateProject(id: number, patch: { public?: boolean }): Promise<void> {
+    await this.db
+      .updateTable('projects')
+      .set({ public: bool(patch.public), updated_at: now() })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async deleteProject(id: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('members').where('project_id', '=', id).execute();
+      await trx.deleteFrom('robots').where('project_id', '=', id).execute();
+      const res = await trx.deleteFrom('projects').where('id', '=', id).executeTakeFirst();
+      return Number(res.numDeletedRows) > 0;
+    });
+  }
+
+  // ----------------------------------------------------------------- members
+
+  private members() {
+    return this.db
+      .selectFrom('members')
+      .innerJoin('users', 'users.id', 'members.user_id')
+      .select([
+        'members.id as id',
+        'members.project_id as project_id',
+        'members.user_id as user_id',
+        'members.role as role',
+        'members.created_at as created_at',
+        'users.username as username',
+      ]);
+  }
+
+  async addMember(projectId: number, userId: number, role: ProjectRole): Promise<MemberRecord | null> {
+    const created = await orNullOnConflict(() =>
+      this.db
+        .insertInto('members')
+        .values({ project_id: projectId, user_id: userId, role, created_at: now() })
+        .returning('id')
+        .executeTakeFirstOrThrow(),
+    );
+    return created ? this.memberById(projectId, Number(created.id)) : null;
+  }
+
+  async memberRole(projectId: number, userId: number): Promise<ProjectRole | null> {
+    const r = await this.db
+      .selectFrom('members')
+      .select('role')
+      .where('project_id', '=', projectId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return r ? (r.role as ProjectRole) : null;
+  }
+
+  async memberById(projectId: number, id: number): Promise<MemberRecord | null> {
+    const r = await this.members()
+      .where('members.project_id', '=', projectId)
+      .where('members.id', '=', id)
+      .executeTakeFirst();
+    return r ? toMember(r) : null;
+  }
+
+  async listMembers(projectId: number, query: Slice & { username?: string }): Promise<Listed<MemberRecord>> {
+    let q = this.members().where('members.project_id', '=', projectId);
+    if (query.username) q = q.where('users.username', 'like', `%${escapeLike(query.username)}%`);
+    const all = await q.orderBy('members.id').execute();
+    return { items: all.slice(query.offset, query.offset + query.limit).map(toMember), total: all.length };
+  }
+
+  async updateMember(id: number, role: ProjectRole): Promise<void> {
+    await this.db.updateTable('members').set({ role }).where('id', '=', id).execute();
+  }
+
+  async removeMember(id: number): Promise<boolean> {
+    const res = await this.db.deleteFrom('members').where('id', '=', id).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  // ------------------------------------------------------------------ robots
+
+  async createRobot(robot: NewRobot): Promise<RobotRecord | null> {
+    const t = now();
+    return orNullOnConflict(async () =>
+      toRobot(
+        await this.db
+          .insertInto('robots')
+          .values({
+            name: robot.name,
+            description: robot.description,
+            level: robot.level,
+            project_id: robot.projectId,
+            secret_hash: robot.secretHash,
+            disabled: robot.disabled ? 1 : 0,
+            expires_at: robot.expiresAt,
+            permissions: JSON.stringify(robot.permissions),
+            creator: robot.creator,
+            created_at: t,
+            updated_at: t,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      ),
+    );
+  }
+
+  async robotById(id: number): Promise<RobotRecord | null> {
+    const r = await this.db.selectFrom('robots').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toRobot(r) : null;
+  }
+
+  async robotByName(name: string): Promise<RobotRecord | null> {
+    const r = await this.db.selectFrom('robots').selectAll().where('name', '=', name).executeTakeFirst();
+    return r ? toRobot(r) : null;
+  }
+
+  async listRobots(query: Slice & { projectId?: number; level?: 'project' | 'system' }): Promise<Listed<RobotRecord>> {
+    let q = this.db.selectFrom('robots');
+    if (query.projectId !== undefined) q = q.where('project_id', '=', query.projectId);
+    if (query.level) q = q.where('level', '=', query.level);
+    const total = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const rows = await q.selectAll().orderBy('id').limit(query.limit).offset(query.offset).execute();
+    return { items: rows.map(toRobot), total: Number(total.n) };
+  }
+
+  async updateRobot(
+    id: number,
+    patch: Partial<Pick<RobotRecord, 'description' | 'secretHash' | 'disabled' | 'expiresAt' | 'permissions'>>,
+  ): Promise<void> {
+    await this.db
+      .updateTable('robots')
+      .set({
+        description: patch.description,
+        secret_hash: patch.secretHash,
+        disabled: bool(patch.disabled),
+        expires_at: patch.expiresAt,
+        permissions: patch.permissions ? JSON.stringify(patch.permissions) : undefined,
+        updated_at: now(),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async deleteRobot(id: number): Promise<boolean> {
+    const res = await this.db.deleteFrom('robots').where('id', '=', id).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  // ------------------------------------------------------------------- audit
+
+  async appendAudit(e: NewAuditEvent): Promise<void> {
+    await this.db
+      .insertInto('audit_events')
+      .values({
+        username: e.username,
+        resource: e.resource,
+        resource_type: e.resourceType,
+        operation: e.operation,
+        result: e.result,
+        project: e.project,
+        address: e.address,
+        time: e.time ?? now(),
+      })
+      .execute();
+  }
+
+  async listAudit(query: AuditQuery): Promise<Listed<AuditEvent>> {
+    let q = this.db.selectFrom('audit_events');
+    if (query.project !== undefined) q = q.where('project', '=', query.project);
+    if (query.username) q = q.where('username', '=', query.username);
+    if (query.operation) q = q.where('operation', '=', query.operation);
+    if (query.resourceType) q = q.where('resource_type', '=', query.resourceType);
+    const total = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const rows = await q.selectAll().orderBy('id', 'desc').limit(query.limit).offset(query.offset).execute();
+    return { items: rows.map(toAudit), total: Number(total.n) };
+  }
+}
+
+function toMember(r: {
+  id: number;
+  project_id: number;
+  user_id: number;
+  role: string;
+  created_at: string;
+  username: string;
+}): MemberRecord {
+  return {
+    id: Number(r.id),
+    projectId: Number(r.project_id),
+    userId: Number(r.user_id),
+    username: r.username,
+    role: r.role as ProjectRole,
+    createdAt: r.created_at,
+  };
+}
+
+/** LIKE patterns match the text literally (`\` escapes on both dialects). */
+function escapeLike(s: string) {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
