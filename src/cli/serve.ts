@@ -10,6 +10,7 @@ export function serveCommand(): Command {
     .option('--host <host>', 'address to listen on (BERTH_HOST, default 0.0.0.0)')
     .option('--data <dir>', 'data folder (BERTH_DATA, default ./data)')
     .option('--log-level <level>', 'log level (BERTH_LOG_LEVEL, default info)')
+    .option('--no-auth', 'no authentication: anyone may pull and push (BERTH_AUTH=off); for tests only')
     .action(async (flags) => {
       const config = loadConfig(flags);
       const log = pino(

@@ -7,6 +7,20 @@ export interface ServerConfig {
   /** Folder for the filesystem driver and the SQLite database. */
   dataDir: string;
   logLevel: string;
+  /**
+   * Authentication and access control on /v2 and the API. Off only when asked
+   * (BERTH_AUTH=off, `--no-auth`); a config built without this field (tests
+   * building the app in-process) keeps open access.
+   */
+  auth?: boolean;
+  /** Password of the `admin` account created on first start (BERTH_ADMIN_PASSWORD); generated when unset. */
+  adminPassword?: string;
+  /** Absolute URL of /service/token announced in challenges (BERTH_TOKEN_REALM); default: from the request's Host. */
+  tokenRealm?: string;
+  /** Registry token lifetime in seconds (BERTH_TOKEN_TTL, default 300). */
+  tokenTtl?: number;
+  /** Failed logins allowed per address and account in 5 minutes (BERTH_LOGIN_MAX_FAILURES, default 10). */
+  loginMaxFailures?: number;
 }
 
 export class ConfigError extends Error {
@@ -22,11 +36,32 @@ function port(value: string, key: string): number {
   return n;
 }
 
+function positive(value: string, key: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(key, `not a positive integer: ${value}`);
+  return n;
+}
+
+function authSwitch(flag: boolean | undefined, value: string | undefined): boolean {
+  if (flag === false) return false;
+  if (value === undefined || value === '') return true;
+  if (/^(on|true|1|yes)$/i.test(value)) return true;
+  if (/^(off|false|0|no)$/i.test(value)) return false;
+  throw new ConfigError('BERTH_AUTH', `expected on or off, not ${value}`);
+}
+
 export function loadConfig(
-  flags: Partial<Record<'host' | 'port' | 'data' | 'logLevel', string>>,
+  flags: Partial<Record<'host' | 'port' | 'data' | 'logLevel', string>> & { auth?: boolean },
   env = process.env,
 ): ServerConfig {
   return {
+    auth: authSwitch(flags.auth, env.BERTH_AUTH),
+    adminPassword: env.BERTH_ADMIN_PASSWORD || undefined,
+    tokenRealm: env.BERTH_TOKEN_REALM || undefined,
+    tokenTtl: env.BERTH_TOKEN_TTL ? positive(env.BERTH_TOKEN_TTL, 'BERTH_TOKEN_TTL') : undefined,
+    loginMaxFailures: env.BERTH_LOGIN_MAX_FAILURES
+      ? positive(env.BERTH_LOGIN_MAX_FAILURES, 'BERTH_LOGIN_MAX_FAILURES')
+      : undefined,
     host: flags.host ?? env.BERTH_HOST ?? '0.0.0.0',
     port: flags.port !== undefined ? port(flags.port, '--port') : port(env.BERTH_PORT ?? '5000', 'BERTH_PORT'),
     dataDir: resolve(flags.data ?? env.BERTH_DATA ?? 'data'),
@@ -36,3 +71,4 @@ export function loadConfig(
 
 export const storageDir = (config: ServerConfig) => join(config.dataDir, 'storage');
 export const databaseFile = (config: ServerConfig) => join(config.dataDir, 'berth.db');
+export const tokenKeyFile = (config: ServerConfig) => join(config.dataDir, 'keys', 'token-es256.jwk');

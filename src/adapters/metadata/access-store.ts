@@ -39,8 +39,13 @@ async function orNullOnConflict<T>(f: () => Promise<T>): Promise<T | null> {
 export class KyselyAccessStore implements AccessStore {
   private readonly db: Kysely<AccessTables>;
 
-  constructor(db: Kysely<unknown>) {
-    this.db = db as Kysely<AccessTables>;
+  constructor(db: Kysely<AccessTables>) {
+    this.db = db;
+  }
+
+  /** Over another store's Kysely instance (the metadata store's: its migrations created these tables). */
+  static over<DB>(db: Kysely<DB>): KyselyAccessStore {
+    return new KyselyAccessStore(db as unknown as Kysely<AccessTables>);
   }
 
   // ------------------------------------------------------------------- users

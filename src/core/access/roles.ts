@@ -10,6 +10,7 @@ export type Permission =
   | 'push'
   | 'deleteArtifact'
   | 'deleteRepository'
+  | 'listMembers'
   | 'manageMembers'
   | 'manageRobots'
   | 'changeSettings'
@@ -21,6 +22,7 @@ export const PERMISSIONS: readonly Permission[] = [
   'push',
   'deleteArtifact',
   'deleteRepository',
+  'listMembers',
   'manageMembers',
   'manageRobots',
   'changeSettings',
@@ -33,12 +35,12 @@ const N = false;
 /** THE matrix. Rows: roles; columns: permissions (in PERMISSIONS order). */
 // biome-ignore format: the table is easier to read aligned
 export const MATRIX: Readonly<Record<ProjectRole, Readonly<Record<Permission, boolean>>>> = {
-  //              pull push delArt delRepo members robots settings audit
-  projectAdmin: { pull: Y, push: Y, deleteArtifact: Y, deleteRepository: Y, manageMembers: Y, manageRobots: Y, changeSettings: Y, readAuditLog: Y },
-  maintainer:   { pull: Y, push: Y, deleteArtifact: Y, deleteRepository: Y, manageMembers: N, manageRobots: Y, changeSettings: N, readAuditLog: Y },
-  developer:    { pull: Y, push: Y, deleteArtifact: N, deleteRepository: N, manageMembers: N, manageRobots: N, changeSettings: N, readAuditLog: Y },
-  guest:        { pull: Y, push: N, deleteArtifact: N, deleteRepository: N, manageMembers: N, manageRobots: N, changeSettings: N, readAuditLog: Y },
-  limitedGuest: { pull: Y, push: N, deleteArtifact: N, deleteRepository: N, manageMembers: N, manageRobots: N, changeSettings: N, readAuditLog: N },
+  //              pull push delArt delRepo seeMembers members robots settings audit
+  projectAdmin: { pull: Y, push: Y, deleteArtifact: Y, deleteRepository: Y, listMembers: Y, manageMembers: Y, manageRobots: Y, changeSettings: Y, readAuditLog: Y },
+  maintainer:   { pull: Y, push: Y, deleteArtifact: Y, deleteRepository: Y, listMembers: Y, manageMembers: N, manageRobots: Y, changeSettings: N, readAuditLog: Y },
+  developer:    { pull: Y, push: Y, deleteArtifact: N, deleteRepository: N, listMembers: Y, manageMembers: N, manageRobots: N, changeSettings: N, readAuditLog: Y },
+  guest:        { pull: Y, push: N, deleteArtifact: N, deleteRepository: N, listMembers: Y, manageMembers: N, manageRobots: N, changeSettings: N, readAuditLog: Y },
+  limitedGuest: { pull: Y, push: N, deleteArtifact: N, deleteRepository: N, listMembers: N, manageMembers: N, manageRobots: N, changeSettings: N, readAuditLog: N },
 };
 
 export function roleAllows(role: ProjectRole, permission: Permission): boolean {

@@ -3,18 +3,29 @@
  * small plugin registered here; they share the error format below.
  */
 import type { FastifyInstance } from 'fastify';
+import type { AccessService } from '../../core/access/service.ts';
 import type { Registry } from '../../core/registry.ts';
+import type { Gate } from '../access/gate.ts';
+import { accessRoutes } from './access/plugin.ts';
 import { ApiError, apiErrorBody } from './errors.ts';
 import { healthRoutes } from './health.ts';
 
 export interface ApiOptions {
   registry: Registry;
   onUnexpected?: (err: unknown) => void;
+  /** Identities (projects, users, members, robots, audit log); absent: those resources are not served. */
+  access?: AccessService;
+  /** Authentication; null or absent with `access`: auth is off and every caller acts as administrator. */
+  gate?: Gate | null;
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
   app.setErrorHandler((err, _request, reply) => {
-    if (err instanceof ApiError) return reply.status(err.status).send(apiErrorBody(err.code, err.message));
+    if (err instanceof ApiError)
+      return reply
+        .headers(err.headers ?? {})
+        .status(err.status)
+        .send(apiErrorBody(err.code, err.message));
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
       return reply
@@ -29,4 +40,6 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
   });
   const shared: ApiOptions = { registry: options.registry, onUnexpected: options.onUnexpected };
   await app.register(healthRoutes, shared);
+  if (options.access)
+    await app.register(accessRoutes, { ...shared, access: options.access, gate: options.gate ?? null });
 }
