@@ -94,7 +94,8 @@ export class Gate {
       }
       if (verified.subject === '') return { principal: ANONYMOUS, via: 'bearer', claims: verified.access };
       const principal = await this.access.current(verified.subject);
-      if (!principal) throw this.unauthorized(req, 'the account of this token no longer exists or is disabled');
+      if (!principal || principal.kind === 'anonymous' || principal.id !== verified.accountId)
+        throw this.unauthorized(req, 'the account of this token no longer exists or is disabled');
       return { principal, via: 'bearer', claims: verified.access };
     }
     const basic = parseBasic(header);

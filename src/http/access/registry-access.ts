@@ -8,7 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { RegistryAction } from '../../core/access/service.ts';
 import { RegistryError } from '../../core/errors.ts';
-import { projectOf } from '../../core/names.ts';
+import { isValidName, projectOf } from '../../core/names.ts';
 import type { AccessControl, Action } from '../oci/plugin.ts';
 import { claimedActions } from '../token/tokens.ts';
 import { clientAddress, type Gate } from './gate.ts';
@@ -23,6 +23,9 @@ export class RegistryAccess implements AccessControl {
       if (who.via === 'none') throw this.gate.unauthorized(req, 'authentication required');
       return;
     }
+    // Decide only on well-formed names: `a/../b` must never be judged as project `a`.
+    if (!isValidName(repository))
+      throw new RegistryError('NAME_INVALID', 'invalid repository name', { name: repository });
     const scope = `repository:${repository}:${actions.join(',')}`;
     const granted = new Set(
       await this.gate.access.repositoryActions(who.principal, repository, actions as RegistryAction[]),

@@ -63,7 +63,7 @@ export async function tokenRoutes(app: FastifyInstance, options: TokenRouteOptio
       if (granted.length > 0) access.push({ type: 'repository', name: w.name, actions: granted });
     }
     const subject = principal.kind === 'anonymous' ? '' : principal.name;
-    const t = await gate.tokens.issue(subject, access);
+    const t = await gate.tokens.issue(subject, access, principal.kind === 'anonymous' ? undefined : principal.id);
     if (principal.kind !== 'anonymous')
       await gate.access.audit({
         username: principalName(principal),

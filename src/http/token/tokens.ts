@@ -21,6 +21,8 @@ export interface TokenOptions {
 
 export interface VerifiedToken {
   subject: string;
+  /** The account's id when issued (`berth_aid`): a new account with an old name is not the old account. */
+  accountId: number | null;
   access: AccessClaim[];
 }
 
@@ -30,9 +32,13 @@ export class TokenService {
     readonly options: TokenOptions,
   ) {}
 
-  async issue(subject: string, access: AccessClaim[]): Promise<{ token: string; expiresIn: number; issuedAt: string }> {
+  async issue(
+    subject: string,
+    access: AccessClaim[],
+    accountId?: number,
+  ): Promise<{ token: string; expiresIn: number; issuedAt: string }> {
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ access })
+    const token = await new SignJWT(accountId !== undefined ? { access, berth_aid: accountId } : { access })
       .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: this.keys.kid })
       .setIssuer(this.options.issuer)
       .setSubject(subject)
@@ -54,7 +60,11 @@ export class TokenService {
       requiredClaims: ['exp', 'iat'],
     });
     const access = Array.isArray(payload.access) ? (payload.access as AccessClaim[]) : [];
-    return { subject: typeof payload.sub === 'string' ? payload.sub : '', access };
+    return {
+      subject: typeof payload.sub === 'string' ? payload.sub : '',
+      accountId: typeof payload.berth_aid === 'number' ? payload.berth_aid : null,
+      access,
+    };
   }
 }
 
