@@ -68,8 +68,10 @@ export function paged<T>(
   const url = new URL(request.url, 'http://x');
   const links: string[] = [];
   const at = (page: number) => {
-    url.searchParams.set('page', String(page));
-    url.searchParams.set('page_size', String(slice.pageSize));
+    url.searchParams.delete('page');
+    url.searchParams.delete('page_size');
+    url.searchParams.append('page', String(page));
+    url.searchParams.append('page_size', String(slice.pageSize));
     return `<${url.pathname}?${url.searchParams}>`;
   };
   if (slice.page > 1) links.push(`${at(slice.page - 1)}; rel="prev"`);
