@@ -184,5 +184,8 @@ test('deleting a robot; robot changes are audited', async () => {
   assert.equal(listed.status, 200);
   assert.equal(listed.json.length, 2);
   assert.ok(Number(listed.headers.get('x-total-count')) >= 5);
-  assert.match(listed.headers.get('link') ?? '', /^<\/api\/v2\.0\/projects\/team\/robots\?page=2&page_size=2>; rel="next"$/);
+  assert.match(
+    listed.headers.get('link') ?? '',
+    /^<\/api\/v2\.0\/projects\/team\/robots\?page=2&page_size=2>; rel="next"$/,
+  );
 });
