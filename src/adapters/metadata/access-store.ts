@@ -2,7 +2,7 @@
  * AccessStore over Kysely: the same code for SQLite and PostgreSQL. Built on
  * the metadata store's Kysely instance (its migrations create these tables).
  */
-import type { Kysely } from 'kysely';
+import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import type {
   AccessStore,
   AuditEvent,
@@ -82,7 +82,7 @@ export class KyselyAccessStore implements AccessStore {
 
   async listUsers(query: Slice & { username?: string }): Promise<Listed<UserRecord>> {
     let q = this.db.selectFrom('users');
-    if (query.username) q = q.where('username', 'like', `%${escapeLike(query.username)}%`);
+    if (query.username) q = q.where(contains('username', query.username));
     const total = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     const rows = await q.selectAll().orderBy('id').limit(query.limit).offset(query.offset).execute();
     return { items: rows.map(toUser), total: Number(total.n) };
@@ -140,7 +140,7 @@ export class KyselyAccessStore implements AccessStore {
 
   async listProjects(query: ProjectQuery): Promise<Listed<ProjectRecord>> {
     let q = this.db.selectFrom('projects');
-    if (query.name) q = q.where('name', 'like', `%${escapeLike(query.name)}%`);
+    if (query.name) q = q.where(contains('name', query.name));
     const who = query.visibleTo;
     if (who === null) q = q.where('public', '=', 1);
     else if (who !== undefined)
@@ -225,7 +225,7 @@ export class KyselyAccessStore implements AccessStore {
 
   async listMembers(projectId: number, query: Slice & { username?: string }): Promise<Listed<MemberRecord>> {
     let q = this.members().where('members.project_id', '=', projectId);
-    if (query.username) q = q.where('users.username', 'like', `%${escapeLike(query.username)}%`);
+    if (query.username) q = q.where(contains('users.username', query.username));
     const all = await q.orderBy('members.id').execute();
     return { items: all.slice(query.offset, query.offset + query.limit).map(toMember), total: all.length };
   }
@@ -356,7 +356,8 @@ function toMember(r: {
   };
 }
 
-/** LIKE patterns match the text literally (`\` escapes on both dialects). */
-function escapeLike(s: string) {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+/** `column` contains `text` literally (LIKE with an explicit escape: SQLite has no default one). */
+function contains(column: string, text: string): Expression<SqlBool> {
+  const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return sql<SqlBool>`${sql.ref(column)} like ${pattern} escape '\\'`;
 }

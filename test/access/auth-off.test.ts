@@ -1,0 +1,63 @@
+/** BERTH_AUTH=off (or an in-process config without `auth`): open access, as other suites rely on. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadConfig } from '../../src/server/config.ts';
+import { api, call, pushImage, startBerth } from './support.ts';
+
+test('auth off: anonymous push and pull, no challenge, API open', async () => {
+  const r = await startBerth({ auth: false });
+  try {
+    await pushImage(r, 'anything/app', 'v1');
+    assert.equal((await call(r.url, 'GET', '/v2/')).status, 200);
+    assert.equal((await call(r.url, 'GET', '/v2/anything/app/manifests/v1')).status, 200);
+    assert.deepEqual((await call(r.url, 'GET', '/v2/_catalog')).json.repositories, ['anything/app']);
+    assert.equal((await call(r.url, 'GET', '/service/token')).status, 404);
+    assert.equal((await api(r, 'POST', '/projects', { body: { project_name: 'open' } })).status, 201);
+    // no admin is created either
+    assert.equal(await r.berth.access.store.userByName('admin'), null);
+  } finally {
+    await r.close();
+  }
+});
+
+test('config: auth is on unless BERTH_AUTH=off or --no-auth', () => {
+  assert.equal(loadConfig({}, {}).auth, true);
+  assert.equal(loadConfig({}, { BERTH_AUTH: 'off' }).auth, false);
+  assert.equal(loadConfig({}, { BERTH_AUTH: 'false' }).auth, false);
+  assert.equal(loadConfig({ auth: false }, {}).auth, false);
+  assert.equal(loadConfig({ auth: true }, { BERTH_AUTH: 'on' }).auth, true);
+  assert.throws(() => loadConfig({}, { BERTH_AUTH: 'maybe' }), /BERTH_AUTH/);
+  assert.equal(loadConfig({}, { BERTH_ADMIN_PASSWORD: 'Secret123' }).adminPassword, 'Secret123');
+});
+
+test('first start with no BERTH_ADMIN_PASSWORD: a generated admin password, printed once', async () => {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const pino = (await import('pino')).default;
+  const { buildApp } = await import('../../src/server/app.ts');
+  const dir = await mkdtemp(join(tmpdir(), 'berth-admin-'));
+  const lines: string[] = [];
+  const log = pino({ level: 'info' }, { write: (s: string) => lines.push(s) });
+  const config = { host: '127.0.0.1', port: 0, dataDir: dir, logLevel: 'info', auth: true };
+  try {
+    const first = await buildApp(config, log);
+    await first.close();
+    const printed = lines.map((l) => JSON.parse(l)).filter((l) => l.password);
+    assert.equal(printed.length, 1);
+    const password = printed[0].password as string;
+    assert.ok(password.length >= 20);
+    const second = await buildApp(config, log);
+    const address = await second.app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      assert.equal(lines.map((l) => JSON.parse(l)).filter((l) => l.password).length, 1, 'printed only once');
+      const auth = `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
+      assert.equal((await call(address, 'GET', '/v2/', { auth })).status, 200);
+      assert.equal((await call(address, 'GET', '/v2/')).status, 401);
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
