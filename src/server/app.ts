@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { loadOrCreateSigningKeys } from '../adapters/keys/file-keys.ts';
+import { LdapDirectory } from '../adapters/ldap/ldap-directory.ts';
 import { KyselyAccessStore } from '../adapters/metadata/access-store.ts';
 import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
@@ -35,10 +36,11 @@ export async function openRegistry(config: ServerConfig): Promise<Registry> {
 }
 
 /** Identities live in the metadata database (SQLite or PostgreSQL, through Kysely). */
-export function openAccess(registry: Registry, log?: Logger): AccessService {
+export function openAccess(registry: Registry, log?: Logger, config?: ServerConfig): AccessService {
   if (!(registry.metadata instanceof KyselyStore)) throw new Error('the metadata store does not hold identities');
   return new AccessService(KyselyAccessStore.over(registry.metadata.db), {
-    onError: (err) => log?.error({ err }, 'audit log write failed'),
+    directory: config?.ldap ? new LdapDirectory(config.ldap) : undefined,
+    onError: (err) => log?.error({ err }, 'identity store or directory failed'),
   });
 }
 
@@ -59,7 +61,7 @@ async function buildGate(config: ServerConfig, access: AccessService, log: Logge
 
 export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth> {
   const registry = await openRegistry(config);
-  const access = openAccess(registry, log);
+  const access = openAccess(registry, log, config);
   const gate = config.auth === true ? await buildGate(config, access, log) : null;
   const app = Fastify({
     logger: false,

@@ -21,6 +21,15 @@ export interface ServerConfig {
   tokenTtl?: number;
   /** Failed logins allowed per address and account in 5 minutes (BERTH_LOGIN_MAX_FAILURES, default 10). */
   loginMaxFailures?: number;
+  /** LDAP logins (BERTH_LDAP_URL and friends); off when absent. */
+  ldap?: {
+    url: string;
+    bindDn?: string;
+    bindPassword?: string;
+    baseDn: string;
+    filter?: string;
+    uidAttribute?: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -50,6 +59,19 @@ function authSwitch(flag: boolean | undefined, value: string | undefined): boole
   throw new ConfigError('BERTH_AUTH', `expected on or off, not ${value}`);
 }
 
+function ldapConfig(env: NodeJS.ProcessEnv): ServerConfig['ldap'] {
+  if (!env.BERTH_LDAP_URL) return undefined;
+  if (!env.BERTH_LDAP_BASE_DN) throw new ConfigError('BERTH_LDAP_BASE_DN', 'required with BERTH_LDAP_URL');
+  return {
+    url: env.BERTH_LDAP_URL,
+    bindDn: env.BERTH_LDAP_BIND_DN || undefined,
+    bindPassword: env.BERTH_LDAP_BIND_PASSWORD || undefined,
+    baseDn: env.BERTH_LDAP_BASE_DN,
+    filter: env.BERTH_LDAP_FILTER || undefined,
+    uidAttribute: env.BERTH_LDAP_UID || undefined,
+  };
+}
+
 export function loadConfig(
   flags: Partial<Record<'host' | 'port' | 'data' | 'logLevel', string>> & { auth?: boolean },
   env = process.env,
@@ -59,6 +81,7 @@ export function loadConfig(
     adminPassword: env.BERTH_ADMIN_PASSWORD || undefined,
     tokenRealm: env.BERTH_TOKEN_REALM || undefined,
     tokenTtl: env.BERTH_TOKEN_TTL ? positive(env.BERTH_TOKEN_TTL, 'BERTH_TOKEN_TTL') : undefined,
+    ldap: ldapConfig(env),
     loginMaxFailures: env.BERTH_LOGIN_MAX_FAILURES
       ? positive(env.BERTH_LOGIN_MAX_FAILURES, 'BERTH_LOGIN_MAX_FAILURES')
       : undefined,

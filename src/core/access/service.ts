@@ -64,7 +64,14 @@ export class AccessService {
     }
     const directory = this.options.directory;
     if (!directory) return null;
-    const found = await directory.verify(username, password);
+    let found: Awaited<ReturnType<ExternalDirectory['verify']>>;
+    try {
+      found = await directory.verify(username, password);
+    } catch (err) {
+      // The directory is down or misconfigured: no login, and say why in the log.
+      this.options.onError?.(err);
+      return null;
+    }
     if (!found) return null;
     if (user) return this.userPrincipal(user);
     const created =
