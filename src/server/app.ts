@@ -9,6 +9,7 @@ import { LdapDirectory } from '../adapters/ldap/ldap-directory.ts';
 import { KyselyAccessStore } from '../adapters/metadata/access-store.ts';
 import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
+import { OpenIdProvider } from '../adapters/oidc/openid-provider.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
 import { ensureAdmin } from '../core/access/bootstrap.ts';
 import { LoginLimiter } from '../core/access/limiter.ts';
@@ -19,6 +20,7 @@ import { Gate } from '../http/access/gate.ts';
 import { RegistryAccess } from '../http/access/registry-access.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
 import { ociPlugin } from '../http/oci/plugin.ts';
+import { oidcRoutes } from '../http/oidc/routes.ts';
 import { tokenRoutes } from '../http/token/routes.ts';
 import { TokenService } from '../http/token/tokens.ts';
 import { databaseFile, type ServerConfig, storageDir, tokenKeyFile } from './config.ts';
@@ -75,6 +77,12 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   if (gate) {
     registryAudit(app, gate);
     await app.register(tokenRoutes, { gate });
+    if (config.oidc)
+      await app.register(oidcRoutes, {
+        gate,
+        provider: new OpenIdProvider(config.oidc),
+        redirectUri: config.oidc.redirectUri,
+      });
   }
   await app.register(ociPlugin, { registry, onUnexpected, access: gate ? new RegistryAccess(gate) : undefined });
   await app.register(apiPlugin, { prefix: '/api/v2.0', registry, onUnexpected, access, gate });

@@ -22,6 +22,15 @@ export interface ServerConfig {
   /** Failed logins allowed per address and account in 5 minutes (BERTH_LOGIN_MAX_FAILURES, default 10). */
   loginMaxFailures?: number;
   /** LDAP logins (BERTH_LDAP_URL and friends); off when absent. */
+  /** OIDC logins (BERTH_OIDC_ISSUER and friends); off when absent. */
+  oidc?: {
+    issuer: string;
+    clientId: string;
+    clientSecret: string;
+    redirectUri: string;
+    scope?: string;
+    userClaim?: string;
+  };
   ldap?: {
     url: string;
     bindDn?: string;
@@ -59,6 +68,20 @@ function authSwitch(flag: boolean | undefined, value: string | undefined): boole
   throw new ConfigError('BERTH_AUTH', `expected on or off, not ${value}`);
 }
 
+function oidcConfig(env: NodeJS.ProcessEnv): ServerConfig['oidc'] {
+  if (!env.BERTH_OIDC_ISSUER) return undefined;
+  for (const key of ['BERTH_OIDC_CLIENT_ID', 'BERTH_OIDC_CLIENT_SECRET', 'BERTH_OIDC_REDIRECT_URL'])
+    if (!env[key]) throw new ConfigError(key, 'required with BERTH_OIDC_ISSUER');
+  return {
+    issuer: env.BERTH_OIDC_ISSUER,
+    clientId: env.BERTH_OIDC_CLIENT_ID as string,
+    clientSecret: env.BERTH_OIDC_CLIENT_SECRET as string,
+    redirectUri: env.BERTH_OIDC_REDIRECT_URL as string,
+    scope: env.BERTH_OIDC_SCOPE || undefined,
+    userClaim: env.BERTH_OIDC_USER_CLAIM || undefined,
+  };
+}
+
 function ldapConfig(env: NodeJS.ProcessEnv): ServerConfig['ldap'] {
   if (!env.BERTH_LDAP_URL) return undefined;
   if (!env.BERTH_LDAP_BASE_DN) throw new ConfigError('BERTH_LDAP_BASE_DN', 'required with BERTH_LDAP_URL');
@@ -82,6 +105,7 @@ export function loadConfig(
     tokenRealm: env.BERTH_TOKEN_REALM || undefined,
     tokenTtl: env.BERTH_TOKEN_TTL ? positive(env.BERTH_TOKEN_TTL, 'BERTH_TOKEN_TTL') : undefined,
     ldap: ldapConfig(env),
+    oidc: oidcConfig(env),
     loginMaxFailures: env.BERTH_LOGIN_MAX_FAILURES
       ? positive(env.BERTH_LOGIN_MAX_FAILURES, 'BERTH_LOGIN_MAX_FAILURES')
       : undefined,

@@ -17,7 +17,7 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export async function startBerth(extra: Partial<ServerConfig> = {}): Promise<Running> {
+export async function startBerth(extra: Partial<ServerConfig> = {}, port = 0): Promise<Running> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-access-'));
   const config: ServerConfig = {
     host: '127.0.0.1',
@@ -29,7 +29,7 @@ export async function startBerth(extra: Partial<ServerConfig> = {}): Promise<Run
     ...extra,
   };
   const berth = await buildApp(config, pino({ level: 'silent' }));
-  const address = await berth.app.listen({ host: '127.0.0.1', port: 0 });
+  const address = await berth.app.listen({ host: '127.0.0.1', port });
   const url = address.replace('localhost', '127.0.0.1');
   return {
     url,
@@ -149,3 +149,16 @@ export async function pushImage(r: Running, repo: string, tag: string, auth?: st
 }
 
 export const errorCode = (r: Reply) => r.json?.errors?.[0]?.code;
+
+/** A TCP port that was free on 127.0.0.1 a moment ago. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(p));
+    });
+  });
+}

@@ -36,6 +36,7 @@ export function parseBasic(header: string): { username: string; password: string
 
 export class Gate {
   private readonly seen = new WeakMap<IncomingMessage, Promise<Identity>>();
+  private readonly seenApi = new WeakMap<IncomingMessage, Promise<Identity>>();
 
   constructor(
     readonly access: AccessService,
@@ -67,12 +68,17 @@ export class Gate {
     );
   }
 
-  /** The identity behind a request, computed once. Throws UNAUTHORIZED or TOOMANYREQUESTS. */
-  identify(req: IncomingMessage): Promise<Identity> {
-    let found = this.seen.get(req);
+  /**
+   * The identity behind a request, computed once. Throws UNAUTHORIZED or
+   * TOOMANYREQUESTS. Bearer tokens must be of the kind of the door:
+   * registry tokens on /v2, API sessions on the management API.
+   */
+  identify(req: IncomingMessage, kind: 'registry' | 'api' = 'registry'): Promise<Identity> {
+    const cache = kind === 'registry' ? this.seen : this.seenApi;
+    let found = cache.get(req);
     if (!found) {
-      found = this.resolve(req);
-      this.seen.set(req, found);
+      found = this.resolve(req, kind);
+      cache.set(req, found);
     }
     return found;
   }
@@ -82,13 +88,13 @@ export class Gate {
     return this.seen.get(req);
   }
 
-  private async resolve(req: IncomingMessage): Promise<Identity> {
+  private async resolve(req: IncomingMessage, kind: 'registry' | 'api'): Promise<Identity> {
     const header = req.headers.authorization;
     if (!header) return { principal: ANONYMOUS, via: 'none' };
     if (/^bearer /i.test(header)) {
       let verified: Awaited<ReturnType<TokenService['verify']>>;
       try {
-        verified = await this.tokens.verify(header.slice(7).trim());
+        verified = await this.tokens.verify(header.slice(7).trim(), kind);
       } catch {
         throw this.unauthorized(req, 'invalid or expired token', undefined, 'invalid_token');
       }

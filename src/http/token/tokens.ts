@@ -12,6 +12,8 @@ export interface AccessClaim {
   actions: string[];
 }
 
+export type TokenKind = 'registry' | 'api' | 'state';
+
 export interface TokenOptions {
   issuer: string;
   /** The `service` (and `aud`) clients name in their token requests. */
@@ -32,31 +34,65 @@ export class TokenService {
     readonly options: TokenOptions,
   ) {}
 
+  /** Each kind of token has its own audience: a registry token is no API session, and so on. */
+  private audience(kind: TokenKind): string {
+    return kind === 'registry' ? this.options.service : `${this.options.service}-${kind}`;
+  }
+
+  private async sign(kind: TokenKind, subject: string, claims: Record<string, unknown>, ttl: number) {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: this.keys.kid })
+      .setIssuer(this.options.issuer)
+      .setSubject(subject)
+      .setAudience(this.audience(kind))
+      .setIssuedAt(now)
+      .setNotBefore(now - 1)
+      .setExpirationTime(now + ttl)
+      .setJti(randomUUID())
+      .sign(this.keys.privateKey);
+    return { token, expiresIn: ttl, issuedAt: new Date(now * 1000).toISOString() };
+  }
+
+  /** A registry token for /v2 (audience = the service). */
   async issue(
     subject: string,
     access: AccessClaim[],
     accountId?: number,
   ): Promise<{ token: string; expiresIn: number; issuedAt: string }> {
-    const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT(accountId !== undefined ? { access, berth_aid: accountId } : { access })
-      .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: this.keys.kid })
-      .setIssuer(this.options.issuer)
-      .setSubject(subject)
-      .setAudience(this.options.service)
-      .setIssuedAt(now)
-      .setNotBefore(now - 1)
-      .setExpirationTime(now + this.options.ttlSeconds)
-      .setJti(randomUUID())
-      .sign(this.keys.privateKey);
-    return { token, expiresIn: this.options.ttlSeconds, issuedAt: new Date(now * 1000).toISOString() };
+    return this.sign(
+      'registry',
+      subject,
+      accountId !== undefined ? { access, berth_aid: accountId } : { access },
+      this.options.ttlSeconds,
+    );
   }
 
-  /** Verifies signature (ES256 with our key only), issuer, audience and times; throws otherwise. */
-  async verify(token: string): Promise<VerifiedToken> {
+  /** A management API session (after an OIDC login). */
+  async issueSession(subject: string, accountId: number, ttlSeconds: number) {
+    return this.sign('api', subject, { berth_aid: accountId }, ttlSeconds);
+  }
+
+  /** Signed, short-lived state kept by the browser between an OIDC redirect and its callback. */
+  async seal(claims: Record<string, unknown>, ttlSeconds: number): Promise<string> {
+    return (await this.sign('state', '', claims, ttlSeconds)).token;
+  }
+
+  async unseal(token: string): Promise<Record<string, unknown>> {
     const { payload } = await jwtVerify(token, this.keys.publicKey, {
       algorithms: ['ES256'],
       issuer: this.options.issuer,
-      audience: this.options.service,
+      audience: this.audience('state'),
+    });
+    return payload;
+  }
+
+  /** Verifies signature (ES256 with our key only), issuer, audience and times; throws otherwise. */
+  async verify(token: string, kind: 'registry' | 'api' = 'registry'): Promise<VerifiedToken> {
+    const { payload } = await jwtVerify(token, this.keys.publicKey, {
+      algorithms: ['ES256'],
+      issuer: this.options.issuer,
+      audience: this.audience(kind),
       requiredClaims: ['exp', 'iat'],
     });
     const access = Array.isArray(payload.access) ? (payload.access as AccessClaim[]) : [];

@@ -21,7 +21,7 @@ const OPEN_ADMIN: Principal = { kind: 'user', id: 0, name: 'anonymous', sysadmin
 export async function callerOf(api: AccessApi, request: FastifyRequest): Promise<Principal> {
   if (!api.gate) return OPEN_ADMIN;
   try {
-    return (await api.gate.identify(request.raw)).principal;
+    return (await api.gate.identify(request.raw, 'api')).principal;
   } catch (err) {
     if (err instanceof RegistryError && err.code === 'TOOMANYREQUESTS') {
       throw tooManyRequests(err.message, err.headers?.['retry-after'] ?? '60');

@@ -1,6 +1,6 @@
 /** /users in Harbor's shapes; passwords are hashed with scrypt and never returned. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { hashSecret, passwordProblem, verifySecret } from '../../../core/access/passwords.ts';
+import { generateSecret, hashSecret, passwordProblem, verifySecret } from '../../../core/access/passwords.ts';
 import type { UserRecord } from '../../../core/access/ports.ts';
 import { isRobotName } from '../../../core/access/robots.ts';
 import { badRequest, conflict, forbidden, notFound } from '../errors.ts';
@@ -133,6 +133,30 @@ export async function userRoutes(app: FastifyInstance, api: AccessApi): Promise<
       flag ? 'grant_sysadmin' : 'revoke_sysadmin',
     );
     return {};
+  });
+
+  /** Harbor: set the CLI secret an OIDC user gives registry clients as password. */
+  app.put('/users/:id/cli_secret', async (request) => {
+    const user = await target(request);
+    const { who } = await selfOrAdmin(request, user);
+    if (user.source !== 'oidc') throw badRequest('only OIDC users have a CLI secret');
+    const secret = (request.body as { secret?: string } | undefined)?.secret ?? '';
+    const problem = passwordProblem(secret);
+    if (problem) throw badRequest(problem.replace('password', 'secret'));
+    await store.updateUser(user.id, { cliSecretHash: await hashSecret(secret) });
+    await audit(request, who.name, user.username, 'set_cli_secret');
+    return {};
+  });
+
+  /** Ours: a generated CLI secret, shown once. */
+  app.post('/users/current/cli_secret', async (request) => {
+    const who = await userOf(api, request);
+    const user = who.kind === 'user' ? await store.userById(who.id) : null;
+    if (!user || user.source !== 'oidc') throw badRequest('only OIDC users have a CLI secret');
+    const secret = generateSecret();
+    await store.updateUser(user.id, { cliSecretHash: await hashSecret(secret) });
+    await audit(request, who.name, user.username, 'set_cli_secret');
+    return { secret };
   });
 
   app.delete('/users/:id', async (request) => {
