@@ -4,7 +4,7 @@ import { openAccess, openRegistry } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 
 export async function withAccess<T>(data: string | undefined, fn: (access: AccessService) => Promise<T>): Promise<T> {
-  const registry = await openRegistry(loadConfig({ data }));
+  const registry = await openRegistry(loadConfig({ overrides: { data_dir: data } }));
   try {
     return await fn(openAccess(registry));
   } finally {

@@ -8,22 +8,26 @@ import { loadOrCreateSigningKeys } from '../adapters/keys/file-keys.ts';
 import { LdapDirectory } from '../adapters/ldap/ldap-directory.ts';
 import { KyselyAccessStore } from '../adapters/metadata/access-store.ts';
 import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
+import { PostgresStore } from '../adapters/metadata/postgres.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { OpenIdProvider } from '../adapters/oidc/openid-provider.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
 import { ensureAdmin } from '../core/access/bootstrap.ts';
 import { LoginLimiter } from '../core/access/limiter.ts';
 import { AccessService } from '../core/access/service.ts';
+import type { StorageDriver } from '../core/ports.ts';
 import { Registry } from '../core/registry.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
 import { Gate } from '../http/access/gate.ts';
 import { RegistryAccess } from '../http/access/registry-access.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
+import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
+import { parseOciPath } from '../http/oci/paths.ts';
 import { ociPlugin } from '../http/oci/plugin.ts';
 import { oidcRoutes } from '../http/oidc/routes.ts';
 import { tokenRoutes } from '../http/token/routes.ts';
 import { TokenService } from '../http/token/tokens.ts';
-import { databaseFile, type ServerConfig, storageDir, tokenKeyFile } from './config.ts';
+import { ConfigError, databaseFile, type ServerConfig, storageDir, tokenKeyFile } from './config.ts';
 
 export interface Berth {
   app: FastifyInstance;
@@ -32,22 +36,46 @@ export interface Berth {
   close(): Promise<void>;
 }
 
+async function openMetadata(config: ServerConfig): Promise<KyselyStore> {
+  const { database } = config;
+  if (database.driver === 'postgres') {
+    return PostgresStore.open({ url: database.postgres.url as string, poolSize: database.postgres.pool_size });
+  }
+  return SqliteStore.open(databaseFile(config));
+}
+
+function openStorage(config: ServerConfig): StorageDriver {
+  if (config.storage.driver === 's3') throw new ConfigError('storage.driver', 'the s3 driver is not available yet');
+  return new FsDriver(storageDir(config));
+}
+
 export async function openRegistry(config: ServerConfig): Promise<Registry> {
-  const metadata = await SqliteStore.open(databaseFile(config));
-  return new Registry({ storage: new FsDriver(storageDir(config)), metadata });
+  const storage = openStorage(config);
+  const metadata = await openMetadata(config);
+  return new Registry({ storage, metadata });
 }
 
 /** Identities live in the metadata database (SQLite or PostgreSQL, through Kysely). */
 export function openAccess(registry: Registry, log?: Logger, config?: ServerConfig): AccessService {
   if (!(registry.metadata instanceof KyselyStore)) throw new Error('the metadata store does not hold identities');
+  const ldap = config?.auth.ldap;
   return new AccessService(KyselyAccessStore.over(registry.metadata.db), {
-    directory: config?.ldap ? new LdapDirectory(config.ldap) : undefined,
+    directory: ldap?.url
+      ? new LdapDirectory({
+          url: ldap.url,
+          bindDn: ldap.bind_dn,
+          bindPassword: ldap.bind_password,
+          baseDn: ldap.base_dn as string,
+          filter: ldap.filter,
+          uidAttribute: ldap.uid_attribute,
+        })
+      : undefined,
     onError: (err) => log?.error({ err }, 'identity store or directory failed'),
   });
 }
 
 async function buildGate(config: ServerConfig, access: AccessService, log: Logger): Promise<Gate> {
-  const { generated } = await ensureAdmin(access.store, config.adminPassword);
+  const { generated } = await ensureAdmin(access.store, config.auth.admin_password);
   if (generated) {
     log.warn(
       { username: 'admin', password: generated },
@@ -56,15 +84,15 @@ async function buildGate(config: ServerConfig, access: AccessService, log: Logge
     log.flush?.();
   }
   const keys = await loadOrCreateSigningKeys(tokenKeyFile(config));
-  const tokens = new TokenService(keys, { issuer: 'berth', service: 'berth', ttlSeconds: config.tokenTtl ?? 300 });
-  const limiter = new LoginLimiter({ maxFailures: config.loginMaxFailures ?? 10, windowMs: 5 * 60_000 });
-  return new Gate(access, tokens, limiter, { realm: config.tokenRealm });
+  const tokens = new TokenService(keys, { issuer: 'berth', service: 'berth', ttlSeconds: config.auth.token_ttl });
+  const limiter = new LoginLimiter({ maxFailures: config.auth.login_max_failures, windowMs: 5 * 60_000 });
+  return new Gate(access, tokens, limiter, { realm: config.auth.token_realm });
 }
 
 export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth> {
   const registry = await openRegistry(config);
   const access = openAccess(registry, log, config);
-  const gate = config.auth === true ? await buildGate(config, access, log) : null;
+  const gate = config.auth.enabled ? await buildGate(config, access, log) : null;
   const app = Fastify({
     logger: false,
     forceCloseConnections: 'idle',
@@ -72,16 +100,26 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     requestTimeout: 0,
     keepAliveTimeout: 65_000,
   });
-  accessLog(app, log);
+  const metrics = new RequestMetrics();
+  accessLog(app, log, metrics);
+  await app.register(metricsRoute, { metrics });
   const onUnexpected = (err: unknown) => log.error({ err }, 'unexpected error');
   if (gate) {
     registryAudit(app, gate);
     await app.register(tokenRoutes, { gate });
-    if (config.oidc)
+    const oidc = config.auth.oidc;
+    if (oidc.issuer)
       await app.register(oidcRoutes, {
         gate,
-        provider: new OpenIdProvider(config.oidc),
-        redirectUri: config.oidc.redirectUri,
+        redirectUri: oidc.redirect_url as string,
+        provider: new OpenIdProvider({
+          issuer: oidc.issuer,
+          clientId: oidc.client_id as string,
+          clientSecret: oidc.client_secret as string,
+          redirectUri: oidc.redirect_url as string,
+          scope: oidc.scope,
+          userClaim: oidc.user_claim,
+        }),
       });
   }
   await app.register(ociPlugin, { registry, onUnexpected, access: gate ? new RegistryAccess(gate) : undefined });
@@ -97,23 +135,39 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   };
 }
 
-/** One JSON line per request: method, path, status, bytes, duration. */
-function accessLog(app: FastifyInstance, log: Logger): void {
+/** One JSON line per request (method, path, status, bytes, duration), and the request metrics. */
+function accessLog(app: FastifyInstance, log: Logger, metrics: RequestMetrics): void {
   app.addHook('onRequest', (request, reply, done) => {
     const started = performance.now();
     const res = reply.raw;
+    const socket = request.raw.socket;
+    const writtenBefore = socket.bytesWritten;
     res.once('close', () => {
       const url = request.raw.url ?? '';
       const q = url.indexOf('?');
+      const path = q === -1 ? url : url.slice(0, q);
+      const method = request.raw.method ?? '';
+      // Bytes sent on the connection for this response (headers included); one request at a time per socket.
+      const bytes = socket.bytesWritten - writtenBefore;
+      const ms = performance.now() - started;
+      metrics.record(method, routeOf(path), res.statusCode, bytes, ms / 1000);
       log.info({
-        method: request.raw.method,
-        path: q === -1 ? url : url.slice(0, q),
+        method,
+        path,
         status: res.statusCode,
-        bytes: Number(res.getHeader('content-length') ?? 0),
-        ms: Math.round((performance.now() - started) * 100) / 100,
+        bytes,
+        ms: Math.round(ms * 100) / 100,
         ...(res.writableFinished ? {} : { aborted: true }),
       });
     });
     done();
   });
+}
+
+/** A low-cardinality name for a path: the /v2 resource kind, or the API area. */
+function routeOf(path: string): string {
+  if (path.startsWith('/v2/')) return `v2:${parseOciPath(path.slice(4))?.kind ?? 'unknown'}`;
+  if (path.startsWith('/api/')) return 'api';
+  if (path === '/metrics') return 'metrics';
+  return 'other';
 }

@@ -54,7 +54,7 @@ function refused(res: Reply, status: number, code: string) {
 }
 
 before(async () => {
-  r = await startBerth({ loginMaxFailures: 5 });
+  r = await startBerth({ BERTH_LOGIN_MAX_FAILURES: '5' });
   await createProject(r, 'team');
   await createProject(r, 'other');
   await createUser(r, 'alice');

@@ -1,11 +1,11 @@
-/** BERTH_AUTH=off (or an in-process config without `auth`): open access, as other suites rely on. */
+/** BERTH_AUTH=off: open access, as other suites rely on; and the auth settings. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/server/config.ts';
 import { api, call, pushImage, startBerth } from './support.ts';
 
 test('auth off: anonymous push and pull, no challenge, API open', async () => {
-  const r = await startBerth({ auth: false });
+  const r = await startBerth({ BERTH_AUTH: 'off' });
   try {
     await pushImage(r, 'anything/app', 'v1');
     assert.equal((await call(r.url, 'GET', '/v2/')).status, 200);
@@ -21,13 +21,16 @@ test('auth off: anonymous push and pull, no challenge, API open', async () => {
 });
 
 test('config: auth is on unless BERTH_AUTH=off or --no-auth', () => {
-  assert.equal(loadConfig({}, {}).auth, true);
-  assert.equal(loadConfig({}, { BERTH_AUTH: 'off' }).auth, false);
-  assert.equal(loadConfig({}, { BERTH_AUTH: 'false' }).auth, false);
-  assert.equal(loadConfig({ auth: false }, {}).auth, false);
-  assert.equal(loadConfig({ auth: true }, { BERTH_AUTH: 'on' }).auth, true);
-  assert.throws(() => loadConfig({}, { BERTH_AUTH: 'maybe' }), /BERTH_AUTH/);
-  assert.equal(loadConfig({}, { BERTH_ADMIN_PASSWORD: 'Secret123' }).adminPassword, 'Secret123');
+  assert.equal(loadConfig({ env: {} }).auth.enabled, true);
+  for (const off of ['off', 'false', '0', 'no', 'OFF'])
+    assert.equal(loadConfig({ env: { BERTH_AUTH: off } }).auth.enabled, false);
+  assert.equal(loadConfig({ env: { BERTH_AUTH: 'on' } }).auth.enabled, true);
+  assert.equal(loadConfig({ env: {}, overrides: { 'auth.enabled': 'false' } }).auth.enabled, false);
+  assert.throws(() => loadConfig({ env: { BERTH_AUTH: 'maybe' } }), /auth\.enabled \(from BERTH_AUTH\)/);
+  assert.equal(loadConfig({ env: { BERTH_ADMIN_PASSWORD: 'Secret123' } }).auth.admin_password, 'Secret123');
+  assert.throws(() => loadConfig({ env: { BERTH_LDAP_URL: 'ldap://x' } }), /auth\.ldap\.base_dn/);
+  assert.throws(() => loadConfig({ env: { BERTH_OIDC_ISSUER: 'https://x' } }), /auth\.oidc\.client_id/);
+  assert.throws(() => loadConfig({ env: { BERTH_TOKEN_TTL: '0' } }), /auth\.token_ttl/);
 });
 
 test('first start with no BERTH_ADMIN_PASSWORD: a generated admin password, printed once', async () => {
@@ -39,7 +42,7 @@ test('first start with no BERTH_ADMIN_PASSWORD: a generated admin password, prin
   const dir = await mkdtemp(join(tmpdir(), 'berth-admin-'));
   const lines: string[] = [];
   const log = pino({ level: 'info' }, { write: (s: string) => lines.push(s) });
-  const config = { host: '127.0.0.1', port: 0, dataDir: dir, logLevel: 'info', auth: true };
+  const config = loadConfig({ env: { BERTH_DATA: dir, BERTH_LOG_LEVEL: 'info' } });
   try {
     const first = await buildApp(config, log);
     await first.close();

@@ -25,13 +25,11 @@ describe('LDAP', { skip: available() ? false : 'apt packages slapd and ldap-util
       { uid: 'omar', password: 'OmarPass1', mail: 'omar@berth.test', cn: 'Omar' },
     ]);
     r = await startBerth({
-      ldap: {
-        url: slapd.url,
-        bindDn: ROOT_DN,
-        bindPassword: ROOT_PW,
-        baseDn: `ou=people,${BASE}`,
-        filter: '(objectClass=inetOrgPerson)',
-      },
+      BERTH_LDAP_URL: slapd.url,
+      BERTH_LDAP_BIND_DN: ROOT_DN,
+      BERTH_LDAP_BIND_PASSWORD: ROOT_PW,
+      BERTH_LDAP_BASE_DN: `ou=people,${BASE}`,
+      BERTH_LDAP_FILTER: '(objectClass=inetOrgPerson)',
     });
   });
   after(async () => {
@@ -81,7 +79,7 @@ describe('LDAP', { skip: available() ? false : 'apt packages slapd and ldap-util
   });
 
   test('a directory that is down refuses logins (401), it does not fail (500)', async () => {
-    const down = await startBerth({ ldap: { url: 'ldap://127.0.0.1:1', baseDn: BASE } });
+    const down = await startBerth({ BERTH_LDAP_URL: 'ldap://127.0.0.1:1', BERTH_LDAP_BASE_DN: BASE });
     try {
       const res = await call(down.url, 'GET', '/v2/', { auth: basic('lena', 'LenaPass1') });
       assert.equal(res.status, 401);

@@ -75,7 +75,12 @@ before(async () => {
   });
   await new Promise<void>((res) => idp.listen(idpPort, '127.0.0.1', res));
   r = await startBerth(
-    { oidc: { issuer, clientId: 'berth', clientSecret: 'berth-client-secret', redirectUri: callback } },
+    {
+      BERTH_OIDC_ISSUER: issuer,
+      BERTH_OIDC_CLIENT_ID: 'berth',
+      BERTH_OIDC_CLIENT_SECRET: 'berth-client-secret',
+      BERTH_OIDC_REDIRECT_URL: callback,
+    },
     berthPort,
   );
   await createUser(r, 'alice');

@@ -1,5 +1,5 @@
 /**
- * The AccessStore on both dialects: the 0002_access migration and every
+ * The AccessStore on both dialects: the 0003_access migration and every
  * query, against SQLite (in memory) and PostgreSQL (a fresh database at
  * 127.0.0.1:5432, created and dropped here; skipped when unreachable).
  */
@@ -22,7 +22,8 @@ async function migrated(db: Kysely<unknown>, dialect: Dialect) {
     results?.map((r) => [r.migrationName, r.status]),
     [
       ['0001_registry', 'Success'],
-      ['0002_access', 'Success'],
+      ['0002_jobs', 'Success'],
+      ['0003_access', 'Success'],
     ],
   );
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { type Berth, buildApp } from '../../src/server/app.ts';
-import type { ServerConfig } from '../../src/server/config.ts';
+import { loadConfig } from '../../src/server/config.ts';
 
 export const ADMIN_PASSWORD = 'Harbor12345';
 
@@ -17,17 +17,20 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export async function startBerth(extra: Partial<ServerConfig> = {}, port = 0): Promise<Running> {
+/** Berth with auth on and ADMIN_PASSWORD; `env` adds or overrides BERTH_* settings. */
+export async function startBerth(env: Record<string, string> = {}, port = 0): Promise<Running> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-access-'));
-  const config: ServerConfig = {
-    host: '127.0.0.1',
-    port: 0,
-    dataDir: dir,
-    logLevel: 'silent',
-    auth: true,
-    adminPassword: ADMIN_PASSWORD,
-    ...extra,
-  };
+  const config = loadConfig({
+    env: {
+      BERTH_DATA: dir,
+      BERTH_HOST: '127.0.0.1',
+      BERTH_PORT: String(port),
+      BERTH_LOG_LEVEL: 'silent',
+      BERTH_AUTH: 'on',
+      BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      ...env,
+    },
+  });
   const berth = await buildApp(config, pino({ level: 'silent' }));
   const address = await berth.app.listen({ host: '127.0.0.1', port });
   const url = address.replace('localhost', '127.0.0.1');

@@ -129,10 +129,8 @@ test('the token key survives a restart', async () => {
   const { buildApp } = await import('../../src/server/app.ts');
   const pino = (await import('pino')).default;
   // A second server on the same data folder verifies the first one's tokens.
-  const second = await buildApp(
-    { host: '127.0.0.1', port: 0, dataDir: r.dir, logLevel: 'silent', auth: true },
-    pino({ level: 'silent' }),
-  );
+  const { loadConfig } = await import('../../src/server/config.ts');
+  const second = await buildApp(loadConfig({ env: { BERTH_DATA: r.dir } }), pino({ level: 'silent' }));
   const address = await second.app.listen({ host: '127.0.0.1', port: 0 });
   try {
     assert.equal((await call(address, 'GET', '/v2/priv/app/manifests/v1', { auth: bearer(t) })).status, 200);

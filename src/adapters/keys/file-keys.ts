@@ -2,7 +2,7 @@
  * The token signing key: an ES256 (P-256) key pair generated on first start
  * and kept as a private JWK (mode 0600) in the data folder.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 
@@ -37,8 +37,16 @@ export async function loadOrCreateSigningKeys(file: string): Promise<SigningKeys
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   const jwk = await exportJWK(privateKey);
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(jwk), { mode: 0o600 });
-  await rename(tmp, file);
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(tmp, JSON.stringify(jwk), { mode: 0o600, flush: true });
+  try {
+    // link() never replaces: when two nodes start at once on a shared path, the first key wins.
+    await link(tmp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return fromJwk(JSON.parse(await readFile(file, 'utf8')));
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
   return fromJwk(jwk);
 }

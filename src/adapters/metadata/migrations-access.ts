@@ -1,5 +1,5 @@
 /**
- * Migration 0002_access: users, projects, members, robots and audit events.
+ * Migration 0003_access: users, projects, members, robots and audit events.
  * Portable SQL for SQLite and PostgreSQL (booleans are 0/1 integers, times ISO text).
  */
 import { type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely, type Migration, sql } from 'kysely';
