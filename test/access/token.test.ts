@@ -77,6 +77,39 @@ test('/service/token with a wrong password: 401', async () => {
   assert.equal(errorCode(res), 'UNAUTHORIZED');
 });
 
+test('POST /service/token: the OAuth2 password grant', async () => {
+  const form = new URLSearchParams({
+    grant_type: 'password',
+    username: 'alice',
+    password: 'Passw0rdX',
+    service: 'berth',
+    scope: 'repository:priv/app:pull',
+    client_id: 'test',
+  });
+  const res = await fetch(`${r.url}/service/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+  });
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as { access_token: string; expires_in: number };
+  assert.deepEqual(decodeJwt(body.access_token).access, [{ type: 'repository', name: 'priv/app', actions: ['pull'] }]);
+  form.set('password', 'wrong');
+  const bad = await fetch(`${r.url}/service/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+  });
+  assert.equal(bad.status, 401);
+  form.set('grant_type', 'refresh_token');
+  const unsupported = await fetch(`${r.url}/service/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+  });
+  assert.equal(unsupported.status, 400);
+});
+
 test('a malformed scope is refused', async () => {
   const res = await call(r.url, 'GET', '/service/token?scope=repository:../etc:pull');
   assert.equal(res.status, 400);
