@@ -23,6 +23,7 @@ describe('LDAP', { skip: available() ? false : 'apt packages slapd and ldap-util
     slapd = await startSlapd([
       { uid: 'lena', password: 'LenaPass1', mail: 'lena@berth.test', cn: 'Lena Ldap' },
       { uid: 'omar', password: 'OmarPass1', mail: 'omar@berth.test', cn: 'Omar' },
+      { uid: 'pia', password: 'PiaLdap1', mail: 'pia@berth.test', cn: 'Pia' },
     ]);
     r = await startBerth({
       BERTH_LDAP_URL: slapd.url,
@@ -76,6 +77,23 @@ describe('LDAP', { skip: available() ? false : 'apt packages slapd and ldap-util
       body: { old_password: 'LenaPass1', new_password: 'Other1pass' },
     });
     assert.equal(change.status, 400);
+  });
+
+  test('an LDAP login never enters a local account of the same name', async () => {
+    // a local "pia" exists before pia ever logs in through LDAP
+    assert.equal(
+      (await api(r, 'POST', '/users', { auth: ADMIN, body: { username: 'pia', password: 'LocalPia1' } })).status,
+      201,
+    );
+    // LDAP matches uid case-insensitively: "PIA" finds uid=pia, but Berth's "pia" is a local account
+    assert.equal((await call(r.url, 'GET', '/v2/', { auth: basic('PIA', 'PiaLdap1') })).status, 401);
+    assert.equal((await call(r.url, 'GET', '/v2/', { auth: basic('pia', 'PiaLdap1') })).status, 401);
+    assert.equal((await call(r.url, 'GET', '/v2/', { auth: basic('pia', 'LocalPia1') })).status, 200);
+    const users = await api(r, 'GET', '/users?username=pia', { auth: ADMIN });
+    assert.deepEqual(
+      users.json.map((u: { username: string }) => u.username),
+      ['pia'],
+    );
   });
 
   test('a directory that is down refuses logins (401), it does not fail (500)', async () => {

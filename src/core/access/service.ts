@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { projectOf } from '../names.ts';
-import { verifySecret } from './passwords.ts';
+import { generateSecret, hashSecret, verifySecret } from './passwords.ts';
 import type { AccessStore, NewAuditEvent, ProjectRecord, UserRecord } from './ports.ts';
 import type { Principal } from './principal.ts';
 import { isRobotName, robotActions } from './robots.ts';
@@ -52,7 +52,8 @@ export class AccessService {
     if (!username || !password) return null;
     if (isRobotName(username)) {
       const robot = await this.store.robotByName(username);
-      if (!robot || !(await this.check(password, robot.secretHash))) return null;
+      if (!robot) return this.burn(password);
+      if (!(await this.check(password, robot.secretHash))) return null;
       return this.robotPrincipal(username);
     }
     const user = await this.store.userByName(username);
@@ -63,7 +64,7 @@ export class AccessService {
       return (await this.check(password, user.cliSecretHash)) ? this.userPrincipal(user) : null;
     }
     const directory = this.options.directory;
-    if (!directory) return null;
+    if (!directory) return this.burn(password);
     let found: Awaited<ReturnType<ExternalDirectory['verify']>>;
     try {
       found = await directory.verify(username, password);
@@ -73,7 +74,9 @@ export class AccessService {
       return null;
     }
     if (!found) return null;
-    if (user) return this.userPrincipal(user);
+    // Only an LDAP account may be entered through LDAP (never a local one with the same name).
+    const account = user ?? (await this.store.userByName(found.username));
+    if (account) return account.source === 'ldap' ? this.userPrincipal(account) : null;
     const created =
       (await this.store.createUser({
         username: found.username,
@@ -86,7 +89,16 @@ export class AccessService {
         externalId: found.externalId,
         cliSecretHash: null,
       })) ?? (await this.store.userByName(found.username));
-    return created ? this.userPrincipal(created) : null;
+    return created?.source === 'ldap' ? this.userPrincipal(created) : null;
+  }
+
+  private dummy?: Promise<string>;
+
+  /** Spends the time of a password check on an unknown name, so timing does not tell which names exist. */
+  private async burn(password: string): Promise<null> {
+    this.dummy ??= hashSecret(generateSecret());
+    await verifySecret(password, await this.dummy);
+    return null;
   }
 
   private async check(secret: string, stored: string | null): Promise<boolean> {
