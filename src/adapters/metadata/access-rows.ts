@@ -1,5 +1,5 @@
 /** Row types of the access tables and their mapping to the core records. */
-import type { Generated, Selectable } from 'kysely';
+import { type Expression, type Generated, type Selectable, type SqlBool, sql } from 'kysely';
 import type { AuditEvent, ProjectRecord, RobotRecord, UserRecord } from '../../core/access/ports.ts';
 
 export interface UsersTable {
@@ -114,3 +114,24 @@ export const toAudit = (r: Selectable<AuditTable>): AuditEvent => ({
   address: r.address,
   time: r.time,
 });
+
+/** Unique-constraint violations on SQLite and PostgreSQL. */
+export function isConflict(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint/.test(e.message ?? '');
+}
+
+export async function orNullOnConflict<T>(f: () => Promise<T>): Promise<T | null> {
+  try {
+    return await f();
+  } catch (err) {
+    if (isConflict(err)) return null;
+    throw err;
+  }
+}
+
+/** `column` contains `text` literally (LIKE with an explicit escape: SQLite has no default one). */
+export function contains(column: string, text: string): Expression<SqlBool> {
+  const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return sql<SqlBool>`${sql.ref(column)} like ${pattern} escape '\\'`;
+}

@@ -2,47 +2,23 @@
  * AccessStore over Kysely: the same code for SQLite and PostgreSQL. Built on
  * the metadata store's Kysely instance (its migrations create these tables).
  */
-import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type {
   AccessStore,
-  AuditEvent,
-  AuditQuery,
   Listed,
   MemberRecord,
-  NewAuditEvent,
-  NewRobot,
   NewUser,
   ProjectQuery,
   ProjectRecord,
-  RobotRecord,
   Slice,
   UserRecord,
 } from '../../core/access/ports.ts';
 import type { ProjectRole } from '../../core/access/roles.ts';
-import { type AccessTables, bool, now, toAudit, toProject, toRobot, toUser } from './access-rows.ts';
+import { type AccessTables, bool, contains, now, orNullOnConflict, toProject, toUser } from './access-rows.ts';
+import { KyselyRobotsAndAudit } from './access-store-robots.ts';
 
-/** Unique-constraint violations on SQLite and PostgreSQL. */
-function isConflict(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint/.test(e.message ?? '');
-}
-
-async function orNullOnConflict<T>(f: () => Promise<T>): Promise<T | null> {
-  try {
-    return await f();
-  } catch (err) {
-    if (isConflict(err)) return null;
-    throw err;
-  }
-}
-
-export class KyselyAccessStore implements AccessStore {
-  private readonly db: Kysely<AccessTables>;
-
-  constructor(db: Kysely<AccessTables>) {
-    this.db = db;
-  }
-
+/** Users, projects and members here; robots and the audit log in the base class. */
+export class KyselyAccessStore extends KyselyRobotsAndAudit implements AccessStore {
   /** Over another store's Kysely instance (the metadata store's: its migrations created these tables). */
   static over<DB>(db: Kysely<DB>): KyselyAccessStore {
     return new KyselyAccessStore(db as unknown as Kysely<AccessTables>);
@@ -238,104 +214,6 @@ export class KyselyAccessStore implements AccessStore {
     const res = await this.db.deleteFrom('members').where('id', '=', id).executeTakeFirst();
     return Number(res.numDeletedRows) > 0;
   }
-
-  // ------------------------------------------------------------------ robots
-
-  async createRobot(robot: NewRobot): Promise<RobotRecord | null> {
-    const t = now();
-    return orNullOnConflict(async () =>
-      toRobot(
-        await this.db
-          .insertInto('robots')
-          .values({
-            name: robot.name,
-            description: robot.description,
-            level: robot.level,
-            project_id: robot.projectId,
-            secret_hash: robot.secretHash,
-            disabled: robot.disabled ? 1 : 0,
-            expires_at: robot.expiresAt,
-            permissions: JSON.stringify(robot.permissions),
-            creator: robot.creator,
-            created_at: t,
-            updated_at: t,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow(),
-      ),
-    );
-  }
-
-  async robotById(id: number): Promise<RobotRecord | null> {
-    const r = await this.db.selectFrom('robots').selectAll().where('id', '=', id).executeTakeFirst();
-    return r ? toRobot(r) : null;
-  }
-
-  async robotByName(name: string): Promise<RobotRecord | null> {
-    const r = await this.db.selectFrom('robots').selectAll().where('name', '=', name).executeTakeFirst();
-    return r ? toRobot(r) : null;
-  }
-
-  async listRobots(query: Slice & { projectId?: number; level?: 'project' | 'system' }): Promise<Listed<RobotRecord>> {
-    let q = this.db.selectFrom('robots');
-    if (query.projectId !== undefined) q = q.where('project_id', '=', query.projectId);
-    if (query.level) q = q.where('level', '=', query.level);
-    const total = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const rows = await q.selectAll().orderBy('id').limit(query.limit).offset(query.offset).execute();
-    return { items: rows.map(toRobot), total: Number(total.n) };
-  }
-
-  async updateRobot(
-    id: number,
-    patch: Partial<Pick<RobotRecord, 'description' | 'secretHash' | 'disabled' | 'expiresAt' | 'permissions'>>,
-  ): Promise<void> {
-    await this.db
-      .updateTable('robots')
-      .set({
-        description: patch.description,
-        secret_hash: patch.secretHash,
-        disabled: bool(patch.disabled),
-        expires_at: patch.expiresAt,
-        permissions: patch.permissions ? JSON.stringify(patch.permissions) : undefined,
-        updated_at: now(),
-      })
-      .where('id', '=', id)
-      .execute();
-  }
-
-  async deleteRobot(id: number): Promise<boolean> {
-    const res = await this.db.deleteFrom('robots').where('id', '=', id).executeTakeFirst();
-    return Number(res.numDeletedRows) > 0;
-  }
-
-  // ------------------------------------------------------------------- audit
-
-  async appendAudit(e: NewAuditEvent): Promise<void> {
-    await this.db
-      .insertInto('audit_events')
-      .values({
-        username: e.username,
-        resource: e.resource,
-        resource_type: e.resourceType,
-        operation: e.operation,
-        result: e.result,
-        project: e.project,
-        address: e.address,
-        time: e.time ?? now(),
-      })
-      .execute();
-  }
-
-  async listAudit(query: AuditQuery): Promise<Listed<AuditEvent>> {
-    let q = this.db.selectFrom('audit_events');
-    if (query.project !== undefined) q = q.where('project', '=', query.project);
-    if (query.username) q = q.where('username', '=', query.username);
-    if (query.operation) q = q.where('operation', '=', query.operation);
-    if (query.resourceType) q = q.where('resource_type', '=', query.resourceType);
-    const total = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const rows = await q.selectAll().orderBy('id', 'desc').limit(query.limit).offset(query.offset).execute();
-    return { items: rows.map(toAudit), total: Number(total.n) };
-  }
 }
 
 function toMember(r: {
@@ -354,10 +232,4 @@ function toMember(r: {
     role: r.role as ProjectRole,
     createdAt: r.created_at,
   };
-}
-
-/** `column` contains `text` literally (LIKE with an explicit escape: SQLite has no default one). */
-function contains(column: string, text: string): Expression<SqlBool> {
-  const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  return sql<SqlBool>`${sql.ref(column)} like ${pattern} escape '\\'`;
 }

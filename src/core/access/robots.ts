@@ -30,7 +30,7 @@ export function permissionProblem(
 ): string | null {
   if (!Array.isArray(perms) || perms.length === 0) return 'at least one permission is required';
   for (const p of perms) {
-    if (!p || p.kind !== 'project' || typeof p.namespace !== 'string') return 'permissions must be of kind "project"';
+    if (p?.kind !== 'project' || typeof p.namespace !== 'string') return 'permissions must be of kind "project"';
     if (level === 'project' && p.namespace !== project) return `a project robot may only act on project ${project}`;
     if (!Array.isArray(p.access) || p.access.length === 0) return 'each permission needs an access list';
     for (const a of p.access) {

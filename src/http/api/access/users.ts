@@ -152,7 +152,7 @@ export async function userRoutes(app: FastifyInstance, api: AccessApi): Promise<
   app.post('/users/current/cli_secret', async (request) => {
     const who = await userOf(api, request);
     const user = who.kind === 'user' ? await store.userById(who.id) : null;
-    if (!user || user.source !== 'oidc') throw badRequest('only OIDC users have a CLI secret');
+    if (user?.source !== 'oidc') throw badRequest('only OIDC users have a CLI secret');
     const secret = generateSecret();
     await store.updateUser(user.id, { cliSecretHash: await hashSecret(secret) });
     await audit(request, who.name, user.username, 'set_cli_secret');
