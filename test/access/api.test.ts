@@ -9,6 +9,7 @@ import {
   call,
   createProject,
   createUser,
+  eventually,
   pushImage,
   type Running,
   startBerth,
@@ -222,34 +223,38 @@ test('the audit log: logins, pushes, pulls, deletions, permission changes; who, 
   assert.equal((await call(r.url, 'GET', '/v2/aud/app/manifests/v1', { auth: basic('gus', 'Passw0rdX') })).status, 200);
   assert.equal((await call(r.url, 'DELETE', `/v2/aud/app/manifests/${digest}`, { auth: ADMIN })).status, 202);
   await call(r.url, 'GET', '/service/token?scope=repository:aud/app:pull', { auth: basic('gus', 'Passw0rdX') });
-  const logs = await api(r, 'GET', '/projects/aud/logs?page_size=100', { auth: basic('gus', 'Passw0rdX') });
-  assert.equal(logs.status, 200);
-  const line = (op: string, type: string) =>
-    logs.json.find((e: { operation: string; resource_type: string }) => e.operation === op && e.resource_type === type);
-  assert.deepEqual(
-    { ...line('push', 'artifact'), id: 0, op_time: '' },
-    {
-      id: 0,
-      username: 'admin',
-      resource: 'aud/app:v1',
-      resource_type: 'artifact',
-      operation: 'push',
-      operation_result: true,
-      project_name: 'aud',
-      client_address: '127.0.0.1',
-      op_time: '',
-    },
-  );
-  assert.ok(Date.now() - Date.parse(line('push', 'artifact').op_time) < 60_000);
-  assert.equal(line('pull', 'artifact').username, 'gus');
-  assert.equal(line('delete', 'artifact').resource, `aud/app@${digest}`);
-  assert.ok(
-    logs.json.some(
-      (e: { operation: string; resource: string; username: string }) =>
-        e.operation === 'add' && e.resource === 'gus:guest' && e.username === 'admin',
-    ),
-  );
-  assert.equal(line('create', 'project').username, 'admin');
+  await eventually(async () => {
+    const logs = await api(r, 'GET', '/projects/aud/logs?page_size=100', { auth: basic('gus', 'Passw0rdX') });
+    assert.equal(logs.status, 200);
+    const line = (op: string, type: string) =>
+      logs.json.find(
+        (e: { operation: string; resource_type: string }) => e.operation === op && e.resource_type === type,
+      );
+    assert.deepEqual(
+      { ...line('push', 'artifact'), id: 0, op_time: '' },
+      {
+        id: 0,
+        username: 'admin',
+        resource: 'aud/app:v1',
+        resource_type: 'artifact',
+        operation: 'push',
+        operation_result: true,
+        project_name: 'aud',
+        client_address: '127.0.0.1',
+        op_time: '',
+      },
+    );
+    assert.ok(Date.now() - Date.parse(line('push', 'artifact').op_time) < 60_000);
+    assert.equal(line('pull', 'artifact').username, 'gus');
+    assert.equal(line('delete', 'artifact').resource, `aud/app@${digest}`);
+    assert.ok(
+      logs.json.some(
+        (e: { operation: string; resource: string; username: string }) =>
+          e.operation === 'add' && e.resource === 'gus:guest' && e.username === 'admin',
+      ),
+    );
+    assert.equal(line('create', 'project').username, 'admin');
+  });
   assert.equal((await api(r, 'GET', '/projects/aud/logs', { auth: basic('limited', 'Passw0rdX') })).status, 403);
   assert.equal((await api(r, 'GET', '/audit-logs', { auth: basic('gus', 'Passw0rdX') })).status, 403);
   const all = await api(r, 'GET', '/audit-logs?q=operation=login&page_size=100', { auth: ADMIN });

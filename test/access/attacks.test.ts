@@ -18,6 +18,7 @@ import {
   createProject,
   createUser,
   errorCode,
+  eventually,
   pushImage,
   type Reply,
   type Running,
@@ -198,6 +199,14 @@ test('a guest deleting', async () => {
   // a developer may not delete either (the matrix: delete is for maintainers and project admins)
   refused(await call(r.url, 'DELETE', `/v2/team/a/manifests/${digest}`, { auth: ALICE }), 403, 'DENIED');
   await unchanged();
+  // the refused attempts are in the audit log
+  await eventually(async () => {
+    const logs = await api(r, 'GET', '/projects/team/logs?q=operation=delete&page_size=100', { auth: ADMIN });
+    const refusedBy = logs.json
+      .filter((e: { operation_result: boolean }) => !e.operation_result)
+      .map((e: { username: string }) => e.username);
+    assert.deepEqual(refusedBy.sort(), ['alice', 'gina', 'gina', 'gina']);
+  });
 });
 
 /** A request with the path exactly as given (fetch would normalise `..`). */

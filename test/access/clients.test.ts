@@ -14,6 +14,7 @@ import {
   api,
   createProject,
   createUser,
+  eventually,
   type Running,
   startBerth,
 } from './support.ts';
@@ -203,10 +204,12 @@ test('podman login, pull and push', async () => {
   assert.equal(tag.code, 0, tag.out);
   const push = await podman('push', '--tls-verify=false', `${r.host}/team/hello:v2`);
   assert.equal(push.code, 0, push.out);
-  const tags = await api(r, 'GET', '/projects/team/logs?page_size=100', { auth: ADMIN });
-  assert.ok(
-    tags.json.some((e: { operation: string; username: string }) => e.operation === 'push' && e.username === 'carol'),
-  );
+  await eventually(async () => {
+    const logs = await api(r, 'GET', '/projects/team/logs?page_size=100', { auth: ADMIN });
+    assert.ok(
+      logs.json.some((e: { operation: string; username: string }) => e.operation === 'push' && e.username === 'carol'),
+    );
+  });
   const logout = await podman('logout', r.host);
   assert.equal(logout.code, 0, logout.out);
   const denied = await podman('push', '--tls-verify=false', `${r.host}/team/hello:v2`);

@@ -165,3 +165,16 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/** Retries `check` until it passes or 3 s have gone: registry audit lines are written just after the response. */
+export async function eventually(check: () => Promise<void>): Promise<void> {
+  const until = Date.now() + 3000;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}

@@ -1,7 +1,8 @@
 /**
  * Audits registry operations once their response is sent: manifest pulls
  * (GET), pushes (PUT) and deletions (manifests and blobs), with who, what,
- * when and from which address.
+ * when and from which address. Refused attempts by known callers (403) are
+ * kept too, as failures; 401s are the normal login dance and are not.
  */
 import type { FastifyInstance } from 'fastify';
 import { principalName } from '../../core/access/principal.ts';
@@ -31,7 +32,8 @@ export function registryAudit(app: FastifyInstance, gate: Gate): void {
     }
     reply.raw.once('finish', () => {
       const status = reply.raw.statusCode;
-      if (status < 200 || status >= 300) return;
+      const ok = status >= 200 && status < 300;
+      if (!ok && status !== 403) return;
       void (async () => {
         const who = await gate.known(req)?.catch(() => undefined);
         await gate.access.audit({
@@ -39,7 +41,7 @@ export function registryAudit(app: FastifyInstance, gate: Gate): void {
           resource,
           resourceType: 'artifact',
           operation,
-          result: 'success',
+          result: ok ? 'success' : 'failure',
           project: projectOf(route.name),
           address: clientAddress(req),
         });
