@@ -98,8 +98,15 @@ test('projects: settings need the project admin; deletion needs an empty project
   assert.equal((await api(r, 'DELETE', '/projects/alpha', { auth: BOB })).status, 403);
   const full = await api(r, 'DELETE', '/projects/alpha', { auth: ALICE });
   assert.equal(full.status, 412);
-  assert.equal((await call(r.url, 'DELETE', '/v2/alpha/app/manifests/v1', { auth: ADMIN })).status, 202);
-  await r.berth.registry.metadata.deleteRepository('alpha/app');
+  // deleting the repository: the matrix's "delete repository" (maintainer and project admin, not developer)
+  await pushImage(r, 'alpha/nested/app', 'v1', BOB);
+  assert.equal((await api(r, 'DELETE', '/projects/alpha/repositories/app', { auth: BOB })).status, 403);
+  assert.equal((await api(r, 'DELETE', '/projects/alpha/repositories/app', { auth: ALICE })).status, 200);
+  assert.equal((await api(r, 'DELETE', '/projects/alpha/repositories/app', { auth: ALICE })).status, 404);
+  assert.equal((await call(r.url, 'GET', '/v2/alpha/app/manifests/v1', { auth: ALICE })).status, 404);
+  assert.equal((await api(r, 'DELETE', '/projects/alpha/repositories/..%252Fp1%252Fx', { auth: ALICE })).status, 400);
+  assert.equal((await api(r, 'DELETE', '/projects/alpha', { auth: ALICE })).status, 412);
+  assert.equal((await api(r, 'DELETE', '/projects/alpha/repositories/nested%252Fapp', { auth: ALICE })).status, 200);
   assert.equal((await api(r, 'DELETE', '/projects/alpha', { auth: ALICE })).status, 200);
   assert.equal((await api(r, 'GET', '/projects/alpha', { auth: ADMIN })).status, 404);
 });
