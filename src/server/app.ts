@@ -8,15 +8,14 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { loadOrCreateSigningKeys } from '../adapters/keys/file-keys.ts';
 import { loadOrCreateSecretKey } from '../adapters/keys/secret-key.ts';
-import { clusterFromKubeconfig } from '../adapters/kubernetes/client-node-cluster.ts';
 import { LdapDirectory } from '../adapters/ldap/ldap-directory.ts';
 import { KyselyAccessStore } from '../adapters/metadata/access-store.ts';
 import { KyselyKubeStore } from '../adapters/metadata/kube-store.ts';
 import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
-import { PostgresStore } from '../adapters/metadata/postgres.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { OpenIdProvider } from '../adapters/oidc/openid-provider.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
+import { S3Driver } from '../adapters/storage/s3.ts';
 import { ensureAdmin } from '../core/access/bootstrap.ts';
 import { LoginLimiter } from '../core/access/limiter.ts';
 import { AccessService } from '../core/access/service.ts';
@@ -36,7 +35,6 @@ import { oidcRoutes } from '../http/oidc/routes.ts';
 import { tokenRoutes } from '../http/token/routes.ts';
 import { TokenService } from '../http/token/tokens.ts';
 import {
-  ConfigError,
   databaseFile,
   previousSecretKeys,
   type ServerConfig,
@@ -56,13 +54,27 @@ export interface Berth {
 async function openMetadata(config: ServerConfig): Promise<KyselyStore> {
   const { database } = config;
   if (database.driver === 'postgres') {
+    // Loaded only when configured: a laptop start does not pay for pg.
+    const { PostgresStore } = await import('../adapters/metadata/postgres.ts');
     return PostgresStore.open({ url: database.postgres.url as string, poolSize: database.postgres.pool_size });
   }
   return SqliteStore.open(databaseFile(config));
 }
 
 function openStorage(config: ServerConfig): StorageDriver {
-  if (config.storage.driver === 's3') throw new ConfigError('storage.driver', 'the s3 driver is not available yet');
+  if (config.storage.driver === 's3') {
+    const s3 = config.storage.s3;
+    return new S3Driver({
+      endpoint: s3.endpoint,
+      region: s3.region,
+      bucket: s3.bucket,
+      prefix: s3.prefix,
+      accessKeyId: s3.access_key,
+      secretAccessKey: s3.secret_key,
+      forcePathStyle: s3.force_path_style,
+      redirect: s3.redirect,
+    });
+  }
   return new FsDriver(storageDir(config));
 }
 
@@ -108,7 +120,11 @@ export async function openKube(config: ServerConfig, registry: Registry, log?: N
     store: KyselyKubeStore.over(metadata.db),
     box: await openSecretBox(config, log),
     jobs: metadata.jobs,
-    clusterFor: (kubeconfig, context) => clusterFromKubeconfig(kubeconfig, { context }),
+    // Loaded on first use: a start that never talks to a cluster does not pay for client-node.
+    clusterFor: async (kubeconfig, context) => {
+      const { clusterFromKubeconfig } = await import('../adapters/kubernetes/client-node-cluster.ts');
+      return clusterFromKubeconfig(kubeconfig, { context });
+    },
     worker: {
       owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
       fullIntervalMs: config.kube.reconcile_interval * 1000,

@@ -3,7 +3,6 @@
  * namespaces of which cluster hold a connection's pull secret) and the state
  * of each copy; sync now, reconcile (the job's work) and pull diagnosis.
  */
-import YAML from 'yaml';
 import type { KubeCluster } from './cluster.ts';
 import type { ConnectionService } from './connection-service.ts';
 import { type DiagnoseOptions, diagnoseImage, diagnosePod, PodNotFoundError } from './diagnose.ts';
@@ -14,7 +13,7 @@ import type { ClusterRecord, CopyRecord, KubeStore, PlacementRecord } from './st
 import { type CopyResult, credentialsFingerprint, reconcileConnection } from './sync.ts';
 
 /** Builds a KubeCluster from a kubeconfig (the adapter: @kubernetes/client-node). */
-export type ClusterFactory = (kubeconfig: string, context?: string) => KubeCluster;
+export type ClusterFactory = (kubeconfig: string, context?: string) => KubeCluster | Promise<KubeCluster>;
 
 export interface ClusterServiceDeps {
   store: KubeStore;
@@ -66,10 +65,10 @@ export class ClusterService {
       throw new KubeInvalidError('kubeconfig', 'kubeconfig is required (the YAML text of a kubeconfig file)');
     }
     const context = input.context || undefined;
-    const server = serverOf(input.kubeconfig, context);
+    const server = await serverOf(input.kubeconfig, context);
     let namespaces: string[];
     try {
-      namespaces = await this.deps.clusterFor(input.kubeconfig, context).listNamespaces();
+      namespaces = await (await this.deps.clusterFor(input.kubeconfig, context)).listNamespaces();
     } catch (e) {
       throw new KubeInvalidError('kubeconfig', `listing namespaces at ${server} failed: ${describe(e)}`);
     }
@@ -280,11 +279,13 @@ function checkNames(field: string, values: unknown, required: boolean): string[]
 }
 
 /** The API server URL of the context to use; errors name the kubeconfig's missing part. */
-function serverOf(kubeconfig: string, context?: string): string {
+async function serverOf(kubeconfig: string, context?: string): Promise<string> {
   // biome-ignore lint/suspicious/noExplicitAny: a kubeconfig is free-form YAML until checked.
   let doc: any;
   try {
-    doc = YAML.parse(kubeconfig);
+    // Loaded when a cluster is registered, not at start.
+    const { parse } = await import('yaml');
+    doc = parse(kubeconfig);
   } catch (e) {
     throw new KubeInvalidError('kubeconfig', `kubeconfig is not valid YAML: ${(e as Error).message}`);
   }
