@@ -6,25 +6,47 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { loadOrCreateSigningKeys } from '../adapters/keys/file-keys.ts';
 import { loadOrCreateSecretKey } from '../adapters/keys/secret-key.ts';
+import { LdapDirectory } from '../adapters/ldap/ldap-directory.ts';
+import { KyselyAccessStore } from '../adapters/metadata/access-store.ts';
 import { KyselyKubeStore } from '../adapters/metadata/kube-store.ts';
 import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
+import { OpenIdProvider } from '../adapters/oidc/openid-provider.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
+import { ensureAdmin } from '../core/access/bootstrap.ts';
+import { LoginLimiter } from '../core/access/limiter.ts';
+import { AccessService } from '../core/access/service.ts';
 import type { StorageDriver } from '../core/ports.ts';
 import { Registry } from '../core/registry.ts';
 import { createKube, type KubeFeature } from '../features/kube/feature.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
+import { registryAudit } from '../http/access/audit-hook.ts';
+import { Gate } from '../http/access/gate.ts';
+import { RegistryAccess } from '../http/access/registry-access.ts';
+import { kubeAuthorizer } from '../http/api/kube/access-seam.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
 import { parseOciPath } from '../http/oci/paths.ts';
 import { ociPlugin } from '../http/oci/plugin.ts';
-import { databaseFile, previousSecretKeys, type ServerConfig, secretKeyFile, storageDir } from './config.ts';
+import { oidcRoutes } from '../http/oidc/routes.ts';
+import { tokenRoutes } from '../http/token/routes.ts';
+import { TokenService } from '../http/token/tokens.ts';
+import {
+  databaseFile,
+  previousSecretKeys,
+  type ServerConfig,
+  secretKeyFile,
+  storageDir,
+  tokenKeyFile,
+} from './config.ts';
 
 export interface Berth {
   app: FastifyInstance;
   registry: Registry;
   kube: KubeFeature;
+  access: AccessService;
   close(): Promise<void>;
 }
 
@@ -114,8 +136,44 @@ export async function openKube(config: ServerConfig, registry: Registry, log?: N
   });
 }
 
+/** Identities live in the metadata database (SQLite or PostgreSQL, through Kysely). */
+export function openAccess(registry: Registry, log?: Logger, config?: ServerConfig): AccessService {
+  if (!(registry.metadata instanceof KyselyStore)) throw new Error('the metadata store does not hold identities');
+  const ldap = config?.auth.ldap;
+  return new AccessService(KyselyAccessStore.over(registry.metadata.db), {
+    directory: ldap?.url
+      ? new LdapDirectory({
+          url: ldap.url,
+          bindDn: ldap.bind_dn,
+          bindPassword: ldap.bind_password,
+          baseDn: ldap.base_dn as string,
+          filter: ldap.filter,
+          uidAttribute: ldap.uid_attribute,
+        })
+      : undefined,
+    onError: (err) => log?.error({ err }, 'identity store or directory failed'),
+  });
+}
+
+async function buildGate(config: ServerConfig, access: AccessService, log: Logger): Promise<Gate> {
+  const { generated } = await ensureAdmin(access.store, config.auth.admin_password);
+  if (generated) {
+    log.warn(
+      { username: 'admin', password: generated },
+      'created the admin account: note this password, it is shown once',
+    );
+    log.flush?.();
+  }
+  const keys = await loadOrCreateSigningKeys(tokenKeyFile(config));
+  const tokens = new TokenService(keys, { issuer: 'berth', service: 'berth', ttlSeconds: config.auth.token_ttl });
+  const limiter = new LoginLimiter({ maxFailures: config.auth.login_max_failures, windowMs: 5 * 60_000 });
+  return new Gate(access, tokens, limiter, { realm: config.auth.token_realm });
+}
+
 export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth> {
   const registry = await openRegistry(config);
+  const access = openAccess(registry, log, config);
+  const gate = config.auth.enabled ? await buildGate(config, access, log) : null;
   const kube = await openKube(config, registry, log);
   const app = Fastify({
     logger: false,
@@ -128,12 +186,40 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   accessLog(app, log, metrics);
   await app.register(metricsRoute, { metrics });
   const onUnexpected = (err: unknown) => log.error({ err }, 'unexpected error');
-  await app.register(ociPlugin, { registry, onUnexpected });
-  await app.register(apiPlugin, { prefix: '/api/v2.0', registry, onUnexpected, kube });
+  if (gate) {
+    registryAudit(app, gate);
+    await app.register(tokenRoutes, { gate });
+    const oidc = config.auth.oidc;
+    if (oidc.issuer)
+      await app.register(oidcRoutes, {
+        gate,
+        redirectUri: oidc.redirect_url as string,
+        provider: new OpenIdProvider({
+          issuer: oidc.issuer,
+          clientId: oidc.client_id as string,
+          clientSecret: oidc.client_secret as string,
+          redirectUri: oidc.redirect_url as string,
+          scope: oidc.scope,
+          userClaim: oidc.user_claim,
+        }),
+      });
+  }
+  await app.register(ociPlugin, { registry, onUnexpected, access: gate ? new RegistryAccess(gate) : undefined });
+  await app.register(apiPlugin, {
+    prefix: '/api/v2.0',
+    registry,
+    onUnexpected,
+    access,
+    gate,
+    kube,
+    authorizeKube: kubeAuthorizer({ registry, access, gate }),
+    onRobotSecretRotated: (name, secret) => kube.connections.robotSecretRotated(name, secret).then(() => {}),
+  });
   if (config.kube.worker) kube.worker.start();
   return {
     app,
     registry,
+    access,
     kube,
     async close() {
       await app.close();

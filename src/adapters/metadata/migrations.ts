@@ -4,6 +4,7 @@
  */
 
 import { type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { accessMigration } from './migrations-access.ts';
 import { jobsMigration } from './migrations-jobs.ts';
 import { kubeMigration } from './migrations-kube.ts';
 
@@ -91,6 +92,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_registry': initial(dialect),
     '0002_jobs': jobsMigration,
+    '0003_access': accessMigration(dialect),
     '0004_kube': kubeMigration(dialect),
   };
 }

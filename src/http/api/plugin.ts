@@ -3,8 +3,11 @@
  * small plugin registered here; they share the error format below.
  */
 import type { FastifyInstance } from 'fastify';
+import type { AccessService } from '../../core/access/service.ts';
 import type { Registry } from '../../core/registry.ts';
 import type { KubeFeature } from '../../features/kube/feature.ts';
+import type { Gate } from '../access/gate.ts';
+import { accessRoutes } from './access/plugin.ts';
 import { ApiError, apiErrorBody } from './errors.ts';
 import { healthRoutes } from './health.ts';
 import type { KubeAuthorizer } from './kube/context.ts';
@@ -17,11 +20,21 @@ export interface ApiOptions {
   kube?: KubeFeature;
   /** Who may manage them; absent: everyone (no identity module wired yet). */
   authorizeKube?: KubeAuthorizer;
+  /** Identities (projects, users, members, robots, audit log); absent: those resources are not served. */
+  access?: AccessService;
+  /** Authentication; null or absent with `access`: auth is off and every caller acts as administrator. */
+  gate?: Gate | null;
+  /** Told when a robot's secret is refreshed (PATCH /robots/{id}), with the new secret. */
+  onRobotSecretRotated?: (robotName: string, secret: string) => Promise<void>;
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
   app.setErrorHandler((err, _request, reply) => {
-    if (err instanceof ApiError) return reply.status(err.status).send(apiErrorBody(err.code, err.message));
+    if (err instanceof ApiError)
+      return reply
+        .headers(err.headers ?? {})
+        .status(err.status)
+        .send(apiErrorBody(err.code, err.message));
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
       return reply
@@ -37,4 +50,11 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
   const shared: ApiOptions = { registry: options.registry, onUnexpected: options.onUnexpected };
   await app.register(healthRoutes, shared);
   if (options.kube) await app.register(kubeRoutes, { kube: options.kube, authorize: options.authorizeKube });
+  if (options.access)
+    await app.register(accessRoutes, {
+      ...shared,
+      access: options.access,
+      gate: options.gate ?? null,
+      onRobotSecretRotated: options.onRobotSecretRotated,
+    });
 }
