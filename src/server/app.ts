@@ -8,9 +8,7 @@ import { loadOrCreateSigningKeys } from '../adapters/keys/file-keys.ts';
 import { LdapDirectory } from '../adapters/ldap/ldap-directory.ts';
 import { KyselyAccessStore } from '../adapters/metadata/access-store.ts';
 import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
-import { PostgresStore } from '../adapters/metadata/postgres.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
-import { OpenIdProvider } from '../adapters/oidc/openid-provider.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
 import { ensureAdmin } from '../core/access/bootstrap.ts';
 import { LoginLimiter } from '../core/access/limiter.ts';
@@ -27,7 +25,7 @@ import { ociPlugin } from '../http/oci/plugin.ts';
 import { oidcRoutes } from '../http/oidc/routes.ts';
 import { tokenRoutes } from '../http/token/routes.ts';
 import { TokenService } from '../http/token/tokens.ts';
-import { ConfigError, databaseFile, type ServerConfig, storageDir, tokenKeyFile } from './config.ts';
+import { databaseFile, type ServerConfig, storageDir, tokenKeyFile } from './config.ts';
 
 export interface Berth {
   app: FastifyInstance;
@@ -39,18 +37,34 @@ export interface Berth {
 async function openMetadata(config: ServerConfig): Promise<KyselyStore> {
   const { database } = config;
   if (database.driver === 'postgres') {
+    // Loaded only when configured: a laptop start does not pay for pg.
+    const { PostgresStore } = await import('../adapters/metadata/postgres.ts');
     return PostgresStore.open({ url: database.postgres.url as string, poolSize: database.postgres.pool_size });
   }
   return SqliteStore.open(databaseFile(config));
 }
 
-function openStorage(config: ServerConfig): StorageDriver {
-  if (config.storage.driver === 's3') throw new ConfigError('storage.driver', 'the s3 driver is not available yet');
+async function openStorage(config: ServerConfig): Promise<StorageDriver> {
+  if (config.storage.driver === 's3') {
+    const s3 = config.storage.s3;
+    // The AWS SDK is loaded only when configured.
+    const { S3Driver } = await import('../adapters/storage/s3.ts');
+    return new S3Driver({
+      endpoint: s3.endpoint,
+      region: s3.region,
+      bucket: s3.bucket,
+      prefix: s3.prefix,
+      accessKeyId: s3.access_key,
+      secretAccessKey: s3.secret_key,
+      forcePathStyle: s3.force_path_style,
+      redirect: s3.redirect,
+    });
+  }
   return new FsDriver(storageDir(config));
 }
 
 export async function openRegistry(config: ServerConfig): Promise<Registry> {
-  const storage = openStorage(config);
+  const storage = await openStorage(config);
   const metadata = await openMetadata(config);
   return new Registry({ storage, metadata });
 }
@@ -108,7 +122,9 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     registryAudit(app, gate);
     await app.register(tokenRoutes, { gate });
     const oidc = config.auth.oidc;
-    if (oidc.issuer)
+    if (oidc.issuer) {
+      // openid-client is loaded only when OIDC is configured.
+      const { OpenIdProvider } = await import('../adapters/oidc/openid-provider.ts');
       await app.register(oidcRoutes, {
         gate,
         redirectUri: oidc.redirect_url as string,
@@ -121,6 +137,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
           userClaim: oidc.user_claim,
         }),
       });
+    }
   }
   await app.register(ociPlugin, { registry, onUnexpected, access: gate ? new RegistryAccess(gate) : undefined });
   await app.register(apiPlugin, { prefix: '/api/v2.0', registry, onUnexpected, access, gate });

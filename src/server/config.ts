@@ -5,8 +5,8 @@
  * message naming the key.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
-import YAML from 'yaml';
 
 export interface S3Config {
   endpoint?: string;
@@ -226,6 +226,8 @@ export function loadConfig(sources: ConfigSources = {}): ServerConfig {
   if (file) {
     let parsed: unknown;
     try {
+      // The YAML parser is loaded only when there is a file to read.
+      const YAML = createRequire(import.meta.url)('yaml') as typeof import('yaml');
       parsed = YAML.parse(readFileSync(file, 'utf8'));
     } catch (err) {
       throw new ConfigError(file, (err as Error).message);
