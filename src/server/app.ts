@@ -13,7 +13,6 @@ import { KyselyAccessStore } from '../adapters/metadata/access-store.ts';
 import { KyselyKubeStore } from '../adapters/metadata/kube-store.ts';
 import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
-import { OpenIdProvider } from '../adapters/oidc/openid-provider.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
 import { ensureAdmin } from '../core/access/bootstrap.ts';
 import { LoginLimiter } from '../core/access/limiter.ts';
@@ -190,7 +189,9 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     registryAudit(app, gate);
     await app.register(tokenRoutes, { gate });
     const oidc = config.auth.oidc;
-    if (oidc.issuer)
+    if (oidc.issuer) {
+      // openid-client is loaded only when OIDC is configured.
+      const { OpenIdProvider } = await import('../adapters/oidc/openid-provider.ts');
       await app.register(oidcRoutes, {
         gate,
         redirectUri: oidc.redirect_url as string,
@@ -203,6 +204,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
           userClaim: oidc.user_claim,
         }),
       });
+    }
   }
   await app.register(ociPlugin, { registry, onUnexpected, access: gate ? new RegistryAccess(gate) : undefined });
   await app.register(apiPlugin, {
