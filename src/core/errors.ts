@@ -18,20 +18,30 @@ export type OciErrorCode =
   | 'UNSUPPORTED'
   | 'TOOMANYREQUESTS'
   | 'RANGE_INVALID'
-  | 'MANIFEST_TOO_LARGE';
+  | 'MANIFEST_TOO_LARGE'
+  | 'PAGINATION_NUMBER_INVALID';
 
 export class RegistryError extends Error {
   readonly code: OciErrorCode;
   readonly detail?: unknown;
-  constructor(code: OciErrorCode, message: string, detail?: unknown, options?: { cause?: unknown }) {
+  /** Protocol hints the edge should pass on (e.g. a WWW-Authenticate challenge). */
+  readonly headers?: Record<string, string>;
+  constructor(
+    code: OciErrorCode,
+    message: string,
+    detail?: unknown,
+    options?: { cause?: unknown; headers?: Record<string, string> },
+  ) {
     super(message, options);
     this.name = 'RegistryError';
     this.code = code;
     this.detail = detail;
+    this.headers = options?.headers;
   }
 }
 
-export const blobUnknown = (digest: string) => new RegistryError('BLOB_UNKNOWN', 'blob unknown to registry', { digest });
+export const blobUnknown = (digest: string) =>
+  new RegistryError('BLOB_UNKNOWN', 'blob unknown to registry', { digest });
 export const manifestUnknown = (reference: string) =>
   new RegistryError('MANIFEST_UNKNOWN', 'manifest unknown', { reference });
 export const nameUnknown = (name: string) =>

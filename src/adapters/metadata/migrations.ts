@@ -1,0 +1,95 @@
+/**
+ * One migration set for every dialect. Text keys sort bytewise on both
+ * (PostgreSQL is told `COLLATE "C"`) so tag and catalog pages agree.
+ */
+
+import { type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { jobsMigration } from './migrations-jobs.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+function keyColumn(dialect: Dialect) {
+  return (col: ColumnDefinitionBuilder) =>
+    dialect === 'postgres' ? col.modifyEnd(sql`collate "C"`).notNull() : col.notNull();
+}
+
+function initial(dialect: Dialect): Migration {
+  const key = keyColumn(dialect);
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('repositories')
+        .addColumn('name', 'text', (c) => key(c).primaryKey())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('blobs')
+        .addColumn('digest', 'text', (c) => c.primaryKey())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('repository_blobs')
+        .addColumn('repository', 'text', key)
+        .addColumn('digest', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('repository_blobs_pk', ['repository', 'digest'])
+        .execute();
+      await db.schema.createIndex('repository_blobs_digest').on('repository_blobs').column('digest').execute();
+      await db.schema
+        .createTable('manifests')
+        .addColumn('repository', 'text', key)
+        .addColumn('digest', 'text', (c) => c.notNull())
+        .addColumn('media_type', 'text', (c) => c.notNull())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('artifact_type', 'text')
+        .addColumn('subject', 'text')
+        .addColumn('config_digest', 'text')
+        .addColumn('annotations', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('manifests_pk', ['repository', 'digest'])
+        .execute();
+      await db.schema.createIndex('manifests_subject').on('manifests').columns(['repository', 'subject']).execute();
+      await db.schema
+        .createTable('manifest_references')
+        .addColumn('repository', 'text', key)
+        .addColumn('manifest', 'text', (c) => c.notNull())
+        .addColumn('child', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('manifest_references_pk', ['repository', 'manifest', 'child'])
+        .execute();
+      await db.schema
+        .createIndex('manifest_references_child')
+        .on('manifest_references')
+        .columns(['repository', 'child'])
+        .execute();
+      await db.schema
+        .createTable('tags')
+        .addColumn('repository', 'text', key)
+        .addColumn('name', 'text', key)
+        .addColumn('digest', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('tags_pk', ['repository', 'name'])
+        .execute();
+      await db.schema.createIndex('tags_digest').on('tags').columns(['repository', 'digest']).execute();
+      await db.schema
+        .createTable('uploads')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('repository', 'text', (c) => c.notNull())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
+/** Migrations by name, in order. Later features append theirs here. */
+export function migrations(dialect: Dialect): Record<string, Migration> {
+  return { '0001_registry': initial(dialect), '0002_jobs': jobsMigration };
+}
+
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return { getMigrations: async () => migrations(dialect) };
+}

@@ -1,0 +1,228 @@
+/**
+ * Filesystem storage driver. Layout under the root folder:
+ *   blobs/<alg>/<2 hex>/<hex>   content-addressed blobs and manifests
+ *   uploads/<id>                bytes of uploads in progress
+ *   tmp/                        small objects being written (renamed into place)
+ *   quarantine/                 objects fsck found corrupt
+ * Whole objects appear by rename(2) after fsync, so a reader never sees a torn one.
+ */
+import { randomUUID } from 'node:crypto';
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ByteRange, ObjectInfo, StorageDriver, UploadState } from '../../core/ports.ts';
+import { NotFoundError } from '../../core/ports.ts';
+
+/** Read size for sending; two buffers of it are reused per download. */
+const SEND_CHUNK = 4 * 1024 * 1024;
+const WRITE_HIGH_WATER = 8 * 1024 * 1024;
+
+function isMissing(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException)?.code === 'ENOENT';
+}
+
+export class FsDriver implements StorageDriver {
+  readonly name = 'filesystem';
+
+  constructor(readonly root: string) {}
+
+  private path(key: string): string {
+    if (key.startsWith('/') || key.split('/').some((part) => part === '..' || part === '.' || part === '')) {
+      throw new Error(`invalid storage key: ${key}`);
+    }
+    return join(this.root, ...key.split('/'));
+  }
+
+  private uploadPath(id: string): string {
+    return this.path(`uploads/${id}`);
+  }
+
+  async stat(key: string): Promise<ObjectInfo | null> {
+    try {
+      const info = await stat(this.path(key));
+      return info.isFile() ? { key, size: info.size } : null;
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+  }
+
+  async get(key: string): Promise<Buffer | null> {
+    try {
+      return await readFile(this.path(key));
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+  }
+
+  async put(key: string, data: Buffer): Promise<void> {
+    const tmp = this.path(`tmp/${randomUUID()}`);
+    await mkdir(dirname(tmp), { recursive: true });
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await this.renameInto(tmp, this.path(key));
+  }
+
+  private async renameInto(from: string, to: string): Promise<void> {
+    await mkdir(dirname(to), { recursive: true });
+    await rename(from, to);
+    await syncDir(dirname(to));
+  }
+
+  private async openForRead(key: string): Promise<FileHandle> {
+    try {
+      return await open(this.path(key), 'r');
+    } catch (err) {
+      if (isMissing(err)) throw new NotFoundError(key);
+      throw err;
+    }
+  }
+
+  async send(key: string, dest: Writable, range?: ByteRange): Promise<void> {
+    const fh = await this.openForRead(key);
+    try {
+      const end = range ? range.end + 1 : (await fh.stat()).size;
+      let position = range?.start ?? 0;
+      // Two reused buffers: read the next chunk while the previous one drains.
+      const buffers = [Buffer.allocUnsafe(SEND_CHUNK), Buffer.allocUnsafe(SEND_CHUNK)];
+      const inFlight: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
+      let turn = 0;
+      while (position < end) {
+        await inFlight[turn];
+        const { bytesRead } = await fh.read(buffers[turn], 0, Math.min(SEND_CHUNK, end - position), position);
+        if (bytesRead === 0) throw new Error(`object ${key} is shorter than expected`);
+        position += bytesRead;
+        const written = writeAndWait(dest, buffers[turn].subarray(0, bytesRead));
+        written.catch(() => {}); // awaited below; avoid an unhandled rejection meanwhile
+        inFlight[turn] = written;
+        turn ^= 1;
+      }
+      await Promise.all(inFlight);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async reader(key: string, range?: ByteRange): Promise<Readable> {
+    const fh = await this.openForRead(key);
+    return fh.createReadStream({ start: range?.start, end: range?.end, highWaterMark: 1024 * 1024 });
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.path(key), { force: true });
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    const base = prefix === '' ? this.root : this.path(prefix.replace(/\/$/, ''));
+    let entries: string[];
+    try {
+      entries = await readdir(base, { recursive: true });
+    } catch (err) {
+      if (isMissing(err)) return;
+      throw err;
+    }
+    for (const entry of entries) {
+      const full = join(base, entry);
+      const info = await stat(full).catch(() => null);
+      if (info?.isFile()) yield { key: relative(this.root, full).split(sep).join('/'), size: info.size };
+    }
+  }
+
+  async move(from: string, to: string): Promise<void> {
+    try {
+      await this.renameInto(this.path(from), this.path(to));
+    } catch (err) {
+      if (isMissing(err)) throw new NotFoundError(from);
+      throw err;
+    }
+  }
+
+  async uploadStart(id: string): Promise<UploadState> {
+    const path = this.uploadPath(id);
+    await mkdir(dirname(path), { recursive: true });
+    await (await open(path, 'wx')).close();
+    return {};
+  }
+
+  async uploadAppend(
+    id: string,
+    state: UploadState,
+    offset: number,
+    source: AsyncIterable<Buffer>,
+  ): Promise<{ state: UploadState; written: number }> {
+    const fh = await this.openUpload(id, 'r+');
+    let closed = false;
+    try {
+      const { size } = await fh.stat();
+      if (size < offset) throw new Error(`upload ${id} holds ${size} bytes, fewer than the ${offset} recorded`);
+      // Bytes past the confirmed offset come from an interrupted append: drop them.
+      if (size > offset) await fh.truncate(offset);
+      const out = fh.createWriteStream({ start: offset, highWaterMark: WRITE_HIGH_WATER, autoClose: true });
+      closed = true; // the stream owns the handle from here
+      await pipeline(Readable.from(source, { objectMode: false }), out);
+      return { state, written: out.bytesWritten };
+    } finally {
+      if (!closed) await fh.close();
+    }
+  }
+
+  private async openUpload(id: string, flags: string): Promise<FileHandle> {
+    try {
+      return await open(this.uploadPath(id), flags);
+    } catch (err) {
+      if (isMissing(err)) throw new NotFoundError(`uploads/${id}`);
+      throw err;
+    }
+  }
+
+  async uploadReader(id: string, _state: UploadState, size: number): Promise<Readable> {
+    if (size === 0) return Readable.from([]);
+    const fh = await this.openUpload(id, 'r');
+    return fh.createReadStream({ start: 0, end: size - 1, highWaterMark: 1024 * 1024 });
+  }
+
+  async uploadCommit(id: string, _state: UploadState, size: number, key: string): Promise<void> {
+    const fh = await this.openUpload(id, 'r+');
+    try {
+      await fh.truncate(size);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await this.renameInto(this.uploadPath(id), this.path(key));
+  }
+
+  async uploadAbort(id: string): Promise<void> {
+    await rm(this.uploadPath(id), { force: true });
+  }
+}
+
+/** Writes a chunk and resolves once the destination has taken it (or rejects if it closes). */
+function writeAndWait(dest: Writable, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (dest.destroyed) return reject(new Error('destination closed'));
+    const onClose = () => reject(new Error('destination closed'));
+    dest.once('close', onClose);
+    dest.write(chunk, (err) => {
+      dest.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    });
+  });
+}
+
+async function syncDir(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

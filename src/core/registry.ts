@@ -1,0 +1,212 @@
+/**
+ * The registry's use-cases: what /v2 does, free of HTTP. Everything it needs
+ * from the outside world comes through the ports.
+ */
+import type { Writable } from 'node:stream';
+import { ByteCache } from './bytecache.ts';
+import { blobKey, digestOf, isDigest, parseDigest } from './digest.ts';
+import { blobUnknown, digestInvalid, manifestUnknown, nameUnknown, RegistryError } from './errors.ts';
+import { type ParsedManifest, parseManifest } from './manifest.ts';
+import { OCI_INDEX } from './mediatypes.ts';
+import { assertName, isValidName, isValidTag } from './names.ts';
+import type { ByteRange, Clock, ManifestRecord, MetadataStore, Page, StorageDriver } from './ports.ts';
+import { NotFoundError, systemClock } from './ports.ts';
+import { Uploads } from './uploads.ts';
+
+export interface RegistryOptions {
+  storage: StorageDriver;
+  metadata: MetadataStore;
+  clock?: Clock;
+  /** Bytes of manifests kept in memory. */
+  manifestCacheBytes?: number;
+}
+
+export interface ManifestContent {
+  record: ManifestRecord;
+  bytes: Buffer;
+}
+
+export interface PutManifestResult {
+  digest: string;
+  subject: string | null;
+}
+
+export class Registry {
+  readonly storage: StorageDriver;
+  readonly metadata: MetadataStore;
+  readonly uploads: Uploads;
+  private readonly clock: Clock;
+  private readonly manifestBytes: ByteCache;
+
+  constructor(options: RegistryOptions) {
+    this.storage = options.storage;
+    this.metadata = options.metadata;
+    this.clock = options.clock ?? systemClock;
+    this.uploads = new Uploads(this.storage, this.metadata, this.clock);
+    this.manifestBytes = new ByteCache(options.manifestCacheBytes ?? 64 * 1024 * 1024);
+  }
+
+  // ------------------------------------------------------------ blobs
+
+  /** The size of a blob visible in `repository`; BLOB_UNKNOWN otherwise. */
+  async blobSize(repository: string, digest: string): Promise<number> {
+    assertName(repository);
+    parseDigest(digest);
+    const size = await this.metadata.repositoryBlobSize(repository, digest);
+    if (size === null) throw blobUnknown(digest);
+    return size;
+  }
+
+  async sendBlob(digest: string, dest: Writable, range?: ByteRange): Promise<void> {
+    try {
+      await this.storage.send(blobKey(digest), dest, range);
+    } catch (err) {
+      if (err instanceof NotFoundError) throw blobUnknown(digest);
+      throw err;
+    }
+  }
+
+  async deleteBlob(repository: string, digest: string): Promise<void> {
+    assertName(repository);
+    parseDigest(digest);
+    if (!(await this.metadata.unlinkBlob(repository, digest))) throw blobUnknown(digest);
+  }
+
+  /**
+   * Cross-repository mount: links a blob of `from` into `repository`.
+   * Returns false when `from` does not have it (the caller starts an upload).
+   */
+  async mountBlob(repository: string, digest: string, from: string): Promise<boolean> {
+    assertName(repository);
+    parseDigest(digest);
+    if (!isValidName(from) || (await this.metadata.repositoryBlobSize(from, digest)) === null) return false;
+    await this.metadata.ensureRepository(repository);
+    await this.metadata.linkBlob(repository, digest);
+    return true;
+  }
+
+  // ------------------------------------------------------------ manifests
+
+  /** Resolves a tag or digest to the manifest record; MANIFEST_UNKNOWN otherwise. */
+  async manifestRecord(repository: string, reference: string): Promise<ManifestRecord> {
+    assertName(repository);
+    const record = isDigest(reference)
+      ? await this.metadata.manifestByDigest(repository, reference)
+      : isValidTag(reference)
+        ? await this.metadata.manifestByTag(repository, reference)
+        : invalidReference(reference);
+    if (!record) throw manifestUnknown(reference);
+    return record;
+  }
+
+  async getManifest(repository: string, reference: string): Promise<ManifestContent> {
+    const record = await this.manifestRecord(repository, reference);
+    return { record, bytes: await this.manifestContent(record.digest) };
+  }
+
+  async manifestContent(digest: string): Promise<Buffer> {
+    const cached = this.manifestBytes.get(digest);
+    if (cached) return cached;
+    const bytes = await this.storage.get(blobKey(digest));
+    if (!bytes) throw manifestUnknown(digest);
+    this.manifestBytes.set(digest, bytes);
+    return bytes;
+  }
+
+  async putManifest(
+    repository: string,
+    reference: string,
+    bytes: Buffer,
+    contentType: string | undefined,
+  ): Promise<PutManifestResult> {
+    assertName(repository);
+    const byDigest = isDigest(reference);
+    if (!byDigest && !isValidTag(reference)) invalidReference(reference);
+    const parsed = parseManifest(bytes, contentType);
+    const digest = digestOf(bytes, byDigest ? parseDigest(reference).algorithm : 'sha256');
+    if (byDigest && digest !== reference) {
+      throw digestInvalid('manifest digest does not match the reference', { expected: reference, actual: digest });
+    }
+    await this.assertReferencesPresent(repository, parsed);
+
+    if ((await this.metadata.blobSize(digest)) === null) {
+      await this.storage.put(blobKey(digest), bytes);
+      await this.metadata.recordBlob(digest, bytes.length);
+    }
+    const record: ManifestRecord = {
+      digest,
+      mediaType: parsed.mediaType,
+      size: bytes.length,
+      artifactType: parsed.artifactType,
+      subject: parsed.subject?.digest ?? null,
+      configDigest: parsed.config?.digest ?? null,
+      annotations: parsed.annotations ? JSON.stringify(parsed.annotations) : null,
+      createdAt: this.clock.now().toISOString(),
+    };
+    const refs = [
+      ...parsed.blobs.map((d) => ({ digest: d, kind: 'blob' as const })),
+      ...parsed.manifests.map((d) => ({ digest: d, kind: 'manifest' as const })),
+    ];
+    await this.metadata.ensureRepository(repository);
+    await this.metadata.putManifest(repository, record, refs, byDigest ? undefined : reference);
+    this.manifestBytes.set(digest, bytes);
+    return { digest, subject: record.subject };
+  }
+
+  private async assertReferencesPresent(repository: string, parsed: ParsedManifest): Promise<void> {
+    const missing = [
+      ...(await this.metadata.missingBlobs(repository, parsed.blobs)),
+      ...(await this.metadata.missingManifests(repository, parsed.manifests)),
+    ];
+    if (missing.length > 0) {
+      throw new RegistryError('MANIFEST_BLOB_UNKNOWN', 'manifest references content unknown to this repository', {
+        missing,
+      });
+    }
+  }
+
+  /** Deletes a manifest by digest, or only a tag when given a tag. */
+  async deleteManifest(repository: string, reference: string): Promise<void> {
+    assertName(repository);
+    if (isDigest(reference)) {
+      if (!(await this.metadata.deleteManifest(repository, reference))) throw manifestUnknown(reference);
+      return;
+    }
+    if (!isValidTag(reference)) invalidReference(reference);
+    if (!(await this.metadata.deleteTag(repository, reference))) throw manifestUnknown(reference);
+  }
+
+  // ------------------------------------------------------------ listings
+
+  async listTags(repository: string, page: Page): Promise<string[]> {
+    assertName(repository);
+    if (!(await this.metadata.repositoryExists(repository))) throw nameUnknown(repository);
+    return this.metadata.listTags(repository, page);
+  }
+
+  listRepositories(page: Page): Promise<string[]> {
+    return this.metadata.listRepositories(page);
+  }
+
+  /** The referrers of `digest` as an OCI image index. */
+  async referrers(repository: string, digest: string, artifactType?: string): Promise<Buffer> {
+    assertName(repository);
+    parseDigest(digest);
+    const records = await this.metadata.referrers(repository, digest);
+    const manifests = records
+      .filter((r) => artifactType === undefined || r.artifactType === artifactType)
+      .map((r) => ({
+        mediaType: r.mediaType,
+        digest: r.digest,
+        size: r.size,
+        ...(r.artifactType ? { artifactType: r.artifactType } : {}),
+        ...(r.annotations ? { annotations: JSON.parse(r.annotations) } : {}),
+      }));
+    return Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }));
+  }
+}
+
+function invalidReference(reference: string): never {
+  if (reference.includes(':')) parseDigest(reference);
+  throw new RegistryError('MANIFEST_INVALID', 'invalid tag or digest', { reference });
+}

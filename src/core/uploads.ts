@@ -1,0 +1,168 @@
+/**
+ * Blob uploads: bytes arrive over one or more requests, are hashed while they
+ * are written, and become a blob only once whole and verified.
+ */
+
+import type { Hash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { blobKey, newHash, parseDigest } from './digest.ts';
+import { digestInvalid, RegistryError, uploadUnknown } from './errors.ts';
+import type { Clock, MetadataStore, StorageDriver, UploadRecord } from './ports.ts';
+
+/** What the HTTP layer knows about an append: an optional Content-Range and length. */
+export interface AppendOptions {
+  /** First byte of this chunk, from `Content-Range: start-end`, if sent. */
+  start?: number;
+  /** Declared length of the chunk (Content-Length or range length), if known. */
+  length?: number;
+}
+
+interface LiveHash {
+  hash: Hash;
+  size: number;
+}
+
+export class Uploads {
+  /** Running SHA-256 of uploads appended in this process, keyed by upload id. */
+  private readonly hashes = new Map<string, LiveHash>();
+  /** Uploads with a request in progress in this process. */
+  private readonly busy = new Set<string>();
+
+  constructor(
+    private readonly storage: StorageDriver,
+    private readonly metadata: MetadataStore,
+    private readonly clock: Clock,
+  ) {}
+
+  async start(repository: string): Promise<UploadRecord> {
+    const id = randomUUID();
+    const state = await this.storage.uploadStart(id);
+    const now = this.clock.now().toISOString();
+    const record: UploadRecord = { id, repository, size: 0, state, createdAt: now, updatedAt: now };
+    await this.metadata.ensureRepository(repository);
+    await this.metadata.createUpload(record);
+    this.hashes.set(id, { hash: newHash('sha256'), size: 0 });
+    return record;
+  }
+
+  async get(repository: string, id: string): Promise<UploadRecord> {
+    const record = /^[0-9a-f-]{36}$/.test(id) ? await this.metadata.getUpload(id) : null;
+    if (!record || record.repository !== repository) throw uploadUnknown(id);
+    return record;
+  }
+
+  /** Appends a chunk; refuses one that does not start where the upload ends. */
+  async append(
+    repository: string,
+    id: string,
+    body: AsyncIterable<Buffer>,
+    opts: AppendOptions = {},
+  ): Promise<UploadRecord> {
+    return this.exclusive(id, async () => this.appendUnlocked(await this.get(repository, id), body, opts));
+  }
+
+  /** Completes an upload with an optional last chunk, verifying `digest`. */
+  async finish(
+    repository: string,
+    id: string,
+    digest: string,
+    body: AsyncIterable<Buffer> | null,
+    opts: AppendOptions = {},
+  ): Promise<{ digest: string; size: number }> {
+    const { algorithm } = parseDigest(digest);
+    return this.exclusive(id, async () => {
+      let record = await this.get(repository, id);
+      if (body) record = await this.appendUnlocked(record, body, opts);
+      const actual = await this.digestOf(record, algorithm);
+      if (actual !== digest) {
+        await this.discard(record);
+        throw digestInvalid('provided digest did not match uploaded content', { expected: digest, actual });
+      }
+      const known = await this.metadata.blobSize(digest);
+      if (known === null) {
+        await this.storage.uploadCommit(record.id, record.state, record.size, blobKey(digest));
+        await this.metadata.recordBlob(digest, record.size);
+      } else {
+        // Already stored (deduplication): the new bytes are not needed.
+        await this.storage.uploadAbort(record.id, record.state).catch(() => {});
+      }
+      await this.metadata.linkBlob(repository, digest);
+      await this.metadata.deleteUpload(record.id);
+      this.hashes.delete(record.id);
+      return { digest, size: record.size };
+    });
+  }
+
+  async cancel(repository: string, id: string): Promise<void> {
+    await this.exclusive(id, async () => this.discard(await this.get(repository, id)));
+  }
+
+  private async discard(record: UploadRecord): Promise<void> {
+    this.hashes.delete(record.id);
+    await this.storage.uploadAbort(record.id, record.state).catch(() => {});
+    await this.metadata.deleteUpload(record.id);
+  }
+
+  private async appendUnlocked(
+    record: UploadRecord,
+    body: AsyncIterable<Buffer>,
+    opts: AppendOptions,
+  ): Promise<UploadRecord> {
+    if (opts.start !== undefined && opts.start !== record.size) {
+      throw new RegistryError('RANGE_INVALID', 'chunk does not start at the end of the upload', {
+        expected: record.size,
+        received: opts.start,
+      });
+    }
+    let live = this.hashes.get(record.id);
+    if (live && live.size !== record.size) live = undefined; // appended elsewhere or torn
+    this.hashes.delete(record.id);
+    const hash = live?.hash;
+    let counted = 0;
+    async function* hashing(): AsyncIterable<Buffer> {
+      for await (const chunk of body) {
+        hash?.update(chunk);
+        counted += chunk.length;
+        yield chunk;
+      }
+    }
+    const { state, written } = await this.storage.uploadAppend(record.id, record.state, record.size, hashing());
+    if (written !== counted) throw new Error(`driver wrote ${written} of ${counted} bytes`);
+    if (opts.length !== undefined && opts.length !== written) {
+      // A short body: keep the upload where it was so the client can retry the chunk.
+      throw new RegistryError('SIZE_INVALID', 'chunk length does not match its declared length', {
+        declared: opts.length,
+        received: written,
+      });
+    }
+    const size = record.size + written;
+    await this.metadata.updateUpload(record.id, size, state);
+    if (live) this.hashes.set(record.id, { hash: live.hash, size });
+    return { ...record, size, state, updatedAt: this.clock.now().toISOString() };
+  }
+
+  /** The digest of the upload's bytes: the running hash, or a re-read after a restart. */
+  private async digestOf(record: UploadRecord, algorithm: 'sha256' | 'sha512'): Promise<string> {
+    const live = this.hashes.get(record.id);
+    if (algorithm === 'sha256' && live && live.size === record.size) {
+      this.hashes.delete(record.id);
+      return `sha256:${live.hash.digest('hex')}`;
+    }
+    const hash = newHash(algorithm);
+    const reader = await this.storage.uploadReader(record.id, record.state, record.size);
+    for await (const chunk of reader) hash.update(chunk as Buffer);
+    return `${algorithm}:${hash.digest('hex')}`;
+  }
+
+  private async exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
+    if (this.busy.has(id)) {
+      throw new RegistryError('RANGE_INVALID', 'another request is writing to this upload', { id });
+    }
+    this.busy.add(id);
+    try {
+      return await work();
+    } finally {
+      this.busy.delete(id);
+    }
+  }
+}

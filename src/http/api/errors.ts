@@ -1,0 +1,21 @@
+/** Management API errors in Harbor's shape: `{"errors":[{"code","message"}]}`. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const badRequest = (message: string) => new ApiError(400, 'BAD_REQUEST', message);
+export const notFound = (message: string) => new ApiError(404, 'NOT_FOUND', message);
+export const conflict = (message: string) => new ApiError(409, 'CONFLICT', message);
+export const unauthorized = (message = 'authentication required') => new ApiError(401, 'UNAUTHORIZED', message);
+export const forbidden = (message: string) => new ApiError(403, 'FORBIDDEN', message);
+
+export function apiErrorBody(code: string, message: string) {
+  return { errors: [{ code, message }] };
+}

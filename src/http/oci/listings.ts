@@ -1,0 +1,70 @@
+/** Listings: tags/list and _catalog (with n/last paging), and the referrers API. */
+import { RegistryError } from '../../core/errors.ts';
+import { OCI_INDEX } from '../../core/mediatypes.ts';
+import type { Page } from '../../core/ports.ts';
+import type { OciRoute } from './paths.ts';
+import type { HandlerTable, OciContext } from './plugin.ts';
+import { type Headers, send, sendJson } from './respond.ts';
+
+const MAX_PAGE = 10_000;
+
+function pageOf(query: URLSearchParams): Page {
+  const n = query.get('n');
+  const last = query.get('last') ?? undefined;
+  if (n === null) return { last };
+  if (!/^\d+$/.test(n)) throw new RegistryError('PAGINATION_NUMBER_INVALID', 'n must be a non-negative integer', { n });
+  return { n: Math.min(Number(n), MAX_PAGE), last };
+}
+
+/** Fetches one entry more than asked to know whether a next page exists. */
+async function paged(page: Page, list: (p: Page) => Promise<string[]>): Promise<{ items: string[]; next?: string }> {
+  if (page.n === undefined) return { items: await list(page) };
+  if (page.n === 0) return { items: [] };
+  const items = await list({ ...page, n: page.n + 1 });
+  if (items.length <= page.n) return { items };
+  const shown = items.slice(0, page.n);
+  return { items: shown, next: shown[shown.length - 1] };
+}
+
+function link(path: string, n: number, last: string): string {
+  return `<${path}?n=${n}&last=${encodeURIComponent(last)}>; rel="next"`;
+}
+
+export const listingHandlers: HandlerTable = {
+  tags: {
+    GET: async (ctx: OciContext, route: Extract<OciRoute, { kind: 'tags' }>) => {
+      await ctx.access.authorize(ctx.req, route.name, ['pull']);
+      const page = pageOf(ctx.query);
+      const { items, next } = await paged(page, (p) => ctx.registry.listTags(route.name, p));
+      const headers: Headers = next ? { link: link(`/v2/${route.name}/tags/list`, page.n as number, next) } : {};
+      sendJson(ctx.res, 200, { name: route.name, tags: items }, headers);
+    },
+  },
+  catalog: {
+    GET: async (ctx: OciContext) => {
+      await ctx.access.authorize(ctx.req, null, []);
+      const page = pageOf(ctx.query);
+      const visible = ctx.access.visible?.bind(ctx.access);
+      const list = async (p: Page) => {
+        const names = await ctx.registry.listRepositories(p);
+        return visible ? visible(ctx.req, names) : names;
+      };
+      const { items, next } = await paged(page, list);
+      const headers: Headers = next ? { link: link('/v2/_catalog', page.n as number, next) } : {};
+      sendJson(ctx.res, 200, { repositories: items }, headers);
+    },
+  },
+  referrers: {
+    GET: async (ctx: OciContext, route: Extract<OciRoute, { kind: 'referrers' }>) => {
+      await ctx.access.authorize(ctx.req, route.name, ['pull']);
+      const artifactType = ctx.query.get('artifactType') ?? undefined;
+      const body = await ctx.registry.referrers(route.name, route.digest, artifactType);
+      send(
+        ctx.res,
+        200,
+        { 'content-type': OCI_INDEX, ...(artifactType ? { 'oci-filters-applied': 'artifactType' } : {}) },
+        body,
+      );
+    },
+  },
+};

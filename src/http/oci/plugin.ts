@@ -1,0 +1,104 @@
+/**
+ * The /v2 API as a Fastify plugin: one wildcard route per method, dispatched
+ * on the parsed path. Bodies are not parsed by Fastify; handlers stream them.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import { RegistryError } from '../../core/errors.ts';
+import type { Registry } from '../../core/registry.ts';
+import { blobHandlers } from './blobs.ts';
+import { listingHandlers } from './listings.ts';
+import { manifestHandlers } from './manifests.ts';
+import { type OciRoute, parseOciPath } from './paths.ts';
+import { sendError, sendJson } from './respond.ts';
+import { uploadHandlers } from './uploads.ts';
+
+export type Action = 'pull' | 'push' | 'delete';
+
+/** Decides whether a request may act on a repository; throws UNAUTHORIZED/DENIED. */
+export interface AccessControl {
+  authorize(req: IncomingMessage, repository: string | null, actions: Action[]): Promise<void>;
+  /** Of `names`, those the caller may see (the catalog). */
+  visible?(req: IncomingMessage, names: string[]): Promise<string[]>;
+}
+
+export const openAccess: AccessControl = { authorize: async () => {} };
+
+export interface OciContext {
+  registry: Registry;
+  access: AccessControl;
+  req: IncomingMessage;
+  res: ServerResponse;
+  query: URLSearchParams;
+}
+
+export type Handler<R extends OciRoute = OciRoute> = (ctx: OciContext, route: R) => Promise<void>;
+type Method = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+export type HandlerTable = Partial<Record<OciRoute['kind'], Partial<Record<Method, Handler<never>>>>>;
+
+export interface OciOptions {
+  registry: Registry;
+  access?: AccessControl;
+  onUnexpected?: (err: unknown) => void;
+}
+
+const base: HandlerTable = {
+  base: {
+    GET: async (ctx) => {
+      await ctx.access.authorize(ctx.req, null, []);
+      sendJson(ctx.res, 200, {});
+    },
+  },
+};
+
+export async function ociPlugin(app: FastifyInstance, options: OciOptions): Promise<void> {
+  const table: HandlerTable = {};
+  for (const part of [base, blobHandlers, uploadHandlers, manifestHandlers, listingHandlers]) {
+    for (const [kind, methods] of Object.entries(part)) {
+      table[kind as OciRoute['kind']] = { ...table[kind as OciRoute['kind']], ...methods };
+    }
+  }
+  const access = options.access ?? openAccess;
+  const onUnexpected = options.onUnexpected ?? ((err: unknown) => console.error(err));
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = url.slice('/v2/'.length, q === -1 ? undefined : q);
+    const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+    try {
+      // Percent-encoding is never needed in a valid name, tag or digest.
+      const route = path.includes('%') ? null : parseOciPath(path);
+      if (!route) throw new RegistryError('NAME_INVALID', 'invalid repository name or path', { path });
+      const handler = table[route.kind]?.[req.method as Method] as Handler | undefined;
+      if (!handler) {
+        sendJson(res, 405, {
+          errors: [{ code: 'UNSUPPORTED', message: `${req.method} is not supported here`, detail: {} }],
+        });
+        return;
+      }
+      await handler({ registry: options.registry, access, req, res, query }, route);
+    } catch (err) {
+      sendError(res, err, onUnexpected);
+    }
+  };
+
+  for (const url of ['/v2', '/v2/', '/v2/*']) {
+    app.route({
+      method: ['GET', 'HEAD', 'PUT', 'POST', 'PATCH', 'DELETE'],
+      url,
+      exposeHeadRoute: false,
+      handler: (request, reply) => {
+        reply.hijack();
+        if (url === '/v2') {
+          reply.raw.writeHead(301, { location: '/v2/', 'content-length': 0 }).end();
+          return;
+        }
+        return handle(request.raw, reply.raw);
+      },
+    });
+  }
+}
