@@ -1,6 +1,7 @@
 /** A description of the machine and the software under test, for RESULTS.md. */
-import { cpus, totalmem } from 'node:os';
+
 import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { run } from './lib/proc.ts';
 
 async function firstLine(cmd: string, args: string[]): Promise<string> {
@@ -31,7 +32,9 @@ function cpuFlags(): string {
 export async function describeMachine(repoRoot: string): Promise<Record<string, string>> {
   const nproc = await firstLine('nproc', []);
   const commit = await firstLine('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD']);
-  const dirty = (await run('git', ['-C', repoRoot, 'status', '--porcelain', '--', 'src', 'bin'], { check: false })).stdout.trim();
+  const dirty = (
+    await run('git', ['-C', repoRoot, 'status', '--porcelain', '--', 'src', 'bin'], { check: false })
+  ).stdout.trim();
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   return {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),

@@ -105,7 +105,12 @@ export function renderTable(r: Results, figures: FigureDef[], ceilingDefs: Ceili
       .filter((k) => r.ceilings.has(k))
       .map((k) => `${cl.get(k) ?? k} ${fmt(median(r.ceilings.get(k) ?? []), f.digits)}`)
       .join('; ');
-    const ratioText = f.target?.kind === 'zero' || f.target?.kind === 'abs-max' ? '' : Number.isFinite(ratio) ? `${fmt(ratio, 2)}×` : '—';
+    const ratioText =
+      f.target?.kind === 'zero' || f.target?.kind === 'abs-max'
+        ? ''
+        : Number.isFinite(ratio)
+          ? `${fmt(ratio, 2)}×`
+          : '—';
     lines.push(
       `| ${f.label} (${f.unit}) | ${fmt(b, f.digits)} | ${fmt(d, f.digits)} | ${ratioText} | ${targetText(f.target, f.unit)} | ${met(f.target, b, ratio)} | ${ceil} |`,
     );

@@ -20,14 +20,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from './lib/net.ts';
 import { describeMachine } from './machine.ts';
-import { type CeilingDef, type FigureDef, Results, type Side, renderSamples, renderTable } from './report.ts';
+import { type CeilingDef, type FigureDef, Results, renderSamples, renderTable, type Side } from './report.ts';
 import { type ServerHandle, startBerth, startDistribution, startNginx, startSink } from './servers.ts';
 import { ddWrite, freshBlob, makeRandomFile, warmFile } from './workloads/blobfile.ts';
 import { download, verifyDownload } from './workloads/download.ts';
-import { MANIFEST_ACCEPT, buildOciLayout, pushImage, smallImage } from './workloads/image.ts';
+import { buildOciLayout, MANIFEST_ACCEPT, pushImage, smallImage } from './workloads/image.ts';
 import { concurrentPulls } from './workloads/pulls.ts';
-import { heyHead, wrkGet } from './workloads/small.ts';
 import { checkSkopeoIsolation, skopeoPull, skopeoPush } from './workloads/skopeo.ts';
+import { heyHead, wrkGet } from './workloads/small.ts';
 import { chunkedUpload, monolithicUpload, nginxPut } from './workloads/upload.ts';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -84,21 +84,110 @@ const FIGURES: FigureDef[] = [
     target: { kind: 'ratio-min', value: 0.9 },
     ceilings: ['nginxGet'],
   },
-  { key: 'mtag.rps', label: 'manifest GET by tag, wrk -t2 -c64', unit: 'req/s', digits: 0, target: { kind: 'ratio-min', value: 10 }, ceilings: ['nginxSmall.rps'] },
-  { key: 'mtag.p99', label: 'manifest GET by tag, p99', unit: 'ms', digits: 1, target: { kind: 'abs-max', value: 10 }, ceilings: ['nginxSmall.p99'] },
-  { key: 'mtag.err', label: 'manifest GET by tag, errors + non-2xx (total)', unit: 'count', digits: 0, target: { kind: 'zero', value: 0 }, aggregate: 'sum' },
-  { key: 'mdig.rps', label: 'manifest GET by digest, wrk -t2 -c64', unit: 'req/s', digits: 0, target: { kind: 'ratio-min', value: 10 }, ceilings: ['nginxSmall.rps'] },
-  { key: 'mdig.p99', label: 'manifest GET by digest, p99', unit: 'ms', digits: 1, target: { kind: 'abs-max', value: 10 }, ceilings: ['nginxSmall.p99'] },
-  { key: 'mdig.err', label: 'manifest GET by digest, errors + non-2xx (total)', unit: 'count', digits: 0, target: { kind: 'zero', value: 0 }, aggregate: 'sum' },
-  { key: 'head.rps', label: 'blob HEAD, hey -c64', unit: 'req/s', digits: 0, target: { kind: 'ratio-min', value: 10 }, ceilings: ['nginxHead.rps'] },
-  { key: 'head.p99', label: 'blob HEAD, p99', unit: 'ms', digits: 1, target: { kind: 'abs-max', value: 10 }, ceilings: ['nginxHead.p99'] },
-  { key: 'head.err', label: 'blob HEAD, errors + non-2xx (total)', unit: 'count', digits: 0, target: { kind: 'zero', value: 0 }, aggregate: 'sum' },
-  { key: 'skopeo.push', label: `skopeo copy push, ${LAYERS} × ${LAYER_SIZE / 2 ** 20} MiB layers`, unit: 's', digits: 3, target: { kind: 'ratio-max', value: 1 } },
-  { key: 'skopeo.pull', label: `skopeo copy pull, ${LAYERS} × ${LAYER_SIZE / 2 ** 20} MiB layers`, unit: 's', digits: 3, target: { kind: 'ratio-max', value: 1 } },
+  {
+    key: 'mtag.rps',
+    label: 'manifest GET by tag, wrk -t2 -c64',
+    unit: 'req/s',
+    digits: 0,
+    target: { kind: 'ratio-min', value: 10 },
+    ceilings: ['nginxSmall.rps'],
+  },
+  {
+    key: 'mtag.p99',
+    label: 'manifest GET by tag, p99',
+    unit: 'ms',
+    digits: 1,
+    target: { kind: 'abs-max', value: 10 },
+    ceilings: ['nginxSmall.p99'],
+  },
+  {
+    key: 'mtag.err',
+    label: 'manifest GET by tag, errors + non-2xx (total)',
+    unit: 'count',
+    digits: 0,
+    target: { kind: 'zero', value: 0 },
+    aggregate: 'sum',
+  },
+  {
+    key: 'mdig.rps',
+    label: 'manifest GET by digest, wrk -t2 -c64',
+    unit: 'req/s',
+    digits: 0,
+    target: { kind: 'ratio-min', value: 10 },
+    ceilings: ['nginxSmall.rps'],
+  },
+  {
+    key: 'mdig.p99',
+    label: 'manifest GET by digest, p99',
+    unit: 'ms',
+    digits: 1,
+    target: { kind: 'abs-max', value: 10 },
+    ceilings: ['nginxSmall.p99'],
+  },
+  {
+    key: 'mdig.err',
+    label: 'manifest GET by digest, errors + non-2xx (total)',
+    unit: 'count',
+    digits: 0,
+    target: { kind: 'zero', value: 0 },
+    aggregate: 'sum',
+  },
+  {
+    key: 'head.rps',
+    label: 'blob HEAD, hey -c64',
+    unit: 'req/s',
+    digits: 0,
+    target: { kind: 'ratio-min', value: 10 },
+    ceilings: ['nginxHead.rps'],
+  },
+  {
+    key: 'head.p99',
+    label: 'blob HEAD, p99',
+    unit: 'ms',
+    digits: 1,
+    target: { kind: 'abs-max', value: 10 },
+    ceilings: ['nginxHead.p99'],
+  },
+  {
+    key: 'head.err',
+    label: 'blob HEAD, errors + non-2xx (total)',
+    unit: 'count',
+    digits: 0,
+    target: { kind: 'zero', value: 0 },
+    aggregate: 'sum',
+  },
+  {
+    key: 'skopeo.push',
+    label: `skopeo copy push, ${LAYERS} × ${LAYER_SIZE / 2 ** 20} MiB layers`,
+    unit: 's',
+    digits: 3,
+    target: { kind: 'ratio-max', value: 1 },
+  },
+  {
+    key: 'skopeo.pull',
+    label: `skopeo copy pull, ${LAYERS} × ${LAYER_SIZE / 2 ** 20} MiB layers`,
+    unit: 's',
+    digits: 3,
+    target: { kind: 'ratio-max', value: 1 },
+  },
   { key: 'pulls.s', label: `${PULL_CLIENTS} concurrent pulls of that image (Node client)`, unit: 's', digits: 3 },
   { key: 'pulls.MBps', label: `${PULL_CLIENTS} concurrent pulls, aggregate`, unit: 'MB/s', digits: 0 },
-  { key: 'rss', label: 'peak resident memory (per round, whole run)', unit: 'MiB', digits: 1, target: { kind: 'ratio-max', value: 1.5 } },
+  {
+    key: 'rss',
+    label: 'peak resident memory (per round, whole run)',
+    unit: 'MiB',
+    digits: 1,
+    target: { kind: 'ratio-max', value: 1.5 },
+  },
 ];
+
+const PHASES = ['start', 'upload', 'chunked', 'download', 'mget', 'head', 'skopeo', 'pulls'];
+const PHASE_FIGURES: FigureDef[] = PHASES.map((p) => ({
+  key: `rss@${p}`,
+  label: `peak RSS after the ${p} phase`,
+  unit: 'MiB',
+  digits: 1,
+}));
 
 const CEILINGS: CeilingDef[] = [
   { key: 'sha256', label: 'openssl dgst -sha256' },
@@ -144,7 +233,9 @@ async function startSide(side: Side, round: number): Promise<ServerHandle> {
 
 async function main(): Promise<void> {
   const machine = await describeMachine(ROOT);
-  log(`Berth bench: ${ROUNDS} round(s), ${SECONDS} s load phases, ${BLOB_SIZE / 2 ** 20} MiB blob${STANDIN ? ' — STAND-IN: Distribution plays Berth' : ''}`);
+  log(
+    `Berth bench: ${ROUNDS} round(s), ${SECONDS} s load phases, ${BLOB_SIZE / 2 ** 20} MiB blob${STANDIN ? ' — STAND-IN: Distribution plays Berth' : ''}`,
+  );
   for (const d of ['data', 'logs', 'skopeo', 'profiles']) rmSync(path.join(WORK, d), { recursive: true, force: true });
   mkdirSync(path.join(WORK, 'www'), { recursive: true });
   mkdirSync(path.join(WORK, 'skopeo'), { recursive: true });
@@ -160,7 +251,11 @@ async function main(): Promise<void> {
   writeFileSync(path.join(WORK, 'www', 'manifest.json'), small.manifest);
   if (wants('skopeo')) await checkSkopeoIsolation(path.join(WORK, 'skopeo'));
 
-  const nginx = await startNginx({ root: path.join(WORK, 'www'), workDir: path.join(WORK, 'nginx'), readyPath: '/manifest.json' });
+  const nginx = await startNginx({
+    root: path.join(WORK, 'www'),
+    workDir: path.join(WORK, 'nginx'),
+    readyPath: '/manifest.json',
+  });
   const sink = await startSink({ workDir: path.join(WORK, 'logs') });
   log(`nginx on ${nginx.url}, sink on ${sink.url}`);
 
@@ -171,7 +266,9 @@ async function main(): Promise<void> {
       for (const side of SIDES) {
         servers[side] = await startSide(side, round);
         results.add(side, 'startup', servers[side].startupMs);
-        log(`${NAME[side]} up on ${servers[side].url} in ${servers[side].startupMs.toFixed(0)} ms (pid ${servers[side].pid})`);
+        log(
+          `${NAME[side]} up on ${servers[side].url} in ${servers[side].startupMs.toFixed(0)} ms (pid ${servers[side].pid})`,
+        );
       }
       try {
         await runRound(round, servers, nginx, sink, bigFile, layout, image.manifestDigest, small);
@@ -212,8 +309,14 @@ async function main(): Promise<void> {
     `- Small requests: a ~${small.manifest.length}-byte OCI manifest, by tag and by digest, \`wrk -t2 -c64 -d${SECONDS}s --latency\` with an OCI Accept header; blob HEAD of a 1 KiB layer, \`hey -c 64 -z ${SECONDS}s -m HEAD\` (Debian's wrk cannot do HEAD). nginx serves the same manifest bytes as a static file.`,
     `- skopeo 1.9: \`skopeo copy --preserve-digests\` of an OCI layout (${LAYERS} uncompressed tar layers of ${LAYER_SIZE / 2 ** 20} MiB of random data) to a new repository each time, and back into a new oci: directory; every copy with a fresh, private blob-info cache; ${SKOPEO_REPEATS} push(es) and pull(s) per server per round.`,
     `- ${PULL_CLIENTS} concurrent pulls: ${PULL_CLIENTS} Node clients at once, each GETting the manifest by tag, the config and the ${LAYERS} layers (sizes checked, bodies discarded).`,
-    '- Peak memory: the server process\'s VmHWM (or the summed RSS of its process tree, sampled every 200 ms, when it has children) over each round; the median over rounds is shown.',
+    "- Peak memory: the server process's VmHWM (or the summed RSS of its process tree, sampled every 200 ms, when it has children) over each round; the median over rounds is shown.",
     '- Start-up: spawn to the first 200 on /v2/, polled every 5 ms, on the data left by earlier rounds.',
+    '',
+    '### Where the memory peak was reached',
+    '',
+    "The servers' peak resident memory (VmHWM) read after each phase of a round (medians over rounds): the phase where a figure jumps is the one that raised the peak.",
+    '',
+    renderTable(results, PHASE_FIGURES, []),
     '',
     failures.length ? `## Failures\n\n${failures.map((f) => `- ${f}`).join('\n')}\n` : '',
     '## All samples',
@@ -237,6 +340,10 @@ async function runRound(
   imageDigest: string,
   small: ReturnType<typeof smallImage>,
 ): Promise<void> {
+  const notePhase = (phase: string) => {
+    for (const side of SIDES) results.add(side, `rss@${phase}`, servers[side].peakRssKiB() / 1024);
+  };
+  notePhase('start');
   const smallRepo = 'bench/small';
   for (const side of SIDES) await pushImage(servers[side].url, smallRepo, 'latest', small);
   const bigRepo = `bench/big-r${round}`;
@@ -246,7 +353,9 @@ async function runRound(
     for (const side of SIDES) {
       const { blob, sha256MBps } = await freshBlob(bigFile);
       results.addCeiling('sha256', sha256MBps);
-      const f = await attempt(`${NAME[side]} monolithic upload`, () => monolithicUpload(servers[side].url, bigRepo, blob));
+      const f = await attempt(`${NAME[side]} monolithic upload`, () =>
+        monolithicUpload(servers[side].url, bigRepo, blob),
+      );
       if (f) {
         results.add(side, 'mono', f.MBps);
         lastBlob[side] = blob.digest;
@@ -263,11 +372,14 @@ async function runRound(
     log(`ceilings: dd ${dd.toFixed(0)}, nginx PUT ${put?.toFixed(0)}, curl→sink ${cs?.MBps.toFixed(0)} MB/s`);
   }
 
+  notePhase('upload');
   if (wants('chunked')) {
     for (const side of SIDES) {
       const { blob, sha256MBps } = await freshBlob(bigFile);
       results.addCeiling('sha256', sha256MBps);
-      const f = await attempt(`${NAME[side]} chunked upload`, () => chunkedUpload(servers[side].url, bigRepo, blob, CHUNK));
+      const f = await attempt(`${NAME[side]} chunked upload`, () =>
+        chunkedUpload(servers[side].url, bigRepo, blob, CHUNK),
+      );
       if (f) {
         results.add(side, 'chunked', f.MBps);
         lastBlob[side] = blob.digest;
@@ -275,10 +387,13 @@ async function runRound(
       }
     }
     await warmFile(bigFile);
-    const ns = await attempt('Node client → sink', () => chunkedUpload(sink.url, 'sink', { path: bigFile, size: BLOB_SIZE, digest: 'sha256:0' }, CHUNK, false));
+    const ns = await attempt('Node client → sink', () =>
+      chunkedUpload(sink.url, 'sink', { path: bigFile, size: BLOB_SIZE, digest: 'sha256:0' }, CHUNK, false),
+    );
     if (ns) results.addCeiling('nodeSink', ns.MBps);
   }
 
+  notePhase('chunked');
   if (wants('download')) {
     for (const side of SIDES) {
       const digest = lastBlob[side];
@@ -298,9 +413,11 @@ async function runRound(
   }
   // The big blobs are not needed any more: free the disk (failures ignored).
   for (const side of SIDES) {
-    if (lastBlob[side]) await request('DELETE', `${servers[side].url}/v2/${bigRepo}/blobs/${lastBlob[side]}`).catch(() => undefined);
+    if (lastBlob[side])
+      await request('DELETE', `${servers[side].url}/v2/${bigRepo}/blobs/${lastBlob[side]}`).catch(() => undefined);
   }
 
+  notePhase('download');
   if (wants('mget')) {
     const accept = { Accept: MANIFEST_ACCEPT };
     for (const [key, ref] of [
@@ -308,12 +425,16 @@ async function runRound(
       ['mdig', small.manifestDigest],
     ] as const) {
       for (const side of SIDES) {
-        const f = await attempt(`${NAME[side]} manifest GET ${key}`, () => wrkGet(`${servers[side].url}/v2/${smallRepo}/manifests/${ref}`, SECONDS, accept));
+        const f = await attempt(`${NAME[side]} manifest GET ${key}`, () =>
+          wrkGet(`${servers[side].url}/v2/${smallRepo}/manifests/${ref}`, SECONDS, accept),
+        );
         if (f) {
           results.add(side, `${key}.rps`, f.rps);
           results.add(side, `${key}.p99`, f.p99ms);
           results.add(side, `${key}.err`, f.errors + f.non2xx);
-          log(`${NAME[side]} manifest GET by ${key === 'mtag' ? 'tag' : 'digest'}: ${f.rps.toFixed(0)} req/s, p99 ${f.p99ms.toFixed(1)} ms, ${f.errors} errors, ${f.non2xx} non-2xx`);
+          log(
+            `${NAME[side]} manifest GET by ${key === 'mtag' ? 'tag' : 'digest'}: ${f.rps.toFixed(0)} req/s, p99 ${f.p99ms.toFixed(1)} ms, ${f.errors} errors, ${f.non2xx} non-2xx`,
+          );
         }
       }
     }
@@ -325,15 +446,20 @@ async function runRound(
     }
   }
 
+  notePhase('mget');
   if (wants('head')) {
     const layerDigest = `sha256:${(await import('node:crypto')).createHash('sha256').update(small.layers[0]).digest('hex')}`;
     for (const side of SIDES) {
-      const f = await attempt(`${NAME[side]} blob HEAD`, () => heyHead(`${servers[side].url}/v2/${smallRepo}/blobs/${layerDigest}`, SECONDS));
+      const f = await attempt(`${NAME[side]} blob HEAD`, () =>
+        heyHead(`${servers[side].url}/v2/${smallRepo}/blobs/${layerDigest}`, SECONDS),
+      );
       if (f) {
         results.add(side, 'head.rps', f.rps);
         results.add(side, 'head.p99', f.p99ms);
         results.add(side, 'head.err', f.errors + f.non2xx);
-        log(`${NAME[side]} blob HEAD: ${f.rps.toFixed(0)} req/s, p99 ${f.p99ms.toFixed(1)} ms, ${f.errors} errors, ${f.non2xx} non-2xx`);
+        log(
+          `${NAME[side]} blob HEAD: ${f.rps.toFixed(0)} req/s, p99 ${f.p99ms.toFixed(1)} ms, ${f.errors} errors, ${f.non2xx} non-2xx`,
+        );
       }
     }
     const n = await attempt('nginx HEAD', () => heyHead(`${nginx.url}/blob`, SECONDS));
@@ -344,6 +470,7 @@ async function runRound(
     }
   }
 
+  notePhase('head');
   const skopeoDir = path.join(WORK, 'skopeo');
   const pushedRepo = {} as Record<Side, string>;
   if (wants('skopeo') || wants('pulls')) {
@@ -372,6 +499,7 @@ async function runRound(
     }
   }
 
+  notePhase('skopeo');
   if (wants('pulls')) {
     for (const side of SIDES) {
       let repo = pushedRepo[side];
@@ -379,10 +507,14 @@ async function runRound(
         // skopeo not run or failed: push the image over HTTP instead.
         repo = `bench/img-r${round}-http`;
         const img = await buildOciLayout(layout, 'v1', LAYERS, LAYER_SIZE);
-        const pushed = await attempt(`${NAME[side]} push image for pulls`, () => pushImage(servers[side].url, repo, 'v1', img).then(() => true));
+        const pushed = await attempt(`${NAME[side]} push image for pulls`, () =>
+          pushImage(servers[side].url, repo, 'v1', img).then(() => true),
+        );
         if (!pushed) continue;
       }
-      const f = await attempt(`${NAME[side]} ${PULL_CLIENTS} concurrent pulls`, () => concurrentPulls(servers[side].url, repo, 'v1', PULL_CLIENTS));
+      const f = await attempt(`${NAME[side]} ${PULL_CLIENTS} concurrent pulls`, () =>
+        concurrentPulls(servers[side].url, repo, 'v1', PULL_CLIENTS),
+      );
       if (f) {
         results.add(side, 'pulls.s', f.seconds);
         results.add(side, 'pulls.MBps', f.MBps);
@@ -390,13 +522,15 @@ async function runRound(
       }
     }
   }
+  notePhase('pulls');
   void imageDigest;
 }
 
 function cleanUp(): void {
   // The big files (blob, server data) go; logs stay for a look afterwards.
   if (env.BENCH_KEEP === '1') return;
-  for (const d of ['data', 'www', 'skopeo', 'nginx', 'image', 'dd.out']) rmSync(path.join(WORK, d), { recursive: true, force: true });
+  for (const d of ['data', 'www', 'skopeo', 'nginx', 'image', 'dd.out'])
+    rmSync(path.join(WORK, d), { recursive: true, force: true });
 }
 
 main()

@@ -4,8 +4,8 @@
  * random loopback port with its output sent to a log file; each handle knows
  * its start-up time and peak resident memory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { RssSampler } from './lib/memory.ts';
 import { freePort, waitFor200 } from './lib/net.ts';
@@ -97,7 +97,9 @@ async function launch(spec: LaunchSpec): Promise<ServerHandle> {
       }
       // Go's Distribution 2.8 and the sink die of SIGTERM; Berth should exit 0.
       if ((exitCode !== 0 && exitCode !== null) || (spec.name === 'berth' && exitSignal !== null)) {
-        process.stderr.write(`bench: ${spec.name} exited with ${exitCode ?? exitSignal} on stop (log: ${spec.logFile})\n`);
+        process.stderr.write(
+          `bench: ${spec.name} exited with ${exitCode ?? exitSignal} on stop (log: ${spec.logFile})\n`,
+        );
       }
       return finalPeak;
     },
@@ -121,7 +123,17 @@ export async function startBerth(o: BerthOptions): Promise<ServerHandle> {
   return launch({
     name: 'berth',
     cmd: process.execPath,
-    args: [...nodeArgs, path.join(o.root, 'bin/berth.js'), 'serve', '--port', String(port), '--data', o.dataDir],
+    args: [
+      ...nodeArgs,
+      path.join(o.root, 'bin/berth.js'),
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--data',
+      o.dataDir,
+    ],
     cwd: o.root,
     env: { NODE_ENV: 'production' },
     logFile: o.logFile,
@@ -185,7 +197,8 @@ export interface NginxOptions {
 export async function startNginx(o: NginxOptions): Promise<ServerHandle> {
   const port = await freePort();
   mkdirSync(o.workDir, { recursive: true });
-  for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi', 'dav']) mkdirSync(path.join(o.workDir, d), { recursive: true });
+  for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi', 'dav'])
+    mkdirSync(path.join(o.workDir, d), { recursive: true });
   const conf = path.join(o.workDir, 'nginx.conf');
   const isRoot = process.getuid?.() === 0;
   writeFileSync(

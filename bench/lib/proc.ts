@@ -1,7 +1,7 @@
 /**
  * Small process helpers: run a command and capture its output, time it.
  */
-import { spawn, type SpawnOptions } from 'node:child_process';
+import { type SpawnOptions, spawn } from 'node:child_process';
 
 export interface RunResult {
   code: number | null;

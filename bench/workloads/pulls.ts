@@ -28,7 +28,8 @@ function getBlob(url: string, size: number): Promise<number> {
           n += c.length;
         });
         res.on('end', () => {
-          if (res.statusCode !== 200 || n !== size) reject(new Error(`GET ${url}: ${res.statusCode}, ${n} bytes (want ${size})`));
+          if (res.statusCode !== 200 || n !== size)
+            reject(new Error(`GET ${url}: ${res.statusCode}, ${n} bytes (want ${size})`));
           else resolve(n);
         });
         res.on('error', reject);

@@ -45,16 +45,26 @@ async function skopeo(workDir: string, args: string[]): Promise<number> {
 /** Checks that a fresh, private blob-info cache is really used (fails loudly otherwise). */
 export async function checkSkopeoIsolation(workDir: string): Promise<void> {
   if (process.getuid?.() !== 0) return;
-  const r = await run('unshare', ['-m', 'sh', '-c', `mkdir -p ${ROOT_CACHE} && mount --bind "$0" ${ROOT_CACHE} && echo ok`, workDir], {
-    check: false,
-  });
+  const r = await run(
+    'unshare',
+    ['-m', 'sh', '-c', `mkdir -p ${ROOT_CACHE} && mount --bind "$0" ${ROOT_CACHE} && echo ok`, workDir],
+    {
+      check: false,
+    },
+  );
   if (r.stdout.trim() !== 'ok') {
     throw new Error(`skopeo runs need a private mount namespace (unshare -m, mount --bind) as root: ${r.stderr}`);
   }
 }
 
 /** `skopeo copy --preserve-digests oci:LAYOUT:TAG docker://HOST/REPO:TAG`, seconds. */
-export async function skopeoPush(workDir: string, layout: string, tag: string, host: string, repo: string): Promise<SkopeoFigures> {
+export async function skopeoPush(
+  workDir: string,
+  layout: string,
+  tag: string,
+  host: string,
+  repo: string,
+): Promise<SkopeoFigures> {
   const seconds = await skopeo(workDir, [
     'copy',
     '-q',

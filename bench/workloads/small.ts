@@ -61,7 +61,11 @@ export async function wrkGet(url: string, seconds: number, headers: Record<strin
 }
 
 /** `hey -c64 -zNs -m HEAD` of `url`. */
-export async function heyHead(url: string, seconds: number, headers: Record<string, string> = {}): Promise<LoadFigures> {
+export async function heyHead(
+  url: string,
+  seconds: number,
+  headers: Record<string, string> = {},
+): Promise<LoadFigures> {
   const h = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
   const r = await run('hey', ['-c', '64', '-z', `${seconds}s`, '-m', 'HEAD', ...h, url]);
   const f = parseHey(r.stdout);

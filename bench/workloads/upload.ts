@@ -4,8 +4,9 @@
  * PATCHes of a fixed size, final PUT with the digest, sent by a Node client
  * reading each chunk into one reused buffer).
  */
-import http from 'node:http';
+
 import { closeSync, openSync, readSync } from 'node:fs';
+import http from 'node:http';
 import { agent, request, resolveLocation, withQuery } from '../lib/net.ts';
 import { now, run, since } from '../lib/proc.ts';
 import { mbps } from '../lib/stats.ts';
@@ -33,7 +34,12 @@ export async function verifyBlob(base: string, repo: string, blob: BlobFile): Pr
 }
 
 /** POST + `curl -T FILE` PUT. `verify` HEADs the blob afterwards (untimed). */
-export async function monolithicUpload(base: string, repo: string, blob: BlobFile, verify = true): Promise<UploadFigures> {
+export async function monolithicUpload(
+  base: string,
+  repo: string,
+  blob: BlobFile,
+  verify = true,
+): Promise<UploadFigures> {
   const t0 = now();
   const location = await startUpload(base, repo);
   const url = withQuery(location, 'digest', blob.digest);
@@ -58,7 +64,12 @@ export async function monolithicUpload(base: string, repo: string, blob: BlobFil
   return { MBps: mbps(blob.size, ms), ms };
 }
 
-function sendChunk(url: string, method: string, buf: Buffer, headers: http.OutgoingHttpHeaders): Promise<http.IncomingMessage> {
+function sendChunk(
+  url: string,
+  method: string,
+  buf: Buffer,
+  headers: http.OutgoingHttpHeaders,
+): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, agent, headers: { ...headers, 'content-length': buf.length } }, (res) => {
       res.resume();
@@ -108,7 +119,18 @@ export async function chunkedUpload(
 /** nginx WebDAV PUT of the file to disk: receive-and-write ceiling without hashing (MB/s). */
 export async function nginxPut(base: string, blob: BlobFile): Promise<number> {
   const t0 = now();
-  const r = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '-H', 'Expect:', '-T', blob.path, `${base}/dav/blob`]);
+  const r = await run('curl', [
+    '-sS',
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{http_code}',
+    '-H',
+    'Expect:',
+    '-T',
+    blob.path,
+    `${base}/dav/blob`,
+  ]);
   const ms = since(t0);
   if (!['201', '204'].includes(r.stdout.trim())) throw new Error(`nginx PUT answered ${r.stdout}`);
   await request('DELETE', `${base}/dav/blob`);
