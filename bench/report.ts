@@ -89,12 +89,31 @@ function met(t: Target | undefined, berth: number, ratio: number): string {
   }
 }
 
+/** Ratios of the samples taken back to back (the i-th Berth sample with the i-th Distribution one). */
+function pairRatios(r: Results, key: string): number[] {
+  const s = r.samples.get(key);
+  if (!s || s.berth.length !== s.distribution.length) return [];
+  return s.berth.map((b, i) => b / s.distribution[i]).filter((x) => Number.isFinite(x));
+}
+
+/** A plain table of medians (no targets or ceilings). */
+export function renderPlain(r: Results, figures: FigureDef[]): string {
+  const lines = ['| figure | Berth | Distribution |', '|---|---:|---:|'];
+  for (const f of figures) {
+    if (!r.samples.has(f.key)) continue;
+    lines.push(
+      `| ${f.label} (${f.unit}) | ${fmt(r.value(f.key, 'berth'), f.digits)} | ${fmt(r.value(f.key, 'distribution'), f.digits)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 /** The markdown table: one row per figure. */
 export function renderTable(r: Results, figures: FigureDef[], ceilingDefs: CeilingDef[]): string {
   const cl = new Map(ceilingDefs.map((c) => [c.key, c.label]));
   const lines = [
-    '| figure | Berth | Distribution | Berth/Dist. | target | met | machine ceiling (same run) |',
-    '|---|---:|---:|---:|---|---|---|',
+    '| figure | Berth | Distribution | Berth/Dist. | pair ratios | target | met | machine ceiling (same run) |',
+    '|---|---:|---:|---:|---|---|---|---|',
   ];
   for (const f of figures) {
     if (!r.samples.has(f.key)) continue;
@@ -105,14 +124,12 @@ export function renderTable(r: Results, figures: FigureDef[], ceilingDefs: Ceili
       .filter((k) => r.ceilings.has(k))
       .map((k) => `${cl.get(k) ?? k} ${fmt(median(r.ceilings.get(k) ?? []), f.digits)}`)
       .join('; ');
-    const ratioText =
-      f.target?.kind === 'zero' || f.target?.kind === 'abs-max'
-        ? ''
-        : Number.isFinite(ratio)
-          ? `${fmt(ratio, 2)}×`
-          : '—';
+    const noRatio = f.target?.kind === 'zero' || f.target?.kind === 'abs-max';
+    const ratioText = noRatio ? '' : Number.isFinite(ratio) ? `${fmt(ratio, 2)}×` : '—';
+    const pairs = noRatio ? [] : pairRatios(r, f.key);
+    const pairText = pairs.length > 1 ? `${fmt(Math.min(...pairs), 2)}–${fmt(Math.max(...pairs), 2)}×` : '';
     lines.push(
-      `| ${f.label} (${f.unit}) | ${fmt(b, f.digits)} | ${fmt(d, f.digits)} | ${ratioText} | ${targetText(f.target, f.unit)} | ${met(f.target, b, ratio)} | ${ceil} |`,
+      `| ${f.label} (${f.unit}) | ${fmt(b, f.digits)} | ${fmt(d, f.digits)} | ${ratioText} | ${pairText} | ${targetText(f.target, f.unit)} | ${met(f.target, b, ratio)} | ${ceil} |`,
     );
   }
   return lines.join('\n');

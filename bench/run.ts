@@ -15,12 +15,20 @@
  *   BENCH_KEEP=1      keep bench/work (data dirs, logs, the big file) afterwards
  *   BENCH_OUT=FILE    where to write the results (default bench/RESULTS.md; quick runs: bench/work/RESULTS.quick.md)
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from './lib/net.ts';
 import { describeMachine } from './machine.ts';
-import { type CeilingDef, type FigureDef, Results, renderSamples, renderTable, type Side } from './report.ts';
+import {
+  type CeilingDef,
+  type FigureDef,
+  Results,
+  renderPlain,
+  renderSamples,
+  renderTable,
+  type Side,
+} from './report.ts';
 import { type ServerHandle, startBerth, startDistribution, startNginx, startSink } from './servers.ts';
 import { ddWrite, freshBlob, makeRandomFile, warmFile } from './workloads/blobfile.ts';
 import { download, verifyDownload } from './workloads/download.ts';
@@ -46,7 +54,9 @@ const LAYER_SIZE = 20 * 1024 * 1024;
 const PULL_CLIENTS = 16;
 const ONLY = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',')) : null;
 const STANDIN = env.BENCH_STANDIN === '1' || !existsSync(path.join(ROOT, 'bin/berth.js'));
-const OUT = env.BENCH_OUT ?? (QUICK ? path.join(WORK, 'RESULTS.quick.md') : path.join(BENCH_DIR, 'RESULTS.md'));
+// Only a full, unprofiled run of every workload writes bench/RESULTS.md.
+const PARTIAL = QUICK || ONLY !== null || env.BENCH_PROFILE === '1' || STANDIN;
+const OUT = env.BENCH_OUT ?? (PARTIAL ? path.join(WORK, 'RESULTS.partial.md') : path.join(BENCH_DIR, 'RESULTS.md'));
 const SIDES: Side[] = ['berth', 'distribution'];
 const NAME: Record<Side, string> = { berth: STANDIN ? 'Berth (stand-in)' : 'Berth', distribution: 'Distribution' };
 
@@ -285,6 +295,7 @@ async function main(): Promise<void> {
     await sink.stop();
   }
 
+  machine['load average at end'] = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const table = renderTable(results, FIGURES, CEILINGS);
   const doc = [
     '# Berth benchmark results',
@@ -297,7 +308,7 @@ async function main(): Promise<void> {
     '',
     '## Results',
     '',
-    `Medians of ${ROUNDS} round(s); in each round every workload ran against Berth, then Distribution (A B, A B, …), each server started fresh per round on the data of earlier rounds; the ceilings were measured in the same rounds. MB = 10^6 bytes. Ratio = Berth / Distribution (for times and memory lower is better).`,
+    `Medians of ${ROUNDS} round(s); in each round every workload ran against Berth, then Distribution (A B, A B, …), each server started fresh per round on the data of earlier rounds; the ceilings were measured in the same rounds. MB = 10^6 bytes. Ratio = Berth / Distribution (for times and memory lower is better); "pair ratios" is the range of the ratios of the back-to-back A/B pairs, which the machine's background load moves less than the figures themselves.`,
     '',
     table,
     '',
@@ -316,7 +327,7 @@ async function main(): Promise<void> {
     '',
     "The servers' peak resident memory (VmHWM) read after each phase of a round (medians over rounds): the phase where a figure jumps is the one that raised the peak.",
     '',
-    renderTable(results, PHASE_FIGURES, []),
+    renderPlain(results, PHASE_FIGURES),
     '',
     failures.length ? `## Failures\n\n${failures.map((f) => `- ${f}`).join('\n')}\n` : '',
     '## All samples',
@@ -526,20 +537,22 @@ async function runRound(
   void imageDigest;
 }
 
-function cleanUp(): void {
-  // The big files (blob, server data) go; logs stay for a look afterwards.
+function cleanUp(ok: boolean): void {
+  // The big files (blob, server data) go; the servers' logs (hundreds of MB
+  // after the load phases) stay only when something failed.
   if (env.BENCH_KEEP === '1') return;
-  for (const d of ['data', 'www', 'skopeo', 'nginx', 'image', 'dd.out'])
-    rmSync(path.join(WORK, d), { recursive: true, force: true });
+  const doomed = ['data', 'www', 'skopeo', 'nginx', 'image', 'dd.out'];
+  if (ok && failures.length === 0) doomed.push('logs');
+  for (const d of doomed) rmSync(path.join(WORK, d), { recursive: true, force: true });
 }
 
 main()
   .then(() => {
-    cleanUp();
+    cleanUp(true);
     process.exit(0);
   })
   .catch((err) => {
     process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
-    cleanUp();
+    cleanUp(false);
     process.exit(1);
   });
