@@ -36,7 +36,7 @@ import { buildOciLayout, MANIFEST_ACCEPT, pushImage, smallImage } from './worklo
 import { concurrentPulls } from './workloads/pulls.ts';
 import { checkSkopeoIsolation, skopeoPull, skopeoPush } from './workloads/skopeo.ts';
 import { heyHead, wrkGet } from './workloads/small.ts';
-import { chunkedUpload, monolithicUpload, nginxPut } from './workloads/upload.ts';
+import { chunkedUpload, monolithicUpload, nginxPut, verifyBlob } from './workloads/upload.ts';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(BENCH_DIR);
@@ -76,7 +76,7 @@ const FIGURES: FigureDef[] = [
     unit: 'MB/s',
     digits: 0,
     target: { kind: 'ratio-min', value: 2 },
-    ceilings: ['sha256', 'dd', 'nginxPut', 'curlSink'],
+    ceilings: ['sha256', 'dd', 'ddNoSync', 'nginxPut', 'curlSink'],
   },
   {
     key: 'chunked',
@@ -84,7 +84,7 @@ const FIGURES: FigureDef[] = [
     unit: 'MB/s',
     digits: 0,
     target: { kind: 'ratio-min', value: 2.5 },
-    ceilings: ['sha256', 'dd', 'nodeSink'],
+    ceilings: ['sha256', 'dd', 'ddNoSync', 'nodeSink'],
   },
   {
     key: 'download',
@@ -191,6 +191,15 @@ const FIGURES: FigureDef[] = [
   },
 ];
 
+const CPU_FIGURES: FigureDef[] = [
+  { key: 'mono.cpu', label: 'server CPU, monolithic upload', unit: 'CPU-s per GiB', digits: 2 },
+  { key: 'chunked.cpu', label: 'server CPU, chunked upload', unit: 'CPU-s per GiB', digits: 2 },
+  { key: 'download.cpu', label: 'server CPU, download', unit: 'CPU-s per GiB', digits: 2 },
+  { key: 'mtag.cpu', label: 'server CPU, manifest GET by tag', unit: 'µs per request', digits: 0 },
+  { key: 'mdig.cpu', label: 'server CPU, manifest GET by digest', unit: 'µs per request', digits: 0 },
+  { key: 'head.cpu', label: 'server CPU, blob HEAD', unit: 'µs per request', digits: 0 },
+];
+
 const PHASES = ['start', 'upload', 'chunked', 'download', 'mget', 'head', 'skopeo', 'pulls'];
 const PHASE_FIGURES: FigureDef[] = PHASES.map((p) => ({
   key: `rss@${p}`,
@@ -202,6 +211,7 @@ const PHASE_FIGURES: FigureDef[] = PHASES.map((p) => ({
 const CEILINGS: CeilingDef[] = [
   { key: 'sha256', label: 'openssl dgst -sha256' },
   { key: 'dd', label: 'dd write+fsync' },
+  { key: 'ddNoSync', label: 'dd write (page cache)' },
   { key: 'nginxPut', label: 'nginx PUT to disk' },
   { key: 'curlSink', label: 'curl -T → Node discard sink' },
   { key: 'nodeSink', label: 'Node chunked client → discard sink' },
@@ -323,6 +333,12 @@ async function main(): Promise<void> {
     "- Peak memory: the server process's VmHWM (or the summed RSS of its process tree, sampled every 200 ms, when it has children) over each round; the median over rounds is shown.",
     '- Start-up: spawn to the first 200 on /v2/, polled every 5 ms, on the data left by earlier rounds.',
     '',
+    '### Server CPU cost',
+    '',
+    'User + system CPU time of the server process (all threads) during the timed part of each workload, divided by the work done (medians over rounds). On a 2-core machine shared with the client, CPU the server saves is CPU the load generator gets.',
+    '',
+    renderPlain(results, CPU_FIGURES),
+    '',
     '### Where the memory peak was reached',
     '',
     "The servers' peak resident memory (VmHWM) read after each phase of a round (medians over rounds): the phase where a figure jumps is the one that raised the peak.",
@@ -364,23 +380,31 @@ async function runRound(
     for (const side of SIDES) {
       const { blob, sha256MBps } = await freshBlob(bigFile);
       results.addCeiling('sha256', sha256MBps);
+      const c0 = servers[side].cpuSeconds();
       const f = await attempt(`${NAME[side]} monolithic upload`, () =>
-        monolithicUpload(servers[side].url, bigRepo, blob),
+        monolithicUpload(servers[side].url, bigRepo, blob, false),
       );
+      const cpu = servers[side].cpuSeconds() - c0;
+      await attempt(`${NAME[side]} monolithic upload check`, () => verifyBlob(servers[side].url, bigRepo, blob));
       if (f) {
         results.add(side, 'mono', f.MBps);
+        results.add(side, 'mono.cpu', cpu / (BLOB_SIZE / 2 ** 30));
         lastBlob[side] = blob.digest;
         log(`${NAME[side]} monolithic upload ${f.MBps.toFixed(0)} MB/s (sha256 ceiling ${sha256MBps.toFixed(0)})`);
       }
     }
     const dd = await ddWrite(bigFile, path.join(WORK, 'dd.out'));
     results.addCeiling('dd', dd);
+    const ddNoSync = await ddWrite(bigFile, path.join(WORK, 'dd.out'), false);
+    results.addCeiling('ddNoSync', ddNoSync);
     const { blob } = await freshBlob(bigFile);
     const put = await attempt('nginx PUT', () => nginxPut(nginx.url, blob));
     if (put) results.addCeiling('nginxPut', put);
     const cs = await attempt('curl → sink', () => monolithicUpload(sink.url, 'sink', blob, false));
     if (cs) results.addCeiling('curlSink', cs.MBps);
-    log(`ceilings: dd ${dd.toFixed(0)}, nginx PUT ${put?.toFixed(0)}, curl→sink ${cs?.MBps.toFixed(0)} MB/s`);
+    log(
+      `ceilings: dd ${dd.toFixed(0)} (no fsync ${ddNoSync.toFixed(0)}), nginx PUT ${put?.toFixed(0)}, curl→sink ${cs?.MBps.toFixed(0)} MB/s`,
+    );
   }
 
   notePhase('upload');
@@ -388,11 +412,15 @@ async function runRound(
     for (const side of SIDES) {
       const { blob, sha256MBps } = await freshBlob(bigFile);
       results.addCeiling('sha256', sha256MBps);
+      const c0 = servers[side].cpuSeconds();
       const f = await attempt(`${NAME[side]} chunked upload`, () =>
-        chunkedUpload(servers[side].url, bigRepo, blob, CHUNK),
+        chunkedUpload(servers[side].url, bigRepo, blob, CHUNK, false),
       );
+      const cpu = servers[side].cpuSeconds() - c0;
+      await attempt(`${NAME[side]} chunked upload check`, () => verifyBlob(servers[side].url, bigRepo, blob));
       if (f) {
         results.add(side, 'chunked', f.MBps);
+        results.add(side, 'chunked.cpu', cpu / (BLOB_SIZE / 2 ** 30));
         lastBlob[side] = blob.digest;
         log(`${NAME[side]} chunked upload ${f.MBps.toFixed(0)} MB/s`);
       }
@@ -411,9 +439,16 @@ async function runRound(
       if (!digest) continue;
       const url = `${servers[side].url}/v2/${bigRepo}/blobs/${digest}`;
       if (round === 1) await attempt(`${NAME[side]} download digest check`, () => verifyDownload(url, digest));
-      const f = await attempt(`${NAME[side]} download`, () => download(url, BLOB_SIZE));
+      let c0 = 0;
+      const f = await attempt(`${NAME[side]} download`, () =>
+        download(url, BLOB_SIZE, () => {
+          c0 = servers[side].cpuSeconds();
+        }),
+      );
+      const cpu = servers[side].cpuSeconds() - c0;
       if (f) {
         results.add(side, 'download', f.MBps);
+        results.add(side, 'download.cpu', cpu / (BLOB_SIZE / 2 ** 30));
         log(`${NAME[side]} download ${f.MBps.toFixed(0)} MB/s`);
       }
     }
@@ -436,10 +471,13 @@ async function runRound(
       ['mdig', small.manifestDigest],
     ] as const) {
       for (const side of SIDES) {
+        const c0 = servers[side].cpuSeconds();
         const f = await attempt(`${NAME[side]} manifest GET ${key}`, () =>
           wrkGet(`${servers[side].url}/v2/${smallRepo}/manifests/${ref}`, SECONDS, accept),
         );
+        const cpu = servers[side].cpuSeconds() - c0;
         if (f) {
+          results.add(side, `${key}.cpu`, (cpu / f.requests) * 1e6);
           results.add(side, `${key}.rps`, f.rps);
           results.add(side, `${key}.p99`, f.p99ms);
           results.add(side, `${key}.err`, f.errors + f.non2xx);
@@ -461,10 +499,13 @@ async function runRound(
   if (wants('head')) {
     const layerDigest = `sha256:${(await import('node:crypto')).createHash('sha256').update(small.layers[0]).digest('hex')}`;
     for (const side of SIDES) {
+      const c0 = servers[side].cpuSeconds();
       const f = await attempt(`${NAME[side]} blob HEAD`, () =>
         heyHead(`${servers[side].url}/v2/${smallRepo}/blobs/${layerDigest}`, SECONDS),
       );
+      const cpu = servers[side].cpuSeconds() - c0;
       if (f) {
+        results.add(side, 'head.cpu', (cpu / f.requests) * 1e6);
         results.add(side, 'head.rps', f.rps);
         results.add(side, 'head.p99', f.p99ms);
         results.add(side, 'head.err', f.errors + f.non2xx);

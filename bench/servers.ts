@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { RssSampler } from './lib/memory.ts';
+import { cpuSeconds, RssSampler } from './lib/memory.ts';
 import { freePort, waitFor200 } from './lib/net.ts';
 import { now, sleep } from './lib/proc.ts';
 
@@ -20,6 +20,8 @@ export interface ServerHandle {
   pid: number;
   /** Milliseconds from spawn to the first 200 on the readiness URL. */
   startupMs: number;
+  /** CPU seconds (user + system) the server's process tree has used so far. */
+  cpuSeconds(): number;
   /** Peak resident memory so far, KiB (see RssSampler). */
   peakRssKiB(): number;
   /** Graceful stop (SIGTERM, then SIGKILL after a grace period). Returns the final peak RSS in KiB. */
@@ -79,6 +81,7 @@ async function launch(spec: LaunchSpec): Promise<ServerHandle> {
     port: spec.port,
     pid,
     startupMs,
+    cpuSeconds: () => cpuSeconds(pid),
     peakRssKiB: () => {
       if (finalPeak === null) sampler.sample();
       return finalPeak ?? sampler.peek();

@@ -81,3 +81,19 @@ export class RssSampler {
     return { peakKiB: this.peek(), hwmKiB: this.peakHwmKiB, processes: this.treeSize };
   }
 }
+
+/** CPU seconds (user + system, all threads) used so far by a process and its descendants. */
+export function cpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      // Fields after the command name (which may contain spaces): state is field 3; utime 14, stime 15.
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(rest[11]) + Number(rest[12]);
+    } catch {
+      // exited
+    }
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}

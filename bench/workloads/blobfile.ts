@@ -58,10 +58,13 @@ export async function freshBlob(path: string): Promise<{ blob: BlobFile; sha256M
   return { blob: { path, size: statSync(path).size, digest }, sha256MBps: MBps };
 }
 
-/** A plain write of the same file with `dd` (fsync at the end): the disk's ceiling, MB/s. */
-export async function ddWrite(src: string, dest: string): Promise<number> {
+/**
+ * A plain write of the same file with `dd`, MB/s: with `fsync` (default) the
+ * disk's ceiling, without it the page cache's.
+ */
+export async function ddWrite(src: string, dest: string, fsync = true): Promise<number> {
   const size = statSync(src).size;
-  const r = await run('dd', [`if=${src}`, `of=${dest}`, 'bs=4M', 'conv=fsync']);
+  const r = await run('dd', [`if=${src}`, `of=${dest}`, 'bs=4M', ...(fsync ? ['conv=fsync'] : [])]);
   await run('rm', ['-f', dest]);
   return mbps(size, r.ms);
 }

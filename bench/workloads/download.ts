@@ -18,11 +18,12 @@ async function curlGet(url: string): Promise<{ code: string; size: number; ms: n
   return { code, size: Number(size), ms: Number(total) * 1000 };
 }
 
-/** Warm GET of `url`, expecting `size` bytes. */
-export async function download(url: string, size: number): Promise<DownloadFigures> {
+/** Warm GET of `url`, expecting `size` bytes. `beforeTimed` runs between the warm-up and the timed GET. */
+export async function download(url: string, size: number, beforeTimed?: () => void): Promise<DownloadFigures> {
   const warm = await curlGet(url);
   if (warm.code !== '200' || warm.size !== size)
     throw new Error(`GET ${url}: ${warm.code}, ${warm.size} bytes (want ${size})`);
+  beforeTimed?.();
   const r = await curlGet(url);
   if (r.code !== '200' || r.size !== size) throw new Error(`GET ${url}: ${r.code}, ${r.size} bytes (want ${size})`);
   return { MBps: mbps(size, r.ms), ms: r.ms };
