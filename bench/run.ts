@@ -198,6 +198,12 @@ const CPU_FIGURES: FigureDef[] = [
   { key: 'mtag.cpu', label: 'server CPU, manifest GET by tag', unit: 'µs per request', digits: 0 },
   { key: 'mdig.cpu', label: 'server CPU, manifest GET by digest', unit: 'µs per request', digits: 0 },
   { key: 'head.cpu', label: 'server CPU, blob HEAD', unit: 'µs per request', digits: 0 },
+  { key: 'mono.wait', label: 'server threads waiting for a CPU, monolithic upload', unit: 's per GiB', digits: 2 },
+  { key: 'chunked.wait', label: 'server threads waiting for a CPU, chunked upload', unit: 's per GiB', digits: 2 },
+  { key: 'download.wait', label: 'server threads waiting for a CPU, download', unit: 's per GiB', digits: 2 },
+  { key: 'mtag.wait', label: 'server threads waiting for a CPU, manifest GET by tag', unit: 's per s', digits: 2 },
+  { key: 'mdig.wait', label: 'server threads waiting for a CPU, manifest GET by digest', unit: 's per s', digits: 2 },
+  { key: 'head.wait', label: 'server threads waiting for a CPU, blob HEAD', unit: 's per s', digits: 2 },
 ];
 
 const PHASES = ['start', 'upload', 'chunked', 'download', 'mget', 'head', 'skopeo', 'pulls'];
@@ -223,6 +229,13 @@ const CEILINGS: CeilingDef[] = [
 ];
 
 const results = new Results();
+
+/** CPU used and run-queue wait suffered by a server from now until `read()`. */
+function meter(server: ServerHandle): { read(): { cpu: number; wait: number } } {
+  const c0 = server.cpuSeconds();
+  const w0 = server.waitSeconds();
+  return { read: () => ({ cpu: server.cpuSeconds() - c0, wait: server.waitSeconds() - w0 }) };
+}
 const failures: string[] = [];
 
 /** Runs one measurement; a failure is recorded (and the figure left empty), never fatal. */
@@ -335,7 +348,7 @@ async function main(): Promise<void> {
     '',
     '### Server CPU cost',
     '',
-    'User + system CPU time of the server process (all threads) during the timed part of each workload, divided by the work done (medians over rounds). On a 2-core machine shared with the client, CPU the server saves is CPU the load generator gets.',
+    'User + system CPU time of the server process (all threads) during the timed part of each workload, divided by the work done (medians over rounds). On a 2-core machine shared with the client, CPU the server saves is CPU the load generator gets. "Waiting for a CPU" sums the run-queue wait of all the server\'s threads (/proc/…/schedstat): the share of the time the client, the other server idle in the background, and any other load on the machine held it back.',
     '',
     renderPlain(results, CPU_FIGURES),
     '',
@@ -380,11 +393,12 @@ async function runRound(
     for (const side of SIDES) {
       const { blob, sha256MBps } = await freshBlob(bigFile);
       results.addCeiling('sha256', sha256MBps);
-      const c0 = servers[side].cpuSeconds();
+      const m = meter(servers[side]);
       const f = await attempt(`${NAME[side]} monolithic upload`, () =>
         monolithicUpload(servers[side].url, bigRepo, blob, false),
       );
-      const cpu = servers[side].cpuSeconds() - c0;
+      const { cpu, wait } = m.read();
+      results.add(side, 'mono.wait', wait / (BLOB_SIZE / 2 ** 30));
       await attempt(`${NAME[side]} monolithic upload check`, () => verifyBlob(servers[side].url, bigRepo, blob));
       if (f) {
         results.add(side, 'mono', f.MBps);
@@ -412,11 +426,12 @@ async function runRound(
     for (const side of SIDES) {
       const { blob, sha256MBps } = await freshBlob(bigFile);
       results.addCeiling('sha256', sha256MBps);
-      const c0 = servers[side].cpuSeconds();
+      const m = meter(servers[side]);
       const f = await attempt(`${NAME[side]} chunked upload`, () =>
         chunkedUpload(servers[side].url, bigRepo, blob, CHUNK, false),
       );
-      const cpu = servers[side].cpuSeconds() - c0;
+      const { cpu, wait } = m.read();
+      results.add(side, 'chunked.wait', wait / (BLOB_SIZE / 2 ** 30));
       await attempt(`${NAME[side]} chunked upload check`, () => verifyBlob(servers[side].url, bigRepo, blob));
       if (f) {
         results.add(side, 'chunked', f.MBps);
@@ -439,13 +454,14 @@ async function runRound(
       if (!digest) continue;
       const url = `${servers[side].url}/v2/${bigRepo}/blobs/${digest}`;
       if (round === 1) await attempt(`${NAME[side]} download digest check`, () => verifyDownload(url, digest));
-      let c0 = 0;
+      let m = meter(servers[side]);
       const f = await attempt(`${NAME[side]} download`, () =>
         download(url, BLOB_SIZE, () => {
-          c0 = servers[side].cpuSeconds();
+          m = meter(servers[side]);
         }),
       );
-      const cpu = servers[side].cpuSeconds() - c0;
+      const { cpu, wait } = m.read();
+      results.add(side, 'download.wait', wait / (BLOB_SIZE / 2 ** 30));
       if (f) {
         results.add(side, 'download', f.MBps);
         results.add(side, 'download.cpu', cpu / (BLOB_SIZE / 2 ** 30));
@@ -471,13 +487,14 @@ async function runRound(
       ['mdig', small.manifestDigest],
     ] as const) {
       for (const side of SIDES) {
-        const c0 = servers[side].cpuSeconds();
+        const m = meter(servers[side]);
         const f = await attempt(`${NAME[side]} manifest GET ${key}`, () =>
           wrkGet(`${servers[side].url}/v2/${smallRepo}/manifests/${ref}`, SECONDS, accept),
         );
-        const cpu = servers[side].cpuSeconds() - c0;
+        const { cpu, wait } = m.read();
         if (f) {
           results.add(side, `${key}.cpu`, (cpu / f.requests) * 1e6);
+          results.add(side, `${key}.wait`, wait / SECONDS);
           results.add(side, `${key}.rps`, f.rps);
           results.add(side, `${key}.p99`, f.p99ms);
           results.add(side, `${key}.err`, f.errors + f.non2xx);
@@ -499,13 +516,14 @@ async function runRound(
   if (wants('head')) {
     const layerDigest = `sha256:${(await import('node:crypto')).createHash('sha256').update(small.layers[0]).digest('hex')}`;
     for (const side of SIDES) {
-      const c0 = servers[side].cpuSeconds();
+      const m = meter(servers[side]);
       const f = await attempt(`${NAME[side]} blob HEAD`, () =>
         heyHead(`${servers[side].url}/v2/${smallRepo}/blobs/${layerDigest}`, SECONDS),
       );
-      const cpu = servers[side].cpuSeconds() - c0;
+      const { cpu, wait } = m.read();
       if (f) {
         results.add(side, 'head.cpu', (cpu / f.requests) * 1e6);
+        results.add(side, 'head.wait', wait / SECONDS);
         results.add(side, 'head.rps', f.rps);
         results.add(side, 'head.p99', f.p99ms);
         results.add(side, 'head.err', f.errors + f.non2xx);

@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cpuSeconds, RssSampler } from './lib/memory.ts';
+import { cpuSeconds, RssSampler, runQueueWaitSeconds } from './lib/memory.ts';
 import { freePort, waitFor200 } from './lib/net.ts';
 import { now, sleep } from './lib/proc.ts';
 
@@ -22,6 +22,8 @@ export interface ServerHandle {
   startupMs: number;
   /** CPU seconds (user + system) the server's process tree has used so far. */
   cpuSeconds(): number;
+  /** Seconds its threads have spent waiting for a CPU (other load on the machine). */
+  waitSeconds(): number;
   /** Peak resident memory so far, KiB (see RssSampler). */
   peakRssKiB(): number;
   /** Graceful stop (SIGTERM, then SIGKILL after a grace period). Returns the final peak RSS in KiB. */
@@ -82,6 +84,7 @@ async function launch(spec: LaunchSpec): Promise<ServerHandle> {
     pid,
     startupMs,
     cpuSeconds: () => cpuSeconds(pid),
+    waitSeconds: () => runQueueWaitSeconds(pid),
     peakRssKiB: () => {
       if (finalPeak === null) sampler.sample();
       return finalPeak ?? sampler.peek();

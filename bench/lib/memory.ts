@@ -97,3 +97,28 @@ export function cpuSeconds(pid: number): number {
   }
   return ticks / 100; // USER_HZ is 100 on Linux
 }
+
+/**
+ * Seconds the threads of a process tree spent runnable but waiting for a CPU
+ * (/proc/PID/task/TID/schedstat, second field): how much other load on the
+ * machine held the server back. Threads that exited are not counted.
+ */
+export function runQueueWaitSeconds(pid: number): number {
+  let ns = 0;
+  for (const p of processTree(pid)) {
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${p}/task`);
+    } catch {
+      continue;
+    }
+    for (const t of tasks) {
+      try {
+        ns += Number(readFileSync(`/proc/${p}/task/${t}/schedstat`, 'utf8').split(' ')[1]);
+      } catch {
+        // gone
+      }
+    }
+  }
+  return ns / 1e9;
+}
