@@ -49,6 +49,7 @@ const SECONDS = Number(env.BENCH_SECONDS ?? (QUICK ? 3 : 15));
 const BLOB_SIZE = Number(env.BENCH_BLOB_MIB ?? (QUICK ? 128 : 1024)) * 1024 * 1024;
 const CHUNK = 16 * 1024 * 1024;
 const SKOPEO_REPEATS = QUICK ? 1 : 3;
+const DOWNLOAD_REPEATS = QUICK ? 1 : 3;
 const LAYERS = 5;
 const LAYER_SIZE = 20 * 1024 * 1024;
 const PULL_CLIENTS = 16;
@@ -339,7 +340,7 @@ async function main(): Promise<void> {
     '',
     `- Servers: Berth (\`node bin/berth.js serve --port P --data DIR\`) and Debian's docker-registry (filesystem driver, delete enabled, default logging), each on a random 127.0.0.1 port, log output to a file; nginx (sendfile on, access log off) for the ceilings. Client and servers share the machine's cores, so every figure includes the load generator's cost.`,
     `- Uploads: a ${BLOB_SIZE / 2 ** 20} MiB random file; before each upload its first 32 bytes are replaced, so each upload is a new blob, and \`openssl dgst -sha256\` of it (the hashing ceiling) also puts it in the page cache. Monolithic: POST, then \`curl -T FILE\` PUT ?digest= (no Expect: 100-continue); chunked: a Node client PATCHes 16 MiB pieces with Content-Range from one reused buffer, then PUT ?digest=. Time is POST to the final 201; the blob is checked with HEAD afterwards. The client ceilings (curl/Node client sending to a Node process that discards the bytes) show the clients are not the limit.`,
-    `- Download: \`curl -o /dev/null\` of the last uploaded blob, curl's own time; the same URL is fetched once untimed just before (warm page cache). nginx serves the big file with sendfile the same way.`,
+    `- Download: \`curl -o /dev/null\` of the last uploaded blob, curl's own time; the same URL is fetched once untimed just before (warm page cache); ${DOWNLOAD_REPEATS} A/B pairs per round. nginx serves the big file with sendfile the same way.`,
     `- Small requests: a ~${small.manifest.length}-byte OCI manifest, by tag and by digest, \`wrk -t2 -c64 -d${SECONDS}s --latency\` with an OCI Accept header; blob HEAD of a 1 KiB layer, \`hey -c 64 -z ${SECONDS}s -m HEAD\` (Debian's wrk cannot do HEAD). nginx serves the same manifest bytes as a static file.`,
     `- skopeo 1.9: \`skopeo copy --preserve-digests\` of an OCI layout (${LAYERS} uncompressed tar layers of ${LAYER_SIZE / 2 ** 20} MiB of random data) to a new repository each time, and back into a new oci: directory; every copy with a fresh, private blob-info cache; ${SKOPEO_REPEATS} push(es) and pull(s) per server per round.`,
     `- ${PULL_CLIENTS} concurrent pulls: ${PULL_CLIENTS} Node clients at once, each GETting the manifest by tag, the config and the ${LAYERS} layers (sizes checked, bodies discarded).`,
@@ -388,6 +389,7 @@ async function runRound(
   for (const side of SIDES) await pushImage(servers[side].url, smallRepo, 'latest', small);
   const bigRepo = `bench/big-r${round}`;
   const lastBlob = {} as Record<Side, string>;
+  const uploaded: Record<Side, string[]> = { berth: [], distribution: [] };
 
   if (wants('upload')) {
     for (const side of SIDES) {
@@ -404,6 +406,7 @@ async function runRound(
         results.add(side, 'mono', f.MBps);
         results.add(side, 'mono.cpu', cpu / (BLOB_SIZE / 2 ** 30));
         lastBlob[side] = blob.digest;
+        uploaded[side].push(blob.digest);
         log(`${NAME[side]} monolithic upload ${f.MBps.toFixed(0)} MB/s (sha256 ceiling ${sha256MBps.toFixed(0)})`);
       }
     }
@@ -437,6 +440,7 @@ async function runRound(
         results.add(side, 'chunked', f.MBps);
         results.add(side, 'chunked.cpu', cpu / (BLOB_SIZE / 2 ** 30));
         lastBlob[side] = blob.digest;
+        uploaded[side].push(blob.digest);
         log(`${NAME[side]} chunked upload ${f.MBps.toFixed(0)} MB/s`);
       }
     }
@@ -449,34 +453,40 @@ async function runRound(
 
   notePhase('chunked');
   if (wants('download')) {
-    for (const side of SIDES) {
-      const digest = lastBlob[side];
-      if (!digest) continue;
-      const url = `${servers[side].url}/v2/${bigRepo}/blobs/${digest}`;
-      if (round === 1) await attempt(`${NAME[side]} download digest check`, () => verifyDownload(url, digest));
-      let m = meter(servers[side]);
-      const f = await attempt(`${NAME[side]} download`, () =>
-        download(url, BLOB_SIZE, () => {
-          m = meter(servers[side]);
-        }),
-      );
-      const { cpu, wait } = m.read();
-      results.add(side, 'download.wait', wait / (BLOB_SIZE / 2 ** 30));
-      if (f) {
-        results.add(side, 'download', f.MBps);
-        results.add(side, 'download.cpu', cpu / (BLOB_SIZE / 2 ** 30));
-        log(`${NAME[side]} download ${f.MBps.toFixed(0)} MB/s`);
+    // One 1 GiB transfer takes well under a second: several A/B pairs per round.
+    for (let rep = 0; rep < DOWNLOAD_REPEATS; rep++) {
+      for (const side of SIDES) {
+        const digest = lastBlob[side];
+        if (!digest) continue;
+        const url = `${servers[side].url}/v2/${bigRepo}/blobs/${digest}`;
+        if (round === 1 && rep === 0) {
+          await attempt(`${NAME[side]} download digest check`, () => verifyDownload(url, digest));
+        }
+        let m = meter(servers[side]);
+        const f = await attempt(`${NAME[side]} download`, () =>
+          download(url, BLOB_SIZE, () => {
+            m = meter(servers[side]);
+          }),
+        );
+        const { cpu, wait } = m.read();
+        if (f) {
+          results.add(side, 'download', f.MBps);
+          results.add(side, 'download.cpu', cpu / (BLOB_SIZE / 2 ** 30));
+          results.add(side, 'download.wait', wait / (BLOB_SIZE / 2 ** 30));
+          log(`${NAME[side]} download ${f.MBps.toFixed(0)} MB/s`);
+        }
       }
+      await warmFile(bigFile);
+      const g = await attempt('nginx download', () => download(`${nginx.url}/blob`, BLOB_SIZE));
+      if (g) results.addCeiling('nginxGet', g.MBps);
+      log(`ceiling: nginx sendfile ${g?.MBps.toFixed(0)} MB/s`);
     }
-    await warmFile(bigFile);
-    const g = await attempt('nginx download', () => download(`${nginx.url}/blob`, BLOB_SIZE));
-    if (g) results.addCeiling('nginxGet', g.MBps);
-    log(`ceiling: nginx sendfile ${g?.MBps.toFixed(0)} MB/s`);
   }
   // The big blobs are not needed any more: free the disk (failures ignored).
   for (const side of SIDES) {
-    if (lastBlob[side])
-      await request('DELETE', `${servers[side].url}/v2/${bigRepo}/blobs/${lastBlob[side]}`).catch(() => undefined);
+    for (const digest of uploaded[side]) {
+      await request('DELETE', `${servers[side].url}/v2/${bigRepo}/blobs/${digest}`).catch(() => undefined);
+    }
   }
 
   notePhase('download');
