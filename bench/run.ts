@@ -12,6 +12,7 @@
  *   BENCH_ONLY=a,b    only these workloads: upload, chunked, download, mget, head, skopeo, pulls
  *   BENCH_PROFILE=1   run Berth under node --cpu-prof (profiles in bench/work/profiles)
  *   BENCH_STANDIN=1   use a second Distribution in Berth's place (harness debugging)
+ *   BENCH_BERTH_ROOT=DIR  run the Berth found in DIR (bin/berth.js) instead of this checkout's
  *   BENCH_KEEP=1      keep bench/work (data dirs, logs, the big file) afterwards
  *   BENCH_OUT=FILE    where to write the results (default bench/RESULTS.md; quick runs: bench/work/RESULTS.quick.md)
  */
@@ -54,9 +55,10 @@ const LAYERS = 5;
 const LAYER_SIZE = 20 * 1024 * 1024;
 const PULL_CLIENTS = 16;
 const ONLY = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',')) : null;
-const STANDIN = env.BENCH_STANDIN === '1' || !existsSync(path.join(ROOT, 'bin/berth.js'));
+const BERTH_ROOT = env.BENCH_BERTH_ROOT ? path.resolve(env.BENCH_BERTH_ROOT) : ROOT;
+const STANDIN = env.BENCH_STANDIN === '1' || !existsSync(path.join(BERTH_ROOT, 'bin/berth.js'));
 // Only a full, unprofiled run of every workload writes bench/RESULTS.md.
-const PARTIAL = QUICK || ONLY !== null || env.BENCH_PROFILE === '1' || STANDIN;
+const PARTIAL = QUICK || ONLY !== null || env.BENCH_PROFILE === '1' || STANDIN || BERTH_ROOT !== ROOT;
 const OUT = env.BENCH_OUT ?? (PARTIAL ? path.join(WORK, 'RESULTS.partial.md') : path.join(BENCH_DIR, 'RESULTS.md'));
 const SIDES: Side[] = ['berth', 'distribution'];
 const NAME: Record<Side, string> = { berth: STANDIN ? 'Berth (stand-in)' : 'Berth', distribution: 'Distribution' };
@@ -199,9 +201,11 @@ const CPU_FIGURES: FigureDef[] = [
   { key: 'mtag.cpu', label: 'server CPU, manifest GET by tag', unit: 'µs per request', digits: 0 },
   { key: 'mdig.cpu', label: 'server CPU, manifest GET by digest', unit: 'µs per request', digits: 0 },
   { key: 'head.cpu', label: 'server CPU, blob HEAD', unit: 'µs per request', digits: 0 },
+  { key: 'pulls.cpu', label: `server CPU, ${PULL_CLIENTS} concurrent pulls`, unit: 'CPU-s per GiB', digits: 2 },
   { key: 'mono.wait', label: 'server threads waiting for a CPU, monolithic upload', unit: 's per GiB', digits: 2 },
   { key: 'chunked.wait', label: 'server threads waiting for a CPU, chunked upload', unit: 's per GiB', digits: 2 },
   { key: 'download.wait', label: 'server threads waiting for a CPU, download', unit: 's per GiB', digits: 2 },
+  { key: 'pulls.wait', label: 'server threads waiting for a CPU, concurrent pulls', unit: 's per GiB', digits: 2 },
   { key: 'mtag.wait', label: 'server threads waiting for a CPU, manifest GET by tag', unit: 's per s', digits: 2 },
   { key: 'mdig.wait', label: 'server threads waiting for a CPU, manifest GET by digest', unit: 's per s', digits: 2 },
   { key: 'head.wait', label: 'server threads waiting for a CPU, blob HEAD', unit: 's per s', digits: 2 },
@@ -256,7 +260,7 @@ async function startSide(side: Side, round: number): Promise<ServerHandle> {
   const dataDir = path.join(WORK, 'data', side);
   if (side === 'berth' && !STANDIN) {
     return startBerth({
-      root: ROOT,
+      root: BERTH_ROOT,
       dataDir,
       logFile,
       cpuProfDir: env.BENCH_PROFILE === '1' ? path.join(WORK, 'profiles', `round${round}`) : undefined,
@@ -266,7 +270,7 @@ async function startSide(side: Side, round: number): Promise<ServerHandle> {
 }
 
 async function main(): Promise<void> {
-  const machine = await describeMachine(ROOT);
+  const machine = await describeMachine(BERTH_ROOT);
   log(
     `Berth bench: ${ROUNDS} round(s), ${SECONDS} s load phases, ${BLOB_SIZE / 2 ** 20} MiB blob${STANDIN ? ' — STAND-IN: Distribution plays Berth' : ''}`,
   );
@@ -592,10 +596,15 @@ async function runRound(
         );
         if (!pushed) continue;
       }
+      const m = meter(servers[side]);
       const f = await attempt(`${NAME[side]} ${PULL_CLIENTS} concurrent pulls`, () =>
         concurrentPulls(servers[side].url, repo, 'v1', PULL_CLIENTS),
       );
+      const { cpu, wait } = m.read();
       if (f) {
+        const gib = (f.MBps * f.seconds * 1e6) / 2 ** 30;
+        results.add(side, 'pulls.cpu', cpu / gib);
+        results.add(side, 'pulls.wait', wait / gib);
         results.add(side, 'pulls.s', f.seconds);
         results.add(side, 'pulls.MBps', f.MBps);
         log(`${NAME[side]} ${PULL_CLIENTS} concurrent pulls: ${f.seconds.toFixed(3)} s, ${f.MBps.toFixed(0)} MB/s`);

@@ -40,5 +40,8 @@ fi
 
 # Berth itself: dependencies and the compiled output bin/berth.js may load.
 cd "$(dirname "$0")/.."
-if [ ! -d node_modules ]; then npm ci >&2; fi
+# (again after a merge changed package-lock.json)
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci >&2
+fi
 if [ -f tsconfig.build.json ] && [ -d src ]; then npm run --silent build >&2 || echo "bench/setup.sh: warning: npm run build failed" >&2; fi
