@@ -2,11 +2,13 @@
 /** The `berth` command. */
 import { Command } from 'commander';
 import { fsckCommand } from './fsck.ts';
+import { kubeCommand } from './kube.ts';
 import { serveCommand } from './serve.ts';
 
 const program = new Command('berth').description('Berth container registry').version('0.1.0');
 program.addCommand(serveCommand());
 program.addCommand(fsckCommand());
+program.addCommand(kubeCommand());
 program.parseAsync(process.argv).catch((err) => {
   console.error(`berth: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);

@@ -2,47 +2,121 @@
  * The only wiring: builds the adapters from configuration, hands them to the
  * core, and mounts the HTTP modules. Nothing else names a concrete adapter.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { KyselyStore } from '../adapters/metadata/kysely-store.ts';
-import { PostgresStore } from '../adapters/metadata/postgres.ts';
+import { loadOrCreateSecretKey } from '../adapters/keys/secret-key.ts';
+import { KyselyKubeStore } from '../adapters/metadata/kube-store.ts';
+import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
 import type { StorageDriver } from '../core/ports.ts';
 import { Registry } from '../core/registry.ts';
+import { createKube, type KubeFeature } from '../features/kube/feature.ts';
+import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
 import { parseOciPath } from '../http/oci/paths.ts';
 import { ociPlugin } from '../http/oci/plugin.ts';
-import { ConfigError, databaseFile, type ServerConfig, storageDir } from './config.ts';
+import { databaseFile, previousSecretKeys, type ServerConfig, secretKeyFile, storageDir } from './config.ts';
 
 export interface Berth {
   app: FastifyInstance;
   registry: Registry;
+  kube: KubeFeature;
   close(): Promise<void>;
 }
 
 async function openMetadata(config: ServerConfig): Promise<KyselyStore> {
   const { database } = config;
   if (database.driver === 'postgres') {
+    // Loaded only when configured: a laptop start does not pay for pg.
+    const { PostgresStore } = await import('../adapters/metadata/postgres.ts');
     return PostgresStore.open({ url: database.postgres.url as string, poolSize: database.postgres.pool_size });
   }
   return SqliteStore.open(databaseFile(config));
 }
 
-function openStorage(config: ServerConfig): StorageDriver {
-  if (config.storage.driver === 's3') throw new ConfigError('storage.driver', 'the s3 driver is not available yet');
+async function openStorage(config: ServerConfig): Promise<StorageDriver> {
+  if (config.storage.driver === 's3') {
+    const s3 = config.storage.s3;
+    // The AWS SDK is loaded only when configured.
+    const { S3Driver } = await import('../adapters/storage/s3.ts');
+    return new S3Driver({
+      endpoint: s3.endpoint,
+      region: s3.region,
+      bucket: s3.bucket,
+      prefix: s3.prefix,
+      accessKeyId: s3.access_key,
+      secretAccessKey: s3.secret_key,
+      forcePathStyle: s3.force_path_style,
+      redirect: s3.redirect,
+    });
+  }
   return new FsDriver(storageDir(config));
 }
 
 export async function openRegistry(config: ServerConfig): Promise<Registry> {
-  const storage = openStorage(config);
+  const storage = await openStorage(config);
   const metadata = await openMetadata(config);
   return new Registry({ storage, metadata });
 }
 
+/** The few logger methods the Kubernetes wiring uses (pino's Logger, or a console stand-in in the CLI). */
+export interface NoteLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** The key that seals stored credentials: configured, or generated once into the data folder. */
+export async function openSecretBox(config: ServerConfig, log?: Pick<NoteLog, 'info' | 'warn'>): Promise<Sealer> {
+  let key = config.secrets.key;
+  if (!key) {
+    const file = secretKeyFile(config);
+    const loaded = await loadOrCreateSecretKey(file);
+    key = loaded.key;
+    if (loaded.generated) {
+      log?.info({ file }, 'generated the encryption key for stored credentials (secrets.key); back this file up');
+      if (config.database.driver === 'postgres') {
+        log?.warn(
+          { file },
+          'with PostgreSQL every node must use the same secrets.key (BERTH_SECRET_KEY): copy this key to the others',
+        );
+      }
+    }
+  }
+  // The key is read (or made) now, so the log line comes at first start; it is derived on first use.
+  return lazySecretBox(key, previousSecretKeys(config));
+}
+
+/** The Kubernetes feature over the metadata database, the job queue and client-node clusters. */
+export async function openKube(config: ServerConfig, registry: Registry, log?: NoteLog): Promise<KubeFeature> {
+  const metadata = registry.metadata;
+  if (!(metadata instanceof KyselyStore)) throw new Error('the metadata store does not hold Kubernetes settings');
+  return createKube({
+    store: KyselyKubeStore.over(metadata.db),
+    box: await openSecretBox(config, log),
+    jobs: metadata.jobs,
+    // Loaded on first use: a start that never talks to a cluster does not pay for client-node.
+    clusterFor: async (kubeconfig, context) => {
+      const { clusterFromKubeconfig } = await import('../adapters/kubernetes/client-node-cluster.ts');
+      return clusterFromKubeconfig(kubeconfig, { context });
+    },
+    worker: {
+      owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+      fullIntervalMs: config.kube.reconcile_interval * 1000,
+      onError: (err, job) => log?.error({ err, job: job?.id }, 'kube reconcile failed'),
+      onJob: (job, outcome, detail) =>
+        log?.info({ job: job.id, kind: job.kind, outcome, ...(detail ? { detail } : {}) }, 'kube reconcile'),
+    },
+  });
+}
+
 export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth> {
   const registry = await openRegistry(config);
+  const kube = await openKube(config, registry, log);
   const app = Fastify({
     logger: false,
     forceCloseConnections: 'idle',
@@ -55,12 +129,15 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   await app.register(metricsRoute, { metrics });
   const onUnexpected = (err: unknown) => log.error({ err }, 'unexpected error');
   await app.register(ociPlugin, { registry, onUnexpected });
-  await app.register(apiPlugin, { prefix: '/api/v2.0', registry, onUnexpected });
+  await app.register(apiPlugin, { prefix: '/api/v2.0', registry, onUnexpected, kube });
+  if (config.kube.worker) kube.worker.start();
   return {
     app,
     registry,
+    kube,
     async close() {
       await app.close();
+      await kube.worker.stop();
       await registry.metadata.close();
     },
   };

@@ -5,8 +5,8 @@
  * message naming the key.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
-import YAML from 'yaml';
 
 export interface S3Config {
   endpoint?: string;
@@ -27,6 +27,21 @@ export interface ServerConfig {
   log: { level: string };
   storage: { driver: 'filesystem' | 's3'; filesystem: { root?: string }; s3: S3Config };
   database: { driver: 'sqlite' | 'postgres'; sqlite: { path?: string }; postgres: { url?: string; pool_size: number } };
+  /** Encryption of stored credentials (registry passwords, kubeconfigs). */
+  secrets: {
+    /** At least 16 characters; unset: generated on first start and kept in DATA/keys/secret.key. */
+    key?: string;
+    /** Older keys still accepted for decryption, comma-separated (key rotation). */
+    previous_keys?: string;
+    /** Where the generated key is kept; default DATA/keys/secret.key. */
+    key_file?: string;
+  };
+  kube: {
+    /** Seconds between full reconciles of every pull-secret copy; 0: off. */
+    reconcile_interval: number;
+    /** Run the reconcile worker in this process. */
+    worker: boolean;
+  };
 }
 
 export class ConfigError extends Error {
@@ -47,6 +62,8 @@ export function defaults(): ServerConfig {
       s3: { region: 'us-east-1', bucket: 'berth', prefix: '', force_path_style: true, redirect: false },
     },
     database: { driver: 'sqlite', sqlite: {}, postgres: { pool_size: 10 } },
+    secrets: {},
+    kube: { reconcile_interval: 600, worker: true },
   };
 }
 
@@ -62,6 +79,9 @@ const OPTIONAL_STRINGS = new Set([
   'storage.s3.secret_key',
   'database.sqlite.path',
   'database.postgres.url',
+  'secrets.key',
+  'secrets.previous_keys',
+  'secrets.key_file',
 ]);
 
 /** Environment variables and the keys they set. */
@@ -84,6 +104,11 @@ export const ENV_KEYS: Record<string, string> = {
   BERTH_DATABASE_PATH: 'database.sqlite.path',
   BERTH_DATABASE_URL: 'database.postgres.url',
   BERTH_DATABASE_POOL_SIZE: 'database.postgres.pool_size',
+  BERTH_SECRET_KEY: 'secrets.key',
+  BERTH_SECRET_KEY_PREVIOUS: 'secrets.previous_keys',
+  BERTH_SECRET_KEY_FILE: 'secrets.key_file',
+  BERTH_KUBE_RECONCILE_INTERVAL: 'kube.reconcile_interval',
+  BERTH_KUBE_WORKER: 'kube.worker',
 };
 
 type Tree = Record<string, unknown>;
@@ -147,6 +172,8 @@ export function loadConfig(sources: ConfigSources = {}): ServerConfig {
   if (file) {
     let parsed: unknown;
     try {
+      // The YAML parser is loaded only when there is a file to read.
+      const YAML = createRequire(import.meta.url)('yaml') as typeof import('yaml');
       parsed = YAML.parse(readFileSync(file, 'utf8'));
     } catch (err) {
       throw new ConfigError(file, (err as Error).message);
@@ -179,6 +206,18 @@ function validate(config: ServerConfig): void {
   if (config.database.driver === 'postgres' && !config.database.postgres.url) {
     throw new ConfigError('database.postgres.url', 'required when database.driver is postgres');
   }
+  if (config.secrets.key !== undefined && config.secrets.key.length < 16) {
+    throw new ConfigError('secrets.key', 'must be at least 16 characters (use a long random string)');
+  }
+  for (const [i, k] of (config.secrets.previous_keys ?? '').split(',').entries()) {
+    if (k.trim() !== '' && k.trim().length < 16) {
+      throw new ConfigError('secrets.previous_keys', `key ${i + 1} must be at least 16 characters`);
+    }
+  }
+  const interval = config.kube.reconcile_interval;
+  if (!Number.isInteger(interval) || interval < 0) {
+    throw new ConfigError('kube.reconcile_interval', 'must be a whole number of seconds, 0 to turn it off');
+  }
   if (config.storage.driver === 's3') {
     if (!config.storage.s3.bucket) throw new ConfigError('storage.s3.bucket', 'required when storage.driver is s3');
     if (config.storage.s3.endpoint && !/^https?:\/\//.test(config.storage.s3.endpoint)) {
@@ -192,3 +231,10 @@ const underData = (config: ServerConfig, path: string | undefined, fallback: str
 
 export const storageDir = (config: ServerConfig) => underData(config, config.storage.filesystem.root, 'storage');
 export const databaseFile = (config: ServerConfig) => underData(config, config.database.sqlite.path, 'berth.db');
+export const secretKeyFile = (config: ServerConfig) =>
+  underData(config, config.secrets.key_file, join('keys', 'secret.key'));
+export const previousSecretKeys = (config: ServerConfig) =>
+  (config.secrets.previous_keys ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== '');

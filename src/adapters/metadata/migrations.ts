@@ -5,6 +5,7 @@
 
 import { type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import { jobsMigration } from './migrations-jobs.ts';
+import { kubeMigration } from './migrations-kube.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -87,7 +88,11 @@ function initial(dialect: Dialect): Migration {
 
 /** Migrations by name, in order. Later features append theirs here. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
-  return { '0001_registry': initial(dialect), '0002_jobs': jobsMigration };
+  return {
+    '0001_registry': initial(dialect),
+    '0002_jobs': jobsMigration,
+    '0004_kube': kubeMigration(dialect),
+  };
 }
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {

@@ -4,12 +4,19 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from '../../core/registry.ts';
+import type { KubeFeature } from '../../features/kube/feature.ts';
 import { ApiError, apiErrorBody } from './errors.ts';
 import { healthRoutes } from './health.ts';
+import type { KubeAuthorizer } from './kube/context.ts';
+import { kubeRoutes } from './kube/plugin.ts';
 
 export interface ApiOptions {
   registry: Registry;
   onUnexpected?: (err: unknown) => void;
+  /** Registry connections, clusters and pull secrets (/kube/…); absent: not served. */
+  kube?: KubeFeature;
+  /** Who may manage them; absent: everyone (no identity module wired yet). */
+  authorizeKube?: KubeAuthorizer;
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
@@ -29,4 +36,5 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
   });
   const shared: ApiOptions = { registry: options.registry, onUnexpected: options.onUnexpected };
   await app.register(healthRoutes, shared);
+  if (options.kube) await app.register(kubeRoutes, { kube: options.kube, authorize: options.authorizeKube });
 }
