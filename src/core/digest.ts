@@ -26,6 +26,8 @@ export function parseDigest(value: string): ParsedDigest {
 }
 
 export function isDigest(value: string): boolean {
+  // Tags never contain ':': answer them without building an exception (manifest GET by tag is a hot path).
+  if (!value.includes(':')) return false;
   try {
     parseDigest(value);
     return true;
