@@ -4,11 +4,15 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { KyselyCatalog } from '../adapters/metadata/kysely-catalog.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
 import { Registry } from '../core/registry.ts';
+import { TrafficRecorder } from '../features/traffic/recorder.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
 import { ociPlugin } from '../http/oci/plugin.ts';
+import { countManifestTraffic } from '../http/oci/traffic-hook.ts';
+import { webPlugin } from '../http/web/plugin.ts';
 import { databaseFile, type ServerConfig, storageDir } from './config.ts';
 
 export interface Berth {
@@ -23,7 +27,13 @@ export async function openRegistry(config: ServerConfig): Promise<Registry> {
 }
 
 export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth> {
-  const registry = await openRegistry(config);
+  const metadata = await SqliteStore.open(databaseFile(config));
+  const registry = new Registry({ storage: new FsDriver(storageDir(config)), metadata });
+  const catalog = new KyselyCatalog(metadata.db);
+  const traffic = new TrafficRecorder({
+    store: catalog,
+    onError: (err) => log.warn({ err }, 'could not store traffic counters'),
+  });
   const app = Fastify({
     logger: false,
     forceCloseConnections: 'idle',
@@ -32,14 +42,17 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     keepAliveTimeout: 65_000,
   });
   accessLog(app, log);
+  countManifestTraffic(app, traffic);
   const onUnexpected = (err: unknown) => log.error({ err }, 'unexpected error');
   await app.register(ociPlugin, { registry, onUnexpected });
-  await app.register(apiPlugin, { prefix: '/api/v2.0', registry, onUnexpected });
+  await app.register(apiPlugin, { prefix: '/api/v2.0', registry, onUnexpected, catalog, traffic });
+  await webPlugin(app, { root: config.consoleDir });
   return {
     app,
     registry,
     async close() {
       await app.close();
+      await traffic.close();
       await registry.metadata.close();
     },
   };

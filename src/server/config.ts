@@ -7,6 +7,8 @@ export interface ServerConfig {
   /** Folder for the filesystem driver and the SQLite database. */
   dataDir: string;
   logLevel: string;
+  /** Folder with the built web console (BERTH_CONSOLE_DIR); defaults to the package's web/dist. */
+  consoleDir?: string;
 }
 
 export class ConfigError extends Error {
@@ -31,6 +33,7 @@ export function loadConfig(
     port: flags.port !== undefined ? port(flags.port, '--port') : port(env.BERTH_PORT ?? '5000', 'BERTH_PORT'),
     dataDir: resolve(flags.data ?? env.BERTH_DATA ?? 'data'),
     logLevel: flags.logLevel ?? env.BERTH_LOG_LEVEL ?? 'info',
+    ...(env.BERTH_CONSOLE_DIR ? { consoleDir: resolve(env.BERTH_CONSOLE_DIR) } : {}),
   };
 }
 

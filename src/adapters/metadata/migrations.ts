@@ -3,6 +3,7 @@
  * (PostgreSQL is told `COLLATE "C"`) so tag and catalog pages agree.
  */
 import { type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { catalogMigration } from './migration-catalog.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -85,7 +86,7 @@ function initial(dialect: Dialect): Migration {
 
 /** Migrations by name, in order. Later features append theirs here. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
-  return { '0001_registry': initial(dialect) };
+  return { '0001_registry': initial(dialect), '0009_console_catalog': catalogMigration() };
 }
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {

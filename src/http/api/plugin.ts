@@ -3,18 +3,28 @@
  * small plugin registered here; they share the error format below.
  */
 import type { FastifyInstance } from 'fastify';
+import type { CatalogQueries } from '../../core/ports-catalog.ts';
 import type { Registry } from '../../core/registry.ts';
+import { artifactRoutes } from './artifacts.ts';
+import type { TrafficSource } from './catalog-context.ts';
 import { ApiError, apiErrorBody } from './errors.ts';
 import { healthRoutes } from './health.ts';
+import { apiErrorFromRegistry } from './registry-errors.ts';
+import { repositoryRoutes } from './repositories.ts';
+import { statisticsRoutes } from './statistics.ts';
 
 export interface ApiOptions {
   registry: Registry;
   onUnexpected?: (err: unknown) => void;
+  /** Browsing queries; without them the repository, artifact and statistics routes are absent. */
+  catalog?: CatalogQueries;
+  traffic?: TrafficSource;
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
   app.setErrorHandler((err, _request, reply) => {
-    if (err instanceof ApiError) return reply.status(err.status).send(apiErrorBody(err.code, err.message));
+    const known = err instanceof ApiError ? err : apiErrorFromRegistry(err);
+    if (known) return reply.status(known.status).send(apiErrorBody(known.code, known.message));
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
       return reply
@@ -29,4 +39,10 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
   });
   const shared: ApiOptions = { registry: options.registry, onUnexpected: options.onUnexpected };
   await app.register(healthRoutes, shared);
+  if (options.catalog) {
+    const browsing = { registry: options.registry, catalog: options.catalog, traffic: options.traffic };
+    await app.register(repositoryRoutes, browsing);
+    await app.register(artifactRoutes, browsing);
+    await app.register(statisticsRoutes, browsing);
+  }
 }

@@ -1,0 +1,427 @@
+/**
+ * CatalogQueries and TrafficStore over Kysely: the read side the management
+ * API and the console browse with. Portable SQL only (SQLite and PostgreSQL):
+ * no dialect functions, LIKE with an explicit escape, paging by LIMIT/OFFSET.
+ */
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
+import { projectOf } from '../../core/names.ts';
+import type { ManifestRecord } from '../../core/ports.ts';
+import type {
+  ArtifactFilter,
+  ArtifactSortField,
+  CatalogQueries,
+  DailyTraffic,
+  Paged,
+  ProjectUsage,
+  RecentPush,
+  RegistryStatistics,
+  RepositoryFilter,
+  RepositorySortField,
+  RepositorySummary,
+  Slice,
+  SortOrder,
+  TagInfo,
+  TrafficStore,
+} from '../../core/ports-catalog.ts';
+import { toManifestRecord } from './kysely-store.ts';
+import type { Database } from './schema.ts';
+
+interface CatalogDatabase extends Database {
+  traffic_daily: { day: string; pushes: number; pulls: number };
+}
+
+type ManifestScope = ExpressionBuilder<CatalogDatabase & { m: Database['manifests'] }, 'm'>;
+
+/** Escapes LIKE wildcards; every pattern here is used with `ESCAPE '\'`. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+const like = (column: string, pattern: string) => sql<boolean>`${sql.ref(column)} LIKE ${pattern} ESCAPE '\\'`;
+const likeLower = (column: string, pattern: string) =>
+  sql<boolean>`LOWER(${sql.ref(column)}) LIKE ${pattern.toLowerCase()} ESCAPE '\\'`;
+
+/** Repositories of a project: `project/…`, and a top-level repository named like the project. */
+function inProject(column: string, project: string) {
+  return sql<boolean>`(${sql.ref(column)} = ${project} OR ${like(column, `${escapeLike(project)}/%`)})`;
+}
+
+/**
+ * Manifests that are artifacts of their own: not a referrer, and either
+ * tagged or not a child of an index (an index's untagged platform images are
+ * shown inside the index).
+ */
+function topLevel(eb: ManifestScope) {
+  return eb.and([
+    eb('m.subject', 'is', null),
+    eb.or([
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('manifest_references as mr')
+            .select(sql.lit(1).as('one'))
+            .whereRef('mr.repository', '=', 'm.repository')
+            .whereRef('mr.child', '=', 'm.digest')
+            .where('mr.kind', '=', 'manifest'),
+        ),
+      ),
+      eb.exists(
+        eb
+          .selectFrom('tags as tt')
+          .select(sql.lit(1).as('one'))
+          .whereRef('tt.repository', '=', 'm.repository')
+          .whereRef('tt.digest', '=', 'm.digest'),
+      ),
+    ]),
+  ]);
+}
+
+interface RepositoryRow {
+  name: string;
+  created_at: string;
+  artifact_count: number | string | bigint | null;
+  last_push: string | null;
+  last_tag: string | null;
+}
+
+function toSummary(row: RepositoryRow): RepositorySummary {
+  const candidates = [row.created_at, row.last_push, row.last_tag].filter((v): v is string => v !== null);
+  return {
+    name: row.name,
+    artifactCount: Number(row.artifact_count ?? 0),
+    createdAt: row.created_at,
+    updatedAt: candidates.reduce((a, b) => (b > a ? b : a)),
+  };
+}
+
+export class KyselyCatalog implements CatalogQueries, TrafficStore {
+  private readonly db: Kysely<CatalogDatabase>;
+
+  constructor(db: Kysely<Database>) {
+    this.db = db.withTables<{ traffic_daily: CatalogDatabase['traffic_daily'] }>();
+  }
+
+  // ------------------------------------------------------------ repositories
+
+  private repositoryRows(filter: RepositoryFilter) {
+    let q = this.db.selectFrom('repositories as r').select((eb) => [
+      'r.name',
+      'r.created_at',
+      eb
+        .selectFrom('manifests as m')
+        .select((e) => e.fn.countAll<number>().as('c'))
+        .whereRef('m.repository', '=', 'r.name')
+        .where(topLevel)
+        .as('artifact_count'),
+      eb
+        .selectFrom('manifests as m')
+        .select((e) => e.fn.max('m.created_at').as('x'))
+        .whereRef('m.repository', '=', 'r.name')
+        .as('last_push'),
+      eb
+        .selectFrom('tags as t')
+        .select((e) => e.fn.max('t.updated_at').as('x'))
+        .whereRef('t.repository', '=', 'r.name')
+        .as('last_tag'),
+    ]);
+    if (filter.project !== undefined) q = q.where(inProject('r.name', filter.project));
+    if (filter.name !== undefined) q = q.where('r.name', '=', filter.name);
+    if (filter.nameContains) q = q.where(likeLower('r.name', `%${escapeLike(filter.nameContains)}%`));
+    return q;
+  }
+
+  async listRepositories(
+    filter: RepositoryFilter,
+    sort: SortOrder<RepositorySortField>,
+    slice: Slice,
+  ): Promise<Paged<RepositorySummary>> {
+    let count = this.db.selectFrom('repositories as r').select((eb) => eb.fn.countAll<number>().as('n'));
+    if (filter.project !== undefined) count = count.where(inProject('r.name', filter.project));
+    if (filter.name !== undefined) count = count.where('r.name', '=', filter.name);
+    if (filter.nameContains) count = count.where(likeLower('r.name', `%${escapeLike(filter.nameContains)}%`));
+    const total = Number((await count.executeTakeFirstOrThrow()).n);
+
+    const direction = sort.descending ? 'desc' : 'asc';
+    const orderBy =
+      sort.field === 'name'
+        ? sql`x.name`
+        : sort.field === 'creation_time'
+          ? sql`x.created_at`
+          : sql`CASE WHEN x.last_tag IS NOT NULL AND (x.last_push IS NULL OR x.last_tag > x.last_push)
+                THEN x.last_tag ELSE COALESCE(x.last_push, x.created_at) END`;
+    const rows = (await this.db
+      .selectFrom(this.repositoryRows(filter).as('x'))
+      .selectAll()
+      .orderBy(orderBy, direction)
+      .orderBy('x.name', 'asc')
+      .limit(slice.limit)
+      .offset(slice.offset)
+      .execute()) as RepositoryRow[];
+    return { total, items: rows.map(toSummary) };
+  }
+
+  async repositorySummary(name: string): Promise<RepositorySummary | null> {
+    const row = (await this.repositoryRows({ name }).executeTakeFirst()) as RepositoryRow | undefined;
+    return row ? toSummary(row) : null;
+  }
+
+  // ------------------------------------------------------------ artifacts
+
+  async listArtifacts(
+    filter: ArtifactFilter,
+    sort: SortOrder<ArtifactSortField>,
+    slice: Slice,
+  ): Promise<Paged<ManifestRecord>> {
+    const filtered = () => {
+      let q = this.db.selectFrom('manifests as m').where('m.repository', '=', filter.repository);
+      if (!filter.all) q = q.where(topLevel);
+      if (filter.digestPrefix) q = q.where(like('m.digest', `${escapeLike(filter.digestPrefix)}%`));
+      if (filter.tag !== undefined || filter.tagContains) {
+        q = q.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('tags as t')
+              .select(sql.lit(1).as('one'))
+              .whereRef('t.repository', '=', 'm.repository')
+              .whereRef('t.digest', '=', 'm.digest')
+              .where(
+                filter.tag !== undefined
+                  ? sql<boolean>`t.name = ${filter.tag}`
+                  : likeLower('t.name', `%${escapeLike(filter.tagContains ?? '')}%`),
+              ),
+          ),
+        );
+      }
+      return q;
+    };
+    const total = Number(
+      (
+        await filtered()
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    const direction = sort.descending ? 'desc' : 'asc';
+    const rows = await filtered()
+      .selectAll('m')
+      .orderBy(sort.field === 'digest' ? 'm.digest' : 'm.created_at', direction)
+      .orderBy('m.digest', 'asc')
+      .limit(slice.limit)
+      .offset(slice.offset)
+      .execute();
+    return { total, items: rows.map(toManifestRecord) };
+  }
+
+  async artifactSizes(repository: string, digests: string[]): Promise<Map<string, number>> {
+    const sizes = new Map<string, number>();
+    if (digests.length === 0) return sizes;
+    const children = await this.childrenOf(repository, digests);
+    const manifestChildren = [...new Set([...children.values()].flat().filter((c) => c.kind === 'manifest'))];
+    const grandchildren = await this.childrenOf(
+      repository,
+      manifestChildren.map((c) => c.digest),
+    );
+    const all = new Set<string>(digests);
+    for (const list of [...children.values(), ...grandchildren.values()]) for (const c of list) all.add(c.digest);
+    const blobSize = await this.blobSizes([...all]);
+    for (const digest of digests) {
+      const counted = new Set<string>([digest]);
+      for (const child of children.get(digest) ?? []) {
+        counted.add(child.digest);
+        for (const grandchild of grandchildren.get(child.digest) ?? []) counted.add(grandchild.digest);
+      }
+      let total = 0;
+      for (const d of counted) total += blobSize.get(d) ?? 0;
+      sizes.set(digest, total);
+    }
+    return sizes;
+  }
+
+  private async childrenOf(repository: string, digests: string[]) {
+    const out = new Map<string, { digest: string; kind: string }[]>();
+    for (const chunk of chunks(digests)) {
+      const rows = await this.db
+        .selectFrom('manifest_references')
+        .select(['manifest', 'child', 'kind'])
+        .where('repository', '=', repository)
+        .where('manifest', 'in', chunk)
+        .execute();
+      for (const row of rows) {
+        const list = out.get(row.manifest) ?? [];
+        list.push({ digest: row.child, kind: row.kind });
+        out.set(row.manifest, list);
+      }
+    }
+    return out;
+  }
+
+  async blobSizes(digests: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const chunk of chunks([...new Set(digests)])) {
+      const rows = await this.db.selectFrom('blobs').select(['digest', 'size']).where('digest', 'in', chunk).execute();
+      for (const row of rows) out.set(row.digest, Number(row.size));
+    }
+    return out;
+  }
+
+  async tagsOf(
+    repository: string,
+    digests: string[],
+    perArtifact: number,
+  ): Promise<Map<string, { tags: TagInfo[]; count: number }>> {
+    const out = new Map<string, { tags: TagInfo[]; count: number }>();
+    for (const chunk of chunks(digests)) {
+      const counts = await this.db
+        .selectFrom('tags')
+        .select((eb) => ['digest', eb.fn.countAll<number>().as('n')])
+        .where('repository', '=', repository)
+        .where('digest', 'in', chunk)
+        .groupBy('digest')
+        .execute();
+      for (const row of counts) {
+        const page = await this.listTags(repository, row.digest, { offset: 0, limit: perArtifact });
+        out.set(row.digest, { tags: page.items, count: Number(row.n) });
+      }
+    }
+    return out;
+  }
+
+  async listTags(repository: string, digest: string, slice: Slice): Promise<Paged<TagInfo>> {
+    const where = this.db.selectFrom('tags').where('repository', '=', repository).where('digest', '=', digest);
+    const total = Number((await where.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const rows = await where
+      .select(['name', 'digest', 'updated_at'])
+      .orderBy('name')
+      .limit(slice.limit)
+      .offset(slice.offset)
+      .execute();
+    return { total, items: rows.map((r) => ({ name: r.name, digest: r.digest, updatedAt: r.updated_at })) };
+  }
+
+  async referrerCounts(repository: string, digests: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const chunk of chunks(digests)) {
+      const rows = await this.db
+        .selectFrom('manifests')
+        .select((eb) => ['subject', eb.fn.countAll<number>().as('n')])
+        .where('repository', '=', repository)
+        .where('subject', 'in', chunk)
+        .groupBy('subject')
+        .execute();
+      for (const row of rows) if (row.subject) out.set(row.subject, Number(row.n));
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------ statistics
+
+  async statistics(): Promise<RegistryStatistics> {
+    const storage = await this.db
+      .selectFrom('blobs')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('size'), sql<number>`0`).as('bytes'))
+      .executeTakeFirstOrThrow();
+    const names = await this.db.selectFrom('repositories').select('name').execute();
+    const artifacts = await this.db
+      .selectFrom('manifests as m')
+      .select((eb) => ['m.repository', eb.fn.countAll<number>().as('n')])
+      .where(topLevel)
+      .groupBy('m.repository')
+      .execute();
+    const usage = new Map<string, ProjectUsage>();
+    const projectUsage = (project: string) => {
+      let u = usage.get(project);
+      if (!u) usage.set(project, (u = { project, repositories: 0, artifacts: 0, storage: 0 }));
+      return u;
+    };
+    for (const { name } of names) projectUsage(projectOf(name)).repositories += 1;
+    let artifactTotal = 0;
+    for (const row of artifacts) {
+      projectUsage(projectOf(row.repository)).artifacts += Number(row.n);
+      artifactTotal += Number(row.n);
+    }
+    for (const u of usage.values()) u.storage = await this.projectStorage(u.project);
+    return {
+      repositories: names.length,
+      artifacts: artifactTotal,
+      storage: Number(storage.bytes),
+      projects: [...usage.values()].sort((a, b) => b.storage - a.storage || a.project.localeCompare(b.project)),
+    };
+  }
+
+  private async projectStorage(project: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('blobs as b')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('b.size'), sql<number>`0`).as('bytes'))
+      .where((eb) =>
+        eb(
+          'b.digest',
+          'in',
+          eb
+            .selectFrom('repository_blobs as rb')
+            .select('rb.digest')
+            .where(inProject('rb.repository', project))
+            .union(eb.selectFrom('manifests as m').select('m.digest').where(inProject('m.repository', project))),
+        ),
+      )
+      .executeTakeFirstOrThrow();
+    return Number(row.bytes);
+  }
+
+  async recentPushes(limit: number): Promise<RecentPush[]> {
+    const tagged = await this.db
+      .selectFrom('tags')
+      .select(['repository', 'name', 'digest', 'updated_at'])
+      .orderBy('updated_at', 'desc')
+      .limit(limit)
+      .execute();
+    const pushed = await this.db
+      .selectFrom('manifests as m')
+      .select(['m.repository', 'm.digest', 'm.created_at'])
+      .where(topLevel)
+      .orderBy('m.created_at', 'desc')
+      .limit(limit)
+      .execute();
+    const seen = new Set(tagged.map((t) => `${t.repository}@${t.digest}@${t.updated_at}`));
+    const events: RecentPush[] = [
+      ...tagged.map((t) => ({ repository: t.repository, digest: t.digest, tag: t.name, at: t.updated_at })),
+      ...pushed
+        .filter((m) => !seen.has(`${m.repository}@${m.digest}@${m.created_at}`))
+        .map((m) => ({ repository: m.repository, digest: m.digest, tag: null, at: m.created_at })),
+    ];
+    return events.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, limit);
+  }
+
+  // ------------------------------------------------------------ traffic
+
+  async addTraffic(entries: DailyTraffic[]): Promise<void> {
+    for (const e of entries) {
+      await this.db
+        .insertInto('traffic_daily')
+        .values({ day: e.day, pushes: e.pushes, pulls: e.pulls })
+        .onConflict((oc) =>
+          oc.column('day').doUpdateSet((eb) => ({
+            pushes: eb(eb.ref('traffic_daily.pushes'), '+', eb.ref('excluded.pushes')),
+            pulls: eb(eb.ref('traffic_daily.pulls'), '+', eb.ref('excluded.pulls')),
+          })),
+        )
+        .execute();
+    }
+  }
+
+  async traffic(fromDay: string): Promise<DailyTraffic[]> {
+    const rows = await this.db
+      .selectFrom('traffic_daily')
+      .selectAll()
+      .where('day', '>=', fromDay)
+      .orderBy('day')
+      .execute();
+    return rows.map((r) => ({ day: r.day, pushes: Number(r.pushes), pulls: Number(r.pulls) }));
+  }
+}
+
+/** Keeps IN lists well under every dialect's bound-parameter limit. */
+function chunks<T>(items: T[], size = 500): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
