@@ -5,7 +5,13 @@
 import type { FastifyInstance } from 'fastify';
 import { projectOf } from '../../core/names.ts';
 import type { RepositorySortField, RepositorySummary } from '../../core/ports-catalog.ts';
-import { type CatalogOptions, decodeParam, type RepositoryParams, resolveRepository } from './catalog-context.ts';
+import {
+  authorize,
+  type CatalogOptions,
+  decodeParam,
+  type RepositoryParams,
+  resolveRepository,
+} from './catalog-context.ts';
 import { pageParams, queryTerms, setPageHeaders, sortParam } from './paging.ts';
 
 const SORTS: readonly RepositorySortField[] = ['name', 'creation_time', 'update_time'];
@@ -44,15 +50,17 @@ export async function repositoryRoutes(app: FastifyInstance, options: CatalogOpt
   };
 
   app.get<{ Querystring: ListQuery }>('/repositories', async (request, reply) => {
+    await authorize(options, request, null, 'pull');
     const { page, result } = await list(undefined, request.query);
     setPageHeaders(request, reply, page, result.total);
     return result.items.map(repositoryJson);
   });
 
-  app.get<{ Params: { project_name: string }; Querystring: ListQuery }>(
-    '/projects/:project_name/repositories',
+  app.get<{ Params: { project: string }; Querystring: ListQuery }>(
+    '/projects/:project/repositories',
     async (request, reply) => {
-      const project = decodeParam(request.params.project_name);
+      const project = decodeParam(request.params.project);
+      await authorize(options, request, project, 'pull');
       const query = { ...request.query };
       // Harbor matches q=name=~x against the whole name, project included.
       const { page, result } = await list(project, query);
@@ -61,12 +69,12 @@ export async function repositoryRoutes(app: FastifyInstance, options: CatalogOpt
     },
   );
 
-  app.get<{ Params: RepositoryParams }>('/projects/:project_name/repositories/:repository_name', async (request) =>
-    repositoryJson(await resolveRepository(catalog, request.params)),
+  app.get<{ Params: RepositoryParams }>('/projects/:project/repositories/:repository', async (request) =>
+    repositoryJson(await resolveRepository(options, request, request.params, 'pull')),
   );
 
-  app.delete<{ Params: RepositoryParams }>('/projects/:project_name/repositories/:repository_name', async (request) => {
-    const repository = await resolveRepository(catalog, request.params);
+  app.delete<{ Params: RepositoryParams }>('/projects/:project/repositories/:repository', async (request) => {
+    const repository = await resolveRepository(options, request, request.params, 'deleteRepository');
     await options.registry.metadata.deleteRepository(repository.name);
     return {};
   });

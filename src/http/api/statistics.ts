@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { DailyTraffic } from '../../core/ports-catalog.ts';
-import type { CatalogOptions } from './catalog-context.ts';
+import { authorize, type CatalogOptions } from './catalog-context.ts';
 import { badRequest } from './errors.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -18,7 +18,8 @@ function boundedInt(value: unknown, name: string, fallback: number, max: number)
 }
 
 export async function statisticsRoutes(app: FastifyInstance, options: CatalogOptions): Promise<void> {
-  app.get('/statistics', async () => {
+  app.get('/statistics', async (request) => {
+    await authorize(options, request, null, 'pull');
     const s = await options.catalog.statistics();
     return {
       private_project_count: 0,
@@ -39,6 +40,7 @@ export async function statisticsRoutes(app: FastifyInstance, options: CatalogOpt
   });
 
   app.get<{ Querystring: { days?: string } }>('/statistics/traffic', async (request) => {
+    await authorize(options, request, null, 'pull');
     const days = boundedInt(request.query.days, 'days', 30, 366);
     const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
     const from = new Date(today - (days - 1) * DAY_MS).toISOString().slice(0, 10);
@@ -52,6 +54,7 @@ export async function statisticsRoutes(app: FastifyInstance, options: CatalogOpt
   });
 
   app.get<{ Querystring: { limit?: string } }>('/statistics/recent', async (request) => {
+    await authorize(options, request, null, 'pull');
     const limit = boundedInt(request.query.limit, 'limit', 10, 100);
     return (await options.catalog.recentPushes(limit)).map((p) => ({
       repository_name: p.repository,

@@ -1,0 +1,73 @@
+/** Sign in with a local or LDAP account (Basic credentials), or through the OIDC provider when configured. */
+import { type FormEvent, useState } from 'react';
+import { type AuthState, login, type SystemInfo } from '../auth.ts';
+import { describeError } from '../components/ErrorBox.tsx';
+import { useApi } from '../components/use-api.ts';
+import { navigate } from '../router.tsx';
+
+export function LoginPage(props: { onSignedIn: (auth: AuthState) => void }) {
+  const info = useApi<SystemInfo>('/systeminfo');
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const mode = info.data?.auth_mode ?? 'db_auth';
+  const next = new URLSearchParams(location.search).get('next') ?? '/';
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      props.onSignedIn(await login(username, password));
+      navigate(next.startsWith('/') && !next.startsWith('//') ? next : '/');
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="login">
+      <h1>Sign in to Berth</h1>
+      <form className="stack-form" onSubmit={submit}>
+        <label className="field">
+          {mode === 'ldap_auth' ? 'LDAP username' : 'Username'}
+          <input value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="username" required autoFocus />
+        </label>
+        <label className="field">
+          Password
+          <input
+            type="password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            autoComplete="current-password"
+            required
+          />
+        </label>
+        <button type="submit" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+        {error ? (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        ) : null}
+      </form>
+      {mode === 'oidc_auth' ? (
+        <p>
+          <a className="button" href={`/c/oidc/login?redirect_url=${encodeURIComponent(next)}`}>
+            Sign in with {info.data?.oidc_provider_name ?? 'your identity provider'}
+          </a>
+        </p>
+      ) : null}
+      <p className="muted small">
+        {mode === 'ldap_auth'
+          ? 'Use your directory (LDAP) account.'
+          : mode === 'oidc_auth'
+            ? 'Administrators may also sign in with a local account.'
+            : 'Use your Berth account. Robot accounts sign in with podman or skopeo, not here.'}
+      </p>
+    </section>
+  );
+}
