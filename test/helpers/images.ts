@@ -16,6 +16,8 @@ export interface BuiltImage {
 
 export interface ImageOptions {
   layerSizes?: number[];
+  /** Layer bytes to use as they are (e.g. real tar files); overrides layerSizes. */
+  layerBytes?: Buffer[];
   architecture?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
@@ -29,7 +31,7 @@ const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 
 /** An image whose layers are random bytes (as an uncompressed tar would be opaque to the registry). */
 export function buildImage(options: ImageOptions = {}): BuiltImage {
-  const layers = (options.layerSizes ?? [1024]).map((n) => randomBytes(n));
+  const layers = options.layerBytes ?? (options.layerSizes ?? [1024]).map((n) => randomBytes(n));
   const history = options.history ?? layers.map((_, i) => `/bin/sh -c #(nop) ADD file:layer${i} in /`);
   const config = Buffer.from(
     JSON.stringify({

@@ -2,7 +2,6 @@
 import { useEffect, useState } from 'react';
 import { signOut } from './api.ts';
 import { type AuthState, loadAuth } from './auth.ts';
-import { Link, navigate, useLocation } from './router.tsx';
 import { ArtifactPage } from './pages/ArtifactPage.tsx';
 import { AuditLogPage } from './pages/AuditLogPage.tsx';
 import { Dashboard } from './pages/Dashboard.tsx';
@@ -13,6 +12,7 @@ import { RepositoriesPage } from './pages/RepositoriesPage.tsx';
 import { RepositoryPage } from './pages/RepositoryPage.tsx';
 import { RobotsPage } from './pages/RobotsPage.tsx';
 import { UsersPage } from './pages/UsersPage.tsx';
+import { Link, navigate, useLocation } from './router.tsx';
 
 function decode(segment: string): string {
   try {
@@ -77,7 +77,8 @@ export function App() {
   useEffect(() => {
     loadAuth().then(setAuth);
     const onUnauthorized = () => {
-      if (location.pathname !== '/login') navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+      if (location.pathname !== '/login')
+        navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
     };
     window.addEventListener('berth:unauthorized', onUnauthorized);
     return () => window.removeEventListener('berth:unauthorized', onUnauthorized);

@@ -8,8 +8,9 @@ export function navigate(to: string, replace = false): void {
   if (!replace) window.scrollTo(0, 0);
 }
 
+const read = () => ({ path: location.pathname, search: new URLSearchParams(location.search) });
+
 export function useLocation(): { path: string; search: URLSearchParams } {
-  const read = () => ({ path: location.pathname, search: new URLSearchParams(location.search) });
   const [loc, setLoc] = useState(read);
   useEffect(() => {
     const update = () => setLoc(read());

@@ -90,7 +90,7 @@ function toSummary(row: RepositoryRow): RepositorySummary {
     name: row.name,
     artifactCount: Number(row.artifact_count ?? 0),
     createdAt: row.created_at,
-    updatedAt: candidates.reduce((a, b) => (b > a ? b : a)),
+    updatedAt: candidates.reduce((a, b) => (b > a ? b : a)), // ISO strings: the latest sorts last
   };
 }
 
@@ -329,9 +329,11 @@ export class KyselyCatalog implements CatalogQueries, TrafficStore {
       .execute();
     const usage = new Map<string, ProjectUsage>();
     const projectUsage = (project: string) => {
-      let u = usage.get(project);
-      if (!u) usage.set(project, (u = { project, repositories: 0, artifacts: 0, storage: 0 }));
-      return u;
+      const known = usage.get(project);
+      if (known) return known;
+      const fresh = { project, repositories: 0, artifacts: 0, storage: 0 };
+      usage.set(project, fresh);
+      return fresh;
     };
     for (const { name } of names) projectUsage(projectOf(name)).repositories += 1;
     let artifactTotal = 0;

@@ -41,8 +41,10 @@ export class TrafficRecorder {
 
   private today(): DailyTraffic {
     const day = this.clock.now().toISOString().slice(0, 10);
-    let entry = this.pending.get(day);
-    if (!entry) this.pending.set(day, (entry = { day, pushes: 0, pulls: 0 }));
+    const known = this.pending.get(day);
+    if (known) return known;
+    const entry = { day, pushes: 0, pulls: 0 };
+    this.pending.set(day, entry);
     return entry;
   }
 

@@ -19,6 +19,8 @@ import type { CatalogOptions } from './catalog-context.ts';
 /** Tags shown with each artifact of a list; the rest are paged through the tags endpoint. */
 export const TAGS_PER_ARTIFACT = 20;
 const MAX_CONFIG_BYTES = 1024 * 1024;
+/** Lists read small configs only (for the platform at a glance). */
+const LIST_CONFIG_BYTES = 64 * 1024;
 
 const IMAGE_CONFIGS = new Set([
   'application/vnd.oci.image.config.v1+json',
@@ -28,11 +30,12 @@ const IMAGE_CONFIGS = new Set([
 function artifactKind(record: ManifestRecord, contents: ManifestContents): string {
   if (contents.isIndex) return 'IMAGE';
   const configType = contents.config?.mediaType ?? '';
-  if (IMAGE_CONFIGS.has(configType) && !record.artifactType) return 'IMAGE';
+  // The registry records the config media type as the artifact type when the manifest names none.
+  const declared = record.artifactType && record.artifactType !== configType ? record.artifactType : null;
+  if (IMAGE_CONFIGS.has(configType) && !declared) return 'IMAGE';
   if (configType.includes('helm')) return 'CHART';
-  return (record.artifactType ?? configType)
-    ? referrerKind(record.artifactType ?? configType, '').toUpperCase()
-    : 'UNKNOWN';
+  const kind = referrerKind(declared ?? configType, '');
+  return kind === 'artifact' ? 'ARTIFACT' : kind.toUpperCase();
 }
 
 const tagJson = (t: TagInfo) => ({ name: t.name, push_time: t.updatedAt, pull_time: null, immutable: false });
@@ -52,6 +55,7 @@ export async function artifactSummary(
 ) {
   const bytes = await registry.manifestContent(record.digest).catch(() => Buffer.from('{}'));
   const contents = describeManifest(bytes, record.mediaType);
+  const config = contents.isIndex ? null : await imageConfig(registry, contents, LIST_CONFIG_BYTES);
   return {
     type: artifactKind(record, contents),
     media_type: contents.config?.mediaType ?? record.mediaType,
@@ -63,6 +67,7 @@ export async function artifactSummary(
     push_time: record.createdAt,
     pull_time: null,
     annotations: record.annotations ? (JSON.parse(record.annotations) as Record<string, string>) : {},
+    extra_attrs: config ? { architecture: config.architecture, os: config.os, variant: config.variant } : {},
     references: contents.children.map((c) => ({
       child_digest: c.digest,
       platform: c.platform ?? null,
@@ -113,9 +118,9 @@ export async function artifactPage(options: CatalogOptions, repository: string, 
   );
 }
 
-export async function imageConfig(registry: Registry, contents: ManifestContents) {
+export async function imageConfig(registry: Registry, contents: ManifestContents, maxBytes = MAX_CONFIG_BYTES) {
   const config = contents.config;
-  if (!config || config.size > MAX_CONFIG_BYTES || !IMAGE_CONFIGS.has(config.mediaType)) return null;
+  if (!config || config.size > maxBytes || !IMAGE_CONFIGS.has(config.mediaType)) return null;
   const bytes = await registry.storage.get(blobKey(config.digest)).catch(() => null);
   return bytes ? summarizeImageConfig(bytes) : null;
 }

@@ -29,7 +29,10 @@ type ListQuery = { q?: string; sort?: string; page?: string; page_size?: string;
 export async function artifactRoutes(app: FastifyInstance, options: CatalogOptions): Promise<void> {
   const { registry, catalog } = options;
 
-  const locate = async (request: FastifyRequest<{ Params: ArtifactParams }>, permission: CatalogPermission = 'pull') => {
+  const locate = async (
+    request: FastifyRequest<{ Params: ArtifactParams }>,
+    permission: CatalogPermission = 'pull',
+  ) => {
     const repository: RepositorySummary = await resolveRepository(options, request, request.params, permission);
     const record = await registry.manifestRecord(repository.name, decodeParam(request.params.reference));
     return { repository: repository.name, record };

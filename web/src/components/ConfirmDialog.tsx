@@ -14,6 +14,7 @@ export function ConfirmDialog(props: {
   const [busy, setBusy] = useState(false);
   const ready = !props.typeToConfirm || typed === props.typeToConfirm;
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: a click on the backdrop cancels, as Escape and Cancel do
     <div className="overlay" role="presentation" onClick={props.onCancel}>
       <div
         className="dialog"
@@ -28,6 +29,7 @@ export function ConfirmDialog(props: {
         {props.typeToConfirm ? (
           <label className="field">
             Type <code>{props.typeToConfirm}</code> to confirm
+            {/* biome-ignore lint/a11y/noAutofocus: the dialog asks for exactly this input */}
             <input value={typed} onChange={(e) => setTyped(e.target.value)} autoFocus />
           </label>
         ) : null}

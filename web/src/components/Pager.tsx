@@ -10,9 +10,7 @@ export function Pager(props: { page: number; pageSize: number; total: number | n
   const last = total === null ? page * pageSize : Math.min(total, page * pageSize);
   return (
     <nav className="pager" aria-label="pages">
-      <span className="muted">
-        {total === null ? '' : `${first}–${last} of ${total} ${props.noun}`}
-      </span>
+      <span className="muted">{total === null ? '' : `${first}–${last} of ${total} ${props.noun}`}</span>
       <span className="pager-buttons">
         <button type="button" disabled={page <= 1} onClick={() => setQuery({ page: page - 1 })}>
           ‹ Prev

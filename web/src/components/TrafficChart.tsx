@@ -8,7 +8,7 @@ export interface DayTraffic {
 
 const W = 640;
 const H = 200;
-const PAD = { left: 36, right: 12, top: 12, bottom: 26 };
+const PAD = { left: 36, right: 22, top: 12, bottom: 26 };
 
 function niceMax(n: number): number {
   if (n <= 4) return 4;
@@ -23,7 +23,8 @@ export function TrafficChart(props: { days: DayTraffic[] }) {
   const max = niceMax(Math.max(...days.map((d) => Math.max(d.pushes, d.pulls))));
   const x = (i: number) => PAD.left + (days.length === 1 ? 0 : (i * (W - PAD.left - PAD.right)) / (days.length - 1));
   const y = (v: number) => H - PAD.bottom - (v * (H - PAD.top - PAD.bottom)) / max;
-  const line = (key: 'pushes' | 'pulls') => days.map((d, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(d[key]).toFixed(1)}`).join(' ');
+  const line = (key: 'pushes' | 'pulls') =>
+    days.map((d, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(d[key]).toFixed(1)}`).join(' ');
   const area = (key: 'pushes' | 'pulls') => `${line(key)} L${x(days.length - 1)},${y(0)} L${x(0)},${y(0)} Z`;
   const ticks = [0, max / 4, max / 2, (3 * max) / 4, max];
   const labelEvery = Math.max(1, Math.ceil(days.length / 6));
@@ -40,8 +41,14 @@ export function TrafficChart(props: { days: DayTraffic[] }) {
           </g>
         ))}
         {days.map((d, i) =>
-          i % labelEvery === 0 || i === days.length - 1 ? (
-            <text key={d.day} x={x(i)} y={H - 8} textAnchor="middle" className="axis">
+          (i % labelEvery === 0 && days.length - 1 - i >= labelEvery / 2) || i === days.length - 1 ? (
+            <text
+              key={d.day}
+              x={x(i)}
+              y={H - 8}
+              textAnchor={i === days.length - 1 ? 'end' : i === 0 ? 'start' : 'middle'}
+              className="axis"
+            >
               {d.day.slice(5)}
             </text>
           ) : null,

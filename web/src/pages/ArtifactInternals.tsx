@@ -14,7 +14,9 @@ function buildSteps(history: HistoryEntry[], layers: Layer[]) {
 }
 
 function shortMediaType(type: string): string {
-  return type.replace(/^application\/vnd\.(oci\.image|docker\.image\.rootfs|docker)\./, '').replace(/^layer\.v1\./, 'layer ');
+  return type
+    .replace(/^application\/vnd\.(oci\.image|docker\.image\.rootfs|docker)\./, '')
+    .replace(/^layer\.v1\./, 'layer ');
 }
 
 function KeyValues(props: { title: string; values: Record<string, string> | undefined }) {
@@ -78,10 +80,14 @@ export function ArtifactInternals(props: { artifact: Artifact; repository: strin
       {layers.length > 0 ? (
         <div className="panel">
           <h2>
-            Layers <span className="muted small">({layers.length}, {bytes(layerTotal)})</span>
+            Layers{' '}
+            <span className="muted small">
+              ({layers.length}, {bytes(layerTotal)})
+            </span>
           </h2>
           <ol className="layers">
             {steps.map((s, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: build steps are a fixed, ordered list; commands repeat
               <li key={`${i}-${s.layer?.digest ?? 'empty'}`} className={s.layer ? 'layer' : 'layer empty'}>
                 <code className="command">{s.history.created_by ?? (s.layer ? '(no history recorded)' : '')}</code>
                 <span className="layer-meta">

@@ -3,7 +3,8 @@
  * and build history, labels and annotations, platforms of an index, and what
  * refers to it. Deleting asks first.
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { ApiError } from '../api.ts';
 import { del, repositoryPath } from '../api.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { CopyButton, CopyField } from '../components/CopyButton.tsx';
@@ -22,6 +23,11 @@ export function ArtifactPage(props: { project: string; repository: string; refer
   const [confirming, setConfirming] = useState(false);
   const [deleteError, setDeleteError] = useState<unknown>(null);
   const a = artifact.data;
+  // Address the artifact by digest from now on: its tags may change (or go) while the page is open.
+  useEffect(() => {
+    if (a && props.reference !== a.digest) navigate(artifactRoute(props.repository, a.digest), true);
+  }, [a, props.reference, props.repository]);
+  const notFound = artifact.error instanceof ApiError && artifact.error.status === 404;
   const isIndex = (a?.references.length ?? 0) > 0;
   return (
     <section>
@@ -40,11 +46,19 @@ export function ArtifactPage(props: { project: string; repository: string; refer
           </button>
         ) : null}
       </div>
-      <ErrorBox
-        error={artifact.error}
-        onRetry={artifact.reload}
-        context={{ permission: `pull in project ${props.project}` }}
-      />
+      {notFound ? (
+        <p className="notice">
+          {props.repository} has no artifact{' '}
+          {props.reference.startsWith('sha256:') ? shortDigest(props.reference) : `tagged “${props.reference}”`} (any
+          more). <Link to={repositoryRoute(props.repository)}>See its artifacts</Link>.
+        </p>
+      ) : (
+        <ErrorBox
+          error={artifact.error}
+          onRetry={artifact.reload}
+          context={{ permission: `pull in project ${props.project}` }}
+        />
+      )}
       {a ? (
         <>
           <CopyField text={`podman pull ${registryHost()}/${props.repository}@${a.digest}`} label="Copy pull command" />
@@ -109,7 +123,7 @@ export function ArtifactPage(props: { project: string; repository: string; refer
           </p>
           <p>
             {a.tag_count > 0
-              ? `Its ${a.tag_count === 1 ? 'tag' : `${a.tag_count} tags`} (${a.tags.map((t) => t.name).join(', ')}${a.tag_count > a.tags.length ? ', …' : ''}) go with it. `
+              ? `${a.tag_count === 1 ? 'Its tag' : `Its ${a.tag_count} tags`} (${a.tags.map((t) => t.name).join(', ')}${a.tag_count > a.tags.length ? ', …' : ''}) ${a.tag_count === 1 ? 'goes' : 'go'} with it. `
               : 'It has no tags. '}
             Anyone pulling it by digest will get “manifest unknown”.
           </p>

@@ -42,14 +42,22 @@ export function AuditLogPage(props: { project?: string; search: URLSearchParams 
       {props.project ? <ProjectTabs project={props.project} current="logs" /> : <h1>Audit log</h1>}
       <div className="toolbar">
         <SearchBox value={username} placeholder="Username" param="username" />
-        <select aria-label="operation" value={operation} onChange={(e) => setQuery({ operation: e.target.value, page: undefined })}>
+        <select
+          aria-label="operation"
+          value={operation}
+          onChange={(e) => setQuery({ operation: e.target.value, page: undefined })}
+        >
           {OPERATIONS.map((o) => (
             <option key={o} value={o}>
               {o || 'any operation'}
             </option>
           ))}
         </select>
-        <select aria-label="resource type" value={type} onChange={(e) => setQuery({ resource_type: e.target.value, page: undefined })}>
+        <select
+          aria-label="resource type"
+          value={type}
+          onChange={(e) => setQuery({ resource_type: e.target.value, page: undefined })}
+        >
           {TYPES.map((t) => (
             <option key={t} value={t}>
               {t || 'any resource'}

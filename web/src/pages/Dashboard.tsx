@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'react';
 import { ApiError, get } from '../api.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';
-import { TrafficChart, type DayTraffic } from '../components/TrafficChart.tsx';
+import { type DayTraffic, TrafficChart } from '../components/TrafficChart.tsx';
 import { useApi } from '../components/use-api.ts';
 import { ago, bytes, shortDigest } from '../format.ts';
 import { artifactRoute, projectRoute } from '../links.ts';
@@ -84,7 +84,7 @@ export function Dashboard() {
                 <div className="bar-label">
                   <Link to={projectRoute(p.name)}>{p.name}</Link>
                   <span className="muted">
-                    {bytes(p.storage)} · {p.repo_count} repos
+                    {bytes(p.storage)} · {p.repo_count} {p.repo_count === 1 ? 'repository' : 'repositories'}
                   </span>
                 </div>
                 <div className="bar">

@@ -33,7 +33,7 @@ export function LoginPage(props: { onSignedIn: (auth: AuthState) => void }) {
       <form className="stack-form" onSubmit={submit}>
         <label className="field">
           {mode === 'ldap_auth' ? 'LDAP username' : 'Username'}
-          <input value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="username" required autoFocus />
+          <input value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="username" required />
         </label>
         <label className="field">
           Password

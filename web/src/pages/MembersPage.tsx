@@ -58,7 +58,12 @@ export function MembersPage(props: { project: string }) {
       {members.data ? (
         <>
           <form className="inline-form" onSubmit={add}>
-            <input aria-label="username" placeholder="username" value={username} onChange={(e) => setUsername(e.target.value)} />
+            <input
+              aria-label="username"
+              placeholder="username"
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+            />
             <select aria-label="role" value={role} onChange={(e) => setRole(Number(e.target.value))}>
               {ROLES.map((r) => (
                 <option key={r.id} value={r.id}>
@@ -110,7 +115,8 @@ export function MembersPage(props: { project: string }) {
                         type="button"
                         className="link danger-text"
                         onClick={() =>
-                          window.confirm(`Remove ${m.entity_name} from ${props.project}?`) && run(() => del(`${base}/${m.id}`))
+                          window.confirm(`Remove ${m.entity_name} from ${props.project}?`) &&
+                          run(() => del(`${base}/${m.id}`))
                         }
                       >
                         Remove

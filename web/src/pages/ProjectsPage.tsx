@@ -69,7 +69,7 @@ export function ProjectsPage(props: { search: URLSearchParams }) {
               <th>Name</th>
               <th>Repositories</th>
               <th className="hide-narrow">{absent ? 'Storage' : 'Access'}</th>
-              <th className="hide-narrow">{absent ? '' : 'Created'}</th>
+              {absent ? null : <th className="hide-narrow">Created</th>}
             </tr>
           </thead>
           <tbody>
@@ -82,7 +82,7 @@ export function ProjectsPage(props: { search: URLSearchParams }) {
                 <td className="hide-narrow">
                   {absent ? bytes(p.storage) : p.metadata?.public === 'true' ? 'public' : 'private'}
                 </td>
-                <td className="hide-narrow">{absent ? '' : dateTime(p.creation_time)}</td>
+                {absent ? null : <td className="hide-narrow">{dateTime(p.creation_time)}</td>}
               </tr>
             ))}
             {rows.length === 0 && !projects.loading && !stats.loading ? (

@@ -43,7 +43,11 @@ export function RepositoriesPage(props: { project: string; search: URLSearchPara
           <option value="creation_time">Oldest first</option>
         </select>
       </div>
-      <ErrorBox error={repos.error} onRetry={repos.reload} context={{ permission: `pull in project ${props.project}` }} />
+      <ErrorBox
+        error={repos.error}
+        onRetry={repos.reload}
+        context={{ permission: `pull in project ${props.project}` }}
+      />
       <div className="table-wrap">
         <table>
           <thead>

@@ -48,7 +48,10 @@ export function RepositoryPage(props: { project: string; repository: string; sea
           Delete repository
         </button>
       </div>
-      <CopyField text={`podman pull ${registryHost()}/${props.repository}:${firstTag ?? 'latest'}`} label="Copy pull command" />
+      <CopyField
+        text={`podman pull ${registryHost()}/${props.repository}:${firstTag ?? 'latest'}`}
+        label="Copy pull command"
+      />
       <div className="toolbar">
         <SearchBox value={text} placeholder="Search tags (or paste sha256:…)" />
         <select aria-label="sort" value={sort} onChange={(e) => setQuery({ sort: e.target.value, page: undefined })}>
@@ -57,7 +60,11 @@ export function RepositoryPage(props: { project: string; repository: string; sea
           <option value="digest">By digest</option>
         </select>
       </div>
-      <ErrorBox error={artifacts.error} onRetry={artifacts.reload} context={{ permission: `pull in project ${props.project}` }} />
+      <ErrorBox
+        error={artifacts.error}
+        onRetry={artifacts.reload}
+        context={{ permission: `pull in project ${props.project}` }}
+      />
       <div className="table-wrap">
         <table className="artifacts">
           <thead>
@@ -84,9 +91,13 @@ export function RepositoryPage(props: { project: string; repository: string; sea
                 </td>
                 <td>{bytes(a.size)}</td>
                 <td className="hide-narrow">
-                  {a.references.length > 0
-                    ? a.references.map((r) => platform(r.platform)).join(', ')
-                    : <span className="muted">single</span>}
+                  {a.references.length > 0 ? (
+                    a.references.map((r) => platform(r.platform)).join(', ')
+                  ) : a.extra_attrs?.os ? (
+                    platform(a.extra_attrs)
+                  ) : (
+                    <span className="muted">—</span>
+                  )}
                 </td>
                 <td className="hide-narrow">{a.referrer_count || <span className="muted">0</span>}</td>
                 <td title={dateTime(a.push_time)}>{ago(a.push_time)}</td>
@@ -126,7 +137,9 @@ export function RepositoryPage(props: { project: string; repository: string; sea
             undone.
           </p>
           {deleteError ? (
-            <p className="error">{describeError(deleteError, { permission: `delete repository in project ${props.project}` })}</p>
+            <p className="error">
+              {describeError(deleteError, { permission: `delete repository in project ${props.project}` })}
+            </p>
           ) : null}
         </ConfirmDialog>
       ) : null}

@@ -102,7 +102,13 @@ export function RobotsPage(props: { project?: string; search: URLSearchParams })
       {robots.data ? (
         <>
           <form className="robot-form" onSubmit={create}>
-            <input aria-label="robot name" placeholder="name, e.g. ci" value={name} onChange={(e) => setName(e.target.value)} required />
+            <input
+              aria-label="robot name"
+              placeholder="name, e.g. ci"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              required
+            />
             <input
               aria-label="description"
               placeholder="description"

@@ -73,7 +73,12 @@ export function TagEditor(props: { artifact: Artifact; base: string; project: st
         {a.tag_count > a.tags.length ? <li className="muted">and {a.tag_count - a.tags.length} more</li> : null}
       </ul>
       <form className="inline-form" onSubmit={add}>
-        <input aria-label="new tag" placeholder="new tag, e.g. stable" value={name} onChange={(e) => setName(e.target.value)} />
+        <input
+          aria-label="new tag"
+          placeholder="new tag, e.g. stable"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+        />
         <button type="submit" disabled={busy !== null || name.trim() === ''}>
           {busy === '+' ? 'Adding…' : 'Add tag'}
         </button>

@@ -105,7 +105,9 @@ export function UsersPage(props: { search: URLSearchParams }) {
                         type="checkbox"
                         aria-label={`${u.username} is an administrator`}
                         checked={u.sysadmin_flag}
-                        onChange={(e) => run(() => put(`/users/${u.user_id}/sysadmin`, { sysadmin_flag: e.target.checked }))}
+                        onChange={(e) =>
+                          run(() => put(`/users/${u.user_id}/sysadmin`, { sysadmin_flag: e.target.checked }))
+                        }
                       />
                     </td>
                     <td className="hide-narrow">{dateTime(u.creation_time)}</td>
@@ -113,7 +115,9 @@ export function UsersPage(props: { search: URLSearchParams }) {
                       <button
                         type="button"
                         className="link danger-text"
-                        onClick={() => window.confirm(`Delete the user ${u.username}?`) && run(() => del(`/users/${u.user_id}`))}
+                        onClick={() =>
+                          window.confirm(`Delete the user ${u.username}?`) && run(() => del(`/users/${u.user_id}`))
+                        }
                       >
                         Delete
                       </button>
