@@ -8,10 +8,11 @@ export function fsckCommand(): Command {
   return new Command('fsck')
     .description('verify every blob and manifest against the metadata')
     .option('--data <dir>', 'data folder (BERTH_DATA, default ./data)')
+    .option('--config <file>', 'configuration file (BERTH_CONFIG)')
     .option('--repair', 'quarantine corrupt blobs and drop stale uploads')
     .option('--json', 'print the report as JSON')
     .action(async (flags) => {
-      const config = loadConfig({ data: flags.data });
+      const config = loadConfig({ file: flags.config, overrides: { data_dir: flags.data } });
       const registry = await openRegistry(config);
       const bar = new SingleBar({
         format: 'fsck [{bar}] {value}/{total} objects | {current}',

@@ -10,16 +10,27 @@ export function serveCommand(): Command {
     .option('--host <host>', 'address to listen on (BERTH_HOST, default 0.0.0.0)')
     .option('--data <dir>', 'data folder (BERTH_DATA, default ./data)')
     .option('--log-level <level>', 'log level (BERTH_LOG_LEVEL, default info)')
+    .option('--config <file>', 'configuration file (BERTH_CONFIG, default ./berth.yaml if present)')
     .action(async (flags) => {
-      const config = loadConfig(flags);
+      const config = loadConfig({
+        file: flags.config,
+        overrides: {
+          'server.port': flags.port,
+          'server.host': flags.host,
+          data_dir: flags.data,
+          'log.level': flags.logLevel,
+        },
+      });
       const log = pino(
-        { level: config.logLevel, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
+        { level: config.log.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
         pino.destination({ dest: 1, sync: false, minLength: 4096 }),
       );
       const berth = await buildApp(config, log);
-      const address = await berth.app.listen({ host: config.host, port: config.port });
-      log.info({ address, data: config.dataDir }, 'berth is listening');
+      const address = await berth.app.listen({ host: config.server.host, port: config.server.port });
+      log.info({ address, data: config.data_dir }, 'berth is listening');
       log.flush();
+      // Log lines are buffered for speed; flush them at least once a second.
+      setInterval(() => log.flush(), 1000).unref();
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;

@@ -80,7 +80,7 @@ function mustBePresent(d: Descriptor): boolean {
 
 /**
  * Parses manifest bytes sent with `contentType`. Throws MANIFEST_INVALID for
- * anything malformed, and UNSUPPORTED for schema 1 manifests.
+ * anything malformed or of a type Berth does not serve (schema 1 included).
  */
 export function parseManifest(bytes: Buffer, contentType: string | undefined): ParsedManifest {
   if (bytes.length > MAX_MANIFEST_BYTES) {
@@ -106,12 +106,17 @@ export function parseManifest(bytes: Buffer, contentType: string | undefined): P
     declared === DOCKER_SCHEMA1_SIGNED ||
     doc.schemaVersion === 1
   ) {
-    throw new RegistryError('UNSUPPORTED', 'Docker schema 1 manifests are not supported');
+    // Distribution and Zot refuse schema 1 the same way: an invalid manifest (400), not 415.
+    throw manifestInvalid('Docker schema 1 manifests are not supported', { mediaType: declared ?? sent ?? null });
   }
   if (doc.schemaVersion !== 2) throw manifestInvalid('schemaVersion must be 2');
 
-  // The declared media type wins; without one, the Content-Type decides, and
-  // an OCI document without either is recognised by its shape.
+  // The declared media type wins and must be one we know; without one, the
+  // Content-Type decides, and an OCI document without either is recognised
+  // by its shape.
+  if (declared !== undefined && !isManifestMediaType(declared)) {
+    throw manifestInvalid('unknown manifest media type', { mediaType: declared });
+  }
   let mediaType = declared ?? sent;
   if (declared && sent && sent !== declared && isManifestMediaType(sent)) {
     throw manifestInvalid('Content-Type does not match the manifest mediaType', {

@@ -7,6 +7,7 @@ import type { Hash } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { blobKey, newHash, parseDigest } from './digest.ts';
 import { digestInvalid, RegistryError, uploadUnknown } from './errors.ts';
+import { assertName } from './names.ts';
 import type { Clock, MetadataStore, StorageDriver, UploadRecord } from './ports.ts';
 
 /** What the HTTP layer knows about an append: an optional Content-Range and length. */
@@ -35,17 +36,20 @@ export class Uploads {
   ) {}
 
   async start(repository: string): Promise<UploadRecord> {
+    assertName(repository);
     const id = randomUUID();
     const state = await this.storage.uploadStart(id);
     const now = this.clock.now().toISOString();
     const record: UploadRecord = { id, repository, size: 0, state, createdAt: now, updatedAt: now };
-    await this.metadata.ensureRepository(repository);
+    // The repository itself appears once a blob is linked to it (finish, mount, manifest push):
+    // an abandoned upload leaves no empty repository in the catalog.
     await this.metadata.createUpload(record);
     this.hashes.set(id, { hash: newHash('sha256'), size: 0 });
     return record;
   }
 
   async get(repository: string, id: string): Promise<UploadRecord> {
+    assertName(repository);
     const record = /^[0-9a-f-]{36}$/.test(id) ? await this.metadata.getUpload(id) : null;
     if (!record || record.repository !== repository) throw uploadUnknown(id);
     return record;
@@ -86,11 +90,34 @@ export class Uploads {
         // Already stored (deduplication): the new bytes are not needed.
         await this.storage.uploadAbort(record.id, record.state).catch(() => {});
       }
+      await this.metadata.ensureRepository(repository);
       await this.metadata.linkBlob(repository, digest);
       await this.metadata.deleteUpload(record.id);
       this.hashes.delete(record.id);
       return { digest, size: record.size };
     });
+  }
+
+  /**
+   * A whole blob in one request (POST ?digest=): stored and verified, or
+   * nothing left behind. No client knows this session's id, so a failure of
+   * any kind (bad digest, short or cut-off body) discards it.
+   */
+  async monolithic(
+    repository: string,
+    digest: string,
+    body: AsyncIterable<Buffer>,
+    opts: AppendOptions = {},
+  ): Promise<{ digest: string; size: number }> {
+    parseDigest(digest);
+    const upload = await this.start(repository);
+    try {
+      return await this.finish(repository, upload.id, digest, body, opts);
+    } catch (err) {
+      const current = await this.metadata.getUpload(upload.id);
+      if (current) await this.discard(current);
+      throw err;
+    }
   }
 
   async cancel(repository: string, id: string): Promise<void> {

@@ -28,7 +28,10 @@ const api = (url: string, init: { method?: 'GET' | 'POST' | 'DELETE'; payload?: 
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'berth-catalog-'));
-  berth = await buildApp(loadConfig({ data: dir, port: '0' }, {}), pino({ level: 'silent' }));
+  berth = await buildApp(
+    loadConfig({ env: { BERTH_DATA: dir, BERTH_PORT: '0', BERTH_HOST: '127.0.0.1' } }),
+    pino({ level: 'silent' }),
+  );
   const app = berth.app;
   image = buildImage({ layerSizes: [1000, 2000], labels: { team: 'core' }, history: ['RUN make', 'COPY app /app'] });
   await pushImage(app, 'team/app', 'v1', image);

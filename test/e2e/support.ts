@@ -42,7 +42,10 @@ export interface RunningBerth {
 /** Berth on a random loopback port with a fresh data folder. */
 export async function startBerth(): Promise<RunningBerth> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-e2e-'));
-  const berth = await buildApp(loadConfig({ data: join(dir, 'data'), port: '0' }, {}), pino({ level: 'silent' }));
+  const berth = await buildApp(
+    loadConfig({ env: { BERTH_DATA: join(dir, 'data'), BERTH_PORT: '0', BERTH_HOST: '127.0.0.1' } }),
+    pino({ level: 'silent' }),
+  );
   await berth.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = berth.app.server.address() as AddressInfo;
   return {

@@ -12,6 +12,7 @@ import type {
   UploadRecord,
   UploadState,
 } from '../../core/ports.ts';
+import { KyselyJobQueue } from './jobs.ts';
 import { type Dialect, migrationProvider } from './migrations.ts';
 import type { Database } from './schema.ts';
 
@@ -34,10 +35,15 @@ const now = () => new Date().toISOString();
 const PAGE = 1000;
 
 export class KyselyStore implements MetadataStore {
+  /** Background jobs share the store's database. */
+  readonly jobs: KyselyJobQueue;
+
   constructor(
     readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
-  ) {}
+  ) {
+    this.jobs = new KyselyJobQueue(db, dialect);
+  }
 
   async migrate(): Promise<void> {
     const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect) });

@@ -2,8 +2,10 @@
  * One migration set for every dialect. Text keys sort bytewise on both
  * (PostgreSQL is told `COLLATE "C"`) so tag and catalog pages agree.
  */
+
 import { type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import { catalogMigration } from './migration-catalog.ts';
+import { jobsMigration } from './migrations-jobs.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -86,7 +88,11 @@ function initial(dialect: Dialect): Migration {
 
 /** Migrations by name, in order. Later features append theirs here. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
-  return { '0001_registry': initial(dialect), '0009_console_catalog': catalogMigration() };
+  return {
+    '0001_registry': initial(dialect),
+    '0002_jobs': jobsMigration,
+    '0009_console_catalog': catalogMigration(),
+  };
 }
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {

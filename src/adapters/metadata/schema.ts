@@ -17,4 +17,18 @@ export interface Database {
   manifest_references: { repository: string; manifest: string; child: string; kind: string };
   tags: { repository: string; name: string; digest: string; updated_at: string };
   uploads: { id: string; repository: string; size: number; state: string; created_at: string; updated_at: string };
+  jobs: {
+    id: string;
+    kind: string;
+    payload: string;
+    status: string;
+    attempts: number;
+    max_attempts: number;
+    run_at: string;
+    owner: string | null;
+    lease_until: string | null;
+    last_error: string | null;
+    created_at: string;
+    updated_at: string;
+  };
 }

@@ -57,7 +57,8 @@ export const listingHandlers: HandlerTable = {
   referrers: {
     GET: async (ctx: OciContext, route: Extract<OciRoute, { kind: 'referrers' }>) => {
       await ctx.access.authorize(ctx.req, route.name, ['pull']);
-      const artifactType = ctx.query.get('artifactType') ?? undefined;
+      // An empty `artifactType=` asks for no filter (and must not claim one was applied).
+      const artifactType = ctx.query.get('artifactType') || undefined;
       const body = await ctx.registry.referrers(route.name, route.digest, artifactType);
       send(
         ctx.res,

@@ -70,9 +70,14 @@ export async function ociPlugin(app: FastifyInstance, options: OciOptions): Prom
     const path = url.slice('/v2/'.length, q === -1 ? undefined : q);
     const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
     try {
-      // Percent-encoding is never needed in a valid name, tag or digest.
-      const route = path.includes('%') ? null : parseOciPath(path);
-      if (!route) throw new RegistryError('NAME_INVALID', 'invalid repository name or path', { path });
+      // Percent-encoding is never needed in a valid name, tag or digest: an
+      // encoded slash or dot is an attempt to smuggle one past the router.
+      if (path.includes('%')) throw new RegistryError('NAME_INVALID', 'invalid repository name or path', { path });
+      const route = parseOciPath(path);
+      if (!route) {
+        sendJson(res, 404, { errors: [{ code: 'UNSUPPORTED', message: 'no such /v2 endpoint', detail: { path } }] });
+        return;
+      }
       const handler = table[route.kind]?.[req.method as Method] as Handler | undefined;
       if (!handler) {
         sendJson(res, 405, {

@@ -75,14 +75,14 @@ export const uploadHandlers: HandlerTable = {
         }
       }
       const digest = ctx.query.get('digest');
-      const upload = await ctx.registry.uploads.start(route.name);
       if (digest) {
-        const done = await ctx.registry.uploads.finish(route.name, upload.id, digest, ctx.req, {
+        const done = await ctx.registry.uploads.monolithic(route.name, digest, ctx.req, {
           length: declaredLength(ctx.req),
         });
         created(ctx, route.name, done.digest);
         return;
       }
+      const upload = await ctx.registry.uploads.start(route.name);
       send(ctx.res, 202, progressHeaders(route.name, upload.id, 0));
     },
   },

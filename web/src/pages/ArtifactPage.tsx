@@ -4,8 +4,7 @@
  * refers to it. Deleting asks first.
  */
 import { useEffect, useState } from 'react';
-import { ApiError } from '../api.ts';
-import { del, repositoryPath } from '../api.ts';
+import { ApiError, del, repositoryPath } from '../api.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { CopyButton, CopyField } from '../components/CopyButton.tsx';
 import { describeError, ErrorBox } from '../components/ErrorBox.tsx';

@@ -1,0 +1,751 @@
+/**
+ * Crash safety: kill -9 the server in the middle of a large chunked upload, a
+ * streamed upload, a monolithic upload and a manifest push; restart it on the
+ * same data. `berth fsck` must be clean (on the crashed data, before the
+ * restart, and again at the end), nothing torn may be visible (the blob is
+ * 404 until completed, the half-pushed manifest's tag does not exist), and the
+ * interrupted upload can be resumed from the offset the server reports, or
+ * restarted from scratch, giving a byte-identical blob.
+ *
+ * Run: node --import tsx --test test/crash.test.ts
+ * (BERTH_TEST_SERVER=distribution runs the same tests against docker-registry,
+ * with `garbage-collect --dry-run` standing in for fsck.)
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { type IncomingHttpHeaders, request } from 'node:http';
+import { dirname, join } from 'node:path';
+import { after, afterEach, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type RegistryServer, startServer } from './support/berth.ts';
+import {
+  assertSameImage,
+  buildRandomImage,
+  MT,
+  OciLayout,
+  readLayoutImage,
+  removeDir,
+  Skopeo,
+  sha256,
+  tempDir,
+} from './support/images.ts';
+import { RecordingProxy } from './support/proxy.ts';
+
+const MiB = 1024 * 1024;
+const T = { timeout: 300_000 };
+
+const servers: RegistryServer[] = [];
+async function server(): Promise<RegistryServer> {
+  const s = await startServer();
+  servers.push(s);
+  return s;
+}
+
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.cleanup();
+});
+after(async () => {
+  for (const s of servers.splice(0)) await s.cleanup();
+});
+
+interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/**
+ * Sends `body` with node:http in `piece`-sized writes (waiting for drain).
+ * Once `at` bytes were written it pauses, lets the server read them, and runs
+ * `action` (kill -9, SIGTERM, …); then it abandons the request (the default,
+ * after a kill) or, with `abort: false`, goes on writing the rest.
+ */
+function send(
+  srv: RegistryServer,
+  method: string,
+  path: string,
+  headers: Record<string, string | number>,
+  body: Buffer,
+  opts: { piece?: number; at?: number; action?: () => Promise<void>; abort?: boolean } = {},
+): Promise<Reply | { error: Error; sent: number }> {
+  const piece = opts.piece ?? MiB;
+  const req = request(`${srv.url}${path}`, { method, headers, agent: false });
+  let sent = 0;
+  const reply = new Promise<Reply | { error: Error; sent: number }>((resolve) => {
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', (error) => resolve({ error, sent }));
+    });
+    req.on('error', (error) => resolve({ error, sent }));
+  });
+  const writer = (async () => {
+    let acted = false;
+    while (sent < body.length) {
+      if (opts.at !== undefined && !acted && sent >= opts.at) {
+        acted = true;
+        await sleep(300); // let the server read and write what it was sent
+        await opts.action?.();
+        if (opts.abort !== false) {
+          req.destroy();
+          return;
+        }
+      }
+      const chunk = body.subarray(sent, Math.min(sent + piece, body.length));
+      const flushed = req.write(chunk);
+      sent += chunk.length;
+      if (!flushed) {
+        const drained = await Promise.race([once(req, 'drain').then(() => true), reply.then(() => false)]);
+        if (!drained) return;
+      }
+    }
+    req.end();
+  })();
+  // Resolve only once the writer is done too (the action, a kill, has happened).
+  return Promise.all([reply, writer]).then(([r]) => r);
+}
+
+function isReply(r: Reply | { error: Error; sent: number }): r is Reply {
+  return 'status' in r;
+}
+
+async function http(
+  srv: RegistryServer,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: Buffer,
+): Promise<{ status: number; headers: Headers; body: Buffer }> {
+  const res = await fetch(`${srv.url}${path}`, { method, headers, body: body ? new Uint8Array(body) : undefined });
+  return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+}
+
+/** The path and query of an upload Location (absolute or relative). */
+function locationPath(srv: RegistryServer, location: string | null | undefined): string {
+  assert.ok(location, 'a Location header');
+  const u = new URL(location, srv.url);
+  return `${u.pathname}${u.search}`;
+}
+
+/** `path` with `key=value` added to its query. */
+function withQuery(path: string, key: string, value: string): string {
+  const u = new URL(path, 'http://x');
+  u.searchParams.set(key, value);
+  return `${u.pathname}${u.search}`;
+}
+
+async function startUpload(srv: RegistryServer, repo: string): Promise<string> {
+  const r = await http(srv, 'POST', `/v2/${repo}/blobs/uploads/`);
+  assert.equal(r.status, 202, `POST upload: ${r.body}`);
+  return locationPath(srv, r.headers.get('location'));
+}
+
+/** Parses `Range: 0-N` (upload progress); returns the number of bytes stored (N+1). */
+function rangeEnd(range: string | null | undefined): number {
+  assert.ok(range, 'a Range header');
+  const m = /^(?:bytes=)?0-(\d+)$/.exec(range);
+  assert.ok(m, `Range header ${range}`);
+  return Number(m[1]) + 1;
+}
+
+/** Streams a blob back and returns its sha256 digest and size. */
+async function download(srv: RegistryServer, repo: string, digest: string): Promise<{ digest: string; size: number }> {
+  const res = await fetch(`${srv.url}/v2/${repo}/blobs/${digest}`);
+  assert.equal(res.status, 200, `GET blob ${repo}@${digest}`);
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { digest: `sha256:${hash.digest('hex')}`, size };
+}
+
+interface FsckReport {
+  problems: { kind: string; subject: string; message: string; repaired?: boolean }[];
+  notes: { kind: string; subject: string }[];
+  blobsChecked: number;
+  bytesChecked: number;
+  manifestsChecked: number;
+}
+
+/** Runs fsck on the server's data dir and asserts it is clean; returns Berth's JSON report. */
+async function assertFsckClean(srv: RegistryServer, when: string): Promise<FsckReport | null> {
+  const r = await srv.fsck(srv.kind === 'berth' ? ['--json'] : []);
+  assert.equal(r.code, 0, `fsck ${when} should be clean\n${r.stdout}\n${r.stderr}\n${srv.output()}`);
+  if (srv.kind !== 'berth') return null;
+  const report = JSON.parse(r.stdout) as FsckReport;
+  assert.deepEqual(report.problems, [], `fsck ${when}: no problems`);
+  return report;
+}
+
+/** The stored file of a blob: any file under the data dir named by the digest's hex. */
+async function findBlobFile(dir: string, digest: string): Promise<string> {
+  const hex = digest.split(':')[1]; // also `upload:<id>` for an upload's bytes
+  const found: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    const parent =
+      (e as unknown as { parentPath?: string; path: string }).parentPath ?? (e as unknown as { path: string }).path;
+    if (e.isFile() && e.name === hex) found.push(join(parent, e.name));
+  }
+  assert.equal(found.length, 1, `exactly one stored file for ${digest}: ${found.join(', ')}`);
+  return found[0];
+}
+
+async function assertBlobAbsent(srv: RegistryServer, repo: string, digest: string, when: string): Promise<void> {
+  const head = await http(srv, 'HEAD', `/v2/${repo}/blobs/${digest}`);
+  assert.equal(head.status, 404, `HEAD blob ${when}`);
+  const get = await http(srv, 'GET', `/v2/${repo}/blobs/${digest}`);
+  assert.equal(get.status, 404, `GET blob ${when}`);
+}
+
+describe('kill -9 during uploads and pushes', () => {
+  test('a large chunked upload interrupted by kill -9 resumes from the reported offset', T, async (t) => {
+    const t0 = Date.now();
+    const lap = (what: string) => t.diagnostic(`${what}: ${Date.now() - t0} ms`);
+    const srv = await server();
+    const repo = 'crash/chunked';
+    const data = randomBytes(256 * MiB);
+    const digest = sha256(data);
+    const chunk = 64 * MiB;
+
+    const upload = await startUpload(srv, repo);
+    let path = upload;
+    for (let start = 0; start < 2 * chunk; start += chunk) {
+      const r = await send(
+        srv,
+        'PATCH',
+        path,
+        {
+          'content-type': 'application/octet-stream',
+          'content-range': `${start}-${start + chunk - 1}`,
+          'content-length': chunk,
+        },
+        data.subarray(start, start + chunk),
+      );
+      assert.ok(isReply(r), `PATCH ${start}: ${'error' in r ? r.error : ''}`);
+      assert.equal(r.status, 202, `PATCH ${start}: ${r.body}`);
+      assert.equal(rangeEnd(r.headers.range), start + chunk);
+      path = locationPath(srv, r.headers.location);
+    }
+    const confirmed = 2 * chunk;
+    lap('two chunks sent');
+
+    // The third chunk (128 MiB) is being streamed when the server dies.
+    const killAfter = 48 * MiB;
+    const third = await send(
+      srv,
+      'PATCH',
+      path,
+      {
+        'content-type': 'application/octet-stream',
+        'content-range': `${confirmed}-${data.length - 1}`,
+        'content-length': data.length - confirmed,
+      },
+      data.subarray(confirmed),
+      { at: killAfter, action: () => srv.crash() },
+    );
+    assert.ok(!isReply(third), 'the interrupted PATCH got no answer');
+    assert.equal(srv.running, false);
+
+    lap('killed');
+    await assertFsckClean(srv, 'on the data left by kill -9');
+    lap('fsck');
+    await srv.restart();
+    lap('restarted');
+    await assertBlobAbsent(srv, repo, digest, 'before the upload is complete');
+
+    // The session survived: 204 with the offset to continue from.
+    const status = await http(srv, 'GET', path);
+    assert.equal(status.status, 204, `GET upload status after restart: ${status.body}`);
+    const offset = rangeEnd(status.headers.get('range'));
+    assert.ok(
+      offset >= confirmed && offset <= confirmed + killAfter,
+      `offset ${offset} is between what was confirmed (${confirmed}) and what was sent (${confirmed + killAfter})`,
+    );
+    t.diagnostic(`offset after restart: ${offset} (confirmed ${confirmed}, sent ${confirmed + killAfter})`);
+    path = locationPath(srv, status.headers.get('location') ?? path);
+
+    // A chunk that does not start at the reported offset is refused (416) and changes nothing.
+    const wrong = await send(
+      srv,
+      'PATCH',
+      path,
+      {
+        'content-type': 'application/octet-stream',
+        'content-range': `${offset + 1}-${offset + 1024}`,
+        'content-length': 1024,
+      },
+      data.subarray(offset + 1, offset + 1025),
+    );
+    assert.ok(isReply(wrong));
+    assert.equal(wrong.status, 416, 'out-of-order chunk');
+
+    const rest = await send(
+      srv,
+      'PATCH',
+      path,
+      {
+        'content-type': 'application/octet-stream',
+        'content-range': `${offset}-${data.length - 1}`,
+        'content-length': data.length - offset,
+      },
+      data.subarray(offset),
+    );
+    assert.ok(isReply(rest), `resumed PATCH: ${'error' in rest ? rest.error : ''}`);
+    assert.equal(rest.status, 202, `resumed PATCH: ${rest.body}`);
+    assert.equal(rangeEnd(rest.headers.range), data.length);
+    path = locationPath(srv, rest.headers.location);
+    await assertBlobAbsent(srv, repo, digest, 'after the last chunk but before the closing PUT');
+
+    lap('resumed');
+    const put = await http(srv, 'PUT', withQuery(path, 'digest', digest));
+    assert.equal(put.status, 201, `closing PUT: ${put.body}`);
+    assert.equal(put.headers.get('docker-content-digest'), digest);
+    lap('closing PUT');
+
+    const head = await http(srv, 'HEAD', `/v2/${repo}/blobs/${digest}`);
+    assert.equal(head.status, 200);
+    assert.equal(Number(head.headers.get('content-length')), data.length);
+    assert.deepEqual(await download(srv, repo, digest), { digest, size: data.length }, 'the blob is byte-identical');
+    assert.equal((await http(srv, 'GET', upload)).status, 404, 'the finished session is gone');
+
+    lap('downloaded');
+    await srv.stop();
+    const report = await assertFsckClean(srv, 'after the resumed upload');
+    if (report) {
+      assert.ok(report.blobsChecked >= 1 && report.bytesChecked >= data.length, 'fsck really read the blob');
+    }
+    lap('fsck');
+    await srv.restart();
+    assert.deepEqual(await download(srv, repo, digest), { digest, size: data.length }, 'still whole after a restart');
+  });
+
+  test('an upload interrupted by kill -9 can be restarted from scratch and the old session cancelled', T, async () => {
+    const srv = await server();
+    const repo = 'crash/restart';
+    const data = randomBytes(64 * MiB);
+    const digest = sha256(data);
+
+    // A streamed PATCH (no Content-Range, chunked transfer encoding) dies half way.
+    const first = await startUpload(srv, repo);
+    const streamed = await send(
+      srv,
+      'PATCH',
+      first,
+      { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
+      data,
+      { at: 24 * MiB, action: () => srv.crash() },
+    );
+    assert.ok(!isReply(streamed));
+    await assertFsckClean(srv, 'after kill -9 in a streamed PATCH');
+    await srv.restart();
+    await assertBlobAbsent(srv, repo, digest, 'after the crash');
+
+    const old = await http(srv, 'GET', first);
+    assert.equal(old.status, 204, 'the old session is still known');
+    assert.ok(rangeEnd(old.headers.get('range')) <= 24 * MiB || old.headers.get('range') === '0-0');
+
+    // Start over in a new session: one streamed PATCH and a closing PUT.
+    const second = await startUpload(srv, repo);
+    assert.notEqual(second, first);
+    const whole = await send(
+      srv,
+      'PATCH',
+      second,
+      { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
+      data,
+    );
+    assert.ok(isReply(whole));
+    assert.equal(whole.status, 202, `streamed PATCH: ${whole.body}`);
+    assert.equal(rangeEnd(whole.headers.range), data.length);
+    const put = await http(srv, 'PUT', withQuery(locationPath(srv, whole.headers.location), 'digest', digest));
+    assert.equal(put.status, 201, `closing PUT: ${put.body}`);
+
+    // The abandoned session can be cancelled; then it is unknown.
+    const cancel = await http(srv, 'DELETE', first);
+    assert.equal(cancel.status, 204, `DELETE the old session: ${cancel.body}`);
+    const gone = await http(srv, 'GET', first);
+    assert.equal(gone.status, 404);
+    assert.equal(
+      (JSON.parse(gone.body.toString()) as { errors: { code: string }[] }).errors[0].code,
+      'BLOB_UPLOAD_UNKNOWN',
+    );
+
+    assert.deepEqual(await download(srv, repo, digest), { digest, size: data.length });
+    await srv.stop();
+    await assertFsckClean(srv, 'after the restarted upload');
+  });
+
+  test('a monolithic upload (POST ?digest=) interrupted by kill -9 leaves no blob', T, async (t) => {
+    const srv = await server();
+    // CNCF Distribution 2.8 ignores ?digest= on POST (it opens a session instead).
+    if (srv.kind !== 'berth') return t.skip('single-request POST ?digest= uploads are not supported by Distribution');
+    const repo = 'crash/monolithic';
+    const data = randomBytes(32 * MiB);
+    const digest = sha256(data);
+    const r = await send(
+      srv,
+      'POST',
+      `/v2/${repo}/blobs/uploads/?digest=${encodeURIComponent(digest)}`,
+      { 'content-type': 'application/octet-stream', 'content-length': data.length },
+      data,
+      { at: 16 * MiB, action: () => srv.crash() },
+    );
+    assert.ok(!isReply(r));
+    await assertFsckClean(srv, 'after kill -9 in a monolithic upload');
+    await srv.restart();
+    await assertBlobAbsent(srv, repo, digest, 'after the crash');
+
+    const again = await send(
+      srv,
+      'POST',
+      `/v2/${repo}/blobs/uploads/?digest=${encodeURIComponent(digest)}`,
+      { 'content-type': 'application/octet-stream', 'content-length': data.length },
+      data,
+    );
+    assert.ok(isReply(again));
+    assert.equal(again.status, 201, `monolithic upload after the restart: ${again.body}`);
+    assert.deepEqual(await download(srv, repo, digest), { digest, size: data.length });
+    await srv.stop();
+    await assertFsckClean(srv, 'after the monolithic upload');
+  });
+
+  test('a manifest push interrupted by kill -9 leaves no tag and no manifest', T, async () => {
+    const srv = await server();
+    const repo = 'crash/manifest';
+    const layers = [randomBytes(256 * 1024), randomBytes(64 * 1024)];
+    const config = Buffer.from(
+      JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        rootfs: { type: 'layers', diff_ids: layers.map((l) => sha256(l)) },
+      }),
+    );
+    for (const blob of [config, ...layers]) {
+      const upload = await startUpload(srv, repo);
+      const r = await http(
+        srv,
+        'PUT',
+        withQuery(upload, 'digest', sha256(blob)),
+        { 'content-type': 'application/octet-stream' },
+        blob,
+      );
+      assert.equal(r.status, 201, `blob upload: ${r.body}`);
+    }
+    // A large manifest (~200 KiB of annotations) so that "half sent" is real.
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MT.ociManifest,
+        config: { mediaType: MT.ociConfig, digest: sha256(config), size: config.length },
+        layers: layers.map((l) => ({ mediaType: MT.ociLayerTar, digest: sha256(l), size: l.length })),
+        annotations: { 'org.example.padding': randomBytes(100 * 1024).toString('hex') },
+      }),
+    );
+    const digest = sha256(manifest);
+
+    const half = await send(
+      srv,
+      'PUT',
+      `/v2/${repo}/manifests/v1`,
+      { 'content-type': MT.ociManifest, 'content-length': manifest.length },
+      manifest,
+      { piece: 16 * 1024, at: Math.floor(manifest.length / 2), action: () => srv.crash() },
+    );
+    assert.ok(!isReply(half), 'the half-sent manifest got no answer');
+    await assertFsckClean(srv, 'after kill -9 in a manifest PUT');
+    await srv.restart();
+
+    const byTag = await http(srv, 'GET', `/v2/${repo}/manifests/v1`, { accept: MT.ociManifest });
+    assert.equal(byTag.status, 404, 'the tag of the half-pushed manifest does not exist');
+    assert.equal(
+      (JSON.parse(byTag.body.toString()) as { errors: { code: string }[] }).errors[0].code,
+      'MANIFEST_UNKNOWN',
+    );
+    assert.equal(
+      (await http(srv, 'HEAD', `/v2/${repo}/manifests/${digest}`)).status,
+      404,
+      'nor the manifest by digest',
+    );
+    const tags = await http(srv, 'GET', `/v2/${repo}/tags/list`);
+    if (tags.status === 200) {
+      const list = JSON.parse(tags.body.toString()) as { tags: string[] | null };
+      assert.ok(!(list.tags ?? []).includes('v1'), `tags/list: ${tags.body}`);
+    } else {
+      assert.equal(tags.status, 404);
+    }
+
+    // Blobs completed before the crash survived it.
+    for (const blob of [config, ...layers]) {
+      const head = await http(srv, 'HEAD', `/v2/${repo}/blobs/${sha256(blob)}`);
+      assert.equal(head.status, 200, 'a blob completed before the crash is still there');
+      assert.equal(Number(head.headers.get('content-length')), blob.length);
+    }
+
+    // The same push, whole this time, succeeds and serves the exact bytes.
+    const put = await http(srv, 'PUT', `/v2/${repo}/manifests/v1`, { 'content-type': MT.ociManifest }, manifest);
+    assert.equal(put.status, 201, `manifest PUT after the restart: ${put.body}`);
+    assert.equal(put.headers.get('docker-content-digest'), digest);
+    const got = await http(srv, 'GET', `/v2/${repo}/manifests/v1`, { accept: MT.ociManifest });
+    assert.equal(got.status, 200);
+    assert.ok(got.body.equals(manifest), 'manifest bytes exactly as pushed');
+
+    await srv.stop();
+    await assertFsckClean(srv, 'after the manifest push');
+  });
+
+  test('kill -9 during the closing PUT leaves the blob either whole or still finishable', T, async (t) => {
+    const srv = await server();
+    const repo = 'crash/closing';
+    const data = randomBytes(160 * MiB);
+    const digest = sha256(data);
+    const upload = await startUpload(srv, repo);
+    const patch = await send(
+      srv,
+      'PATCH',
+      upload,
+      {
+        'content-type': 'application/octet-stream',
+        'content-range': `0-${data.length - 1}`,
+        'content-length': data.length,
+      },
+      data,
+    );
+    assert.ok(isReply(patch));
+    assert.equal(patch.status, 202, `PATCH: ${patch.body}`);
+    const path = locationPath(srv, patch.headers.location);
+
+    // A restart loses any running hash: the closing PUT must read the upload back, which takes a while.
+    await srv.crash();
+    await srv.restart();
+    const put = send(srv, 'PUT', withQuery(path, 'digest', digest), { 'content-length': 0 }, Buffer.alloc(0));
+    await sleep(80);
+    await srv.crash();
+    const answer = await put;
+    await assertFsckClean(srv, 'after kill -9 during the closing PUT');
+    await srv.restart();
+
+    const head = await http(srv, 'HEAD', `/v2/${repo}/blobs/${digest}`);
+    if (head.status === 200) {
+      t.diagnostic(`the blob was committed before the kill (PUT answered: ${isReply(answer) ? answer.status : 'no'})`);
+    } else {
+      t.diagnostic('the kill came before the commit: finishing the upload again');
+      assert.equal(head.status, 404);
+      assert.ok(!isReply(answer) || answer.status !== 201, 'a 201 means the blob must exist');
+      const status = await http(srv, 'GET', path);
+      assert.equal(status.status, 204, `the session survived: ${status.body}`);
+      assert.equal(rangeEnd(status.headers.get('range')), data.length, 'every byte is still there');
+      const again = await http(srv, 'PUT', withQuery(path, 'digest', digest));
+      assert.equal(again.status, 201, `closing PUT again: ${again.body}`);
+    }
+    assert.equal(
+      Number((await http(srv, 'HEAD', `/v2/${repo}/blobs/${digest}`)).headers.get('content-length')),
+      data.length,
+    );
+    assert.deepEqual(await download(srv, repo, digest), { digest, size: data.length });
+    await srv.stop();
+    await assertFsckClean(srv, 'at the end');
+  });
+
+  test(
+    'the instant between the commit rename and the metadata update (kill -9 there) leaves fsck clean',
+    T,
+    async (t) => {
+      // Uploads.finish renames the upload's bytes into blobs/ and then records
+      // the blob and drops the session in the metadata store. kill -9 between
+      // the two leaves exactly this state; the test builds it deterministically
+      // (the random skopeo crash test below hits it about one run in three).
+      const srv = await server();
+      if (srv.kind !== 'berth') return t.skip("Berth's filesystem driver layout");
+      const repo = 'crash/rename';
+      const data = randomBytes(1 * MiB);
+      const digest = sha256(data);
+      const upload = await startUpload(srv, repo);
+      const patch = await http(srv, 'PATCH', upload, { 'content-type': 'application/octet-stream' }, data);
+      assert.equal(patch.status, 202);
+      await srv.stop();
+
+      const id = upload.split('?')[0].split('/').pop() as string;
+      const uploadFile = await findBlobFile(srv.dataDir, `upload:${id}`);
+      const storageRoot = dirname(dirname(uploadFile)); // <root>/uploads/<id>
+      const hex = digest.split(':')[1];
+      await mkdir(join(storageRoot, 'blobs', 'sha256', hex.slice(0, 2)), { recursive: true });
+      await rename(uploadFile, join(storageRoot, 'blobs', 'sha256', hex.slice(0, 2), hex));
+
+      const fsck = await srv.fsck();
+      const cleanAfterCrash = fsck.code === 0;
+      await srv.restart();
+      // The session is either finishable or cleanly unknown (then the client starts over): never a 500.
+      const status = await http(srv, 'GET', upload);
+      const put = await http(srv, 'PUT', withQuery(upload, 'digest', digest));
+      t.diagnostic(
+        `fsck exit ${fsck.code}; GET session ${status.status} ${status.headers.get('range')}; PUT ${put.status}`,
+      );
+      if (put.status !== 201) {
+        assert.equal(put.status, 404, `closing PUT of the interrupted session: ${put.body}`);
+        assert.equal(
+          (JSON.parse(put.body.toString()) as { errors: { code: string }[] }).errors[0].code,
+          'BLOB_UPLOAD_UNKNOWN',
+        );
+        assert.equal(status.status, 404, 'GET of a session that cannot be finished: BLOB_UPLOAD_UNKNOWN, not 204');
+        const again = await startUpload(srv, repo);
+        const redo = await http(
+          srv,
+          'PUT',
+          withQuery(again, 'digest', digest),
+          { 'content-type': 'application/octet-stream' },
+          data,
+        );
+        assert.equal(redo.status, 201, `upload started over: ${redo.body}`);
+      }
+      assert.deepEqual(await download(srv, repo, digest), { digest, size: data.length });
+      assert.ok(cleanAfterCrash, `fsck on the state kill -9 leaves between rename and metadata update\n${fsck.stdout}`);
+    },
+  );
+
+  test(
+    'kill -9 while several skopeo pushes run: fsck is clean and the pushes succeed after a restart',
+    T,
+    async (t) => {
+      const srv = await server();
+      const work = await tempDir('berth-crash-push-');
+      const clients = await Promise.all([0, 1, 2].map(() => Skopeo.create()));
+      try {
+        const src = await OciLayout.create(join(work, 'src'));
+        const tags = ['a', 'b', 'c'];
+        for (const tag of tags) {
+          await buildRandomImage(src, { tag, layers: [{ size: 12 * MiB }, { size: 6 * MiB }, { size: 100 * 1024 }] });
+        }
+        const push = (host: string) =>
+          Promise.all(
+            clients.map((c, i) =>
+              c.run(['copy', `oci:${src.dir}:${tags[i]}`, `docker://${host}/crash/push-${tags[i]}:1`]),
+            ),
+          );
+        // Kill when the first blob upload completes: the other uploads are then in flight.
+        const proxy = await RecordingProxy.start(srv.port);
+        let killed: Promise<void> | undefined;
+        proxy.onRequest = (method, url) => {
+          if (!killed && method === 'PUT' && url.includes('/blobs/uploads/'))
+            killed = sleep(50).then(() => srv.crash());
+        };
+        const first = await push(proxy.host);
+        await proxy.close();
+        assert.ok(killed, 'a blob upload was seen');
+        await killed;
+        t.diagnostic(
+          `pushes that finished before the kill: ${first.filter((r) => r.code === 0).length} of ${first.length}`,
+        );
+        assert.ok(
+          first.some((r) => r.code !== 0),
+          'at least one push was interrupted',
+        );
+        await assertFsckClean(srv, 'after kill -9 during skopeo pushes');
+        await srv.restart();
+        // A half-pushed image has no tag.
+        for (const [i, r] of first.entries()) {
+          if (r.code !== 0) {
+            const m = await http(srv, 'GET', `/v2/crash/push-${tags[i]}/manifests/1`, { accept: MT.ociManifest });
+            assert.equal(m.status, 404, `the interrupted push of ${tags[i]} left no tag`);
+          }
+        }
+        for (const r of await push(srv.host)) assert.equal(r.code, 0, `push after the restart: ${r.stderr}`);
+        for (const tag of tags) {
+          const out = join(work, `out-${tag}`);
+          await clients[0].ok(['copy', srv.ref(`crash/push-${tag}:1`), `oci:${out}:x`]);
+          assertSameImage(await readLayoutImage(out, 'x'), await readLayoutImage(src.dir, tag), `image ${tag}`);
+        }
+        await srv.stop();
+        await assertFsckClean(srv, 'at the end');
+      } finally {
+        await Promise.all(clients.map((c) => c.cleanup()));
+        await removeDir(work);
+      }
+    },
+  );
+
+  test('fsck is not vacuous: it reports a corrupt blob, and --repair quarantines it', T, async (t) => {
+    const srv = await server();
+    if (srv.kind !== 'berth') return t.skip('berth fsck only');
+    const repo = 'crash/fsck';
+    const data = randomBytes(1 * MiB);
+    const digest = sha256(data);
+    const upload = await startUpload(srv, repo);
+    const put = await http(
+      srv,
+      'PUT',
+      withQuery(upload, 'digest', digest),
+      { 'content-type': 'application/octet-stream' },
+      data,
+    );
+    assert.equal(put.status, 201);
+    await srv.stop();
+    assert.ok(((await assertFsckClean(srv, 'before the damage')) as FsckReport).blobsChecked >= 1);
+
+    // Flip one byte of the stored blob (same size: only hashing can tell).
+    const file = await findBlobFile(srv.dataDir, digest);
+    const bytes = await readFile(file);
+    assert.ok(bytes.equals(data), 'the blob is stored as is');
+    bytes[bytes.length >> 1] ^= 0xff;
+    await writeFile(file, bytes);
+
+    const bad = await srv.fsck();
+    assert.notEqual(bad.code, 0, `fsck must fail on a corrupt blob\n${bad.stdout}`);
+    assert.ok(bad.stdout.includes(digest), `fsck names the corrupt blob\n${bad.stdout}`);
+
+    const repair = await srv.fsck(['--repair']);
+    assert.equal(repair.code, 0, `fsck --repair\n${repair.stdout}\n${repair.stderr}`);
+    await assertFsckClean(srv, 'after --repair');
+    await srv.restart();
+    await assertBlobAbsent(srv, repo, digest, 'after quarantine (never served corrupt)');
+  });
+
+  test('SIGTERM lets an upload in flight finish before the server exits', T, async (t) => {
+    const srv = await server();
+    if (srv.kind !== 'berth') return t.skip('graceful drain is a Berth contract');
+    const repo = 'crash/graceful';
+    const data = randomBytes(32 * MiB);
+    const digest = sha256(data);
+    const path = await startUpload(srv, repo);
+    let exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
+    const done = await send(
+      srv,
+      'PATCH',
+      path,
+      {
+        'content-type': 'application/octet-stream',
+        'content-range': `0-${data.length - 1}`,
+        'content-length': data.length,
+      },
+      data,
+      {
+        piece: 256 * 1024,
+        at: 8 * MiB,
+        action: async () => {
+          exit = srv.stop(); // SIGTERM, not awaited: the PATCH goes on
+        },
+        abort: false,
+      },
+    );
+    assert.ok(isReply(done), `the upload in flight was cut: ${'error' in done ? done.error : ''}\n${srv.output()}`);
+    assert.equal(done.status, 202, `PATCH in flight during SIGTERM: ${done.body}`);
+    assert.ok(exit);
+    const how = await exit;
+    assert.equal(how.code, 0, 'graceful exit code');
+    assert.ok(
+      srv.logs().some((l) => /shutting down/.test(String(l.msg ?? ''))),
+      'the shutdown is logged',
+    );
+    await srv.restart();
+    const status = await http(srv, 'GET', path);
+    assert.equal(status.status, 204);
+    assert.equal(rangeEnd(status.headers.get('range')), data.length, 'every byte of the drained PATCH was kept');
+    const put = await http(srv, 'PUT', withQuery(path, 'digest', digest));
+    assert.equal(put.status, 201, `closing PUT: ${put.body}`);
+    assert.deepEqual(await download(srv, repo, digest), { digest, size: data.length });
+  });
+});

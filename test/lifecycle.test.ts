@@ -1,0 +1,97 @@
+/** The server process: access log lines, graceful shutdown with an upload in flight, restart. */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+async function serve(dataDir: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(
+    process.execPath,
+    ['bin/berth.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--data', dataDir],
+    {
+      env: { ...process.env, BERTH_AUTH: 'off' },
+    },
+  );
+  let out = '';
+  child.stdout?.on('data', (c) => {
+    out += c;
+  });
+  child.stderr?.on('data', (c) => {
+    out += c;
+  });
+  for (let i = 0; i < 100 && !/"address":"(http:[^"]+)"/.test(out); i++) await sleep(50);
+  const m = /"address":"(http:[^"]+)"/.exec(out);
+  assert.ok(m, `server did not start: ${out}`);
+  return { child, url: m[1], output: () => out };
+}
+
+describe('server lifecycle', () => {
+  let dataDir: string;
+  after(async () => rm(dataDir, { recursive: true, force: true }));
+
+  it('finishes an upload in flight on SIGTERM, refuses new work, logs each request, and resumes after restart', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'berth-life-'));
+    const first = await serve(dataDir);
+    const start = await fetch(`${first.url}/v2/life/app/blobs/uploads/`, { method: 'POST' });
+    assert.equal(start.status, 202);
+    const location = start.headers.get('location') as string;
+
+    // A chunk sent slowly: SIGTERM arrives while it is being received.
+    const chunk = Buffer.alloc(64 * 1024, 7);
+    const target = new URL(location, first.url);
+    const req = request(target, {
+      method: 'PATCH',
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-range': `0-${chunk.length * 5 - 1}`,
+        'content-length': chunk.length * 5,
+      },
+    });
+    const response = once(req, 'response');
+    req.write(chunk);
+    await sleep(200);
+    first.child.kill('SIGTERM');
+    await sleep(200);
+    await assert.rejects(fetch(`${first.url}/v2/`), 'no new connections once stopping');
+    for (let i = 0; i < 4; i++) {
+      req.write(chunk);
+      await sleep(100);
+    }
+    req.end();
+    const [res] = (await response) as [import('node:http').IncomingMessage];
+    assert.equal(res.statusCode, 202);
+    assert.equal(res.headers.range, `0-${chunk.length * 5 - 1}`);
+    res.resume();
+    const [code] = await once(first.child, 'exit');
+    assert.equal(code, 0);
+
+    const lines = first
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
+    const patch = lines.find((l) => l.method === 'PATCH');
+    assert.ok(patch, 'a log line for the PATCH');
+    assert.equal(patch.status, 202);
+    assert.equal(patch.path, target.pathname);
+    assert.equal(typeof patch.ms, 'number');
+    assert.ok(patch.ms >= 500, 'the duration covers the slow body');
+    assert.ok(lines.some((l) => l.msg === 'stopped'));
+
+    // The session survives the restart with its bytes.
+    const second = await serve(dataDir);
+    try {
+      const status = await fetch(new URL(target.pathname, second.url));
+      assert.equal(status.status, 204);
+      assert.equal(status.headers.get('range'), `0-${chunk.length * 5 - 1}`);
+    } finally {
+      second.child.kill('SIGTERM');
+      await once(second.child, 'exit');
+    }
+  });
+});

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { digestOf } from '../src/core/digest.ts';
+import { type RunningBerth, startInProcess } from './support/inprocess.ts';
+
+describe('/metrics', () => {
+  let b: RunningBerth;
+  before(async () => {
+    b = await startInProcess();
+  });
+  after(async () => b.stop());
+
+  it('counts requests by method, route and status, with bytes and a duration histogram', async () => {
+    const data = randomBytes(1000);
+    const digest = digestOf(data);
+    for (const repo of ['m/a', 'm/b']) {
+      const res = await fetch(`${b.url}/v2/${repo}/blobs/uploads/?digest=${digest}`, {
+        method: 'POST',
+        body: new Uint8Array(data),
+      });
+      assert.equal(res.status, 201);
+    }
+    for (let i = 0; i < 3; i++) await (await fetch(`${b.url}/v2/m/a/blobs/${digest}`)).arrayBuffer();
+    assert.equal((await fetch(`${b.url}/v2/m/a/manifests/missing`)).status, 404);
+
+    const text = await (await fetch(`${b.url}/metrics`)).text();
+    assert.match(text, /^berth_http_requests_total\{method="POST",route="v2:uploads",status="201"\} 2$/m);
+    assert.match(text, /^berth_http_requests_total\{method="GET",route="v2:blob",status="200"\} 3$/m);
+    assert.match(text, /^berth_http_requests_total\{method="GET",route="v2:manifest",status="404"\} 1$/m);
+    const sent = Number(
+      /^berth_http_response_bytes_total\{method="GET",route="v2:blob",status="200"\} (\d+)$/m.exec(text)?.[1],
+    );
+    assert.ok(sent >= 3000 && sent < 3000 + 3 * 1024, `3 bodies of 1000 bytes and their headers: ${sent}`);
+    assert.match(text, /^berth_http_request_duration_seconds_count\{method="GET",route="v2:blob"\} 3$/m);
+    assert.match(text, /^berth_http_request_duration_seconds_bucket\{method="GET",route="v2:blob",le="\+Inf"\} 3$/m);
+    const buckets = [
+      ...text.matchAll(
+        /^berth_http_request_duration_seconds_bucket\{method="GET",route="v2:blob",le="[^"]+"\} (\d+)$/gm,
+      ),
+    ].map((m) => Number(m[1]));
+    assert.deepEqual(
+      buckets,
+      [...buckets].sort((x, y) => x - y),
+      'buckets are cumulative',
+    );
+    assert.match(text, /^berth_process_resident_memory_bytes \d+/m);
+  });
+});
