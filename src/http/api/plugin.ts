@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { CatalogQueries } from '../../core/ports-catalog.ts';
 import type { Registry } from '../../core/registry.ts';
 import { artifactRoutes } from './artifacts.ts';
-import type { TrafficSource } from './catalog-context.ts';
+import type { CatalogAuthorizer, TrafficSource } from './catalog-context.ts';
 import { ApiError, apiErrorBody } from './errors.ts';
 import { healthRoutes } from './health.ts';
 import { apiErrorFromRegistry } from './registry-errors.ts';
@@ -19,6 +19,8 @@ export interface ApiOptions {
   /** Browsing queries; without them the repository, artifact and statistics routes are absent. */
   catalog?: CatalogQueries;
   traffic?: TrafficSource;
+  /** Access decisions for the browsing routes; absent: everyone may do everything. */
+  authorize?: CatalogAuthorizer;
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
@@ -40,7 +42,12 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
   const shared: ApiOptions = { registry: options.registry, onUnexpected: options.onUnexpected };
   await app.register(healthRoutes, shared);
   if (options.catalog) {
-    const browsing = { registry: options.registry, catalog: options.catalog, traffic: options.traffic };
+    const browsing = {
+      registry: options.registry,
+      catalog: options.catalog,
+      traffic: options.traffic,
+      authorize: options.authorize,
+    };
     await app.register(repositoryRoutes, browsing);
     await app.register(artifactRoutes, browsing);
     await app.register(statisticsRoutes, browsing);
