@@ -69,17 +69,27 @@ export class TrafficRecorder {
     return this.flushing;
   }
 
-  /** The stored days from `fromDay` on, with what has not been flushed yet added in. */
-  async since(fromDay: string): Promise<DailyTraffic[]> {
-    const days = new Map((await this.store.traffic(fromDay)).map((d) => [d.day, { ...d }]));
-    for (const e of this.pending.values()) {
-      if (e.day < fromDay) continue;
-      const d = days.get(e.day) ?? { day: e.day, pushes: 0, pulls: 0 };
-      d.pushes += e.pushes;
-      d.pulls += e.pulls;
-      days.set(e.day, d);
-    }
-    return [...days.values()].sort((a, b) => (a.day < b.day ? -1 : 1));
+  /**
+   * The stored days from `fromDay` on, with what has not been stored yet added
+   * in. Runs between flushes, so a batch being written is counted exactly once.
+   */
+  since(fromDay: string): Promise<DailyTraffic[]> {
+    const read = this.flushing.then(async () => {
+      const days = new Map((await this.store.traffic(fromDay)).map((d) => [d.day, { ...d }]));
+      for (const e of this.pending.values()) {
+        if (e.day < fromDay) continue;
+        const d = days.get(e.day) ?? { day: e.day, pushes: 0, pulls: 0 };
+        d.pushes += e.pushes;
+        d.pulls += e.pulls;
+        days.set(e.day, d);
+      }
+      return [...days.values()].sort((a, b) => (a.day < b.day ? -1 : 1));
+    });
+    this.flushing = read.then(
+      () => {},
+      () => {},
+    );
+    return read;
   }
 
   async close(): Promise<void> {
