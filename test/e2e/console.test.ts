@@ -16,6 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { type BuiltImage, buildImage, buildIndex, writeOciLayout } from '../helpers/images.ts';
 import {
+  ADMIN_PASSWORD,
   ensureConsoleBuilt,
   launchChromium,
   missingTools,
@@ -42,17 +43,21 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 /** Pushes with skopeo; returns the digest the registry stored (skopeo compresses layers, so it differs from ours). */
-async function push(img: BuiltImage, repoTag: string): Promise<string> {
+/** skopeo's credentials option for the administrator (none when the server runs open). */
+const adminCreds = (option: string) => (server.identity ? [`${option}=admin:${ADMIN_PASSWORD}`] : []);
+
+async function push(img: BuiltImage, repoTag: string, creds = adminCreds('--dest-creds')): Promise<string> {
   const layout = join(work, `layout-${img.digest.slice(7, 19)}`);
   await writeOciLayout(layout, 'src', img);
   await skopeo(join(work, 'skopeo'), [
     'copy',
     '--dest-tls-verify=false',
+    ...creds,
     `oci:${layout}:src`,
     `docker://${server.hostPort}/${repoTag}`,
   ]);
   const [repository, tag] = repoTag.split(':');
-  const res = await fetch(`${server.url}/v2/${repository}/manifests/${tag}`, {
+  const res = await server.fetch(`/v2/${repository}/manifests/${tag}`, {
     method: 'HEAD',
     headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
   });
@@ -63,9 +68,25 @@ async function tagsOf(repository: string): Promise<string[]> {
   const out = await skopeo(join(work, 'skopeo'), [
     'list-tags',
     '--tls-verify=false',
+    ...adminCreds('--creds'),
     `docker://${server.hostPort}/${repository}`,
   ]);
   return (JSON.parse(out) as { Tags: string[] }).Tags.sort();
+}
+
+/** A new tab on `path`, signed in through the login page when the server has accounts. */
+async function open(path: string, as = { user: 'admin', password: ADMIN_PASSWORD }): Promise<Page> {
+  const page = await browser.newPage();
+  if (server.identity) {
+    await page.goto(`${server.url}/login?next=${encodeURIComponent(path)}`);
+    await page.getByLabel(/username/i).fill(as.user);
+    await page.getByLabel('Password').fill(as.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((u) => u.pathname === path.split('?')[0]);
+  } else {
+    await page.goto(`${server.url}${path}`);
+  }
+  return page;
 }
 
 describe('web console', { skip: skip ?? false }, () => {
@@ -75,6 +96,16 @@ describe('web console', { skip: skip ?? false }, () => {
     work = await mkdtemp(join(tmpdir(), 'berth-e2e-work-'));
     server = await startBerth();
     browser = await launchChromium(join(work, 'chromium-profile'));
+    if (server.identity) {
+      for (const project of ['team', 'infra']) {
+        const res = await server.fetch('/api/v2.0/projects', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ project_name: project, metadata: { public: 'false' } }),
+        });
+        assert.equal(res.status, 201, await res.text());
+      }
+    }
     const layers = [
       await randomLayerTar(work, 'app.bin', 300 * 1024),
       await randomLayerTar(work, 'data.bin', 40 * 1024),
@@ -93,33 +124,27 @@ describe('web console', { skip: skip ?? false }, () => {
     oldDigest = await push(old, 'team/app:old');
     await push(buildImage({ layerSizes: [2048] }), 'infra/proxy:2.1');
     // An SBOM about v1 (a referrer) and a two-platform index, pushed over HTTP.
-    const v1 = await fetch(`${server.url}/v2/team/app/manifests/v1`, { headers: { accept: image.mediaType } });
+    const v1 = await server.fetch('/v2/team/app/manifests/v1', { headers: { accept: image.mediaType } });
     const v1Bytes = Buffer.from(await v1.arrayBuffer());
     const sbom = buildImage({
       layerSizes: [700],
       artifactType: 'application/spdx+json',
       subject: { mediaType: image.mediaType, digest: imageDigest, size: v1Bytes.length },
     });
-    await pushOverHttp(server.url, 'team/app', sbom.digest, sbom.manifest, sbom.mediaType, [
-      sbom.config,
-      ...sbom.layers,
-    ]);
+    await pushOverHttp(server, 'team/app', sbom.digest, sbom.manifest, sbom.mediaType, [sbom.config, ...sbom.layers]);
     const amd = buildImage({ layerSizes: [5000], architecture: 'amd64' });
     const arm = buildImage({ layerSizes: [4000], architecture: 'arm64' });
     for (const img of [amd, arm]) {
-      await pushOverHttp(server.url, 'infra/proxy', img.digest, img.manifest, img.mediaType, [
-        img.config,
-        ...img.layers,
-      ]);
+      await pushOverHttp(server, 'infra/proxy', img.digest, img.manifest, img.mediaType, [img.config, ...img.layers]);
     }
     const index = buildIndex([
       { image: amd, architecture: 'amd64' },
       { image: arm, architecture: 'arm64' },
     ]);
-    await pushOverHttp(server.url, 'infra/proxy', '2.2', index, 'application/vnd.oci.image.index.v1+json', []);
+    await pushOverHttp(server, 'infra/proxy', '2.2', index, 'application/vnd.oci.image.index.v1+json', []);
     // Traffic for the chart: a pull through the registry API.
-    await fetch(`${server.url}/v2/team/app/manifests/v1`, { headers: { accept: image.mediaType } });
-    await fetch(`${server.url}/v2/team/app/manifests/old`, { headers: { accept: image.mediaType } });
+    await server.fetch('/v2/team/app/manifests/v1', { headers: { accept: image.mediaType } });
+    await server.fetch('/v2/team/app/manifests/old', { headers: { accept: image.mediaType } });
   });
 
   after(async () => {
@@ -129,8 +154,7 @@ describe('web console', { skip: skip ?? false }, () => {
   });
 
   test('the dashboard shows counts, storage per project and the traffic chart', T, async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/`);
+    const page = await open('/');
     await page.getByText('Storage per project').waitFor();
     await page.locator('.card-value').first().filter({ hasText: /^2$/ }).waitFor();
     const cards = await page.locator('.card').allInnerTexts();
@@ -149,8 +173,7 @@ describe('web console', { skip: skip ?? false }, () => {
   });
 
   test('browse from projects to the image pushed by skopeo and read its layers', T, async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/projects`);
+    const page = await open('/projects');
     await page.getByRole('link', { name: 'team', exact: true }).click();
     await page.getByRole('link', { name: 'team/app' }).click();
     await page.locator('table.artifacts tbody tr').nth(1).waitFor();
@@ -179,9 +202,8 @@ describe('web console', { skip: skip ?? false }, () => {
   });
 
   test('add a tag (skopeo sees it), then remove the old one', T, async () => {
-    const page = await browser.newPage();
+    const page = await open('/projects/team/repositories/app/artifacts/v1');
     page.on('dialog', (d) => void d.accept());
-    await page.goto(`${server.url}/projects/team/repositories/app/artifacts/v1`);
     await page.getByLabel('new tag').fill('stable');
     await page.getByRole('button', { name: 'Add tag' }).click();
     await page.locator('.tag-list .chip', { hasText: 'stable' }).waitFor();
@@ -202,8 +224,7 @@ describe('web console', { skip: skip ?? false }, () => {
   });
 
   test('delete an artifact after confirming', T, async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/projects/team/repositories/app/artifacts/old`);
+    const page = await open('/projects/team/repositories/app/artifacts/old');
     await page.getByRole('button', { name: 'Delete artifact' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
@@ -213,14 +234,13 @@ describe('web console', { skip: skip ?? false }, () => {
     await page.waitForURL(/\/projects\/team\/repositories\/app$/);
     await page.waitForFunction(() => document.querySelectorAll('table.artifacts tbody tr').length === 1);
     assert.deepEqual(await tagsOf('team/app'), ['stable']);
-    const gone = await fetch(`${server.url}/v2/team/app/manifests/${oldDigest}`);
+    const gone = await server.fetch(`/v2/team/app/manifests/${oldDigest}`);
     assert.equal(gone.status, 404);
     await page.close();
   });
 
   test('a multi-platform index lists its platforms', T, async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/projects/infra/repositories/proxy`);
+    const page = await open('/projects/infra/repositories/proxy');
     const row = page.locator('table.artifacts tbody tr', { hasText: '2.2' });
     await row.waitFor();
     assert.match(await row.innerText(), /linux\/amd64, linux\/arm64/);
@@ -232,9 +252,8 @@ describe('web console', { skip: skip ?? false }, () => {
   });
 
   test('works on a narrow screen', T, async () => {
-    const page = await browser.newPage();
+    const page = await open('/projects/team/repositories/app/artifacts/stable');
     await page.setViewportSize({ width: 375, height: 760 });
-    await page.goto(`${server.url}/projects/team/repositories/app/artifacts/stable`);
     await page.getByRole('heading', { name: /Layers/ }).waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `page is ${overflow}px wider than the screen`);
@@ -245,7 +264,8 @@ describe('web console', { skip: skip ?? false }, () => {
     await page.close();
   });
 
-  test('identity pages explain that the module is absent instead of failing', T, async () => {
+  test('identity pages explain that the module is absent instead of failing', T, async (t) => {
+    if (server.identity) return t.skip('this server has the identity module');
     const page = await browser.newPage();
     for (const [path, text, name] of [
       ['/projects/team/members', /Project members are not available on this server yet/, '08-members-absent'],
@@ -262,5 +282,76 @@ describe('web console', { skip: skip ?? false }, () => {
     await page.close();
   });
 
-  test.skip('create a robot account and push with its secret (needs the identity module from branch access)', () => {});
+  const NO_IDENTITY = 'needs the identity module (branch access): this server runs without accounts';
+
+  test('create a robot account; its secret, shown once, pushes with skopeo', T, async (t) => {
+    if (!server.identity) return t.skip(NO_IDENTITY);
+    const page = await open('/projects/team/robots');
+    await page.getByLabel('robot name').fill('ci');
+    await page.getByLabel('push').check();
+    await page.getByRole('button', { name: 'New robot account' }).click();
+    const box = page.locator('.secret-box');
+    await box.waitFor();
+    const secret = (await box.locator('.copy-field code').first().innerText()).trim();
+    assert.ok(secret.length >= 16, 'a secret is shown');
+    assert.match(await box.innerText(), /robot\$team\+ci/);
+    await shot(page, '13-robot-secret');
+    await page.getByRole('button', { name: 'I have saved the secret' }).click();
+    await box.waitFor({ state: 'detached' });
+    assert.ok(!(await page.content()).includes(secret), 'the secret is gone once dismissed');
+    const img = buildImage({ layerSizes: [1500] });
+    await push(img, 'team/app:from-robot', [`--dest-creds=robot$team+ci:${secret}`]);
+    assert.ok((await tagsOf('team/app')).includes('from-robot'));
+    await page.close();
+  });
+
+  test('a guest is told which permission a deletion needs', T, async (t) => {
+    if (!server.identity) return t.skip(NO_IDENTITY);
+    const json = { 'content-type': 'application/json' };
+    const user = await server.fetch('/api/v2.0/users', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({
+        username: 'gina',
+        email: 'gina@example.com',
+        realname: 'Gina',
+        password: 'Guest-pass-123',
+      }),
+    });
+    assert.equal(user.status, 201, await user.text());
+    const member = await server.fetch('/api/v2.0/projects/team/members', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ role_id: 3, member_user: { username: 'gina' } }),
+    });
+    assert.equal(member.status, 201, await member.text());
+    const page = await open('/projects/team/repositories/app/artifacts/stable', {
+      user: 'gina',
+      password: 'Guest-pass-123',
+    });
+    await page.getByRole('button', { name: 'Delete artifact' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete artifact' }).click();
+    const error = page.getByRole('dialog').locator('.error');
+    await error.waitFor();
+    assert.match(
+      await error.innerText(),
+      /Permission denied\. You need the “delete artifact in project team” permission/,
+    );
+    assert.match(await error.innerText(), /deleteArtifact is not allowed in project team/);
+    await shot(page, '14-forbidden');
+    assert.ok((await tagsOf('team/app')).includes('stable'), 'nothing was deleted');
+    await page.close();
+  });
+
+  test('members and the audit log', T, async (t) => {
+    if (!server.identity) return t.skip(NO_IDENTITY);
+    const page = await open('/projects/team/members');
+    await page.locator('table tbody tr', { hasText: 'gina' }).waitFor();
+    await shot(page, '15-members');
+    await page.goto(`${server.url}/audit-logs`);
+    await page.locator('table tbody tr').first().waitFor();
+    assert.ok((await page.locator('table tbody tr').count()) > 0);
+    await shot(page, '16-audit-log');
+    await page.close();
+  });
 });

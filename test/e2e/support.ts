@@ -31,28 +31,63 @@ export async function ensureConsoleBuilt(): Promise<void> {
   await exec('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT });
 }
 
+export const ADMIN_PASSWORD = 'Console-e2e-12345';
+
 export interface RunningBerth {
   berth: Berth;
   url: string;
   hostPort: string;
   dir: string;
+  /** Whether the identity module (accounts, projects, robots) is installed: then auth is on. */
+  identity: boolean;
+  /** Authorization header for the administrator (when `identity`). */
+  adminAuth: string | null;
+  /** fetch against the server, as the administrator when auth is on. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   stop(): Promise<void>;
 }
 
-/** Berth on a random loopback port with a fresh data folder. */
+export const basicAuth = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+/**
+ * Berth on a random loopback port with a fresh data folder. Auth is asked
+ * for with a known admin password; a server without the identity module
+ * ignores those settings and runs open.
+ */
 export async function startBerth(): Promise<RunningBerth> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-e2e-'));
   const berth = await buildApp(
-    loadConfig({ env: { BERTH_DATA: join(dir, 'data'), BERTH_PORT: '0', BERTH_HOST: '127.0.0.1' } }),
+    loadConfig({
+      env: {
+        BERTH_DATA: join(dir, 'data'),
+        BERTH_PORT: '0',
+        BERTH_HOST: '127.0.0.1',
+        BERTH_AUTH: 'on',
+        BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      },
+    }),
     pino({ level: 'silent' }),
   );
   await berth.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = berth.app.server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const probe = await globalThis.fetch(`${url}/api/v2.0/users/current`);
+  const probeBody = (await probe.json().catch(() => ({}))) as { errors?: { message?: string }[] };
+  const identity = !(probe.status === 404 && probeBody.errors?.[0]?.message?.startsWith('no such endpoint'));
+  const adminAuth = identity ? basicAuth('admin', ADMIN_PASSWORD) : null;
   return {
     berth,
-    url: `http://127.0.0.1:${port}`,
+    url,
     hostPort: `127.0.0.1:${port}`,
     dir,
+    identity,
+    adminAuth,
+    fetch(path, init = {}) {
+      const headers = new Headers(init.headers);
+      if (adminAuth && !headers.has('authorization')) headers.set('authorization', adminAuth);
+      return globalThis.fetch(`${url}${path}`, { ...init, headers });
+    },
     async stop() {
       await berth.close();
       await rm(dir, { recursive: true, force: true });
@@ -138,7 +173,7 @@ export async function launchChromium(profileDir: string): Promise<BrowserContext
 
 /** Pushes blobs and a manifest over HTTP (for what skopeo cannot build from a layout: referrers, indexes). */
 export async function pushOverHttp(
-  baseUrl: string,
+  server: RunningBerth,
   repository: string,
   reference: string,
   manifest: Buffer,
@@ -147,14 +182,14 @@ export async function pushOverHttp(
 ): Promise<void> {
   for (const blob of blobs) {
     const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
-    const res = await fetch(`${baseUrl}/v2/${repository}/blobs/uploads/?digest=${digest}`, {
+    const res = await server.fetch(`/v2/${repository}/blobs/uploads/?digest=${digest}`, {
       method: 'POST',
       headers: { 'content-type': 'application/octet-stream' },
       body: new Uint8Array(blob),
     });
     if (res.status !== 201) throw new Error(`blob upload: ${res.status} ${await res.text()}`);
   }
-  const res = await fetch(`${baseUrl}/v2/${repository}/manifests/${reference}`, {
+  const res = await server.fetch(`/v2/${repository}/manifests/${reference}`, {
     method: 'PUT',
     headers: { 'content-type': mediaType },
     body: new Uint8Array(manifest),

@@ -22,7 +22,7 @@ const KEY = 'berth.credentials';
 
 export interface Session {
   username: string;
-  /** `Basic …` header value. */
+  /** `Basic …` (local and LDAP accounts) or `Bearer …` (an OIDC session) header value. */
   authorization: string;
 }
 
@@ -42,6 +42,13 @@ export function currentSession(): Session | null {
 export function signIn(username: string, password: string): Session {
   const bytes = new TextEncoder().encode(`${username}:${password}`);
   session = { username, authorization: `Basic ${btoa(String.fromCharCode(...bytes))}` };
+  sessionStorage.setItem(KEY, JSON.stringify(session));
+  return session;
+}
+
+/** A session token from an OIDC login (a Bearer token for the management API). */
+export function adoptSessionToken(username: string, token: string): Session {
+  session = { username, authorization: `Bearer ${token}` };
   sessionStorage.setItem(KEY, JSON.stringify(session));
   return session;
 }

@@ -1,5 +1,5 @@
 /** Who is signed in, as the server sees it. */
-import { ApiError, request, signIn, signOut } from './api.ts';
+import { ApiError, adoptSessionToken, request, signIn, signOut } from './api.ts';
 
 export interface CurrentUser {
   username: string;
@@ -44,6 +44,25 @@ export async function login(username: string, password: string): Promise<AuthSta
     return { kind: 'signed-in', user: data };
   } catch (err) {
     if (err instanceof ApiError && err.absent) return { kind: 'open' };
+    signOut();
+    throw err;
+  }
+}
+
+/**
+ * Finishes an OIDC login: the server's callback sends the browser to
+ * `/login#token=…&username=…`. Null when the address carries no token.
+ */
+export async function loginFromRedirect(hash: string): Promise<AuthState | null> {
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  const token = params.get('token');
+  if (!token) return null;
+  history.replaceState(null, '', location.pathname + location.search);
+  const session = adoptSessionToken(params.get('username') ?? '', token);
+  try {
+    const { data } = await request<CurrentUser>('/users/current', { authorization: session.authorization });
+    return { kind: 'signed-in', user: data };
+  } catch (err) {
     signOut();
     throw err;
   }

@@ -1,6 +1,6 @@
 /** Sign in with a local or LDAP account (Basic credentials), or through the OIDC provider when configured. */
-import { type FormEvent, useState } from 'react';
-import { type AuthState, login, type SystemInfo } from '../auth.ts';
+import { type FormEvent, useEffect, useState } from 'react';
+import { type AuthState, login, loginFromRedirect, type SystemInfo } from '../auth.ts';
 import { describeError } from '../components/ErrorBox.tsx';
 import { useApi } from '../components/use-api.ts';
 import { navigate } from '../router.tsx';
@@ -13,6 +13,20 @@ export function LoginPage(props: { onSignedIn: (auth: AuthState) => void }) {
   const [busy, setBusy] = useState(false);
   const mode = info.data?.auth_mode ?? 'db_auth';
   const next = new URLSearchParams(location.search).get('next') ?? '/';
+  const safeNext = next.startsWith('/') && !next.startsWith('//') ? next : '/';
+  const { onSignedIn } = props;
+
+  // Back from the OIDC provider with a session token in the address.
+  useEffect(() => {
+    loginFromRedirect(location.hash).then(
+      (auth) => {
+        if (!auth) return;
+        onSignedIn(auth);
+        navigate(safeNext);
+      },
+      (err) => setError(describeError(err)),
+    );
+  }, [onSignedIn, safeNext]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -20,7 +34,7 @@ export function LoginPage(props: { onSignedIn: (auth: AuthState) => void }) {
     setError(null);
     try {
       props.onSignedIn(await login(username, password));
-      navigate(next.startsWith('/') && !next.startsWith('//') ? next : '/');
+      navigate(safeNext);
     } catch (err) {
       setError(describeError(err));
     } finally {
