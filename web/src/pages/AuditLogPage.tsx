@@ -82,7 +82,7 @@ export function AuditLogPage(props: { project?: string; search: URLSearchParams 
               <tbody>
                 {logs.data.map((e) => (
                   <tr key={e.id} className={e.operation_result === false ? 'failed' : undefined}>
-                    <td>{dateTime(e.op_time)}</td>
+                    <td className="nowrap">{dateTime(e.op_time)}</td>
                     <td>{e.username}</td>
                     <td>
                       {e.operation}

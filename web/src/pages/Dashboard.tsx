@@ -102,7 +102,7 @@ export function Dashboard() {
             {activity?.source === 'audit'
               ? activity.entries.map((e) => (
                   <li key={e.id}>
-                    <strong>{e.username}</strong> {e.operation} {e.resource_type} <code>{e.resource}</code>
+                    <strong>{e.username}</strong> {e.operation} {e.resource_type} <AuditResource entry={e} />
                     <span className="muted"> · {ago(e.op_time)}</span>
                   </li>
                 ))
@@ -136,5 +136,18 @@ function Card(props: { label: string; value: string; to?: string }) {
     </Link>
   ) : (
     <div className="card">{body}</div>
+  );
+}
+
+/** An audit entry's resource: artifacts link to their page, digests are shortened. */
+function AuditResource(props: { entry: AuditEntry }) {
+  const { resource, resource_type } = props.entry;
+  const m = /^([^@:]+(?:\/[^@:]+)*)(?:@(sha256:[0-9a-f]{64})|:([\w][\w.-]*))$/.exec(resource);
+  if (resource_type !== 'artifact' || !m) return <code>{resource}</code>;
+  const [, repository, digest, tag] = m;
+  return (
+    <Link to={artifactRoute(repository, digest ?? tag)}>
+      <code>{digest ? `${repository}@${shortDigest(digest)}` : resource}</code>
+    </Link>
   );
 }
