@@ -191,10 +191,39 @@ export function catalogApiSuite(label: string, database: () => Promise<CatalogDa
     });
   });
 
+  describe(`repository deletion (${label})`, () => {
+    it('deletes a repository with its tags; other repositories keep shared blobs', async () => {
+      const shared = buildImage({ layerSizes: [64] });
+      await pushImage(berth.app, 'gone/one', 'a', shared);
+      await pushImage(berth.app, 'gone/two', 'b', shared);
+      const res = await api('/projects/gone/repositories/one', { method: 'DELETE' });
+      assert.equal(res.statusCode, 200);
+      assert.equal((await api('/projects/gone/repositories/one')).statusCode, 404);
+      assert.equal((await berth.app.inject({ method: 'GET', url: '/v2/gone/one/tags/list' })).statusCode, 404);
+      const kept = await berth.app.inject({ method: 'GET', url: `/v2/gone/two/blobs/${sha256(shared.layers[0])}` });
+      assert.equal(kept.statusCode, 200);
+      const listed = (await api('/projects/gone/repositories')).json();
+      assert.deepEqual(
+        listed.map((r: { name: string }) => r.name),
+        ['gone/two'],
+      );
+    });
+
+    it('finds an artifact by digest prefix', async () => {
+      const prefix = image.digest.slice(0, 15);
+      const res = await api(`/projects/team/repositories/app/artifacts?q=digest%3D${encodeURIComponent(prefix)}`);
+      assert.deepEqual(
+        res.json().map((a: { digest: string }) => a.digest),
+        [image.digest],
+      );
+    });
+  });
+
   describe(`statistics (${label})`, () => {
     it('counts projects, repositories, artifacts and storage per project', async () => {
       const s = (await api('/statistics')).json();
-      assert.equal(s.total_project_count, 3);
+      assert.deepEqual(s.projects.map((p: { name: string }) => p.name).sort(), ['gone', 'many', 'other', 'team']);
+      assert.equal(s.total_project_count, 4);
       assert.ok(s.total_repo_count >= 15);
       const team = s.projects.find((p: { name: string }) => p.name === 'team');
       assert.ok(team.storage >= 3000 + 300 + 50 + 10);
