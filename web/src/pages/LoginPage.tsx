@@ -12,6 +12,8 @@ export function LoginPage(props: { onSignedIn: (auth: AuthState) => void }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const mode = info.data?.auth_mode ?? 'db_auth';
+  const oidcProbe = useOidcAvailable();
+  const oidc = mode === 'oidc_auth' || oidcProbe;
   const next = new URLSearchParams(location.search).get('next') ?? '/';
   const safeNext = next.startsWith('/') && !next.startsWith('//') ? next : '/';
   const { onSignedIn } = props;
@@ -46,7 +48,7 @@ export function LoginPage(props: { onSignedIn: (auth: AuthState) => void }) {
       <h1>Sign in to Berth</h1>
       <form className="stack-form" onSubmit={submit}>
         <label className="field">
-          {mode === 'ldap_auth' ? 'LDAP username' : 'Username'}
+          Username
           <input value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="username" required />
         </label>
         <label className="field">
@@ -68,7 +70,7 @@ export function LoginPage(props: { onSignedIn: (auth: AuthState) => void }) {
           </p>
         ) : null}
       </form>
-      {mode === 'oidc_auth' ? (
+      {oidc ? (
         <p>
           <a className="button" href={`/c/oidc/login?redirect_url=${encodeURIComponent(next)}`}>
             Sign in with {info.data?.oidc_provider_name ?? 'your identity provider'}
@@ -76,12 +78,21 @@ export function LoginPage(props: { onSignedIn: (auth: AuthState) => void }) {
         </p>
       ) : null}
       <p className="muted small">
-        {mode === 'ldap_auth'
-          ? 'Use your directory (LDAP) account.'
-          : mode === 'oidc_auth'
-            ? 'Administrators may also sign in with a local account.'
-            : 'Use your Berth account. Robot accounts sign in with podman or skopeo, not here.'}
+        Use your Berth account or your directory (LDAP) account
+        {oidc ? ', or your identity provider' : ''}. Robot accounts sign in with podman or skopeo, not here.
       </p>
     </section>
   );
+}
+
+/** Whether the server offers an OIDC login: /c/oidc/login answers with a redirect to the provider. */
+function useOidcAvailable(): boolean {
+  const [available, setAvailable] = useState(false);
+  useEffect(() => {
+    fetch('/c/oidc/login', { redirect: 'manual', credentials: 'omit' }).then(
+      (res) => setAvailable(res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400)),
+      () => setAvailable(false),
+    );
+  }, []);
+  return available;
 }
