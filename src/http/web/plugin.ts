@@ -28,6 +28,7 @@ function isServerPath(url: string): boolean {
     url.startsWith('/v2/') ||
     url.startsWith('/api/') ||
     url.startsWith('/service/') ||
+    url.startsWith('/c/') ||
     url === '/metrics'
   );
 }
