@@ -38,8 +38,9 @@ export function catalogApiSuite(label: string, database: () => Promise<CatalogDa
   before(async () => {
     db = await database();
     dir = await mkdtemp(join(tmpdir(), 'berth-catalog-'));
+    // Auth off (where the identity module exists): these tests are about the catalog, not about access.
     berth = await buildApp(
-      loadConfig({ env: { BERTH_DATA: dir, BERTH_PORT: '0', BERTH_HOST: '127.0.0.1', ...db.env } }),
+      loadConfig({ env: { BERTH_AUTH: 'off', BERTH_DATA: dir, BERTH_PORT: '0', BERTH_HOST: '127.0.0.1', ...db.env } }),
       pino({ level: 'silent' }),
     );
     const app = berth.app;
