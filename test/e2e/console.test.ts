@@ -74,6 +74,8 @@ async function tagsOf(repository: string): Promise<string[]> {
   return (JSON.parse(out) as { Tags: string[] }).Tags.sort();
 }
 
+let loginShot = false;
+
 /** A new tab on `path`, signed in through the login page when the server has accounts. */
 async function open(path: string, as = { user: 'admin', password: ADMIN_PASSWORD }): Promise<Page> {
   const page = await browser.newPage();
@@ -81,6 +83,10 @@ async function open(path: string, as = { user: 'admin', password: ADMIN_PASSWORD
     await page.goto(`${server.url}/login?next=${encodeURIComponent(path)}`);
     await page.getByLabel(/username/i).fill(as.user);
     await page.getByLabel('Password').fill(as.password);
+    if (!loginShot) {
+      loginShot = true;
+      await shot(page, '00-login');
+    }
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL((u) => u.pathname === path.split('?')[0]);
   } else {
