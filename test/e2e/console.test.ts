@@ -267,6 +267,11 @@ describe('web console', { skip: skip ?? false }, () => {
     await page.getByRole('button', { name: 'menu' }).click();
     await page.getByRole('link', { name: 'Dashboard' }).waitFor();
     await shot(page, '07-menu-narrow');
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await page.locator('.chart svg').waitFor();
+    const dashboardOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(dashboardOverflow <= 1, `dashboard is ${dashboardOverflow}px wider than the screen`);
+    await shot(page, '07b-dashboard-narrow');
     await page.close();
   });
 

@@ -1,4 +1,5 @@
-/** Pushes and pulls per day as an SVG line chart that scales to its container. */
+/** Pushes and pulls per day as an SVG line chart drawn at its container's width (text stays readable). */
+import { useEffect, useRef, useState } from 'react';
 
 export interface DayTraffic {
   day: string;
@@ -6,7 +7,6 @@ export interface DayTraffic {
   pulls: number;
 }
 
-const W = 640;
 const H = 200;
 const PAD = { left: 36, right: 22, top: 12, bottom: 26 };
 
@@ -17,9 +17,30 @@ function niceMax(n: number): number {
   return 10 * magnitude;
 }
 
+/** The width of an element, following resizes. */
+function useWidth(fallback: number) {
+  const ref = useRef<HTMLElement>(null);
+  const [width, setWidth] = useState(fallback);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const observer = new ResizeObserver(([entry]) => setWidth(Math.max(240, Math.round(entry.contentRect.width))));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  return { ref, width };
+}
+
 export function TrafficChart(props: { days: DayTraffic[] }) {
   const { days } = props;
-  if (days.length === 0) return <p className="muted">No traffic recorded yet.</p>;
+  const { ref, width: W } = useWidth(640);
+  if (days.length === 0) {
+    return (
+      <figure className="chart" ref={ref}>
+        <p className="muted">No traffic recorded yet.</p>
+      </figure>
+    );
+  }
   const max = niceMax(Math.max(...days.map((d) => Math.max(d.pushes, d.pulls))));
   const x = (i: number) => PAD.left + (days.length === 1 ? 0 : (i * (W - PAD.left - PAD.right)) / (days.length - 1));
   const y = (v: number) => H - PAD.bottom - (v * (H - PAD.top - PAD.bottom)) / max;
@@ -27,10 +48,10 @@ export function TrafficChart(props: { days: DayTraffic[] }) {
     days.map((d, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(d[key]).toFixed(1)}`).join(' ');
   const area = (key: 'pushes' | 'pulls') => `${line(key)} L${x(days.length - 1)},${y(0)} L${x(0)},${y(0)} Z`;
   const ticks = [0, max / 4, max / 2, (3 * max) / 4, max];
-  const labelEvery = Math.max(1, Math.ceil(days.length / 6));
+  const labelEvery = Math.max(1, Math.ceil(days.length / Math.max(2, Math.floor(W / 90))));
   const total = (key: 'pushes' | 'pulls') => days.reduce((n, d) => n + d[key], 0);
   return (
-    <figure className="chart">
+    <figure className="chart" ref={ref}>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`pushes and pulls over the last ${days.length} days`}>
         {ticks.map((t) => (
           <g key={t}>
