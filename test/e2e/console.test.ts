@@ -257,6 +257,28 @@ describe('web console', { skip: skip ?? false }, () => {
     await page.close();
   });
 
+  test('an artifact with a thousand tags: a page at a time', T, async () => {
+    const img = buildImage({ layerSizes: [512] });
+    const digest = await push(img, 'infra/many:t0000');
+    const bytes = Buffer.from(
+      await (
+        await server.fetch(`/v2/infra/many/manifests/${digest}`, { headers: { accept: img.mediaType } })
+      ).arrayBuffer(),
+    );
+    for (let i = 1; i < 1000; i++) {
+      await server.berth.registry.putManifest('infra/many', `t${String(i).padStart(4, '0')}`, bytes, img.mediaType);
+    }
+    const page = await open('/projects/infra/repositories/many');
+    const row = page.locator('table.artifacts tbody tr').first();
+    await row.waitFor();
+    assert.match(await row.innerText(), /\+980 more/);
+    await row.getByRole('link').click();
+    await page.getByText('Show more (900 not shown)').click();
+    await page.getByText('Show more (800 not shown)').waitFor();
+    assert.equal(await page.locator('.tag-list .chip').count(), 200);
+    await page.close();
+  });
+
   test('works on a narrow screen', T, async () => {
     const page = await open('/projects/team/repositories/app/artifacts/stable');
     await page.setViewportSize({ width: 375, height: 760 });

@@ -1,8 +1,8 @@
 /** The tags of an artifact, with adding and removing. */
 import { type FormEvent, useState } from 'react';
-import { del, post } from '../api.ts';
+import { del, get, post } from '../api.ts';
 import { describeError } from '../components/ErrorBox.tsx';
-import type { Artifact } from '../types.ts';
+import type { Artifact, Tag } from '../types.ts';
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
@@ -11,6 +11,8 @@ export function TagEditor(props: { artifact: Artifact; base: string; project: st
   const [name, setName] = useState('');
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  /** Tags past the first page, fetched 100 at a time on request (an artifact may carry thousands). */
+  const [more, setMore] = useState<Tag[]>([]);
   const permission = `push in project ${props.project}`;
   const tagsBase = `${props.base.replace(/\/artifacts\/[^/]+$/, '')}/artifacts/${a.digest}/tags`;
 
@@ -26,6 +28,7 @@ export function TagEditor(props: { artifact: Artifact; base: string; project: st
     try {
       await post(tagsBase, { name: tag });
       setName('');
+      setMore([]);
       props.onChange();
     } catch (err) {
       setError(describeError(err, { permission }));
@@ -40,9 +43,25 @@ export function TagEditor(props: { artifact: Artifact; base: string; project: st
     setError(null);
     try {
       await del(`${tagsBase}/${encodeURIComponent(tag)}`);
+      setMore([]);
       props.onChange();
     } catch (err) {
       setError(describeError(err, { permission: `delete artifact in project ${props.project}` }));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const shown = [...a.tags, ...more];
+  const loadMore = async () => {
+    setBusy('more');
+    setError(null);
+    try {
+      const page = Math.floor(shown.length / 100) + 1;
+      const next = await get<Tag[]>(`${tagsBase}?page=${page}&page_size=100`);
+      setMore((m) => [...m, ...next]);
+    } catch (err) {
+      setError(describeError(err));
     } finally {
       setBusy(null);
     }
@@ -55,7 +74,7 @@ export function TagEditor(props: { artifact: Artifact; base: string; project: st
       </h2>
       <ul className="chips tag-list">
         {a.tags.length === 0 ? <li className="muted">untagged</li> : null}
-        {a.tags.map((t) => (
+        {shown.map((t) => (
           <li key={t.name} className="chip">
             {t.name}
             <button
@@ -70,7 +89,13 @@ export function TagEditor(props: { artifact: Artifact; base: string; project: st
             </button>
           </li>
         ))}
-        {a.tag_count > a.tags.length ? <li className="muted">and {a.tag_count - a.tags.length} more</li> : null}
+        {a.tag_count > shown.length ? (
+          <li>
+            <button type="button" className="link" onClick={loadMore} disabled={busy !== null}>
+              {busy === 'more' ? 'Loading…' : `Show more (${a.tag_count - shown.length} not shown)`}
+            </button>
+          </li>
+        ) : null}
       </ul>
       <form className="inline-form" onSubmit={add}>
         <input
