@@ -8,7 +8,13 @@ import { metadataStoreSuite } from './suites/metadata-store.ts';
 metadataStoreSuite('sqlite', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'berth-sqlite-'));
   const store = await SqliteStore.open(join(dir, 'berth.db'));
-  return { store, cleanup: async () => (await store.close(), rm(dir, { recursive: true, force: true })) };
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 });
 
 jobQueueSuite('sqlite', async () => {
@@ -18,6 +24,10 @@ jobQueueSuite('sqlite', async () => {
   return {
     a: a.jobs,
     b: b.jobs,
-    cleanup: async () => (await a.close(), await b.close(), rm(dir, { recursive: true, force: true })),
+    cleanup: async () => {
+      await a.close();
+      await b.close();
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 });

@@ -8,7 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { blobKey, newHash, parseDigest } from './digest.ts';
 import { digestInvalid, RegistryError, uploadUnknown } from './errors.ts';
 import { assertName } from './names.ts';
-import type { Clock, MetadataStore, StorageDriver, UploadRecord } from './ports.ts';
+import { type Clock, type MetadataStore, NotFoundError, type StorageDriver, type UploadRecord } from './ports.ts';
+
+const COMMITTED = Symbol('committed');
 
 /** What the HTTP layer knows about an append: an optional Content-Range and length. */
 export interface AppendOptions {
@@ -77,7 +79,11 @@ export class Uploads {
     return this.exclusive(id, async () => {
       let record = await this.get(repository, id);
       if (body) record = await this.appendUnlocked(record, body, opts);
-      const actual = await this.digestOf(record, algorithm);
+      const actual = await this.digestOf(record, algorithm).catch(async (err) => {
+        if (!(err instanceof NotFoundError)) throw err;
+        return this.rollForward(repository, record, digest);
+      });
+      if (actual === COMMITTED) return { digest, size: record.size };
       if (actual !== digest) {
         await this.discard(record);
         throw digestInvalid('provided digest did not match uploaded content', { expected: digest, actual });
@@ -96,6 +102,25 @@ export class Uploads {
       this.hashes.delete(record.id);
       return { digest, size: record.size };
     });
+  }
+
+  /**
+   * The session's bytes are gone: a crash came between the rename into
+   * blobs/ and the metadata update. Only verified bytes are ever renamed to a
+   * digest's key, so a stored object of the session's size under `digest` is
+   * that commit, and the metadata catches up. Anything else cannot be finished.
+   */
+  private async rollForward(repository: string, record: UploadRecord, digest: string): Promise<typeof COMMITTED> {
+    const stored = await this.storage.stat(blobKey(digest));
+    if (stored?.size !== record.size) {
+      await this.metadata.deleteUpload(record.id);
+      throw uploadUnknown(record.id);
+    }
+    await this.metadata.recordBlob(digest, record.size);
+    await this.metadata.ensureRepository(repository);
+    await this.metadata.linkBlob(repository, digest);
+    await this.metadata.deleteUpload(record.id);
+    return COMMITTED;
   }
 
   /**

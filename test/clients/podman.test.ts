@@ -56,6 +56,9 @@ class Podman {
       'cgroupfs',
       '--events-backend',
       'file',
+      // libpod's own state (default /run/libpod) stays in this podman's folder too.
+      '--tmpdir',
+      join(this.base, 'libpod-tmp'),
     ];
     return run('podman', [...global, ...args], {
       env: {
@@ -73,9 +76,12 @@ class Podman {
     return ok(await this.run(args), `podman ${args.join(' ')}`);
   }
 
-  /** Removes every image and the storage itself. */
+  /**
+   * Removes this podman's images and folder. (Not `podman system reset`: it
+   * also removes machine-wide state such as networks and /run/libpod.)
+   */
   async destroy(): Promise<void> {
-    await this.run(['system', 'reset', '--force']);
+    await this.run(['rmi', '--all', '--force']);
     await removeDir(this.base);
   }
 }

@@ -15,10 +15,12 @@ import { blobTests } from './oci/blobs.ts';
 import type { SuiteContext } from './oci/context.ts';
 import { hostileTests } from './oci/hostile.ts';
 import { listingTests } from './oci/listings.ts';
+import { manifestValidationTests } from './oci/manifest-validation.ts';
 import { manifestTests } from './oci/manifests.ts';
 import { mountTests } from './oci/mounts.ts';
 import { referrerTests } from './oci/referrers.ts';
 import { restartTests } from './oci/restart.ts';
+import { uploadSessionTests } from './oci/upload-sessions.ts';
 import { uploadTests } from './oci/uploads.ts';
 
 export interface RunningRegistry {
@@ -72,8 +74,10 @@ export function ociApiSuite(name: string, start: () => Promise<RunningRegistry>)
 
     blobTests(ctx);
     uploadTests(ctx);
+    uploadSessionTests(ctx);
     mountTests(ctx);
     manifestTests(ctx);
+    manifestValidationTests(ctx);
     listingTests(ctx);
     referrerTests(ctx);
     hostileTests(ctx);

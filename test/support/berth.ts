@@ -176,10 +176,13 @@ export class RegistryServer {
     return `docker://${this.host}/${repoAndTag}`;
   }
 
-  /** The stdout lines of every run parsed as JSON (lines that are not JSON are skipped). */
-  logs(): Record<string, unknown>[] {
+  /**
+   * The stdout lines of every run (or only of the last one started) parsed
+   * as JSON; lines that are not JSON are skipped.
+   */
+  logs(opts: { currentRun?: boolean } = {}): Record<string, unknown>[] {
     const out: Record<string, unknown>[] = [];
-    for (const line of this.stdoutLines) {
+    for (const line of this.stdoutLines.slice(opts.currentRun ? this.runStart : 0)) {
       try {
         const v = JSON.parse(line) as unknown;
         if (v && typeof v === 'object') out.push(v as Record<string, unknown>);

@@ -164,7 +164,37 @@ export class RegistryClient {
     });
     const body = Buffer.from(await res.arrayBuffer());
     const text = body.toString('utf8');
+    // Every /v2/ answer of the registry itself (not a redirect elsewhere) names the API version.
+    if (path.startsWith('/v2/') && res.status !== 307 && res.status !== 301) {
+      assert.equal(
+        res.headers.get('docker-distribution-api-version'),
+        'registry/2.0',
+        `${method} ${path} ${res.status}: Docker-Distribution-API-Version`,
+      );
+    }
+    if (res.status === 307 && method === 'GET' && /\/blobs\/[^/]+$/.test(path) && res.headers.get('location')) {
+      return this.followBlobRedirect(res, opts);
+    }
     return { status: res.status, headers: res.headers, body, text, json: () => JSON.parse(text) };
+  }
+
+  /**
+   * A driver may answer a blob GET with a redirect to its object store
+   * (presigned URL). Follow it as a client would; the registry's own headers
+   * (digest, API version) come from the redirect answer.
+   */
+  private async followBlobRedirect(redirect: Response, opts: RequestOptions): Promise<Reply> {
+    const target = await fetch(new URL(redirect.headers.get('location')!, this.base), {
+      headers: Object.fromEntries(Object.entries(opts.headers ?? {}).filter(([k]) => k !== 'authorization')),
+    });
+    const body = Buffer.from(await target.arrayBuffer());
+    const text = body.toString('utf8');
+    const headers = new Headers(target.headers);
+    for (const name of ['docker-content-digest', 'docker-distribution-api-version']) {
+      const value = redirect.headers.get(name);
+      if (value && !headers.has(name)) headers.set(name, value);
+    }
+    return { status: target.status, headers, body, text, json: () => JSON.parse(text) };
   }
 
   get(path: string, headers?: Record<string, string>) {

@@ -14,10 +14,9 @@ export type ProblemKind =
   | 'blob-size-mismatch'
   | 'blob-corrupt'
   | 'manifest-unreadable'
-  | 'manifest-reference-missing'
-  | 'upload-missing-data';
+  | 'manifest-reference-missing';
 
-export type NoteKind = 'unrecorded-blob' | 'unrecorded-upload-data';
+export type NoteKind = 'unrecorded-blob' | 'unrecorded-upload-data' | 'upload-missing-data';
 
 export interface Finding<K extends string> {
   kind: K;
@@ -34,10 +33,8 @@ export interface FsckReport {
   manifestsChecked: number;
 }
 
-export interface FsckProgress {
-  /** Called with (done, total) as objects are checked; total may grow. */
-  (done: number, total: number, current: string): void;
-}
+/** Called with (done, total) as objects are checked; total may grow. */
+export type FsckProgress = (done: number, total: number, current: string) => void;
 
 export interface FsckOptions {
   repair?: boolean;
@@ -162,10 +159,16 @@ export async function fsck(
     if (!checkUploadBytes) break;
     const info = await storage.stat(`uploads/${upload.id}`);
     if (!info || info.size < upload.size) {
-      const f = problem('upload-missing-data', upload.id, `upload to ${upload.repository} has lost its bytes`);
+      // Harmless: finishing it either rolls a committed blob forward or tells the client to start over.
+      const note: Finding<NoteKind> = {
+        kind: 'upload-missing-data',
+        subject: upload.id,
+        message: `upload session to ${upload.repository} has no bytes left (committed before a crash, or lost)`,
+      };
+      report.notes.push(note);
       if (options.repair) {
         await metadata.deleteUpload(upload.id);
-        f.repaired = true;
+        note.repaired = true;
       }
     }
   }

@@ -42,14 +42,12 @@ export interface OciOptions {
   onUnexpected?: (err: unknown) => void;
 }
 
-const base: HandlerTable = {
-  base: {
-    GET: async (ctx) => {
-      await ctx.access.authorize(ctx.req, null, []);
-      sendJson(ctx.res, 200, {});
-    },
-  },
+const versionCheck: Handler = async (ctx) => {
+  await ctx.access.authorize(ctx.req, null, []);
+  sendJson(ctx.res, 200, {}); // Node sends no body for HEAD
 };
+
+const base: HandlerTable = { base: { GET: versionCheck, HEAD: versionCheck } };
 
 export async function ociPlugin(app: FastifyInstance, options: OciOptions): Promise<void> {
   const table: HandlerTable = {};

@@ -14,6 +14,13 @@ export function blobTests(ctx: SuiteContext): void {
       assert.deepEqual(res.json(), {});
     });
 
+    it('HEAD /v2/ answers 200 with the API version header', async () => {
+      const res = await ctx.client.head('/v2/');
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('docker-distribution-api-version'), 'registry/2.0');
+      assert.equal(res.body.length, 0);
+    });
+
     it('GET /v2 redirects to /v2/', async () => {
       const res = await ctx.client.get('/v2');
       assert.equal(res.status, 301);

@@ -76,6 +76,28 @@ export function hostileTests(ctx: SuiteContext): void {
       }
     });
 
+    it('names containing the API path words route to the right repository', async () => {
+      const base = repoName('words');
+      for (const name of [
+        `${base}/manifests/x`,
+        `${base}/blobs/uploads`,
+        `${base}/blobs`,
+        `${base}/tags/list`,
+        `${base}/referrers/r`,
+      ]) {
+        const { manifest, blobs } = await ctx.client.pushImage(name, 'v1');
+        const get = await ctx.client.get(`/v2/${name}/manifests/v1`);
+        assert.equal(get.status, 200, `${name}: ${get.text}`);
+        assert.ok(get.body.equals(manifest.bytes));
+        assert.equal((await ctx.client.head(`/v2/${name}/blobs/${blobs[1].digest}`)).status, 200);
+        assert.deepEqual((await ctx.client.get(`/v2/${name}/tags/list`)).json(), { name, tags: ['v1'] });
+        const refs = await ctx.client.get(`/v2/${name}/referrers/${manifest.digest}`);
+        assert.equal(refs.status, 200);
+      }
+      // The parent is a repository of its own, without those images.
+      assertError(await ctx.client.get(`/v2/${base}/tags/list`), 404, 'NAME_UNKNOWN');
+    });
+
     it('percent-encoded slashes and dots are NAME_INVALID', async () => {
       for (const path of [
         `/v2/a%2Fb/blobs/${digest}`,

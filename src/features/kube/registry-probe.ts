@@ -1,0 +1,215 @@
+/**
+ * A small Distribution API client for diagnosis: it answers "can these
+ * credentials pull this manifest, and if not, why" by speaking to the
+ * registry as a runtime would (GET /v2/, Bearer token or Basic, HEAD manifest).
+ */
+import { apiHost } from './imageref.ts';
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+export interface ProbeOptions {
+  scheme: 'http' | 'https';
+  timeoutMs: number;
+}
+
+/** The registry could not be spoken to at all. */
+export class UnreachableError extends Error {}
+
+/** Something answered, but not the registry API at /v2/. */
+export class NotARegistryError extends UnreachableError {}
+
+export type AuthOutcome = { ok: true } | { ok: false; status: number; via: 'token' | 'basic'; message: string };
+
+interface Challenge {
+  scheme: 'bearer' | 'basic' | 'none';
+  realm?: string;
+  service?: string;
+}
+
+const MANIFEST_ACCEPT = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+
+export class RegistrySession {
+  readonly base: string;
+  private challenge?: Challenge;
+  private readonly tokens = new Map<string, string>();
+
+  constructor(
+    host: string,
+    private readonly credentials: Credentials | undefined,
+    private readonly options: ProbeOptions,
+  ) {
+    this.base = `${options.scheme}://${apiHost(host)}`;
+  }
+
+  /** GET /v2/: learns how the registry authenticates. Throws UnreachableError. */
+  async ping(): Promise<void> {
+    const res = await this.fetch('/v2/', {});
+    this.challenge = parseChallenge(res.status === 401 ? res.headers.get('www-authenticate') : null);
+    if (res.status !== 200 && res.status !== 401) {
+      throw new NotARegistryError(
+        `${this.base}/v2/ answered HTTP ${res.status}; this does not look like a registry API`,
+      );
+    }
+  }
+
+  /** Checks the credentials for `scope` the way the registry asks (token endpoint or Basic). */
+  async authenticate(scope: string): Promise<AuthOutcome> {
+    if (!this.challenge) await this.ping();
+    const challenge = this.challenge!;
+    if (challenge.scheme === 'none' || !this.credentials) return { ok: true };
+    if (challenge.scheme === 'basic') {
+      const res = await this.fetch('/v2/', { authorization: basic(this.credentials) });
+      if (res.status === 401) {
+        return {
+          ok: false,
+          status: 401,
+          via: 'basic',
+          message: `${this.base}/v2/ refused the username and password (HTTP 401)`,
+        };
+      }
+      return { ok: true };
+    }
+    const token = await this.fetchToken(scope);
+    return typeof token === 'string' ? { ok: true } : token;
+  }
+
+  /** HEAD of a manifest with whatever authorization the registry wants. */
+  async headManifest(repository: string, reference: string): Promise<number> {
+    const scope = `repository:${repository}:pull`;
+    const res = await this.fetch(
+      `/v2/${repository}/manifests/${reference}`,
+      await this.authHeaders(scope),
+      'HEAD',
+      MANIFEST_ACCEPT,
+    );
+    return res.status;
+  }
+
+  /** Tags of a repository; null when the repository is unknown or hidden. */
+  async tags(repository: string): Promise<string[] | null> {
+    const res = await this.fetch(
+      `/v2/${repository}/tags/list`,
+      await this.authHeaders(`repository:${repository}:pull`),
+    );
+    if (res.status !== 200) return null;
+    const body = (await res.json()) as { tags?: string[] | null };
+    return body.tags ?? [];
+  }
+
+  /** Every repository the credentials may list (following Link pages); null when refused. */
+  async catalog(maxPages = 20): Promise<string[] | null> {
+    const headers = await this.authHeaders('registry:catalog:*');
+    const names: string[] = [];
+    let path: string | null = '/v2/_catalog?n=1000';
+    for (let page = 0; path && page < maxPages; page++) {
+      const res = await this.fetch(path, headers);
+      if (res.status !== 200) return page === 0 ? null : names;
+      names.push(...(((await res.json()) as { repositories?: string[] }).repositories ?? []));
+      path = nextLink(res.headers.get('link'));
+    }
+    return names;
+  }
+
+  private async authHeaders(scope: string): Promise<Record<string, string>> {
+    if (!this.challenge) await this.ping();
+    const challenge = this.challenge!;
+    if (challenge.scheme === 'basic') return this.credentials ? { authorization: basic(this.credentials) } : {};
+    if (challenge.scheme === 'bearer') {
+      const token = await this.fetchToken(scope);
+      return typeof token === 'string' && token ? { authorization: `Bearer ${token}` } : {};
+    }
+    return {};
+  }
+
+  private async fetchToken(scope: string): Promise<string | AuthOutcome> {
+    const cached = this.tokens.get(scope);
+    if (cached !== undefined) return cached;
+    const { realm, service } = this.challenge!;
+    if (!realm)
+      return { ok: false, status: 0, via: 'token', message: 'the registry asked for a token but named no realm' };
+    const url = new URL(realm);
+    if (service) url.searchParams.set('service', service);
+    url.searchParams.set('scope', scope);
+    const headers: Record<string, string> = this.credentials ? { authorization: basic(this.credentials) } : {};
+    const res = await this.fetchUrl(url.toString(), headers, 'GET');
+    if (res.status === 401 || res.status === 403) {
+      return {
+        ok: false,
+        status: res.status,
+        via: 'token',
+        message: `the token endpoint ${url.origin}${url.pathname} refused the username and password (HTTP ${res.status})`,
+      };
+    }
+    if (res.status !== 200) {
+      return { ok: false, status: res.status, via: 'token', message: `the token endpoint answered HTTP ${res.status}` };
+    }
+    const body = (await res.json()) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token ?? '';
+    this.tokens.set(scope, token);
+    return token;
+  }
+
+  private fetch(path: string, headers: Record<string, string>, method = 'GET', accept?: string): Promise<Response> {
+    return this.fetchUrl(`${this.base}${path}`, { ...headers, ...(accept ? { accept } : {}) }, method);
+  }
+
+  private async fetchUrl(url: string, headers: Record<string, string>, method: string): Promise<Response> {
+    try {
+      return await fetch(url, {
+        method,
+        headers,
+        redirect: 'follow',
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch (e) {
+      throw new UnreachableError(describeNetworkError(url, e, this.options.timeoutMs));
+    }
+  }
+}
+
+function basic(c: Credentials): string {
+  return `Basic ${Buffer.from(`${c.username}:${c.password}`, 'utf8').toString('base64')}`;
+}
+
+/** Parses `Bearer realm="…",service="…"` or `Basic realm="…"`. */
+export function parseChallenge(header: string | null): Challenge {
+  if (!header) return { scheme: 'none' };
+  const m = /^\s*(\w+)\s*(.*)$/.exec(header);
+  const scheme = m?.[1]?.toLowerCase();
+  const params: Record<string, string> = {};
+  for (const p of (m?.[2] ?? '').matchAll(/(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g)) {
+    params[p[1]!.toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, '$1') : (p[3] ?? '');
+  }
+  if (scheme === 'bearer') return { scheme: 'bearer', realm: params.realm, service: params.service };
+  if (scheme === 'basic') return { scheme: 'basic', realm: params.realm };
+  return { scheme: 'none' };
+}
+
+function nextLink(link: string | null): string | null {
+  const m = link ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(link) : null;
+  if (!m) return null;
+  const url = new URL(m[1]!, 'http://x');
+  return `${url.pathname}${url.search}`;
+}
+
+function describeNetworkError(url: string, e: unknown, timeoutMs: number): string {
+  const err = e as { name?: string; cause?: { code?: string; message?: string }; message?: string };
+  const origin = new URL(url).origin;
+  if (err.name === 'TimeoutError' || err.name === 'AbortError')
+    return `${origin} did not answer within ${timeoutMs} ms`;
+  const code = err.cause?.code;
+  if (code === 'ECONNREFUSED') return `${origin} refused the connection (nothing listens there)`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `${origin}: the host name does not resolve`;
+  if (code === 'ECONNRESET') return `${origin} closed the connection`;
+  if (code && /CERT|SSL|TLS|EPROTO/.test(code))
+    return `${origin}: TLS failed (${code}); is it plain HTTP, or is its certificate trusted?`;
+  return `${origin}: ${err.cause?.message ?? err.message ?? String(e)}`;
+}
