@@ -3,8 +3,7 @@
  * API and the console browse with. Portable SQL only (SQLite and PostgreSQL):
  * no dialect functions, LIKE with an explicit escape, paging by LIMIT/OFFSET.
  */
-import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
-import { projectOf } from '../../core/names.ts';
+import { type Kysely, sql } from 'kysely';
 import type { ManifestRecord } from '../../core/ports.ts';
 import type {
   ArtifactFilter,
@@ -12,7 +11,6 @@ import type {
   CatalogQueries,
   DailyTraffic,
   Paged,
-  ProjectUsage,
   RecentPush,
   RegistryStatistics,
   RepositoryFilter,
@@ -23,58 +21,10 @@ import type {
   TagInfo,
   TrafficStore,
 } from '../../core/ports-catalog.ts';
+import { type CatalogDatabase, chunks, escapeLike, inProject, like, likeLower, topLevel } from './catalog-sql.ts';
+import { addTraffic, recentPushes, registryStatistics, trafficSince } from './catalog-statistics.ts';
 import { toManifestRecord } from './kysely-store.ts';
 import type { Database } from './schema.ts';
-
-interface CatalogDatabase extends Database {
-  traffic_daily: { day: string; pushes: number; pulls: number };
-}
-
-type ManifestScope = ExpressionBuilder<CatalogDatabase & { m: Database['manifests'] }, 'm'>;
-
-/** Escapes LIKE wildcards; every pattern here is used with `ESCAPE '\'`. */
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-const like = (column: string, pattern: string) => sql<boolean>`${sql.ref(column)} LIKE ${pattern} ESCAPE '\\'`;
-const likeLower = (column: string, pattern: string) =>
-  sql<boolean>`LOWER(${sql.ref(column)}) LIKE ${pattern.toLowerCase()} ESCAPE '\\'`;
-
-/** Repositories of a project: `project/…`, and a top-level repository named like the project. */
-function inProject(column: string, project: string) {
-  return sql<boolean>`(${sql.ref(column)} = ${project} OR ${like(column, `${escapeLike(project)}/%`)})`;
-}
-
-/**
- * Manifests that are artifacts of their own: not a referrer, and either
- * tagged or not a child of an index (an index's untagged platform images are
- * shown inside the index).
- */
-function topLevel(eb: ManifestScope) {
-  return eb.and([
-    eb('m.subject', 'is', null),
-    eb.or([
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('manifest_references as mr')
-            .select(sql.lit(1).as('one'))
-            .whereRef('mr.repository', '=', 'm.repository')
-            .whereRef('mr.child', '=', 'm.digest')
-            .where('mr.kind', '=', 'manifest'),
-        ),
-      ),
-      eb.exists(
-        eb
-          .selectFrom('tags as tt')
-          .select(sql.lit(1).as('one'))
-          .whereRef('tt.repository', '=', 'm.repository')
-          .whereRef('tt.digest', '=', 'm.digest'),
-      ),
-    ]),
-  ]);
-}
 
 interface RepositoryRow {
   name: string;
@@ -312,118 +262,21 @@ export class KyselyCatalog implements CatalogQueries, TrafficStore {
     }
     return out;
   }
+  // ------------------------------------------------------------ statistics and traffic
 
-  // ------------------------------------------------------------ statistics
-
-  async statistics(): Promise<RegistryStatistics> {
-    const storage = await this.db
-      .selectFrom('blobs')
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('size'), sql<number>`0`).as('bytes'))
-      .executeTakeFirstOrThrow();
-    const names = await this.db.selectFrom('repositories').select('name').execute();
-    const artifacts = await this.db
-      .selectFrom('manifests as m')
-      .select((eb) => ['m.repository', eb.fn.countAll<number>().as('n')])
-      .where(topLevel)
-      .groupBy('m.repository')
-      .execute();
-    const usage = new Map<string, ProjectUsage>();
-    const projectUsage = (project: string) => {
-      const known = usage.get(project);
-      if (known) return known;
-      const fresh = { project, repositories: 0, artifacts: 0, storage: 0 };
-      usage.set(project, fresh);
-      return fresh;
-    };
-    for (const { name } of names) projectUsage(projectOf(name)).repositories += 1;
-    let artifactTotal = 0;
-    for (const row of artifacts) {
-      projectUsage(projectOf(row.repository)).artifacts += Number(row.n);
-      artifactTotal += Number(row.n);
-    }
-    for (const u of usage.values()) u.storage = await this.projectStorage(u.project);
-    return {
-      repositories: names.length,
-      artifacts: artifactTotal,
-      storage: Number(storage.bytes),
-      projects: [...usage.values()].sort((a, b) => b.storage - a.storage || a.project.localeCompare(b.project)),
-    };
+  statistics(): Promise<RegistryStatistics> {
+    return registryStatistics(this.db);
   }
 
-  private async projectStorage(project: string): Promise<number> {
-    const row = await this.db
-      .selectFrom('blobs as b')
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('b.size'), sql<number>`0`).as('bytes'))
-      .where((eb) =>
-        eb(
-          'b.digest',
-          'in',
-          eb
-            .selectFrom('repository_blobs as rb')
-            .select('rb.digest')
-            .where(inProject('rb.repository', project))
-            .union(eb.selectFrom('manifests as m').select('m.digest').where(inProject('m.repository', project))),
-        ),
-      )
-      .executeTakeFirstOrThrow();
-    return Number(row.bytes);
+  recentPushes(limit: number): Promise<RecentPush[]> {
+    return recentPushes(this.db, limit);
   }
 
-  async recentPushes(limit: number): Promise<RecentPush[]> {
-    const tagged = await this.db
-      .selectFrom('tags')
-      .select(['repository', 'name', 'digest', 'updated_at'])
-      .orderBy('updated_at', 'desc')
-      .limit(limit)
-      .execute();
-    const pushed = await this.db
-      .selectFrom('manifests as m')
-      .select(['m.repository', 'm.digest', 'm.created_at'])
-      .where(topLevel)
-      .orderBy('m.created_at', 'desc')
-      .limit(limit)
-      .execute();
-    const seen = new Set(tagged.map((t) => `${t.repository}@${t.digest}@${t.updated_at}`));
-    const events: RecentPush[] = [
-      ...tagged.map((t) => ({ repository: t.repository, digest: t.digest, tag: t.name, at: t.updated_at })),
-      ...pushed
-        .filter((m) => !seen.has(`${m.repository}@${m.digest}@${m.created_at}`))
-        .map((m) => ({ repository: m.repository, digest: m.digest, tag: null, at: m.created_at })),
-    ];
-    return events.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, limit);
+  addTraffic(entries: DailyTraffic[]): Promise<void> {
+    return addTraffic(this.db, entries);
   }
 
-  // ------------------------------------------------------------ traffic
-
-  async addTraffic(entries: DailyTraffic[]): Promise<void> {
-    for (const e of entries) {
-      await this.db
-        .insertInto('traffic_daily')
-        .values({ day: e.day, pushes: e.pushes, pulls: e.pulls })
-        .onConflict((oc) =>
-          oc.column('day').doUpdateSet((eb) => ({
-            pushes: eb(eb.ref('traffic_daily.pushes'), '+', eb.ref('excluded.pushes')),
-            pulls: eb(eb.ref('traffic_daily.pulls'), '+', eb.ref('excluded.pulls')),
-          })),
-        )
-        .execute();
-    }
+  traffic(fromDay: string): Promise<DailyTraffic[]> {
+    return trafficSince(this.db, fromDay);
   }
-
-  async traffic(fromDay: string): Promise<DailyTraffic[]> {
-    const rows = await this.db
-      .selectFrom('traffic_daily')
-      .selectAll()
-      .where('day', '>=', fromDay)
-      .orderBy('day')
-      .execute();
-    return rows.map((r) => ({ day: r.day, pushes: Number(r.pushes), pulls: Number(r.pulls) }));
-  }
-}
-
-/** Keeps IN lists well under every dialect's bound-parameter limit. */
-function chunks<T>(items: T[], size = 500): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
