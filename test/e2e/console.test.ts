@@ -2,116 +2,41 @@
  * The console end to end, in Debian's Chromium driven by playwright-core:
  * an image pushed with skopeo is found from the dashboard, its layers and
  * build history read, a tag added (and pulled by skopeo), a tag removed, an
- * artifact deleted with confirmation; narrow-screen layout and the pages of
- * the identity module (absent on this branch) are checked too. Screenshots
- * land in test/e2e/screenshots/.
+ * artifact deleted with confirmation; an index, a thousand tags, a narrow
+ * screen. Signed in as the administrator when the server has accounts.
+ * Screenshots land in test/e2e/screenshots/.
  *
  * Run: node --import tsx --test test/e2e/console.test.ts
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import { type BuiltImage, buildImage, buildIndex, writeOciLayout } from '../helpers/images.ts';
-import {
-  ADMIN_PASSWORD,
-  ensureConsoleBuilt,
-  launchChromium,
-  missingTools,
-  pushOverHttp,
-  type RunningBerth,
-  randomLayerTar,
-  SCREENSHOTS,
-  skopeo,
-  startBerth,
-} from './support.ts';
+import { type BuiltImage, buildImage, buildIndex } from '../helpers/images.ts';
+import { ConsoleSession } from './session.ts';
+import { missingTools, pushOverHttp, type RunningBerth, randomLayerTar } from './support.ts';
 
 const skip = missingTools();
 const T = { timeout: 180_000 };
 
+let session: ConsoleSession;
 let server: RunningBerth;
 let browser: BrowserContext;
-let work: string;
 let image: BuiltImage;
 let imageDigest: string;
 let oldDigest: string;
 
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
-
-/** Pushes with skopeo; returns the digest the registry stored (skopeo compresses layers, so it differs from ours). */
-/** skopeo's credentials option for the administrator (none when the server runs open). */
-const adminCreds = (option: string) => (server.identity ? [`${option}=admin:${ADMIN_PASSWORD}`] : []);
-
-async function push(img: BuiltImage, repoTag: string, creds = adminCreds('--dest-creds')): Promise<string> {
-  const layout = join(work, `layout-${img.digest.slice(7, 19)}`);
-  await writeOciLayout(layout, 'src', img);
-  await skopeo(join(work, 'skopeo'), [
-    'copy',
-    '--dest-tls-verify=false',
-    ...creds,
-    `oci:${layout}:src`,
-    `docker://${server.hostPort}/${repoTag}`,
-  ]);
-  const [repository, tag] = repoTag.split(':');
-  const res = await server.fetch(`/v2/${repository}/manifests/${tag}`, {
-    method: 'HEAD',
-    headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
-  });
-  return String(res.headers.get('docker-content-digest'));
-}
-
-async function tagsOf(repository: string): Promise<string[]> {
-  const out = await skopeo(join(work, 'skopeo'), [
-    'list-tags',
-    '--tls-verify=false',
-    ...adminCreds('--creds'),
-    `docker://${server.hostPort}/${repository}`,
-  ]);
-  return (JSON.parse(out) as { Tags: string[] }).Tags.sort();
-}
-
-let loginShot = false;
-
-/** A new tab on `path`, signed in through the login page when the server has accounts. */
-async function open(path: string, as = { user: 'admin', password: ADMIN_PASSWORD }): Promise<Page> {
-  const page = await browser.newPage();
-  if (server.identity) {
-    await page.goto(`${server.url}/login?next=${encodeURIComponent(path)}`);
-    await page.getByLabel(/username/i).fill(as.user);
-    await page.getByLabel('Password').fill(as.password);
-    if (!loginShot) {
-      loginShot = true;
-      await shot(page, '00-login');
-    }
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((u) => u.pathname === path.split('?')[0]);
-  } else {
-    await page.goto(`${server.url}${path}`);
-  }
-  return page;
-}
+const shot = (page: Page, name: string) => session.shot(page, name);
+const push = (img: BuiltImage, repoTag: string) => session.push(img, repoTag);
+const tagsOf = (repository: string) => session.tagsOf(repository);
+const open = (path: string) => session.open(path);
 
 describe('web console', { skip: skip ?? false }, () => {
   before(async () => {
-    await ensureConsoleBuilt();
-    await mkdir(SCREENSHOTS, { recursive: true });
-    work = await mkdtemp(join(tmpdir(), 'berth-e2e-work-'));
-    server = await startBerth();
-    browser = await launchChromium(join(work, 'chromium-profile'));
-    if (server.identity) {
-      for (const project of ['team', 'infra']) {
-        const res = await server.fetch('/api/v2.0/projects', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ project_name: project, metadata: { public: 'false' } }),
-        });
-        assert.equal(res.status, 201, await res.text());
-      }
-    }
+    session = await ConsoleSession.start();
+    server = session.server;
+    browser = session.browser;
+    const work = session.work;
+    await session.createProjects('team', 'infra');
     const layers = [
       await randomLayerTar(work, 'app.bin', 300 * 1024),
       await randomLayerTar(work, 'data.bin', 40 * 1024),
@@ -154,9 +79,7 @@ describe('web console', { skip: skip ?? false }, () => {
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (work) await rm(work, { recursive: true, force: true });
+    await session?.close();
   });
 
   test('the dashboard shows counts, storage per project and the traffic chart', T, async () => {
@@ -312,79 +235,6 @@ describe('web console', { skip: skip ?? false }, () => {
     await page.goto(`${server.url}/projects`);
     await page.getByText(/a project is the first part of a repository name/).waitFor();
     await shot(page, '11-projects');
-    await page.close();
-  });
-
-  const NO_IDENTITY = 'needs the identity module (branch access): this server runs without accounts';
-
-  test('create a robot account; its secret, shown once, pushes with skopeo', T, async (t) => {
-    if (!server.identity) return t.skip(NO_IDENTITY);
-    const page = await open('/projects/team/robots');
-    await page.getByLabel('robot name').fill('ci');
-    await page.getByLabel('push').check();
-    await page.getByRole('button', { name: 'New robot account' }).click();
-    const box = page.locator('.secret-box');
-    await box.waitFor();
-    const secret = (await box.locator('.copy-field code').first().innerText()).trim();
-    assert.ok(secret.length >= 16, 'a secret is shown');
-    assert.match(await box.innerText(), /robot\$team\+ci/);
-    await shot(page, '13-robot-secret');
-    await page.getByRole('button', { name: 'I have saved the secret' }).click();
-    await box.waitFor({ state: 'detached' });
-    assert.ok(!(await page.content()).includes(secret), 'the secret is gone once dismissed');
-    const img = buildImage({ layerSizes: [1500] });
-    await push(img, 'team/app:from-robot', [`--dest-creds=robot$team+ci:${secret}`]);
-    assert.ok((await tagsOf('team/app')).includes('from-robot'));
-    await page.close();
-  });
-
-  test('a guest is told which permission a deletion needs', T, async (t) => {
-    if (!server.identity) return t.skip(NO_IDENTITY);
-    const json = { 'content-type': 'application/json' };
-    const user = await server.fetch('/api/v2.0/users', {
-      method: 'POST',
-      headers: json,
-      body: JSON.stringify({
-        username: 'gina',
-        email: 'gina@example.com',
-        realname: 'Gina',
-        password: 'Guest-pass-123',
-      }),
-    });
-    assert.equal(user.status, 201, await user.text());
-    const member = await server.fetch('/api/v2.0/projects/team/members', {
-      method: 'POST',
-      headers: json,
-      body: JSON.stringify({ role_id: 3, member_user: { username: 'gina' } }),
-    });
-    assert.equal(member.status, 201, await member.text());
-    const page = await open('/projects/team/repositories/app/artifacts/stable', {
-      user: 'gina',
-      password: 'Guest-pass-123',
-    });
-    await page.getByRole('button', { name: 'Delete artifact' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Delete artifact' }).click();
-    const error = page.getByRole('dialog').locator('.error');
-    await error.waitFor();
-    assert.match(
-      await error.innerText(),
-      /Permission denied\. You need the “delete artifact in project team” permission/,
-    );
-    assert.match(await error.innerText(), /deleteArtifact is not allowed in project team/);
-    await shot(page, '14-forbidden');
-    assert.ok((await tagsOf('team/app')).includes('stable'), 'nothing was deleted');
-    await page.close();
-  });
-
-  test('members and the audit log', T, async (t) => {
-    if (!server.identity) return t.skip(NO_IDENTITY);
-    const page = await open('/projects/team/members');
-    await page.locator('table tbody tr', { hasText: 'gina' }).waitFor();
-    await shot(page, '15-members');
-    await page.goto(`${server.url}/audit-logs`);
-    await page.locator('table tbody tr').first().waitFor();
-    assert.ok((await page.locator('table tbody tr').count()) > 0);
-    await shot(page, '16-audit-log');
     await page.close();
   });
 });
