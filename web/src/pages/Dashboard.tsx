@@ -54,6 +54,8 @@ function useActivity(): { activity: Activity | null; error: unknown } {
 
 export function Dashboard() {
   const stats = useApi<Statistics>('/statistics');
+  // With the identity module, projects exist on their own (even empty); count those.
+  const projectList = useApi<unknown[]>('/projects?page=1&page_size=1');
   const traffic = useApi<DayTraffic[]>('/statistics/traffic?days=30');
   const { activity, error: activityError } = useActivity();
   const s = stats.data;
@@ -64,7 +66,11 @@ export function Dashboard() {
       <h1>Dashboard</h1>
       <ErrorBox error={stats.error} onRetry={stats.reload} />
       <div className="cards">
-        <Card label="Projects" value={s ? String(s.total_project_count) : '…'} to="/projects" />
+        <Card
+          label="Projects"
+          value={projectList.total !== null ? String(projectList.total) : s ? String(s.total_project_count) : '…'}
+          to="/projects"
+        />
         <Card label="Repositories" value={s ? String(s.total_repo_count) : '…'} />
         <Card label="Artifacts" value={s ? String(s.total_artifact_count ?? '—') : '…'} />
         <Card label="Storage used" value={s ? bytes(s.total_storage_consumption) : '…'} />
