@@ -19,7 +19,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { type IncomingHttpHeaders, request } from 'node:http';
 import { join } from 'node:path';
 import { after, afterEach, describe, test } from 'node:test';
@@ -186,19 +185,6 @@ async function assertFsckClean(srv: RegistryServer, when: string): Promise<FsckR
   const report = JSON.parse(r.stdout) as FsckReport;
   assert.deepEqual(report.problems, [], `fsck ${when}: no problems`);
   return report;
-}
-
-/** The stored file of a blob: any file under the data dir named by the digest's hex. */
-async function findBlobFile(dir: string, digest: string): Promise<string> {
-  const hex = digest.split(':')[1]; // also `upload:<id>` for an upload's bytes
-  const found: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    const parent =
-      (e as unknown as { parentPath?: string; path: string }).parentPath ?? (e as unknown as { path: string }).path;
-    if (e.isFile() && e.name === hex) found.push(join(parent, e.name));
-  }
-  assert.equal(found.length, 1, `exactly one stored file for ${digest}: ${found.join(', ')}`);
-  return found[0];
 }
 
 async function assertBlobAbsent(srv: RegistryServer, repo: string, digest: string, when: string): Promise<void> {
@@ -617,87 +603,7 @@ describe('kill -9 during uploads and pushes', () => {
       }
     },
   );
-
-  test('fsck is not vacuous: it reports a corrupt blob, and --repair quarantines it', T, async (t) => {
-    const srv = await server();
-    if (srv.kind !== 'berth') return t.skip('berth fsck only');
-    const repo = 'crash/fsck';
-    const data = randomBytes(1 * MiB);
-    const digest = sha256(data);
-    const upload = await startUpload(srv, repo);
-    const put = await http(
-      srv,
-      'PUT',
-      withQuery(upload, 'digest', digest),
-      { 'content-type': 'application/octet-stream' },
-      data,
-    );
-    assert.equal(put.status, 201);
-    await srv.stop();
-    assert.ok(((await assertFsckClean(srv, 'before the damage')) as FsckReport).blobsChecked >= 1);
-
-    // Flip one byte of the stored blob (same size: only hashing can tell).
-    const file = await findBlobFile(srv.dataDir, digest);
-    const bytes = await readFile(file);
-    assert.ok(bytes.equals(data), 'the blob is stored as is');
-    bytes[bytes.length >> 1] ^= 0xff;
-    await writeFile(file, bytes);
-
-    const bad = await srv.fsck();
-    assert.notEqual(bad.code, 0, `fsck must fail on a corrupt blob\n${bad.stdout}`);
-    assert.ok(bad.stdout.includes(digest), `fsck names the corrupt blob\n${bad.stdout}`);
-
-    const repair = await srv.fsck(['--repair']);
-    assert.equal(repair.code, 0, `fsck --repair\n${repair.stdout}\n${repair.stderr}`);
-    await assertFsckClean(srv, 'after --repair');
-    await srv.restart();
-    await assertBlobAbsent(srv, repo, digest, 'after quarantine (never served corrupt)');
-  });
-
-  test('SIGTERM lets an upload in flight finish before the server exits', T, async (t) => {
-    const srv = await server();
-    if (srv.kind !== 'berth') return t.skip('graceful drain is a Berth contract');
-    const repo = 'crash/graceful';
-    const data = randomBytes(32 * MiB);
-    const digest = sha256(data);
-    const path = await startUpload(srv, repo);
-    let exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
-    const done = await send(
-      srv,
-      'PATCH',
-      path,
-      {
-        'content-type': 'application/octet-stream',
-        'content-range': `0-${data.length - 1}`,
-        'content-length': data.length,
-      },
-      data,
-      {
-        piece: 256 * 1024,
-        at: 8 * MiB,
-        action: async () => {
-          exit = srv.stop(); // SIGTERM, not awaited: the PATCH goes on
-        },
-        abort: false,
-      },
-    );
-    assert.ok(isReply(done), `the upload in flight was cut: ${'error' in done ? done.error : ''}\n${srv.output()}`);
-    assert.equal(done.status, 202, `PATCH in flight during SIGTERM: ${done.body}`);
-    assert.ok(exit);
-    const how = await exit;
-    assert.equal(how.code, 0, 'graceful exit code');
-    assert.ok(
-      srv.logs().some((l) => /shutting down/.test(String(l.msg ?? ''))),
-      'the shutdown is logged',
-    );
-    await srv.restart();
-    const status = await http(srv, 'GET', path);
-    assert.equal(status.status, 204);
-    assert.equal(rangeEnd(status.headers.get('range')), data.length, 'every byte of the drained PATCH was kept');
-    const put = await http(srv, 'PUT', withQuery(path, 'digest', digest));
-    assert.equal(put.status, 201, `closing PUT: ${put.body}`);
-    assert.deepEqual(await download(srv, repo, digest), { digest, size: data.length });
-  });
+  // fsck's own findings and the graceful SIGTERM drain are covered by test/fsck.test.ts and test/lifecycle.test.ts.
 });
 
 /**

@@ -11,6 +11,7 @@ export function serveCommand(): Command {
     .option('--data <dir>', 'data folder (BERTH_DATA, default ./data)')
     .option('--log-level <level>', 'log level (BERTH_LOG_LEVEL, default info)')
     .option('--config <file>', 'configuration file (BERTH_CONFIG, default ./berth.yaml if present)')
+    .option('--no-auth', 'no authentication: anyone may pull and push (BERTH_AUTH=off); for tests only')
     .action(async (flags) => {
       const config = loadConfig({
         file: flags.config,
@@ -19,6 +20,7 @@ export function serveCommand(): Command {
           'server.host': flags.host,
           data_dir: flags.data,
           'log.level': flags.logLevel,
+          'auth.enabled': flags.auth === false ? 'false' : undefined,
         },
       });
       const log = pino(

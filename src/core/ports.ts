@@ -40,6 +40,9 @@ export interface StorageDriver {
   /**
    * Writes the object (or `range` of it) to `dest` without ending it. Resolves
    * once every byte was accepted by `dest`. Throws NotFoundError when absent.
+   * A driver may reuse a chunk's buffer once that write's callback has run, so
+   * `dest` must be done with a chunk by then (sockets are; a collecting sink
+   * must copy).
    */
   send(key: string, dest: Writable, range?: ByteRange): Promise<void>;
   /** A readable stream of the object (or `range`). Throws NotFoundError when absent. */
@@ -47,7 +50,7 @@ export interface StorageDriver {
   /** Optional: a URL a client may fetch the object from directly (presigned). */
   redirectUrl?(key: string): Promise<string | null>;
   delete(key: string): Promise<void>;
-  /** Every object under `prefix`, in no particular order. */
+  /** Every object under the folder `prefix` (`a/b/` lists `a/b/…`, never `a/bc`), in no particular order. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
   /** Moves an object, overwriting the target (quarantine, repairs). */
   move(from: string, to: string): Promise<void>;

@@ -2,53 +2,186 @@
  * The only wiring: builds the adapters from configuration, hands them to the
  * core, and mounts the HTTP modules. Nothing else names a concrete adapter.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { loadOrCreateSigningKeys } from '../adapters/keys/file-keys.ts';
+import { loadOrCreateSecretKey } from '../adapters/keys/secret-key.ts';
+import { LdapDirectory } from '../adapters/ldap/ldap-directory.ts';
+import { KyselyAccessStore } from '../adapters/metadata/access-store.ts';
+import { KyselyKubeStore } from '../adapters/metadata/kube-store.ts';
 import { KyselyCatalog } from '../adapters/metadata/kysely-catalog.ts';
-import type { KyselyStore } from '../adapters/metadata/kysely-store.ts';
-import { PostgresStore } from '../adapters/metadata/postgres.ts';
+import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
+import { OpenIdProvider } from '../adapters/oidc/openid-provider.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
+import { ensureAdmin } from '../core/access/bootstrap.ts';
+import { LoginLimiter } from '../core/access/limiter.ts';
+import { AccessService } from '../core/access/service.ts';
 import type { StorageDriver } from '../core/ports.ts';
 import { Registry } from '../core/registry.ts';
+import { createKube, type KubeFeature } from '../features/kube/feature.ts';
+import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
 import { TrafficRecorder } from '../features/traffic/recorder.ts';
+import { registryAudit } from '../http/access/audit-hook.ts';
+import { Gate } from '../http/access/gate.ts';
+import { RegistryAccess } from '../http/access/registry-access.ts';
+import { catalogAuthorizer } from '../http/api/access/catalog-seam.ts';
+import { kubeAuthorizer } from '../http/api/kube/access-seam.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
 import { parseOciPath } from '../http/oci/paths.ts';
 import { ociPlugin } from '../http/oci/plugin.ts';
 import { countManifestTraffic } from '../http/oci/traffic-hook.ts';
+import { oidcRoutes } from '../http/oidc/routes.ts';
+import { tokenRoutes } from '../http/token/routes.ts';
+import { TokenService } from '../http/token/tokens.ts';
 import { webPlugin } from '../http/web/plugin.ts';
-import { ConfigError, databaseFile, type ServerConfig, storageDir } from './config.ts';
+import {
+  databaseFile,
+  previousSecretKeys,
+  type ServerConfig,
+  secretKeyFile,
+  storageDir,
+  tokenKeyFile,
+} from './config.ts';
 
 export interface Berth {
   app: FastifyInstance;
   registry: Registry;
+  kube: KubeFeature;
+  access: AccessService;
   close(): Promise<void>;
 }
 
 async function openMetadata(config: ServerConfig): Promise<KyselyStore> {
   const { database } = config;
   if (database.driver === 'postgres') {
+    // Loaded only when configured: a laptop start does not pay for pg.
+    const { PostgresStore } = await import('../adapters/metadata/postgres.ts');
     return PostgresStore.open({ url: database.postgres.url as string, poolSize: database.postgres.pool_size });
   }
   return SqliteStore.open(databaseFile(config));
 }
 
-function openStorage(config: ServerConfig): StorageDriver {
-  if (config.storage.driver === 's3') throw new ConfigError('storage.driver', 'the s3 driver is not available yet');
+async function openStorage(config: ServerConfig): Promise<StorageDriver> {
+  if (config.storage.driver === 's3') {
+    const s3 = config.storage.s3;
+    // The AWS SDK is loaded only when configured.
+    const { S3Driver } = await import('../adapters/storage/s3.ts');
+    return new S3Driver({
+      endpoint: s3.endpoint,
+      region: s3.region,
+      bucket: s3.bucket,
+      prefix: s3.prefix,
+      accessKeyId: s3.access_key,
+      secretAccessKey: s3.secret_key,
+      forcePathStyle: s3.force_path_style,
+      redirect: s3.redirect,
+    });
+  }
   return new FsDriver(storageDir(config));
 }
 
 export async function openRegistry(config: ServerConfig): Promise<Registry> {
-  const storage = openStorage(config);
+  const storage = await openStorage(config);
   const metadata = await openMetadata(config);
   return new Registry({ storage, metadata });
 }
 
+/** The few logger methods the Kubernetes wiring uses (pino's Logger, or a console stand-in in the CLI). */
+export interface NoteLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** The key that seals stored credentials: configured, or generated once into the data folder. */
+export async function openSecretBox(config: ServerConfig, log?: Pick<NoteLog, 'info' | 'warn'>): Promise<Sealer> {
+  let key = config.secrets.key;
+  if (!key) {
+    const file = secretKeyFile(config);
+    const loaded = await loadOrCreateSecretKey(file);
+    key = loaded.key;
+    if (loaded.generated) {
+      log?.info({ file }, 'generated the encryption key for stored credentials (secrets.key); back this file up');
+      if (config.database.driver === 'postgres') {
+        log?.warn(
+          { file },
+          'with PostgreSQL every node must use the same secrets.key (BERTH_SECRET_KEY): copy this key to the others',
+        );
+      }
+    }
+  }
+  // The key is read (or made) now, so the log line comes at first start; it is derived on first use.
+  return lazySecretBox(key, previousSecretKeys(config));
+}
+
+/** The Kubernetes feature over the metadata database, the job queue and client-node clusters. */
+export async function openKube(config: ServerConfig, registry: Registry, log?: NoteLog): Promise<KubeFeature> {
+  const metadata = registry.metadata;
+  if (!(metadata instanceof KyselyStore)) throw new Error('the metadata store does not hold Kubernetes settings');
+  return createKube({
+    store: KyselyKubeStore.over(metadata.db),
+    box: await openSecretBox(config, log),
+    jobs: metadata.jobs,
+    // Loaded on first use: a start that never talks to a cluster does not pay for client-node.
+    clusterFor: async (kubeconfig, context) => {
+      const { clusterFromKubeconfig } = await import('../adapters/kubernetes/client-node-cluster.ts');
+      return clusterFromKubeconfig(kubeconfig, { context });
+    },
+    worker: {
+      owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+      fullIntervalMs: config.kube.reconcile_interval * 1000,
+      onError: (err, job) => log?.error({ err, job: job?.id }, 'kube reconcile failed'),
+      onJob: (job, outcome, detail) =>
+        log?.info({ job: job.id, kind: job.kind, outcome, ...(detail ? { detail } : {}) }, 'kube reconcile'),
+    },
+  });
+}
+
+/** Identities live in the metadata database (SQLite or PostgreSQL, through Kysely). */
+export function openAccess(registry: Registry, log?: Logger, config?: ServerConfig): AccessService {
+  if (!(registry.metadata instanceof KyselyStore)) throw new Error('the metadata store does not hold identities');
+  const ldap = config?.auth.ldap;
+  return new AccessService(KyselyAccessStore.over(registry.metadata.db), {
+    directory: ldap?.url
+      ? new LdapDirectory({
+          url: ldap.url,
+          bindDn: ldap.bind_dn,
+          bindPassword: ldap.bind_password,
+          baseDn: ldap.base_dn as string,
+          filter: ldap.filter,
+          uidAttribute: ldap.uid_attribute,
+        })
+      : undefined,
+    onError: (err) => log?.error({ err }, 'identity store or directory failed'),
+  });
+}
+
+async function buildGate(config: ServerConfig, access: AccessService, log: Logger): Promise<Gate> {
+  const { generated } = await ensureAdmin(access.store, config.auth.admin_password);
+  if (generated) {
+    log.warn(
+      { username: 'admin', password: generated },
+      'created the admin account: note this password, it is shown once',
+    );
+    log.flush?.();
+  }
+  const keys = await loadOrCreateSigningKeys(tokenKeyFile(config));
+  const tokens = new TokenService(keys, { issuer: 'berth', service: 'berth', ttlSeconds: config.auth.token_ttl });
+  const limiter = new LoginLimiter({ maxFailures: config.auth.login_max_failures, windowMs: 5 * 60_000 });
+  return new Gate(access, tokens, limiter, { realm: config.auth.token_realm });
+}
+
 export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth> {
-  const metadata = await openMetadata(config);
-  const registry = new Registry({ storage: openStorage(config), metadata });
-  const catalog = new KyselyCatalog(metadata.db);
+  const registry = await openRegistry(config);
+  const access = openAccess(registry, log, config);
+  const gate = config.auth.enabled ? await buildGate(config, access, log) : null;
+  const kube = await openKube(config, registry, log);
+  if (!(registry.metadata instanceof KyselyStore)) throw new Error('the metadata store cannot answer catalog queries');
+  const catalog = new KyselyCatalog(registry.metadata.db);
   const traffic = new TrafficRecorder({
     store: catalog,
     onError: (err) => log.warn({ err }, 'could not store traffic counters'),
@@ -65,15 +198,49 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   await app.register(metricsRoute, { metrics });
   countManifestTraffic(app, traffic);
   const onUnexpected = (err: unknown) => log.error({ err }, 'unexpected error');
-  await app.register(ociPlugin, { registry, onUnexpected });
-  await app.register(apiPlugin, { prefix: '/api/v2.0', registry, onUnexpected, catalog, traffic });
+  if (gate) {
+    registryAudit(app, gate);
+    await app.register(tokenRoutes, { gate });
+    const oidc = config.auth.oidc;
+    if (oidc.issuer)
+      await app.register(oidcRoutes, {
+        gate,
+        redirectUri: oidc.redirect_url as string,
+        provider: new OpenIdProvider({
+          issuer: oidc.issuer,
+          clientId: oidc.client_id as string,
+          clientSecret: oidc.client_secret as string,
+          redirectUri: oidc.redirect_url as string,
+          scope: oidc.scope,
+          userClaim: oidc.user_claim,
+        }),
+      });
+  }
+  await app.register(ociPlugin, { registry, onUnexpected, access: gate ? new RegistryAccess(gate) : undefined });
+  await app.register(apiPlugin, {
+    prefix: '/api/v2.0',
+    registry,
+    onUnexpected,
+    access,
+    gate,
+    kube,
+    authorizeKube: kubeAuthorizer({ registry, access, gate }),
+    onRobotSecretRotated: (name, secret) => kube.connections.robotSecretRotated(name, secret).then(() => {}),
+    catalog,
+    traffic,
+    authorizeCatalog: catalogAuthorizer({ registry, access, gate }),
+  });
   await webPlugin(app, {});
+  if (config.kube.worker) kube.worker.start();
   return {
     app,
     registry,
+    access,
+    kube,
     async close() {
       await app.close();
       await traffic.close();
+      await kube.worker.stop();
       await registry.metadata.close();
     },
   };

@@ -35,7 +35,7 @@ before(async () => {
     prefix: '/api/v2.0',
     registry,
     catalog: new KyselyCatalog(metadata.db),
-    authorize: async (_request, project, permission) => {
+    authorizeCatalog: async (_request, project, permission) => {
       asked.push(`${project ?? '*'}:${permission}`);
       if (!(granted[project ?? '*'] ?? []).includes(permission)) {
         throw forbidden(`${permission} is not allowed in project ${project ?? '(registry)'}`);

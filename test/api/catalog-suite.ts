@@ -194,6 +194,9 @@ export function catalogApiSuite(label: string, database: () => Promise<CatalogDa
 
   describe(`repository deletion (${label})`, () => {
     it('deletes a repository with its tags; other repositories keep shared blobs', async () => {
+      // The identity module serves this DELETE and wants the project to exist.
+      const created = await api('/projects', { method: 'POST', payload: { project_name: 'gone' } });
+      assert.ok([201, 404].includes(created.statusCode), created.body);
       const shared = buildImage({ layerSizes: [64] });
       await pushImage(berth.app, 'gone/one', 'a', shared);
       await pushImage(berth.app, 'gone/two', 'b', shared);

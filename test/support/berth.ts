@@ -235,7 +235,11 @@ export class RegistryServer {
     const child = spawn(cmd, args, {
       cwd: REPO_ROOT,
       // Loopback only: other people run servers on these machines too.
-      env: { ...process.env, ...(this.kind === 'berth' ? { BERTH_HOST: '127.0.0.1' } : {}), ...this.env },
+      env: {
+        ...process.env,
+        ...(this.kind === 'berth' ? { BERTH_HOST: '127.0.0.1', BERTH_AUTH: 'off' } : {}),
+        ...this.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

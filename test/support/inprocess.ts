@@ -18,7 +18,10 @@ export async function startInProcess(
   options: { dataDir?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<RunningBerth> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'berth-test-')));
-  const config = loadConfig({ env: { ...options.env, BERTH_DATA: dataDir, BERTH_PORT: '0', BERTH_HOST: '127.0.0.1' } });
+  // Auth off unless a test asks for it (BERTH_AUTH in options.env).
+  const config = loadConfig({
+    env: { BERTH_AUTH: 'off', ...options.env, BERTH_DATA: dataDir, BERTH_PORT: '0', BERTH_HOST: '127.0.0.1' },
+  });
   const berth = await buildApp(config, pino({ level: 'silent' }));
   const address = await berth.app.listen({ host: '127.0.0.1', port: 0 });
   const host = new URL(address).host;

@@ -5,7 +5,9 @@
 
 import { type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import { catalogMigration } from './migration-catalog.ts';
+import { accessMigration } from './migrations-access.ts';
 import { jobsMigration } from './migrations-jobs.ts';
+import { kubeMigration } from './migrations-kube.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -91,6 +93,8 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_registry': initial(dialect),
     '0002_jobs': jobsMigration,
+    '0003_access': accessMigration(dialect),
+    '0004_kube': kubeMigration(dialect),
     '0009_console_catalog': catalogMigration(),
   };
 }

@@ -13,10 +13,11 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ByteRange, ObjectInfo, StorageDriver, UploadState } from '../../core/ports.ts';
 import { NotFoundError } from '../../core/ports.ts';
+import { BufferPool } from './buffer-pool.ts';
 
-/** Read size for sending; two buffers of it are reused per download. */
-const SEND_CHUNK = 4 * 1024 * 1024;
-const WRITE_HIGH_WATER = 8 * 1024 * 1024;
+/** Two buffers per download; at most 8 big ones (32 MiB) exist, later downloads use 256 KiB ones. */
+const sendBuffers = new BufferPool(4 * 1024 * 1024, 8, 256 * 1024);
+const WRITE_HIGH_WATER = 4 * 1024 * 1024;
 
 function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException)?.code === 'ENOENT';
@@ -90,21 +91,28 @@ export class FsDriver implements StorageDriver {
     try {
       const end = range ? range.end + 1 : (await fh.stat()).size;
       let position = range?.start ?? 0;
-      // Two reused buffers: read the next chunk while the previous one drains.
-      const buffers = [Buffer.allocUnsafe(SEND_CHUNK), Buffer.allocUnsafe(SEND_CHUNK)];
+      // Two buffers: read the next chunk while the previous one drains.
+      const buffers = [sendBuffers.acquire(), sendBuffers.acquire()];
       const inFlight: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
       let turn = 0;
-      while (position < end) {
-        await inFlight[turn];
-        const { bytesRead } = await fh.read(buffers[turn], 0, Math.min(SEND_CHUNK, end - position), position);
-        if (bytesRead === 0) throw new Error(`object ${key} is shorter than expected`);
-        position += bytesRead;
-        const written = writeAndWait(dest, buffers[turn].subarray(0, bytesRead));
-        written.catch(() => {}); // awaited below; avoid an unhandled rejection meanwhile
-        inFlight[turn] = written;
-        turn ^= 1;
+      try {
+        while (position < end) {
+          await inFlight[turn];
+          const buffer = buffers[turn];
+          const { bytesRead } = await fh.read(buffer, 0, Math.min(buffer.length, end - position), position);
+          if (bytesRead === 0) throw new Error(`object ${key} is shorter than expected`);
+          position += bytesRead;
+          const written = writeAndWait(dest, buffer.subarray(0, bytesRead));
+          written.catch(() => {}); // awaited below; avoid an unhandled rejection meanwhile
+          inFlight[turn] = written;
+          turn ^= 1;
+        }
+        await Promise.all(inFlight);
+      } finally {
+        // Only once no write still holds them: a failed write may leave the other in flight.
+        await Promise.allSettled(inFlight);
+        for (const b of buffers) sendBuffers.release(b);
       }
-      await Promise.all(inFlight);
     } finally {
       await fh.close();
     }

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
+import { haveKubectl, KUBECTL, kubectl } from '../../../test/kube/kubectl.ts';
 import { yamlNeedsQuotes } from './go-encoding.ts';
 import {
   containerSnippetYaml,
@@ -12,23 +11,6 @@ import {
   pullSecretJson,
   pullSecretYaml,
 } from './pullsecret.ts';
-
-const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
-const haveKubectl = existsSync(KUBECTL);
-
-function kubectl(input: PullSecretInput, output: 'yaml' | 'json'): string {
-  const args = ['create', 'secret', 'docker-registry', input.name];
-  args.push(
-    `--docker-server=${input.server}`,
-    `--docker-username=${input.username}`,
-    `--docker-password=${input.password}`,
-  );
-  if (input.email !== undefined) args.push(`--docker-email=${input.email}`);
-  if (input.namespace !== undefined) args.push('-n', input.namespace);
-  args.push('--dry-run=client', '-o', output);
-  // An empty KUBECONFIG path keeps kubectl away from any real cluster config.
-  return execFileSync(KUBECTL, args, { encoding: 'utf8', env: { ...process.env, KUBECONFIG: '/dev/null' } });
-}
 
 const KUBECTL_CASES: Array<[string, PullSecretInput]> = [
   [

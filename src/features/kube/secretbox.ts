@@ -32,6 +32,23 @@ interface Key {
   bytes: Buffer;
 }
 
+/** What callers of a SecretBox use (a lazily keyed box is one too). */
+export type Sealer = Pick<SecretBox, 'encrypt' | 'decrypt' | 'needsRotation'>;
+
+/** A box whose key is derived (scrypt, ~0.1-0.5 s) on first use rather than at start. */
+export function lazySecretBox(secret: string, previous: readonly string[] = []): Sealer {
+  let box: SecretBox | undefined;
+  const get = () => {
+    box ??= new SecretBox(secret, previous);
+    return box;
+  };
+  return {
+    encrypt: (plaintext, context) => get().encrypt(plaintext, context),
+    decrypt: (sealed, context) => get().decrypt(sealed, context),
+    needsRotation: (sealed) => get().needsRotation(sealed),
+  };
+}
+
 export class SecretBox {
   private readonly current: Key;
   private readonly byId = new Map<string, Key>();

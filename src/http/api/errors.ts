@@ -4,6 +4,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Extra response headers (e.g. Retry-After). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -19,3 +21,5 @@ export const forbidden = (message: string) => new ApiError(403, 'FORBIDDEN', mes
 export function apiErrorBody(code: string, message: string) {
   return { errors: [{ code, message }] };
 }
+export const tooManyRequests = (message: string, retryAfter: string) =>
+  new ApiError(429, 'TOO_MANY_REQUESTS', message, { 'retry-after': retryAfter });

@@ -3,30 +3,50 @@
  * small plugin registered here; they share the error format below.
  */
 import type { FastifyInstance } from 'fastify';
+import type { AccessService } from '../../core/access/service.ts';
 import type { CatalogQueries } from '../../core/ports-catalog.ts';
 import type { Registry } from '../../core/registry.ts';
+import type { KubeFeature } from '../../features/kube/feature.ts';
+import type { Gate } from '../access/gate.ts';
+import { accessRoutes } from './access/plugin.ts';
 import { artifactRoutes } from './artifacts.ts';
 import type { CatalogAuthorizer, TrafficSource } from './catalog-context.ts';
 import { ApiError, apiErrorBody } from './errors.ts';
 import { healthRoutes } from './health.ts';
+import type { KubeAuthorizer } from './kube/context.ts';
+import { kubeRoutes } from './kube/plugin.ts';
 import { apiErrorFromRegistry } from './registry-errors.ts';
-import { repositoryRoutes } from './repositories.ts';
+import { repositoryBrowsingRoutes } from './repositories.ts';
 import { statisticsRoutes } from './statistics.ts';
 
 export interface ApiOptions {
   registry: Registry;
   onUnexpected?: (err: unknown) => void;
-  /** Browsing queries; without them the repository, artifact and statistics routes are absent. */
+  /** Registry connections, clusters and pull secrets (/kube/…); absent: not served. */
+  kube?: KubeFeature;
+  /** Who may manage them; absent: everyone (no identity module wired yet). */
+  authorizeKube?: KubeAuthorizer;
+  /** Identities (projects, users, members, robots, audit log); absent: those resources are not served. */
+  access?: AccessService;
+  /** Authentication; null or absent with `access`: auth is off and every caller acts as administrator. */
+  gate?: Gate | null;
+  /** Told when a robot's secret is refreshed (PATCH /robots/{id}), with the new secret. */
+  onRobotSecretRotated?: (robotName: string, secret: string) => Promise<void>;
+  /** Browsing queries (repositories, artifacts, tags, statistics); absent: those routes are not served. */
   catalog?: CatalogQueries;
   traffic?: TrafficSource;
-  /** Access decisions for the browsing routes; absent: everyone may do everything. */
-  authorize?: CatalogAuthorizer;
+  /** Who may browse and change what; absent: everyone (no identity module wired). */
+  authorizeCatalog?: CatalogAuthorizer;
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
   app.setErrorHandler((err, _request, reply) => {
     const known = err instanceof ApiError ? err : apiErrorFromRegistry(err);
-    if (known) return reply.status(known.status).send(apiErrorBody(known.code, known.message));
+    if (known)
+      return reply
+        .headers(known.headers ?? {})
+        .status(known.status)
+        .send(apiErrorBody(known.code, known.message));
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
       return reply
@@ -46,10 +66,18 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       registry: options.registry,
       catalog: options.catalog,
       traffic: options.traffic,
-      authorize: options.authorize,
+      authorize: options.authorizeCatalog,
     };
-    await app.register(repositoryRoutes, browsing);
+    await app.register(repositoryBrowsingRoutes, browsing);
     await app.register(artifactRoutes, browsing);
     await app.register(statisticsRoutes, browsing);
   }
+  if (options.kube) await app.register(kubeRoutes, { kube: options.kube, authorize: options.authorizeKube });
+  if (options.access)
+    await app.register(accessRoutes, {
+      ...shared,
+      access: options.access,
+      gate: options.gate ?? null,
+      onRobotSecretRotated: options.onRobotSecretRotated,
+    });
 }

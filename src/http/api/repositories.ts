@@ -1,6 +1,8 @@
 /**
  * Repositories in Harbor's shape: listed across the registry or per project
- * (a repository's project is its first path segment), fetched and deleted.
+ * (a repository's project is its first path segment) and fetched. DELETE is
+ * served by the identity module (src/http/api/access/repositories.ts), which
+ * audits it.
  */
 import type { FastifyInstance } from 'fastify';
 import { projectOf } from '../../core/names.ts';
@@ -29,7 +31,7 @@ export function repositoryJson(r: RepositorySummary) {
 
 type ListQuery = { q?: string; sort?: string; page?: string; page_size?: string };
 
-export async function repositoryRoutes(app: FastifyInstance, options: CatalogOptions): Promise<void> {
+export async function repositoryBrowsingRoutes(app: FastifyInstance, options: CatalogOptions): Promise<void> {
   const { catalog } = options;
 
   const list = async (project: string | undefined, query: ListQuery) => {
@@ -72,10 +74,4 @@ export async function repositoryRoutes(app: FastifyInstance, options: CatalogOpt
   app.get<{ Params: RepositoryParams }>('/projects/:project/repositories/:repository', async (request) =>
     repositoryJson(await resolveRepository(options, request, request.params, 'pull')),
   );
-
-  app.delete<{ Params: RepositoryParams }>('/projects/:project/repositories/:repository', async (request) => {
-    const repository = await resolveRepository(options, request, request.params, 'deleteRepository');
-    await options.registry.metadata.deleteRepository(repository.name);
-    return {};
-  });
 }

@@ -1,0 +1,127 @@
+/**
+ * Object-level helpers shared by the S3 driver and its uploads: key checks,
+ * error mapping, ranged reads, listings, and copying a body into a Writable.
+ */
+import { Readable, type Writable } from 'node:stream';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { ByteRange, ObjectInfo } from '../../core/ports.ts';
+import { NotFoundError } from '../../core/ports.ts';
+import type { Bucket } from './s3-multipart.ts';
+
+/** True for S3's "no such object" answers (GetObject's NoSuchKey, HeadObject's bare 404). */
+export function isMissing(err: unknown): boolean {
+  const name = (err as { name?: string })?.name;
+  return name === 'NoSuchKey' || name === 'NotFound';
+}
+
+export function checkKey(key: string): void {
+  if (key.startsWith('/') || key.split('/').some((part) => part === '..' || part === '.' || part === '')) {
+    throw new Error(`invalid storage key: ${key}`);
+  }
+}
+
+/** The size of an object, or null when absent. */
+export async function headSize(target: Bucket, s3Key: string): Promise<number | null> {
+  try {
+    const head = await target.client.send(new HeadObjectCommand({ Bucket: target.bucket, Key: s3Key }));
+    return head.ContentLength ?? 0;
+  } catch (err) {
+    if (isMissing(err)) return null;
+    throw err;
+  }
+}
+
+/**
+ * Opens an object (or a range of it) for reading; `expected` is the length
+ * the body must have. Throws NotFoundError naming `key` when absent.
+ */
+export async function openObject(
+  target: Bucket,
+  s3Key: string,
+  key: string,
+  range?: ByteRange,
+): Promise<{ body: Readable; expected: number }> {
+  if (range && (range.start < 0 || range.end < range.start)) {
+    throw new Error(`invalid range ${range.start}-${range.end}`);
+  }
+  try {
+    const out = await target.client.send(
+      new GetObjectCommand({
+        Bucket: target.bucket,
+        Key: s3Key,
+        Range: range ? `bytes=${range.start}-${range.end}` : undefined,
+      }),
+    );
+    const body = (out.Body as Readable | undefined) ?? Readable.from([]);
+    const length = out.ContentLength ?? 0;
+    if (range && length !== range.end - range.start + 1) {
+      body.destroy();
+      throw new Error(`range ${range.start}-${range.end} is outside ${key}`);
+    }
+    return { body, expected: length };
+  } catch (err) {
+    if (isMissing(err)) throw new NotFoundError(key);
+    throw err;
+  }
+}
+
+/** Every object whose key starts with `s3Prefix` (full keys), page by page. */
+export async function* listObjects(target: Bucket, s3Prefix: string, pageSize: number): AsyncIterable<ObjectInfo> {
+  let token: string | undefined;
+  do {
+    const page = await target.client.send(
+      new ListObjectsV2Command({
+        Bucket: target.bucket,
+        Prefix: s3Prefix,
+        ContinuationToken: token,
+        MaxKeys: pageSize,
+      }),
+    );
+    for (const object of page.Contents ?? []) {
+      if (object.Key !== undefined) yield { key: object.Key, size: object.Size ?? 0 };
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+}
+
+/**
+ * Writes `src` into `dest` (without ending it), pausing while `dest` is full.
+ * Resolves with the byte count once `dest` has taken the last chunk.
+ */
+export async function pump(src: Readable, dest: Writable): Promise<number> {
+  let sent = 0;
+  let last: Promise<void> = Promise.resolve();
+  try {
+    for await (const chunk of src) {
+      if (dest.destroyed || dest.writableEnded) throw new Error('destination closed');
+      const buffer = chunk as Buffer;
+      sent += buffer.length;
+      last = new Promise<void>((resolve, reject) => dest.write(buffer, (err) => (err ? reject(err) : resolve())));
+      last.catch(() => {}); // awaited below
+      if (dest.writableNeedDrain) await drained(dest);
+    }
+    await last;
+    return sent;
+  } catch (err) {
+    src.destroy();
+    throw err;
+  }
+}
+
+function drained(dest: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => {
+      dest.off('drain', onDrain);
+      dest.off('close', onClose);
+      dest.off('error', onError);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = () => done();
+    const onClose = () => done(new Error('destination closed'));
+    const onError = (err: Error) => done(err);
+    dest.once('drain', onDrain);
+    dest.once('close', onClose);
+    dest.once('error', onError);
+  });
+}

@@ -1,0 +1,247 @@
+/**
+ * S3 storage driver (AWS S3, Ceph RGW, MinIO… through @aws-sdk/client-s3).
+ * Layout under the bucket and `prefix`:
+ *   blobs/<alg>/<2 hex>/<hex>   content-addressed blobs and manifests
+ *   uploads/<id>/<piece>        bytes of uploads in progress (see s3-upload-state.ts)
+ * Whole objects appear atomically: PutObject, CopyObject and
+ * CompleteMultipartUpload all make an object visible whole or not at all.
+ *
+ * Uploads stream through multipart uploads into objects of their own and
+ * are assembled server-side at commit: see s3-uploads.ts.
+ */
+import type { Readable, Writable } from 'node:stream';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { ByteRange, ObjectInfo, StorageDriver, UploadState } from '../../core/ports.ts';
+import { NotFoundError } from '../../core/ports.ts';
+import { type Bucket, copyObject } from './s3-multipart.ts';
+import { checkKey, headSize, isMissing, listObjects, openObject, pump } from './s3-objects.ts';
+import { MIN_PART } from './s3-upload-state.ts';
+import { S3Uploads } from './s3-uploads.ts';
+
+export interface S3DriverOptions {
+  /** Bucket name (required). */
+  bucket: string;
+  /** Region; default `us-east-1` (any value works for Ceph RGW and MinIO). */
+  region?: string;
+  /** Endpoint URL of an S3-compatible server, e.g. `http://127.0.0.1:7480`; default AWS. */
+  endpoint?: string;
+  /** Path-style addressing (`endpoint/bucket/key`); default true. */
+  forcePathStyle?: boolean;
+  /** Static credentials; when absent, the AWS SDK's default chain (env, profile, instance role). */
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+  /** Key prefix inside the bucket (a folder: `berth/`), default none. */
+  prefix?: string;
+  /** Bytes per uploaded part, default 16 MiB, at least 5 MiB. Memory per upload ≈ (partConcurrency + 1) × partSize. */
+  partSize?: number;
+  /** Parts of one append uploaded at once, default 2. */
+  partConcurrency?: number;
+  /** Server-side part copies at once when committing an upload, default 4. */
+  copyConcurrency?: number;
+  /** Answer blob GETs with a redirect to a presigned URL; default false. */
+  redirect?: boolean;
+  /** Lifetime of presigned URLs in seconds, default 1200. */
+  redirectExpiresIn?: number;
+  /** Endpoint put in presigned URLs when clients reach the store by another address; default `endpoint`. */
+  redirectEndpoint?: string;
+  /** Connections to the store at most (each blob being sent holds one), default 256. */
+  maxSockets?: number;
+  /** Milliseconds to wait for a connection to the store, default 10000. */
+  connectTimeout?: number;
+  /** Keys per ListObjectsV2 page, default 1000 (tests make it small to exercise paging). */
+  listPageSize?: number;
+  /** A client to use instead of building one from the options above. */
+  client?: S3Client;
+}
+
+const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
+function buildClient(options: S3DriverOptions, endpoint: string | undefined): S3Client {
+  const credentials =
+    options.accessKeyId && options.secretAccessKey
+      ? {
+          accessKeyId: options.accessKeyId,
+          secretAccessKey: options.secretAccessKey,
+          sessionToken: options.sessionToken,
+        }
+      : undefined;
+  return new S3Client({
+    region: options.region ?? 'us-east-1',
+    endpoint,
+    forcePathStyle: options.forcePathStyle ?? true,
+    credentials,
+    requestHandler: {
+      httpAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 256 },
+      httpsAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 256 },
+      connectionTimeout: options.connectTimeout ?? 10_000,
+    },
+    // Checksums only where S3 demands them: SigV4 already signs each body's
+    // SHA-256, and some S3-compatible servers refuse the newer checksum headers.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+export class S3Driver implements StorageDriver {
+  readonly name = 's3';
+  readonly client: S3Client;
+  readonly bucket: string;
+  readonly prefix: string;
+  private readonly signer: S3Client | null;
+  private readonly copyConcurrency: number;
+  private readonly expiresIn: number;
+  private readonly pageSize: number;
+  private readonly target: Bucket;
+  private readonly uploads: S3Uploads;
+
+  constructor(options: S3DriverOptions) {
+    if (!options.bucket) throw new Error('S3 driver: bucket is required');
+    this.bucket = options.bucket;
+    const prefix = (options.prefix ?? '').replace(/^\/+|\/+$/g, '');
+    this.prefix = prefix === '' ? '' : `${prefix}/`;
+    const partSize = options.partSize ?? DEFAULT_PART_SIZE;
+    if (!Number.isSafeInteger(partSize) || partSize < MIN_PART || partSize > 5 * 1024 ** 3) {
+      throw new Error('S3 driver: partSize must be between 5 MiB and 5 GiB');
+    }
+    const partConcurrency = Math.max(1, options.partConcurrency ?? 2);
+    this.copyConcurrency = Math.max(1, options.copyConcurrency ?? 4);
+    this.expiresIn = options.redirectExpiresIn ?? 1200;
+    this.pageSize = Math.min(1000, Math.max(1, options.listPageSize ?? 1000));
+    this.client = options.client ?? buildClient(options, options.endpoint);
+    this.signer = options.redirect
+      ? options.redirectEndpoint
+        ? buildClient(options, options.redirectEndpoint)
+        : this.client
+      : null;
+    this.target = { client: this.client, bucket: this.bucket };
+    this.uploads = new S3Uploads(this.target, {
+      prefix: this.prefix,
+      partSize,
+      partConcurrency,
+      copyConcurrency: this.copyConcurrency,
+    });
+  }
+
+  /** Creates the bucket when it does not exist (for tests and first starts). */
+  async ensureBucket(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch {
+      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket })).catch((err: unknown) => {
+        const name = (err as { name?: string })?.name;
+        if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw err;
+      });
+    }
+  }
+
+  close(): void {
+    this.client.destroy();
+    if (this.signer && this.signer !== this.client) this.signer.destroy();
+  }
+
+  private s3Key(key: string): string {
+    checkKey(key);
+    return this.prefix + key;
+  }
+
+  async stat(key: string): Promise<ObjectInfo | null> {
+    const size = await headSize(this.target, this.s3Key(key));
+    return size === null ? null : { key, size };
+  }
+
+  async get(key: string): Promise<Buffer | null> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.s3Key(key) }));
+      if (!out.Body) return Buffer.alloc(0);
+      return Buffer.from(await out.Body.transformToByteArray());
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+  }
+
+  async put(key: string, data: Buffer): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: this.s3Key(key), Body: data, ContentLength: data.length }),
+    );
+  }
+
+  async send(key: string, dest: Writable, range?: ByteRange): Promise<void> {
+    const { body, expected } = await openObject(this.target, this.s3Key(key), key, range);
+    const sent = await pump(body, dest);
+    if (sent !== expected) throw new Error(`object ${key}: sent ${sent} of ${expected} bytes`);
+  }
+
+  async reader(key: string, range?: ByteRange): Promise<Readable> {
+    return (await openObject(this.target, this.s3Key(key), key, range)).body;
+  }
+
+  async redirectUrl(key: string): Promise<string | null> {
+    if (!this.signer) return null;
+    return getSignedUrl(this.signer, new GetObjectCommand({ Bucket: this.bucket, Key: this.s3Key(key) }), {
+      expiresIn: this.expiresIn,
+    });
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.s3Key(key) }));
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    // A folder, as on a filesystem: `a/b` lists `a/b/…`, not `a/bc`.
+    const folder = prefix.replace(/\/+$/, '');
+    if (folder !== '') checkKey(folder);
+    const s3Prefix = this.prefix + (folder === '' ? '' : `${folder}/`);
+    for await (const object of listObjects(this.target, s3Prefix, this.pageSize)) {
+      yield { key: object.key.slice(this.prefix.length), size: object.size };
+    }
+  }
+
+  async move(from: string, to: string): Promise<void> {
+    const info = await this.stat(from);
+    if (!info) throw new NotFoundError(from);
+    if (from === to) return; // S3 refuses to copy an object onto itself; and deleting it would lose it
+    try {
+      await copyObject(this.target, this.s3Key(from), this.s3Key(to), info.size, this.copyConcurrency);
+    } catch (err) {
+      if (isMissing(err)) throw new NotFoundError(from);
+      throw err;
+    }
+    await this.delete(from);
+  }
+
+  // ---------------------------------------------------------------- uploads (s3-uploads.ts)
+
+  uploadStart(id: string): Promise<UploadState> {
+    return this.uploads.start(id);
+  }
+
+  uploadAppend(
+    id: string,
+    state: UploadState,
+    offset: number,
+    source: AsyncIterable<Buffer>,
+  ): Promise<{ state: UploadState; written: number }> {
+    return this.uploads.append(id, state, offset, source);
+  }
+
+  uploadReader(id: string, state: UploadState, size: number): Promise<Readable> {
+    return this.uploads.reader(id, state, size);
+  }
+
+  uploadCommit(id: string, state: UploadState, size: number, key: string): Promise<void> {
+    return this.uploads.commit(id, state, size, this.s3Key(key));
+  }
+
+  uploadAbort(id: string, _state: UploadState): Promise<void> {
+    return this.uploads.remove(id);
+  }
+}

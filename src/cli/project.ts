@@ -1,0 +1,129 @@
+/** `berth project`: projects and their members, on the data folder's database. */
+import { Command } from 'commander';
+import { ROLE_IDS, ROLES, roleByName } from '../core/access/roles.ts';
+import { isValidName } from '../core/names.ts';
+import { auditCli, DATA, fail, withAccess } from './access-common.ts';
+
+export function projectCommand(): Command {
+  const cmd = new Command('project').description('manage projects (the first segment of repository names)');
+  cmd
+    .command('create <name>')
+    .option(...DATA)
+    .option('--public', 'anyone may pull')
+    .option('--owner <username>', 'project admin to add')
+    .action(async (name: string, flags) => {
+      if (!isValidName(name) || name.includes('/')) fail('invalid project name');
+      await withAccess(flags.data, async (access) => {
+        const owner = flags.owner
+          ? ((await access.store.userByName(flags.owner)) ?? fail(`no user ${flags.owner}`))
+          : null;
+        const created = await access.store.createProject({
+          name,
+          public: Boolean(flags.public),
+          ownerId: owner?.id ?? null,
+        });
+        if (!created) fail(`project ${name} already exists`);
+        if (owner) await access.store.addMember(created.id, owner.id, 'projectAdmin');
+        await auditCli(access, {
+          username: '',
+          resource: name,
+          resourceType: 'project',
+          operation: 'create',
+          result: 'success',
+          project: name,
+          address: '',
+        });
+        console.log(`created ${flags.public ? 'public' : 'private'} project ${name} (id ${created.id})`);
+      });
+    });
+  cmd
+    .command('list')
+    .option(...DATA)
+    .action(async (flags) =>
+      withAccess(flags.data, async (access) => {
+        const { items } = await access.store.listProjects({ offset: 0, limit: 100_000 });
+        for (const p of items) console.log(`${p.id}\t${p.name}\t${p.public ? 'public' : 'private'}`);
+      }),
+    );
+  cmd
+    .command('visibility <name> <public|private>')
+    .option(...DATA)
+    .action(async (name: string, value: string, flags) => {
+      if (value !== 'public' && value !== 'private') fail('say public or private');
+      await withAccess(flags.data, async (access) => {
+        const p = (await access.store.projectByName(name)) ?? fail(`no project ${name}`);
+        await access.store.updateProject(p.id, { public: value === 'public' });
+        await auditCli(access, {
+          username: '',
+          resource: name,
+          resourceType: 'project',
+          operation: `make_${value}`,
+          result: 'success',
+          project: name,
+          address: '',
+        });
+        console.log(`${name} is ${value}`);
+      });
+    });
+  cmd
+    .command('delete <name>')
+    .description('delete a project record (its repositories are not touched)')
+    .option(...DATA)
+    .action(async (name: string, flags) =>
+      withAccess(flags.data, async (access) => {
+        const p = (await access.store.projectByName(name)) ?? fail(`no project ${name}`);
+        await access.store.deleteProject(p.id);
+        await auditCli(access, {
+          username: '',
+          resource: name,
+          resourceType: 'project',
+          operation: 'delete',
+          result: 'success',
+          project: name,
+          address: '',
+        });
+        console.log(`deleted project ${name}`);
+      }),
+    );
+  cmd
+    .command('member <project> <username> <role>')
+    .description(`set a member's role (${ROLES.join(', ')}) or remove them (role: none)`)
+    .option(...DATA)
+    .action(async (project: string, username: string, roleName: string, flags) =>
+      withAccess(flags.data, async (access) => {
+        const p = (await access.store.projectByName(project)) ?? fail(`no project ${project}`);
+        const u = (await access.store.userByName(username)) ?? fail(`no user ${username}`);
+        const existing = (await access.store.listMembers(p.id, { offset: 0, limit: 100_000 })).items.find(
+          (m) => m.userId === u.id,
+        );
+        if (roleName === 'none') {
+          if (existing) await access.store.removeMember(existing.id);
+          await auditCli(access, {
+            username: '',
+            resource: username,
+            resourceType: 'member',
+            operation: 'remove',
+            result: 'success',
+            project,
+            address: '',
+          });
+          console.log(`${username} is no member of ${project}`);
+          return;
+        }
+        const role = roleByName(roleName) ?? fail(`unknown role ${roleName}: one of ${ROLES.join(', ')}`);
+        if (existing) await access.store.updateMember(existing.id, role);
+        else await access.store.addMember(p.id, u.id, role);
+        await auditCli(access, {
+          username: '',
+          resource: `${username}:${role}`,
+          resourceType: 'member',
+          operation: existing ? 'update' : 'add',
+          result: 'success',
+          project,
+          address: '',
+        });
+        console.log(`${username} is ${role} (role id ${ROLE_IDS[role]}) in ${project}`);
+      }),
+    );
+  return cmd;
+}

@@ -1,0 +1,307 @@
+/**
+ * Clusters (registered by kubeconfig, sealed at rest), placements (which
+ * namespaces of which cluster hold a connection's pull secret) and the state
+ * of each copy; sync now, reconcile (the job's work) and pull diagnosis.
+ */
+import type { KubeCluster } from './cluster.ts';
+import type { ConnectionService } from './connection-service.ts';
+import { type DiagnoseOptions, diagnoseImage, diagnosePod, PodNotFoundError } from './diagnose.ts';
+import { KubeConflictError, KubeInvalidError, KubeNotFoundError } from './errors.ts';
+import { validateNamespace, validateSecretName } from './pullsecret.ts';
+import type { Sealer } from './secretbox.ts';
+import type { ClusterRecord, CopyRecord, KubeStore, PlacementRecord } from './store.ts';
+import { type CopyResult, credentialsFingerprint, reconcileConnection } from './sync.ts';
+
+/** Builds a KubeCluster from a kubeconfig (the adapter: @kubernetes/client-node). */
+export type ClusterFactory = (kubeconfig: string, context?: string) => KubeCluster | Promise<KubeCluster>;
+
+export interface ClusterServiceDeps {
+  store: KubeStore;
+  box: Sealer;
+  connections: ConnectionService;
+  clusterFor: ClusterFactory;
+  diagnose?: DiagnoseOptions;
+}
+
+export interface PlacementInput {
+  connectionId?: number;
+  clusterId?: number;
+  secretName?: string;
+  namespaces?: string[];
+  serviceAccounts?: string[];
+  adopt?: boolean;
+}
+
+const kubeconfigContext = (name: string) => `kube/cluster/${name}/kubeconfig`;
+const NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export class ClusterService {
+  constructor(private readonly deps: ClusterServiceDeps) {}
+
+  // ------------------------------------------------------------ clusters
+
+  async get(id: number): Promise<ClusterRecord> {
+    const c = await this.deps.store.clusterById(id);
+    if (!c) throw new KubeNotFoundError(`cluster ${id} not found`);
+    return c;
+  }
+
+  async byName(name: string): Promise<ClusterRecord> {
+    const c = await this.deps.store.clusterByName(name);
+    if (!c) throw new KubeNotFoundError(`cluster "${name}" not found`);
+    return c;
+  }
+
+  list(): Promise<ClusterRecord[]> {
+    return this.deps.store.listClusters();
+  }
+
+  /** Registers a cluster once listing its namespaces works with the kubeconfig. */
+  async register(input: { name?: string; kubeconfig?: string; context?: string | null }) {
+    if (typeof input.name !== 'string' || !NAME_RE.test(input.name)) {
+      throw new KubeInvalidError('name', 'name must be 1-63 lowercase letters, digits or "-"');
+    }
+    if (typeof input.kubeconfig !== 'string' || input.kubeconfig.trim() === '') {
+      throw new KubeInvalidError('kubeconfig', 'kubeconfig is required (the YAML text of a kubeconfig file)');
+    }
+    const context = input.context || undefined;
+    const server = await serverOf(input.kubeconfig, context);
+    let namespaces: string[];
+    try {
+      namespaces = await (await this.deps.clusterFor(input.kubeconfig, context)).listNamespaces();
+    } catch (e) {
+      throw new KubeInvalidError('kubeconfig', `listing namespaces at ${server} failed: ${describe(e)}`);
+    }
+    const created = await this.deps.store.createCluster({
+      name: input.name,
+      kubeconfigSealed: this.deps.box.encrypt(input.kubeconfig, kubeconfigContext(input.name)),
+      context: context ?? null,
+      server,
+    });
+    if (!created) throw new KubeConflictError(`a cluster named "${input.name}" already exists`);
+    return { cluster: created, namespaces };
+  }
+
+  async delete(id: number): Promise<void> {
+    const c = await this.get(id);
+    const placements = await this.deps.store.listPlacements({ clusterId: id });
+    if (placements.length > 0) {
+      throw new KubeConflictError(`cluster "${c.name}" has ${placements.length} placement(s); remove them first`);
+    }
+    await this.deps.store.deleteCluster(id);
+  }
+
+  /** The API port of a registered cluster. */
+  async open(id: number): Promise<KubeCluster> {
+    const c = await this.get(id);
+    const kubeconfig = this.deps.box.decrypt(c.kubeconfigSealed, kubeconfigContext(c.name));
+    return this.deps.clusterFor(kubeconfig, c.context ?? undefined);
+  }
+
+  async namespaces(id: number): Promise<string[]> {
+    const cluster = await this.open(id);
+    return cluster.listNamespaces();
+  }
+
+  // ------------------------------------------------------------ placements
+
+  async placement(id: number): Promise<PlacementRecord> {
+    const p = await this.deps.store.placementById(id);
+    if (!p) throw new KubeNotFoundError(`placement ${id} not found`);
+    return p;
+  }
+
+  listPlacements(filter: { connectionId?: number; clusterId?: number } = {}): Promise<PlacementRecord[]> {
+    return this.deps.store.listPlacements(filter);
+  }
+
+  copies(placementId: number): Promise<CopyRecord[]> {
+    return this.deps.store.listCopies(placementId);
+  }
+
+  async place(input: PlacementInput): Promise<PlacementRecord> {
+    if (!Number.isInteger(input.connectionId)) throw new KubeInvalidError('connection_id', 'connection_id is required');
+    if (!Number.isInteger(input.clusterId)) throw new KubeInvalidError('cluster_id', 'cluster_id is required');
+    const connection = await this.deps.connections.get(input.connectionId!);
+    await this.get(input.clusterId!);
+    const secretName = input.secretName ?? `${connection.name}-pull`;
+    const nameError = validateSecretName(secretName);
+    if (nameError) throw new KubeInvalidError('secret_name', nameError);
+    const namespaces = checkNames('namespaces', input.namespaces ?? [], true);
+    const serviceAccounts = checkNames('service_accounts', input.serviceAccounts ?? [], false);
+    const created = await this.deps.store.createPlacement({
+      connectionId: connection.id,
+      clusterId: input.clusterId!,
+      secretName,
+      namespaces,
+      serviceAccounts,
+      adopt: input.adopt ?? false,
+    });
+    if (!created) {
+      throw new KubeConflictError(`connection "${connection.name}" already has secret "${secretName}" in that cluster`);
+    }
+    await this.deps.store.recordCopies(created.id, namespaces.map(pendingCopy(created.id)));
+    return created;
+  }
+
+  async updatePlacement(id: number, input: PlacementInput): Promise<PlacementRecord> {
+    const current = await this.placement(id);
+    const patch = {
+      ...(input.namespaces !== undefined ? { namespaces: checkNames('namespaces', input.namespaces, true) } : {}),
+      ...(input.serviceAccounts !== undefined
+        ? { serviceAccounts: checkNames('service_accounts', input.serviceAccounts, false) }
+        : {}),
+      ...(input.adopt !== undefined ? { adopt: input.adopt } : {}),
+    };
+    const updated = (await this.deps.store.updatePlacement(id, patch))!;
+    const copies = await this.deps.store.listCopies(id);
+    const kept = updated.namespaces.map((ns) => copies.find((c) => c.namespace === ns) ?? pendingCopy(current.id)(ns));
+    await this.deps.store.recordCopies(id, kept);
+    return updated;
+  }
+
+  /** Forgets a placement; the secrets already in the cluster stay (Berth does not delete them). */
+  async deletePlacement(id: number): Promise<void> {
+    if (!(await this.deps.store.deletePlacement(id))) throw new KubeNotFoundError(`placement ${id} not found`);
+  }
+
+  /** Applies one placement now and records each copy's state. */
+  async sync(placementId: number): Promise<CopyRecord[]> {
+    const placement = await this.placement(placementId);
+    await this.reconcile(placement.connectionId, [placement]);
+    return this.deps.store.listCopies(placementId);
+  }
+
+  /** Re-applies a connection's secret in every placement (the `kube.reconcile` job). */
+  async reconcile(connectionId: number, only?: PlacementRecord[]): Promise<CopyRecord[][]> {
+    const { connection } = await this.deps.connections.resolve(connectionId);
+    const placements = only ?? (await this.deps.store.listPlacements({ connectionId }));
+    const opened = new Map<string, Promise<KubeCluster>>();
+    const report = await reconcileConnection(
+      connection,
+      placements.map((p) => ({ ...p, clusterId: String(p.clusterId) })),
+      (clusterId) => {
+        if (!opened.has(clusterId)) opened.set(clusterId, this.open(Number(clusterId)));
+        return opened.get(clusterId)!;
+      },
+    );
+    const at = new Date().toISOString();
+    const fingerprint = credentialsFingerprint(connection);
+    const out: CopyRecord[][] = [];
+    for (const [i, placement] of placements.entries()) {
+      const result = report.placements[i]!;
+      const previous = await this.deps.store.listCopies(placement.id);
+      const copies = placement.namespaces.map((ns): CopyRecord => {
+        const copy: CopyResult | undefined = result.copies.find((c) => c.namespace === ns);
+        const failed = !copy || copy.state === 'failed';
+        return {
+          placementId: placement.id,
+          namespace: ns,
+          state: copy?.state ?? 'failed',
+          message: copy?.message ?? result.error ?? null,
+          fingerprint: failed ? (previous.find((c) => c.namespace === ns)?.fingerprint ?? null) : fingerprint,
+          serviceAccounts: copy?.serviceAccounts ?? [],
+          syncedAt: at,
+        };
+      });
+      await this.deps.store.recordCopies(placement.id, copies);
+      out.push(copies);
+    }
+    return out;
+  }
+
+  /** Every connection that is placed somewhere (the periodic full reconcile). */
+  async reconcileAll(): Promise<void> {
+    const ids = new Set((await this.deps.store.listPlacements()).map((p) => p.connectionId));
+    for (const id of ids) await this.reconcile(id);
+  }
+
+  // ------------------------------------------------------------ diagnosis
+
+  async diagnose(input: {
+    clusterId?: number;
+    namespace?: string;
+    pod?: string;
+    image?: string;
+    serviceAccount?: string;
+  }) {
+    if (!Number.isInteger(input.clusterId)) throw new KubeInvalidError('cluster_id', 'cluster_id is required');
+    if (!input.namespace) throw new KubeInvalidError('namespace', 'namespace is required');
+    const nsError = validateNamespace(input.namespace);
+    if (nsError) throw new KubeInvalidError('namespace', nsError);
+    if (!input.pod && !input.image) {
+      throw new KubeInvalidError('pod', 'give a pod, or an image (with an optional service_account)');
+    }
+    const cluster = await this.open(input.clusterId!);
+    if (input.pod) {
+      try {
+        return {
+          kind: 'pod' as const,
+          result: await diagnosePod(cluster, input.namespace, input.pod, this.deps.diagnose),
+        };
+      } catch (e) {
+        if (e instanceof PodNotFoundError) throw new KubeNotFoundError(e.message);
+        throw e;
+      }
+    }
+    const result = await diagnoseImage(
+      cluster,
+      { namespace: input.namespace, image: input.image!, serviceAccount: input.serviceAccount },
+      this.deps.diagnose,
+    );
+    return { kind: 'image' as const, result };
+  }
+}
+
+const pendingCopy =
+  (placementId: number) =>
+  (namespace: string): CopyRecord => ({
+    placementId,
+    namespace,
+    state: 'pending',
+    message: null,
+    fingerprint: null,
+    serviceAccounts: [],
+    syncedAt: null,
+  });
+
+function checkNames(field: string, values: unknown, required: boolean): string[] {
+  if (!Array.isArray(values) || values.some((v) => typeof v !== 'string')) {
+    throw new KubeInvalidError(field, `${field} must be a list of names`);
+  }
+  if (required && values.length === 0) throw new KubeInvalidError(field, `${field} must name at least one namespace`);
+  for (const v of values as string[]) {
+    const problem = validateNamespace(v);
+    if (problem)
+      throw new KubeInvalidError(field, field === 'namespaces' ? problem : problem.replace('namespace', 'name'));
+  }
+  return [...new Set(values as string[])];
+}
+
+/** The API server URL of the context to use; errors name the kubeconfig's missing part. */
+async function serverOf(kubeconfig: string, context?: string): Promise<string> {
+  // biome-ignore lint/suspicious/noExplicitAny: a kubeconfig is free-form YAML until checked.
+  let doc: any;
+  try {
+    // Loaded when a cluster is registered, not at start.
+    const { parse } = await import('yaml');
+    doc = parse(kubeconfig);
+  } catch (e) {
+    throw new KubeInvalidError('kubeconfig', `kubeconfig is not valid YAML: ${(e as Error).message}`);
+  }
+  const name = context ?? doc?.['current-context'];
+  if (!name) throw new KubeInvalidError('kubeconfig', 'kubeconfig has no current-context; name a context');
+  const ctx = (doc?.contexts ?? []).find((c: { name?: string }) => c?.name === name);
+  if (!ctx) throw new KubeInvalidError('context', `kubeconfig has no context "${name}"`);
+  const cluster = (doc?.clusters ?? []).find((c: { name?: string }) => c?.name === ctx.context?.cluster);
+  const server = cluster?.cluster?.server;
+  if (typeof server !== 'string') {
+    throw new KubeInvalidError('kubeconfig', `kubeconfig context "${name}" names no cluster with a server`);
+  }
+  return server;
+}
+
+function describe(e: unknown): string {
+  const err = e as { reason?: string; message?: string };
+  return err?.reason ? `${err.reason}: ${err.message}` : (err?.message ?? String(e));
+}

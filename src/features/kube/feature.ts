@@ -1,0 +1,46 @@
+/** The Kubernetes feature assembled from its ports; src/server/app.ts supplies the adapters. */
+import type { JobQueue } from '../../core/jobs.ts';
+import { type ClusterFactory, ClusterService } from './cluster-service.ts';
+import { ConnectionService } from './connection-service.ts';
+import type { DiagnoseOptions } from './diagnose.ts';
+import { GroupService } from './group-service.ts';
+import type { Sealer } from './secretbox.ts';
+import type { KubeStore } from './store.ts';
+import { KubeWorker, type KubeWorkerOptions } from './worker.ts';
+
+export interface KubeFeatureDeps {
+  store: KubeStore;
+  box: Sealer;
+  jobs: JobQueue;
+  clusterFor: ClusterFactory;
+  diagnose?: DiagnoseOptions;
+  worker: Omit<KubeWorkerOptions, 'jobs' | 'clusters' | 'store'>;
+}
+
+export interface KubeFeature {
+  connections: ConnectionService;
+  groups: GroupService;
+  clusters: ClusterService;
+  worker: KubeWorker;
+  /** The shared job queue (reconcile jobs' status). */
+  jobs: JobQueue;
+}
+
+export function createKube(deps: KubeFeatureDeps): KubeFeature {
+  let worker: KubeWorker | undefined;
+  const connections = new ConnectionService({
+    store: deps.store,
+    box: deps.box,
+    jobs: deps.jobs,
+    onEnqueued: () => worker?.nudge(),
+  });
+  const clusters = new ClusterService({
+    store: deps.store,
+    box: deps.box,
+    connections,
+    clusterFor: deps.clusterFor,
+    diagnose: deps.diagnose,
+  });
+  worker = new KubeWorker({ ...deps.worker, jobs: deps.jobs, clusters, store: deps.store });
+  return { connections, groups: new GroupService(deps.store), clusters, worker, jobs: deps.jobs };
+}

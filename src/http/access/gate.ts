@@ -1,0 +1,141 @@
+/**
+ * Who is calling: reads the Authorization header (Basic or Bearer) once per
+ * request, checks it, and applies the brute-force limit to password logins.
+ * Shared by /v2, /service/token and the management API.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { LoginLimiter } from '../../core/access/limiter.ts';
+import { ANONYMOUS, type Principal } from '../../core/access/principal.ts';
+import type { AccessService } from '../../core/access/service.ts';
+import { RegistryError } from '../../core/errors.ts';
+import type { AccessClaim, TokenService } from '../token/tokens.ts';
+
+export interface Identity {
+  principal: Principal;
+  via: 'none' | 'basic' | 'bearer';
+  /** The token's `access` claims (Bearer only). */
+  claims?: AccessClaim[];
+}
+
+export interface GateOptions {
+  /** Absolute URL of /service/token, when configured; otherwise derived from the request's Host. */
+  realm?: string;
+}
+
+export function clientAddress(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+export function parseBasic(header: string): { username: string; password: string } | null {
+  if (!/^basic /i.test(header)) return null;
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return null;
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+export class Gate {
+  private readonly seen = new WeakMap<IncomingMessage, Promise<Identity>>();
+  private readonly seenApi = new WeakMap<IncomingMessage, Promise<Identity>>();
+
+  constructor(
+    readonly access: AccessService,
+    readonly tokens: TokenService,
+    private readonly limiter: LoginLimiter,
+    private readonly options: GateOptions = {},
+  ) {}
+
+  realm(req: IncomingMessage): string {
+    if (this.options.realm) return this.options.realm;
+    const encrypted = (req.socket as { encrypted?: boolean }).encrypted;
+    return `${encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}/service/token`;
+  }
+
+  /** The `WWW-Authenticate` value for /v2 (scope: `repository:NAME:ACTIONS`). */
+  challenge(req: IncomingMessage, scope?: string, error?: string): string {
+    let value = `Bearer realm="${this.realm(req)}",service="${this.tokens.options.service}"`;
+    if (scope) value += `,scope="${scope}"`;
+    if (error) value += `,error="${error}"`;
+    return value;
+  }
+
+  unauthorized(req: IncomingMessage, message: string, scope?: string, error?: string): RegistryError {
+    return new RegistryError(
+      'UNAUTHORIZED',
+      message,
+      {},
+      { headers: { 'www-authenticate': this.challenge(req, scope, error) } },
+    );
+  }
+
+  /**
+   * The identity behind a request, computed once. Throws UNAUTHORIZED or
+   * TOOMANYREQUESTS. Bearer tokens must be of the kind of the door:
+   * registry tokens on /v2, API sessions on the management API.
+   */
+  identify(req: IncomingMessage, kind: 'registry' | 'api' = 'registry'): Promise<Identity> {
+    const cache = kind === 'registry' ? this.seen : this.seenApi;
+    let found = cache.get(req);
+    if (!found) {
+      found = this.resolve(req, kind);
+      cache.set(req, found);
+    }
+    return found;
+  }
+
+  /** The identity if already known for this request (for logging after the fact). */
+  known(req: IncomingMessage): Promise<Identity> | undefined {
+    return this.seen.get(req);
+  }
+
+  private async resolve(req: IncomingMessage, kind: 'registry' | 'api'): Promise<Identity> {
+    const header = req.headers.authorization;
+    if (!header) return { principal: ANONYMOUS, via: 'none' };
+    if (/^bearer /i.test(header)) {
+      let verified: Awaited<ReturnType<TokenService['verify']>>;
+      try {
+        verified = await this.tokens.verify(header.slice(7).trim(), kind);
+      } catch {
+        throw this.unauthorized(req, 'invalid or expired token', undefined, 'invalid_token');
+      }
+      if (verified.subject === '') return { principal: ANONYMOUS, via: 'bearer', claims: verified.access };
+      const principal = await this.access.current(verified.subject);
+      if (!principal || principal.kind === 'anonymous' || principal.id !== verified.accountId)
+        throw this.unauthorized(req, 'the account of this token no longer exists or is disabled');
+      return { principal, via: 'bearer', claims: verified.access };
+    }
+    const basic = parseBasic(header);
+    if (!basic) throw this.unauthorized(req, 'unsupported authorization scheme');
+    return { principal: await this.login(req, basic.username, basic.password), via: 'basic' };
+  }
+
+  /** A password login, rate-limited per address and account; failures are audited. */
+  async login(req: IncomingMessage, username: string, password: string): Promise<Principal> {
+    const address = clientAddress(req);
+    const wait = this.limiter.retryAfter(address, username);
+    if (wait > 0) {
+      throw new RegistryError(
+        'TOOMANYREQUESTS',
+        `too many failed logins: try again in ${wait} seconds`,
+        { retryAfter: wait },
+        { headers: { 'retry-after': String(wait) } },
+      );
+    }
+    const principal = await this.access.login(username, password);
+    if (!principal) {
+      this.limiter.fail(address, username);
+      await this.access.audit({
+        username: username.slice(0, 255),
+        resource: username.slice(0, 255),
+        resourceType: 'login',
+        operation: 'login',
+        result: 'failure',
+        project: null,
+        address,
+      });
+      throw this.unauthorized(req, 'invalid username or password');
+    }
+    this.limiter.succeed(address, username);
+    return principal;
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The /v2 AccessControl: decides each request from the caller's identity
+ * (anonymous, Basic or Bearer), the token's `access` claims and the current
+ * roles. A Bearer token must cover the action AND the account must still be
+ * allowed it now (removed members, disabled robots and deleted users lose
+ * access at once, whatever their tokens say).
+ */
+import type { IncomingMessage } from 'node:http';
+import type { RegistryAction } from '../../core/access/service.ts';
+import { RegistryError } from '../../core/errors.ts';
+import { isValidName, projectOf } from '../../core/names.ts';
+import type { AccessControl, Action } from '../oci/plugin.ts';
+import { claimedActions } from '../token/tokens.ts';
+import { clientAddress, type Gate } from './gate.ts';
+
+export class RegistryAccess implements AccessControl {
+  constructor(private readonly gate: Gate) {}
+
+  async authorize(req: IncomingMessage, repository: string | null, actions: Action[]): Promise<void> {
+    const who = await this.gate.identify(req);
+    if (repository === null) {
+      // The base endpoint and the catalog: clients learn here that they must log in.
+      if (who.via === 'none') throw this.gate.unauthorized(req, 'authentication required');
+      return;
+    }
+    // Decide only on well-formed names: `a/../b` must never be judged as project `a`.
+    if (!isValidName(repository))
+      throw new RegistryError('NAME_INVALID', 'invalid repository name', { name: repository });
+    const scope = `repository:${repository}:${actions.join(',')}`;
+    const granted = new Set(
+      await this.gate.access.repositoryActions(who.principal, repository, actions as RegistryAction[]),
+    );
+    const allowed = actions.every((a) => granted.has(a));
+    if (!allowed) {
+      if (who.principal.kind === 'anonymous') throw this.gate.unauthorized(req, 'authentication required', scope);
+      throw new RegistryError('DENIED', `requested access to ${repository} is denied`, {
+        repository,
+        actions,
+      });
+    }
+    if (who.via === 'bearer') {
+      const claimed = claimedActions(who.claims ?? [], repository);
+      if (!actions.every((a) => claimed.has(a)))
+        throw this.gate.unauthorized(req, 'the token does not grant this access', scope, 'insufficient_scope');
+    }
+    if (actions.includes('push')) await this.gate.access.projectForPush(who.principal, repository, clientAddress(req));
+  }
+
+  async visible(req: IncomingMessage, names: string[]): Promise<string[]> {
+    const who = await this.gate.identify(req);
+    const byProject = new Map<string, boolean>();
+    const out: string[] = [];
+    for (const name of names) {
+      const project = projectOf(name);
+      let ok = byProject.get(project);
+      if (ok === undefined) {
+        ok = (await this.gate.access.repositoryActions(who.principal, name, ['pull'])).length > 0;
+        // An administrator sees repositories even outside any project.
+        byProject.set(project, ok);
+      }
+      if (ok) out.push(name);
+    }
+    return out;
+  }
+}

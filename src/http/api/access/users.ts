@@ -1,0 +1,170 @@
+/** /users in Harbor's shapes; passwords are hashed with scrypt and never returned. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { generateSecret, hashSecret, passwordProblem, verifySecret } from '../../../core/access/passwords.ts';
+import type { UserRecord } from '../../../core/access/ports.ts';
+import { isRobotName } from '../../../core/access/robots.ts';
+import { badRequest, conflict, forbidden, notFound } from '../errors.ts';
+import { type AccessApi, addressOf, idParam, paged, sliceOf, sysadminOf, userOf } from './context.ts';
+
+export function userView(u: UserRecord) {
+  return {
+    user_id: u.id,
+    username: u.username,
+    email: u.email,
+    realname: u.realname,
+    comment: u.comment,
+    sysadmin_flag: u.sysadmin,
+    admin_role_in_auth: false,
+    creation_time: u.createdAt,
+    update_time: u.updatedAt,
+    ...(u.source !== 'local' ? { auth_source: u.source } : {}),
+  };
+}
+
+const USERNAME = /^[a-zA-Z0-9][a-zA-Z0-9._@-]{0,254}$/;
+
+export async function userRoutes(app: FastifyInstance, api: AccessApi): Promise<void> {
+  const store = api.access.store;
+  const audit = (request: FastifyRequest, who: string, resource: string, operation: string) =>
+    api.access.audit({
+      username: who,
+      resource,
+      resourceType: 'user',
+      operation,
+      result: 'success',
+      project: null,
+      address: addressOf(request),
+    });
+
+  const target = async (request: FastifyRequest) => {
+    const id = idParam((request.params as { id: string }).id, 'user_id');
+    const user = await store.userById(id);
+    if (!user) throw notFound(`user ${id} not found`);
+    return user;
+  };
+
+  /** Self or a system administrator. */
+  const selfOrAdmin = async (request: FastifyRequest, user: UserRecord) => {
+    const who = await userOf(api, request);
+    const admin = who.kind === 'user' && who.sysadmin;
+    if (!admin && !(who.kind === 'user' && who.id === user.id)) throw forbidden('not allowed');
+    return { who, admin };
+  };
+
+  app.get('/users', async (request, reply) => {
+    await sysadminOf(api, request);
+    const slice = sliceOf(request);
+    const q = request.query as Record<string, string | undefined>;
+    const { items, total } = await store.listUsers({ ...slice, username: q.username });
+    return paged(request, reply, slice, total, items.map(userView));
+  });
+
+  app.get('/users/current', async (request) => {
+    const who = await userOf(api, request);
+    if (who.kind !== 'user') throw forbidden('robots have no user profile');
+    const user = await store.userById(who.id);
+    if (!user) throw notFound('no such user');
+    return userView(user);
+  });
+
+  app.post('/users', async (request, reply) => {
+    const who = await sysadminOf(api, request);
+    const body = (request.body ?? {}) as Record<string, string | undefined>;
+    const username = body.username ?? '';
+    if (!USERNAME.test(username) || isRobotName(username)) throw badRequest('invalid username');
+    const problem = passwordProblem(body.password ?? '');
+    if (problem) throw badRequest(problem);
+    const created = await store.createUser({
+      username,
+      email: body.email ?? '',
+      realname: body.realname ?? '',
+      comment: body.comment ?? '',
+      passwordHash: await hashSecret(body.password as string),
+      sysadmin: false,
+      source: 'local',
+      externalId: null,
+      cliSecretHash: null,
+    });
+    if (!created) throw conflict(`user ${username} already exists`);
+    await audit(request, who.kind === 'anonymous' ? 'anonymous' : who.name, username, 'create');
+    reply.status(201).header('location', `/api/v2.0/users/${created.id}`).send();
+  });
+
+  app.get('/users/:id', async (request) => {
+    const user = await target(request);
+    await selfOrAdmin(request, user);
+    return userView(user);
+  });
+
+  app.put('/users/:id', async (request) => {
+    const user = await target(request);
+    await selfOrAdmin(request, user);
+    const body = (request.body ?? {}) as Record<string, string | undefined>;
+    await store.updateUser(user.id, { email: body.email, realname: body.realname, comment: body.comment });
+    return {};
+  });
+
+  app.put('/users/:id/password', async (request) => {
+    const user = await target(request);
+    const { who, admin } = await selfOrAdmin(request, user);
+    const body = (request.body ?? {}) as Record<string, string | undefined>;
+    if (user.source !== 'local') throw badRequest(`${user.source} users have no local password`);
+    const self = who.kind === 'user' && who.id === user.id;
+    if ((self || !admin) && !(await verifySecret(body.old_password ?? '', user.passwordHash)))
+      throw forbidden('the old password is wrong');
+    const problem = passwordProblem(body.new_password ?? '');
+    if (problem) throw badRequest(problem);
+    await store.updateUser(user.id, { passwordHash: await hashSecret(body.new_password as string) });
+    await audit(request, who.name, user.username, 'change_password');
+    return {};
+  });
+
+  app.put('/users/:id/sysadmin', async (request) => {
+    const who = await sysadminOf(api, request);
+    const user = await target(request);
+    const flag = (request.body as { sysadmin_flag?: unknown } | undefined)?.sysadmin_flag;
+    if (typeof flag !== 'boolean') throw badRequest('sysadmin_flag must be true or false');
+    if (who.kind === 'user' && who.id === user.id && !flag) throw forbidden('you may not remove your own admin role');
+    await store.updateUser(user.id, { sysadmin: flag });
+    await audit(
+      request,
+      who.kind === 'anonymous' ? 'anonymous' : who.name,
+      user.username,
+      flag ? 'grant_sysadmin' : 'revoke_sysadmin',
+    );
+    return {};
+  });
+
+  /** Harbor: set the CLI secret an OIDC user gives registry clients as password. */
+  app.put('/users/:id/cli_secret', async (request) => {
+    const user = await target(request);
+    const { who } = await selfOrAdmin(request, user);
+    if (user.source !== 'oidc') throw badRequest('only OIDC users have a CLI secret');
+    const secret = (request.body as { secret?: string } | undefined)?.secret ?? '';
+    const problem = passwordProblem(secret);
+    if (problem) throw badRequest(problem.replace('password', 'secret'));
+    await store.updateUser(user.id, { cliSecretHash: await hashSecret(secret) });
+    await audit(request, who.name, user.username, 'set_cli_secret');
+    return {};
+  });
+
+  /** Ours: a generated CLI secret, shown once. */
+  app.post('/users/current/cli_secret', async (request) => {
+    const who = await userOf(api, request);
+    const user = who.kind === 'user' ? await store.userById(who.id) : null;
+    if (user?.source !== 'oidc') throw badRequest('only OIDC users have a CLI secret');
+    const secret = generateSecret();
+    await store.updateUser(user.id, { cliSecretHash: await hashSecret(secret) });
+    await audit(request, who.name, user.username, 'set_cli_secret');
+    return { secret };
+  });
+
+  app.delete('/users/:id', async (request) => {
+    const who = await sysadminOf(api, request);
+    const user = await target(request);
+    if (who.kind === 'user' && who.id === user.id) throw forbidden('you may not delete yourself');
+    await store.deleteUser(user.id);
+    await audit(request, who.kind === 'anonymous' ? 'anonymous' : who.name, user.username, 'delete');
+    return {};
+  });
+}

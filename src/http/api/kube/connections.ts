@@ -1,0 +1,130 @@
+/**
+ * /kube/connections: registry connections (CRUD; passwords are write-only),
+ * their test, pull secret, container snippet and reconcile; /kube/pullpolicies.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ConnectionInput } from '../../../features/kube/connection-service.ts';
+import { PULL_POLICIES } from '../../../features/kube/pullsecret.ts';
+import { badRequest, notFound } from '../errors.ts';
+import { allow, body, connectionView, idParam, type KubeApiOptions, optionalInt, paged, str } from './context.ts';
+
+function connectionInput(b: Record<string, unknown>): ConnectionInput {
+  const input: ConnectionInput = {
+    name: str(b, 'name'),
+    type: str(b, 'type'),
+    address: str(b, 'address'),
+    username: str(b, 'username'),
+    password: str(b, 'password'),
+    description: str(b, 'description'),
+  };
+  if ('email' in b) input.email = str(b, 'email') ?? null;
+  if ('berth_robot' in b) input.berthRobot = str(b, 'berth_robot') ?? null;
+  if ('project_id' in b) input.projectId = optionalInt(b.project_id, 'project_id') ?? null;
+  return input;
+}
+
+export async function connectionRoutes(app: FastifyInstance, options: KubeApiOptions): Promise<void> {
+  const { connections } = options.kube;
+
+  /** The connection named by :id, once the caller may manage it. */
+  const guarded = async (request: FastifyRequest) => {
+    const record = await connections.get(idParam(request));
+    await allow(options, request, record.projectId);
+    return record;
+  };
+
+  app.get('/kube/connections', async (request, reply) => {
+    await allow(options, request);
+    return paged(request, reply, (await connections.list()).map(connectionView));
+  });
+
+  app.post('/kube/connections', async (request, reply) => {
+    const input = connectionInput(body(request));
+    await allow(options, request, input.projectId ?? null);
+    const created = await connections.create(input);
+    reply.status(201).header('location', `/api/v2.0/kube/connections/${created.id}`);
+    return connectionView(created);
+  });
+
+  app.get('/kube/connections/:id', async (request) => connectionView(await guarded(request)));
+
+  /** Changes it; a password left out is kept. Credentials that change queue a reconcile of every copy. */
+  app.put('/kube/connections/:id', async (request) => {
+    const record = await guarded(request);
+    const input = connectionInput(body(request));
+    if (input.projectId !== undefined && input.projectId !== record.projectId) {
+      throw badRequest('project_id cannot be changed');
+    }
+    const { record: updated, jobId } = await connections.update(record.id, input);
+    return { ...connectionView(updated), reconcile_job_id: jobId };
+  });
+
+  app.delete('/kube/connections/:id', async (request) => {
+    const record = await guarded(request);
+    await connections.delete(record.id);
+    return {};
+  });
+
+  /** Reachable, registry API, credentials, and (with `repository`) pull. */
+  app.post('/kube/connections/:id/test', async (request) => {
+    const record = await guarded(request);
+    const b = body(request);
+    const result = await connections.test(record.id, {
+      repository: str(b, 'repository'),
+      reference: str(b, 'reference'),
+    });
+    return result;
+  });
+
+  /** The Secret exactly as `kubectl create secret docker-registry … --dry-run=client -o yaml|json` prints it. */
+  app.get('/kube/connections/:id/pullsecret', async (request, reply) => {
+    const record = await guarded(request);
+    const q = request.query as Record<string, string | undefined>;
+    const format = q.format ?? 'yaml';
+    if (format !== 'yaml' && format !== 'json') throw badRequest('format must be yaml or json');
+    const text = await connections.pullSecret(record.id, { name: q.name, namespace: q.namespace, format });
+    reply.type(format === 'json' ? 'application/json; charset=utf-8' : 'application/yaml; charset=utf-8');
+    return reply.send(text);
+  });
+
+  /** A pod spec fragment with imagePullSecrets and the chosen imagePullPolicy, explained. */
+  app.get('/kube/connections/:id/snippet', async (request, reply) => {
+    const record = await guarded(request);
+    const q = request.query as Record<string, string | undefined>;
+    const text = await connections.snippet(record.id, {
+      secretName: q.name,
+      image: q.image ?? '',
+      policy: q.policy,
+    });
+    reply.type('application/yaml; charset=utf-8');
+    return reply.send(text);
+  });
+
+  /** Queues a reconcile of every copy of this connection's secret. */
+  app.post('/kube/connections/:id/reconcile', async (request, reply) => {
+    const record = await guarded(request);
+    const jobId = await connections.enqueueReconcile(record.id, 'requested');
+    reply.status(202);
+    return { reconcile_job_id: jobId };
+  });
+
+  app.get('/kube/pullpolicies', async () =>
+    Object.entries(PULL_POLICIES).map(([name, description]) => ({ name, description })),
+  );
+
+  app.get('/kube/jobs/:id', async (request) => {
+    await allow(options, request);
+    const id = (request.params as { id: string }).id;
+    const info = await options.kube.jobs.info(id);
+    if (!info?.kind.startsWith('kube.')) throw notFound(`job ${id} not found`);
+    return {
+      id: info.id,
+      kind: info.kind,
+      status: info.status,
+      attempts: info.attempts,
+      last_error: info.lastError,
+      creation_time: info.createdAt,
+      update_time: info.updatedAt,
+    };
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * OIDC login for the console and the CLI: /c/oidc/login sends the browser to
+ * the provider; /c/oidc/callback onboards the user and answers with a
+ * management API session token. State, nonce and the PKCE verifier travel in
+ * a signed, short-lived cookie, so any node of a cluster can take the callback.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import {
+  newLoginState,
+  OidcConflict,
+  type OidcLoginState,
+  type OidcProvider,
+  onboardOidc,
+} from '../../core/access/oidc.ts';
+import { clientAddress, type Gate } from '../access/gate.ts';
+
+export interface OidcRouteOptions {
+  gate: Gate;
+  provider: OidcProvider;
+  /** The callback URL registered at the provider. */
+  redirectUri: string;
+  sessionTtlSeconds?: number;
+}
+
+const COOKIE = 'berth_oidc';
+
+function cookie(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return v.join('=');
+  }
+  return undefined;
+}
+
+export async function oidcRoutes(app: FastifyInstance, options: OidcRouteOptions): Promise<void> {
+  const { gate, provider } = options;
+  const secure = options.redirectUri.startsWith('https:') ? '; Secure' : '';
+  const refuse = (reply: FastifyReply, status: number, message: string) =>
+    reply
+      .header('set-cookie', `${COOKIE}=; Path=/c/oidc; HttpOnly; SameSite=Lax; Max-Age=0${secure}`)
+      .status(status)
+      .send({ errors: [{ code: status === 401 ? 'UNAUTHORIZED' : 'CONFLICT', message }] });
+
+  app.get('/c/oidc/login', async (_request, reply) => {
+    const login = newLoginState();
+    const sealed = await gate.tokens.seal({ ...login }, 600);
+    const target = await provider.authorizationUrl(login);
+    return reply
+      .header('set-cookie', `${COOKIE}=${sealed}; Path=/c/oidc; HttpOnly; SameSite=Lax; Max-Age=600${secure}`)
+      .header('cache-control', 'no-store')
+      .redirect(target, 302);
+  });
+
+  app.get('/c/oidc/callback', async (request, reply) => {
+    let login: OidcLoginState;
+    try {
+      const sealed = await gate.tokens.unseal(cookie(request.headers.cookie, COOKIE) ?? '');
+      login = { state: String(sealed.state), nonce: String(sealed.nonce), codeVerifier: String(sealed.codeVerifier) };
+    } catch {
+      return refuse(reply, 401, 'the login expired or did not start here: start again at /c/oidc/login');
+    }
+    const q = request.url.indexOf('?');
+    const callbackUrl = `${options.redirectUri}${q === -1 ? '' : request.url.slice(q)}`;
+    const address = clientAddress(request.raw);
+    try {
+      const identity = await provider.callback(callbackUrl, login);
+      const user = await onboardOidc(gate.access.store, identity);
+      const session = await gate.tokens.issueSession(user.username, user.id, options.sessionTtlSeconds ?? 3600);
+      await gate.access.audit({
+        username: user.username,
+        resource: user.username,
+        resourceType: 'login',
+        operation: 'login',
+        result: 'success',
+        project: null,
+        address,
+      });
+      return reply
+        .header('set-cookie', `${COOKIE}=; Path=/c/oidc; HttpOnly; SameSite=Lax; Max-Age=0${secure}`)
+        .header('cache-control', 'no-store')
+        .send({ username: user.username, user_id: user.id, token: session.token, expires_in: session.expiresIn });
+    } catch (err) {
+      if (err instanceof OidcConflict) return refuse(reply, 409, err.message);
+      await gate.access.audit({
+        username: 'oidc',
+        resource: 'oidc',
+        resourceType: 'login',
+        operation: 'login',
+        result: 'failure',
+        project: null,
+        address,
+      });
+      return refuse(reply, 401, `OIDC login failed: ${(err as Error).message}`);
+    }
+  });
+}

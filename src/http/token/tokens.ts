@@ -1,0 +1,115 @@
+/**
+ * Docker registry tokens (distribution docs/spec/auth/jwt.md): ES256 JWTs
+ * whose `access` claim lists exactly what the bearer may do.
+ */
+import { randomUUID } from 'node:crypto';
+import { jwtVerify, SignJWT } from 'jose';
+import type { SigningKeys } from '../../adapters/keys/file-keys.ts';
+
+export interface AccessClaim {
+  type: string;
+  name: string;
+  actions: string[];
+}
+
+export type TokenKind = 'registry' | 'api' | 'state';
+
+export interface TokenOptions {
+  issuer: string;
+  /** The `service` (and `aud`) clients name in their token requests. */
+  service: string;
+  ttlSeconds: number;
+}
+
+export interface VerifiedToken {
+  subject: string;
+  /** The account's id when issued (`berth_aid`): a new account with an old name is not the old account. */
+  accountId: number | null;
+  access: AccessClaim[];
+}
+
+export class TokenService {
+  constructor(
+    private readonly keys: SigningKeys,
+    readonly options: TokenOptions,
+  ) {}
+
+  /** Each kind of token has its own audience: a registry token is no API session, and so on. */
+  private audience(kind: TokenKind): string {
+    return kind === 'registry' ? this.options.service : `${this.options.service}-${kind}`;
+  }
+
+  private async sign(kind: TokenKind, subject: string, claims: Record<string, unknown>, ttl: number) {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: this.keys.kid })
+      .setIssuer(this.options.issuer)
+      .setSubject(subject)
+      .setAudience(this.audience(kind))
+      .setIssuedAt(now)
+      .setNotBefore(now - 1)
+      .setExpirationTime(now + ttl)
+      .setJti(randomUUID())
+      .sign(this.keys.privateKey);
+    return { token, expiresIn: ttl, issuedAt: new Date(now * 1000).toISOString() };
+  }
+
+  /** A registry token for /v2 (audience = the service). */
+  async issue(
+    subject: string,
+    access: AccessClaim[],
+    accountId?: number,
+  ): Promise<{ token: string; expiresIn: number; issuedAt: string }> {
+    return this.sign(
+      'registry',
+      subject,
+      accountId !== undefined ? { access, berth_aid: accountId } : { access },
+      this.options.ttlSeconds,
+    );
+  }
+
+  /** A management API session (after an OIDC login). */
+  async issueSession(subject: string, accountId: number, ttlSeconds: number) {
+    return this.sign('api', subject, { berth_aid: accountId }, ttlSeconds);
+  }
+
+  /** Signed, short-lived state kept by the browser between an OIDC redirect and its callback. */
+  async seal(claims: Record<string, unknown>, ttlSeconds: number): Promise<string> {
+    return (await this.sign('state', '', claims, ttlSeconds)).token;
+  }
+
+  async unseal(token: string): Promise<Record<string, unknown>> {
+    const { payload } = await jwtVerify(token, this.keys.publicKey, {
+      algorithms: ['ES256'],
+      issuer: this.options.issuer,
+      audience: this.audience('state'),
+    });
+    return payload;
+  }
+
+  /** Verifies signature (ES256 with our key only), issuer, audience and times; throws otherwise. */
+  async verify(token: string, kind: 'registry' | 'api' = 'registry'): Promise<VerifiedToken> {
+    const { payload } = await jwtVerify(token, this.keys.publicKey, {
+      algorithms: ['ES256'],
+      issuer: this.options.issuer,
+      audience: this.audience(kind),
+      requiredClaims: ['exp', 'iat'],
+    });
+    const access = Array.isArray(payload.access) ? (payload.access as AccessClaim[]) : [];
+    return {
+      subject: typeof payload.sub === 'string' ? payload.sub : '',
+      accountId: typeof payload.berth_aid === 'number' ? payload.berth_aid : null,
+      access,
+    };
+  }
+}
+
+/** The actions a token grants on one repository. */
+export function claimedActions(access: AccessClaim[], repository: string): Set<string> {
+  const out = new Set<string>();
+  for (const a of access) {
+    if (a?.type !== 'repository' || a.name !== repository || !Array.isArray(a.actions)) continue;
+    for (const action of a.actions) out.add(action);
+  }
+  return out;
+}

@@ -1,0 +1,103 @@
+/** The S3 driver's pure parts: upload state arithmetic and part planning (no server needed). */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { copyParts, MAX_COPY, runLimited } from '../src/adapters/storage/s3-multipart.ts';
+import { MIN_PART, parseState, stateSize, truncateState } from '../src/adapters/storage/s3-upload-state.ts';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+describe('S3 upload state', () => {
+  const state = parseState({
+    v: 1,
+    segments: [
+      { name: 's-0-aaaaaaaaaaaa', size: 6 * MiB },
+      { name: 's-6291456-bbbbbbbbbbbb', size: 7 * MiB },
+    ],
+    pending: [
+      { name: 'p-13631488-cccccccccccc', size: MiB },
+      { name: 'p-14680064-dddddddddddd', size: 2 * MiB },
+    ],
+  });
+
+  test('size and JSON round trip', () => {
+    assert.equal(stateSize(state), 16 * MiB);
+    assert.deepEqual(parseState(JSON.parse(JSON.stringify(state))), state);
+  });
+
+  test('truncation keeps whole pieces and cuts the last one', () => {
+    assert.deepEqual(truncateState(state, 16 * MiB), state);
+    const inPending = truncateState(state, 14 * MiB + 5); // 13 MiB of segments, 1 MiB + 5 pending
+    assert.deepEqual(inPending.segments, state.segments);
+    assert.deepEqual(inPending.pending, [
+      { name: 'p-13631488-cccccccccccc', size: MiB },
+      { name: 'p-14680064-dddddddddddd', size: 2 * MiB, length: 5 },
+    ]);
+    assert.equal(stateSize(inPending), 14 * MiB + 5);
+  });
+
+  test('a segment cut under the minimum part size becomes pending', () => {
+    const cut = truncateState(state, 6 * MiB + 3 * MiB);
+    assert.deepEqual(cut.segments, [state.segments[0]]);
+    assert.deepEqual(cut.pending, [{ name: 's-6291456-bbbbbbbbbbbb', size: 7 * MiB, length: 3 * MiB }]);
+    const kept = truncateState(state, 6 * MiB + MIN_PART + 1);
+    assert.deepEqual(kept.segments[1], { name: 's-6291456-bbbbbbbbbbbb', size: 7 * MiB, length: MIN_PART + 1 });
+    assert.deepEqual(kept.pending, []);
+    assert.deepEqual(truncateState(state, 0), { v: 1, segments: [], pending: [] });
+  });
+
+  test('asking for more bytes than the state holds fails', () => {
+    assert.throws(() => truncateState(state, 16 * MiB + 1), /fewer than/);
+    assert.throws(() => truncateState(state, -1));
+  });
+
+  test('malformed states are refused', () => {
+    const piece = { name: 's-0-aaaaaaaaaaaa', size: 10 };
+    for (const bad of [
+      { v: 2, segments: [], pending: [] },
+      { v: 1, segments: {}, pending: [] },
+      { v: 1, segments: [{ ...piece, name: '../../blobs/x' }], pending: [] },
+      { v: 1, segments: [{ ...piece, size: -1 }], pending: [] },
+      { v: 1, segments: [{ ...piece, length: 11 }], pending: [] },
+      { v: 1, segments: [], pending: [null] },
+    ]) {
+      assert.throws(() => parseState(bad as Record<string, unknown>), /invalid S3 upload state/, JSON.stringify(bad));
+    }
+  });
+});
+
+describe('S3 part planning', () => {
+  test('copy parts cover the object contiguously, each within S3 limits', () => {
+    for (const length of [1, MIN_PART, MAX_COPY, MAX_COPY + 1, 12 * GiB + 7, 40 * GiB]) {
+      const parts = copyParts('k', length);
+      let next = 0;
+      for (const part of parts) {
+        assert.equal(part.kind, 'copy');
+        if (part.kind !== 'copy') continue;
+        assert.equal(part.start, next);
+        const size = part.end - part.start + 1;
+        assert.ok(size <= MAX_COPY, `part of ${size} bytes`);
+        if (parts.length > 1) assert.ok(size >= MIN_PART);
+        next = part.end + 1;
+      }
+      assert.equal(next, length);
+      assert.equal(parts.length, Math.ceil(length / MAX_COPY));
+    }
+  });
+
+  test('runLimited keeps to its limit, keeps order, and reports a failure', async () => {
+    let running = 0;
+    let most = 0;
+    const tasks = Array.from({ length: 20 }, (_, i) => async () => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, (i * 7) % 5));
+      running--;
+      return i;
+    });
+    assert.deepEqual(await runLimited(3, tasks), [...Array(20).keys()]);
+    assert.equal(most, 3);
+    const failing = [async () => 1, async () => Promise.reject(new Error('boom')), async () => 3];
+    await assert.rejects(runLimited(2, failing), /boom/);
+  });
+});
