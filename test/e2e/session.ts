@@ -109,7 +109,8 @@ export class ConsoleSession {
       await this.shot(page, '00-login');
     }
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((u) => u.pathname === path.split('?')[0]);
+    // Off the login page (an artifact opened by tag then moves on to its digest address).
+    await page.waitForURL((u) => u.pathname !== '/login');
     return page;
   }
 }
