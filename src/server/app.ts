@@ -14,7 +14,6 @@ import { KyselyKubeStore } from '../adapters/metadata/kube-store.ts';
 import { KyselyCatalog } from '../adapters/metadata/kysely-catalog.ts';
 import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
-import { OpenIdProvider } from '../adapters/oidc/openid-provider.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
 import { ensureAdmin } from '../core/access/bootstrap.ts';
 import { LoginLimiter } from '../core/access/limiter.ts';
@@ -202,7 +201,9 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     registryAudit(app, gate);
     await app.register(tokenRoutes, { gate });
     const oidc = config.auth.oidc;
-    if (oidc.issuer)
+    if (oidc.issuer) {
+      // openid-client is loaded only when OIDC is configured.
+      const { OpenIdProvider } = await import('../adapters/oidc/openid-provider.ts');
       await app.register(oidcRoutes, {
         gate,
         redirectUri: oidc.redirect_url as string,
@@ -215,6 +216,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
           userClaim: oidc.user_claim,
         }),
       });
+    }
   }
   await app.register(ociPlugin, { registry, onUnexpected, access: gate ? new RegistryAccess(gate) : undefined });
   await app.register(apiPlugin, {

@@ -18,14 +18,9 @@ const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
 async function migrated(db: Kysely<unknown>, dialect: Dialect) {
   const { error, results } = await new Migrator({ db, provider: migrationProvider(dialect) }).migrateToLatest();
   if (error) throw error;
-  assert.deepEqual(
-    results?.map((r) => [r.migrationName, r.status]),
-    [
-      ['0001_registry', 'Success'],
-      ['0002_jobs', 'Success'],
-      ['0003_access', 'Success'],
-    ],
-  );
+  const applied = new Map(results?.map((r) => [r.migrationName, r.status]));
+  assert.equal(applied.get('0003_access'), 'Success');
+  assert.ok([...applied.values()].every((status) => status === 'Success'), JSON.stringify([...applied]));
 }
 
 async function postgres(): Promise<{ db: Kysely<unknown>; drop(): Promise<void> } | null> {

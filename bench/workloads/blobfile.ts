@@ -1,0 +1,75 @@
+/**
+ * The big test blob: one incompressible file on disk. Before each upload its
+ * first 32 bytes are replaced with random ones, so every upload sends a blob
+ * no server has seen (content-addressed stores cannot skip the write), and
+ * its digest is computed with `openssl dgst -sha256` — which is at the same
+ * time a sample of the machine's hashing ceiling and reads the file into the
+ * page cache right before the upload.
+ */
+import { randomBytes, randomFillSync } from 'node:crypto';
+import { closeSync, openSync, statSync, writeSync } from 'node:fs';
+import { run } from '../lib/proc.ts';
+import { mbps } from '../lib/stats.ts';
+
+export interface BlobFile {
+  path: string;
+  size: number;
+  digest: string;
+}
+
+/** Writes `size` random bytes to `path` (kept when it already has that size). */
+export function makeRandomFile(path: string, size: number): void {
+  try {
+    if (statSync(path).size === size) return;
+  } catch {
+    // create it
+  }
+  const fd = openSync(path, 'w');
+  const buf = Buffer.allocUnsafe(16 * 1024 * 1024);
+  try {
+    for (let off = 0; off < size; off += buf.length) {
+      const n = Math.min(buf.length, size - off);
+      randomFillSync(buf, 0, n);
+      writeSync(fd, buf, 0, n, off);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `openssl dgst -sha256 FILE`: the digest and the hashing speed (MB/s). */
+export async function opensslSha256(path: string): Promise<{ digest: string; MBps: number }> {
+  const size = statSync(path).size;
+  const r = await run('openssl', ['dgst', '-sha256', '-r', path]);
+  const hex = r.stdout.trim().split(/\s+/)[0];
+  if (!/^[a-f0-9]{64}$/.test(hex)) throw new Error(`unexpected openssl output: ${r.stdout}`);
+  return { digest: `sha256:${hex}`, MBps: mbps(size, r.ms) };
+}
+
+/** Makes the file a new blob (new first 32 bytes) and returns it with its digest and the hash speed. */
+export async function freshBlob(path: string): Promise<{ blob: BlobFile; sha256MBps: number }> {
+  const fd = openSync(path, 'r+');
+  try {
+    writeSync(fd, randomBytes(32), 0, 32, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const { digest, MBps } = await opensslSha256(path);
+  return { blob: { path, size: statSync(path).size, digest }, sha256MBps: MBps };
+}
+
+/**
+ * A plain write of the same file with `dd`, MB/s: with `fsync` (default) the
+ * disk's ceiling, without it the page cache's.
+ */
+export async function ddWrite(src: string, dest: string, fsync = true): Promise<number> {
+  const size = statSync(src).size;
+  const r = await run('dd', [`if=${src}`, `of=${dest}`, 'bs=4M', ...(fsync ? ['conv=fsync'] : [])]);
+  await run('rm', ['-f', dest]);
+  return mbps(size, r.ms);
+}
+
+/** Reads a file once (puts it in the page cache). */
+export async function warmFile(path: string): Promise<void> {
+  await run('sh', ['-c', `cat "$1" > /dev/null`, 'sh', path]);
+}

@@ -1,0 +1,59 @@
+/**
+ * Many clients pulling one image at once: each pull GETs the manifest by
+ * tag, then the config and every layer one after another, counting bytes
+ * (sizes are checked; bodies are discarded, not hashed, so the client stays
+ * cheap on a shared 2-core machine).
+ */
+import http from 'node:http';
+import { request } from '../lib/net.ts';
+import { now, since } from '../lib/proc.ts';
+import { mbps } from '../lib/stats.ts';
+import { type Descriptor, MANIFEST_ACCEPT } from './image.ts';
+
+export interface PullsFigures {
+  /** Wall time until the last pull finished. */
+  seconds: number;
+  /** All bytes pulled / wall time. */
+  MBps: number;
+}
+
+const pullAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+function getBlob(url: string, size: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: pullAgent }, (res) => {
+        let n = 0;
+        res.on('data', (c: Buffer) => {
+          n += c.length;
+        });
+        res.on('end', () => {
+          if (res.statusCode !== 200 || n !== size)
+            reject(new Error(`GET ${url}: ${res.statusCode}, ${n} bytes (want ${size})`));
+          else resolve(n);
+        });
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+async function pullOnce(base: string, repo: string, tag: string): Promise<number> {
+  const m = await request('GET', `${base}/v2/${repo}/manifests/${tag}`, { headers: { accept: MANIFEST_ACCEPT } });
+  if (m.status !== 200) throw new Error(`GET manifest ${repo}:${tag}: ${m.status}`);
+  const manifest = JSON.parse(m.body.toString()) as { config: Descriptor; layers: Descriptor[] };
+  let bytes = m.body.length;
+  for (const d of [manifest.config, ...manifest.layers]) {
+    bytes += await getBlob(`${base}/v2/${repo}/blobs/${d.digest}`, d.size);
+  }
+  return bytes;
+}
+
+/** `clients` concurrent pulls of REPO:TAG. */
+export async function concurrentPulls(base: string, repo: string, tag: string, clients = 16): Promise<PullsFigures> {
+  const t0 = now();
+  const bytes = await Promise.all(Array.from({ length: clients }, () => pullOnce(base, repo, tag)));
+  const ms = since(t0);
+  const total = bytes.reduce((a, b) => a + b, 0);
+  return { seconds: ms / 1000, MBps: mbps(total, ms) };
+}
