@@ -11,6 +11,7 @@ import { loadOrCreateSecretKey } from '../adapters/keys/secret-key.ts';
 import { LdapDirectory } from '../adapters/ldap/ldap-directory.ts';
 import { KyselyAccessStore } from '../adapters/metadata/access-store.ts';
 import { KyselyKubeStore } from '../adapters/metadata/kube-store.ts';
+import { KyselyCatalog } from '../adapters/metadata/kysely-catalog.ts';
 import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
@@ -21,17 +22,21 @@ import type { StorageDriver } from '../core/ports.ts';
 import { Registry } from '../core/registry.ts';
 import { createKube, type KubeFeature } from '../features/kube/feature.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
+import { TrafficRecorder } from '../features/traffic/recorder.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
 import { Gate } from '../http/access/gate.ts';
 import { RegistryAccess } from '../http/access/registry-access.ts';
+import { catalogAuthorizer } from '../http/api/access/catalog-seam.ts';
 import { kubeAuthorizer } from '../http/api/kube/access-seam.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
 import { parseOciPath } from '../http/oci/paths.ts';
 import { ociPlugin } from '../http/oci/plugin.ts';
+import { countManifestTraffic } from '../http/oci/traffic-hook.ts';
 import { oidcRoutes } from '../http/oidc/routes.ts';
 import { tokenRoutes } from '../http/token/routes.ts';
 import { TokenService } from '../http/token/tokens.ts';
+import { webPlugin } from '../http/web/plugin.ts';
 import {
   databaseFile,
   previousSecretKeys,
@@ -174,6 +179,12 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   const access = openAccess(registry, log, config);
   const gate = config.auth.enabled ? await buildGate(config, access, log) : null;
   const kube = await openKube(config, registry, log);
+  if (!(registry.metadata instanceof KyselyStore)) throw new Error('the metadata store cannot answer catalog queries');
+  const catalog = new KyselyCatalog(registry.metadata.db);
+  const traffic = new TrafficRecorder({
+    store: catalog,
+    onError: (err) => log.warn({ err }, 'could not store traffic counters'),
+  });
   const app = Fastify({
     logger: false,
     forceCloseConnections: 'idle',
@@ -184,6 +195,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   const metrics = new RequestMetrics();
   accessLog(app, log, metrics);
   await app.register(metricsRoute, { metrics });
+  countManifestTraffic(app, traffic);
   const onUnexpected = (err: unknown) => log.error({ err }, 'unexpected error');
   if (gate) {
     registryAudit(app, gate);
@@ -216,7 +228,11 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     kube,
     authorizeKube: kubeAuthorizer({ registry, access, gate }),
     onRobotSecretRotated: (name, secret) => kube.connections.robotSecretRotated(name, secret).then(() => {}),
+    catalog,
+    traffic,
+    authorizeCatalog: catalogAuthorizer({ registry, access, gate }),
   });
+  await webPlugin(app, {});
   if (config.kube.worker) kube.worker.start();
   return {
     app,
@@ -225,6 +241,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     kube,
     async close() {
       await app.close();
+      await traffic.close();
       await kube.worker.stop();
       await registry.metadata.close();
     },

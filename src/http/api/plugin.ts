@@ -4,14 +4,20 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AccessService } from '../../core/access/service.ts';
+import type { CatalogQueries } from '../../core/ports-catalog.ts';
 import type { Registry } from '../../core/registry.ts';
 import type { KubeFeature } from '../../features/kube/feature.ts';
 import type { Gate } from '../access/gate.ts';
 import { accessRoutes } from './access/plugin.ts';
+import { artifactRoutes } from './artifacts.ts';
+import type { CatalogAuthorizer, TrafficSource } from './catalog-context.ts';
 import { ApiError, apiErrorBody } from './errors.ts';
 import { healthRoutes } from './health.ts';
 import type { KubeAuthorizer } from './kube/context.ts';
 import { kubeRoutes } from './kube/plugin.ts';
+import { apiErrorFromRegistry } from './registry-errors.ts';
+import { repositoryBrowsingRoutes } from './repositories.ts';
+import { statisticsRoutes } from './statistics.ts';
 
 export interface ApiOptions {
   registry: Registry;
@@ -26,15 +32,21 @@ export interface ApiOptions {
   gate?: Gate | null;
   /** Told when a robot's secret is refreshed (PATCH /robots/{id}), with the new secret. */
   onRobotSecretRotated?: (robotName: string, secret: string) => Promise<void>;
+  /** Browsing queries (repositories, artifacts, tags, statistics); absent: those routes are not served. */
+  catalog?: CatalogQueries;
+  traffic?: TrafficSource;
+  /** Who may browse and change what; absent: everyone (no identity module wired). */
+  authorizeCatalog?: CatalogAuthorizer;
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
   app.setErrorHandler((err, _request, reply) => {
-    if (err instanceof ApiError)
+    const known = err instanceof ApiError ? err : apiErrorFromRegistry(err);
+    if (known)
       return reply
-        .headers(err.headers ?? {})
-        .status(err.status)
-        .send(apiErrorBody(err.code, err.message));
+        .headers(known.headers ?? {})
+        .status(known.status)
+        .send(apiErrorBody(known.code, known.message));
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
       return reply
@@ -49,6 +61,17 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
   });
   const shared: ApiOptions = { registry: options.registry, onUnexpected: options.onUnexpected };
   await app.register(healthRoutes, shared);
+  if (options.catalog) {
+    const browsing = {
+      registry: options.registry,
+      catalog: options.catalog,
+      traffic: options.traffic,
+      authorize: options.authorizeCatalog,
+    };
+    await app.register(repositoryBrowsingRoutes, browsing);
+    await app.register(artifactRoutes, browsing);
+    await app.register(statisticsRoutes, browsing);
+  }
   if (options.kube) await app.register(kubeRoutes, { kube: options.kube, authorize: options.authorizeKube });
   if (options.access)
     await app.register(accessRoutes, {

@@ -1,0 +1,122 @@
+/**
+ * Artifacts of a repository in Harbor's shape: list (search, sort, pages),
+ * one artifact with its layers, history and referrers, its tags (list, add,
+ * remove) and deletion. Tagging and deletion go through the registry's own
+ * use-cases, so they behave exactly as a push or a /v2 DELETE would.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { describeManifest } from '../../core/artifact-inspect.ts';
+import { isDigest } from '../../core/digest.ts';
+import { isValidTag } from '../../core/names.ts';
+import type { ArtifactSortField, RepositorySummary } from '../../core/ports-catalog.ts';
+import { artifactDetail, artifactPage, imageConfig } from './artifact-model.ts';
+import {
+  type CatalogOptions,
+  type CatalogPermission,
+  decodeParam,
+  type RepositoryParams,
+  resolveRepository,
+} from './catalog-context.ts';
+import { badRequest, conflict, notFound } from './errors.ts';
+import { pageParams, queryTerms, setPageHeaders, sortParam } from './paging.ts';
+
+const SORTS: readonly ArtifactSortField[] = ['push_time', 'digest'];
+const BASE = '/projects/:project/repositories/:repository/artifacts';
+
+type ArtifactParams = RepositoryParams & { reference: string };
+type ListQuery = { q?: string; sort?: string; page?: string; page_size?: string; all?: string };
+
+export async function artifactRoutes(app: FastifyInstance, options: CatalogOptions): Promise<void> {
+  const { registry, catalog } = options;
+
+  const locate = async (
+    request: FastifyRequest<{ Params: ArtifactParams }>,
+    permission: CatalogPermission = 'pull',
+  ) => {
+    const repository: RepositorySummary = await resolveRepository(options, request, request.params, permission);
+    const record = await registry.manifestRecord(repository.name, decodeParam(request.params.reference));
+    return { repository: repository.name, record };
+  };
+
+  app.get<{ Params: RepositoryParams; Querystring: ListQuery }>(BASE, async (request, reply) => {
+    const repository = await resolveRepository(options, request, request.params, 'pull');
+    const page = pageParams(request.query);
+    const sort = sortParam(request.query.sort, SORTS, { field: 'push_time', descending: true });
+    const terms = queryTerms(request.query.q, ['tags', 'digest']);
+    const tags = terms.get('tags');
+    const digest = terms.get('digest');
+    const result = await catalog.listArtifacts(
+      {
+        repository: repository.name,
+        all: request.query.all === 'true',
+        ...(tags?.fuzzy ? { tagContains: tags.value } : {}),
+        ...(tags && !tags.fuzzy ? { tag: tags.value } : {}),
+        ...(digest ? { digestPrefix: digest.value } : {}),
+      },
+      sort,
+      page,
+    );
+    setPageHeaders(request, reply, page, result.total);
+    return artifactPage(options, repository.name, result.items);
+  });
+
+  app.get<{ Params: ArtifactParams }>(`${BASE}/:reference`, async (request) => {
+    const { repository, record } = await locate(request);
+    return artifactDetail(options, repository, record);
+  });
+
+  app.delete<{ Params: ArtifactParams }>(`${BASE}/:reference`, async (request) => {
+    const { repository, record } = await locate(request, 'deleteArtifact');
+    await registry.deleteManifest(repository, record.digest);
+    return {};
+  });
+
+  app.get<{ Params: ArtifactParams }>(`${BASE}/:reference/additions/build_history`, async (request) => {
+    const { record } = await locate(request);
+    const contents = describeManifest(await registry.manifestContent(record.digest), record.mediaType);
+    const config = await imageConfig(registry, contents);
+    if (!config) throw notFound('this artifact has no image config with a build history');
+    return config.history;
+  });
+
+  app.get<{ Params: ArtifactParams; Querystring: ListQuery }>(`${BASE}/:reference/tags`, async (request, reply) => {
+    const { repository, record } = await locate(request);
+    const page = pageParams(request.query);
+    const result = await catalog.listTags(repository, record.digest, page);
+    setPageHeaders(request, reply, page, result.total);
+    return result.items.map((t) => ({ name: t.name, push_time: t.updatedAt, pull_time: null, immutable: false }));
+  });
+
+  app.post<{ Params: ArtifactParams; Body: { name?: unknown } }>(`${BASE}/:reference/tags`, async (request, reply) => {
+    const { repository, record } = await locate(request, 'push');
+    const name = request.body?.name;
+    if (typeof name !== 'string' || !isValidTag(name)) {
+      throw badRequest('name must be a tag: letters, digits, _ . - (at most 128, not starting with . or -)');
+    }
+    const current = await registry.metadata.manifestByTag(repository, name);
+    if (current) throw conflict(`tag ${name} already exists (on ${current.digest})`);
+    const bytes = await registry.manifestContent(record.digest);
+    await registry.putManifest(repository, name, bytes, record.mediaType);
+    reply.status(201);
+    return {};
+  });
+
+  app.delete<{ Params: ArtifactParams & { tag_name: string } }>(
+    `${BASE}/:reference/tags/:tag_name`,
+    async (request) => {
+      const { repository, record } = await locate(request, 'deleteArtifact');
+      const tag = decodeParam(request.params.tag_name);
+      const tagged = isValidTag(tag) ? await registry.metadata.manifestByTag(repository, tag) : null;
+      if (!tagged || tagged.digest !== record.digest) throw notFound(`tag ${tag} is not on ${record.digest}`);
+      await registry.deleteManifest(repository, tag);
+      return {};
+    },
+  );
+
+  app.get<{ Params: ArtifactParams }>(`${BASE}/:reference/accessories`, async (request) => {
+    const { repository, record } = await locate(request);
+    if (!isDigest(record.digest)) throw badRequest('invalid digest');
+    const detail = await artifactDetail(options, repository, record);
+    return detail.accessories;
+  });
+}

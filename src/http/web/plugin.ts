@@ -1,0 +1,64 @@
+/**
+ * Serves the web console (web/dist, built by `npm run build:web`) at `/`.
+ * Any other GET that is not an API or /v2 path answers with index.html, so
+ * the console's own routes (/projects/team/…) survive a reload.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+
+/** web/dist beside src/ (when run with tsx) or dist/ (when compiled): both three levels up. */
+export const defaultConsoleDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../web/dist');
+
+export interface WebOptions {
+  /** Folder with the built console; defaults to web/dist of this package. */
+  root?: string;
+}
+
+const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Berth</title>
+<p>The Berth console is not built. Run <code>npm run build:web</code> (or <code>npm ci</code>) and restart.</p>
+<p>The registry API (<code>/v2/</code>) and the management API (<code>/api/v2.0/</code>) work without it.</p>`;
+
+function isServerPath(url: string): boolean {
+  return (
+    url === '/v2' ||
+    url.startsWith('/v2/') ||
+    url.startsWith('/api/') ||
+    url.startsWith('/service/') ||
+    url.startsWith('/c/') ||
+    url === '/metrics'
+  );
+}
+
+export async function webPlugin(app: FastifyInstance, options: WebOptions): Promise<void> {
+  const root = options.root ?? defaultConsoleDir;
+  const indexFile = join(root, 'index.html');
+  const built = existsSync(indexFile);
+  if (built) {
+    await app.register(fastifyStatic, {
+      root,
+      wildcard: false,
+      index: false,
+      setHeaders(res, path) {
+        res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
+  }
+  let index: Buffer | null = null;
+  app.setNotFoundHandler(async (request, reply) => {
+    const url = request.raw.url ?? '/';
+    const path = url.split('?')[0];
+    const wantsPage = (request.method === 'GET' || request.method === 'HEAD') && !isServerPath(path);
+    if (!wantsPage || (path.startsWith('/assets/') && built)) {
+      return reply
+        .status(404)
+        .send({ errors: [{ code: 'NOT_FOUND', message: `no such path: ${request.method} ${path}` }] });
+    }
+    if (!built) return reply.status(200).type('text/html; charset=utf-8').send(NOT_BUILT);
+    index ??= await readFile(indexFile);
+    return reply.status(200).header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(index);
+  });
+}

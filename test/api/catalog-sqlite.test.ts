@@ -1,0 +1,3 @@
+import { catalogApiSuite } from './catalog-suite.ts';
+
+catalogApiSuite('sqlite', async () => ({ env: {}, cleanup: async () => {} }));

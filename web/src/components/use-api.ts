@@ -1,0 +1,36 @@
+/** Loads one API path and keeps the answer, the error and a reload function. */
+import { useCallback, useEffect, useState } from 'react';
+import { request } from '../api.ts';
+
+export interface Loaded<T> {
+  data: T | null;
+  total: number | null;
+  error: unknown;
+  loading: boolean;
+  reload: () => void;
+}
+
+export function useApi<T>(path: string | null): Loaded<T> {
+  const [state, setState] = useState<{ data: T | null; total: number | null; error: unknown; loading: boolean }>({
+    data: null,
+    total: null,
+    error: null,
+    loading: path !== null,
+  });
+  const [generation, setGeneration] = useState(0);
+  const reload = useCallback(() => setGeneration((g) => g + 1), []);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: generation forces a reload
+  useEffect(() => {
+    if (path === null) return;
+    let current = true;
+    setState((s) => ({ ...s, loading: true, error: null }));
+    request<T>(path).then(
+      (r) => current && setState({ data: r.data, total: r.total, error: null, loading: false }),
+      (error) => current && setState({ data: null, total: null, error, loading: false }),
+    );
+    return () => {
+      current = false;
+    };
+  }, [path, generation]);
+  return { ...state, reload };
+}

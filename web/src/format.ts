@@ -1,0 +1,43 @@
+/** Formatting shared by the pages. */
+
+export function bytes(n: number | null | undefined): string {
+  if (n === null || n === undefined || Number.isNaN(n)) return '—';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
+}
+
+export function shortDigest(digest: string): string {
+  const [alg, hex = ''] = digest.split(':');
+  return `${alg}:${hex.slice(0, 12)}`;
+}
+
+export function dateTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+export function ago(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const s = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
+  if (s < 60) return 'just now';
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} d ago`;
+}
+
+export function platform(p: { os?: string; architecture?: string; variant?: string } | null | undefined): string {
+  if (!p) return 'unknown';
+  return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+}
+
+/** The registry host people pull from: the console's own host. */
+export function registryHost(): string {
+  return location.host;
+}

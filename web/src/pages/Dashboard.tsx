@@ -1,0 +1,159 @@
+/** Counts, storage (total and per project), pushes and pulls over time, recent activity. */
+import { useEffect, useState } from 'react';
+import { ApiError, get } from '../api.ts';
+import { ErrorBox } from '../components/ErrorBox.tsx';
+import { type DayTraffic, TrafficChart } from '../components/TrafficChart.tsx';
+import { useApi } from '../components/use-api.ts';
+import { ago, bytes, shortDigest } from '../format.ts';
+import { artifactRoute, projectRoute } from '../links.ts';
+import { Link } from '../router.tsx';
+
+interface Statistics {
+  total_project_count: number;
+  total_repo_count: number;
+  total_artifact_count?: number;
+  total_storage_consumption: number;
+  projects?: { name: string; repo_count: number; artifact_count: number; storage: number }[];
+}
+
+interface RecentPush {
+  repository_name: string;
+  digest: string;
+  tag: string | null;
+  push_time: string;
+}
+
+interface AuditEntry {
+  id: number;
+  username: string;
+  resource: string;
+  resource_type: string;
+  operation: string;
+  op_time: string;
+}
+
+type Activity = { source: 'audit'; entries: AuditEntry[] } | { source: 'pushes'; entries: RecentPush[] };
+
+function useActivity(): { activity: Activity | null; error: unknown } {
+  const [state, setState] = useState<{ activity: Activity | null; error: unknown }>({ activity: null, error: null });
+  useEffect(() => {
+    get<AuditEntry[]>('/audit-logs?page=1&page_size=8&sort=-op_time')
+      .then((entries) => ({ source: 'audit', entries }) as Activity)
+      .catch(async (err) => {
+        // Without the audit log (not installed, or not allowed), recent pushes still tell the story.
+        if (!(err instanceof ApiError)) throw err;
+        return { source: 'pushes', entries: await get<RecentPush[]>('/statistics/recent?limit=8') } as Activity;
+      })
+      .then(
+        (activity) => setState({ activity, error: null }),
+        (error) => setState({ activity: null, error }),
+      );
+  }, []);
+  return state;
+}
+
+export function Dashboard() {
+  const stats = useApi<Statistics>('/statistics');
+  // With the identity module, projects exist on their own (even empty); count those.
+  const projectList = useApi<unknown[]>('/projects?page=1&page_size=1');
+  const traffic = useApi<DayTraffic[]>('/statistics/traffic?days=30');
+  const { activity, error: activityError } = useActivity();
+  const s = stats.data;
+  const projects = s?.projects ?? [];
+  const maxStorage = Math.max(1, ...projects.map((p) => p.storage));
+  return (
+    <section>
+      <h1>Dashboard</h1>
+      <ErrorBox error={stats.error} onRetry={stats.reload} />
+      <div className="cards">
+        <Card
+          label="Projects"
+          value={projectList.total !== null ? String(projectList.total) : s ? String(s.total_project_count) : '…'}
+          to="/projects"
+        />
+        <Card label="Repositories" value={s ? String(s.total_repo_count) : '…'} />
+        <Card label="Artifacts" value={s ? String(s.total_artifact_count ?? '—') : '…'} />
+        <Card label="Storage used" value={s ? bytes(s.total_storage_consumption) : '…'} />
+      </div>
+      <div className="panels">
+        <div className="panel wide">
+          <h2>Pushes and pulls, last 30 days</h2>
+          <ErrorBox error={traffic.error} onRetry={traffic.reload} />
+          {traffic.data ? <TrafficChart days={traffic.data} /> : null}
+        </div>
+        <div className="panel">
+          <h2>Storage per project</h2>
+          {projects.length === 0 && s ? <p className="muted">Nothing pushed yet.</p> : null}
+          <ul className="bars">
+            {projects.slice(0, 10).map((p) => (
+              <li key={p.name}>
+                <div className="bar-label">
+                  <Link to={projectRoute(p.name)}>{p.name}</Link>
+                  <span className="muted">
+                    {bytes(p.storage)} · {p.repo_count} {p.repo_count === 1 ? 'repository' : 'repositories'}
+                  </span>
+                </div>
+                <div className="bar">
+                  <span style={{ width: `${Math.max(1, (100 * p.storage) / maxStorage)}%` }} />
+                </div>
+              </li>
+            ))}
+          </ul>
+        </div>
+        <div className="panel">
+          <h2>Recent activity</h2>
+          <ErrorBox error={activityError} />
+          {activity?.entries.length === 0 ? <p className="muted">No activity yet.</p> : null}
+          <ul className="activity">
+            {activity?.source === 'audit'
+              ? activity.entries.map((e) => (
+                  <li key={e.id}>
+                    <strong>{e.username}</strong> {e.operation} {e.resource_type} <AuditResource entry={e} />
+                    <span className="muted"> · {ago(e.op_time)}</span>
+                  </li>
+                ))
+              : activity?.entries.map((e) => (
+                  <li key={`${e.repository_name}@${e.digest}@${e.tag}`}>
+                    pushed{' '}
+                    <Link to={artifactRoute(e.repository_name, e.digest)}>
+                      {e.repository_name}
+                      {e.tag ? `:${e.tag}` : `@${shortDigest(e.digest)}`}
+                    </Link>
+                    <span className="muted"> · {ago(e.push_time)}</span>
+                  </li>
+                ))}
+          </ul>
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function Card(props: { label: string; value: string; to?: string }) {
+  const body = (
+    <>
+      <span className="card-value">{props.value}</span>
+      <span className="card-label">{props.label}</span>
+    </>
+  );
+  return props.to ? (
+    <Link to={props.to} className="card">
+      {body}
+    </Link>
+  ) : (
+    <div className="card">{body}</div>
+  );
+}
+
+/** An audit entry's resource: artifacts link to their page, digests are shortened. */
+function AuditResource(props: { entry: AuditEntry }) {
+  const { resource, resource_type } = props.entry;
+  const m = /^([^@:]+(?:\/[^@:]+)*)(?:@(sha256:[0-9a-f]{64})|:([\w][\w.-]*))$/.exec(resource);
+  if (resource_type !== 'artifact' || !m) return <code>{resource}</code>;
+  const [, repository, digest, tag] = m;
+  return (
+    <Link to={artifactRoute(repository, digest ?? tag)}>
+      <code>{digest ? `${repository}@${shortDigest(digest)}` : resource}</code>
+    </Link>
+  );
+}
