@@ -141,7 +141,7 @@ export async function startBerth(o: BerthOptions): Promise<ServerHandle> {
       o.dataDir,
     ],
     cwd: o.root,
-    env: { NODE_ENV: 'production' },
+    env: { NODE_ENV: 'production', BERTH_AUTH: 'off' },
     logFile: o.logFile,
     port,
     readyPath: '/v2/',

@@ -20,7 +20,10 @@ async function migrated(db: Kysely<unknown>, dialect: Dialect) {
   if (error) throw error;
   const applied = new Map(results?.map((r) => [r.migrationName, r.status]));
   assert.equal(applied.get('0003_access'), 'Success');
-  assert.ok([...applied.values()].every((status) => status === 'Success'), JSON.stringify([...applied]));
+  assert.ok(
+    [...applied.values()].every((status) => status === 'Success'),
+    JSON.stringify([...applied]),
+  );
 }
 
 async function postgres(): Promise<{ db: Kysely<unknown>; drop(): Promise<void> } | null> {
