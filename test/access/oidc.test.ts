@@ -91,7 +91,10 @@ after(async () => {
 });
 
 /** A browser: follows redirects across both servers, keeping cookies per host. */
-async function browse(start: string): Promise<{ status: number; json: any; url: string }> {
+async function browse(
+  start: string,
+  accept = '*/*',
+): Promise<{ status: number; json: any; url: string; location?: string }> {
   const jar = new Map<string, Map<string, string>>();
   let url = start;
   for (let hops = 0; hops < 20; hops++) {
@@ -99,7 +102,7 @@ async function browse(start: string): Promise<{ status: number; json: any; url: 
     const cookies = jar.get(host) ?? new Map();
     const res = await fetch(url, {
       redirect: 'manual',
-      headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+      headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; '), accept },
     });
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';');
@@ -108,6 +111,7 @@ async function browse(start: string): Promise<{ status: number; json: any; url: 
     }
     jar.set(host, cookies);
     const location = res.headers.get('location');
+    if (location?.startsWith('/login#')) return { status: res.status, json: null, url, location };
     if (res.status >= 300 && res.status < 400 && location) {
       url = new URL(location, url).href;
       continue;
@@ -141,6 +145,17 @@ test('an OIDC login onboards the user and yields an API session', async () => {
   assert.equal((await call(r.url, 'GET', '/v2/', { auth: session })).status, 401);
   const registryToken = await token(r, ['repository:x/y:pull'], ADMIN);
   assert.equal((await api(r, 'GET', '/users/current', { auth: `Bearer ${registryToken}` })).status, 401);
+});
+
+test('a browser finishing an OIDC login is sent to the console with its session in the fragment', async () => {
+  nextAccount = 'sub-olga';
+  const done = await browse(`${r.url}/c/oidc/login`, 'text/html,application/xhtml+xml,*/*;q=0.8');
+  assert.equal(done.status, 303);
+  const fragment = new URLSearchParams((done.location ?? '').slice('/login#'.length));
+  assert.equal(fragment.get('username'), 'olga');
+  const me = await api(r, 'GET', '/users/current', { auth: `Bearer ${fragment.get('token')}` });
+  assert.equal(me.status, 200);
+  assert.equal(me.json.username, 'olga');
 });
 
 test('registry logins with the CLI secret', async () => {

@@ -1,7 +1,8 @@
 /**
  * OIDC login for the console and the CLI: /c/oidc/login sends the browser to
  * the provider; /c/oidc/callback onboards the user and answers with a
- * management API session token. State, nonce and the PKCE verifier travel in
+ * management API session token (as JSON, or for a browser as a redirect to
+ * the console's /login#token=…). State, nonce and the PKCE verifier travel in
  * a signed, short-lived cookie, so any node of a cluster can take the callback.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -75,10 +76,21 @@ export async function oidcRoutes(app: FastifyInstance, options: OidcRouteOptions
         project: null,
         address,
       });
-      return reply
+      reply
         .header('set-cookie', `${COOKIE}=; Path=/c/oidc; HttpOnly; SameSite=Lax; Max-Age=0${secure}`)
-        .header('cache-control', 'no-store')
-        .send({ username: user.username, user_id: user.id, token: session.token, expires_in: session.expiresIn });
+        .header('cache-control', 'no-store');
+      // A browser goes on to the console, which reads the session from the fragment (never sent to a server);
+      // other clients get the session as JSON.
+      if (request.headers.accept?.includes('text/html')) {
+        const fragment = new URLSearchParams({ token: session.token, username: user.username });
+        return reply.redirect(`/login#${fragment}`, 303);
+      }
+      return reply.send({
+        username: user.username,
+        user_id: user.id,
+        token: session.token,
+        expires_in: session.expiresIn,
+      });
     } catch (err) {
       if (err instanceof OidcConflict) return refuse(reply, 409, err.message);
       await gate.access.audit({
