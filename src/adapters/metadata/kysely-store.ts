@@ -136,10 +136,19 @@ export class KyselyStore implements MetadataStore {
     return Number(res.numDeletedRows) > 0;
   }
 
-  async missingBlobs(repository: string, digests: string[]): Promise<string[]> {
+  missingBlobs(repository: string, digests: string[]): Promise<string[]> {
+    return this.missingFrom('repository_blobs', repository, digests);
+  }
+
+  /** Of `digests`, those without a row of `repository` in `table`. */
+  private async missingFrom(
+    table: 'repository_blobs' | 'manifests',
+    repository: string,
+    digests: string[],
+  ): Promise<string[]> {
     if (digests.length === 0) return [];
     const rows = await this.db
-      .selectFrom('repository_blobs')
+      .selectFrom(table)
       .select('digest')
       .where('repository', '=', repository)
       .where('digest', 'in', digests)
@@ -196,16 +205,8 @@ export class KyselyStore implements MetadataStore {
     return row ? toManifestRecord(row) : null;
   }
 
-  async missingManifests(repository: string, digests: string[]): Promise<string[]> {
-    if (digests.length === 0) return [];
-    const rows = await this.db
-      .selectFrom('manifests')
-      .select('digest')
-      .where('repository', '=', repository)
-      .where('digest', 'in', digests)
-      .execute();
-    const present = new Set(rows.map((r) => r.digest));
-    return digests.filter((d) => !present.has(d));
+  missingManifests(repository: string, digests: string[]): Promise<string[]> {
+    return this.missingFrom('manifests', repository, digests);
   }
 
   async putManifest(repository: string, m: ManifestRecord, refs: ManifestReference[], tag?: string): Promise<void> {
