@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDialectConfig } from 'kysely';
 import type { ManifestRecord } from '../../core/ports.ts';
 import { KyselyStore, toManifestRecord } from './kysely-store.ts';
 import type { Database } from './schema.ts';
@@ -18,7 +18,7 @@ export class SqliteStore extends KyselyStore {
   private readonly blobInRepository: SqliteDatabase.Statement;
 
   private constructor(sqlite: SqliteDatabase.Database) {
-    super(new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), 'sqlite');
+    super(new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), 'sqlite');
     this.sqlite = sqlite;
     this.byTag = sqlite.prepare(
       `SELECT m.* FROM tags t JOIN manifests m ON m.repository = t.repository AND m.digest = t.digest
@@ -41,7 +41,7 @@ export class SqliteStore extends KyselyStore {
     sqlite.pragma('busy_timeout = 5000');
     // Create the tables before preparing statements over them.
     const bootstrap = new KyselyStore(
-      new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }),
+      new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }),
       'sqlite',
     );
     await bootstrap.migrate();
@@ -67,4 +67,31 @@ export class SqliteStore extends KyselyStore {
     await super.close();
     if (this.sqlite.open) this.sqlite.close();
   }
+}
+
+const STATEMENT_CACHE_ENTRIES = 500;
+
+/**
+ * Kysely prepares every query it runs; preparing costs more than running
+ * most of ours. Queries are parameterised, so their SQL repeats: keep the
+ * prepared statements by SQL text. (Kysely runs one query at a time on the
+ * connection, so a statement is never in use twice at once.)
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDialectConfig['database'] {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = sqlite.prepare(sql);
+        if (statements.size >= STATEMENT_CACHE_ENTRIES) {
+          const oldest = statements.keys().next().value;
+          if (oldest !== undefined) statements.delete(oldest);
+        }
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }

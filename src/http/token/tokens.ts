@@ -14,6 +14,8 @@ export interface AccessClaim {
 
 export type TokenKind = 'registry' | 'api' | 'state';
 
+const VERIFIED_CACHE_ENTRIES = 10_000;
+
 export interface TokenOptions {
   issuer: string;
   /** The `service` (and `aud`) clients name in their token requests. */
@@ -87,8 +89,33 @@ export class TokenService {
     return payload;
   }
 
+  /**
+   * Tokens already verified, until they expire: a client sends the same token
+   * with every request, and an ES256 verification costs more than the rest of
+   * a manifest GET. Only the signature check is cached; who the subject is
+   * (deleted, disabled) is still decided on every request by the caller.
+   */
+  private readonly verified = new Map<string, { token: VerifiedToken; expiresAt: number }>();
+
   /** Verifies signature (ES256 with our key only), issuer, audience and times; throws otherwise. */
   async verify(token: string, kind: 'registry' | 'api' = 'registry'): Promise<VerifiedToken> {
+    const key = `${kind} ${token}`;
+    const known = this.verified.get(key);
+    if (known && known.expiresAt > Date.now()) return known.token;
+    if (known) this.verified.delete(key);
+    const result = await this.verifyUncached(token, kind);
+    if (this.verified.size >= VERIFIED_CACHE_ENTRIES) {
+      const oldest = this.verified.keys().next().value;
+      if (oldest !== undefined) this.verified.delete(oldest);
+    }
+    this.verified.set(key, result);
+    return result.token;
+  }
+
+  private async verifyUncached(
+    token: string,
+    kind: 'registry' | 'api',
+  ): Promise<{ token: VerifiedToken; expiresAt: number }> {
     const { payload } = await jwtVerify(token, this.keys.publicKey, {
       algorithms: ['ES256'],
       issuer: this.options.issuer,
@@ -97,9 +124,12 @@ export class TokenService {
     });
     const access = Array.isArray(payload.access) ? (payload.access as AccessClaim[]) : [];
     return {
-      subject: typeof payload.sub === 'string' ? payload.sub : '',
-      accountId: typeof payload.berth_aid === 'number' ? payload.berth_aid : null,
-      access,
+      token: {
+        subject: typeof payload.sub === 'string' ? payload.sub : '',
+        accountId: typeof payload.berth_aid === 'number' ? payload.berth_aid : null,
+        access,
+      },
+      expiresAt: (payload.exp as number) * 1000,
     };
   }
 }
