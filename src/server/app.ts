@@ -30,7 +30,7 @@ import { catalogAuthorizer } from '../http/api/access/catalog-seam.ts';
 import { kubeAuthorizer } from '../http/api/kube/access-seam.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
-import { parseOciPath } from '../http/oci/paths.ts';
+import { ociRouteOf } from '../http/oci/paths.ts';
 import { ociPlugin } from '../http/oci/plugin.ts';
 import { countManifestTraffic } from '../http/oci/traffic-hook.ts';
 import { oidcRoutes } from '../http/oidc/routes.ts';
@@ -263,7 +263,7 @@ function accessLog(app: FastifyInstance, log: Logger, metrics: RequestMetrics): 
       // Bytes sent on the connection for this response (headers included); one request at a time per socket.
       const bytes = socket.bytesWritten - writtenBefore;
       const ms = performance.now() - started;
-      metrics.record(method, routeOf(path), res.statusCode, bytes, ms / 1000);
+      metrics.record(method, routeOf(request.raw, path), res.statusCode, bytes, ms / 1000);
       log.info({
         method,
         path,
@@ -278,8 +278,8 @@ function accessLog(app: FastifyInstance, log: Logger, metrics: RequestMetrics): 
 }
 
 /** A low-cardinality name for a path: the /v2 resource kind, or the API area. */
-function routeOf(path: string): string {
-  if (path.startsWith('/v2/')) return `v2:${parseOciPath(path.slice(4))?.kind ?? 'unknown'}`;
+function routeOf(req: { url?: string }, path: string): string {
+  if (path.startsWith('/v2/')) return `v2:${ociRouteOf(req)?.kind ?? 'unknown'}`;
   if (path.startsWith('/api/')) return 'api';
   if (path === '/metrics') return 'metrics';
   return 'other';

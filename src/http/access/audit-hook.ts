@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { principalName } from '../../core/access/principal.ts';
 import { projectOf } from '../../core/names.ts';
-import { parseOciPath } from '../oci/paths.ts';
+import { ociRouteOf } from '../oci/paths.ts';
 import { clientAddress, type Gate } from './gate.ts';
 
 const OPERATIONS: Record<string, string> = { GET: 'pull', PUT: 'push', DELETE: 'delete' };
@@ -18,9 +18,7 @@ export function registryAudit(app: FastifyInstance, gate: Gate): void {
     const url = req.url ?? '';
     const operation = OPERATIONS[req.method ?? ''];
     if (!operation || !url.startsWith('/v2/')) return done();
-    const q = url.indexOf('?');
-    const path = url.slice(4, q === -1 ? undefined : q);
-    const route = path.includes('%') ? null : parseOciPath(path);
+    const route = ociRouteOf(req);
     if (!route) return done();
     let resource: string;
     if (route.kind === 'manifest') {

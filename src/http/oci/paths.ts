@@ -31,3 +31,24 @@ export function parseOciPath(path: string): OciRoute | null {
   }
   return null;
 }
+
+const parsedRoutes = new WeakMap<object, OciRoute | null>();
+
+/**
+ * The /v2 route of a request, parsed once per request whoever asks first (the
+ * API itself, the access log, the audit and traffic hooks). Null for other
+ * paths and for percent-encoded ones, which the API refuses.
+ */
+export function ociRouteOf(req: { url?: string }): OciRoute | null {
+  const known = parsedRoutes.get(req);
+  if (known !== undefined) return known;
+  const url = req.url ?? '';
+  let route: OciRoute | null = null;
+  if (url.startsWith('/v2/')) {
+    const q = url.indexOf('?');
+    const path = url.slice('/v2/'.length, q === -1 ? undefined : q);
+    route = path.includes('%') ? null : parseOciPath(path);
+  }
+  parsedRoutes.set(req, route);
+  return route;
+}

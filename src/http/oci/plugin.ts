@@ -9,7 +9,7 @@ import type { Registry } from '../../core/registry.ts';
 import { blobHandlers } from './blobs.ts';
 import { listingHandlers } from './listings.ts';
 import { manifestHandlers } from './manifests.ts';
-import { type OciRoute, parseOciPath } from './paths.ts';
+import { type OciRoute, ociRouteOf } from './paths.ts';
 import { sendError, sendJson } from './respond.ts';
 import { uploadHandlers } from './uploads.ts';
 
@@ -71,7 +71,7 @@ export async function ociPlugin(app: FastifyInstance, options: OciOptions): Prom
       // Percent-encoding is never needed in a valid name, tag or digest: an
       // encoded slash or dot is an attempt to smuggle one past the router.
       if (path.includes('%')) throw new RegistryError('NAME_INVALID', 'invalid repository name or path', { path });
-      const route = parseOciPath(path);
+      const route = ociRouteOf(req);
       if (!route) {
         sendJson(res, 404, { errors: [{ code: 'UNSUPPORTED', message: 'no such /v2 endpoint', detail: { path } }] });
         return;

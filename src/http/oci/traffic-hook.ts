@@ -4,7 +4,7 @@
  * response; nothing is awaited on the request path.
  */
 import type { FastifyInstance } from 'fastify';
-import { parseOciPath } from './paths.ts';
+import { ociRouteOf } from './paths.ts';
 
 export interface TrafficCounter {
   push(): void;
@@ -16,9 +16,7 @@ export function countManifestTraffic(app: FastifyInstance, counter: TrafficCount
     const method = request.raw.method;
     const url = request.raw.url ?? '';
     if ((method === 'GET' || method === 'PUT') && url.startsWith('/v2/') && url.includes('/manifests/')) {
-      const q = url.indexOf('?');
-      const route = parseOciPath(url.slice('/v2/'.length, q === -1 ? undefined : q));
-      if (route?.kind === 'manifest') {
+      if (ociRouteOf(request.raw)?.kind === 'manifest') {
         const res = reply.raw;
         res.once('finish', () => {
           if (method === 'GET' && res.statusCode === 200) counter.pull();
