@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { digestInvalid } from './errors.ts';
+import type { RunningHash } from './ports.ts';
 
 /** Digest algorithms Berth accepts, with the length of their hex encoding. */
 const ALGORITHMS = { sha256: 64, sha512: 128 } as const;
@@ -38,6 +39,19 @@ export function isDigest(value: string): boolean {
 
 export function newHash(algorithm: DigestAlgorithm = 'sha256'): Hash {
   return createHash(algorithm);
+}
+
+/** A RunningHash computed on the calling thread. */
+export function inlineSha256(): RunningHash {
+  const hash = createHash('sha256');
+  return {
+    update(chunk) {
+      hash.update(chunk);
+      return undefined;
+    },
+    digest: async () => hash.digest('hex'),
+    drop() {},
+  };
 }
 
 export function digestOf(data: Buffer | string, algorithm: DigestAlgorithm = 'sha256'): string {

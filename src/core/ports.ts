@@ -173,6 +173,26 @@ export interface MetadataStore {
   listUploads(): Promise<UploadRecord[]>;
 }
 
+// ---------------------------------------------------------------- hashing
+
+/**
+ * A SHA-256 running over an upload's bytes as they arrive; an implementation
+ * may compute it off the event loop.
+ */
+export interface RunningHash {
+  /**
+   * Adds bytes. A returned promise asks the caller to wait before the next
+   * update (backpressure); `chunk` must stay unchanged until then.
+   */
+  update(chunk: Buffer): Promise<void> | undefined;
+  /** The hex digest of everything added; the hash is finished. */
+  digest(): Promise<string>;
+  /** Forgets the hash (upload discarded or its state lost). */
+  drop(): void;
+}
+
+export type RunningHashFactory = () => RunningHash;
+
 export interface Clock {
   now(): Date;
 }

@@ -4,12 +4,20 @@
  */
 import type { Writable } from 'node:stream';
 import { ByteCache } from './bytecache.ts';
-import { blobKey, digestOf, isDigest, parseDigest } from './digest.ts';
+import { blobKey, digestOf, inlineSha256, isDigest, parseDigest } from './digest.ts';
 import { blobUnknown, digestInvalid, manifestUnknown, nameUnknown, RegistryError } from './errors.ts';
 import { type ParsedManifest, parseManifest } from './manifest.ts';
 import { OCI_INDEX } from './mediatypes.ts';
 import { assertName, isValidName, isValidTag } from './names.ts';
-import type { ByteRange, Clock, ManifestRecord, MetadataStore, Page, StorageDriver } from './ports.ts';
+import type {
+  ByteRange,
+  Clock,
+  ManifestRecord,
+  MetadataStore,
+  Page,
+  RunningHashFactory,
+  StorageDriver,
+} from './ports.ts';
 import { NotFoundError, systemClock } from './ports.ts';
 import { Uploads } from './uploads.ts';
 
@@ -19,6 +27,8 @@ export interface RegistryOptions {
   clock?: Clock;
   /** Bytes of manifests kept in memory. */
   manifestCacheBytes?: number;
+  /** Where uploads are hashed; on the calling thread by default. */
+  hashes?: RunningHashFactory;
 }
 
 export interface ManifestContent {
@@ -42,7 +52,7 @@ export class Registry {
     this.storage = options.storage;
     this.metadata = options.metadata;
     this.clock = options.clock ?? systemClock;
-    this.uploads = new Uploads(this.storage, this.metadata, this.clock);
+    this.uploads = new Uploads(this.storage, this.metadata, this.clock, options.hashes ?? inlineSha256);
     this.manifestBytes = new ByteCache(options.manifestCacheBytes ?? 64 * 1024 * 1024);
   }
 

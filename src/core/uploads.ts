@@ -3,12 +3,19 @@
  * are written, and become a blob only once whole and verified.
  */
 
-import type { Hash } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { blobKey, newHash, parseDigest } from './digest.ts';
 import { digestInvalid, RegistryError, uploadUnknown } from './errors.ts';
 import { assertName } from './names.ts';
-import { type Clock, type MetadataStore, NotFoundError, type StorageDriver, type UploadRecord } from './ports.ts';
+import {
+  type Clock,
+  type MetadataStore,
+  NotFoundError,
+  type RunningHash,
+  type RunningHashFactory,
+  type StorageDriver,
+  type UploadRecord,
+} from './ports.ts';
 
 const COMMITTED = Symbol('committed');
 
@@ -21,7 +28,7 @@ export interface AppendOptions {
 }
 
 interface LiveHash {
-  hash: Hash;
+  hash: RunningHash;
   size: number;
 }
 
@@ -35,6 +42,7 @@ export class Uploads {
     private readonly storage: StorageDriver,
     private readonly metadata: MetadataStore,
     private readonly clock: Clock,
+    private readonly newRunningHash: RunningHashFactory,
   ) {}
 
   async start(repository: string): Promise<UploadRecord> {
@@ -46,7 +54,7 @@ export class Uploads {
     // The repository itself appears once a blob is linked to it (finish, mount, manifest push):
     // an abandoned upload leaves no empty repository in the catalog.
     await this.metadata.createUpload(record);
-    this.hashes.set(id, { hash: newHash('sha256'), size: 0 });
+    this.hashes.set(id, { hash: this.newRunningHash(), size: 0 });
     return record;
   }
 
@@ -99,7 +107,7 @@ export class Uploads {
       await this.metadata.ensureRepository(repository);
       await this.metadata.linkBlob(repository, digest);
       await this.metadata.deleteUpload(record.id);
-      this.hashes.delete(record.id);
+      this.forgetHash(record.id);
       return { digest, size: record.size };
     });
   }
@@ -149,8 +157,13 @@ export class Uploads {
     await this.exclusive(id, async () => this.discard(await this.get(repository, id)));
   }
 
+  private forgetHash(id: string): void {
+    this.hashes.get(id)?.hash.drop();
+    this.hashes.delete(id);
+  }
+
   private async discard(record: UploadRecord): Promise<void> {
-    this.hashes.delete(record.id);
+    this.forgetHash(record.id);
     await this.storage.uploadAbort(record.id, record.state).catch(() => {});
     await this.metadata.deleteUpload(record.id);
   }
@@ -167,38 +180,54 @@ export class Uploads {
       });
     }
     let live = this.hashes.get(record.id);
-    if (live && live.size !== record.size) live = undefined; // appended elsewhere or torn
+    if (live && live.size !== record.size) {
+      live = undefined; // appended elsewhere or torn
+      this.forgetHash(record.id);
+    }
+    // Taken out while it runs: a failed append leaves a hash of bytes the upload does not hold.
     this.hashes.delete(record.id);
     const hash = live?.hash;
     let counted = 0;
     async function* hashing(): AsyncIterable<Buffer> {
       for await (const chunk of body) {
-        hash?.update(chunk);
+        const wait = hash?.update(chunk);
+        if (wait) await wait;
         counted += chunk.length;
         yield chunk;
       }
     }
-    const { state, written } = await this.storage.uploadAppend(record.id, record.state, record.size, hashing());
-    if (written !== counted) throw new Error(`driver wrote ${written} of ${counted} bytes`);
-    if (opts.length !== undefined && opts.length !== written) {
-      // A short body: keep the upload where it was so the client can retry the chunk.
-      throw new RegistryError('SIZE_INVALID', 'chunk length does not match its declared length', {
-        declared: opts.length,
-        received: written,
-      });
+    let kept = false;
+    try {
+      const { state, written } = await this.storage.uploadAppend(record.id, record.state, record.size, hashing());
+      if (written !== counted) throw new Error(`driver wrote ${written} of ${counted} bytes`);
+      if (opts.length !== undefined && opts.length !== written) {
+        // A short body: keep the upload where it was so the client can retry the chunk.
+        throw new RegistryError('SIZE_INVALID', 'chunk length does not match its declared length', {
+          declared: opts.length,
+          received: written,
+        });
+      }
+      const size = record.size + written;
+      await this.metadata.updateUpload(record.id, size, state);
+      if (hash) {
+        this.hashes.set(record.id, { hash, size });
+        kept = true;
+      }
+      return { ...record, size, state, updatedAt: this.clock.now().toISOString() };
+    } finally {
+      if (!kept) hash?.drop();
     }
-    const size = record.size + written;
-    await this.metadata.updateUpload(record.id, size, state);
-    if (live) this.hashes.set(record.id, { hash: live.hash, size });
-    return { ...record, size, state, updatedAt: this.clock.now().toISOString() };
   }
 
   /** The digest of the upload's bytes: the running hash, or a re-read after a restart. */
   private async digestOf(record: UploadRecord, algorithm: 'sha256' | 'sha512'): Promise<string> {
     const live = this.hashes.get(record.id);
+    this.hashes.delete(record.id);
     if (algorithm === 'sha256' && live && live.size === record.size) {
-      this.hashes.delete(record.id);
-      return `sha256:${live.hash.digest('hex')}`;
+      const hex = await live.hash.digest().catch(() => null); // null: the hashing thread failed
+      if (hex) return `sha256:${hex}`;
+    } else {
+      live?.hash.drop();
     }
     const hash = newHash(algorithm);
     const reader = await this.storage.uploadReader(record.id, record.state, record.size);

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { WorkerSha256 } from '../adapters/hashing/worker-sha256.ts';
 import { loadOrCreateSigningKeys } from '../adapters/keys/file-keys.ts';
 import { loadOrCreateSecretKey } from '../adapters/keys/secret-key.ts';
 import { LdapDirectory } from '../adapters/ldap/ldap-directory.ts';
@@ -83,10 +84,13 @@ async function openStorage(config: ServerConfig): Promise<StorageDriver> {
   return new FsDriver(storageDir(config));
 }
 
+/** One hashing thread for every registry in the process (tests run several). */
+const uploadHashing = new WorkerSha256();
+
 export async function openRegistry(config: ServerConfig): Promise<Registry> {
   const storage = await openStorage(config);
   const metadata = await openMetadata(config);
-  return new Registry({ storage, metadata });
+  return new Registry({ storage, metadata, hashes: uploadHashing.factory });
 }
 
 /** The few logger methods the Kubernetes wiring uses (pino's Logger, or a console stand-in in the CLI). */

@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ByteRange, ObjectInfo, StorageDriver, UploadState } from '../../core/ports.ts';
 import { NotFoundError } from '../../core/ports.ts';
 import { BufferPool } from './buffer-pool.ts';
+import { withWriteback } from './writeback.ts';
 
 /** Two buffers per download; at most 8 big ones (32 MiB) exist, later downloads use 256 KiB ones. */
 const sendBuffers = new BufferPool(4 * 1024 * 1024, 8, 256 * 1024);
@@ -174,7 +175,7 @@ export class FsDriver implements StorageDriver {
       if (size > offset) await fh.truncate(offset);
       const out = fh.createWriteStream({ start: offset, highWaterMark: WRITE_HIGH_WATER, autoClose: true });
       closed = true; // the stream owns the handle from here
-      await pipeline(Readable.from(source, { objectMode: false }), out);
+      await pipeline(Readable.from(withWriteback(source, this.uploadPath(id), offset), { objectMode: false }), out);
       return { state, written: out.bytesWritten };
     } finally {
       if (!closed) await fh.close();

@@ -1,0 +1,129 @@
+/**
+ * Upload hashing off the event loop (src/adapters/hashing/worker-sha256.ts) and
+ * the core's fallback when a running hash fails: the digest is then computed
+ * from the stored bytes, so a verified blob never depends on the hashing thread.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { WorkerSha256 } from '../src/adapters/hashing/worker-sha256.ts';
+import { SqliteStore } from '../src/adapters/metadata/sqlite.ts';
+import { FsDriver } from '../src/adapters/storage/fs.ts';
+import { digestOf } from '../src/core/digest.ts';
+import type { RunningHash } from '../src/core/ports.ts';
+import { Registry } from '../src/core/registry.ts';
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** Feeds `data` in pieces of the given sizes (cycled), honouring backpressure. */
+async function feed(hash: RunningHash, data: Buffer, sizes: number[]): Promise<void> {
+  let offset = 0;
+  for (let i = 0; offset < data.length; i++) {
+    const piece = data.subarray(offset, offset + sizes[i % sizes.length]);
+    offset += piece.length;
+    const wait = hash.update(piece);
+    if (wait) await wait;
+  }
+}
+
+async function* chunksOf(data: Buffer, size: number): AsyncIterable<Buffer> {
+  for (let offset = 0; offset < data.length; offset += size) yield data.subarray(offset, offset + size);
+}
+
+describe('WorkerSha256', () => {
+  const hashing = new WorkerSha256();
+  after(() => hashing.close());
+
+  it('gives the same digest as node:crypto for empty, small, and multi-stage inputs in odd pieces', async () => {
+    for (const size of [0, 1, 1024 * 1024 - 1, 1024 * 1024, 1024 * 1024 + 1, 21 * 1024 * 1024 + 7]) {
+      const data = randomBytes(size);
+      const hash = hashing.factory();
+      await feed(hash, data, [65_536, 1, 3_000_001, 17]);
+      assert.equal(await hash.digest(), sha256(data), `size ${size}`);
+    }
+  });
+
+  it('keeps interleaved hashes apart and forgets a dropped one', async () => {
+    const inputs = [randomBytes(5_000_000), randomBytes(3_333_333), randomBytes(12_000_000)];
+    const hashes = inputs.map(() => hashing.factory());
+    const dropped = hashing.factory();
+    dropped.update(randomBytes(2_000_000));
+    dropped.drop();
+    // Round-robin 100 KB pieces across the three, as concurrent uploads would arrive.
+    for (let offset = 0; offset < 12_000_000; offset += 100_000) {
+      for (const [i, hash] of hashes.entries()) {
+        const piece = inputs[i].subarray(offset, offset + 100_000);
+        if (piece.length === 0) continue;
+        const wait = hash.update(piece);
+        if (wait) await wait;
+      }
+    }
+    const digests = await Promise.all(hashes.map((h) => h.digest()));
+    assert.deepEqual(
+      digests,
+      inputs.map((d) => sha256(d)),
+    );
+    assert.throws(() => hashes[0].update(Buffer.from('late')), /finished/);
+  });
+
+  it('fails a running hash when its thread stops, and hashes later ones on a new thread', async () => {
+    const local = new WorkerSha256();
+    const hash = local.factory();
+    await feed(hash, randomBytes(3_000_000), [65_536]);
+    await local.close();
+    await assert.rejects(hash.digest(), /stopped/);
+    const next = local.factory();
+    const data = randomBytes(2_500_000);
+    await feed(next, data, [65_536]);
+    assert.equal(await next.digest(), sha256(data));
+    await local.close();
+  });
+});
+
+describe('uploads whose running hash fails', () => {
+  const dirs: string[] = [];
+  after(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function registryWith(hashes: () => RunningHash): Promise<{ registry: Registry; root: string }> {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-hashing-'));
+    dirs.push(dir);
+    const metadata = await SqliteStore.open(join(dir, 'meta.db'));
+    const root = join(dir, 'storage');
+    return { registry: new Registry({ storage: new FsDriver(root), metadata, hashes }), root };
+  }
+
+  /** A hash that takes bytes but cannot answer, like one whose thread died. */
+  const broken = (): RunningHash => ({
+    update: () => undefined,
+    digest: () => Promise.reject(new Error('hashing thread stopped')),
+    drop() {},
+  });
+
+  it('verifies the digest from the stored bytes instead', async () => {
+    const { registry } = await registryWith(broken);
+    const data = randomBytes(3 * 1024 * 1024 + 5);
+    const digest = digestOf(data);
+    const upload = await registry.uploads.start('team/app');
+    await registry.uploads.append('team/app', upload.id, chunksOf(data, 1024 * 1024));
+    const done = await registry.uploads.finish('team/app', upload.id, digest, null);
+    assert.deepEqual(done, { digest, size: data.length });
+    assert.equal(await registry.metadata.repositoryBlobSize('team/app', digest), data.length);
+  });
+
+  it('still refuses a wrong digest and keeps nothing', async () => {
+    const { registry, root } = await registryWith(broken);
+    const data = randomBytes(100_000);
+    const upload = await registry.uploads.start('team/app');
+    await registry.uploads.append('team/app', upload.id, chunksOf(data, 65_536));
+    const wrong = digestOf(Buffer.from('something else'));
+    await assert.rejects(registry.uploads.finish('team/app', upload.id, wrong, null), { code: 'DIGEST_INVALID' });
+    assert.equal(await registry.metadata.blobSize(wrong), null);
+    assert.equal(await registry.metadata.getUpload(upload.id), null);
+    assert.deepEqual(await readdir(join(root, 'uploads')), []);
+  });
+});
