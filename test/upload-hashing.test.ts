@@ -83,6 +83,26 @@ describe('WorkerSha256', () => {
   });
 });
 
+describe('WorkerSha256 when idle', () => {
+  it('stops its thread once no hash is open, and starts one again when needed', async () => {
+    const local = new WorkerSha256(50);
+    const open = local.factory();
+    const hash = local.factory();
+    hash.update(Buffer.from('abc'));
+    assert.equal(await hash.digest(), sha256(Buffer.from('abc')));
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(local.threadRunning, true, 'a hash is still open');
+    open.drop();
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(local.threadRunning, false);
+    const again = local.factory();
+    again.update(Buffer.from('xyz'));
+    assert.equal(await again.digest(), sha256(Buffer.from('xyz')));
+    await assert.rejects(again.digest(), /finished/);
+    await local.close();
+  });
+});
+
 describe('uploads whose running hash fails', () => {
   const dirs: string[] = [];
   after(async () => {

@@ -48,20 +48,32 @@ export class WorkerSha256 {
   private worker: Worker | null = null;
   private failed = false;
   private nextId = 1;
-  private readonly free: ArrayBuffer[] = [];
+  private free: ArrayBuffer[] = [];
   private stages = 0;
+  /** Hashes started and not yet finished or dropped. */
+  private open = 0;
+  private idleTimer: NodeJS.Timeout | null = null;
   private readonly waitingForStage: (() => void)[] = [];
   private readonly digests = new Map<number, PendingDigest>();
   /** Replies awaited; the worker keeps the process alive only while there are some. */
   private awaited = 0;
 
+  /** `idleMs`: with no hash open for this long, the thread and its buffers go (a new one starts in ~30 ms). */
+  constructor(private readonly idleMs = 10_000) {}
+
   /** A RunningHash factory for the core. */
   readonly factory: RunningHashFactory = () => (this.failed ? inlineSha256() : this.create());
+
+  get threadRunning(): boolean {
+    return this.worker !== null;
+  }
 
   /** Stops the worker (tests, shutdown); later hashes start a new one. */
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
+    this.free = [];
+    this.stages = 0;
     for (const pending of this.digests.values()) pending.reject(new Error('hashing thread stopped'));
     this.digests.clear();
     await worker?.terminate();
@@ -110,6 +122,26 @@ export class WorkerSha256 {
     for (const wake of this.waitingForStage.splice(0)) wake();
   }
 
+  private opened(): void {
+    this.open++;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+
+  private closed(): void {
+    if (--this.open === 0) this.stopWhenIdle();
+  }
+
+  private stopWhenIdle(): void {
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.open > 0) return;
+      if (this.awaited > 0) this.stopWhenIdle();
+      else void this.close();
+    }, this.idleMs);
+    this.idleTimer.unref();
+  }
+
   private takeStage(): ArrayBuffer | null {
     const reused = this.free.pop();
     if (reused) return reused;
@@ -128,6 +160,7 @@ export class WorkerSha256 {
   private create(): RunningHash {
     const worker = this.start();
     const id = this.nextId++;
+    this.opened();
     let stage: ArrayBuffer | null = null;
     let view: Buffer | null = null;
     let filled = 0;
@@ -166,11 +199,13 @@ export class WorkerSha256 {
       stage = null;
       view = null;
       dead = true;
+      this.closed();
     };
 
     return {
       update,
       digest: () => {
+        if (dead) return Promise.reject(new Error('hash already finished'));
         send();
         release();
         if (this.worker !== worker) return Promise.reject(new Error('hashing thread stopped'));
