@@ -246,6 +246,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     async close() {
       await app.close();
       await traffic.close();
+      await access.close();
       await kube.worker.stop();
       await registry.metadata.close();
     },

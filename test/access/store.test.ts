@@ -11,7 +11,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { KyselyAccessStore } from '../../src/adapters/metadata/access-store.ts';
 import { type Dialect, migrationProvider } from '../../src/adapters/metadata/migrations.ts';
-import type { AccessStore } from '../../src/core/access/ports.ts';
+import type { AccessStore, NewAuditEvent } from '../../src/core/access/ports.ts';
 
 const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
 
@@ -146,16 +146,18 @@ function suite(dialect: Dialect, open: () => Promise<{ db: Kysely<unknown>; drop
     });
 
     test('audit events', async () => {
-      for (let i = 0; i < 3; i++)
-        await store.appendAudit({
-          username: 'ann',
-          resource: `pub/app:v${i}`,
-          resourceType: 'artifact',
-          operation: i === 2 ? 'delete' : 'push',
-          result: 'success',
-          project: 'pub',
-          address: '10.0.0.1',
-        });
+      const event = (i: number): NewAuditEvent => ({
+        username: 'ann',
+        resource: `pub/app:v${i}`,
+        resourceType: 'artifact',
+        operation: i === 2 ? 'delete' : 'push',
+        result: 'success',
+        project: 'pub',
+        address: '10.0.0.1',
+      });
+      await store.appendAudit([event(0)]);
+      await store.appendAudit([event(1), event(2)]); // a batch keeps its order
+      await store.appendAudit([]);
       const all = await store.listAudit({ offset: 0, limit: 2, project: 'pub' });
       assert.equal(all.total, 3);
       assert.deepEqual(

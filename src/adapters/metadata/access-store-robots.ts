@@ -85,19 +85,23 @@ export class KyselyRobotsAndAudit {
 
   // ------------------------------------------------------------------- audit
 
-  async appendAudit(e: NewAuditEvent): Promise<void> {
+  async appendAudit(events: NewAuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const time = now();
     await this.db
       .insertInto('audit_events')
-      .values({
-        username: e.username,
-        resource: e.resource,
-        resource_type: e.resourceType,
-        operation: e.operation,
-        result: e.result,
-        project: e.project,
-        address: e.address,
-        time: e.time ?? now(),
-      })
+      .values(
+        events.map((e) => ({
+          username: e.username,
+          resource: e.resource,
+          resource_type: e.resourceType,
+          operation: e.operation,
+          result: e.result,
+          project: e.project,
+          address: e.address,
+          time: e.time ?? time,
+        })),
+      )
       .execute();
   }
 

@@ -150,6 +150,7 @@ export interface AccessStore {
   ): Promise<void>;
   deleteRobot(id: number): Promise<boolean>;
 
-  appendAudit(event: NewAuditEvent): Promise<void>;
+  /** Appends events in one statement, in order. */
+  appendAudit(events: NewAuditEvent[]): Promise<void>;
   listAudit(query: AuditQuery): Promise<Listed<AuditEvent>>;
 }

@@ -4,8 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { projectOf } from '../names.ts';
+import { AuditBuffer } from './audit-buffer.ts';
 import { generateSecret, hashSecret, verifySecret } from './passwords.ts';
-import type { AccessStore, NewAuditEvent, ProjectRecord, UserRecord } from './ports.ts';
+import type { AccessStore, AuditEvent, AuditQuery, Listed, NewAuditEvent, ProjectRecord, UserRecord } from './ports.ts';
 import type { Principal } from './principal.ts';
 import { isRobotName, robotActions } from './robots.ts';
 import { MATRIX, PERMISSIONS, type Permission } from './roles.ts';
@@ -38,11 +39,14 @@ export class AccessService {
   /** Recently verified secrets, keyed by a hash of (stored hash, secret): skips scrypt on every Basic request. */
   private readonly verified = new Map<string, number>();
 
+  private readonly pulls: AuditBuffer;
+
   constructor(
     readonly store: AccessStore,
     private readonly options: AccessServiceOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
+    this.pulls = new AuditBuffer(store, (err) => options.onError?.(err));
   }
 
   // ------------------------------------------------------------------ logins
@@ -196,10 +200,25 @@ export class AccessService {
   // ------------------------------------------------------------------- audit
 
   async audit(event: NewAuditEvent): Promise<void> {
+    if (event.operation === 'pull' && event.result === 'success') {
+      this.pulls.add({ ...event, time: event.time ?? this.now().toISOString() });
+      return;
+    }
     try {
-      await this.store.appendAudit(event);
+      await this.store.appendAudit([event]);
     } catch (err) {
       this.options.onError?.(err);
     }
+  }
+
+  /** The audit log, with this node's buffered pulls written first. */
+  async listAudit(query: AuditQuery): Promise<Listed<AuditEvent>> {
+    await this.pulls.flush();
+    return this.store.listAudit(query);
+  }
+
+  /** Writes what is buffered (shutdown). */
+  async close(): Promise<void> {
+    await this.pulls.flush();
   }
 }

@@ -34,7 +34,7 @@ function filters(request: FastifyRequest): Partial<AuditQuery> {
 export async function auditRoutes(app: FastifyInstance, api: AccessApi): Promise<void> {
   const list = async (request: FastifyRequest, reply: FastifyReply, project?: string) => {
     const slice = sliceOf(request);
-    const { items, total } = await api.access.store.listAudit({ ...slice, ...filters(request), project });
+    const { items, total } = await api.access.listAudit({ ...slice, ...filters(request), project });
     return paged(request, reply, slice, total, items.map(auditView));
   };
 
