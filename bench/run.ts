@@ -31,7 +31,7 @@ import {
   type Side,
 } from './report.ts';
 import { type ServerHandle, startBerth, startDistribution, startNginx, startSink } from './servers.ts';
-import { ddWrite, freshBlob, makeRandomFile, warmFile } from './workloads/blobfile.ts';
+import { ddWrite, flushedWrite, freshBlob, makeRandomFile, warmFile } from './workloads/blobfile.ts';
 import { download, verifyDownload } from './workloads/download.ts';
 import { buildOciLayout, MANIFEST_ACCEPT, pushImage, smallImage } from './workloads/image.ts';
 import { concurrentPulls } from './workloads/pulls.ts';
@@ -79,7 +79,7 @@ const FIGURES: FigureDef[] = [
     unit: 'MB/s',
     digits: 0,
     target: { kind: 'ratio-min', value: 2 },
-    ceilings: ['sha256', 'dd', 'ddNoSync', 'nginxPut', 'curlSink'],
+    ceilings: ['sha256', 'dd', 'flushedWrite', 'ddNoSync', 'nginxPut', 'curlSink'],
   },
   {
     key: 'chunked',
@@ -87,7 +87,7 @@ const FIGURES: FigureDef[] = [
     unit: 'MB/s',
     digits: 0,
     target: { kind: 'ratio-min', value: 2.5 },
-    ceilings: ['sha256', 'dd', 'ddNoSync', 'nodeSink'],
+    ceilings: ['sha256', 'dd', 'flushedWrite', 'ddNoSync', 'nodeSink'],
   },
   {
     key: 'download',
@@ -222,6 +222,7 @@ const PHASE_FIGURES: FigureDef[] = PHASES.map((p) => ({
 const CEILINGS: CeilingDef[] = [
   { key: 'sha256', label: 'openssl dgst -sha256' },
   { key: 'dd', label: 'dd write+fsync' },
+  { key: 'flushedWrite', label: 'write+fsync flushed as it goes (Node)' },
   { key: 'ddNoSync', label: 'dd write (page cache)' },
   { key: 'nginxPut', label: 'nginx PUT to disk' },
   { key: 'curlSink', label: 'curl -T → Node discard sink' },
@@ -419,6 +420,8 @@ async function runRound(
     }
     const dd = await ddWrite(bigFile, path.join(WORK, 'dd.out'));
     results.addCeiling('dd', dd);
+    const flushed = await flushedWrite(bigFile, path.join(WORK, 'dd.out'));
+    results.addCeiling('flushedWrite', flushed);
     const ddNoSync = await ddWrite(bigFile, path.join(WORK, 'dd.out'), false);
     results.addCeiling('ddNoSync', ddNoSync);
     const { blob } = await freshBlob(bigFile);
@@ -427,7 +430,7 @@ async function runRound(
     const cs = await attempt('curl → sink', () => monolithicUpload(sink.url, 'sink', blob, false));
     if (cs) results.addCeiling('curlSink', cs.MBps);
     log(
-      `ceilings: dd ${dd.toFixed(0)} (no fsync ${ddNoSync.toFixed(0)}), nginx PUT ${put?.toFixed(0)}, curl→sink ${cs?.MBps.toFixed(0)} MB/s`,
+      `ceilings: dd ${dd.toFixed(0)} (flushed as it goes ${flushed.toFixed(0)}, no fsync ${ddNoSync.toFixed(0)}), nginx PUT ${put?.toFixed(0)}, curl→sink ${cs?.MBps.toFixed(0)} MB/s`,
     );
   }
 
