@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
+import { ContainerTool } from '../support/container-tools.ts';
 import {
   ADMIN,
   ADMIN_PASSWORD,
@@ -172,26 +173,11 @@ test('skopeo login, then copy into a public project, then an anonymous pull', as
 });
 
 test('podman login, pull and push', async () => {
-  const root = join(work, 'podman');
-  const env = { REGISTRY_AUTH_FILE: join(work, 'podman-auth.json') };
-  const podman = (...args: string[]) =>
-    sh(
-      'podman',
-      [
-        '--root',
-        join(root, 'root'),
-        '--runroot',
-        join(root, 'run'),
-        '--storage-driver',
-        'vfs',
-        '--cgroup-manager',
-        'cgroupfs',
-        '--events-backend',
-        'file',
-        ...args,
-      ],
-      env,
-    );
+  const tool = await ContainerTool.create('podman', join(work, 'podman'));
+  const podman = async (...args: string[]) => {
+    const r = await tool.run(args);
+    return { code: r.code, out: r.stdout + r.stderr };
+  };
   const bad = await podman('login', '--tls-verify=false', '-u', 'carol', '-p', 'wrongpass', r.host);
   assert.notEqual(bad.code, 0);
   const login = await podman('login', '--tls-verify=false', '-u', 'carol', '-p', 'Carolpass1', r.host);
@@ -214,5 +200,5 @@ test('podman login, pull and push', async () => {
   assert.equal(logout.code, 0, logout.out);
   const denied = await podman('push', '--tls-verify=false', `${r.host}/team/hello:v2`);
   assert.notEqual(denied.code, 0);
-  await rm(root, { recursive: true, force: true }).catch(() => undefined);
+  await tool.destroy();
 });

@@ -15,12 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type RegistryServer, startServer } from '../support/berth.ts';
+import { ContainerTool } from '../support/container-tools.ts';
 import {
   buildBusyboxImage,
   MT,
   OciLayout,
   ok,
-  type RunResult,
   readLayoutImage,
   removeDir,
   run,
@@ -29,47 +29,6 @@ import {
 } from '../support/images.ts';
 
 const T = { timeout: 300_000 };
-
-class Buildah {
-  private constructor(readonly base: string) {}
-
-  static async create(base: string): Promise<Buildah> {
-    await mkdir(join(base, 'home'), { recursive: true });
-    await mkdir(join(base, 'tmp'), { recursive: true });
-    await writeFile(join(base, 'home', 'auth.json'), '{"auths":{}}');
-    return new Buildah(base);
-  }
-
-  run(args: string[]): Promise<RunResult> {
-    const global = [
-      '--root',
-      join(this.base, 'root'),
-      '--runroot',
-      join(this.base, 'runroot'),
-      '--storage-driver',
-      'vfs',
-    ];
-    return run('buildah', [...global, ...args], {
-      env: {
-        ...process.env,
-        HOME: join(this.base, 'home'),
-        TMPDIR: join(this.base, 'tmp'),
-        REGISTRY_AUTH_FILE: join(this.base, 'home', 'auth.json'),
-      },
-      timeoutMs: 240_000,
-    });
-  }
-
-  async ok(args: string[]): Promise<RunResult> {
-    return ok(await this.run(args), `buildah ${args.join(' ')}`);
-  }
-
-  async destroy(): Promise<void> {
-    await this.run(['rm', '--all']);
-    await this.run(['rmi', '--all', '--force']);
-    await removeDir(this.base);
-  }
-}
 
 let work: string;
 let server: RegistryServer;
@@ -94,7 +53,7 @@ test('buildah builds on busybox, pushes, and pulls the image back into fresh sto
   const marker = `built by buildah ${randomBytes(8).toString('hex')}\n`;
   await writeFile(join(work, 'hello.txt'), marker);
 
-  const builder = await Buildah.create(join(work, 'builder'));
+  const builder = await ContainerTool.create('buildah', join(work, 'builder'));
   const ref = `${server.host}/buildah/hello:1`;
   const digestFile = join(work, 'push.digest');
   try {
@@ -125,7 +84,7 @@ test('buildah builds on busybox, pushes, and pulls the image back into fresh sto
   assert.equal(manifest.layers.length, 2, 'the busybox layer and the one buildah added');
 
   // A fresh buildah pulls it (`from` a registry image).
-  const puller = await Buildah.create(join(work, 'puller'));
+  const puller = await ContainerTool.create('buildah', join(work, 'puller'));
   try {
     const ctr = (await puller.ok(['from', '--tls-verify=false', `docker://${ref}`])).stdout
       .trim()

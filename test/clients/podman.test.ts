@@ -11,11 +11,12 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type RegistryServer, startServer } from '../support/berth.ts';
+import { ContainerTool } from '../support/container-tools.ts';
 import {
   buildBusyboxImage,
   buildTwoPlatformIndex,
@@ -23,7 +24,6 @@ import {
   MT,
   OciLayout,
   ok,
-  type RunResult,
   readLayoutImage,
   removeDir,
   run,
@@ -33,59 +33,6 @@ import {
 
 const T = { timeout: 300_000 };
 
-/** A podman with its own storage (vfs), run root and home. */
-class Podman {
-  private constructor(readonly base: string) {}
-
-  static async create(base: string): Promise<Podman> {
-    await mkdir(join(base, 'home'), { recursive: true });
-    await mkdir(join(base, 'tmp'), { recursive: true });
-    await writeFile(join(base, 'home', 'auth.json'), '{"auths":{}}');
-    return new Podman(base);
-  }
-
-  run(args: string[]): Promise<RunResult> {
-    const global = [
-      '--root',
-      join(this.base, 'root'),
-      '--runroot',
-      join(this.base, 'runroot'),
-      '--storage-driver',
-      'vfs',
-      '--cgroup-manager',
-      'cgroupfs',
-      '--events-backend',
-      'file',
-      // libpod's own state (default /run/libpod) stays in this podman's folder too.
-      '--tmpdir',
-      join(this.base, 'libpod-tmp'),
-    ];
-    return run('podman', [...global, ...args], {
-      env: {
-        ...process.env,
-        HOME: join(this.base, 'home'),
-        TMPDIR: join(this.base, 'tmp'),
-        REGISTRY_AUTH_FILE: join(this.base, 'home', 'auth.json'),
-        XDG_RUNTIME_DIR: join(this.base, 'runroot-xdg'),
-      },
-      timeoutMs: 240_000,
-    });
-  }
-
-  async ok(args: string[]): Promise<RunResult> {
-    return ok(await this.run(args), `podman ${args.join(' ')}`);
-  }
-
-  /**
-   * Removes this podman's images and folder. (Not `podman system reset`: it
-   * also removes machine-wide state such as networks and /run/libpod.)
-   */
-  async destroy(): Promise<void> {
-    await this.run(['rmi', '--all', '--force']);
-    await removeDir(this.base);
-  }
-}
-
 let work: string;
 let server: RegistryServer;
 let unusable: string | false = false;
@@ -94,7 +41,7 @@ before(async () => {
   // podman names images pulled from `oci:` after the path: keep it lowercase.
   work = join(tmpdir(), `berth-podman-${randomBytes(6).toString('hex')}`);
   await mkdir(work, { recursive: true });
-  const probe = await Podman.create(join(work, 'probe'));
+  const probe = await ContainerTool.create('podman', join(work, 'probe'));
   const info = await probe.run(['info', '--format', '{{.Store.GraphDriverName}}']);
   if (info.code !== 0 || info.stdout.trim() !== 'vfs') {
     unusable = `podman cannot run here: ${info.stderr.trim() || info.stdout.trim()}`;
@@ -109,7 +56,7 @@ after(async () => {
 });
 
 /** Exports `image` from podman's storage into an OCI layout, unpacks it with umoci and runs a shell in it. */
-async function provesRunnable(podman: Podman, image: string, name: string): Promise<void> {
+async function provesRunnable(podman: ContainerTool, image: string, name: string): Promise<void> {
   const layoutDir = join(work, `${name}-export`);
   await podman.ok(['push', image, `oci:${layoutDir}:run`]);
   const bundle = join(work, `${name}-bundle`);
@@ -127,7 +74,7 @@ describe('podman push and pull', () => {
     const srcLayout = await OciLayout.create(join(work, 'busybox'));
     const built = await buildBusyboxImage(srcLayout, 'bb');
 
-    const pusher = await Podman.create(join(work, 'pusher'));
+    const pusher = await ContainerTool.create('podman', join(work, 'pusher'));
     const id = (await pusher.ok(['pull', '--quiet', `oci:${srcLayout.dir}:bb`])).stdout.trim();
     assert.equal(`sha256:${id}`, built.config.digest, 'podman loaded the image built offline');
     const ref = `${server.host}/podman/busybox:1.35`;
@@ -149,7 +96,7 @@ describe('podman push and pull', () => {
     assert.equal(manifest.config.digest, built.config.digest, 'image config unchanged');
     assert.equal(manifest.layers.length, 1);
 
-    const puller = await Podman.create(join(work, 'puller'));
+    const puller = await ContainerTool.create('podman', join(work, 'puller'));
     try {
       await puller.ok(['pull', '--tls-verify=false', ref]);
       const inspect = JSON.parse((await puller.ok(['image', 'inspect', ref])).stdout) as {
@@ -173,7 +120,7 @@ describe('podman push and pull', () => {
     if (unusable) return t.skip(unusable);
     const srcLayout = await OciLayout.create(join(work, 'busybox-docker'));
     const built = await buildBusyboxImage(srcLayout, 'bb', { unique: true });
-    const pusher = await Podman.create(join(work, 'pusher2'));
+    const pusher = await ContainerTool.create('podman', join(work, 'pusher2'));
     const id = (await pusher.ok(['pull', '--quiet', `oci:${srcLayout.dir}:bb`])).stdout.trim();
     assert.equal(`sha256:${id}`, built.config.digest, 'podman loaded the image built offline');
     const ref = `${server.host}/podman/docker:v2s2`;
@@ -190,7 +137,7 @@ describe('podman push and pull', () => {
     assert.equal(res.headers.get('content-type'), MT.dockerManifest);
     assert.equal(sha256(Buffer.from(await res.arrayBuffer())), pushed);
 
-    const puller = await Podman.create(join(work, 'puller2'));
+    const puller = await ContainerTool.create('podman', join(work, 'puller2'));
     try {
       const byDigest = `${server.host}/podman/docker@${pushed}`;
       await puller.ok(['pull', '--tls-verify=false', byDigest]);
@@ -216,7 +163,7 @@ describe('podman push and pull', () => {
     } finally {
       await skopeo.cleanup();
     }
-    const puller = await Podman.create(join(work, 'puller3'));
+    const puller = await ContainerTool.create('podman', join(work, 'puller3'));
     try {
       const ref = `${server.host}/podman/index:multi`;
       for (const [arch, image] of [
