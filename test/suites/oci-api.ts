@@ -8,8 +8,12 @@
  * Every test works in repositories of its own, so the server may hold other
  * content; `start` is called once for the whole suite.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import type { Registry } from '../../src/core/registry.ts';
+import { startInProcess } from '../support/inprocess.ts';
 import { RegistryClient } from '../support/oci.ts';
 import { blobTests } from './oci/blobs.ts';
 import type { SuiteContext } from './oci/context.ts';
@@ -91,4 +95,30 @@ export async function uploadLeftovers(registry: Registry): Promise<{ sessions: n
   let objects = 0;
   for await (const _ of registry.storage.list('uploads/')) objects++;
   return { sessions, objects };
+}
+
+/**
+ * An in-process Berth on a fresh data folder with `env` (database, storage
+ * settings), restartable on the same data; `cleanup` runs after it stops.
+ */
+export async function inProcessRegistry(
+  env: Record<string, string> = {},
+  cleanup: () => Promise<void> = async () => {},
+): Promise<RunningRegistry> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'berth-oci-api-'));
+  let berth = await startInProcess({ dataDir, env });
+  return {
+    url: berth.url,
+    async restart() {
+      await berth.stop();
+      berth = await startInProcess({ dataDir, env });
+      return berth.url;
+    },
+    leftovers: () => uploadLeftovers(berth.berth.registry),
+    async stop() {
+      await berth.stop();
+      await rm(dataDir, { recursive: true, force: true });
+      await cleanup();
+    },
+  };
 }
