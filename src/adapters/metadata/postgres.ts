@@ -1,10 +1,13 @@
 /**
  * The metadata store for several nodes: PostgreSQL through Kysely and pg.
- * Same tables and migrations as SQLite; every node shares one database.
+ * Same tables and migrations as SQLite; every node shares one database. The
+ * manifest and blob reads on the pull path skip Kysely's query building and
+ * run as named prepared statements (parsed and planned once per connection).
  */
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { KyselyStore } from './kysely-store.ts';
+import type { ManifestRecord } from '../../core/ports.ts';
+import { KyselyStore, toManifestRecord } from './kysely-store.ts';
 import type { Database } from './schema.ts';
 
 // Sizes are bigint columns: read them as numbers (blobs stay far below 2^53).
@@ -19,15 +22,54 @@ export interface PostgresOptions {
   onIdleError?: (err: Error) => void;
 }
 
+const MANIFEST_BY_TAG = `SELECT m.* FROM tags t JOIN manifests m ON m.repository = t.repository AND m.digest = t.digest
+  WHERE t.repository = $1 AND t.name = $2`;
+const MANIFEST_BY_DIGEST = 'SELECT * FROM manifests WHERE repository = $1 AND digest = $2';
+const BLOB_IN_REPOSITORY = `SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest
+  WHERE rb.repository = $1 AND rb.digest = $2`;
+
 export class PostgresStore extends KyselyStore {
+  private constructor(
+    db: Kysely<Database>,
+    private readonly pool: pg.Pool,
+  ) {
+    super(db, 'postgres');
+  }
+
   /** Connects and brings the schema up to date (the migrator takes a lock, so nodes may start together). */
   static async open(options: PostgresOptions): Promise<PostgresStore> {
     const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
     // An idle connection the server drops (restart, failover) is discarded and
     // replaced on next use; without a listener its error would end the process.
     pool.on('error', (err) => options.onIdleError?.(err));
-    const store = new PostgresStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), 'postgres');
+    const store = new PostgresStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool);
     await store.migrate();
     return store;
+  }
+
+  private async first<T>(name: string, text: string, values: string[]): Promise<T | undefined> {
+    const result = await this.pool.query({ name, text, values });
+    return result.rows[0] as T | undefined;
+  }
+
+  override async manifestByTag(repository: string, tag: string): Promise<ManifestRecord | null> {
+    const row = await this.first<Database['manifests']>('berth_manifest_by_tag', MANIFEST_BY_TAG, [repository, tag]);
+    return row ? toManifestRecord(row) : null;
+  }
+
+  override async manifestByDigest(repository: string, digest: string): Promise<ManifestRecord | null> {
+    const row = await this.first<Database['manifests']>('berth_manifest_by_digest', MANIFEST_BY_DIGEST, [
+      repository,
+      digest,
+    ]);
+    return row ? toManifestRecord(row) : null;
+  }
+
+  override async repositoryBlobSize(repository: string, digest: string): Promise<number | null> {
+    const row = await this.first<{ size: number }>('berth_blob_in_repository', BLOB_IN_REPOSITORY, [
+      repository,
+      digest,
+    ]);
+    return row ? row.size : null;
   }
 }
