@@ -191,6 +191,7 @@ describe('registry connection with a Berth robot, in one step', () => {
     });
     assert.equal(res.status, 404);
     assert.match(res.json.errors[0].message, /^robot\.project: project "nope" not found/);
+    assert.equal(res.json.errors[0].field, 'robot.project');
     assert.ok(!(await connectionNames()).includes('ghost'));
     assert.deepEqual(await robotsOf('team'), robots);
   });
@@ -202,6 +203,7 @@ describe('registry connection with a Berth robot, in one step', () => {
     });
     assert.equal(res.status, 409, res.body);
     assert.match(res.json.errors[0].message, /robot\$team\+k8s-prod already exists/);
+    assert.equal(res.json.errors[0].field, 'robot.name');
     assert.ok(!(await connectionNames()).includes('again'));
     const test = await api(r, 'POST', `/kube/connections/${connectionId}/test`, { auth: ADMIN, body: {} });
     assert.equal(test.json.ok, true);
@@ -209,18 +211,19 @@ describe('registry connection with a Berth robot, in one step', () => {
 
   it('bad input is refused before any robot exists', async () => {
     const robots = await robotsOf('team');
-    const cases: [object, number, RegExp][] = [
-      [{ name: 'taken', address: 'reg.example.com', robot: { project: 'team' } }, 400, /^address: /],
-      [{ name: 'k8s-prod', address: r.url, robot: { project: 'team', name: 'fresh' } }, 409, /already exists/],
-      [{ name: 'h', type: 'harbor', address: r.url, robot: { project: 'team' } }, 400, /^type: /],
-      [{ name: 'both', address: r.url, username: 'u', password: 'p', robot: { project: 'team' } }, 400, /^username: /],
-      [{ name: 'bad', address: r.url, robot: { project: 'team', name: 'Bad Name' } }, 400, /^robot\.name: /],
-      [{ name: 'noproj', address: r.url, robot: {} }, 400, /^robot\.project: /],
+    const cases: [object, number, string][] = [
+      [{ name: 'taken', address: 'reg.example.com', robot: { project: 'team' } }, 400, 'address'],
+      [{ name: 'k8s-prod', address: r.url, robot: { project: 'team', name: 'fresh' } }, 409, 'name'],
+      [{ name: 'h', type: 'harbor', address: r.url, robot: { project: 'team' } }, 400, 'type'],
+      [{ name: 'both', address: r.url, username: 'u', password: 'p', robot: { project: 'team' } }, 400, 'username'],
+      [{ name: 'bad', address: r.url, robot: { project: 'team', name: 'Bad Name' } }, 400, 'robot.name'],
+      [{ name: 'noproj', address: r.url, robot: {} }, 400, 'robot.project'],
     ];
-    for (const [body, status, message] of cases) {
+    for (const [body, status, field] of cases) {
       const res = await api(r, 'POST', '/kube/connections', { auth: ADMIN, body });
       assert.equal(res.status, status, `${JSON.stringify(body)}: ${res.body}`);
-      assert.match(res.json.errors[0].message, message);
+      assert.ok(res.json.errors[0].message.startsWith(`${field}: `), res.body);
+      assert.equal(res.json.errors[0].field, field, res.body);
     }
     assert.deepEqual(await robotsOf('team'), robots);
     assert.deepEqual(await connectionNames(), ['k8s-prod']);

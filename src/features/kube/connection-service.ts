@@ -101,7 +101,7 @@ export class ConnectionService {
       projectId: input.projectId ?? null,
       berthRobot: input.berthRobot ?? null,
     });
-    if (!created) throw new KubeConflictError(`a registry connection named "${conn.name}" already exists`);
+    if (!created) throw new KubeConflictError(`a registry connection named "${conn.name}" already exists`, 'name');
     return created;
   }
 
@@ -111,7 +111,7 @@ export class ConnectionService {
     if (!robots) throw new KubeInvalidError('robot', 'robot: this server cannot create robot accounts');
     if (!name) throw new KubeInvalidError('robot.project', 'robot.project: the project of the robot is required');
     const project = await robots.project(name);
-    if (!project) throw new KubeNotFoundError(`robot.project: project "${name}" not found`);
+    if (!project) throw new KubeNotFoundError(`robot.project: project "${name}" not found`, 'robot.project');
     return project;
   }
 
@@ -146,7 +146,7 @@ export class ConnectionService {
     const full = { ...input, type: 'berth', username, projectId: project.id, berthRobot: username };
     const conn = parse({ ...full, password: 'checked-before-the-robot-exists' });
     if (await this.deps.store.connectionByName(conn.name)) {
-      throw new KubeConflictError(`a registry connection named "${conn.name}" already exists`);
+      throw new KubeConflictError(`name: a registry connection named "${conn.name}" already exists`, 'name');
     }
     const robot = await robots.createPullRobot({
       project,
@@ -154,7 +154,7 @@ export class ConnectionService {
       description: `pull secret of registry connection ${conn.name}`,
       actor,
     });
-    if (!robot) throw new KubeConflictError(`robot.name: robot ${username} already exists`);
+    if (!robot) throw new KubeConflictError(`robot.name: robot ${username} already exists`, 'robot.name');
     try {
       const record = await this.create({ ...full, password: robot.secret });
       return { record, robot: { id: robot.id, name: robot.name } };

@@ -48,7 +48,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       return reply
         .headers(known.headers ?? {})
         .status(known.status)
-        .send(apiErrorBody(known.code, known.message));
+        .send(apiErrorBody(known.code, known.message, known.field));
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
       return reply

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ConnectionInput } from '../../../features/kube/connection-service.ts';
 import { PULL_POLICIES } from '../../../features/kube/pullsecret.ts';
 import type { RobotRequest } from '../../../features/kube/robots.ts';
-import { badRequest, notFound } from '../errors.ts';
+import { badRequest, invalidField, notFound } from '../errors.ts';
 import {
   actorOf,
   allow,
@@ -38,10 +38,11 @@ function connectionInput(b: Record<string, unknown>): ConnectionInput {
 function robotRequest(b: Record<string, unknown>): RobotRequest | undefined {
   const r = b.robot;
   if (r === undefined || r === null) return undefined;
-  if (typeof r !== 'object' || Array.isArray(r)) throw badRequest('robot: must be an object {project, name?}');
+  if (typeof r !== 'object' || Array.isArray(r))
+    throw invalidField('robot', 'robot: must be an object {project, name?}');
   const o = r as Record<string, unknown>;
   const project = str(o, 'project');
-  if (!project) throw badRequest('robot.project: the project of the robot is required');
+  if (!project) throw invalidField('robot.project', 'robot.project: the project of the robot is required');
   const name = str(o, 'name');
   return { project, ...(name ? { name } : {}) };
 }

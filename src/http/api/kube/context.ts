@@ -9,7 +9,7 @@ import { KubeConflictError, KubeInvalidError, KubeNotFoundError } from '../../..
 import type { KubeFeature } from '../../../features/kube/feature.ts';
 import type { Actor } from '../../../features/kube/robots.ts';
 import type { ClusterRecord, ConnectionRecord, CopyRecord, GroupRecord } from '../../../features/kube/store.ts';
-import { ApiError, badRequest, conflict, notFound } from '../errors.ts';
+import { ApiError, badRequest, invalidField } from '../errors.ts';
 
 /**
  * Decides whether the caller may manage Kubernetes settings; throws the API's
@@ -44,9 +44,9 @@ export async function actorOf(options: KubeApiOptions, request: FastifyRequest):
 
 /** Feature errors as the API's (Harbor-shaped) errors; anything else unchanged. */
 export function toApiError(err: unknown): unknown {
-  if (err instanceof KubeInvalidError) return badRequest(err.message);
-  if (err instanceof KubeNotFoundError) return notFound(err.message);
-  if (err instanceof KubeConflictError) return conflict(err.message);
+  if (err instanceof KubeInvalidError) return invalidField(err.field, err.message);
+  if (err instanceof KubeNotFoundError) return new ApiError(404, 'NOT_FOUND', err.message, undefined, err.field);
+  if (err instanceof KubeConflictError) return new ApiError(409, 'CONFLICT', err.message, undefined, err.field);
   return err;
 }
 
