@@ -34,6 +34,12 @@ async function api<T = unknown>(path: string, init: RequestInit = {}): Promise<T
 }
 const apiText = async (path: string) => (await session.server.fetch(`/api/v2.0${path}`)).text();
 
+/** A full-page screenshot from the top (the sticky header stays where it belongs). */
+async function shot(page: Page, name: string): Promise<void> {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await session.shot(page, name);
+}
+
 /** The clipboard's text, after a copy button was pressed. */
 const clipboard = (page: Page) => page.evaluate(() => navigator.clipboard.readText());
 
@@ -72,12 +78,17 @@ describe('console: Kubernetes', { skip: skip ?? false }, () => {
     const inline = page.locator('.field-error');
     await inline.waitFor();
     assert.match((await inline.textContent()) ?? '', /^address must start with https:\/\/ or http:\/\//);
+    await shot(page, '26-kube-new-connection');
     assert.equal((await api<unknown[]>('/kube/connections')).length, 0, 'nothing was created');
     await page.getByLabel('Address').fill(session.server.url);
     await page.getByRole('button', { name: 'Create connection and robot' }).click();
     const row = page.locator('table.connections tbody tr', { hasText: 'internal' });
     await row.waitFor();
-    assert.match((await row.textContent()) ?? '', /robot\$team\+internal/);
+    assert.match((await row.textContent()) ?? '', /robot\$team\+internal\s*Berth robot/);
+    assert.equal(
+      await row.getByRole('link', { name: 'robot$team+internal' }).getAttribute('href'),
+      '/projects/team/robots',
+    );
     assert.match((await row.textContent()) ?? '', /never tested/);
 
     const [created] = await api<{ id: number; username: string; berth_robot: string }[]>('/kube/connections');
@@ -98,7 +109,7 @@ describe('console: Kubernetes', { skip: skip ?? false }, () => {
     }
     assert.match((await result.textContent()) ?? '', /user "robot\$team\+internal" is accepted/);
     await row.getByText('OK').waitFor();
-    await session.shot(page, '20-kube-connections');
+    await shot(page, '20-kube-connections');
     await page.close();
   });
 
@@ -139,6 +150,7 @@ describe('console: Kubernetes', { skip: skip ?? false }, () => {
     assert.match((await registered.textContent()) ?? '', /lists 2 namespaces/);
     assert.deepEqual(await registered.locator('.chip').allTextContents(), ['apps', 'web']);
     await page.locator('td', { hasText: cluster.url }).waitFor();
+    await shot(page, '27-kube-cluster-registered');
 
     await page.goto(`${session.server.url}/kube/connections/${connectionId}`);
     await page.getByText('Not placed anywhere yet').waitFor();
@@ -163,14 +175,14 @@ describe('console: Kubernetes', { skip: skip ?? false }, () => {
     assert.equal(auths[session.server.url].username, 'robot$team+internal');
     const sa = cluster.get('serviceaccounts', 'apps', 'default');
     assert.deepEqual(sa?.imagePullSecrets, [{ name: 'internal-pull' }]);
-    await session.shot(page, '21-kube-connection');
+    await shot(page, '21-kube-connection');
 
     await page.setViewportSize({ width: 390, height: 844 });
     await page.reload();
     await placement.locator('tr[data-namespace="apps"] .badge', { hasText: 'created' }).waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page fits a phone (overflows by ${overflow}px)`);
-    await session.shot(page, '24-kube-connection-narrow');
+    await shot(page, '24-kube-connection-narrow');
     await page.close();
   });
 
@@ -192,7 +204,7 @@ describe('console: Kubernetes', { skip: skip ?? false }, () => {
     assert.equal(await conf.locator('pre').textContent(), await apiText('/kube/mirrors?format=registries.conf'));
     await conf.getByRole('button', { name: 'Copy' }).click();
     assert.equal(await clipboard(page), await apiText('/kube/mirrors?format=registries.conf'));
-    await session.shot(page, '23-kube-mirrors');
+    await shot(page, '23-kube-mirrors');
     await page.close();
   });
 
@@ -206,6 +218,7 @@ describe('console: Kubernetes', { skip: skip ?? false }, () => {
     assert.equal(await result.getAttribute('data-code'), 'NO_PULL_SECRET');
     assert.match((await result.textContent()) ?? '', /namespace "web" has no pull secret/);
     assert.match((await result.textContent()) ?? '', /Fix: Place the registry connection’s pull secret/);
+    await shot(page, '22-kube-diagnose-pod');
 
     await page.getByRole('button', { name: 'An image' }).click();
     await page.getByLabel('Namespace').fill('apps');
@@ -213,7 +226,7 @@ describe('console: Kubernetes', { skip: skip ?? false }, () => {
     await page.getByRole('button', { name: 'Diagnose' }).click();
     await page.locator('.diagnosis[data-code="MANIFEST_NOT_FOUND"]').waitFor();
     assert.match((await page.locator('.diagnosis').textContent()) ?? '', /secrets tried: internal-pull/);
-    await session.shot(page, '22-kube-diagnose');
+    await shot(page, '22-kube-diagnose-image');
     await page.close();
   });
 
@@ -238,7 +251,7 @@ describe('console: Kubernetes', { skip: skip ?? false }, () => {
       (await error.textContent()) ?? '',
       /Permission denied\. You need the “system administrator” permission/,
     );
-    await session.shot(page, '25-kube-forbidden');
+    await shot(page, '25-kube-forbidden');
     await page.close();
   });
 });

@@ -6,7 +6,7 @@ import { useAction } from '../../components/use-action.ts';
 import { useApi } from '../../components/use-api.ts';
 import { dateTime } from '../../format.ts';
 import { Link } from '../../router.tsx';
-import { RobotLink } from './ConnectionsPage.tsx';
+import { Username } from './ConnectionsPage.tsx';
 import { KUBE_CONTEXT } from './KubeTabs.tsx';
 import { PlacementsPanel } from './PlacementsPanel.tsx';
 import { PullSecretPanel } from './PullSecretPanel.tsx';
@@ -31,7 +31,7 @@ function TestPanel(props: { connection: Connection }) {
   return (
     <div className="panel">
       <h2>Test connection</h2>
-      <div className="inline-form">
+      <div className="inline-form grow">
         <input
           aria-label="Repository to pull"
           placeholder="repository to try, e.g. team/app (optional)"
@@ -73,8 +73,7 @@ export function ConnectionPage(props: { id: number }) {
             <dd className="mono">{c.address}</dd>
             <dt>Username</dt>
             <dd>
-              <span className="mono">{c.username}</span>
-              <RobotLink robot={c.berth_robot} />
+              <Username connection={c} />
             </dd>
             {c.description ? (
               <>

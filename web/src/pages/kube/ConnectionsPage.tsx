@@ -11,18 +11,28 @@ import { KUBE_CONTEXT, KubeTabs } from './KubeTabs.tsx';
 import { LastTest, TestChecks } from './TestChecks.tsx';
 import { type Connection, robotProject, type TestResult, typeLabel } from './types.ts';
 
-export function RobotLink(props: { robot: string | null }) {
-  if (!props.robot) return null;
-  const project = robotProject(props.robot);
-  return (
-    <div className="small">
-      robot{' '}
-      {project ? (
-        <Link to={`/projects/${encodeURIComponent(project)}/robots`}>{props.robot}</Link>
-      ) : (
-        <Link to="/robots">{props.robot}</Link>
-      )}
-    </div>
+/** The username; a Berth robot's name links to its project's robot list, marked as such. */
+export function Username(props: { connection: Connection }) {
+  const { username, berth_robot: robot } = props.connection;
+  if (!robot) return <span className="mono wrap">{username}</span>;
+  const project = robotProject(robot);
+  const link = (
+    <Link to={project ? `/projects/${encodeURIComponent(project)}/robots` : '/robots'} className="mono wrap">
+      {robot}
+    </Link>
+  );
+  return robot === username ? (
+    <span>
+      {link}
+      <span className="badge" title="Its secret follows the robot: refreshing it updates this connection">
+        Berth robot
+      </span>
+    </span>
+  ) : (
+    <span>
+      <span className="mono wrap">{username}</span>
+      <div className="small">carries robot {link}</div>
+    </span>
   );
 }
 
@@ -88,8 +98,7 @@ export function ConnectionsPage() {
                   <td>{typeLabel(c.type)}</td>
                   <td className="mono wrap">{c.address}</td>
                   <td className="hide-narrow">
-                    <span className="mono wrap">{c.username}</span>
-                    <RobotLink robot={c.berth_robot} />
+                    <Username connection={c} />
                   </td>
                   <td>
                     <LastTest test={c.last_test} />

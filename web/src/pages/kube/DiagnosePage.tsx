@@ -68,13 +68,16 @@ export function DiagnosePage() {
   const [namespace, setNamespace] = useState('default');
   const [target, setTarget] = useState('');
   const [serviceAccount, setServiceAccount] = useState('');
-  const [result, setResult] = useState<PodDiagnosis | ImageDiagnosis | null>(null);
+  const [asked, setAsked] = useState<{ result: PodDiagnosis | ImageDiagnosis; namespace: string; sa: string } | null>(
+    null,
+  );
+  const result = asked?.result ?? null;
   const action = useAction();
   const cluster = clusterId === '' ? clusters.data?.[0]?.id : clusterId;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setResult(null);
+    setAsked(null);
     const body =
       mode === 'pod'
         ? { cluster_id: cluster, namespace, pod: target.trim() }
@@ -85,7 +88,7 @@ export function DiagnosePage() {
             ...(serviceAccount.trim() ? { service_account: serviceAccount.trim() } : {}),
           };
     const r = await action.run(() => post<PodDiagnosis | ImageDiagnosis>('/kube/diagnose', body));
-    if (r) setResult(r);
+    if (r) setAsked({ result: r, namespace, sa: mode === 'image' ? serviceAccount.trim() : '' });
   };
 
   return (
@@ -175,7 +178,16 @@ export function DiagnosePage() {
               ) : null}
             </>
           ) : (
-            <ImageResult result={result} />
+            <>
+              <h2>
+                Image <span className="mono wrap">{result.image}</span>{' '}
+                <span className="muted small">
+                  in namespace {asked?.namespace}
+                  {asked?.sa ? `, service account ${asked.sa}` : ''}
+                </span>
+              </h2>
+              <ImageResult result={result} />
+            </>
           )}
         </section>
       ) : null}

@@ -65,7 +65,7 @@ function CopiesTable(props: { copies: Copy[] }) {
                 {c.current || c.state === 'pending' ? null : <div className="small muted">old credentials</div>}
               </td>
               <td className="small wrap">
-                {c.message ?? '—'}
+                {c.message ?? (c.service_accounts.length ? null : '—')}
                 {c.service_accounts.map((sa) => (
                   <div key={sa.name} className="muted">
                     service account {sa.name}: {sa.state}
@@ -115,7 +115,11 @@ export function PlacementsPanel(props: { connection: Connection }) {
         </span>
       </div>
       {job ? (
-        <p className={job.status === 'failed' ? 'error' : 'notice'} role="status" data-job-status={job.status}>
+        <p
+          className={job.status === 'failed' ? 'error' : job.status === 'done' ? 'notice ok' : 'notice'}
+          role="status"
+          data-job-status={job.status}
+        >
           Sync job {job.id.slice(0, 8)}: <strong>{job.status}</strong>
           {job.status === 'queued' || job.status === 'running' ? ' …' : ''}
           {job.attempts > 1 ? ` (attempt ${job.attempts})` : ''}
