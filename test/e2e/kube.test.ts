@@ -110,6 +110,39 @@ describe('console: Kubernetes', { skip: skip ?? false }, () => {
     assert.match((await result.textContent()) ?? '', /user "robot\$team\+internal" is accepted/);
     await row.getByText('OK').waitFor();
     await shot(page, '20-kube-connections');
+
+    // Edit: a robot's connection keeps its credentials; the description changes.
+    await row.getByRole('button', { name: 'Edit' }).click();
+    await page.getByText('Credentials: the robot robot$team+internal').waitFor();
+    await page.getByLabel('Description').fill('pulls for the prod cluster');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await row.getByText('pulls for the prod cluster').waitFor();
+    const edited = await api<{ description: string; username: string }>(`/kube/connections/${connectionId}`);
+    assert.deepEqual([edited.description, edited.username], ['pulls for the prod cluster', 'robot$team+internal']);
+
+    // Delete asks first.
+    await api('/kube/connections', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({
+        name: 'scratch',
+        type: 'oci',
+        address: 'https://reg.example.com',
+        username: 'u',
+        password: 'p',
+      }),
+    });
+    await page.reload();
+    const scratch = page.locator('table.connections tbody tr', { hasText: 'scratch' });
+    await scratch.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('Berth forgets this connection').waitFor();
+    await dialog.getByRole('button', { name: 'Delete connection' }).click();
+    await scratch.waitFor({ state: 'detached' });
+    assert.deepEqual(
+      (await api<{ name: string }[]>('/kube/connections')).map((c) => c.name),
+      ['internal'],
+    );
     await page.close();
   });
 

@@ -54,7 +54,7 @@ export function ConnectionForm(props: { initial?: Connection; onDone: (c: Connec
     };
     if (robot) {
       body.robot = { project: form.project, ...(form.robotName.trim() ? { name: form.robotName.trim() } : {}) };
-    } else {
+    } else if (!editing?.berth_robot || editing.berth_robot !== editing.username) {
       body.username = form.username.trim();
       if (form.password || !editing) body.password = form.password;
     }
@@ -150,6 +150,11 @@ export function ConnectionForm(props: { initial?: Connection; onDone: (c: Connec
           </span>
           <FieldError error={action.error} field="robot.name" />
         </>
+      ) : editing?.berth_robot && editing.berth_robot === editing.username ? (
+        <p className="hint">
+          Credentials: the robot <code>{editing.berth_robot}</code>. Refresh its secret on its project's robot page;
+          this connection and its copies in clusters follow.
+        </p>
       ) : (
         <>
           {text('username', 'Username')}
