@@ -218,6 +218,8 @@ describe('registry connection with a Berth robot, in one step', () => {
       [{ name: 'both', address: r.url, username: 'u', password: 'p', robot: { project: 'team' } }, 400, 'username'],
       [{ name: 'bad', address: r.url, robot: { project: 'team', name: 'Bad Name' } }, 400, 'robot.name'],
       [{ name: 'noproj', address: r.url, robot: {} }, 400, 'robot.project'],
+      [{ name: 'two--dashes', address: r.url, robot: { project: 'team' } }, 400, 'robot.name'],
+      [{ name: 'Upper', address: r.url, robot: { project: 'team', name: 'fine' } }, 400, 'name'],
     ];
     for (const [body, status, field] of cases) {
       const res = await api(r, 'POST', '/kube/connections', { auth: ADMIN, body });

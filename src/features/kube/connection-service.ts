@@ -138,13 +138,15 @@ export class ConnectionService {
     if (input.projectId != null && input.projectId !== project.id) {
       throw new KubeInvalidError('project_id', 'project_id: the connection belongs to the project of its robot');
     }
-    const short = request.name ?? input.name ?? '';
+    // The connection's own fields first (its name may be the robot's), then the robot's name.
+    const placeholder = { username: 'robot$checked+first', password: 'checked-before-the-robot-exists' };
+    const conn = parse({ ...input, type: 'berth', ...placeholder });
+    const short = request.name ?? conn.name;
     if (!validRobotShortName(short)) {
       throw new KubeInvalidError('robot.name', 'robot.name: lower case letters and digits, separated by . _ or -');
     }
     const username = robotFullName('project', short, project.name);
     const full = { ...input, type: 'berth', username, projectId: project.id, berthRobot: username };
-    const conn = parse({ ...full, password: 'checked-before-the-robot-exists' });
     if (await this.deps.store.connectionByName(conn.name)) {
       throw new KubeConflictError(`name: a registry connection named "${conn.name}" already exists`, 'name');
     }
