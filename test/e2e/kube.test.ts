@@ -241,7 +241,7 @@ describe('console: Kubernetes', { skip: skip ?? false }, () => {
     await page.close();
   });
 
-  test('pull diagnosis: a pod without a secret, and a tag that does not exist', T, async () => {
+  test('pull diagnosis: a pod without a secret, a tag that does not exist, a name with capitals', T, async () => {
     const page = await session.open('/kube/diagnose');
     await page.getByLabel('Namespace').fill('web');
     await page.getByLabel('Pod').fill('web-1');
@@ -260,6 +260,16 @@ describe('console: Kubernetes', { skip: skip ?? false }, () => {
     await page.locator('.diagnosis[data-code="MANIFEST_NOT_FOUND"]').waitFor();
     assert.match((await page.locator('.diagnosis').textContent()) ?? '', /secrets tried: internal-pull/);
     await shot(page, '22-kube-diagnose-image');
+
+    // Repository names are lower case: the diagnosis names the one to use, with a copy button.
+    await page.getByLabel('Image').fill(`${session.server.hostPort}/Team/App:1.0`);
+    await page.getByRole('button', { name: 'Diagnose' }).click();
+    const wrongCase = page.locator('.diagnosis[data-code="WRONG_CASE"]');
+    await wrongCase.waitFor();
+    assert.match((await wrongCase.locator('.suggestion').textContent()) ?? '', /Suggested: .*team\/app/);
+    await wrongCase.locator('.suggestion').getByRole('button', { name: 'Copy' }).click();
+    assert.match(await clipboard(page), /team\/app/);
+    await shot(page, '22-kube-diagnose-wrong-case');
     await page.close();
   });
 
