@@ -14,15 +14,10 @@ export type KubeTab = (typeof TABS)[number]['key'];
 export const KUBE_PERMISSION = 'system administrator';
 export const KUBE_CONTEXT = { permission: KUBE_PERMISSION, feature: 'Kubernetes settings' };
 
-export function KubeTabs(props: { current: KubeTab; title?: string; crumb?: boolean }) {
+export function KubeTabs(props: { current: KubeTab }) {
   return (
     <>
-      {props.crumb ? (
-        <p className="crumbs">
-          <Link to="/kube">Kubernetes</Link> /
-        </p>
-      ) : null}
-      <h1>{props.title ?? 'Kubernetes'}</h1>
+      <h1>Kubernetes</h1>
       <nav className="tabs">
         {TABS.map((t) => (
           <Link key={t.key} to={t.to} className={t.key === props.current ? 'active' : undefined}>
