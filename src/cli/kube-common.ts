@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { KubeConflictError, KubeInvalidError, KubeNotFoundError } from '../features/kube/errors.ts';
 import type { KubeFeature } from '../features/kube/feature.ts';
-import { type NoteLog, openKube, openRegistry } from '../server/app.ts';
+import { type NoteLog, openAccess, openKube, openRegistry } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 
 export interface CommonFlags {
@@ -31,7 +31,7 @@ export async function withKube<T>(flags: CommonFlags, fn: (kube: KubeFeature) =>
     error: (o: object, msg: string) => console.error(`berth: error: ${msg} (${JSON.stringify(o)})`),
   };
   try {
-    const kube = await openKube(config, registry, log);
+    const kube = await openKube(config, registry, log, openAccess(registry));
     return await fn(kube);
   } catch (e) {
     if (e instanceof KubeInvalidError || e instanceof KubeNotFoundError || e instanceof KubeConflictError) {

@@ -24,18 +24,45 @@ export function connectionCommand(): Command {
         .command('add <name>')
         .description('add a registry connection (address with http:// or https://)')
         .requiredOption('--address <url>', 'registry address, e.g. https://reg.example.com')
-        .requiredOption('--username <user>', 'user or robot account name')
-        .option('--type <type>', `one of ${CONNECTION_TYPES.join(', ')}`, 'oci')
+        .option('--username <user>', 'user or robot account name')
+        .option('--type <type>', `one of ${CONNECTION_TYPES.join(', ')}`)
         .option('--email <email>', 'email recorded in the pull secret')
         .option('--description <text>', 'what it is for')
-        .option('--berth-robot <name>', 'the Berth robot account whose secret this carries (kept current on rotation)'),
+        .option('--berth-robot <name>', 'the Berth robot account whose secret this carries (kept current on rotation)')
+        .option(
+          '--create-robot <project>',
+          'instead of --username/--password: create a pull-only robot of this Berth project as the credentials',
+        )
+        .option('--robot-name <name>', 'with --create-robot: the robot name (default: the connection name)'),
     ),
   ).action(async (name: string, flags: CommonFlags & PasswordFlags & Record<string, string | undefined>) => {
+    if (flags.createRobot) {
+      const made = await withKube(flags, (kube) =>
+        kube.connections.createWithRobot(
+          {
+            name,
+            type: flags.type,
+            address: flags.address,
+            email: flags.email,
+            description: flags.description,
+            username: flags.username,
+            password: readPassword(flags),
+          },
+          { project: flags.createRobot as string, ...(flags.robotName ? { name: flags.robotName } : {}) },
+          { name: `cli:${process.env.USER ?? 'unknown'}`, address: 'local' },
+        ),
+      );
+      console.log(
+        `added registry connection ${made.record.name} (id ${made.record.id}) for ${made.record.address} with robot ${made.robot.name} (pull only)`,
+      );
+      return;
+    }
+    if (!flags.username) throw new Error('give --username (and a password), or --create-robot <project>');
     const password = readPassword(flags);
     const created = await withKube(flags, (kube) =>
       kube.connections.create({
         name,
-        type: flags.type,
+        type: flags.type ?? 'oci',
         address: flags.address,
         username: flags.username,
         password,
@@ -60,8 +87,9 @@ export function connectionCommand(): Command {
         );
         return;
       }
-      const rows = [['ID', 'NAME', 'TYPE', 'ADDRESS', 'USERNAME']];
-      for (const c of list) rows.push([String(c.id), c.name, c.type, c.address, c.username]);
+      const rows = [['ID', 'NAME', 'TYPE', 'ADDRESS', 'USERNAME', 'LAST TEST']];
+      const tested = (t: (typeof list)[number]['lastTest']) => (t ? `${t.ok ? 'ok' : 'failed'} ${t.at}` : '-');
+      for (const c of list) rows.push([String(c.id), c.name, c.type, c.address, c.username, tested(c.lastTest)]);
       console.log(table(rows));
     },
   );

@@ -4,6 +4,7 @@ import { generateSecret, hashSecret } from '../core/access/passwords.ts';
 import type { RobotAccess } from '../core/access/ports.ts';
 import { PULL_ONLY, robotFullName, validRobotShortName } from '../core/access/robots.ts';
 import { auditCli, DATA, fail, withAccess } from './access-common.ts';
+import { withKube } from './kube-common.ts';
 
 export function robotCommand(): Command {
   const cmd = new Command('robot').description('manage robot accounts (robot$project+name)');
@@ -24,20 +25,19 @@ export function robotCommand(): Command {
         const acts: RobotAccess[] = [...PULL_ONLY];
         if (flags.push) acts.push({ resource: 'repository', action: 'push' });
         if (flags.delete) acts.push({ resource: 'artifact', action: 'delete' });
-        const secret = generateSecret();
         const fullName = robotFullName('project', name, project);
-        const robot = await access.store.createRobot({
+        const made = await access.createRobot({
           name: fullName,
           description: flags.description,
           level: 'project',
           projectId: p.id,
-          secretHash: await hashSecret(secret),
           disabled: false,
           expiresAt: days === null ? null : new Date(Date.now() + days * 86_400_000).toISOString(),
           permissions: [{ kind: 'project', namespace: project, access: acts }],
           creator: 'cli',
         });
-        if (!robot) fail(`robot ${fullName} already exists`);
+        if (!made) fail(`robot ${fullName} already exists`);
+        const { secret } = made;
         await auditCli(access, {
           username: '',
           resource: fullName,
@@ -108,6 +108,9 @@ export function robotCommand(): Command {
           address: '',
         });
         console.log(`name:   ${name}\nsecret: ${secret}\n(the secret is shown only now)`);
+        // Registry connections carrying this robot get the new secret; a running berth serve reconciles their copies.
+        const jobs = await withKube({ data: flags.data }, (kube) => kube.connections.robotSecretRotated(name, secret));
+        if (jobs.length > 0) console.log(`registry connections updated; reconcile job(s) ${jobs.join(', ')} queued`);
       }),
     );
   cmd

@@ -22,13 +22,14 @@ import { AccessService } from '../core/access/service.ts';
 import type { StorageDriver } from '../core/ports.ts';
 import { Registry } from '../core/registry.ts';
 import { createKube, type KubeFeature } from '../features/kube/feature.ts';
+import { accessRobots } from '../features/kube/robots.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
 import { TrafficRecorder } from '../features/traffic/recorder.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
 import { Gate } from '../http/access/gate.ts';
 import { RegistryAccess } from '../http/access/registry-access.ts';
 import { catalogAuthorizer } from '../http/api/access/catalog-seam.ts';
-import { kubeAuthorizer } from '../http/api/kube/access-seam.ts';
+import { kubeActor, kubeAuthorizer } from '../http/api/kube/access-seam.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
 import { ociRouteOf } from '../http/oci/paths.ts';
@@ -121,14 +122,23 @@ export async function openSecretBox(config: ServerConfig, log?: Pick<NoteLog, 'i
   return lazySecretBox(key, previousSecretKeys(config));
 }
 
-/** The Kubernetes feature over the metadata database, the job queue and client-node clusters. */
-export async function openKube(config: ServerConfig, registry: Registry, log?: NoteLog): Promise<KubeFeature> {
+/**
+ * The Kubernetes feature over the metadata database, the job queue and
+ * client-node clusters; with `access`, connections may create Berth robots.
+ */
+export async function openKube(
+  config: ServerConfig,
+  registry: Registry,
+  log?: NoteLog,
+  access?: AccessService,
+): Promise<KubeFeature> {
   const metadata = registry.metadata;
   if (!(metadata instanceof KyselyStore)) throw new Error('the metadata store does not hold Kubernetes settings');
   return createKube({
     store: KyselyKubeStore.over(metadata.db),
     box: await openSecretBox(config, log),
     jobs: metadata.jobs,
+    robots: access ? accessRobots(access) : undefined,
     // Loaded on first use: a start that never talks to a cluster does not pay for client-node.
     clusterFor: async (kubeconfig, context) => {
       const { clusterFromKubeconfig } = await import('../adapters/kubernetes/client-node-cluster.ts');
@@ -182,7 +192,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   const registry = await openRegistry(config);
   const access = openAccess(registry, log, config);
   const gate = config.auth.enabled ? await buildGate(config, access, log) : null;
-  const kube = await openKube(config, registry, log);
+  const kube = await openKube(config, registry, log, access);
   if (!(registry.metadata instanceof KyselyStore)) throw new Error('the metadata store cannot answer catalog queries');
   const catalog = new KyselyCatalog(registry.metadata.db);
   const traffic = new TrafficRecorder({
@@ -231,6 +241,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     gate,
     kube,
     authorizeKube: kubeAuthorizer({ registry, access, gate }),
+    kubeActor: kubeActor({ registry, access, gate }),
     onRobotSecretRotated: (name, secret) => kube.connections.robotSecretRotated(name, secret).then(() => {}),
     catalog,
     traffic,

@@ -18,6 +18,7 @@ describe('pull diagnosis', () => {
   const api = new FakeApiServer();
   const bearer = new TestRegistry({ auth: 'bearer', users, repositories, public: ['public/tool'] });
   const basic = new TestRegistry({ auth: 'basic', users, repositories });
+  const strict = new TestRegistry({ auth: 'bearer', users, repositories, strictScopes: true });
   let cluster: KubeCluster;
   let silent: Server;
   let silentPort = 0;
@@ -30,7 +31,7 @@ describe('pull diagnosis', () => {
   }
 
   before(async () => {
-    await Promise.all([api.start(), bearer.start(), basic.start()]);
+    await Promise.all([api.start(), bearer.start(), basic.start(), strict.start()]);
     cluster = clusterFromKubeconfig(api.kubeconfig());
     // A port that accepts connections and never answers, and one with nothing listening.
     silent = createServer((socket) => silentSockets.push(socket));
@@ -59,11 +60,19 @@ describe('pull diagnosis', () => {
       imagePullSecrets: [{ name: 'berth-pull' }],
     });
     secret('dangling', 'dockerhub', 'https://index.docker.io/v1/', 'me', 'pw');
+    for (const [ns, password] of [
+      ['strict', 'good-password'],
+      ['strict-bad', 'wrong-password'],
+    ] as const) {
+      api.addNamespace(ns);
+      secret(ns, 'strict-pull', strict.url, 'ci', password);
+      api.put('serviceaccounts', ns, { metadata: { name: 'default' }, imagePullSecrets: [{ name: 'strict-pull' }] });
+    }
   });
   after(async () => {
     for (const s of silentSockets) s.destroy();
     await new Promise<void>((r) => silent.close(() => r()));
-    await Promise.all([api.stop(), bearer.stop(), basic.stop()]);
+    await Promise.all([api.stop(), bearer.stop(), basic.stop(), strict.stop()]);
   });
 
   it('PULLABLE: valid credentials from the service account and an existing tag', async () => {
@@ -166,6 +175,17 @@ describe('pull diagnosis', () => {
     assert.equal(d.suggestion, `${bearer.host}/team/app:1.0`);
     assert.match(d.message, /"Team\/App" does not exist, but "team\/app" does/);
     assert.ok(bearer.requests.some((r) => r.path === '/v2/_catalog'));
+  });
+
+  it('WRONG_CASE where the token endpoint refuses a name with capitals (400), not WRONG_CREDENTIALS', async () => {
+    const d = await diagnoseImage(cluster, { namespace: 'strict', image: `${strict.host}/Team/App:1.0` });
+    assert.equal(d.code, 'WRONG_CASE', d.message);
+    assert.equal(d.suggestion, `${strict.host}/team/app:1.0`);
+    const none = await diagnoseImage(cluster, { namespace: 'strict', image: `${strict.host}/Team/Nope:1.0` });
+    assert.equal(none.code, 'REPOSITORY_NOT_FOUND', none.message);
+    assert.match(none.message, /refuses the repository name "Team\/Nope"/);
+    const bad = await diagnoseImage(cluster, { namespace: 'strict-bad', image: `${strict.host}/Team/App:1.0` });
+    assert.equal(bad.code, 'WRONG_CREDENTIALS', bad.message);
   });
 
   it('REGISTRY_UNREACHABLE: connection refused', async () => {

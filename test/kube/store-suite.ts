@@ -56,6 +56,24 @@ export function kubeStoreSuite(dialect: string, open: () => Promise<KubeStoreFix
       assert.equal(await f.a.connectionById(other!.id), null);
     });
 
+    it('keeps the last connection test without touching the update time', async () => {
+      const c = await f.a.createConnection(connection('tested'));
+      assert.equal(c?.lastTest, null);
+      const test = {
+        ok: false,
+        at: '2026-01-02T03:04:05.000Z',
+        checks: [
+          { step: 'reachable' as const, ok: true, message: 'answered' },
+          { step: 'credentials' as const, ok: false, message: 'refused' },
+        ],
+      };
+      await f.a.recordConnectionTest(c!.id, test);
+      const read = await f.b.connectionById(c!.id);
+      assert.deepEqual(read?.lastTest, test);
+      assert.equal(read?.updatedAt, c!.updatedAt);
+      assert.ok(await f.a.deleteConnection(c!.id));
+    });
+
     it('keeps group members in their order', async () => {
       const g = await f.a.createGroup({
         name: 'hub',

@@ -16,6 +16,8 @@ export interface TestRegistryOptions {
   repositories: Record<string, string[]>;
   /** Repositories anyone may pull without credentials. */
   public?: string[];
+  /** The token endpoint answers 400 for a repository scope whose name breaks the grammar (as Berth's does). */
+  strictScopes?: boolean;
 }
 
 const SERVICE = 'test-registry';
@@ -139,6 +141,9 @@ export class TestRegistry {
     const granted = new Set<string>();
     for (const scope of url.searchParams.getAll('scope')) {
       const [type, name] = scope.split(':');
+      if (this.options.strictScopes && type === 'repository' && !NAME_RE.test(name ?? '')) {
+        return ociError(res, 400, 'UNSUPPORTED', `invalid scope: ${scope}`);
+      }
       if (type === 'registry' && name === 'catalog' && user) granted.add(scope);
       if (type === 'repository' && name && this.mayPull(user, name)) granted.add(scope);
     }

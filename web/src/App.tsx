@@ -5,6 +5,7 @@ import { type AuthState, loadAuth } from './auth.ts';
 import { ArtifactPage } from './pages/ArtifactPage.tsx';
 import { AuditLogPage } from './pages/AuditLogPage.tsx';
 import { Dashboard } from './pages/Dashboard.tsx';
+import { kubePage } from './pages/kube/routes.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { MembersPage } from './pages/MembersPage.tsx';
 import { ProjectsPage } from './pages/ProjectsPage.tsx';
@@ -30,6 +31,10 @@ function Page(props: { path: string; search: URLSearchParams; auth: AuthState; o
   if (path === '/users') return <UsersPage search={search} />;
   if (path === '/robots') return <RobotsPage search={search} />;
   if (path === '/audit-logs') return <AuditLogPage search={search} />;
+  if (path.startsWith('/kube')) {
+    const page = kubePage(path);
+    if (page) return page;
+  }
   const project = /^\/projects\/([^/]+)(?:\/(members|robots|logs))?\/?$/.exec(path);
   if (project) {
     const name = decode(project[1]);
@@ -112,6 +117,7 @@ export function App() {
           <NavLink to="/projects" label="Projects" path={path} />
           {admin ? <NavLink to="/robots" label="Robots" path={path} /> : null}
           {admin ? <NavLink to="/users" label="Users" path={path} /> : null}
+          {admin ? <NavLink to="/kube" label="Kubernetes" path={path} /> : null}
           <NavLink to="/audit-logs" label="Audit log" path={path} />
           <span className="spacer" />
           {auth.kind === 'signed-in' ? (

@@ -8,6 +8,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The request field at fault, when the server names one (e.g. `address`). */
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -66,9 +68,9 @@ export interface ApiResult<T> {
 
 export async function request<T>(
   path: string,
-  init: { method?: string; body?: unknown; authorization?: string } = {},
+  init: { method?: string; body?: unknown; authorization?: string; text?: boolean } = {},
 ): Promise<ApiResult<T>> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: init.text ? '*/*' : 'application/json' };
   const authorization = init.authorization ?? session?.authorization;
   if (authorization) headers.authorization = authorization;
   if (init.body !== undefined) headers['content-type'] = 'application/json';
@@ -91,16 +93,23 @@ export async function request<T>(
     body = text;
   }
   if (!res.ok) {
-    const first = (body as { errors?: { code?: string; message?: string }[] } | null)?.errors?.[0];
-    const error = new ApiError(res.status, first?.code ?? `HTTP_${res.status}`, first?.message ?? res.statusText);
+    const first = (body as { errors?: { code?: string; message?: string; field?: string }[] } | null)?.errors?.[0];
+    const error = new ApiError(
+      res.status,
+      first?.code ?? `HTTP_${res.status}`,
+      first?.message ?? res.statusText,
+      first?.field,
+    );
     if (res.status === 401 && !init.authorization) window.dispatchEvent(new CustomEvent('berth:unauthorized'));
     throw error;
   }
   const total = res.headers.get('x-total-count');
-  return { data: body as T, total: total === null ? null : Number(total) };
+  return { data: (init.text ? text : body) as T, total: total === null ? null : Number(total) };
 }
 
 export const get = <T>(path: string) => request<T>(path).then((r) => r.data);
+/** The response body exactly as sent (YAML, TOML, or JSON to show byte for byte). */
+export const getText = (path: string) => request<string>(path, { text: true }).then((r) => r.data);
 export const post = <T>(path: string, body: unknown) => request<T>(path, { method: 'POST', body }).then((r) => r.data);
 export const put = <T>(path: string, body: unknown) => request<T>(path, { method: 'PUT', body }).then((r) => r.data);
 export const del = (path: string) => request<unknown>(path, { method: 'DELETE' }).then(() => undefined);

@@ -8,6 +8,7 @@ import type {
   ClusterRecord,
   ConnectionPatch,
   ConnectionRecord,
+  ConnectionTestRecord,
   CopyRecord,
   GroupPatch,
   GroupRecord,
@@ -37,6 +38,8 @@ export interface KubeTables {
     description: string;
     project_id: number | null;
     berth_robot: string | null;
+    /** Migration 0010: JSON of the last connection test. */
+    last_test: string | null;
   };
   kube_groups: Stamped & { name: string; upstream: string; upstream_insecure: number; members: string };
   kube_clusters: Stamped & { name: string; kubeconfig_sealed: string; context: string | null; server: string };
@@ -75,6 +78,7 @@ const toConnection = (r: Row<'kube_connections'>): ConnectionRecord => ({
   description: r.description,
   projectId: r.project_id === null ? null : Number(r.project_id),
   berthRobot: r.berth_robot,
+  lastTest: r.last_test ? JSON.parse(r.last_test) : null,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -170,6 +174,7 @@ export class KyselyKubeStore implements KubeStore {
       description: c.description,
       project_id: c.projectId,
       berth_robot: c.berthRobot,
+      last_test: null,
     });
     return row && toConnection(row);
   }
@@ -201,6 +206,14 @@ export class KyselyKubeStore implements KubeStore {
     if (p.berthRobot !== undefined) set.berth_robot = p.berthRobot;
     await this.db.updateTable('kube_connections').set(set).where('id', '=', id).execute();
     return this.connectionById(id);
+  }
+
+  async recordConnectionTest(id: number, test: ConnectionTestRecord): Promise<void> {
+    await this.db
+      .updateTable('kube_connections')
+      .set({ last_test: JSON.stringify(test) })
+      .where('id', '=', id)
+      .execute();
   }
 
   async deleteConnection(id: number): Promise<boolean> {

@@ -5,6 +5,7 @@
 
 import { type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import { catalogMigration } from './migration-catalog.ts';
+import { kubeTestsMigration } from './migration-kube-tests.ts';
 import { accessMigration } from './migrations-access.ts';
 import { jobsMigration } from './migrations-jobs.ts';
 import { kubeMigration } from './migrations-kube.ts';
@@ -96,6 +97,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0003_access': accessMigration(dialect),
     '0004_kube': kubeMigration(dialect),
     '0009_console_catalog': catalogMigration(),
+    '0010_kube_connection_tests': kubeTestsMigration(),
   };
 }
 

@@ -6,7 +6,17 @@ import { createHash } from 'node:crypto';
 import { projectOf } from '../names.ts';
 import { AuditBuffer } from './audit-buffer.ts';
 import { generateSecret, hashSecret, verifySecret } from './passwords.ts';
-import type { AccessStore, AuditEvent, AuditQuery, Listed, NewAuditEvent, ProjectRecord, UserRecord } from './ports.ts';
+import type {
+  AccessStore,
+  AuditEvent,
+  AuditQuery,
+  Listed,
+  NewAuditEvent,
+  NewRobot,
+  ProjectRecord,
+  RobotRecord,
+  UserRecord,
+} from './ports.ts';
 import type { Principal } from './principal.ts';
 import { isRobotName, robotActions } from './robots.ts';
 import { MATRIX, PERMISSIONS, type Permission } from './roles.ts';
@@ -140,6 +150,18 @@ export class AccessService {
       projectId: robot.projectId,
       permissions: robot.permissions,
     };
+  }
+
+  // ------------------------------------------------------------------ robots
+
+  /**
+   * Creates a robot account with a freshly generated secret (returned once,
+   * stored only as a hash); null when the name is taken.
+   */
+  async createRobot(robot: Omit<NewRobot, 'secretHash'>): Promise<{ robot: RobotRecord; secret: string } | null> {
+    const secret = generateSecret();
+    const created = await this.store.createRobot({ ...robot, secretHash: await hashSecret(secret) });
+    return created ? { robot: created, secret } : null;
   }
 
   // --------------------------------------------------------------- decisions

@@ -4,6 +4,7 @@
  * Passwords are sealed before they reach the store and never leave this
  * service except inside a rendered secret or a registry request.
  */
+import { robotFullName, validRobotShortName } from '../../core/access/robots.ts';
 import type { JobQueue } from '../../core/jobs.ts';
 import { type ConnectionTestOptions, type ConnectionTestResult, testConnection } from './connection-test.ts';
 import { ConnectionInvalidError, parseConnection, type RegistryConnection } from './connections.ts';
@@ -16,6 +17,7 @@ import {
   pullSecretYaml,
   validateSecretName,
 } from './pullsecret.ts';
+import type { Actor, BerthRobots, RobotRequest } from './robots.ts';
 import type { Sealer } from './secretbox.ts';
 import type { ConnectionRecord, KubeStore } from './store.ts';
 import { credentialsFingerprint } from './sync.ts';
@@ -43,6 +45,8 @@ export interface ConnectionServiceDeps {
   jobs: JobQueue;
   /** Told after a reconcile job is queued, so a local worker can start at once. */
   onEnqueued?: () => void;
+  /** Berth's own robot accounts (one-step robot creation); absent: not offered. */
+  robots?: BerthRobots;
 }
 
 const passwordContext = (name: string) => `kube/connection/${name}/password`;
@@ -97,8 +101,69 @@ export class ConnectionService {
       projectId: input.projectId ?? null,
       berthRobot: input.berthRobot ?? null,
     });
-    if (!created) throw new KubeConflictError(`a registry connection named "${conn.name}" already exists`);
+    if (!created) throw new KubeConflictError(`a registry connection named "${conn.name}" already exists`, 'name');
     return created;
+  }
+
+  /** The project a robot would be created in; a 404 naming the field when there is none. */
+  async robotProject(name: string | undefined) {
+    const robots = this.deps.robots;
+    if (!robots) throw new KubeInvalidError('robot', 'robot: this server cannot create robot accounts');
+    if (!name) throw new KubeInvalidError('robot.project', 'robot.project: the project of the robot is required');
+    const project = await robots.project(name);
+    if (!project) throw new KubeNotFoundError(`robot.project: project "${name}" not found`, 'robot.project');
+    return project;
+  }
+
+  /**
+   * Creates a `berth` connection together with a pull-only project robot
+   * whose name and secret are its credentials; the connection keeps the
+   * robot's name so a secret refresh reaches it. Everything is checked
+   * before the robot is made, and the robot is removed again when the
+   * connection cannot be stored: nothing is left half-created.
+   */
+  async createWithRobot(
+    input: ConnectionInput,
+    request: RobotRequest,
+    actor: Actor,
+  ): Promise<{ record: ConnectionRecord; robot: { id: number; name: string } }> {
+    const project = await this.robotProject(request.project);
+    const robots = this.deps.robots as BerthRobots;
+    if (input.type !== undefined && input.type !== 'berth') {
+      throw new KubeInvalidError('type', 'type: a robot can be created only for a connection of type berth');
+    }
+    if (input.username || input.password) {
+      throw new KubeInvalidError('username', 'username: give either username and password or robot, not both');
+    }
+    if (input.projectId != null && input.projectId !== project.id) {
+      throw new KubeInvalidError('project_id', 'project_id: the connection belongs to the project of its robot');
+    }
+    // The connection's own fields first (its name may be the robot's), then the robot's name.
+    const placeholder = { username: 'robot$checked+first', password: 'checked-before-the-robot-exists' };
+    const conn = parse({ ...input, type: 'berth', ...placeholder });
+    const short = request.name ?? conn.name;
+    if (!validRobotShortName(short)) {
+      throw new KubeInvalidError('robot.name', 'robot.name: lower case letters and digits, separated by . _ or -');
+    }
+    const username = robotFullName('project', short, project.name);
+    const full = { ...input, type: 'berth', username, projectId: project.id, berthRobot: username };
+    if (await this.deps.store.connectionByName(conn.name)) {
+      throw new KubeConflictError(`name: a registry connection named "${conn.name}" already exists`, 'name');
+    }
+    const robot = await robots.createPullRobot({
+      project,
+      name: short,
+      description: `pull secret of registry connection ${conn.name}`,
+      actor,
+    });
+    if (!robot) throw new KubeConflictError(`robot.name: robot ${username} already exists`, 'robot.name');
+    try {
+      const record = await this.create({ ...full, password: robot.secret });
+      return { record, robot: { id: robot.id, name: robot.name } };
+    } catch (e) {
+      await robots.deleteRobot(robot, project, actor);
+      throw e;
+    }
   }
 
   /**
@@ -215,9 +280,12 @@ export class ConnectionService {
     return containerSnippetYaml({ secretName, image: options.image, policy });
   }
 
+  /** Runs the test and keeps its result as the connection's last test. */
   async test(id: number, options: ConnectionTestOptions = {}): Promise<ConnectionTestResult> {
     const { connection } = await this.resolve(id);
-    return testConnection(connection, options);
+    const result = await testConnection(connection, options);
+    await this.deps.store.recordConnectionTest(id, { ...result, at: new Date().toISOString() });
+    return result;
   }
 }
 

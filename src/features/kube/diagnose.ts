@@ -154,6 +154,13 @@ async function diagnoseWithContext(ctx: PullContext, image: string, options: Dia
       const session = new RegistrySession(ref.host, cred, { ...probe, scheme: cred.scheme ?? scheme });
       const auth = await session.authenticate(scope);
       if (!auth.ok) {
+        // A token endpoint may refuse a scope whose name breaks the grammar (capitals, as Berth's does):
+        // that is the name's fault, not the password's, when the lower-case name is accepted.
+        const lower = ref.repository.toLowerCase();
+        if (auth.status === 400 && lower !== ref.repository) {
+          const named = await session.authenticate(`repository:${lower}:pull`);
+          if (named.ok) return lowerCaseName(session, image, ref, lower, tried);
+        }
         refusals.push(`secret "${cred.secretName}" (user "${cred.username}"): ${auth.message}`);
         continue;
       }
@@ -227,6 +234,23 @@ async function whenFound(
   const variant = await caseVariant(session, ref);
   if (variant) return wrongCase(image, ref, variant, tried);
   return result(image, 'REPOSITORY_NOT_FOUND', `repository ${ref.repository} does not exist on ${ref.host}`, tried);
+}
+
+/** The registry refused a name with capitals: WRONG_CASE when its lower-case twin exists. */
+async function lowerCaseName(
+  session: RegistrySession,
+  image: string,
+  ref: ImageRef,
+  lower: string,
+  tried: string[],
+): Promise<ImageDiagnosis> {
+  if ((await session.tags(lower)) !== null) return wrongCase(image, ref, lower, tried);
+  return result(
+    image,
+    'REPOSITORY_NOT_FOUND',
+    `${ref.host} refuses the repository name "${ref.repository}" (names are lower case), and ${lower} does not exist either`,
+    tried,
+  );
 }
 
 /** A catalog entry equal to the repository except for letter case. */

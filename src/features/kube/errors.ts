@@ -1,7 +1,11 @@
 /** Errors of the Kubernetes feature's services; the API and CLI map them to their own shapes. */
 
 export class KubeNotFoundError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The input field that named what is missing, when one did. */
+    readonly field?: string,
+  ) {
     super(message);
     this.name = 'KubeNotFoundError';
   }
@@ -9,7 +13,11 @@ export class KubeNotFoundError extends Error {
 
 /** A name already taken, or a record still in use. */
 export class KubeConflictError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The input field holding the taken name, when one did. */
+    readonly field?: string,
+  ) {
     super(message);
     this.name = 'KubeConflictError';
   }

@@ -4,6 +4,7 @@ import { type ClusterFactory, ClusterService } from './cluster-service.ts';
 import { ConnectionService } from './connection-service.ts';
 import type { DiagnoseOptions } from './diagnose.ts';
 import { GroupService } from './group-service.ts';
+import type { BerthRobots } from './robots.ts';
 import type { Sealer } from './secretbox.ts';
 import type { KubeStore } from './store.ts';
 import { KubeWorker, type KubeWorkerOptions } from './worker.ts';
@@ -14,6 +15,8 @@ export interface KubeFeatureDeps {
   jobs: JobQueue;
   clusterFor: ClusterFactory;
   diagnose?: DiagnoseOptions;
+  /** Berth's robot accounts, for connections that create their own; absent: not offered. */
+  robots?: BerthRobots;
   worker: Omit<KubeWorkerOptions, 'jobs' | 'clusters' | 'store'>;
 }
 
@@ -33,6 +36,7 @@ export function createKube(deps: KubeFeatureDeps): KubeFeature {
     box: deps.box,
     jobs: deps.jobs,
     onEnqueued: () => worker?.nudge(),
+    robots: deps.robots,
   });
   const clusters = new ClusterService({
     store: deps.store,

@@ -4,6 +4,7 @@
  * of each copy. Credentials arrive here already sealed (SecretBox); the store
  * never sees a password or a kubeconfig in clear.
  */
+import type { ConnectionCheck } from './connection-test.ts';
 import type { ConnectionType } from './connections.ts';
 import type { CopyState, ServiceAccountState } from './sync.ts';
 
@@ -21,11 +22,20 @@ export interface ConnectionRecord {
   projectId: number | null;
   /** A Berth robot account whose secret this connection carries (kept current on rotation). */
   berthRobot: string | null;
+  /** The last "Test connection" result; null when never tested. */
+  lastTest: ConnectionTestRecord | null;
   createdAt: string;
   updatedAt: string;
 }
 
-export type NewConnection = Omit<ConnectionRecord, 'id' | 'createdAt' | 'updatedAt'>;
+export interface ConnectionTestRecord {
+  ok: boolean;
+  checks: ConnectionCheck[];
+  /** ISO time of the test. */
+  at: string;
+}
+
+export type NewConnection = Omit<ConnectionRecord, 'id' | 'createdAt' | 'updatedAt' | 'lastTest'>;
 export type ConnectionPatch = Partial<
   Pick<ConnectionRecord, 'type' | 'address' | 'username' | 'passwordSealed' | 'email' | 'description' | 'berthRobot'>
 >;
@@ -101,6 +111,8 @@ export interface KubeStore {
   connectionByName(name: string): Promise<ConnectionRecord | null>;
   listConnections(filter?: { berthRobot?: string }): Promise<ConnectionRecord[]>;
   updateConnection(id: number, patch: ConnectionPatch): Promise<ConnectionRecord | null>;
+  /** Keeps the last test result (the connection's update time is left alone). */
+  recordConnectionTest(id: number, test: ConnectionTestRecord): Promise<void>;
   deleteConnection(id: number): Promise<boolean>;
 
   createGroup(g: NewGroup): Promise<GroupRecord | null>;

@@ -1,4 +1,7 @@
-/** Management API errors in Harbor's shape: `{"errors":[{"code","message"}]}`. */
+/**
+ * Management API errors in Harbor's shape: `{"errors":[{"code","message"}]}`,
+ * plus `field` when one input field is at fault (the console marks it).
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -6,6 +9,8 @@ export class ApiError extends Error {
     message: string,
     /** Extra response headers (e.g. Retry-After). */
     readonly headers?: Record<string, string>,
+    /** The request field at fault, e.g. `address` or `robot.project`. */
+    readonly field?: string,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -18,8 +23,12 @@ export const conflict = (message: string) => new ApiError(409, 'CONFLICT', messa
 export const unauthorized = (message = 'authentication required') => new ApiError(401, 'UNAUTHORIZED', message);
 export const forbidden = (message: string) => new ApiError(403, 'FORBIDDEN', message);
 
-export function apiErrorBody(code: string, message: string) {
-  return { errors: [{ code, message }] };
+export function apiErrorBody(code: string, message: string, field?: string) {
+  return { errors: [{ code, message, ...(field ? { field } : {}) }] };
 }
+
+/** A 400 naming the field at fault. */
+export const invalidField = (field: string, message: string) =>
+  new ApiError(400, 'BAD_REQUEST', message, undefined, field);
 export const tooManyRequests = (message: string, retryAfter: string) =>
   new ApiError(429, 'TOO_MANY_REQUESTS', message, { 'retry-after': retryAfter });

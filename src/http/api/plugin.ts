@@ -13,7 +13,7 @@ import { artifactRoutes } from './artifacts.ts';
 import type { CatalogAuthorizer, TrafficSource } from './catalog-context.ts';
 import { ApiError, apiErrorBody } from './errors.ts';
 import { healthRoutes } from './health.ts';
-import type { KubeAuthorizer } from './kube/context.ts';
+import type { KubeApiOptions, KubeAuthorizer } from './kube/context.ts';
 import { kubeRoutes } from './kube/plugin.ts';
 import { apiErrorFromRegistry } from './registry-errors.ts';
 import { repositoryBrowsingRoutes } from './repositories.ts';
@@ -26,6 +26,8 @@ export interface ApiOptions {
   kube?: KubeFeature;
   /** Who may manage them; absent: everyone (no identity module wired yet). */
   authorizeKube?: KubeAuthorizer;
+  /** Who the caller is, for robot accounts a connection creates. */
+  kubeActor?: KubeApiOptions['actorOf'];
   /** Identities (projects, users, members, robots, audit log); absent: those resources are not served. */
   access?: AccessService;
   /** Authentication; null or absent with `access`: auth is off and every caller acts as administrator. */
@@ -46,7 +48,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       return reply
         .headers(known.headers ?? {})
         .status(known.status)
-        .send(apiErrorBody(known.code, known.message));
+        .send(apiErrorBody(known.code, known.message, known.field));
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
       return reply
@@ -72,7 +74,12 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
     await app.register(artifactRoutes, browsing);
     await app.register(statisticsRoutes, browsing);
   }
-  if (options.kube) await app.register(kubeRoutes, { kube: options.kube, authorize: options.authorizeKube });
+  if (options.kube)
+    await app.register(kubeRoutes, {
+      kube: options.kube,
+      authorize: options.authorizeKube,
+      actorOf: options.kubeActor,
+    });
   if (options.access)
     await app.register(accessRoutes, {
       ...shared,

@@ -1,4 +1,4 @@
-/** Loads one API path and keeps the answer, the error and a reload function. */
+/** Loads one API path and keeps the answer, the error and a reload function (`text`: the body as sent). */
 import { useCallback, useEffect, useState } from 'react';
 import { request } from '../api.ts';
 
@@ -10,7 +10,7 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
-export function useApi<T>(path: string | null): Loaded<T> {
+export function useApi<T>(path: string | null, options: { text?: boolean } = {}): Loaded<T> {
   const [state, setState] = useState<{ data: T | null; total: number | null; error: unknown; loading: boolean }>({
     data: null,
     total: null,
@@ -24,13 +24,13 @@ export function useApi<T>(path: string | null): Loaded<T> {
     if (path === null) return;
     let current = true;
     setState((s) => ({ ...s, loading: true, error: null }));
-    request<T>(path).then(
+    request<T>(path, { text: options.text }).then(
       (r) => current && setState({ data: r.data, total: r.total, error: null, loading: false }),
       (error) => current && setState({ data: null, total: null, error, loading: false }),
     );
     return () => {
       current = false;
     };
-  }, [path, generation]);
+  }, [path, generation, options.text]);
   return { ...state, reload };
 }

@@ -92,20 +92,19 @@ export async function robotRoutes(app: FastifyInstance, api: AccessApi): Promise
     const permissions = body.permissions ?? [{ kind: 'project', namespace: project?.name ?? '*', access: PULL_ONLY }];
     const problem = permissionProblem(permissions, level, project?.name);
     if (problem) throw badRequest(problem);
-    const secret = generateSecret();
     const name = robotFullName(level, body.name as string, project?.name);
-    const robot = await store.createRobot({
+    const made = await api.access.createRobot({
       name,
       description: body.description ?? '',
       level,
       projectId: project?.id ?? null,
-      secretHash: await hashSecret(secret),
       disabled: body.disable === true,
       expiresAt: expiryOf(body.duration),
       permissions,
       creator: who.name,
     });
-    if (!robot) throw conflict(`robot ${name} already exists`);
+    if (!made) throw conflict(`robot ${name} already exists`);
+    const { robot, secret } = made;
     await audit(request, who, name, project?.name ?? null, 'create');
     return {
       id: robot.id,

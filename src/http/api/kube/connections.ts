@@ -5,8 +5,19 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ConnectionInput } from '../../../features/kube/connection-service.ts';
 import { PULL_POLICIES } from '../../../features/kube/pullsecret.ts';
-import { badRequest, notFound } from '../errors.ts';
-import { allow, body, connectionView, idParam, type KubeApiOptions, optionalInt, paged, str } from './context.ts';
+import type { RobotRequest } from '../../../features/kube/robots.ts';
+import { badRequest, invalidField, notFound } from '../errors.ts';
+import {
+  actorOf,
+  allow,
+  body,
+  connectionView,
+  idParam,
+  type KubeApiOptions,
+  optionalInt,
+  paged,
+  str,
+} from './context.ts';
 
 function connectionInput(b: Record<string, unknown>): ConnectionInput {
   const input: ConnectionInput = {
@@ -21,6 +32,19 @@ function connectionInput(b: Record<string, unknown>): ConnectionInput {
   if ('berth_robot' in b) input.berthRobot = str(b, 'berth_robot') ?? null;
   if ('project_id' in b) input.projectId = optionalInt(b.project_id, 'project_id') ?? null;
   return input;
+}
+
+/** `robot: {project, name?}`: create the connection's credentials as a Berth robot. */
+function robotRequest(b: Record<string, unknown>): RobotRequest | undefined {
+  const r = b.robot;
+  if (r === undefined || r === null) return undefined;
+  if (typeof r !== 'object' || Array.isArray(r))
+    throw invalidField('robot', 'robot: must be an object {project, name?}');
+  const o = r as Record<string, unknown>;
+  const project = str(o, 'project');
+  if (!project) throw invalidField('robot.project', 'robot.project: the project of the robot is required');
+  const name = str(o, 'name');
+  return { project, ...(name ? { name } : {}) };
 }
 
 export async function connectionRoutes(app: FastifyInstance, options: KubeApiOptions): Promise<void> {
@@ -38,8 +62,25 @@ export async function connectionRoutes(app: FastifyInstance, options: KubeApiOpt
     return paged(request, reply, (await connections.list()).map(connectionView));
   });
 
+  /**
+   * Creates a connection. With `robot: {project, name?}` instead of
+   * username/password (type `berth`), a pull-only robot of that project is
+   * created as its credentials, in the same step; the answer names it.
+   */
   app.post('/kube/connections', async (request, reply) => {
-    const input = connectionInput(body(request));
+    const b = body(request);
+    const input = connectionInput(b);
+    const robot = robotRequest(b);
+    if (robot) {
+      const project = await connections.robotProject(robot.project).catch(async (e) => {
+        await allow(options, request); // only administrators learn that a project does not exist
+        throw e;
+      });
+      await allow(options, request, project.id, { robots: true });
+      const made = await connections.createWithRobot(input, robot, await actorOf(options, request));
+      reply.status(201).header('location', `/api/v2.0/kube/connections/${made.record.id}`);
+      return { ...connectionView(made.record), robot: { id: made.robot.id, name: made.robot.name } };
+    }
     await allow(options, request, input.projectId ?? null);
     const created = await connections.create(input);
     reply.status(201).header('location', `/api/v2.0/kube/connections/${created.id}`);

@@ -7,8 +7,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KubeConflictError, KubeInvalidError, KubeNotFoundError } from '../../../features/kube/errors.ts';
 import type { KubeFeature } from '../../../features/kube/feature.ts';
+import type { Actor } from '../../../features/kube/robots.ts';
 import type { ClusterRecord, ConnectionRecord, CopyRecord, GroupRecord } from '../../../features/kube/store.ts';
-import { ApiError, badRequest, conflict, notFound } from '../errors.ts';
+import { ApiError, badRequest, invalidField } from '../errors.ts';
 
 /**
  * Decides whether the caller may manage Kubernetes settings; throws the API's
@@ -16,22 +17,36 @@ import { ApiError, badRequest, conflict, notFound } from '../errors.ts';
  * system-wide resources: clusters, groups, system connections). Absent:
  * everyone may (no identity module wired).
  */
-export type KubeAuthorizer = (request: FastifyRequest, scope: { projectId: number | null }) => Promise<void>;
+export type KubeAuthorizer = (
+  request: FastifyRequest,
+  scope: { projectId: number | null /** also creates robot accounts in the project */; robots?: boolean },
+) => Promise<void>;
 
 export interface KubeApiOptions {
   kube: KubeFeature;
   authorize?: KubeAuthorizer;
+  /** Who the caller is (robots made for a connection record it); absent: `anonymous`. */
+  actorOf?: (request: FastifyRequest) => Promise<Actor>;
 }
 
-export async function allow(options: KubeApiOptions, request: FastifyRequest, projectId: number | null = null) {
-  if (options.authorize) await options.authorize(request, { projectId });
+export async function allow(
+  options: KubeApiOptions,
+  request: FastifyRequest,
+  projectId: number | null = null,
+  extra: { robots?: boolean } = {},
+) {
+  if (options.authorize) await options.authorize(request, { projectId, ...extra });
+}
+
+export async function actorOf(options: KubeApiOptions, request: FastifyRequest): Promise<Actor> {
+  return options.actorOf ? options.actorOf(request) : { name: 'anonymous', address: request.ip };
 }
 
 /** Feature errors as the API's (Harbor-shaped) errors; anything else unchanged. */
 export function toApiError(err: unknown): unknown {
-  if (err instanceof KubeInvalidError) return badRequest(err.message);
-  if (err instanceof KubeNotFoundError) return notFound(err.message);
-  if (err instanceof KubeConflictError) return conflict(err.message);
+  if (err instanceof KubeInvalidError) return invalidField(err.field, err.message);
+  if (err instanceof KubeNotFoundError) return new ApiError(404, 'NOT_FOUND', err.message, undefined, err.field);
+  if (err instanceof KubeConflictError) return new ApiError(409, 'CONFLICT', err.message, undefined, err.field);
   return err;
 }
 
@@ -84,6 +99,7 @@ export const connectionView = (c: ConnectionRecord) => ({
   description: c.description,
   project_id: c.projectId,
   berth_robot: c.berthRobot,
+  last_test: c.lastTest ? { ok: c.lastTest.ok, checks: c.lastTest.checks, time: c.lastTest.at } : null,
   creation_time: c.createdAt,
   update_time: c.updatedAt,
 });
