@@ -25,6 +25,11 @@ export interface RepositoryFilter {
   nameContains?: string;
   /** Exact name. */
   name?: string;
+  /**
+   * Only repositories of these projects (what the caller may see); absent:
+   * every repository, those whose project has no row included.
+   */
+  projects?: readonly string[];
 }
 
 export type RepositorySortField = 'name' | 'creation_time' | 'update_time';
@@ -106,8 +111,10 @@ export interface CatalogQueries {
   referrerCounts(repository: string, digests: string[]): Promise<Map<string, number>>;
   /** The sizes of stored blobs (layers, configs). */
   blobSizes(digests: string[]): Promise<Map<string, number>>;
-  statistics(): Promise<RegistryStatistics>;
-  recentPushes(limit: number): Promise<RecentPush[]>;
+  /** Numbers over the repositories of `projects` (absent: every repository). */
+  statistics(projects?: readonly string[]): Promise<RegistryStatistics>;
+  /** The latest pushes and tag changes in the repositories of `projects` (absent: every repository). */
+  recentPushes(limit: number, projects?: readonly string[]): Promise<RecentPush[]>;
 }
 
 export interface DailyTraffic {

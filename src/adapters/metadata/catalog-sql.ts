@@ -27,6 +27,27 @@ export function inProject(column: string, project: string) {
 }
 
 /**
+ * Repositories of any of `projects` (their first path segment is one of the
+ * names). Portable: no dialect's split function; the names are grouped by
+ * length so that `SUBSTR(name, 1, length + 1)` compares against `project/`.
+ * An empty list matches nothing.
+ */
+export function inProjects(column: string, projects: readonly string[]) {
+  const names = [...new Set(projects)];
+  if (names.length === 0) return sql<boolean>`1 = 0`;
+  const ref = sql.ref(column);
+  const byLength = new Map<number, string[]>();
+  for (const name of names) byLength.set(name.length, [...(byLength.get(name.length) ?? []), `${name}/`]);
+  const tests = chunks(names).map((chunk) => sql<boolean>`${ref} IN (${sql.join(chunk)})`);
+  for (const [length, prefixes] of byLength) {
+    for (const chunk of chunks(prefixes)) {
+      tests.push(sql<boolean>`SUBSTR(${ref}, 1, ${sql.lit(length + 1)}) IN (${sql.join(chunk)})`);
+    }
+  }
+  return sql<boolean>`(${sql.join(tests, sql` OR `)})`;
+}
+
+/**
  * Manifests that are artifacts of their own: not a referrer, and either
  * tagged or not a child of an index (an index's untagged platform images are
  * shown inside the index).

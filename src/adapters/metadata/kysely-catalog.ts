@@ -21,7 +21,16 @@ import type {
   TagInfo,
   TrafficStore,
 } from '../../core/ports-catalog.ts';
-import { type CatalogDatabase, chunks, escapeLike, inProject, like, likeLower, topLevel } from './catalog-sql.ts';
+import {
+  type CatalogDatabase,
+  chunks,
+  escapeLike,
+  inProject,
+  inProjects,
+  like,
+  likeLower,
+  topLevel,
+} from './catalog-sql.ts';
 import { addTraffic, recentPushes, registryStatistics, trafficSince } from './catalog-statistics.ts';
 import { toManifestRecord } from './kysely-store.ts';
 import type { Database } from './schema.ts';
@@ -75,6 +84,7 @@ export class KyselyCatalog implements CatalogQueries, TrafficStore {
         .as('last_tag'),
     ]);
     if (filter.project !== undefined) q = q.where(inProject('r.name', filter.project));
+    if (filter.projects !== undefined) q = q.where(inProjects('r.name', filter.projects));
     if (filter.name !== undefined) q = q.where('r.name', '=', filter.name);
     if (filter.nameContains) q = q.where(likeLower('r.name', `%${escapeLike(filter.nameContains)}%`));
     return q;
@@ -87,6 +97,7 @@ export class KyselyCatalog implements CatalogQueries, TrafficStore {
   ): Promise<Paged<RepositorySummary>> {
     let count = this.db.selectFrom('repositories as r').select((eb) => eb.fn.countAll<number>().as('n'));
     if (filter.project !== undefined) count = count.where(inProject('r.name', filter.project));
+    if (filter.projects !== undefined) count = count.where(inProjects('r.name', filter.projects));
     if (filter.name !== undefined) count = count.where('r.name', '=', filter.name);
     if (filter.nameContains) count = count.where(likeLower('r.name', `%${escapeLike(filter.nameContains)}%`));
     const total = Number((await count.executeTakeFirstOrThrow()).n);
@@ -264,12 +275,12 @@ export class KyselyCatalog implements CatalogQueries, TrafficStore {
   }
   // ------------------------------------------------------------ statistics and traffic
 
-  statistics(): Promise<RegistryStatistics> {
-    return registryStatistics(this.db);
+  statistics(projects?: readonly string[]): Promise<RegistryStatistics> {
+    return registryStatistics(this.db, projects);
   }
 
-  recentPushes(limit: number): Promise<RecentPush[]> {
-    return recentPushes(this.db, limit);
+  recentPushes(limit: number, projects?: readonly string[]): Promise<RecentPush[]> {
+    return recentPushes(this.db, limit, projects);
   }
 
   addTraffic(entries: DailyTraffic[]): Promise<void> {

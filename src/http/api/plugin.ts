@@ -10,7 +10,7 @@ import type { KubeFeature } from '../../features/kube/feature.ts';
 import type { Gate } from '../access/gate.ts';
 import { accessRoutes } from './access/plugin.ts';
 import { artifactRoutes } from './artifacts.ts';
-import type { CatalogAuthorizer, TrafficSource } from './catalog-context.ts';
+import type { CatalogAuthorizer, CatalogScoper, TrafficSource } from './catalog-context.ts';
 import { ApiError, apiErrorBody } from './errors.ts';
 import { healthRoutes } from './health.ts';
 import type { KubeAuthorizer } from './kube/context.ts';
@@ -37,6 +37,8 @@ export interface ApiOptions {
   traffic?: TrafficSource;
   /** Who may browse and change what; absent: everyone (no identity module wired). */
   authorizeCatalog?: CatalogAuthorizer;
+  /** What each caller sees of registry-wide listings; absent: everything. */
+  catalogScope?: CatalogScoper;
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
@@ -67,6 +69,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       catalog: options.catalog,
       traffic: options.traffic,
       authorize: options.authorizeCatalog,
+      scope: options.catalogScope,
     };
     await app.register(repositoryBrowsingRoutes, browsing);
     await app.register(artifactRoutes, browsing);
