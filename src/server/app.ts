@@ -27,7 +27,7 @@ import { TrafficRecorder } from '../features/traffic/recorder.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
 import { Gate } from '../http/access/gate.ts';
 import { RegistryAccess } from '../http/access/registry-access.ts';
-import { catalogAuthorizer, catalogScope } from '../http/api/access/catalog-seam.ts';
+import { catalogAuditor, catalogAuthorizer, catalogScope } from '../http/api/access/catalog-seam.ts';
 import { kubeAuthorizer } from '../http/api/kube/access-seam.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
@@ -236,6 +236,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     traffic,
     authorizeCatalog: catalogAuthorizer({ registry, access, gate }),
     catalogScope: catalogScope({ registry, access, gate }),
+    auditCatalog: catalogAuditor({ registry, access, gate }),
   });
   await webPlugin(app, {});
   if (config.kube.worker) kube.worker.start();

@@ -38,7 +38,7 @@ export function catalogVisibilitySuite(label: string, database: () => Promise<Ca
     await createProject(r, 'beta'); // private
     await createProject(r, 'gamma', true); // public
     await createProject(r, 'ghost');
-    await addMember(r, 'alpha', 'dev', 3); // developer
+    await addMember(r, 'alpha', 'dev', 3); // guest: pull only
     for (const repo of ['alpha/one', 'alpha/two', 'alpha/three', 'alphabet/x', 'beta/secret', 'gamma/pub', 'gamma'])
       await pushImage(r, repo, 'v1', ADMIN);
     await pushImage(r, 'ghost/left', 'v1', ADMIN);

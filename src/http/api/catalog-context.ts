@@ -27,6 +27,18 @@ export type CatalogAuthorizer = (
   permission: CatalogPermission,
 ) => Promise<void>;
 
+/** A change made through the browsing routes, in the audit log's shape for /v2 pushes and deletions. */
+export interface CatalogEdit {
+  operation: 'push' | 'delete';
+  /** `repository:tag` or `repository@digest`, as the /v2 audit names them. */
+  resource: string;
+  project: string;
+  result: 'success' | 'failure';
+}
+
+/** Writes an edit to the audit log with who asked and from where; never throws. */
+export type CatalogAuditor = (request: FastifyRequest, edit: CatalogEdit) => Promise<void>;
+
 /** What a caller sees of registry-wide listings (all repositories, statistics, recent pushes). */
 export interface CatalogScope {
   /**
@@ -48,6 +60,8 @@ export interface CatalogOptions {
   authorize?: CatalogAuthorizer;
   /** Absent: no access rules (no identity module wired), so everything is seen and counts as public. */
   scope?: CatalogScoper;
+  /** Absent: edits are not audited (no identity module wired). */
+  audit?: CatalogAuditor;
 }
 
 /**

@@ -10,7 +10,7 @@ import type { KubeFeature } from '../../features/kube/feature.ts';
 import type { Gate } from '../access/gate.ts';
 import { accessRoutes } from './access/plugin.ts';
 import { artifactRoutes } from './artifacts.ts';
-import type { CatalogAuthorizer, CatalogScoper, TrafficSource } from './catalog-context.ts';
+import type { CatalogAuditor, CatalogAuthorizer, CatalogScoper, TrafficSource } from './catalog-context.ts';
 import { ApiError, apiErrorBody } from './errors.ts';
 import { healthRoutes } from './health.ts';
 import type { KubeAuthorizer } from './kube/context.ts';
@@ -39,6 +39,8 @@ export interface ApiOptions {
   authorizeCatalog?: CatalogAuthorizer;
   /** What each caller sees of registry-wide listings; absent: everything. */
   catalogScope?: CatalogScoper;
+  /** Where tag and artifact edits are audited; absent: not audited. */
+  auditCatalog?: CatalogAuditor;
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
@@ -70,6 +72,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       traffic: options.traffic,
       authorize: options.authorizeCatalog,
       scope: options.catalogScope,
+      audit: options.auditCatalog,
     };
     await app.register(repositoryBrowsingRoutes, browsing);
     await app.register(artifactRoutes, browsing);

@@ -7,10 +7,16 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { ProjectRecord } from '../../../core/access/ports.ts';
-import { isSysadmin } from '../../../core/access/principal.ts';
-import type { CatalogAuthorizer, CatalogPermission, CatalogScope, CatalogScoper } from '../catalog-context.ts';
+import { isSysadmin, principalName } from '../../../core/access/principal.ts';
+import type {
+  CatalogAuditor,
+  CatalogAuthorizer,
+  CatalogPermission,
+  CatalogScope,
+  CatalogScoper,
+} from '../catalog-context.ts';
 import { notFound, unauthorized } from '../errors.ts';
-import { type AccessApi, callerOf, requireOn } from './context.ts';
+import { type AccessApi, addressOf, callerOf, requireOn } from './context.ts';
 
 export function catalogAuthorizer(api: AccessApi): CatalogAuthorizer {
   return async (request: FastifyRequest, project: string | null, permission: CatalogPermission) => {
@@ -56,5 +62,21 @@ export function catalogScope(api: AccessApi): CatalogScoper {
     const visible: ProjectRecord[] = [];
     for (const p of await allProjects(api)) if (await api.access.can(who, p, 'pull')) visible.push(p);
     return { all: false, projects: shape(visible) };
+  };
+}
+
+/** Audit lines for the browsing routes' edits, shaped like the /v2 hook's (artifact push/delete). */
+export function catalogAuditor(api: AccessApi): CatalogAuditor {
+  return async (request, edit) => {
+    const who = await callerOf(api, request).catch(() => null);
+    await api.access.audit({
+      username: who ? principalName(who) : 'anonymous',
+      resource: edit.resource,
+      resourceType: 'artifact',
+      operation: edit.operation,
+      result: edit.result,
+      project: edit.project,
+      address: addressOf(request),
+    });
   };
 }
