@@ -52,6 +52,8 @@ export interface Berth {
   registry: Registry;
   kube: KubeFeature;
   access: AccessService;
+  /** Traffic and pull counters; `flush()` writes what is counted so far. */
+  traffic: TrafficRecorder;
   close(): Promise<void>;
 }
 
@@ -187,6 +189,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   const catalog = new KyselyCatalog(registry.metadata.db);
   const traffic = new TrafficRecorder({
     store: catalog,
+    flushEveryMs: 5_000,
     onError: (err) => log.warn({ err }, 'could not store traffic counters'),
   });
   const app = Fastify({
@@ -245,6 +248,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     registry,
     access,
     kube,
+    traffic,
     async close() {
       await app.close();
       await traffic.close();

@@ -6,8 +6,11 @@
 import { type ExpressionBuilder, sql } from 'kysely';
 import type { Database } from './schema.ts';
 
+/** The store's tables plus the columns and tables only the read side and the counters use. */
 export interface CatalogDatabase extends Database {
   traffic_daily: { day: string; pushes: number; pulls: number };
+  repositories: Database['repositories'] & { pull_count: number };
+  manifests: Database['manifests'] & { pulled_at: string | null };
 }
 
 export type ManifestScope = ExpressionBuilder<CatalogDatabase & { m: Database['manifests'] }, 'm'>;

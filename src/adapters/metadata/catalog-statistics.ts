@@ -5,7 +5,13 @@
  */
 import { type Kysely, sql } from 'kysely';
 import { projectOf } from '../../core/names.ts';
-import type { DailyTraffic, ProjectUsage, RecentPush, RegistryStatistics } from '../../core/ports-catalog.ts';
+import type {
+  DailyTraffic,
+  ProjectUsage,
+  PullBatch,
+  RecentPush,
+  RegistryStatistics,
+} from '../../core/ports-catalog.ts';
 import { type CatalogDatabase, inProject, inProjects, topLevel } from './catalog-sql.ts';
 
 /** Repositories in scope: every one, or those of the given projects. */
@@ -130,6 +136,36 @@ export async function addTraffic(db: Kysely<CatalogDatabase>, entries: DailyTraf
       )
       .execute();
   }
+}
+
+/**
+ * One UPDATE per repository and per manifest pulled since the last flush (not
+ * per pull), in one transaction, in key order so that nodes flushing at once
+ * take row locks in the same order.
+ */
+export async function addPulls(db: Kysely<CatalogDatabase>, batch: PullBatch): Promise<void> {
+  const repositories = [...batch.repositories].sort((a, b) => (a.repository < b.repository ? -1 : 1));
+  const key = (a: { repository: string; digest: string }) => `${a.repository}@${a.digest}`;
+  const artifacts = [...batch.artifacts].sort((a, b) => (key(a) < key(b) ? -1 : 1));
+  if (repositories.length === 0 && artifacts.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    for (const r of repositories) {
+      await trx
+        .updateTable('repositories')
+        .set((eb) => ({ pull_count: eb('pull_count', '+', r.pulls) }))
+        .where('name', '=', r.repository)
+        .execute();
+    }
+    for (const a of artifacts) {
+      await trx
+        .updateTable('manifests')
+        .set({ pulled_at: a.at })
+        .where('repository', '=', a.repository)
+        .where('digest', '=', a.digest)
+        .where((eb) => eb.or([eb('pulled_at', 'is', null), eb('pulled_at', '<', a.at)]))
+        .execute();
+    }
+  });
 }
 
 export async function trafficSince(db: Kysely<CatalogDatabase>, fromDay: string): Promise<DailyTraffic[]> {

@@ -8,6 +8,7 @@ import { catalogMigration } from './migration-catalog.ts';
 import { accessMigration } from './migrations-access.ts';
 import { jobsMigration } from './migrations-jobs.ts';
 import { kubeMigration } from './migrations-kube.ts';
+import { pullsMigration } from './migrations-pulls.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -96,6 +97,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0003_access': accessMigration(dialect),
     '0004_kube': kubeMigration(dialect),
     '0009_console_catalog': catalogMigration(),
+    '0011_pull_counts': pullsMigration,
   };
 }
 

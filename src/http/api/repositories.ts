@@ -24,7 +24,7 @@ export function repositoryJson(r: RepositorySummary) {
     name: r.name,
     project_name: projectOf(r.name),
     artifact_count: r.artifactCount,
-    pull_count: 0,
+    pull_count: r.pullCount,
     creation_time: r.createdAt,
     update_time: r.updatedAt,
   };
