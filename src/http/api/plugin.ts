@@ -15,6 +15,7 @@ import { ApiError, apiErrorBody } from './errors.ts';
 import { healthRoutes } from './health.ts';
 import type { KubeAuthorizer } from './kube/context.ts';
 import { kubeRoutes } from './kube/plugin.ts';
+import { openApiRoutes } from './openapi.ts';
 import { apiErrorFromRegistry } from './registry-errors.ts';
 import { repositoryBrowsingRoutes } from './repositories.ts';
 import { statisticsRoutes } from './statistics.ts';
@@ -65,6 +66,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
   });
   const shared: ApiOptions = { registry: options.registry, onUnexpected: options.onUnexpected };
   await app.register(healthRoutes, shared);
+  await app.register(openApiRoutes, { version: '0.1.0' });
   if (options.catalog) {
     const browsing = {
       registry: options.registry,
