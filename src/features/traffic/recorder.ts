@@ -50,13 +50,14 @@ export class TrafficRecorder {
 
   /** A manifest pull; with the repository (and the digest served), counted for it too. */
   pull(repository?: string, digest?: string): void {
-    this.today().pulls += 1;
+    // One clock read and one ISO string per pull: this runs on the manifest GET hot path.
+    const at = this.clock.now().toISOString();
+    this.day(at.slice(0, 10)).pulls += 1;
     if (repository === undefined) return;
     const { repositories, artifacts } = this.pulls;
     repositories.set(repository, (repositories.get(repository) ?? 0) + 1);
     if (digest) {
       const key = `${repository}@${digest}`;
-      const at = this.clock.now().toISOString();
       const known = artifacts.get(key);
       if (known) known.at = at;
       else artifacts.set(key, { repository, digest, at });
@@ -64,7 +65,10 @@ export class TrafficRecorder {
   }
 
   private today(): DailyTraffic {
-    const day = this.clock.now().toISOString().slice(0, 10);
+    return this.day(this.clock.now().toISOString().slice(0, 10));
+  }
+
+  private day(day: string): DailyTraffic {
     const known = this.pending.get(day);
     if (known) return known;
     const entry = { day, pushes: 0, pulls: 0 };
