@@ -25,6 +25,11 @@ export interface RepositoryFilter {
   nameContains?: string;
   /** Exact name. */
   name?: string;
+  /**
+   * Only repositories of these projects (what the caller may see); absent:
+   * every repository, those whose project has no row included.
+   */
+  projects?: readonly string[];
 }
 
 export type RepositorySortField = 'name' | 'creation_time' | 'update_time';
@@ -35,6 +40,8 @@ export interface RepositorySummary {
   createdAt: string;
   /** The newest push or tag change in the repository. */
   updatedAt: string;
+  /** Manifest pulls (GET) so far, as flushed by the traffic recorder. */
+  pullCount: number;
 }
 
 export interface ArtifactFilter {
@@ -104,10 +111,14 @@ export interface CatalogQueries {
   listTags(repository: string, digest: string, slice: Slice): Promise<Paged<TagInfo>>;
   /** How many referrers each digest has in the repository. */
   referrerCounts(repository: string, digests: string[]): Promise<Map<string, number>>;
+  /** The latest pull (ISO time) of each digest pulled at least once. */
+  pullTimes(repository: string, digests: string[]): Promise<Map<string, string>>;
   /** The sizes of stored blobs (layers, configs). */
   blobSizes(digests: string[]): Promise<Map<string, number>>;
-  statistics(): Promise<RegistryStatistics>;
-  recentPushes(limit: number): Promise<RecentPush[]>;
+  /** Numbers over the repositories of `projects` (absent: every repository). */
+  statistics(projects?: readonly string[]): Promise<RegistryStatistics>;
+  /** The latest pushes and tag changes in the repositories of `projects` (absent: every repository). */
+  recentPushes(limit: number, projects?: readonly string[]): Promise<RecentPush[]>;
 }
 
 export interface DailyTraffic {
@@ -117,9 +128,23 @@ export interface DailyTraffic {
   pulls: number;
 }
 
+/** Manifest pulls gathered between two flushes. */
+export interface PullBatch {
+  /** Pulls per repository, added to its counter. */
+  repositories: { repository: string; pulls: number }[];
+  /** The latest pull of each manifest (ISO time); an older time never replaces a newer one. */
+  artifacts: { repository: string; digest: string; at: string }[];
+}
+
 export interface TrafficStore {
   /** Adds to the day's counters (creating the day). */
   addTraffic(entries: DailyTraffic[]): Promise<void>;
+  /**
+   * Adds to the repositories' pull counters and moves the manifests' latest
+   * pull forward; additive, so several nodes may flush into one database.
+   * Pulls of repositories or manifests deleted meanwhile are dropped.
+   */
+  addPulls(batch: PullBatch): Promise<void>;
   /** Days from `fromDay` on, oldest first; days without traffic are absent. */
   traffic(fromDay: string): Promise<DailyTraffic[]>;
 }

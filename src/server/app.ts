@@ -28,7 +28,7 @@ import { TrafficRecorder } from '../features/traffic/recorder.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
 import { Gate } from '../http/access/gate.ts';
 import { RegistryAccess } from '../http/access/registry-access.ts';
-import { catalogAuthorizer } from '../http/api/access/catalog-seam.ts';
+import { catalogAuditor, catalogAuthorizer, catalogScope } from '../http/api/access/catalog-seam.ts';
 import { kubeActor, kubeAuthorizer } from '../http/api/kube/access-seam.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
@@ -53,6 +53,8 @@ export interface Berth {
   registry: Registry;
   kube: KubeFeature;
   access: AccessService;
+  /** Traffic and pull counters; `flush()` writes what is counted so far. */
+  traffic: TrafficRecorder;
   close(): Promise<void>;
 }
 
@@ -197,6 +199,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   const catalog = new KyselyCatalog(registry.metadata.db);
   const traffic = new TrafficRecorder({
     store: catalog,
+    flushEveryMs: 5_000,
     onError: (err) => log.warn({ err }, 'could not store traffic counters'),
   });
   const app = Fastify({
@@ -246,6 +249,8 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     catalog,
     traffic,
     authorizeCatalog: catalogAuthorizer({ registry, access, gate }),
+    catalogScope: catalogScope({ registry, access, gate }),
+    auditCatalog: catalogAuditor({ registry, access, gate }),
   });
   await webPlugin(app, {});
   if (config.kube.worker) kube.worker.start();
@@ -254,6 +259,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     registry,
     access,
     kube,
+    traffic,
     async close() {
       await app.close();
       await traffic.close();

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
+import { KyselyCatalog } from '../../src/adapters/metadata/kysely-catalog.ts';
+import { KyselyStore } from '../../src/adapters/metadata/kysely-store.ts';
 import { type Berth, buildApp } from '../../src/server/app.ts';
 import { loadConfig } from '../../src/server/config.ts';
 import { type BuiltImage, buildImage, buildIndex, pushImage, pushManifest, sha256 } from '../helpers/images.ts';
@@ -247,6 +249,62 @@ export function catalogApiSuite(label: string, database: () => Promise<CatalogDa
     it('lists recent pushes', async () => {
       const recent = (await api('/statistics/recent?limit=3')).json();
       assert.equal(recent.length, 3);
+    });
+  });
+
+  describe(`pull counts (${label})`, () => {
+    it('counts manifest GETs by tag and digest per repository after a flush; HEAD and misses do not count', async () => {
+      const started = new Date(Date.now() - 1000).toISOString();
+      const pulled = buildImage({ layerSizes: [9] });
+      await pushImage(berth.app, 'pulls/app', 'v1', pulled);
+      await pushImage(berth.app, 'pulls/other', 'v1', buildImage({ layerSizes: [8] }));
+      const get = (method: 'GET' | 'HEAD', ref: string) =>
+        berth.app.inject({ method, url: `/v2/pulls/app/manifests/${ref}` });
+      for (let i = 0; i < 3; i++) assert.equal((await get('GET', 'v1')).statusCode, 200);
+      for (let i = 0; i < 2; i++) assert.equal((await get('GET', pulled.digest)).statusCode, 200);
+      for (let i = 0; i < 4; i++) assert.equal((await get('HEAD', 'v1')).statusCode, 200);
+      assert.equal((await get('GET', 'missing')).statusCode, 404);
+      const before = (await api('/projects/pulls/repositories/app')).json();
+      assert.equal(before.pull_count, 0, 'counted in memory until the flush');
+      await berth.traffic.flush();
+      const repo = (await api('/projects/pulls/repositories/app')).json();
+      assert.equal(repo.pull_count, 5);
+      assert.equal((await api('/projects/pulls/repositories/other')).json().pull_count, 0);
+      const listed = (await api('/projects/pulls/repositories?sort=name')).json();
+      assert.deepEqual(
+        listed.map((r: { pull_count: number }) => r.pull_count),
+        [5, 0],
+      );
+      const artifact = (await api('/projects/pulls/repositories/app/artifacts/v1')).json();
+      assert.ok(artifact.pull_time >= started, artifact.pull_time);
+      const other = (await api('/projects/pulls/repositories/other/artifacts/v1')).json();
+      assert.equal(other.pull_time, null);
+    });
+
+    it("adds another node's counts to the same rows; an older pull time never replaces a newer one", async () => {
+      const store = berth.registry.metadata;
+      assert.ok(store instanceof KyselyStore);
+      const node2 = new KyselyCatalog(store.db);
+      const latest = (await api('/projects/pulls/repositories/app/artifacts/v1')).json().pull_time;
+      const digest = (await api('/projects/pulls/repositories/app/artifacts/v1')).json().digest;
+      await node2.addPulls({
+        repositories: [
+          { repository: 'pulls/app', pulls: 10 },
+          { repository: 'pulls/deleted-meanwhile', pulls: 1 },
+        ],
+        artifacts: [{ repository: 'pulls/app', digest, at: '2000-01-01T00:00:00.000Z' }],
+      });
+      const repo = (await api('/projects/pulls/repositories/app')).json();
+      assert.equal(repo.pull_count, 15);
+      assert.equal((await api('/projects/pulls/repositories/app/artifacts/v1')).json().pull_time, latest);
+      await node2.addPulls({
+        repositories: [],
+        artifacts: [{ repository: 'pulls/app', digest, at: '2999-01-01T00:00:00.000Z' }],
+      });
+      assert.equal(
+        (await api('/projects/pulls/repositories/app/artifacts/v1')).json().pull_time,
+        '2999-01-01T00:00:00.000Z',
+      );
     });
   });
 

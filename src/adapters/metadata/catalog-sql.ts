@@ -6,8 +6,11 @@
 import { type ExpressionBuilder, sql } from 'kysely';
 import type { Database } from './schema.ts';
 
+/** The store's tables plus the columns and tables only the read side and the counters use. */
 export interface CatalogDatabase extends Database {
   traffic_daily: { day: string; pushes: number; pulls: number };
+  repositories: Database['repositories'] & { pull_count: number };
+  manifests: Database['manifests'] & { pulled_at: string | null };
 }
 
 export type ManifestScope = ExpressionBuilder<CatalogDatabase & { m: Database['manifests'] }, 'm'>;
@@ -24,6 +27,27 @@ export const likeLower = (column: string, pattern: string) =>
 /** Repositories of a project: `project/…`, and a top-level repository named like the project. */
 export function inProject(column: string, project: string) {
   return sql<boolean>`(${sql.ref(column)} = ${project} OR ${like(column, `${escapeLike(project)}/%`)})`;
+}
+
+/**
+ * Repositories of any of `projects` (their first path segment is one of the
+ * names). Portable: no dialect's split function; the names are grouped by
+ * length so that `SUBSTR(name, 1, length + 1)` compares against `project/`.
+ * An empty list matches nothing.
+ */
+export function inProjects(column: string, projects: readonly string[]) {
+  const names = [...new Set(projects)];
+  if (names.length === 0) return sql<boolean>`1 = 0`;
+  const ref = sql.ref(column);
+  const byLength = new Map<number, string[]>();
+  for (const name of names) byLength.set(name.length, [...(byLength.get(name.length) ?? []), `${name}/`]);
+  const tests = chunks(names).map((chunk) => sql<boolean>`${ref} IN (${sql.join(chunk)})`);
+  for (const [length, prefixes] of byLength) {
+    for (const chunk of chunks(prefixes)) {
+      tests.push(sql<boolean>`SUBSTR(${ref}, 1, ${sql.lit(length + 1)}) IN (${sql.join(chunk)})`);
+    }
+  }
+  return sql<boolean>`(${sql.join(tests, sql` OR `)})`;
 }
 
 /**

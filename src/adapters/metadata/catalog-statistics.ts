@@ -1,22 +1,39 @@
 /**
  * Registry-wide numbers for the dashboard: counts and storage (in total and
- * per project), the latest pushes, and the daily push/pull counters.
+ * per project), the latest pushes, and the daily push/pull counters. Counts,
+ * storage and pushes may be limited to the projects a caller may see.
  */
 import { type Kysely, sql } from 'kysely';
 import { projectOf } from '../../core/names.ts';
-import type { DailyTraffic, ProjectUsage, RecentPush, RegistryStatistics } from '../../core/ports-catalog.ts';
-import { type CatalogDatabase, inProject, topLevel } from './catalog-sql.ts';
+import type {
+  DailyTraffic,
+  ProjectUsage,
+  PullBatch,
+  RecentPush,
+  RegistryStatistics,
+} from '../../core/ports-catalog.ts';
+import { type CatalogDatabase, inProject, inProjects, topLevel } from './catalog-sql.ts';
 
-export async function registryStatistics(db: Kysely<CatalogDatabase>): Promise<RegistryStatistics> {
-  const storage = await db
-    .selectFrom('blobs')
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('size'), sql<number>`0`).as('bytes'))
-    .executeTakeFirstOrThrow();
-  const names = await db.selectFrom('repositories').select('name').execute();
+/** Repositories in scope: every one, or those of the given projects. */
+function scoped(column: string, projects: readonly string[] | undefined) {
+  return projects === undefined ? sql<boolean>`1 = 1` : inProjects(column, projects);
+}
+
+/**
+ * Counts and storage over the repositories of `projects` (absent: all). The
+ * total storage is the registry's whole store when unscoped, else the distinct
+ * blobs and manifests of the visible repositories.
+ */
+export async function registryStatistics(
+  db: Kysely<CatalogDatabase>,
+  projects?: readonly string[],
+): Promise<RegistryStatistics> {
+  const names = await db.selectFrom('repositories').select('name').where(scoped('name', projects)).execute();
   const artifacts = await db
     .selectFrom('manifests as m')
     .select((eb) => ['m.repository', eb.fn.countAll<number>().as('n')])
     .where(topLevel)
+    .where(scoped('m.repository', projects))
     .groupBy('m.repository')
     .execute();
   const usage = new Map<string, ProjectUsage>();
@@ -33,16 +50,31 @@ export async function registryStatistics(db: Kysely<CatalogDatabase>): Promise<R
     projectUsage(projectOf(row.repository)).artifacts += Number(row.n);
     artifactTotal += Number(row.n);
   }
-  for (const u of usage.values()) u.storage = await projectStorage(db, u.project);
+  for (const u of usage.values()) u.storage = await storageOf(db, (column) => inProject(column, u.project));
+  const storage =
+    projects === undefined
+      ? Number(
+          (
+            await db
+              .selectFrom('blobs')
+              .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('size'), sql<number>`0`).as('bytes'))
+              .executeTakeFirstOrThrow()
+          ).bytes,
+        )
+      : await storageOf(db, (column) => inProjects(column, projects));
   return {
     repositories: names.length,
     artifacts: artifactTotal,
-    storage: Number(storage.bytes),
+    storage,
     projects: [...usage.values()].sort((a, b) => b.storage - a.storage || a.project.localeCompare(b.project)),
   };
 }
 
-async function projectStorage(db: Kysely<CatalogDatabase>, project: string): Promise<number> {
+/** Bytes of the distinct blobs and manifests linked to the repositories `where` selects. */
+async function storageOf(
+  db: Kysely<CatalogDatabase>,
+  where: (column: string) => ReturnType<typeof inProject>,
+): Promise<number> {
   const row = await db
     .selectFrom('blobs as b')
     .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('b.size'), sql<number>`0`).as('bytes'))
@@ -53,18 +85,23 @@ async function projectStorage(db: Kysely<CatalogDatabase>, project: string): Pro
         eb
           .selectFrom('repository_blobs as rb')
           .select('rb.digest')
-          .where(inProject('rb.repository', project))
-          .union(eb.selectFrom('manifests as m').select('m.digest').where(inProject('m.repository', project))),
+          .where(where('rb.repository'))
+          .union(eb.selectFrom('manifests as m').select('m.digest').where(where('m.repository'))),
       ),
     )
     .executeTakeFirstOrThrow();
   return Number(row.bytes);
 }
 
-export async function recentPushes(db: Kysely<CatalogDatabase>, limit: number): Promise<RecentPush[]> {
+export async function recentPushes(
+  db: Kysely<CatalogDatabase>,
+  limit: number,
+  projects?: readonly string[],
+): Promise<RecentPush[]> {
   const tagged = await db
     .selectFrom('tags')
     .select(['repository', 'name', 'digest', 'updated_at'])
+    .where(scoped('repository', projects))
     .orderBy('updated_at', 'desc')
     .limit(limit)
     .execute();
@@ -72,6 +109,7 @@ export async function recentPushes(db: Kysely<CatalogDatabase>, limit: number): 
     .selectFrom('manifests as m')
     .select(['m.repository', 'm.digest', 'm.created_at'])
     .where(topLevel)
+    .where(scoped('m.repository', projects))
     .orderBy('m.created_at', 'desc')
     .limit(limit)
     .execute();
@@ -98,6 +136,36 @@ export async function addTraffic(db: Kysely<CatalogDatabase>, entries: DailyTraf
       )
       .execute();
   }
+}
+
+/**
+ * One UPDATE per repository and per manifest pulled since the last flush (not
+ * per pull), in one transaction, in key order so that nodes flushing at once
+ * take row locks in the same order.
+ */
+export async function addPulls(db: Kysely<CatalogDatabase>, batch: PullBatch): Promise<void> {
+  const repositories = [...batch.repositories].sort((a, b) => (a.repository < b.repository ? -1 : 1));
+  const key = (a: { repository: string; digest: string }) => `${a.repository}@${a.digest}`;
+  const artifacts = [...batch.artifacts].sort((a, b) => (key(a) < key(b) ? -1 : 1));
+  if (repositories.length === 0 && artifacts.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    for (const r of repositories) {
+      await trx
+        .updateTable('repositories')
+        .set((eb) => ({ pull_count: eb('pull_count', '+', r.pulls) }))
+        .where('name', '=', r.repository)
+        .execute();
+    }
+    for (const a of artifacts) {
+      await trx
+        .updateTable('manifests')
+        .set({ pulled_at: a.at })
+        .where('repository', '=', a.repository)
+        .where('digest', '=', a.digest)
+        .where((eb) => eb.or([eb('pulled_at', 'is', null), eb('pulled_at', '<', a.at)]))
+        .execute();
+    }
+  });
 }
 
 export async function trafficSince(db: Kysely<CatalogDatabase>, fromDay: string): Promise<DailyTraffic[]> {

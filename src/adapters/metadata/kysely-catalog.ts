@@ -11,6 +11,7 @@ import type {
   CatalogQueries,
   DailyTraffic,
   Paged,
+  PullBatch,
   RecentPush,
   RegistryStatistics,
   RepositoryFilter,
@@ -21,14 +22,24 @@ import type {
   TagInfo,
   TrafficStore,
 } from '../../core/ports-catalog.ts';
-import { type CatalogDatabase, chunks, escapeLike, inProject, like, likeLower, topLevel } from './catalog-sql.ts';
-import { addTraffic, recentPushes, registryStatistics, trafficSince } from './catalog-statistics.ts';
+import {
+  type CatalogDatabase,
+  chunks,
+  escapeLike,
+  inProject,
+  inProjects,
+  like,
+  likeLower,
+  topLevel,
+} from './catalog-sql.ts';
+import { addPulls, addTraffic, recentPushes, registryStatistics, trafficSince } from './catalog-statistics.ts';
 import { toManifestRecord } from './kysely-store.ts';
 import type { Database } from './schema.ts';
 
 interface RepositoryRow {
   name: string;
   created_at: string;
+  pull_count: number | string | bigint;
   artifact_count: number | string | bigint | null;
   last_push: string | null;
   last_tag: string | null;
@@ -40,6 +51,7 @@ function toSummary(row: RepositoryRow): RepositorySummary {
     name: row.name,
     artifactCount: Number(row.artifact_count ?? 0),
     createdAt: row.created_at,
+    pullCount: Number(row.pull_count),
     updatedAt: candidates.reduce((a, b) => (b > a ? b : a)), // ISO strings: the latest sorts last
   };
 }
@@ -48,7 +60,7 @@ export class KyselyCatalog implements CatalogQueries, TrafficStore {
   private readonly db: Kysely<CatalogDatabase>;
 
   constructor(db: Kysely<Database>) {
-    this.db = db.withTables<{ traffic_daily: CatalogDatabase['traffic_daily'] }>();
+    this.db = db.withTables<Pick<CatalogDatabase, 'traffic_daily' | 'repositories' | 'manifests'>>();
   }
 
   // ------------------------------------------------------------ repositories
@@ -57,6 +69,7 @@ export class KyselyCatalog implements CatalogQueries, TrafficStore {
     let q = this.db.selectFrom('repositories as r').select((eb) => [
       'r.name',
       'r.created_at',
+      'r.pull_count',
       eb
         .selectFrom('manifests as m')
         .select((e) => e.fn.countAll<number>().as('c'))
@@ -75,6 +88,7 @@ export class KyselyCatalog implements CatalogQueries, TrafficStore {
         .as('last_tag'),
     ]);
     if (filter.project !== undefined) q = q.where(inProject('r.name', filter.project));
+    if (filter.projects !== undefined) q = q.where(inProjects('r.name', filter.projects));
     if (filter.name !== undefined) q = q.where('r.name', '=', filter.name);
     if (filter.nameContains) q = q.where(likeLower('r.name', `%${escapeLike(filter.nameContains)}%`));
     return q;
@@ -87,6 +101,7 @@ export class KyselyCatalog implements CatalogQueries, TrafficStore {
   ): Promise<Paged<RepositorySummary>> {
     let count = this.db.selectFrom('repositories as r').select((eb) => eb.fn.countAll<number>().as('n'));
     if (filter.project !== undefined) count = count.where(inProject('r.name', filter.project));
+    if (filter.projects !== undefined) count = count.where(inProjects('r.name', filter.projects));
     if (filter.name !== undefined) count = count.where('r.name', '=', filter.name);
     if (filter.nameContains) count = count.where(likeLower('r.name', `%${escapeLike(filter.nameContains)}%`));
     const total = Number((await count.executeTakeFirstOrThrow()).n);
@@ -205,6 +220,21 @@ export class KyselyCatalog implements CatalogQueries, TrafficStore {
     return out;
   }
 
+  async pullTimes(repository: string, digests: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const chunk of chunks(digests)) {
+      const rows = await this.db
+        .selectFrom('manifests')
+        .select(['digest', 'pulled_at'])
+        .where('repository', '=', repository)
+        .where('digest', 'in', chunk)
+        .where('pulled_at', 'is not', null)
+        .execute();
+      for (const row of rows) if (row.pulled_at) out.set(row.digest, row.pulled_at);
+    }
+    return out;
+  }
+
   async blobSizes(digests: string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     for (const chunk of chunks([...new Set(digests)])) {
@@ -264,16 +294,20 @@ export class KyselyCatalog implements CatalogQueries, TrafficStore {
   }
   // ------------------------------------------------------------ statistics and traffic
 
-  statistics(): Promise<RegistryStatistics> {
-    return registryStatistics(this.db);
+  statistics(projects?: readonly string[]): Promise<RegistryStatistics> {
+    return registryStatistics(this.db, projects);
   }
 
-  recentPushes(limit: number): Promise<RecentPush[]> {
-    return recentPushes(this.db, limit);
+  recentPushes(limit: number, projects?: readonly string[]): Promise<RecentPush[]> {
+    return recentPushes(this.db, limit, projects);
   }
 
   addTraffic(entries: DailyTraffic[]): Promise<void> {
     return addTraffic(this.db, entries);
+  }
+
+  addPulls(batch: PullBatch): Promise<void> {
+    return addPulls(this.db, batch);
   }
 
   traffic(fromDay: string): Promise<DailyTraffic[]> {

@@ -9,6 +9,7 @@ import { kubeTestsMigration } from './migration-kube-tests.ts';
 import { accessMigration } from './migrations-access.ts';
 import { jobsMigration } from './migrations-jobs.ts';
 import { kubeMigration } from './migrations-kube.ts';
+import { pullsMigration } from './migrations-pulls.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -98,6 +99,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0004_kube': kubeMigration(dialect),
     '0009_console_catalog': catalogMigration(),
     '0010_kube_connection_tests': kubeTestsMigration(),
+    '0011_pull_counts': pullsMigration,
   };
 }
 

@@ -1,11 +1,14 @@
 /**
- * Pushes and pulls per day for the dashboard. Counting is an in-memory
+ * Pushes and pulls per day for the dashboard, and pulls per repository (its
+ * pull_count) with each manifest's latest pull. Counting is an in-memory
  * increment on the request path; a timer adds the counts to the store, so a
- * busy registry writes one row per interval, not one per request.
+ * busy registry writes one row per day, repository and pulled manifest per
+ * interval, not one per request. Additive writes: several nodes may share
+ * one database.
  */
 import type { Clock } from '../../core/ports.ts';
 import { systemClock } from '../../core/ports.ts';
-import type { DailyTraffic, TrafficStore } from '../../core/ports-catalog.ts';
+import type { DailyTraffic, PullBatch, TrafficStore } from '../../core/ports-catalog.ts';
 
 export interface TrafficRecorderOptions {
   store: TrafficStore;
@@ -15,8 +18,18 @@ export interface TrafficRecorderOptions {
   onError?: (err: unknown) => void;
 }
 
+interface PendingPulls {
+  /** Pulls per repository. */
+  repositories: Map<string, number>;
+  /** Latest pull per `repository@digest`. */
+  artifacts: Map<string, { repository: string; digest: string; at: string }>;
+}
+
+const noPulls = (): PendingPulls => ({ repositories: new Map(), artifacts: new Map() });
+
 export class TrafficRecorder {
   private pending = new Map<string, DailyTraffic>();
+  private pulls: PendingPulls = noPulls();
   private readonly timer: NodeJS.Timeout;
   private readonly store: TrafficStore;
   private readonly clock: Clock;
@@ -35,12 +48,27 @@ export class TrafficRecorder {
     this.today().pushes += 1;
   }
 
-  pull(): void {
-    this.today().pulls += 1;
+  /** A manifest pull; with the repository (and the digest served), counted for it too. */
+  pull(repository?: string, digest?: string): void {
+    // One clock read and one ISO string per pull: this runs on the manifest GET hot path.
+    const at = this.clock.now().toISOString();
+    this.day(at.slice(0, 10)).pulls += 1;
+    if (repository === undefined) return;
+    const { repositories, artifacts } = this.pulls;
+    repositories.set(repository, (repositories.get(repository) ?? 0) + 1);
+    if (digest) {
+      const key = `${repository}@${digest}`;
+      const known = artifacts.get(key);
+      if (known) known.at = at;
+      else artifacts.set(key, { repository, digest, at });
+    }
   }
 
   private today(): DailyTraffic {
-    const day = this.clock.now().toISOString().slice(0, 10);
+    return this.day(this.clock.now().toISOString().slice(0, 10));
+  }
+
+  private day(day: string): DailyTraffic {
     const known = this.pending.get(day);
     if (known) return known;
     const entry = { day, pushes: 0, pulls: 0 };
@@ -51,22 +79,50 @@ export class TrafficRecorder {
   /** Writes the counts gathered so far; on failure they are kept for the next flush. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
-      if (this.pending.size === 0) return;
-      const batch = [...this.pending.values()];
-      this.pending = new Map();
-      try {
-        await this.store.addTraffic(batch);
-      } catch (err) {
-        for (const e of batch) {
-          const entry = this.pending.get(e.day) ?? { day: e.day, pushes: 0, pulls: 0 };
-          entry.pushes += e.pushes;
-          entry.pulls += e.pulls;
-          this.pending.set(e.day, entry);
-        }
-        this.onError(err);
-      }
+      await this.flushDays();
+      await this.flushPulls();
     });
     return this.flushing;
+  }
+
+  private async flushDays(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = [...this.pending.values()];
+    this.pending = new Map();
+    try {
+      await this.store.addTraffic(batch);
+    } catch (err) {
+      for (const e of batch) {
+        const entry = this.pending.get(e.day) ?? { day: e.day, pushes: 0, pulls: 0 };
+        entry.pushes += e.pushes;
+        entry.pulls += e.pulls;
+        this.pending.set(e.day, entry);
+      }
+      this.onError(err);
+    }
+  }
+
+  private async flushPulls(): Promise<void> {
+    const taken = this.pulls;
+    if (taken.repositories.size === 0 && taken.artifacts.size === 0) return;
+    this.pulls = noPulls();
+    const batch: PullBatch = {
+      repositories: [...taken.repositories].map(([repository, pulls]) => ({ repository, pulls })),
+      artifacts: [...taken.artifacts.values()],
+    };
+    try {
+      await this.store.addPulls(batch);
+    } catch (err) {
+      // Put them back under what was counted meanwhile; a newer pull time wins.
+      for (const { repository, pulls } of batch.repositories) {
+        this.pulls.repositories.set(repository, (this.pulls.repositories.get(repository) ?? 0) + pulls);
+      }
+      for (const a of batch.artifacts) {
+        const key = `${a.repository}@${a.digest}`;
+        if (!this.pulls.artifacts.has(key)) this.pulls.artifacts.set(key, a);
+      }
+      this.onError(err);
+    }
   }
 
   /**

@@ -45,6 +45,8 @@ export interface ListExtras {
   tags: TagInfo[];
   tagCount: number;
   referrerCount: number;
+  /** The latest pull, or null if never pulled. */
+  pulledAt: string | null;
 }
 
 export async function artifactSummary(
@@ -65,7 +67,7 @@ export async function artifactSummary(
     digest: record.digest,
     size: extras.size,
     push_time: record.createdAt,
-    pull_time: null,
+    pull_time: extras.pulledAt,
     annotations: record.annotations ? (JSON.parse(record.annotations) as Record<string, string>) : {},
     extra_attrs: config ? { architecture: config.architecture, os: config.os, variant: config.variant } : {},
     references: contents.children.map((c) => ({
@@ -98,13 +100,14 @@ function projectPath(repository: string): string {
   return `${project}/repositories/${encodeURIComponent(encodeURIComponent(rest))}`;
 }
 
-/** Summaries for a page of records, with sizes, tags and referrer counts fetched in a few queries. */
+/** Summaries for a page of records, with sizes, tags, referrer counts and pull times fetched in a few queries. */
 export async function artifactPage(options: CatalogOptions, repository: string, records: ManifestRecord[]) {
   const digests = records.map((r) => r.digest);
-  const [sizes, tags, referrers] = await Promise.all([
+  const [sizes, tags, referrers, pulls] = await Promise.all([
     options.catalog.artifactSizes(repository, digests),
     options.catalog.tagsOf(repository, digests, TAGS_PER_ARTIFACT),
     options.catalog.referrerCounts(repository, digests),
+    options.catalog.pullTimes(repository, digests),
   ]);
   return Promise.all(
     records.map((r) =>
@@ -113,6 +116,7 @@ export async function artifactPage(options: CatalogOptions, repository: string, 
         tags: tags.get(r.digest)?.tags ?? [],
         tagCount: tags.get(r.digest)?.count ?? 0,
         referrerCount: referrers.get(r.digest) ?? 0,
+        pulledAt: pulls.get(r.digest) ?? null,
       }),
     ),
   );

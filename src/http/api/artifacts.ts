@@ -2,7 +2,8 @@
  * Artifacts of a repository in Harbor's shape: list (search, sort, pages),
  * one artifact with its layers, history and referrers, its tags (list, add,
  * remove) and deletion. Tagging and deletion go through the registry's own
- * use-cases, so they behave exactly as a push or a /v2 DELETE would.
+ * use-cases, so they behave exactly as a push or a /v2 DELETE would, and are
+ * audited as those are.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { describeManifest } from '../../core/artifact-inspect.ts';
@@ -17,6 +18,7 @@ import {
   type RepositoryParams,
   resolveRepository,
 } from './catalog-context.ts';
+import { audited, manifestResource } from './edit-audit.ts';
 import { badRequest, conflict, notFound } from './errors.ts';
 import { pageParams, queryTerms, setPageHeaders, sortParam } from './paging.ts';
 
@@ -28,6 +30,18 @@ type ListQuery = { q?: string; sort?: string; page?: string; page_size?: string;
 
 export async function artifactRoutes(app: FastifyInstance, options: CatalogOptions): Promise<void> {
   const { registry, catalog } = options;
+
+  /** The edit as a refusal is logged: named from the path, before the repository is looked up. */
+  const edit = (
+    request: FastifyRequest<{ Params: ArtifactParams }>,
+    operation: 'push' | 'delete',
+    reference: string,
+  ) => {
+    const project = decodeParam(request.params.project);
+    const name = decodeParam(request.params.repository);
+    const repository = name === project ? project : `${project}/${name}`;
+    return { operation, project, resource: manifestResource(repository, reference) };
+  };
 
   const locate = async (
     request: FastifyRequest<{ Params: ArtifactParams }>,
@@ -66,9 +80,12 @@ export async function artifactRoutes(app: FastifyInstance, options: CatalogOptio
   });
 
   app.delete<{ Params: ArtifactParams }>(`${BASE}/:reference`, async (request) => {
-    const { repository, record } = await locate(request, 'deleteArtifact');
-    await registry.deleteManifest(repository, record.digest);
-    return {};
+    const reference = decodeParam(request.params.reference);
+    return audited(options, request, edit(request, 'delete', reference), async () => {
+      const { repository, record } = await locate(request, 'deleteArtifact');
+      await registry.deleteManifest(repository, record.digest);
+      return { value: {}, resource: manifestResource(repository, record.digest) };
+    });
   });
 
   app.get<{ Params: ArtifactParams }>(`${BASE}/:reference/additions/build_history`, async (request) => {
@@ -88,28 +105,32 @@ export async function artifactRoutes(app: FastifyInstance, options: CatalogOptio
   });
 
   app.post<{ Params: ArtifactParams; Body: { name?: unknown } }>(`${BASE}/:reference/tags`, async (request, reply) => {
-    const { repository, record } = await locate(request, 'push');
     const name = request.body?.name;
-    if (typeof name !== 'string' || !isValidTag(name)) {
-      throw badRequest('name must be a tag: letters, digits, _ . - (at most 128, not starting with . or -)');
-    }
-    const current = await registry.metadata.manifestByTag(repository, name);
-    if (current) throw conflict(`tag ${name} already exists (on ${current.digest})`);
-    const bytes = await registry.manifestContent(record.digest);
-    await registry.putManifest(repository, name, bytes, record.mediaType);
-    reply.status(201);
-    return {};
+    return audited(options, request, edit(request, 'push', String(name)), async () => {
+      const { repository, record } = await locate(request, 'push');
+      if (typeof name !== 'string' || !isValidTag(name)) {
+        throw badRequest('name must be a tag: letters, digits, _ . - (at most 128, not starting with . or -)');
+      }
+      const current = await registry.metadata.manifestByTag(repository, name);
+      if (current) throw conflict(`tag ${name} already exists (on ${current.digest})`);
+      const bytes = await registry.manifestContent(record.digest);
+      await registry.putManifest(repository, name, bytes, record.mediaType);
+      reply.status(201);
+      return { value: {}, resource: manifestResource(repository, name) };
+    });
   });
 
   app.delete<{ Params: ArtifactParams & { tag_name: string } }>(
     `${BASE}/:reference/tags/:tag_name`,
     async (request) => {
-      const { repository, record } = await locate(request, 'deleteArtifact');
       const tag = decodeParam(request.params.tag_name);
-      const tagged = isValidTag(tag) ? await registry.metadata.manifestByTag(repository, tag) : null;
-      if (!tagged || tagged.digest !== record.digest) throw notFound(`tag ${tag} is not on ${record.digest}`);
-      await registry.deleteManifest(repository, tag);
-      return {};
+      return audited(options, request, edit(request, 'delete', tag), async () => {
+        const { repository, record } = await locate(request, 'deleteArtifact');
+        const tagged = isValidTag(tag) ? await registry.metadata.manifestByTag(repository, tag) : null;
+        if (!tagged || tagged.digest !== record.digest) throw notFound(`tag ${tag} is not on ${record.digest}`);
+        await registry.deleteManifest(repository, tag);
+        return { value: {}, resource: manifestResource(repository, tag) };
+      });
     },
   );
 

@@ -27,11 +27,54 @@ export type CatalogAuthorizer = (
   permission: CatalogPermission,
 ) => Promise<void>;
 
+/** A change made through the browsing routes, in the audit log's shape for /v2 pushes and deletions. */
+export interface CatalogEdit {
+  operation: 'push' | 'delete';
+  /** `repository:tag` or `repository@digest`, as the /v2 audit names them. */
+  resource: string;
+  project: string;
+  result: 'success' | 'failure';
+}
+
+/** Writes an edit to the audit log with who asked and from where; never throws. */
+export type CatalogAuditor = (request: FastifyRequest, edit: CatalogEdit) => Promise<void>;
+
+/** What a caller sees of registry-wide listings (all repositories, statistics, recent pushes). */
+export interface CatalogScope {
+  /**
+   * Every project: the caller may pull anything (system administrators, auth
+   * off). Repositories whose project has no row are seen only then.
+   */
+  all: boolean;
+  /** The project rows the caller may pull from, with their visibility (with `all`: every row). */
+  projects: { name: string; public: boolean }[];
+}
+
+/** The caller's scope, once `authorize(request, null, 'pull')` has let them in. */
+export type CatalogScoper = (request: FastifyRequest) => Promise<CatalogScope>;
+
 export interface CatalogOptions {
   registry: Registry;
   catalog: CatalogQueries;
   traffic?: TrafficSource;
   authorize?: CatalogAuthorizer;
+  /** Absent: no access rules (no identity module wired), so everything is seen and counts as public. */
+  scope?: CatalogScoper;
+  /** Absent: edits are not audited (no identity module wired). */
+  audit?: CatalogAuditor;
+}
+
+/**
+ * The project names a registry-wide query is limited to, or undefined for
+ * every repository. Call after `authorize(…, null, 'pull')`.
+ */
+export async function visibleProjects(
+  options: CatalogOptions,
+  request: FastifyRequest,
+): Promise<{ names: string[] | undefined; scope: CatalogScope | null }> {
+  if (!options.scope) return { names: undefined, scope: null };
+  const scope = await options.scope(request);
+  return { names: scope.all ? undefined : scope.projects.map((p) => p.name), scope };
 }
 
 export async function authorize(

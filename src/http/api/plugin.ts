@@ -10,11 +10,12 @@ import type { KubeFeature } from '../../features/kube/feature.ts';
 import type { Gate } from '../access/gate.ts';
 import { accessRoutes } from './access/plugin.ts';
 import { artifactRoutes } from './artifacts.ts';
-import type { CatalogAuthorizer, TrafficSource } from './catalog-context.ts';
+import type { CatalogAuditor, CatalogAuthorizer, CatalogScoper, TrafficSource } from './catalog-context.ts';
 import { ApiError, apiErrorBody } from './errors.ts';
 import { healthRoutes } from './health.ts';
 import type { KubeApiOptions, KubeAuthorizer } from './kube/context.ts';
 import { kubeRoutes } from './kube/plugin.ts';
+import { openApiRoutes } from './openapi.ts';
 import { apiErrorFromRegistry } from './registry-errors.ts';
 import { repositoryBrowsingRoutes } from './repositories.ts';
 import { statisticsRoutes } from './statistics.ts';
@@ -39,6 +40,10 @@ export interface ApiOptions {
   traffic?: TrafficSource;
   /** Who may browse and change what; absent: everyone (no identity module wired). */
   authorizeCatalog?: CatalogAuthorizer;
+  /** What each caller sees of registry-wide listings; absent: everything. */
+  catalogScope?: CatalogScoper;
+  /** Where tag and artifact edits are audited; absent: not audited. */
+  auditCatalog?: CatalogAuditor;
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
@@ -63,12 +68,15 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
   });
   const shared: ApiOptions = { registry: options.registry, onUnexpected: options.onUnexpected };
   await app.register(healthRoutes, shared);
+  await app.register(openApiRoutes, { version: '0.1.0' });
   if (options.catalog) {
     const browsing = {
       registry: options.registry,
       catalog: options.catalog,
       traffic: options.traffic,
       authorize: options.authorizeCatalog,
+      scope: options.catalogScope,
+      audit: options.auditCatalog,
     };
     await app.register(repositoryBrowsingRoutes, browsing);
     await app.register(artifactRoutes, browsing);

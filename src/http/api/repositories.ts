@@ -13,6 +13,7 @@ import {
   decodeParam,
   type RepositoryParams,
   resolveRepository,
+  visibleProjects,
 } from './catalog-context.ts';
 import { pageParams, queryTerms, setPageHeaders, sortParam } from './paging.ts';
 
@@ -23,7 +24,7 @@ export function repositoryJson(r: RepositorySummary) {
     name: r.name,
     project_name: projectOf(r.name),
     artifact_count: r.artifactCount,
-    pull_count: 0,
+    pull_count: r.pullCount,
     creation_time: r.createdAt,
     update_time: r.updatedAt,
   };
@@ -34,7 +35,7 @@ type ListQuery = { q?: string; sort?: string; page?: string; page_size?: string 
 export async function repositoryBrowsingRoutes(app: FastifyInstance, options: CatalogOptions): Promise<void> {
   const { catalog } = options;
 
-  const list = async (project: string | undefined, query: ListQuery) => {
+  const list = async (project: string | undefined, query: ListQuery, projects?: string[]) => {
     const page = pageParams(query);
     const sort = sortParam(query.sort, SORTS, { field: 'name', descending: false });
     const terms = queryTerms(query.q, ['name']);
@@ -42,6 +43,7 @@ export async function repositoryBrowsingRoutes(app: FastifyInstance, options: Ca
     const result = await catalog.listRepositories(
       {
         project,
+        ...(projects ? { projects } : {}),
         ...(name?.fuzzy ? { nameContains: name.value } : {}),
         ...(name && !name.fuzzy ? { name: name.value } : {}),
       },
@@ -53,7 +55,9 @@ export async function repositoryBrowsingRoutes(app: FastifyInstance, options: Ca
 
   app.get<{ Querystring: ListQuery }>('/repositories', async (request, reply) => {
     await authorize(options, request, null, 'pull');
-    const { page, result } = await list(undefined, request.query);
+    // Only what the caller may pull: filtered in SQL, so paging and X-Total-Count stay right.
+    const { names } = await visibleProjects(options, request);
+    const { page, result } = await list(undefined, request.query, names);
     setPageHeaders(request, reply, page, result.total);
     return result.items.map(repositoryJson);
   });

@@ -1,11 +1,12 @@
 /**
  * Statistics in Harbor's shape (`/statistics`), with Berth's additions: the
  * artifact count, usage per project, pushes and pulls per day, and the most
- * recent pushes for the dashboard.
+ * recent pushes for the dashboard. Counts, usage and recent pushes cover only
+ * the projects the caller may pull from, as Harbor's do.
  */
 import type { FastifyInstance } from 'fastify';
-import type { DailyTraffic } from '../../core/ports-catalog.ts';
-import { authorize, type CatalogOptions } from './catalog-context.ts';
+import type { DailyTraffic, RegistryStatistics } from '../../core/ports-catalog.ts';
+import { authorize, type CatalogOptions, type CatalogScope, visibleProjects } from './catalog-context.ts';
 import { badRequest } from './errors.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -17,17 +18,35 @@ function boundedInt(value: unknown, name: string, fallback: number, max: number)
   return n;
 }
 
+/**
+ * Harbor's public/private split of what the caller sees. A project counts if
+ * it has a visible row or visible repositories; a repository whose project
+ * has no row (only administrators see those) counts as private. Without
+ * access rules (`scope` null) everything is public.
+ */
+export function visibilityCounts(s: RegistryStatistics, scope: CatalogScope | null) {
+  const rows = new Map(scope?.projects.map((p) => [p.name, p.public]));
+  const names = new Set([...rows.keys(), ...s.projects.map((p) => p.project)]);
+  const isPublic = (name: string) => scope === null || rows.get(name) === true;
+  const publicProjects = [...names].filter(isPublic).length;
+  const publicRepos = s.projects.filter((p) => isPublic(p.project)).reduce((n, p) => n + p.repositories, 0);
+  return {
+    private_project_count: names.size - publicProjects,
+    private_repo_count: s.repositories - publicRepos,
+    public_project_count: publicProjects,
+    public_repo_count: publicRepos,
+    total_project_count: names.size,
+    total_repo_count: s.repositories,
+  };
+}
+
 export async function statisticsRoutes(app: FastifyInstance, options: CatalogOptions): Promise<void> {
   app.get('/statistics', async (request) => {
     await authorize(options, request, null, 'pull');
-    const s = await options.catalog.statistics();
+    const { names, scope } = await visibleProjects(options, request);
+    const s = await options.catalog.statistics(names);
     return {
-      private_project_count: 0,
-      private_repo_count: 0,
-      public_project_count: s.projects.length,
-      public_repo_count: s.repositories,
-      total_project_count: s.projects.length,
-      total_repo_count: s.repositories,
+      ...visibilityCounts(s, scope),
       total_storage_consumption: s.storage,
       total_artifact_count: s.artifacts,
       projects: s.projects.map((p) => ({
@@ -39,6 +58,8 @@ export async function statisticsRoutes(app: FastifyInstance, options: CatalogOpt
     };
   });
 
+  // Registry-wide on purpose: one pair of daily counters for all projects, no
+  // names or sizes in it, so any signed-in caller may see the registry's load.
   app.get<{ Querystring: { days?: string } }>('/statistics/traffic', async (request) => {
     await authorize(options, request, null, 'pull');
     const days = boundedInt(request.query.days, 'days', 30, 366);
@@ -56,7 +77,8 @@ export async function statisticsRoutes(app: FastifyInstance, options: CatalogOpt
   app.get<{ Querystring: { limit?: string } }>('/statistics/recent', async (request) => {
     await authorize(options, request, null, 'pull');
     const limit = boundedInt(request.query.limit, 'limit', 10, 100);
-    return (await options.catalog.recentPushes(limit)).map((p) => ({
+    const { names } = await visibleProjects(options, request);
+    return (await options.catalog.recentPushes(limit, names)).map((p) => ({
       repository_name: p.repository,
       digest: p.digest,
       tag: p.tag,

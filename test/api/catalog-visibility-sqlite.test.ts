@@ -1,0 +1,3 @@
+import { catalogVisibilitySuite } from './catalog-visibility-suite.ts';
+
+catalogVisibilitySuite('sqlite', async () => ({ env: {}, cleanup: async () => {} }));
