@@ -69,6 +69,21 @@ describe('WorkerSha256', () => {
     assert.throws(() => hashes[0].update(Buffer.from('late')), /finished/);
   });
 
+  it('holds no staging buffer for a settled hash: abandoned uploads cannot starve new ones', {
+    timeout: 20_000,
+  }, async () => {
+    const abandoned = Array.from({ length: 12 }, () => hashing.factory());
+    for (const hash of abandoned) {
+      await feed(hash, randomBytes(100_000), [65_536]); // a partly filled 1 MiB stage each
+      hash.settle(); // the request ended; the client never comes back
+    }
+    const data = randomBytes(20 * 1024 * 1024);
+    const fresh = hashing.factory();
+    await feed(fresh, data, [65_536]);
+    assert.equal(await fresh.digest(), sha256(data));
+    for (const hash of abandoned) hash.drop();
+  });
+
   it('fails a running hash when its thread stops, and hashes later ones on a new thread', async () => {
     const local = new WorkerSha256();
     const hash = local.factory();
@@ -120,6 +135,7 @@ describe('uploads whose running hash fails', () => {
   /** A hash that takes bytes but cannot answer, like one whose thread died. */
   const broken = (): RunningHash => ({
     update: () => undefined,
+    settle() {},
     digest: () => Promise.reject(new Error('hashing thread stopped')),
     drop() {},
   });

@@ -49,6 +49,7 @@ export function inlineSha256(): RunningHash {
       hash.update(chunk);
       return undefined;
     },
+    settle() {},
     digest: async () => hash.digest('hex'),
     drop() {},
   };

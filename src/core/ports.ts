@@ -185,6 +185,11 @@ export interface RunningHash {
    * update (backpressure); `chunk` must stay unchanged until then.
    */
   update(chunk: Buffer): Promise<void> | undefined;
+  /**
+   * No bytes will come for a while (the request ended; the upload may never
+   * continue): an implementation hands over anything it holds back.
+   */
+  settle(): void;
   /** The hex digest of everything added; the hash is finished. */
   digest(): Promise<string>;
   /** Forgets the hash (upload discarded or its state lost). */

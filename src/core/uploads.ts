@@ -210,6 +210,7 @@ export class Uploads {
       const size = record.size + written;
       await this.metadata.updateUpload(record.id, size, state);
       if (hash) {
+        hash.settle(); // the client may never come back: hold no buffer until it does
         this.hashes.set(record.id, { hash, size });
         kept = true;
       }

@@ -204,6 +204,7 @@ export class WorkerSha256 {
 
     return {
       update,
+      settle: send,
       digest: () => {
         if (dead) return Promise.reject(new Error('hash already finished'));
         send();
