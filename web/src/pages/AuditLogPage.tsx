@@ -1,5 +1,6 @@
 /** The audit log, registry-wide (/audit-logs) or of one project (/projects/{p}/logs), with filters. */
 import { query } from '../api.ts';
+import { EmptyRow } from '../components/EmptyRow.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Pager, pageFrom } from '../components/Pager.tsx';
 import { ProjectTabs } from '../components/ProjectTabs.tsx';
@@ -95,11 +96,7 @@ export function AuditLogPage(props: { project?: string; search: URLSearchParams 
                   </tr>
                 ))}
                 {logs.data.length === 0 ? (
-                  <tr>
-                    <td colSpan={5} className="muted">
-                      Nothing logged{q ? ' matches these filters' : ' yet'}.
-                    </td>
-                  </tr>
+                  <EmptyRow columns={5}>Nothing logged{q ? ' matches these filters' : ' yet'}.</EmptyRow>
                 ) : null}
               </tbody>
             </table>

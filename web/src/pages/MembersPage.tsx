@@ -1,6 +1,7 @@
 /** Members of a project and their roles (Harbor's /projects/{p}/members). */
 import { type FormEvent, useState } from 'react';
 import { del, post, put, query } from '../api.ts';
+import { EmptyRow } from '../components/EmptyRow.tsx';
 import { describeError, ErrorBox } from '../components/ErrorBox.tsx';
 import { ProjectTabs } from '../components/ProjectTabs.tsx';
 import { useApi } from '../components/use-api.ts';
@@ -125,11 +126,7 @@ export function MembersPage(props: { project: string }) {
                   </tr>
                 ))}
                 {members.data.length === 0 ? (
-                  <tr>
-                    <td colSpan={3} className="muted">
-                      No members{filter ? ` named like “${filter}”` : ''}.
-                    </td>
-                  </tr>
+                  <EmptyRow columns={3}>No members{filter ? ` named like “${filter}”` : ''}.</EmptyRow>
                 ) : null}
               </tbody>
             </table>

@@ -3,6 +3,7 @@
  * then, the projects implied by repository names (from /statistics).
  */
 import { ApiError, query } from '../api.ts';
+import { EmptyRow } from '../components/EmptyRow.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Pager, pageFrom } from '../components/Pager.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
@@ -86,11 +87,9 @@ export function ProjectsPage(props: { search: URLSearchParams }) {
               </tr>
             ))}
             {rows.length === 0 && !projects.loading && !stats.loading ? (
-              <tr>
-                <td colSpan={4} className="muted">
-                  {name ? `No project matches “${name}”.` : 'No projects yet: push an image to team/app to create one.'}
-                </td>
-              </tr>
+              <EmptyRow columns={4}>
+                {name ? `No project matches “${name}”.` : 'No projects yet: push an image to team/app to create one.'}
+              </EmptyRow>
             ) : null}
           </tbody>
         </table>

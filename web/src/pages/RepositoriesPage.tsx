@@ -1,5 +1,6 @@
 /** The repositories of a project: search by name, sort, pages. */
 import { query } from '../api.ts';
+import { EmptyRow } from '../components/EmptyRow.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Pager, pageFrom } from '../components/Pager.tsx';
 import { ProjectTabs } from '../components/ProjectTabs.tsx';
@@ -70,11 +71,9 @@ export function RepositoriesPage(props: { project: string; search: URLSearchPara
               </tr>
             ))}
             {repos.data?.length === 0 ? (
-              <tr>
-                <td colSpan={4} className="muted">
-                  {name ? `No repository matches “${name}”.` : `No repositories in ${props.project} yet.`}
-                </td>
-              </tr>
+              <EmptyRow columns={4}>
+                {name ? `No repository matches “${name}”.` : `No repositories in ${props.project} yet.`}
+              </EmptyRow>
             ) : null}
           </tbody>
         </table>

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { del, query, repositoryPath } from '../api.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { CopyField } from '../components/CopyButton.tsx';
+import { EmptyRow } from '../components/EmptyRow.tsx';
 import { describeError, ErrorBox } from '../components/ErrorBox.tsx';
 import { Pager, pageFrom } from '../components/Pager.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
@@ -104,11 +105,9 @@ export function RepositoryPage(props: { project: string; repository: string; sea
               </tr>
             ))}
             {artifacts.data?.length === 0 ? (
-              <tr>
-                <td colSpan={6} className="muted">
-                  {text ? `No artifact matches “${text}”.` : 'This repository has no artifacts.'}
-                </td>
-              </tr>
+              <EmptyRow columns={6}>
+                {text ? `No artifact matches “${text}”.` : 'This repository has no artifacts.'}
+              </EmptyRow>
             ) : null}
           </tbody>
         </table>

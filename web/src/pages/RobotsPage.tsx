@@ -5,6 +5,7 @@
 import { type FormEvent, useState } from 'react';
 import { del, post, query } from '../api.ts';
 import { CopyField } from '../components/CopyButton.tsx';
+import { EmptyRow } from '../components/EmptyRow.tsx';
 import { describeError, ErrorBox } from '../components/ErrorBox.tsx';
 import { Pager, pageFrom } from '../components/Pager.tsx';
 import { ProjectTabs } from '../components/ProjectTabs.tsx';
@@ -183,13 +184,7 @@ export function RobotsPage(props: { project?: string; search: URLSearchParams })
                     </td>
                   </tr>
                 ))}
-                {robots.data.length === 0 ? (
-                  <tr>
-                    <td colSpan={5} className="muted">
-                      No robot accounts yet.
-                    </td>
-                  </tr>
-                ) : null}
+                {robots.data.length === 0 ? <EmptyRow columns={5}>No robot accounts yet.</EmptyRow> : null}
               </tbody>
             </table>
           </div>

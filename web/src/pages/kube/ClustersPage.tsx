@@ -2,6 +2,7 @@
 import { type FormEvent, useState } from 'react';
 import { del, post } from '../../api.ts';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
+import { EmptyRow } from '../../components/EmptyRow.tsx';
 import { describeError, ErrorBox } from '../../components/ErrorBox.tsx';
 import { FieldError, isFieldError } from '../../components/FieldError.tsx';
 import { useAction } from '../../components/use-action.ts';
@@ -146,11 +147,7 @@ export function ClustersPage() {
                 </tr>
               ))}
               {list.data.length === 0 ? (
-                <tr>
-                  <td colSpan={5} className="muted">
-                    No clusters yet. Register one by pasting its kubeconfig.
-                  </td>
-                </tr>
+                <EmptyRow columns={5}>No clusters yet. Register one by pasting its kubeconfig.</EmptyRow>
               ) : null}
             </tbody>
           </table>

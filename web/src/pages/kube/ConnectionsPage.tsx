@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import { del, post } from '../../api.ts';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
+import { EmptyRow } from '../../components/EmptyRow.tsx';
 import { ErrorBox } from '../../components/ErrorBox.tsx';
 import { useAction } from '../../components/use-action.ts';
 import { useApi } from '../../components/use-api.ts';
@@ -117,11 +118,9 @@ export function ConnectionsPage() {
                 </tr>
               ))}
               {list.data.length === 0 ? (
-                <tr>
-                  <td colSpan={6} className="muted">
-                    No registry connections yet. Add one to give clusters a pull secret for it.
-                  </td>
-                </tr>
+                <EmptyRow columns={6}>
+                  No registry connections yet. Add one to give clusters a pull secret for it.
+                </EmptyRow>
               ) : null}
             </tbody>
           </table>

@@ -6,6 +6,7 @@
 import { useState } from 'react';
 import { del } from '../../api.ts';
 import { CodeBlock } from '../../components/CodeBlock.tsx';
+import { EmptyRow } from '../../components/EmptyRow.tsx';
 import { ErrorBox } from '../../components/ErrorBox.tsx';
 import { useAction } from '../../components/use-action.ts';
 import { useApi } from '../../components/use-api.ts';
@@ -110,11 +111,9 @@ export function MirrorsPage() {
                 </tr>
               ))}
               {groups.data.length === 0 ? (
-                <tr>
-                  <td colSpan={4} className="muted">
-                    No groups yet. A group lists the connections that mirror one upstream, such as docker.io.
-                  </td>
-                </tr>
+                <EmptyRow columns={4}>
+                  No groups yet. A group lists the connections that mirror one upstream, such as docker.io.
+                </EmptyRow>
               ) : null}
             </tbody>
           </table>
