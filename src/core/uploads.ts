@@ -179,14 +179,11 @@ export class Uploads {
         received: opts.start,
       });
     }
-    let live = this.hashes.get(record.id);
-    if (live && live.size !== record.size) {
-      live = undefined; // appended elsewhere or torn
-      this.forgetHash(record.id);
-    }
     // Taken out while it runs: a failed append leaves a hash of bytes the upload does not hold.
+    const live = this.hashes.get(record.id);
     this.hashes.delete(record.id);
-    const hash = live?.hash;
+    if (live && live.size !== record.size) live.hash.drop(); // appended elsewhere or torn
+    const hash = live?.size === record.size ? live.hash : undefined;
     let counted = 0;
     async function* hashing(): AsyncIterable<Buffer> {
       for await (const chunk of body) {

@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ByteRange, ObjectInfo, StorageDriver, UploadState } from '../../core/ports.ts';
 import { NotFoundError } from '../../core/ports.ts';
 import { BufferPool } from './buffer-pool.ts';
+import { syncPath } from './sync-path.ts';
 import { withWriteback } from './writeback.ts';
 
 /** Two buffers per download; at most 8 big ones (32 MiB) exist, later downloads use 256 KiB ones. */
@@ -75,7 +76,7 @@ export class FsDriver implements StorageDriver {
   private async renameInto(from: string, to: string): Promise<void> {
     await mkdir(dirname(to), { recursive: true });
     await rename(from, to);
-    await syncDir(dirname(to));
+    await syncPath(dirname(to));
   }
 
   private async openForRead(key: string): Promise<FileHandle> {
@@ -225,13 +226,4 @@ function writeAndWait(dest: Writable, chunk: Buffer): Promise<void> {
       else resolve();
     });
   });
-}
-
-async function syncDir(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }

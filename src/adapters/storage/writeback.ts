@@ -7,7 +7,7 @@
  * little left to write. Durability still comes only from the commit's fsync:
  * these flushes are a hint and their failures are ignored.
  */
-import { open } from 'node:fs/promises';
+import { syncPath } from './sync-path.ts';
 
 /** Flush after every this many bytes appended to an upload. */
 export const WRITEBACK_STEP = 32 * 1024 * 1024;
@@ -20,19 +20,9 @@ const inFlight = new Set<string>();
 export function flushInBackground(path: string): void {
   if (inFlight.has(path) || inFlight.size >= MAX_IN_FLIGHT) return;
   inFlight.add(path);
-  void datasync(path)
+  void syncPath(path, true)
     .catch(() => {}) // the upload may be gone (aborted, committed): nothing to flush
     .finally(() => inFlight.delete(path));
-}
-
-async function datasync(path: string): Promise<void> {
-  // A separate descriptor: fdatasync flushes the file, whichever descriptor wrote it.
-  const fh = await open(path, 'r');
-  try {
-    await fh.datasync();
-  } finally {
-    await fh.close();
-  }
 }
 
 /**
