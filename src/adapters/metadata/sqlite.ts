@@ -1,7 +1,8 @@
 /**
  * The embedded metadata store: SQLite through better-sqlite3 (12.x; 13.x
  * crashes on Node 20). The manifest and blob reads on the pull path use
- * prepared statements; everything else goes through Kysely.
+ * prepared statements and a cache of their answers (see PullPathCache);
+ * everything else goes through Kysely.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -16,10 +17,16 @@ export class SqliteStore extends KyselyStore {
   private readonly byTag: SqliteDatabase.Statement;
   private readonly byDigest: SqliteDatabase.Statement;
   private readonly blobInRepository: SqliteDatabase.Statement;
+  private readonly cache: PullPathCache;
 
   private constructor(sqlite: SqliteDatabase.Database) {
-    super(new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), 'sqlite');
+    const cache = new PullPathCache(sqlite);
+    super(
+      new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, cache) }) }),
+      'sqlite',
+    );
     this.sqlite = sqlite;
+    this.cache = cache;
     this.byTag = sqlite.prepare(
       `SELECT m.* FROM tags t JOIN manifests m ON m.repository = t.repository AND m.digest = t.digest
        WHERE t.repository = ? AND t.name = ?`,
@@ -41,7 +48,7 @@ export class SqliteStore extends KyselyStore {
     sqlite.pragma('busy_timeout = 5000');
     // Create the tables before preparing statements over them.
     const bootstrap = new KyselyStore(
-      new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }),
+      new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, null) }) }),
       'sqlite',
     );
     await bootstrap.migrate();
@@ -49,23 +56,70 @@ export class SqliteStore extends KyselyStore {
   }
 
   override async manifestByTag(repository: string, tag: string): Promise<ManifestRecord | null> {
-    const row = this.byTag.get(repository, tag) as Database['manifests'] | undefined;
-    return row ? toManifestRecord(row) : null;
+    return this.cache.get(`t\0${repository}\0${tag}`, () => {
+      const row = this.byTag.get(repository, tag) as Database['manifests'] | undefined;
+      return row ? Object.freeze(toManifestRecord(row)) : null;
+    });
   }
 
   override async manifestByDigest(repository: string, digest: string): Promise<ManifestRecord | null> {
-    const row = this.byDigest.get(repository, digest) as Database['manifests'] | undefined;
-    return row ? toManifestRecord(row) : null;
+    return this.cache.get(`m\0${repository}\0${digest}`, () => {
+      const row = this.byDigest.get(repository, digest) as Database['manifests'] | undefined;
+      return row ? Object.freeze(toManifestRecord(row)) : null;
+    });
   }
 
   override async repositoryBlobSize(repository: string, digest: string): Promise<number | null> {
-    const row = this.blobInRepository.get(repository, digest) as { size: number } | undefined;
-    return row ? row.size : null;
+    return this.cache.get(`b\0${repository}\0${digest}`, () => {
+      const row = this.blobInRepository.get(repository, digest) as { size: number } | undefined;
+      return row ? row.size : null;
+    });
   }
 
   override async close(): Promise<void> {
     await super.close();
     if (this.sqlite.open) this.sqlite.close();
+  }
+}
+
+const CACHED_ANSWERS = 10_000;
+
+/**
+ * Answers of the pull path's reads (manifest by tag or digest, blob in a
+ * repository), kept until anything writes to the database. Under a pull storm
+ * building the row objects cost more than the rest of the request's work in
+ * SQLite. Correct without knowing which write touches what:
+ *  - every statement of this connection that may write (or ends a
+ *    transaction: a rollback undoes what a read may have seen) empties it;
+ *  - `PRAGMA data_version`, read at each lookup, changes when another
+ *    connection (a CLI command, a second process) commits.
+ * Misses are cached too: a wrong name probed again and again costs nothing.
+ */
+export class PullPathCache {
+  private readonly answers = new Map<string, unknown>();
+  private readonly dataVersion: SqliteDatabase.Statement;
+  private seenVersion: unknown = null;
+
+  constructor(sqlite: SqliteDatabase.Database) {
+    this.dataVersion = sqlite.prepare('PRAGMA data_version').pluck(true);
+  }
+
+  /** Called by the statements that may write. */
+  clear(): void {
+    this.answers.clear();
+  }
+
+  get<T>(key: string, load: () => T): T {
+    const version = this.dataVersion.get();
+    if (version !== this.seenVersion) {
+      this.answers.clear();
+      this.seenVersion = version;
+    }
+    if (this.answers.has(key)) return this.answers.get(key) as T;
+    const answer = load();
+    if (this.answers.size >= CACHED_ANSWERS) this.answers.clear();
+    this.answers.set(key, answer);
+    return answer;
   }
 }
 
@@ -75,16 +129,20 @@ const STATEMENT_CACHE_ENTRIES = 500;
  * Kysely prepares every query it runs; preparing costs more than running
  * most of ours. Queries are parameterised, so their SQL repeats: keep the
  * prepared statements by SQL text. (Kysely runs one query at a time on the
- * connection, so a statement is never in use twice at once.)
+ * connection, so a statement is never in use twice at once.) Statements that
+ * may change what the pull path reads empty `cache` once they have run.
  */
-function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDialectConfig['database'] {
-  const statements = new Map<string, SqliteDatabase.Statement>();
+function withStatementCache(
+  sqlite: SqliteDatabase.Database,
+  cache: PullPathCache | null,
+): SqliteDialectConfig['database'] {
+  const statements = new Map<string, KyselyStatement>();
   return {
     close: () => sqlite.close(),
     prepare(sql: string) {
       let statement = statements.get(sql);
       if (!statement) {
-        statement = sqlite.prepare(sql);
+        statement = clearingCache(sqlite.prepare(sql), cache);
         if (statements.size >= STATEMENT_CACHE_ENTRIES) {
           const oldest = statements.keys().next().value;
           if (oldest !== undefined) statements.delete(oldest);
@@ -92,6 +150,40 @@ function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDialectConfi
         statements.set(sql, statement);
       }
       return statement;
+    },
+  };
+}
+
+type KyselyStatement = Pick<SqliteDatabase.Statement, 'reader' | 'all' | 'run' | 'iterate'>;
+
+/**
+ * A plain SELECT leaves the cache alone; anything else (writes, RETURNING,
+ * BEGIN/COMMIT/ROLLBACK, pragmas) empties it after running, even when it fails.
+ */
+function clearingCache(statement: SqliteDatabase.Statement, cache: PullPathCache | null): KyselyStatement {
+  if (!cache || (statement.reader && statement.readonly)) return statement;
+  return {
+    reader: statement.reader,
+    all: (...params) => {
+      try {
+        return statement.all(...params);
+      } finally {
+        cache.clear();
+      }
+    },
+    run: (...params) => {
+      try {
+        return statement.run(...params);
+      } finally {
+        cache.clear();
+      }
+    },
+    *iterate(...params) {
+      try {
+        yield* statement.iterate(...params);
+      } finally {
+        cache.clear();
+      }
     },
   };
 }

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Manifest GET by tag without auth, as the bench runs it (info logging to a file), under wrk -t2 -c64;
+# prints req/s, p99 and the server's CPU time per request. URL_PATH=digest GETs by digest.
+# NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" profiles Berth; PERF=FILE records `perf record -g` of it.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+DATA=$(mktemp -d)
+trap 'kill $PID 2>/dev/null; rm -rf "$DATA"; true' EXIT
+NODE_ENV=production BERTH_AUTH=off node ${NODE_FLAGS:-} "$ROOT/bin/berth.js" serve --port "$PORT" --data "$DATA" >"$DATA/log" 2>&1 &
+PID=$!
+wait_up
+push_manifest
+REF=v1
+[ "${URL_PATH:-tag}" = digest ] && REF=$(curl -sf -o /dev/null -D - -H "$ACCEPT" "$B/v2/t/app/manifests/v1" | tr -d '\r' | awk -F': ' 'tolower($1)=="docker-content-digest"{print $2}')
+wrk -t2 -c64 -d2s -H "$ACCEPT" "$B/v2/t/app/manifests/$REF" >/dev/null # warm-up
+PERF_PID=
+if [ -n "${PERF:-}" ]; then perf record -e cpu-clock -g -p $PID -o "$PERF" -- sleep "${SECONDS_:-10}" 2>/dev/null & PERF_PID=$!; fi
+cpu0=$(awk '{print $14+$15}' /proc/$PID/stat)
+out=$(wrk -t2 -c64 -d"${SECONDS_:-10}"s --latency -H "$ACCEPT" "$B/v2/t/app/manifests/$REF")
+cpu1=$(awk '{print $14+$15}' /proc/$PID/stat)
+echo "$out" | grep -E "Requests/sec|99%|Non-2xx|errors"
+reqs=$(echo "$out" | awk '/requests in/{print $1}')
+echo "server CPU per request: $(( (cpu1 - cpu0) * 10000000 / reqs / 1000 )) µs"
+[ -n "$PERF_PID" ] && wait $PERF_PID
+kill -INT $PID; wait $PID 2>/dev/null || true
