@@ -64,7 +64,11 @@ describe('sqlite pull-path cache', () => {
 
   it('sees a write made through Kysely on the same connection', async () => {
     assert.equal(await tagged(store), d(1));
-    await store.db.updateTable('tags').set({ digest: d(2) }).where('name', '=', 'v1').execute();
+    await store.db
+      .updateTable('tags')
+      .set({ digest: d(2) })
+      .where('name', '=', 'v1')
+      .execute();
     assert.equal(await tagged(store), d(2));
     await store.db.deleteFrom('tags').where('name', '=', 'v1').execute();
     assert.equal(await tagged(store), null);
@@ -76,7 +80,11 @@ describe('sqlite pull-path cache', () => {
     assert.equal(await tagged(store), d(1));
     await assert.rejects(
       store.db.transaction().execute(async (trx) => {
-        await trx.updateTable('tags').set({ digest: d(2) }).where('name', '=', 'v1').execute();
+        await trx
+          .updateTable('tags')
+          .set({ digest: d(2) })
+          .where('name', '=', 'v1')
+          .execute();
         // The same connection sees its own uncommitted write, and the cache may keep it.
         assert.equal(await tagged(store), d(2));
         throw new Error('roll back');
