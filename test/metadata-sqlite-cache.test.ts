@@ -44,6 +44,8 @@ describe('sqlite pull-path cache', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  /** Another connection's commit is seen from the next event-loop turn on (as the next request would). */
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
   const tagged = async (s: SqliteStore, tag = 'v1') => (await s.manifestByTag('c/app', tag))?.digest ?? null;
 
   it('answers repeated reads with the same frozen record', async () => {
@@ -57,8 +59,10 @@ describe('sqlite pull-path cache', () => {
   it('sees a tag moved by another connection to the same file', async () => {
     assert.equal(await tagged(store), d(1));
     await other.putManifest('c/app', manifest(d(2)), [], 'v1');
+    await nextTurn();
     assert.equal(await tagged(store), d(2));
     await other.putManifest('c/app', manifest(d(1)), [], 'v1');
+    await nextTurn();
     assert.equal(await tagged(store), d(1));
   });
 
@@ -100,6 +104,7 @@ describe('sqlite pull-path cache', () => {
     await other.recordBlob(d(9), 77);
     await other.linkBlob('c/app', d(9));
     await other.putManifest('c/app', manifest(d(2)), [], 'later');
+    await nextTurn();
     assert.equal(await store.repositoryBlobSize('c/app', d(9)), 77);
     assert.equal(await tagged(store, 'later'), d(2));
     assert.equal((await store.manifestByDigest('c/app', d(2)))?.size, 321);

@@ -5,7 +5,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 DATA=$(mktemp -d)
-trap 'kill $PID 2>/dev/null; rm -rf "$DATA"; true' EXIT
+trap 'kill $PID 2>/dev/null || true; rm -rf "$DATA"' EXIT
 NODE_ENV=production BERTH_AUTH=off node ${NODE_FLAGS:-} "$ROOT/bin/berth.js" serve --port "$PORT" --data "$DATA" >"$DATA/log" 2>&1 &
 PID=$!
 wait_up
@@ -21,5 +21,5 @@ cpu1=$(awk '{print $14+$15}' /proc/$PID/stat)
 echo "$out" | grep -E "Requests/sec|99%|Non-2xx|errors"
 reqs=$(echo "$out" | awk '/requests in/{print $1}')
 echo "server CPU per request: $(( (cpu1 - cpu0) * 10000000 / reqs / 1000 )) µs"
-[ -n "$PERF_PID" ] && wait $PERF_PID
+if [ -n "$PERF_PID" ]; then wait "$PERF_PID"; fi
 kill -INT $PID; wait $PID 2>/dev/null || true

@@ -4,7 +4,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 DATA=$(mktemp -d)
-trap 'kill $PID 2>/dev/null; rm -rf "$DATA"; true' EXIT
+trap 'kill $PID 2>/dev/null || true; rm -rf "$DATA"' EXIT
 BERTH_ADMIN_PASSWORD=Probe-pass-1 node ${NODE_FLAGS:-} "$ROOT/bin/berth.js" serve --port "$PORT" --data "$DATA" --log-level warn >"$DATA/log" 2>&1 &
 PID=$!
 wait_up

@@ -91,14 +91,18 @@ const CACHED_ANSWERS = 10_000;
  * SQLite. Correct without knowing which write touches what:
  *  - every statement of this connection that may write (or ends a
  *    transaction: a rollback undoes what a read may have seen) empties it;
- *  - `PRAGMA data_version`, read at each lookup, changes when another
- *    connection (a CLI command, a second process) commits.
+ *  - `PRAGMA data_version` changes when another connection (a CLI command,
+ *    a second process) commits. Reading it costs as much as a cache hit, so
+ *    it is read once per event-loop turn: the requests answered in one turn
+ *    were all sent before it began, so they are concurrent with a commit
+ *    made meanwhile and may see either state.
  * Misses are cached too: a wrong name probed again and again costs nothing.
  */
 export class PullPathCache {
   private readonly answers = new Map<string, unknown>();
   private readonly dataVersion: SqliteDatabase.Statement;
   private seenVersion: unknown = null;
+  private versionCheckedThisTurn = false;
 
   constructor(sqlite: SqliteDatabase.Database) {
     this.dataVersion = sqlite.prepare('PRAGMA data_version').pluck(true);
@@ -110,16 +114,24 @@ export class PullPathCache {
   }
 
   get<T>(key: string, load: () => T): T {
-    const version = this.dataVersion.get();
-    if (version !== this.seenVersion) {
-      this.answers.clear();
-      this.seenVersion = version;
-    }
+    if (!this.versionCheckedThisTurn) this.checkVersion();
     if (this.answers.has(key)) return this.answers.get(key) as T;
     const answer = load();
     if (this.answers.size >= CACHED_ANSWERS) this.answers.clear();
     this.answers.set(key, answer);
     return answer;
+  }
+
+  private checkVersion(): void {
+    this.versionCheckedThisTurn = true;
+    setImmediate(() => {
+      this.versionCheckedThisTurn = false;
+    });
+    const version = this.dataVersion.get();
+    if (version !== this.seenVersion) {
+      this.answers.clear();
+      this.seenVersion = version;
+    }
   }
 }
 
