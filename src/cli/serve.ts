@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import pino from 'pino';
 import { buildApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
+import { logDestination } from '../server/log-destination.ts';
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -25,7 +26,7 @@ export function serveCommand(): Command {
       });
       const log = pino(
         { level: config.log.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
-        pino.destination({ dest: 1, sync: false, minLength: 4096 }),
+        logDestination(1),
       );
       const berth = await buildApp(config, log);
       const address = await berth.app.listen({ host: config.server.host, port: config.server.port });
