@@ -4,7 +4,9 @@
  * no server has seen (content-addressed stores cannot skip the write), and
  * its digest is computed with `openssl dgst -sha256` — which is at the same
  * time a sample of the machine's hashing ceiling and reads the file into the
- * page cache right before the upload.
+ * page cache right before the upload. Then `sync`: what earlier steps left
+ * unwritten (the nginx PUT's file, the file itself) would otherwise be written
+ * back during the next timed upload, slowing whichever server comes next.
  */
 import { randomBytes, randomFillSync } from 'node:crypto';
 import { closeSync, openSync, statSync, writeSync } from 'node:fs';
@@ -47,7 +49,7 @@ export async function opensslSha256(path: string): Promise<{ digest: string; MBp
   return { digest: `sha256:${hex}`, MBps: mbps(size, r.ms) };
 }
 
-/** Makes the file a new blob (new first 32 bytes) and returns it with its digest and the hash speed. */
+/** Makes the file a new blob (new first 32 bytes), syncs, and returns it with its digest and the hash speed. */
 export async function freshBlob(path: string): Promise<{ blob: BlobFile; sha256MBps: number }> {
   const fd = openSync(path, 'r+');
   try {
@@ -56,6 +58,7 @@ export async function freshBlob(path: string): Promise<{ blob: BlobFile; sha256M
     closeSync(fd);
   }
   const { digest, MBps } = await opensslSha256(path);
+  await run('sync', []);
   return { blob: { path, size: statSync(path).size, digest }, sha256MBps: MBps };
 }
 
