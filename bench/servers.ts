@@ -121,17 +121,15 @@ export interface BerthOptions {
   cpuProfDir?: string;
 }
 
-/** `node bin/berth.js serve --port P --data DIR`. */
+/** `bin/berth.js serve --port P --data DIR`: the launcher users run (`npm start`, `npx berth`), with its Node flags. */
 export async function startBerth(o: BerthOptions): Promise<ServerHandle> {
   const port = await freePort();
   mkdirSync(o.dataDir, { recursive: true });
-  const nodeArgs = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
+  const profiling = o.cpuProfDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${o.cpuProfDir}` } : {};
   return launch({
     name: 'berth',
-    cmd: process.execPath,
+    cmd: path.join(o.root, 'bin/berth.js'),
     args: [
-      ...nodeArgs,
-      path.join(o.root, 'bin/berth.js'),
       'serve',
       '--host',
       '127.0.0.1',
@@ -141,7 +139,7 @@ export async function startBerth(o: BerthOptions): Promise<ServerHandle> {
       o.dataDir,
     ],
     cwd: o.root,
-    env: { NODE_ENV: 'production', BERTH_AUTH: 'off' },
+    env: { NODE_ENV: 'production', BERTH_AUTH: 'off', ...profiling },
     logFile: o.logFile,
     port,
     readyPath: '/v2/',

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Manifest GET by tag without auth, as the bench runs it (info logging to a file), under wrk -t2 -c64;
 # prints req/s, p99 and the server's CPU time per request. URL_PATH=digest GETs by digest.
-# NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" profiles Berth; PERF=FILE records `perf record -g` of it.
+# Berth runs through its launcher; NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" (NODE_OPTIONS) profiles it; PERF=FILE records `perf record -g` of it.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 DATA=$(mktemp -d)
 trap 'kill $PID 2>/dev/null || true; rm -rf "$DATA"' EXIT
-NODE_ENV=production BERTH_AUTH=off node ${NODE_FLAGS:-} "$ROOT/bin/berth.js" serve --port "$PORT" --data "$DATA" >"$DATA/log" 2>&1 &
+NODE_ENV=production BERTH_AUTH=off NODE_OPTIONS="${NODE_FLAGS:-}" "$ROOT/bin/berth.js" serve --port "$PORT" --data "$DATA" >"$DATA/log" 2>&1 &
 PID=$!
 wait_up
 push_manifest
@@ -21,5 +21,6 @@ cpu1=$(awk '{print $14+$15}' /proc/$PID/stat)
 echo "$out" | grep -E "Requests/sec|99%|Non-2xx|errors"
 reqs=$(echo "$out" | awk '/requests in/{print $1}')
 echo "server CPU per request: $(( (cpu1 - cpu0) * 10000000 / reqs / 1000 )) µs"
+grep VmHWM /proc/$PID/status
 if [ -n "$PERF_PID" ]; then wait "$PERF_PID"; fi
 kill -INT $PID; wait $PID 2>/dev/null || true

@@ -5,7 +5,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 DATA=$(mktemp -d)
 trap 'kill $PID 2>/dev/null || true; rm -rf "$DATA"' EXIT
-BERTH_ADMIN_PASSWORD=Probe-pass-1 node ${NODE_FLAGS:-} "$ROOT/bin/berth.js" serve --port "$PORT" --data "$DATA" --log-level warn >"$DATA/log" 2>&1 &
+BERTH_ADMIN_PASSWORD=Probe-pass-1 NODE_OPTIONS="${NODE_FLAGS:-}" "$ROOT/bin/berth.js" serve --port "$PORT" --data "$DATA" --log-level warn >"$DATA/log" 2>&1 &
 PID=$!
 wait_up
 U=admin:Probe-pass-1

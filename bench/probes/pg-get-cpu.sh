@@ -8,7 +8,7 @@ DATA=$(mktemp -d)
 psql -h 127.0.0.1 -U postgres -d test -qc "CREATE DATABASE $DB" >/dev/null
 trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; psql -h 127.0.0.1 -U postgres -d test -qc "DROP DATABASE $DB" >/dev/null; rm -rf "$DATA"; true' EXIT
 BERTH_AUTH=off BERTH_DATABASE_DRIVER=postgres BERTH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB \
-  node "$ROOT/bin/berth.js" serve --port "$PORT" --data "$DATA" --log-level warn >"$DATA/log" 2>&1 &
+  "$ROOT/bin/berth.js" serve --port "$PORT" --data "$DATA" --log-level warn >"$DATA/log" 2>&1 &
 PID=$!
 wait_up
 push_manifest
