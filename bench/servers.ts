@@ -129,15 +129,7 @@ export async function startBerth(o: BerthOptions): Promise<ServerHandle> {
   return launch({
     name: 'berth',
     cmd: path.join(o.root, 'bin/berth.js'),
-    args: [
-      'serve',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--data',
-      o.dataDir,
-    ],
+    args: ['serve', '--host', '127.0.0.1', '--port', String(port), '--data', o.dataDir],
     cwd: o.root,
     env: { NODE_ENV: 'production', BERTH_AUTH: 'off', ...profiling },
     logFile: o.logFile,
