@@ -5,13 +5,12 @@ import { errorBody, httpError } from './errors.ts';
 
 export type Headers = Record<string, string | number>;
 
-const API_VERSION = { 'docker-distribution-api-version': 'registry/2.0' };
-
+/** Sends a whole response. `headers` is the caller's fresh object: completed in place, not copied (hot path). */
 export function send(res: ServerResponse, status: number, headers: Headers, body?: Buffer | string): void {
-  const all: Headers = { ...API_VERSION, ...headers };
-  if (body !== undefined && all['content-length'] === undefined) all['content-length'] = Buffer.byteLength(body);
-  if (body === undefined && all['content-length'] === undefined) all['content-length'] = 0;
-  res.writeHead(status, all);
+  headers['docker-distribution-api-version'] = 'registry/2.0';
+  if (headers['content-length'] === undefined)
+    headers['content-length'] = body === undefined ? 0 : Buffer.byteLength(body);
+  res.writeHead(status, headers);
   res.end(body);
 }
 
