@@ -1,5 +1,5 @@
 // How long the last fsync of a 1 GiB file takes with and without an fdatasync started in the
-// background every 32 MiB (what Berth does for upload files): written at full speed, and arriving in
+// background every 128 MiB, one at a time (what Berth does for upload files): written at full speed, and arriving in
 // paced blocks (4 MiB per 8 ms timer tick), as an upload's bytes do.
 // Run: node bench/probes/fsync-tail.mjs [folder on the disk to test, default bench/work]
 import { mkdirSync, rmSync } from 'node:fs';
@@ -31,7 +31,7 @@ async function run(flushEvery, paced) {
   const done = performance.now();
   await fh.close();
   rmSync(file);
-  const label = `${flushEvery ? 'flushed every 32 MiB' : 'one fsync at the end'}, ${paced ? 'paced, 4 MiB per 8 ms' : 'full speed'}`;
+  const label = `${flushEvery ? 'flushed every 128 MiB' : 'one fsync at the end'}, ${paced ? 'paced, 4 MiB per 8 ms' : 'full speed'}`;
   console.log(
     `${label.padEnd(42)} write ${(written - started).toFixed(0)} ms, last sync ${(done - written).toFixed(0)} ms, total ${(done - started).toFixed(0)} ms`,
   );
@@ -40,6 +40,6 @@ async function run(flushEvery, paced) {
 for (const paced of [false, true]) {
   for (let round = 0; round < 2; round++) {
     await run(0, paced);
-    await run(32 * 1024 * 1024, paced);
+    await run(128 * 1024 * 1024, paced);
   }
 }

@@ -76,7 +76,8 @@ export async function ddWrite(src: string, dest: string, fsync = true): Promise<
 /**
  * The disk's ceiling for a durable write when writeback overlaps the writing:
  * the file copied in 4 MiB blocks with an fdatasync started in the background
- * every 32 MiB (as Berth's upload files are) and an fsync at the end, MB/s.
+ * every 128 MiB, one at a time (as Berth's upload files are) and an fsync at
+ * the end, MB/s.
  * `dd conv=fsync` instead leaves the whole flush to the end.
  */
 export async function flushedWrite(src: string, dest: string): Promise<number> {
@@ -94,7 +95,7 @@ export async function flushedWrite(src: string, dest: string): Promise<number> {
       await output.write(block, 0, bytesRead, size);
       size += bytesRead;
       sinceFlush += bytesRead;
-      if (sinceFlush >= 32 * 1024 * 1024 && !flushing) {
+      if (sinceFlush >= 128 * 1024 * 1024 && !flushing) {
         sinceFlush = 0;
         flushing = output.datasync().finally(() => {
           flushing = null;
