@@ -1,7 +1,11 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
-// Runs the compiled CLI (built by `npm ci` through the prepare script).
-// A 4 MiB young generation (V8's default is 16 MiB per semi-space) keeps the
-// server's resident memory ~45 MiB lower under a pull storm at the same
-// requests/s: a request's garbage is small and short-lived. `node bin/berth.js`
-// runs without it; `npm start`, `npx berth` and `./bin/berth.js` run with it.
+#!/usr/bin/env -S node --max-semi-space-size=4 --single-threaded-gc
+// Runs the compiled CLI (built by `npm ci` through the prepare script), with
+// two V8 settings for a server on a small machine (`node bin/berth.js` runs
+// without them; `npm start`, `npx berth` and `./bin/berth.js` run with them):
+// - a 4 MiB young generation (default 16 MiB per semi-space): ~45 MiB less
+//   resident memory under a pull storm at the same requests/s;
+// - garbage collection on the main thread only: an upload's received buffers
+//   bring a full collection every ~27 MiB, and V8's 4 helper threads then
+//   spent up to 0.9 CPU-s per GiB contending for 2 cores; without them uploads
+//   ran at a median 465 MB/s against 389 (bench/FINDINGS.md).
 import '../dist/cli/main.js';

@@ -2,21 +2,22 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-async function serve(dataDir: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(
-    process.execPath,
-    ['bin/berth.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--data', dataDir],
-    {
-      env: { ...process.env, BERTH_AUTH: 'off' },
-    },
-  );
+/** `node bin/berth.js serve …`, or with `launcher` the script run directly, as `npm start` and `npx berth` do. */
+async function serve(
+  dataDir: string,
+  launcher = false,
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const args = ['serve', '--port', '0', '--host', '127.0.0.1', '--data', dataDir];
+  const child = launcher
+    ? spawn('bin/berth.js', args, { env: { ...process.env, BERTH_AUTH: 'off' } })
+    : spawn(process.execPath, ['bin/berth.js', ...args], { env: { ...process.env, BERTH_AUTH: 'off' } });
   let out = '';
   child.stdout?.on('data', (c) => {
     out += c;
@@ -32,7 +33,26 @@ async function serve(dataDir: string): Promise<{ child: ChildProcess; url: strin
 
 describe('server lifecycle', () => {
   let dataDir: string;
-  after(async () => rm(dataDir, { recursive: true, force: true }));
+  after(async () => {
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('the launcher runs the server in Node with its V8 settings', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-launcher-'));
+    const server = await serve(dir, true);
+    try {
+      assert.equal((await fetch(`${server.url}/v2/`)).status, 200);
+      // env -S execs node in place: the child's own command line carries the flag.
+      const cmdline = (await readFile(`/proc/${server.child.pid}/cmdline`, 'utf8')).split('\0');
+      assert.match(cmdline[0], /node$/);
+      assert.ok(cmdline.includes('--max-semi-space-size=4'), cmdline.join(' '));
+      assert.ok(cmdline.includes('--single-threaded-gc'), cmdline.join(' '));
+    } finally {
+      server.child.kill('SIGTERM');
+      await once(server.child, 'exit');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it('finishes an upload in flight on SIGTERM, refuses new work, logs each request, and resumes after restart', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'berth-life-'));
