@@ -7,5 +7,6 @@
 // - garbage collection on the main thread only: an upload's received buffers
 //   bring a full collection every ~27 MiB, and V8's 4 helper threads then
 //   spent up to 0.9 CPU-s per GiB contending for 2 cores; without them uploads
-//   ran at a median 465 MB/s against 389 (bench/FINDINGS.md).
+//   ran at a median 465 MB/s against 389. Its cost: a pull storm right after
+//   big uploads is served more slowly (bench/FINDINGS.md).
 import '../dist/cli/main.js';

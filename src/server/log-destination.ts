@@ -1,11 +1,10 @@
 /**
  * Where the server's log lines go: pino's own file writer (sonic-boom), fed
  * in batches. sonic-boom measures the UTF-8 length of its whole pending
- * buffer on every line it is given, which flattens and copies that buffer:
- * ~3 µs per line at our line sizes, a fifth of a manifest GET under load
- * (every request writes an access line). Handing it 16 KiB at a time makes
- * that cost per batch; sonic-boom still does the writing, retries and exit
- * flush. Lines wait here until a batch is full or the logger is flushed
+ * buffer on every line it is given, which flattens and copies that buffer;
+ * every request writes an access line. Handing it 16 KiB at a time makes
+ * that cost per batch (4.7 → 2.0 µs a line in a loop, bench/FINDINGS.md);
+ * sonic-boom still does the writing, retries and exit flush. Lines wait here until a batch is full or the logger is flushed
  * (`serve` flushes every second and on shutdown).
  */
 import pino, { type DestinationStream } from 'pino';
