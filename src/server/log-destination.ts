@@ -16,7 +16,8 @@ export class BatchedDestination implements DestinationStream {
   private chars = 0;
 
   constructor(private readonly inner: ReturnType<typeof pino.destination>) {
-    // Before sonic-boom's exit handler, which writes out what it holds.
+    // Before pino's handlers for the same events, which flush sonic-boom and end it.
+    process.prependListener('beforeExit', () => this.handOver());
     process.prependListener('exit', () => this.handOver());
   }
 
