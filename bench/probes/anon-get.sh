@@ -4,14 +4,10 @@
 # Berth runs through its launcher; NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" (NODE_OPTIONS) profiles it; PERF=FILE records `perf record -g` of it.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-DATA=$(mktemp -d)
-trap 'kill $PID 2>/dev/null || true; rm -rf "$DATA"' EXIT
-NODE_ENV=production BERTH_AUTH=off NODE_OPTIONS="${NODE_FLAGS:-}" "$ROOT/bin/berth.js" serve --port "$PORT" --data "$DATA" >"$DATA/log" 2>&1 &
-PID=$!
-wait_up
+start_berth
 push_manifest
 REF=v1
-[ "${URL_PATH:-tag}" = digest ] && REF=$(curl -sf -o /dev/null -D - -H "$ACCEPT" "$B/v2/t/app/manifests/v1" | tr -d '\r' | awk -F': ' 'tolower($1)=="docker-content-digest"{print $2}')
+[ "${URL_PATH:-tag}" = digest ] && REF=$(manifest_digest)
 wrk -t2 -c64 -d2s -H "$ACCEPT" "$B/v2/t/app/manifests/$REF" >/dev/null # warm-up
 PERF_PID=
 if [ -n "${PERF:-}" ]; then perf record -e cpu-clock -g -p $PID -o "$PERF" -- sleep "${SECONDS_:-10}" 2>/dev/null & PERF_PID=$!; fi

@@ -15,3 +15,31 @@ push_manifest() {
 }
 
 ACCEPT='Accept: application/vnd.oci.image.manifest.v1+json'
+
+# manifest_digest: the digest of t/app:v1 (pushed by push_manifest).
+manifest_digest() {
+  curl -sf -o /dev/null -D - -H "$ACCEPT" "$B/v2/t/app/manifests/v1" | tr -d '\r' | awk -F': ' 'tolower($1)=="docker-content-digest"{print $2}'
+}
+
+# start_berth: Berth without auth, as the bench runs it (its launcher, info logging to DATA/log), on a new data
+# folder DATA; sets PID and removes both on exit. NODE_FLAGS go to NODE_OPTIONS (e.g. --cpu-prof).
+start_berth() {
+  DATA=$(mktemp -d)
+  NODE_ENV=production BERTH_AUTH=off NODE_OPTIONS="${NODE_FLAGS:-}" "$ROOT/bin/berth.js" serve --port "$PORT" --data "$DATA" >"$DATA/log" 2>&1 &
+  PID=$!
+  trap 'kill $PID 2>/dev/null || true; rm -rf "$DATA"' EXIT
+  wait_up
+}
+
+# upload_big FILE: makes FILE a new blob (new first 32 bytes), syncs, uploads it with POST + curl -T; prints MB/s.
+upload_big() {
+  local f=$1 d l t0 t1
+  head -c 32 /dev/urandom | dd of="$f" bs=32 count=1 conv=notrunc 2>/dev/null
+  d=sha256:$(sha256sum "$f" | cut -d' ' -f1)
+  sync
+  l=$(curl -sf -X POST -D - -o /dev/null "$B/v2/t/big/blobs/uploads/" | tr -d '\r' | awk -F': ' 'tolower($1)=="location"{print $2}')
+  t0=$(date +%s.%N)
+  curl -sf -o /dev/null -H 'Expect:' -H 'Content-Type: application/octet-stream' -T "$f" "$B$l?digest=$d"
+  t1=$(date +%s.%N)
+  echo "$(stat -c %s "$f") / 1000000 / ($t1 - $t0)" | bc -l | cut -d. -f1
+}
