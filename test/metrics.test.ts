@@ -28,7 +28,7 @@ describe('/metrics', () => {
     let text = '';
     for (let i = 0; i < 50; i++) {
       text = await (await fetch(`${b.url}/metrics`)).text();
-      if (/route="v2:manifest",status="404"\} 1$/m.test(text)) break;
+      if (/route="v2:manifest",status="404"\} 1$/m.test(text) && /route="v2:blob",status="200"\} 3$/m.test(text)) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     assert.match(text, /^berth_http_requests_total\{method="POST",route="v2:uploads",status="201"\} 2$/m);

@@ -12,5 +12,5 @@ snap >"$DATA/before"
 speed=$(upload_big "$F")
 snap >"$DATA/after"
 echo "upload $speed MB/s"
-join "$DATA/before" "$DATA/after" | awk -v pid="$PID" '{cpu = ($5 - $2) / 1e6; wait = ($6 - $3) / 1e6;
+join -a 2 -e 0 -o 0,1.2,1.3,1.4,2.2,2.3,2.4 "$DATA/before" "$DATA/after" | awk -v pid="$PID" '{cpu = ($5 - $2) / 1e6; wait = ($6 - $3) / 1e6;
   if (cpu + wait > 5) printf "%-8s %-5s cpu %6.0f ms  waiting %6.0f ms\n", $1, ($1 == pid ? "main" : ""), cpu, wait}'

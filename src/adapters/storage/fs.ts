@@ -10,16 +10,14 @@ import { randomUUID } from 'node:crypto';
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { ByteRange, ObjectInfo, StorageDriver, UploadState } from '../../core/ports.ts';
 import { NotFoundError } from '../../core/ports.ts';
 import { BufferPool } from './buffer-pool.ts';
+import { appendFile } from './direct-append.ts';
 import { syncPath } from './sync-path.ts';
-import { withWriteback } from './writeback.ts';
 
 /** Two buffers per download; at most 8 big ones (32 MiB) exist, later downloads use 256 KiB ones. */
 const sendBuffers = new BufferPool(4 * 1024 * 1024, 8, 256 * 1024);
-const WRITE_HIGH_WATER = 4 * 1024 * 1024;
 
 function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException)?.code === 'ENOENT';
@@ -28,7 +26,11 @@ function isMissing(err: unknown): boolean {
 export class FsDriver implements StorageDriver {
   readonly name = 'filesystem';
 
-  constructor(readonly root: string) {}
+  /** `directWrites: false` writes uploads through the page cache even where O_DIRECT works (direct-append.ts). */
+  constructor(
+    readonly root: string,
+    private readonly options: { directWrites?: boolean } = {},
+  ) {}
 
   private path(key: string): string {
     if (key.startsWith('/') || key.split('/').some((part) => part === '..' || part === '.' || part === '')) {
@@ -168,19 +170,22 @@ export class FsDriver implements StorageDriver {
     source: AsyncIterable<Buffer>,
   ): Promise<{ state: UploadState; written: number }> {
     const fh = await this.openUpload(id, 'r+');
-    let closed = false;
     try {
       const { size } = await fh.stat();
       if (size < offset) throw new Error(`upload ${id} holds ${size} bytes, fewer than the ${offset} recorded`);
       // Bytes past the confirmed offset come from an interrupted append: drop them.
       if (size > offset) await fh.truncate(offset);
-      const out = fh.createWriteStream({ start: offset, highWaterMark: WRITE_HIGH_WATER, autoClose: true });
-      closed = true; // the stream owns the handle from here
-      await pipeline(Readable.from(withWriteback(source, this.uploadPath(id), offset), { objectMode: false }), out);
-      return { state, written: out.bytesWritten };
     } finally {
-      if (!closed) await fh.close();
+      await fh.close();
     }
+    const { written } = await appendFile(
+      this.uploadPath(id),
+      this.root,
+      offset,
+      source,
+      this.options.directWrites ?? true,
+    );
+    return { state, written };
   }
 
   private async openUpload(id: string, flags: string): Promise<FileHandle> {
