@@ -138,13 +138,43 @@ export async function startBerth(o: BerthOptions): Promise<ServerHandle> {
   });
 }
 
+/** An S3 server and bucket for Distribution's s3 driver. */
+export interface DistributionS3 {
+  endpoint: string;
+  region: string;
+  bucket: string;
+  accessKey: string;
+  secretKey: string;
+  /** Key prefix, so it shares a bucket with Berth without meeting its objects. */
+  rootDirectory: string;
+}
+
 export interface DistributionOptions {
   dataDir: string;
   workDir: string;
   logFile: string;
+  /** Store on S3 instead of the filesystem, serving blobs itself (no redirects), as Berth does by default. */
+  s3?: DistributionS3;
 }
 
-/** Debian's docker-registry (CNCF Distribution 2.8) on the filesystem driver, delete enabled. */
+function distributionStorage(o: DistributionOptions): string[] {
+  if (!o.s3) return ['  filesystem:', `    rootdirectory: ${o.dataDir}`];
+  return [
+    '  s3:',
+    `    regionendpoint: ${o.s3.endpoint}`,
+    `    region: ${o.s3.region}`,
+    `    bucket: ${o.s3.bucket}`,
+    `    accesskey: ${o.s3.accessKey}`,
+    `    secretkey: ${o.s3.secretKey}`,
+    `    rootdirectory: ${o.s3.rootDirectory}`,
+    `    secure: ${o.s3.endpoint.startsWith('https:')}`,
+    '    v4auth: true',
+    '  redirect:',
+    '    disable: true',
+  ];
+}
+
+/** Debian's docker-registry (CNCF Distribution 2.8) on the filesystem (or S3) driver, delete enabled. */
 export async function startDistribution(o: DistributionOptions): Promise<ServerHandle> {
   const port = await freePort();
   mkdirSync(o.dataDir, { recursive: true });
@@ -158,8 +188,7 @@ export async function startDistribution(o: DistributionOptions): Promise<ServerH
       '  fields:',
       '    service: registry',
       'storage:',
-      '  filesystem:',
-      `    rootdirectory: ${o.dataDir}`,
+      ...distributionStorage(o),
       '  delete:',
       '    enabled: true',
       'http:',
@@ -171,7 +200,8 @@ export async function startDistribution(o: DistributionOptions): Promise<ServerH
     name: 'distribution',
     cmd: 'docker-registry',
     args: ['serve', config],
-    env: { OTEL_TRACES_EXPORTER: 'none' },
+    // AWS_CA_BUNDLE (set on the project machines) makes its AWS SDK panic at start: "transport unsupported type".
+    env: { OTEL_TRACES_EXPORTER: 'none', AWS_CA_BUNDLE: undefined },
     logFile: o.logFile,
     port,
     readyPath: '/v2/',

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CPU time and run-queue wait of each Berth thread (/proc/PID/task/*/schedstat) during one 1 GiB monolithic upload.
-# The main thread is marked; the 4 threads created right after it are V8's platform workers (GC helpers), the next
-# group libuv's pool (UV_THREADPOOL_SIZE changes its size). ROOT=DIR runs another build.
+# The main thread is marked; the threads created right after it are V8's platform workers (GC helpers; one with the
+# launcher's --v8-pool-size=1), the next group libuv's pool (UV_THREADPOOL_SIZE changes its size); threads started
+# during the upload (the hashing worker) come last. ROOT=DIR runs another build.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 start_berth

@@ -2,19 +2,20 @@
  * Appends to upload files with O_DIRECT where the filesystem allows it.
  *
  * A buffered write first copies every byte into the page cache, whose pages
- * this machine's kernel must allocate and the hypervisor often back anew:
- * writing 1 GiB that way cost 0.7–2.9 CPU-s in the kernel and ran at
- * 0.5–2.1 GB/s, against 0.1 CPU-s and 2.6–3.1 GB/s written directly from a few
- * reused buffers (`bench/probes/direct-write.mjs`). Uploads are written once
- * and read later, so caching them on the way in buys nothing.
+ * this machine's kernel must allocate and the hypervisor often back anew
+ * (`bench/probes/fresh-memory.mjs`): writing 1 GiB that way cost 0.7–2.9 CPU-s
+ * in the kernel and ran at 0.5–2.1 GB/s, against 0.1 CPU-s and 2.6–3.1 GB/s
+ * written directly from a few reused buffers (`bench/probes/direct-write.mjs`).
+ * Uploads are written once and read later; caching them on the way in buys
+ * nothing.
  *
  * O_DIRECT needs the memory, the file offset and the length aligned, so the
- * bytes are gathered in aligned buffers and only whole blocks go direct; the
+ * bytes are gathered in aligned buffers and only whole blocks go direct. The
  * unaligned head and tail of an append, and everything when no aligned buffer
  * is free or the filesystem refuses O_DIRECT (EINVAL: some network and FUSE
- * filesystems, tmpfs before Linux 6.6), go
- * through an ordinary buffered descriptor to the same file. The kernel keeps
- * the two coherent; the commit's fsync makes both durable.
+ * filesystems, tmpfs before Linux 6.6), go through an ordinary buffered
+ * descriptor to the same file. The kernel keeps the two coherent; the commit's
+ * fsync makes both durable.
  */
 import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';

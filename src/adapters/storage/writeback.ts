@@ -1,5 +1,6 @@
 /**
- * Early writeback of uploads in progress. A blob is fsync-ed once, at commit;
+ * Early writeback of uploads written through the page cache (where O_DIRECT is
+ * off or refused; direct-append.ts). A blob is fsync-ed once, at commit;
  * left alone, the kernel holds all of a 1 GiB upload in the page cache and that
  * final fsync writes it all while the client waits (~1.7 s per GiB on the
  * project machines). Flushing each upload file in the background as it grows
