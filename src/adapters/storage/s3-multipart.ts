@@ -52,12 +52,6 @@ export async function runLimited<T>(limit: number, tasks: (() => Promise<T>)[]):
 }
 
 /**
- * Writes one object from chunks of unknown total length. Bytes gather into
- * parts of `partSize`; an object that ends within the first part is one
- * PutObject, a larger one a multipart upload with up to `concurrency` parts
- * in flight. `write` resolves when the writer can take more (backpressure).
- */
-/**
  * Part buffers kept for the next part. A part allocated anew is fresh memory
  * (page faults, which the project machines' hypervisor makes dear) and
  * external memory that brings V8's next full collection sooner.
@@ -81,6 +75,12 @@ class PartBuffers {
 /** Enough for two uploads at the default two parts in flight. */
 const partBuffers = new PartBuffers(6);
 
+/**
+ * Writes one object from chunks of unknown total length. Bytes gather into
+ * parts of `partSize`; an object of at most one part is one PutObject, a
+ * larger one a multipart upload with up to `concurrency` parts in flight.
+ * `write` resolves when the writer can take more (backpressure).
+ */
 export class StreamingObjectWriter {
   /** The part being filled (a whole part-sized buffer) and how much of it is. */
   private part: Buffer | null = null;
@@ -103,18 +103,20 @@ export class StreamingObjectWriter {
     this.throwIfFailed();
     let offset = 0;
     while (offset < chunk.length) {
+      // A full part is sent once more bytes follow it: an object of exactly one part stays one PutObject.
+      if (this.part && this.filled === this.partSize) {
+        const full = this.part;
+        this.part = null;
+        this.filled = 0;
+        await this.startPart(full, full);
+        while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
+        this.throwIfFailed();
+      }
       this.part ??= partBuffers.take(this.partSize);
       const copied = chunk.copy(this.part, this.filled, offset);
       this.filled += copied;
       offset += copied;
       this.size += copied;
-      if (this.filled < this.partSize) continue;
-      const full = this.part;
-      this.part = null;
-      this.filled = 0;
-      await this.startPart(full, full);
-      while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
-      this.throwIfFailed();
     }
   }
 
