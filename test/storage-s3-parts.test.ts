@@ -1,7 +1,7 @@
 /** The S3 driver's pure parts: upload state arithmetic and part planning (no server needed). */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { copyParts, MAX_COPY, runLimited } from '../src/adapters/storage/s3-multipart.ts';
+import { copyParts, MAX_COPY, PartBuffers, runLimited } from '../src/adapters/storage/s3-multipart.ts';
 import { MIN_PART, parseState, stateSize, truncateState } from '../src/adapters/storage/s3-upload-state.ts';
 
 const MiB = 1024 * 1024;
@@ -99,5 +99,20 @@ describe('S3 part planning', () => {
     assert.equal(most, 3);
     const failing = [async () => 1, async () => Promise.reject(new Error('boom')), async () => 3];
     await assert.rejects(runLimited(2, failing), /boom/);
+  });
+});
+
+describe('S3 part buffers', () => {
+  test('hands a given-back buffer out again, keeps no more than asked, and lets all go when idle', async () => {
+    const buffers = new PartBuffers(2, 50);
+    const [a, b, c] = [buffers.take(1024), buffers.take(1024), buffers.take(1024)];
+    assert.ok(a !== b && b !== c && a !== c);
+    for (const buffer of [a, b, c]) buffers.give(buffer);
+    const reused = [buffers.take(1024), buffers.take(1024), buffers.take(1024)];
+    assert.equal(reused.filter((buffer) => buffer === a || buffer === b || buffer === c).length, 2, 'two kept');
+    assert.equal(buffers.take(2048).length, 2048, 'another size is a new buffer');
+    buffers.give(reused[0]);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    assert.notEqual(buffers.take(1024), reused[0], 'let go after the idle time');
   });
 });

@@ -54,12 +54,17 @@ export async function runLimited<T>(limit: number, tasks: (() => Promise<T>)[]):
 /**
  * Part buffers kept for the next part. A part allocated anew is fresh memory
  * (page faults, which the project machines' hypervisor makes dear) and
- * external memory that brings V8's next full collection sooner.
+ * external memory that brings V8's next full collection sooner. Kept only
+ * while uploads go on: after `idleMs` without one given back, all are let go.
  */
-class PartBuffers {
+export class PartBuffers {
   private readonly free = new Map<number, Buffer[]>();
+  private idleTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly keep: number) {}
+  constructor(
+    private readonly keep: number,
+    private readonly idleMs = 10_000,
+  ) {}
 
   take(size: number): Buffer {
     return this.free.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
@@ -69,6 +74,14 @@ class PartBuffers {
     const list = this.free.get(buffer.length) ?? [];
     this.free.set(buffer.length, list);
     if (list.length < this.keep) list.push(buffer);
+    if (this.idleTimer) this.idleTimer.refresh();
+    else {
+      this.idleTimer = setTimeout(() => {
+        this.idleTimer = null;
+        this.free.clear();
+      }, this.idleMs);
+      this.idleTimer.unref();
+    }
   }
 }
 
