@@ -76,6 +76,12 @@ const DIST_S3: DistributionS3 | undefined =
     : undefined;
 const BERTH_ROOT = env.BENCH_BERTH_ROOT ? path.resolve(env.BENCH_BERTH_ROOT) : ROOT;
 const STANDIN = env.BENCH_STANDIN === '1' || !existsSync(path.join(BERTH_ROOT, 'bin/berth.js'));
+/** The Node flags on the launcher's first line (`#!/usr/bin/env -S node FLAGS`), for the method text. */
+const LAUNCHER_FLAGS = STANDIN
+  ? ''
+  : (readFileSync(path.join(BERTH_ROOT, 'bin/berth.js'), 'utf8')
+      .split('\n')[0]
+      .split(/ node ?/)[1] ?? '');
 // Only a full, unprofiled run of every workload writes bench/RESULTS.md.
 const PARTIAL = QUICK || ONLY !== null || env.BENCH_PROFILE === '1' || STANDIN || BERTH_ROOT !== ROOT;
 const OUT = env.BENCH_OUT ?? (PARTIAL ? path.join(WORK, 'RESULTS.partial.md') : path.join(BENCH_DIR, 'RESULTS.md'));
@@ -365,7 +371,7 @@ async function main(): Promise<void> {
     '',
     '## Method',
     '',
-    `- Servers: Berth (\`bin/berth.js serve --port P --data DIR\`, the launcher behind \`npm start\` and \`npx berth\`, which runs Node with \`--max-semi-space-size=4 --v8-pool-size=1\`) and Debian's docker-registry (${DIST_S3 ? 's3 driver' : 'filesystem driver'}, delete enabled, default logging), each on a random 127.0.0.1 port, log output to a file; nginx (sendfile on, access log off) for the ceilings. Client and servers share the machine's cores, so every figure includes the load generator's cost.`,
+    `- Servers: Berth (\`bin/berth.js serve --port P --data DIR\`, the launcher behind \`npm start\` and \`npx berth\`, which runs Node with \`${LAUNCHER_FLAGS || 'no flags'}\`) and Debian's docker-registry (${DIST_S3 ? 's3 driver' : 'filesystem driver'}, delete enabled, default logging), each on a random 127.0.0.1 port, log output to a file; nginx (sendfile on, access log off) for the ceilings. Client and servers share the machine's cores, so every figure includes the load generator's cost.`,
     `- Uploads: a ${BLOB_SIZE / 2 ** 20} MiB random file; before each upload its first 32 bytes are replaced, so each upload is a new blob, and \`openssl dgst -sha256\` of it (the hashing ceiling) also puts it in the page cache; then \`sync\`, so no step's unwritten data is flushed during the next timed upload. Monolithic: POST, then \`curl -T FILE\` PUT ?digest= (no Expect: 100-continue); chunked: a Node client PATCHes 16 MiB pieces with Content-Range from one reused buffer, then PUT ?digest=. Time is POST to the final 201; the blob is checked with HEAD afterwards. The client ceilings (curl/Node client sending to a Node process that discards the bytes) show the clients are not the limit.`,
     `- Download: \`curl -o /dev/null\` of the last uploaded blob, curl's own time; the same URL is fetched once untimed just before (warm page cache); ${DOWNLOAD_REPEATS} A/B pairs per round. nginx serves the big file with sendfile the same way.`,
     `- Small requests: a ~${small.manifest.length}-byte OCI manifest, by tag and by digest, \`wrk -t2 -c64 -d${SECONDS}s --latency\` with an OCI Accept header; blob HEAD of a 1 KiB layer, \`hey -c 64 -z ${SECONDS}s -m HEAD\` (Debian's wrk cannot do HEAD). nginx serves the same manifest bytes as a static file.`,

@@ -11,7 +11,7 @@ import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ALIGN, appendFile } from '../src/adapters/storage/direct-append.ts';
+import { ALIGN, appendFile as appendThrough } from '../src/adapters/storage/direct-append.ts';
 import { FsDriver } from '../src/adapters/storage/fs.ts';
 import { storageDriverSuite } from './suites/storage-driver.ts';
 
@@ -33,6 +33,16 @@ async function takesDirect(dir: string): Promise<boolean> {
   await fh?.close();
   await rm(probe);
   return fh !== null;
+}
+
+/** appendFile on a buffered descriptor of its own, as the filesystem driver calls it. */
+async function appendFile(path: string, root: string, offset: number, source: AsyncIterable<Buffer>, direct = true) {
+  const fh = await open(path, 'r+');
+  try {
+    return await appendThrough(fh, path, root, offset, source, direct);
+  } finally {
+    await fh.close();
+  }
 }
 
 const MiB = 1024 * 1024;

@@ -11,12 +11,12 @@ REF=v1
 wrk -t2 -c64 -d2s -H "$ACCEPT" "$B/v2/t/app/manifests/$REF" >/dev/null # warm-up
 PERF_PID=
 if [ -n "${PERF:-}" ]; then perf record -e cpu-clock -g -p $PID -o "$PERF" -- sleep "${SECONDS_:-10}" 2>/dev/null & PERF_PID=$!; fi
-cpu0=$(awk '{print $14+$15}' /proc/$PID/stat)
+cpu0=$(cpu_us)
 out=$(wrk -t2 -c64 -d"${SECONDS_:-10}"s --latency -H "$ACCEPT" "$B/v2/t/app/manifests/$REF")
-cpu1=$(awk '{print $14+$15}' /proc/$PID/stat)
+cpu1=$(cpu_us)
 echo "$out" | grep -E "Requests/sec|99%|Non-2xx|errors"
 reqs=$(echo "$out" | awk '/requests in/{print $1}')
-echo "server CPU per request: $(( (cpu1 - cpu0) * 10000000 / reqs / 1000 )) µs"
+echo "server CPU per request: $(( (cpu1 - cpu0) / reqs )) µs"
 grep VmHWM /proc/$PID/status
 if [ -n "$PERF_PID" ]; then wait "$PERF_PID"; fi
 kill -INT $PID; wait $PID 2>/dev/null || true

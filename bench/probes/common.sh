@@ -21,6 +21,9 @@ manifest_digest() {
   curl -sf -o /dev/null -D - -H "$ACCEPT" "$B/v2/t/app/manifests/v1" | tr -d '\r' | awk -F': ' 'tolower($1)=="docker-content-digest"{print $2}'
 }
 
+# cpu_us: CPU time (user + system) the server process PID has used so far, in µs.
+cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000000 / hz)}' "/proc/$PID/stat"; }
+
 # start_berth: Berth without auth, as the bench runs it (its launcher, info logging to DATA/log), on a new data
 # folder DATA; sets PID and removes both on exit. NODE_FLAGS go to NODE_OPTIONS (e.g. --cpu-prof).
 start_berth() {

@@ -13,10 +13,8 @@ PID=$!
 wait_up
 push_manifest
 wrk -t1 -c16 -d3s -H "$ACCEPT" "$B/v2/t/app/manifests/v1" >/dev/null # warm-up
-ticks() { awk '{print $14 + $15}' /proc/$PID/stat; }
-T0=$(ticks)
+T0=$(cpu_us)
 OUT=$(wrk -t2 -c32 -d8s -H "$ACCEPT" "$B/v2/t/app/manifests/v1")
-T1=$(ticks)
+T1=$(cpu_us)
 N=$(echo "$OUT" | awk '/requests in/ {print $1}')
-HZ=$(getconf CLK_TCK)
-echo "$ROOT: $(echo "$OUT" | grep Requests/sec | tr -s ' ') — server CPU $(( (T1 - T0) * 1000000 / HZ / N )) µs per request"
+echo "$ROOT: $(echo "$OUT" | grep Requests/sec | tr -s ' ') — server CPU $(( (T1 - T0) / N )) µs per request"

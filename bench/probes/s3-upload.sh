@@ -23,8 +23,6 @@ memory() {
   echo "$1: $(grep -E 'VmHWM|VmRSS' /proc/$PID/status | tr -s ' \t' ' ' | tr '\n' ' ')$(curl -s "$B/metrics" |
     awk '/^berth_nodejs_(heap_size_total|external_memory)_bytes /{printf "%s %.0f MiB ", $1, $2 / 1048576}')"
 }
-ticks() { awk '{print $14 + $15}' /proc/$PID/stat; }
-HZ=$(getconf CLK_TCK)
 memory "after start"
 F=$DATA/big.bin
 head -c 268435456 /dev/urandom >"$F"
@@ -35,9 +33,9 @@ for i in $(seq 1 "$n"); do
     perf_pid=$!
     sleep 0.5
   fi
-  t0=$(ticks)
+  t0=$(cpu_us)
   speed=$(upload_big "$F")
-  echo "upload $i: $speed MB/s, server CPU $(( ($(ticks) - t0) * 1000 / HZ )) ms"
+  echo "upload $i: $speed MB/s, server CPU $(( ($(cpu_us) - t0) / 1000 )) ms"
 done
 [ -n "${perf_pid:-}" ] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
 memory "after the uploads"

@@ -7,12 +7,10 @@ set -euo pipefail
 start_berth
 node --import tsx -e "import('$ROOT/bench/workloads/image.ts').then((m) => m.buildOciLayout('$DATA/layout', 'v1', 5, 20 * 1024 * 1024))"
 skopeo copy -q --dest-tls-verify=false --preserve-digests "oci:$DATA/layout:v1" "docker://127.0.0.1:$PORT/sk/app:v1"
-ticks() { awk '{print $14 + $15}' /proc/$PID/stat; }
-HZ=$(getconf CLK_TCK)
 for _ in $(seq 1 "${RUNS:-5}"); do
   rm -rf "$DATA/out"
-  t0=$(ticks)
+  t0=$(cpu_us)
   TIMEFORMAT="skopeo: wall %R s, user %U s, sys %S s"
   time skopeo copy -q --src-tls-verify=false "docker://127.0.0.1:$PORT/sk/app:v1" "oci:$DATA/out:v1"
-  echo "  server CPU $(( ($(ticks) - t0) * 1000 / HZ )) ms"
+  echo "  server CPU $(( ($(cpu_us) - t0) / 1000 )) ms"
 done

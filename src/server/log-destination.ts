@@ -4,8 +4,9 @@
  * buffer on every line it is given, which flattens and copies that buffer;
  * every request writes an access line. Handing it 16 KiB at a time makes
  * that cost per batch (3.5 → 1.5 µs a line: bench/probes/log-line.mjs);
- * sonic-boom still does the writing, retries and exit flush. Lines wait here until a batch is full or the logger is flushed
- * (`serve` flushes every second and on shutdown).
+ * sonic-boom still does the writing, retries and exit flush. Lines wait here
+ * until a batch is full or the logger is flushed (`serve` flushes every second
+ * and on shutdown).
  */
 import pino, { type DestinationStream } from 'pino';
 

@@ -69,18 +69,20 @@ async function writeAll(fh: FileHandle, data: Buffer, position: number): Promise
 }
 
 /**
- * Writes `source` to the file at `path` from `offset` on; returns the number
- * of bytes written and how many of them went direct. `root` names the
- * filesystem for remembering a refusal; `tryDirect: false` writes buffered.
+ * Writes `source` to the file at `path` from `offset` on, through `buffered`
+ * (the caller's descriptor of that file, which it closes) and a direct
+ * descriptor opened here; returns the number of bytes written and how many of
+ * them went direct. `root` names the filesystem for remembering a refusal;
+ * `tryDirect: false` writes buffered only.
  */
 export async function appendFile(
+  buffered: FileHandle,
   path: string,
   root: string,
   offset: number,
   source: AsyncIterable<Buffer>,
   tryDirect = true,
 ): Promise<{ written: number; direct: number }> {
-  const buffered = await open(path, 'r+');
   let direct: FileHandle | null = null;
   if (tryDirect && !directRefused.has(root)) {
     direct = await open(path, constants.O_WRONLY | constants.O_DIRECT).catch((err) => {
@@ -97,7 +99,7 @@ export async function appendFile(
     return { written: appender.position - offset, direct: appender.directBytes };
   } finally {
     await appender.settle();
-    await Promise.all([buffered.close(), direct?.close()]);
+    await direct?.close();
   }
 }
 

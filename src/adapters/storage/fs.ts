@@ -175,17 +175,12 @@ export class FsDriver implements StorageDriver {
       if (size < offset) throw new Error(`upload ${id} holds ${size} bytes, fewer than the ${offset} recorded`);
       // Bytes past the confirmed offset come from an interrupted append: drop them.
       if (size > offset) await fh.truncate(offset);
+      const path = this.uploadPath(id);
+      const { written } = await appendFile(fh, path, this.root, offset, source, this.options.directWrites ?? true);
+      return { state, written };
     } finally {
       await fh.close();
     }
-    const { written } = await appendFile(
-      this.uploadPath(id),
-      this.root,
-      offset,
-      source,
-      this.options.directWrites ?? true,
-    );
-    return { state, written };
   }
 
   private async openUpload(id: string, flags: string): Promise<FileHandle> {
