@@ -3,8 +3,8 @@
  *
  * A buffered write first copies every byte into the page cache, whose pages
  * this machine's kernel must allocate and the hypervisor often back anew
- * (`bench/probes/fresh-memory.mjs`): writing 1 GiB that way cost 0.7–2.9 CPU-s
- * in the kernel and ran at 0.5–2.1 GB/s, against 0.1 CPU-s and 2.6–3.1 GB/s
+ * (`bench/probes/fresh-memory.mjs`): writing 1 GiB that way cost 0.25–2.9 CPU-s
+ * in the kernel and ran at 0.5–2.5 GB/s, against 0.1 CPU-s and 2.5–3.1 GB/s
  * written directly from a few reused buffers (`bench/probes/direct-write.mjs`).
  * Uploads are written once and read later; caching them on the way in buys
  * nothing.
