@@ -275,15 +275,28 @@ function accessLog(app: FastifyInstance, log: Logger, metrics: RequestMetrics): 
   app.addHook('onRequest', (request, reply, done) => {
     const started = performance.now();
     const res = reply.raw;
-    const socket = request.raw.socket;
-    const writtenBefore = socket.bytesWritten;
+    // Bytes sent on the connection for this response, headers included, counted from when the response gets the
+    // connection: one that waits behind an unfinished response on the same connection gets it only then.
+    let socket = res.socket;
+    let writtenBefore = socket?.bytesWritten ?? 0;
+    if (!socket) {
+      res.once('socket', (assigned) => {
+        socket = assigned;
+        writtenBefore = assigned.bytesWritten;
+      });
+    }
+    const sent = () => (socket ? socket.bytesWritten - writtenBefore : 0);
+    let bytes = -1;
+    // Ahead of Node's own 'finish' handler, which hands the connection to the next waiting response and flushes it.
+    res.prependOnceListener('finish', () => {
+      bytes = sent();
+    });
     res.once('close', () => {
       const url = request.raw.url ?? '';
       const q = url.indexOf('?');
       const path = q === -1 ? url : url.slice(0, q);
       const method = request.raw.method ?? '';
-      // Bytes sent on the connection for this response (headers included); one request at a time per socket.
-      const bytes = socket.bytesWritten - writtenBefore;
+      if (bytes < 0) bytes = sent(); // aborted: no 'finish'
       const ms = performance.now() - started;
       metrics.record(method, routeOf(request.raw, path), res.statusCode, bytes, ms / 1000);
       log.info({
