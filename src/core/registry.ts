@@ -6,6 +6,7 @@ import type { Writable } from 'node:stream';
 import { ByteCache } from './bytecache.ts';
 import { blobKey, digestOf, inlineSha256, isDigest, parseDigest } from './digest.ts';
 import { blobUnknown, digestInvalid, manifestUnknown, nameUnknown, RegistryError } from './errors.ts';
+import { anonymousCaller, type Caller, type RegistryEvent, RegistryHooks } from './hooks.ts';
 import { type ParsedManifest, parseManifest } from './manifest.ts';
 import { OCI_INDEX } from './mediatypes.ts';
 import { assertName, isValidName, isValidTag } from './names.ts';
@@ -29,6 +30,8 @@ export interface RegistryOptions {
   manifestCacheBytes?: number;
   /** Where uploads are hashed; on the calling thread by default. */
   hashes?: RunningHashFactory;
+  /** Where a failing event listener is reported (a log line); never the client. */
+  onListenerError?: (err: unknown, event: RegistryEvent) => void;
 }
 
 export interface ManifestContent {
@@ -45,6 +48,8 @@ export class Registry {
   readonly storage: StorageDriver;
   readonly metadata: MetadataStore;
   readonly uploads: Uploads;
+  /** Guards (quota, immutability, gates) and event listeners of optional features. */
+  readonly hooks: RegistryHooks;
   private readonly clock: Clock;
   private readonly manifestBytes: ByteCache;
 
@@ -54,6 +59,11 @@ export class Registry {
     this.clock = options.clock ?? systemClock;
     this.uploads = new Uploads(this.storage, this.metadata, this.clock, options.hashes ?? inlineSha256);
     this.manifestBytes = new ByteCache(options.manifestCacheBytes ?? 64 * 1024 * 1024);
+    this.hooks = new RegistryHooks(options.onListenerError);
+  }
+
+  private now(): string {
+    return this.clock.now().toISOString();
   }
 
   // ------------------------------------------------------------ blobs
@@ -86,12 +96,22 @@ export class Registry {
    * Cross-repository mount: links a blob of `from` into `repository`.
    * Returns false when `from` does not have it (the caller starts an upload).
    */
-  async mountBlob(repository: string, digest: string, from: string): Promise<boolean> {
+  async mountBlob(
+    repository: string,
+    digest: string,
+    from: string,
+    caller: Caller = anonymousCaller,
+  ): Promise<boolean> {
     assertName(repository);
     parseDigest(digest);
-    if (!isValidName(from) || (await this.metadata.repositoryBlobSize(from, digest)) === null) return false;
+    if (!isValidName(from)) return false;
+    const size = await this.metadata.repositoryBlobSize(from, digest);
+    if (size === null) return false;
+    await this.hooks.check('beforeBlobLink', { repository, digest, size, via: 'mount', caller });
     await this.metadata.ensureRepository(repository);
     await this.metadata.linkBlob(repository, digest);
+    if (this.hooks.listening)
+      this.hooks.emit({ type: 'blob.linked', repository, digest, size, actor: caller.actor, at: this.now() });
     return true;
   }
 
@@ -114,6 +134,22 @@ export class Registry {
     return { record, bytes: await this.manifestContent(record.digest) };
   }
 
+  /**
+   * The pull gates (signature, vulnerability, …) for a client's read of a
+   * manifest; a no-op without guards, so the hot path pays nothing.
+   */
+  async checkPull(repository: string, reference: string, record: ManifestRecord, caller: Caller): Promise<void> {
+    if (this.hooks.has('beforeManifestPull'))
+      await this.hooks.check('beforeManifestPull', { repository, reference, record, caller });
+  }
+
+  /** Tells listeners a client pulled a manifest (after the response was sent). */
+  notifyPulled(repository: string, reference: string, digest: string, caller: Caller): void {
+    if (!this.hooks.listening) return;
+    const tag = isDigest(reference) ? null : reference;
+    this.hooks.emit({ type: 'manifest.pulled', repository, digest, tag, actor: caller.actor, at: this.now() });
+  }
+
   async manifestContent(digest: string): Promise<Buffer> {
     const cached = this.manifestBytes.get(digest);
     if (cached) return cached;
@@ -128,6 +164,7 @@ export class Registry {
     reference: string,
     bytes: Buffer,
     contentType: string | undefined,
+    caller: Caller = anonymousCaller,
   ): Promise<PutManifestResult> {
     assertName(repository);
     const byDigest = isDigest(reference);
@@ -138,6 +175,21 @@ export class Registry {
       throw digestInvalid('manifest digest does not match the reference', { expected: reference, actual: digest });
     }
     await this.assertReferencesPresent(repository, parsed);
+    const tag = byDigest ? null : reference;
+    const wantsPrevious = tag !== null && (this.hooks.has('beforeManifestPut') || this.hooks.listening);
+    const previous = wantsPrevious ? ((await this.metadata.manifestByTag(repository, tag))?.digest ?? null) : null;
+    await this.hooks.check('beforeManifestPut', {
+      repository,
+      tag,
+      digest,
+      previous,
+      mediaType: parsed.mediaType,
+      size: bytes.length,
+      blobs: parsed.blobs,
+      manifests: parsed.manifests,
+      subject: parsed.subject?.digest ?? null,
+      caller,
+    });
 
     if ((await this.metadata.blobSize(digest)) === null) {
       await this.storage.put(blobKey(digest), bytes);
@@ -160,6 +212,19 @@ export class Registry {
     await this.metadata.ensureRepository(repository);
     await this.metadata.putManifest(repository, record, refs, byDigest ? undefined : reference);
     this.manifestBytes.set(digest, bytes);
+    if (this.hooks.listening)
+      this.hooks.emit({
+        type: 'manifest.pushed',
+        repository,
+        digest,
+        tag,
+        previous,
+        mediaType: parsed.mediaType,
+        subject: record.subject,
+        size: bytes.length,
+        actor: caller.actor,
+        at: record.createdAt,
+      });
     return { digest, subject: record.subject };
   }
 
@@ -176,14 +241,24 @@ export class Registry {
   }
 
   /** Deletes a manifest by digest, or only a tag when given a tag. */
-  async deleteManifest(repository: string, reference: string): Promise<void> {
+  async deleteManifest(repository: string, reference: string, caller: Caller = anonymousCaller): Promise<void> {
     assertName(repository);
+    const actor = caller.actor;
     if (isDigest(reference)) {
+      await this.hooks.check('beforeManifestDelete', { repository, digest: reference, caller });
       if (!(await this.metadata.deleteManifest(repository, reference))) throw manifestUnknown(reference);
+      if (this.hooks.listening)
+        this.hooks.emit({ type: 'manifest.deleted', repository, digest: reference, actor, at: this.now() });
       return;
     }
     if (!isValidTag(reference)) invalidReference(reference);
+    const needsDigest = this.hooks.has('beforeTagDelete') || this.hooks.listening;
+    const digest = needsDigest ? (await this.metadata.manifestByTag(repository, reference))?.digest : undefined;
+    if (needsDigest && digest === undefined) throw manifestUnknown(reference);
+    if (digest !== undefined) await this.hooks.check('beforeTagDelete', { repository, tag: reference, digest, caller });
     if (!(await this.metadata.deleteTag(repository, reference))) throw manifestUnknown(reference);
+    if (digest !== undefined && this.hooks.listening)
+      this.hooks.emit({ type: 'tag.deleted', repository, tag: reference, digest, actor, at: this.now() });
   }
 
   // ------------------------------------------------------------ listings

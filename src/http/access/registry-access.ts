@@ -6,8 +6,10 @@
  * access at once, whatever their tokens say).
  */
 import type { IncomingMessage } from 'node:http';
+import { principalName } from '../../core/access/principal.ts';
 import type { RegistryAction } from '../../core/access/service.ts';
 import { RegistryError } from '../../core/errors.ts';
+import type { Caller } from '../../core/hooks.ts';
 import { isValidName, projectOf } from '../../core/names.ts';
 import type { AccessControl, Action } from '../oci/plugin.ts';
 import { claimedActions } from '../token/tokens.ts';
@@ -16,12 +18,13 @@ import { clientAddress, type Gate } from './gate.ts';
 export class RegistryAccess implements AccessControl {
   constructor(private readonly gate: Gate) {}
 
-  async authorize(req: IncomingMessage, repository: string | null, actions: Action[]): Promise<void> {
+  async authorize(req: IncomingMessage, repository: string | null, actions: Action[]): Promise<Caller> {
     const who = await this.gate.identify(req);
+    const caller: Caller = { actor: who.principal.kind === 'anonymous' ? null : principalName(who.principal) };
     if (repository === null) {
       // The base endpoint and the catalog: clients learn here that they must log in.
       if (who.via === 'none') throw this.gate.unauthorized(req, 'authentication required');
-      return;
+      return caller;
     }
     // Decide only on well-formed names: `a/../b` must never be judged as project `a`.
     if (!isValidName(repository))
@@ -44,6 +47,7 @@ export class RegistryAccess implements AccessControl {
         throw this.gate.unauthorized(req, 'the token does not grant this access', scope, 'insufficient_scope');
     }
     if (actions.includes('push')) await this.gate.access.projectForPush(who.principal, repository, clientAddress(req));
+    return caller;
   }
 
   async visible(req: IncomingMessage, names: string[]): Promise<string[]> {

@@ -25,9 +25,10 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
 }
 
 async function read(ctx: OciContext, route: ManifestRoute, withBody: boolean): Promise<void> {
-  await ctx.access.authorize(ctx.req, route.name, ['pull']);
+  const caller = await ctx.access.authorize(ctx.req, route.name, ['pull']);
   const { registry } = ctx;
   const record = await registry.manifestRecord(route.name, route.reference);
+  await registry.checkPull(route.name, route.reference, record, caller);
   const headers = {
     'content-type': record.mediaType,
     'docker-content-digest': record.digest,
@@ -39,6 +40,7 @@ async function read(ctx: OciContext, route: ManifestRoute, withBody: boolean): P
     return;
   }
   send(ctx.res, 200, headers, await registry.manifestContent(record.digest));
+  registry.notifyPulled(route.name, route.reference, record.digest, caller);
 }
 
 export const manifestHandlers: HandlerTable = {
@@ -46,13 +48,14 @@ export const manifestHandlers: HandlerTable = {
     GET: (ctx: OciContext, route: ManifestRoute) => read(ctx, route, true),
     HEAD: (ctx: OciContext, route: ManifestRoute) => read(ctx, route, false),
     PUT: async (ctx: OciContext, route: ManifestRoute) => {
-      await ctx.access.authorize(ctx.req, route.name, ['pull', 'push']);
+      const caller = await ctx.access.authorize(ctx.req, route.name, ['pull', 'push']);
       const bytes = await readBody(ctx.req, MAX_MANIFEST_BYTES);
       const result = await ctx.registry.putManifest(
         route.name,
         route.reference,
         bytes,
         ctx.req.headers['content-type'],
+        caller,
       );
       send(ctx.res, 201, {
         location: `/v2/${route.name}/manifests/${result.digest}`,
@@ -61,8 +64,8 @@ export const manifestHandlers: HandlerTable = {
       });
     },
     DELETE: async (ctx: OciContext, route: ManifestRoute) => {
-      await ctx.access.authorize(ctx.req, route.name, ['delete']);
-      await ctx.registry.deleteManifest(route.name, route.reference);
+      const caller = await ctx.access.authorize(ctx.req, route.name, ['delete']);
+      await ctx.registry.deleteManifest(route.name, route.reference, caller);
       send(ctx.res, 202, {});
     },
   },

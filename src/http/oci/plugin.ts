@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { RegistryError } from '../../core/errors.ts';
+import { anonymousCaller, type Caller } from '../../core/hooks.ts';
 import type { Registry } from '../../core/registry.ts';
 import { blobHandlers } from './blobs.ts';
 import { listingHandlers } from './listings.ts';
@@ -17,12 +18,13 @@ export type Action = 'pull' | 'push' | 'delete';
 
 /** Decides whether a request may act on a repository; throws UNAUTHORIZED/DENIED. */
 export interface AccessControl {
-  authorize(req: IncomingMessage, repository: string | null, actions: Action[]): Promise<void>;
+  /** Refuses (throws) unless the caller may do `actions`; returns who the caller is. */
+  authorize(req: IncomingMessage, repository: string | null, actions: Action[]): Promise<Caller>;
   /** Of `names`, those the caller may see (the catalog). */
   visible?(req: IncomingMessage, names: string[]): Promise<string[]>;
 }
 
-export const openAccess: AccessControl = { authorize: async () => {} };
+export const openAccess: AccessControl = { authorize: async () => anonymousCaller };
 
 export interface OciContext {
   registry: Registry;

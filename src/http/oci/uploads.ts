@@ -61,7 +61,7 @@ function requiredDigest(ctx: OciContext): string {
 export const uploadHandlers: HandlerTable = {
   uploads: {
     POST: async (ctx: OciContext, route: UploadsRoute) => {
-      await ctx.access.authorize(ctx.req, route.name, ['pull', 'push']);
+      const caller = await ctx.access.authorize(ctx.req, route.name, ['pull', 'push']);
       const mount = ctx.query.get('mount');
       const from = ctx.query.get('from');
       if (mount && from) {
@@ -69,7 +69,7 @@ export const uploadHandlers: HandlerTable = {
           () => true,
           () => false,
         );
-        if (mayRead && (await ctx.registry.mountBlob(route.name, mount, from))) {
+        if (mayRead && (await ctx.registry.mountBlob(route.name, mount, from, caller))) {
           created(ctx, route.name, mount);
           return;
         }
