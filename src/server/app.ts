@@ -41,6 +41,7 @@ import { TokenService } from '../http/token/tokens.ts';
 import { webPlugin } from '../http/web/plugin.ts';
 import {
   databaseFile,
+  outboundPolicy,
   previousSecretKeys,
   type ServerConfig,
   secretKeyFile,
@@ -141,6 +142,7 @@ export async function openKube(
     box: await openSecretBox(config, log),
     jobs: metadata.jobs,
     robots: access ? accessRobots(access) : undefined,
+    outbound: outboundPolicy(config),
     // Loaded on first use: a start that never talks to a cluster does not pay for client-node.
     clusterFor: async (kubeconfig, context) => {
       const { clusterFromKubeconfig } = await import('../adapters/kubernetes/client-node-cluster.ts');

@@ -32,7 +32,7 @@ describe('kube API with authentication', () => {
   before(async () => {
     await cluster.start();
     cluster.addNamespace('team-a');
-    r = await startBerth({ BERTH_KUBE_RECONCILE_INTERVAL: '0' });
+    r = await startBerth({ BERTH_KUBE_RECONCILE_INTERVAL: '0', BERTH_OUTBOUND_ALLOW: '127.0.0.0/8,::1' });
     await createUser(r, 'alice');
     await createUser(r, 'bob');
     projectId = await createProject(r, 'team');

@@ -48,7 +48,9 @@ describe('kube management API', () => {
   before(async () => {
     await Promise.all([api.start(), registry.start()]);
     for (const ns of ['team-a', 'team-b', 'lonely']) api.addNamespace(ns);
-    berth = await startInProcess({ env: { BERTH_KUBE_RECONCILE_INTERVAL: '0' } });
+    berth = await startInProcess({
+      env: { BERTH_KUBE_RECONCILE_INTERVAL: '0', BERTH_OUTBOUND_ALLOW: '127.0.0.0/8,::1' },
+    });
   });
   after(async () => {
     await berth.stop();

@@ -17,7 +17,7 @@ describe('berth kube CLI', () => {
   function berth(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args, '--data', data], {
-        env: { ...process.env, BERTH_CONFIG: '', BERTH_SECRET_KEY: '' },
+        env: { ...process.env, BERTH_CONFIG: '', BERTH_SECRET_KEY: '', BERTH_OUTBOUND_ALLOW: '127.0.0.0/8,::1' },
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       let stdout = '';

@@ -2,9 +2,13 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { OutboundPolicy } from '../../src/core/outbound.ts';
 import { testConnection } from '../../src/features/kube/connection-test.ts';
 import type { RegistryConnection } from '../../src/features/kube/connections.ts';
 import { TestRegistry } from './test-registry.ts';
+
+/** The test registries listen on loopback. */
+const loopback = { outbound: OutboundPolicy.fromList(['127.0.0.0/8', '::1']) };
 
 const users = { ci: { password: 'pw', pull: ['team/app'] } };
 const repositories = { 'team/app': ['1.0'], 'team/secret': ['1'] };
@@ -48,42 +52,42 @@ describe('test connection', () => {
     ['basic auth', basic],
   ] as const) {
     it(`${label}: every step passes with good credentials and a pullable tag`, async () => {
-      const r = await testConnection(conn(registry.url), { repository: 'team/app', reference: '1.0' });
+      const r = await testConnection(conn(registry.url), { ...loopback, repository: 'team/app', reference: '1.0' });
       assert.deepEqual(steps(r), ['reachable:true', 'registry-api:true', 'credentials:true', 'pull:true']);
       assert.ok(r.ok);
     });
 
     it(`${label}: wrong password stops at credentials`, async () => {
-      const r = await testConnection(conn(registry.url, 'nope'), { repository: 'team/app' });
+      const r = await testConnection(conn(registry.url, 'nope'), { ...loopback, repository: 'team/app' });
       assert.deepEqual(steps(r), ['reachable:true', 'registry-api:true', 'credentials:false']);
       assert.match(r.checks[2]!.message, /refused the username and password/);
       assert.ok(!r.ok);
     });
 
     it(`${label}: a repository the user may not pull fails the pull step`, async () => {
-      const r = await testConnection(conn(registry.url), { repository: 'team/secret' });
+      const r = await testConnection(conn(registry.url), { ...loopback, repository: 'team/secret' });
       assert.deepEqual(steps(r), ['reachable:true', 'registry-api:true', 'credentials:true', 'pull:false']);
     });
   }
 
   it('without a repository, checks only reachability, API and credentials', async () => {
-    const r = await testConnection(conn(bearer.url));
+    const r = await testConnection(conn(bearer.url), loopback);
     assert.deepEqual(steps(r), ['reachable:true', 'registry-api:true', 'credentials:true']);
   });
 
   it('a missing tag fails the pull step with 404', async () => {
-    const r = await testConnection(conn(bearer.url), { repository: 'team/app', reference: '9.9' });
+    const r = await testConnection(conn(bearer.url), { ...loopback, repository: 'team/app', reference: '9.9' });
     assert.match(r.checks[3]!.message, /no manifest "9\.9" \(HTTP 404\)/);
   });
 
   it('a web server that is not a registry fails the registry-api step', async () => {
-    const r = await testConnection(conn(webUrl));
+    const r = await testConnection(conn(webUrl), loopback);
     assert.deepEqual(steps(r), ['reachable:true', 'registry-api:false']);
     assert.match(r.checks[1]!.message, /answered HTTP 404; this does not look like a registry API/);
   });
 
   it('nothing listening fails the reachable step', async () => {
-    const r = await testConnection(conn(closedUrl));
+    const r = await testConnection(conn(closedUrl), loopback);
     assert.deepEqual(steps(r), ['reachable:false']);
     assert.match(r.checks[0]!.message, /refused the connection/);
   });

@@ -2,11 +2,15 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { clusterFromKubeconfig } from '../../src/adapters/kubernetes/client-node-cluster.ts';
+import { OutboundPolicy } from '../../src/core/outbound.ts';
 import type { KubeCluster } from '../../src/features/kube/cluster.ts';
 import { diagnoseImage, diagnosePod, PodNotFoundError } from '../../src/features/kube/diagnose.ts';
 import { pullSecretObject } from '../../src/features/kube/pullsecret.ts';
 import { FakeApiServer } from './fake-apiserver.ts';
 import { TestRegistry } from './test-registry.ts';
+
+/** The test registries listen on loopback. */
+const loopback = { outbound: OutboundPolicy.fromList(['127.0.0.0/8', '::1']) };
 
 const users = {
   ci: { password: 'good-password', pull: '*' as const },
@@ -76,7 +80,7 @@ describe('pull diagnosis', () => {
   });
 
   it('PULLABLE: valid credentials from the service account and an existing tag', async () => {
-    const d = await diagnoseImage(cluster, { namespace: 'apps', image: `${bearer.host}/team/app:1.0` });
+    const d = await diagnoseImage(cluster, { namespace: 'apps', image: `${bearer.host}/team/app:1.0` }, loopback);
     assert.equal(d.code, 'PULLABLE', d.message);
     assert.ok(d.ok);
     assert.deepEqual(d.secretsTried, ['berth-pull']);
@@ -84,13 +88,13 @@ describe('pull diagnosis', () => {
   });
 
   it('PULLABLE: a public image needs no secret', async () => {
-    const d = await diagnoseImage(cluster, { namespace: 'empty', image: `${bearer.host}/public/tool:1` });
+    const d = await diagnoseImage(cluster, { namespace: 'empty', image: `${bearer.host}/public/tool:1` }, loopback);
     assert.equal(d.code, 'PULLABLE', d.message);
     assert.match(d.message, /anonymously/);
   });
 
   it('NO_PULL_SECRET: no secret in the namespace for the registry host', async () => {
-    const d = await diagnoseImage(cluster, { namespace: 'empty', image: `${bearer.host}/team/app:1.0` });
+    const d = await diagnoseImage(cluster, { namespace: 'empty', image: `${bearer.host}/team/app:1.0` }, loopback);
     assert.equal(d.code, 'NO_PULL_SECRET', d.message);
     assert.ok(!d.ok);
     assert.match(
@@ -107,21 +111,21 @@ describe('pull diagnosis', () => {
         containers: [{ name: 'web', image: `${bearer.host}/team/app:1.0` }],
       },
     });
-    const d = await diagnosePod(cluster, 'dangling', 'web');
+    const d = await diagnosePod(cluster, 'dangling', 'web', loopback);
     assert.equal(d.images[0]!.code, 'NO_PULL_SECRET');
     assert.match(d.images[0]!.message, /"regcred" do not exist/);
     assert.match(d.images[0]!.message, /"dockerhub" \(index\.docker\.io\) are for other registries/);
   });
 
   it('SECRET_NOT_REFERENCED: the secret exists but neither pod nor service account refers to it', async () => {
-    const d = await diagnoseImage(cluster, { namespace: 'unref', image: `${bearer.host}/team/app:1.0` });
+    const d = await diagnoseImage(cluster, { namespace: 'unref', image: `${bearer.host}/team/app:1.0` }, loopback);
     assert.equal(d.code, 'SECRET_NOT_REFERENCED', d.message);
     assert.match(d.message, /secret "berth-pull" in namespace "unref" has them/);
     assert.match(d.message, /service account "default"/);
   });
 
   it('WRONG_CREDENTIALS: the token endpoint refuses the password', async () => {
-    const d = await diagnoseImage(cluster, { namespace: 'badcreds', image: `${bearer.host}/team/app:1.0` });
+    const d = await diagnoseImage(cluster, { namespace: 'badcreds', image: `${bearer.host}/team/app:1.0` }, loopback);
     assert.equal(d.code, 'WRONG_CREDENTIALS', d.message);
     assert.match(
       d.message,
@@ -131,46 +135,46 @@ describe('pull diagnosis', () => {
   });
 
   it('WRONG_CREDENTIALS: a Basic-auth registry refuses the password (schemeless secret key)', async () => {
-    const d = await diagnoseImage(cluster, { namespace: 'basic', image: `${basic.host}/team/app:1.0` });
+    const d = await diagnoseImage(cluster, { namespace: 'basic', image: `${basic.host}/team/app:1.0` }, loopback);
     assert.equal(d.code, 'WRONG_CREDENTIALS', d.message);
     assert.match(d.message, /\/v2\/ refused the username and password \(HTTP 401\)/);
   });
 
   it('ACCESS_DENIED: valid credentials without pull access to the repository', async () => {
-    const d = await diagnoseImage(cluster, { namespace: 'limited', image: `${bearer.host}/team/app:1.0` });
+    const d = await diagnoseImage(cluster, { namespace: 'limited', image: `${bearer.host}/team/app:1.0` }, loopback);
     assert.equal(d.code, 'ACCESS_DENIED', d.message);
     assert.match(d.message, /are valid, but .* refuses to let user "limited" pull team\/app/);
   });
 
   it('REPOSITORY_NOT_FOUND: HEAD manifest is 404 and no repository differs only by case', async () => {
-    const d = await diagnoseImage(cluster, { namespace: 'apps', image: `${bearer.host}/team/missing:1.0` });
+    const d = await diagnoseImage(cluster, { namespace: 'apps', image: `${bearer.host}/team/missing:1.0` }, loopback);
     assert.equal(d.code, 'REPOSITORY_NOT_FOUND', d.message);
     assert.match(d.message, /repository team\/missing does not exist/);
     assert.ok(bearer.requests.some((r) => r.method === 'HEAD' && r.path === '/v2/team/missing/manifests/1.0'));
   });
 
   it('MANIFEST_NOT_FOUND: the repository exists but not the tag', async () => {
-    const d = await diagnoseImage(cluster, { namespace: 'apps', image: `${bearer.host}/team/app:2.0` });
+    const d = await diagnoseImage(cluster, { namespace: 'apps', image: `${bearer.host}/team/app:2.0` }, loopback);
     assert.equal(d.code, 'MANIFEST_NOT_FOUND', d.message);
     assert.match(d.message, /exists but has no tag "2\.0"/);
     assert.equal(d.suggestion, undefined);
   });
 
   it('MANIFEST_NOT_FOUND: suggests a tag that differs only by case', async () => {
-    const d = await diagnoseImage(cluster, { namespace: 'apps', image: `${bearer.host}/team/app:Latest` });
+    const d = await diagnoseImage(cluster, { namespace: 'apps', image: `${bearer.host}/team/app:Latest` }, loopback);
     assert.equal(d.code, 'MANIFEST_NOT_FOUND', d.message);
     assert.equal(d.suggestion, `${bearer.host}/team/app:latest`);
   });
 
   it('MANIFEST_NOT_FOUND: a pinned digest that is not there', async () => {
     const digest = `sha256:${'0'.repeat(64)}`;
-    const d = await diagnoseImage(cluster, { namespace: 'apps', image: `${bearer.host}/team/app@${digest}` });
+    const d = await diagnoseImage(cluster, { namespace: 'apps', image: `${bearer.host}/team/app@${digest}` }, loopback);
     assert.equal(d.code, 'MANIFEST_NOT_FOUND', d.message);
     assert.match(d.message, /has no manifest sha256:0{64}/);
   });
 
   it('WRONG_CASE: suggests the repository that differs only by case (from /v2/_catalog)', async () => {
-    const d = await diagnoseImage(cluster, { namespace: 'apps', image: `${bearer.host}/Team/App:1.0` });
+    const d = await diagnoseImage(cluster, { namespace: 'apps', image: `${bearer.host}/Team/App:1.0` }, loopback);
     assert.equal(d.code, 'WRONG_CASE', d.message);
     assert.equal(d.suggestion, `${bearer.host}/team/app:1.0`);
     assert.match(d.message, /"Team\/App" does not exist, but "team\/app" does/);
@@ -178,18 +182,26 @@ describe('pull diagnosis', () => {
   });
 
   it('WRONG_CASE where the token endpoint refuses a name with capitals (400), not WRONG_CREDENTIALS', async () => {
-    const d = await diagnoseImage(cluster, { namespace: 'strict', image: `${strict.host}/Team/App:1.0` });
+    const d = await diagnoseImage(cluster, { namespace: 'strict', image: `${strict.host}/Team/App:1.0` }, loopback);
     assert.equal(d.code, 'WRONG_CASE', d.message);
     assert.equal(d.suggestion, `${strict.host}/team/app:1.0`);
-    const none = await diagnoseImage(cluster, { namespace: 'strict', image: `${strict.host}/Team/Nope:1.0` });
+    const none = await diagnoseImage(cluster, { namespace: 'strict', image: `${strict.host}/Team/Nope:1.0` }, loopback);
     assert.equal(none.code, 'REPOSITORY_NOT_FOUND', none.message);
     assert.match(none.message, /refuses the repository name "Team\/Nope"/);
-    const bad = await diagnoseImage(cluster, { namespace: 'strict-bad', image: `${strict.host}/Team/App:1.0` });
+    const bad = await diagnoseImage(
+      cluster,
+      { namespace: 'strict-bad', image: `${strict.host}/Team/App:1.0` },
+      loopback,
+    );
     assert.equal(bad.code, 'WRONG_CREDENTIALS', bad.message);
   });
 
   it('REGISTRY_UNREACHABLE: connection refused', async () => {
-    const d = await diagnoseImage(cluster, { namespace: 'apps', image: `127.0.0.1:${closedPort}/team/app:1.0` });
+    const d = await diagnoseImage(
+      cluster,
+      { namespace: 'apps', image: `127.0.0.1:${closedPort}/team/app:1.0` },
+      loopback,
+    );
     assert.equal(d.code, 'REGISTRY_UNREACHABLE', d.message);
     assert.match(d.message, /refused the connection/);
   });
@@ -199,7 +211,7 @@ describe('pull diagnosis', () => {
     const d = await diagnoseImage(
       cluster,
       { namespace: 'apps', image: `127.0.0.1:${silentPort}/team/app:1.0` },
-      { timeoutMs: 300 },
+      { timeoutMs: 300, ...loopback },
     );
     assert.equal(d.code, 'REGISTRY_UNREACHABLE', d.message);
     assert.match(d.message, /did not answer within 300 ms/);
@@ -207,7 +219,7 @@ describe('pull diagnosis', () => {
   });
 
   it('INVALID_IMAGE_REFERENCE: a reference the runtime cannot parse', async () => {
-    const d = await diagnoseImage(cluster, { namespace: 'apps', image: `${bearer.host}/team/app:bad tag` });
+    const d = await diagnoseImage(cluster, { namespace: 'apps', image: `${bearer.host}/team/app:bad tag` }, loopback);
     assert.equal(d.code, 'INVALID_IMAGE_REFERENCE');
   });
 
@@ -228,7 +240,7 @@ describe('pull diagnosis', () => {
     });
     api.addPodEvent('apps', 'web-1', { type: 'Warning', reason: 'Failed', message: 'Failed to pull image: not found' });
     api.addPodEvent('apps', 'web-1', { type: 'Normal', reason: 'Scheduled', message: 'assigned' });
-    const d = await diagnosePod(cluster, 'apps', 'web-1');
+    const d = await diagnosePod(cluster, 'apps', 'web-1', loopback);
     assert.equal(d.serviceAccount, 'builder');
     assert.deepEqual(
       d.images.map((i) => [i.container, i.code]),
@@ -242,6 +254,6 @@ describe('pull diagnosis', () => {
   });
 
   it('a missing pod is an error of its own', async () => {
-    await assert.rejects(diagnosePod(cluster, 'apps', 'nope'), PodNotFoundError);
+    await assert.rejects(diagnosePod(cluster, 'apps', 'nope', loopback), PodNotFoundError);
   });
 });

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { KyselyKubeStore } from '../../src/adapters/metadata/kube-store.ts';
 import type { KyselyStore } from '../../src/adapters/metadata/kysely-store.ts';
+import { OutboundPolicy } from '../../src/core/outbound.ts';
 import { ConnectionService } from '../../src/features/kube/connection-service.ts';
 import { accessRobots } from '../../src/features/kube/robots.ts';
 import { openSecretBox } from '../../src/server/app.ts';
@@ -59,7 +60,7 @@ describe('registry connection with a Berth robot, in one step', () => {
   before(async () => {
     await cluster.start();
     cluster.addNamespace('apps');
-    r = await startBerth({ BERTH_KUBE_RECONCILE_INTERVAL: '0' });
+    r = await startBerth({ BERTH_KUBE_RECONCILE_INTERVAL: '0', BERTH_OUTBOUND_ALLOW: '127.0.0.0/8,::1' });
     await createUser(r, 'alice');
     await createUser(r, 'bob');
     await createProject(r, 'team');
@@ -271,6 +272,7 @@ describe('registry connection with a Berth robot, in one step', () => {
       box: await openSecretBox(config),
       jobs: metadata.jobs,
       robots: accessRobots(berth.access),
+      outbound: OutboundPolicy.fromList(['127.0.0.0/8', '::1']),
     });
     const robots = await robotsOf('team');
     await assert.rejects(
@@ -289,7 +291,7 @@ describe('registry connection with a Berth robot, in one step', () => {
     const run = (args: string[]) =>
       new Promise<{ code: number; out: string }>((resolve, reject) => {
         const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args, '--data', r.dir], {
-          env: { ...process.env, BERTH_CONFIG: '', BERTH_SECRET_KEY: '' },
+          env: { ...process.env, BERTH_CONFIG: '', BERTH_SECRET_KEY: '', BERTH_OUTBOUND_ALLOW: '127.0.0.0/8,::1' },
         });
         let out = '';
         child.stdout.on('data', (d) => {

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { clusterFromKubeconfig } from '../../src/adapters/kubernetes/client-node-cluster.ts';
 import { KyselyKubeStore } from '../../src/adapters/metadata/kube-store.ts';
 import { SqliteStore } from '../../src/adapters/metadata/sqlite.ts';
+import { OutboundPolicy } from '../../src/core/outbound.ts';
 import { createKube, type KubeFeature } from '../../src/features/kube/feature.ts';
 import { SecretBox } from '../../src/features/kube/secretbox.ts';
 import { FakeApiServer } from './fake-apiserver.ts';
@@ -32,6 +33,7 @@ describe('kube reconcile worker', () => {
       box: new SecretBox('a test key of enough length'),
       jobs: metadata.jobs,
       clusterFor: (kubeconfig, context) => clusterFromKubeconfig(kubeconfig, { context }),
+      outbound: OutboundPolicy.fromList(['127.0.0.0/8', '::1']),
       worker: { owner: 'node-1', retryMs: 1, pollMs: 20, fullIntervalMs: 0 },
     });
     const c = await kube.connections.create({
@@ -101,6 +103,7 @@ describe('kube reconcile worker', () => {
       box: new SecretBox('a test key of enough length'),
       jobs: metadata.jobs,
       clusterFor: (kubeconfig, context) => clusterFromKubeconfig(kubeconfig, { context }),
+      outbound: OutboundPolicy.fromList(['127.0.0.0/8', '::1']),
       worker: { owner: 'node-2', pollMs: 20, fullIntervalMs: 3_600_000 },
     });
     periodic.worker.start();

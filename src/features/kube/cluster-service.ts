@@ -3,10 +3,12 @@
  * namespaces of which cluster hold a connection's pull secret) and the state
  * of each copy; sync now, reconcile (the job's work) and pull diagnosis.
  */
+import { OutboundPolicy, OutboundRefusedError } from '../../core/outbound.ts';
 import type { KubeCluster } from './cluster.ts';
 import type { ConnectionService } from './connection-service.ts';
 import { type DiagnoseOptions, diagnoseImage, diagnosePod, PodNotFoundError } from './diagnose.ts';
 import { KubeConflictError, KubeInvalidError, KubeNotFoundError } from './errors.ts';
+import { checkKubeconfig } from './kubeconfig-check.ts';
 import { validateNamespace, validateSecretName } from './pullsecret.ts';
 import type { Sealer } from './secretbox.ts';
 import type { ClusterRecord, CopyRecord, KubeStore, PlacementRecord } from './store.ts';
@@ -21,6 +23,8 @@ export interface ClusterServiceDeps {
   connections: ConnectionService;
   clusterFor: ClusterFactory;
   diagnose?: DiagnoseOptions;
+  /** Where a cluster's API server (and proxy) may be; default: the strict policy. */
+  outbound?: OutboundPolicy;
 }
 
 export interface PlacementInput {
@@ -36,7 +40,29 @@ const kubeconfigContext = (name: string) => `kube/cluster/${name}/kubeconfig`;
 const NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 export class ClusterService {
-  constructor(private readonly deps: ClusterServiceDeps) {}
+  private readonly outbound: OutboundPolicy;
+
+  constructor(private readonly deps: ClusterServiceDeps) {
+    this.outbound = deps.outbound ?? OutboundPolicy.fromList([]);
+  }
+
+  /**
+   * The server of the kubeconfig's context, once the kubeconfig holds only
+   * inline credentials and every address in it passes the outbound policy:
+   * checked before client-node sees it, so nothing runs and nothing connects.
+   */
+  private async vet(kubeconfig: string, context?: string): Promise<string> {
+    const { server, urls } = await serverOf(kubeconfig, context);
+    for (const url of urls) {
+      try {
+        await this.outbound.assertAllowed(url);
+      } catch (e) {
+        if (e instanceof OutboundRefusedError) throw new KubeInvalidError('kubeconfig', `kubeconfig: ${e.message}`);
+        throw e;
+      }
+    }
+    return server;
+  }
 
   // ------------------------------------------------------------ clusters
 
@@ -65,7 +91,7 @@ export class ClusterService {
       throw new KubeInvalidError('kubeconfig', 'kubeconfig is required (the YAML text of a kubeconfig file)');
     }
     const context = input.context || undefined;
-    const server = await serverOf(input.kubeconfig, context);
+    const server = await this.vet(input.kubeconfig, context);
     let namespaces: string[];
     try {
       namespaces = await (await this.deps.clusterFor(input.kubeconfig, context)).listNamespaces();
@@ -95,6 +121,8 @@ export class ClusterService {
   async open(id: number): Promise<KubeCluster> {
     const c = await this.get(id);
     const kubeconfig = this.deps.box.decrypt(c.kubeconfigSealed, kubeconfigContext(c.name));
+    // Kubeconfigs stored before these checks existed are held to them too.
+    await this.vet(kubeconfig, c.context ?? undefined);
     return this.deps.clusterFor(kubeconfig, c.context ?? undefined);
   }
 
@@ -279,7 +307,7 @@ function checkNames(field: string, values: unknown, required: boolean): string[]
 }
 
 /** The API server URL of the context to use; errors name the kubeconfig's missing part. */
-async function serverOf(kubeconfig: string, context?: string): Promise<string> {
+async function serverOf(kubeconfig: string, context?: string): Promise<{ server: string; urls: string[] }> {
   // biome-ignore lint/suspicious/noExplicitAny: a kubeconfig is free-form YAML until checked.
   let doc: any;
   try {
@@ -289,6 +317,7 @@ async function serverOf(kubeconfig: string, context?: string): Promise<string> {
   } catch (e) {
     throw new KubeInvalidError('kubeconfig', `kubeconfig is not valid YAML: ${(e as Error).message}`);
   }
+  const { urls } = checkKubeconfig(doc);
   const name = context ?? doc?.['current-context'];
   if (!name) throw new KubeInvalidError('kubeconfig', 'kubeconfig has no current-context; name a context');
   const ctx = (doc?.contexts ?? []).find((c: { name?: string }) => c?.name === name);
@@ -298,7 +327,7 @@ async function serverOf(kubeconfig: string, context?: string): Promise<string> {
   if (typeof server !== 'string') {
     throw new KubeInvalidError('kubeconfig', `kubeconfig context "${name}" names no cluster with a server`);
   }
-  return server;
+  return { server, urls };
 }
 
 function describe(e: unknown): string {

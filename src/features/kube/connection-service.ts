@@ -6,6 +6,7 @@
  */
 import { robotFullName, validRobotShortName } from '../../core/access/robots.ts';
 import type { JobQueue } from '../../core/jobs.ts';
+import { OutboundPolicy, OutboundRefusedError } from '../../core/outbound.ts';
 import { type ConnectionTestOptions, type ConnectionTestResult, testConnection } from './connection-test.ts';
 import { ConnectionInvalidError, parseConnection, type RegistryConnection } from './connections.ts';
 import { KubeConflictError, KubeInvalidError, KubeNotFoundError } from './errors.ts';
@@ -47,12 +48,28 @@ export interface ConnectionServiceDeps {
   onEnqueued?: () => void;
   /** Berth's own robot accounts (one-step robot creation); absent: not offered. */
   robots?: BerthRobots;
+  /** Where connections may point (create, change, test); default: the strict policy. */
+  outbound?: OutboundPolicy;
 }
 
 const passwordContext = (name: string) => `kube/connection/${name}/password`;
 
 export class ConnectionService {
-  constructor(private readonly deps: ConnectionServiceDeps) {}
+  private readonly outbound: OutboundPolicy;
+
+  constructor(private readonly deps: ConnectionServiceDeps) {
+    this.outbound = deps.outbound ?? OutboundPolicy.fromList([]);
+  }
+
+  /** A 400 naming `address` when the server may not connect there (loopback, metadata, …). */
+  private async assertReachable(address: string): Promise<void> {
+    try {
+      await this.outbound.assertAllowed(address);
+    } catch (e) {
+      if (e instanceof OutboundRefusedError) throw new KubeInvalidError('address', `address: ${e.message}`);
+      throw e;
+    }
+  }
 
   /** The stored connection with its password decrypted. */
   async resolve(id: number): Promise<{ record: ConnectionRecord; connection: RegistryConnection }> {
@@ -90,6 +107,7 @@ export class ConnectionService {
 
   async create(input: ConnectionInput): Promise<ConnectionRecord> {
     const conn = parse(input);
+    await this.assertReachable(conn.address);
     const created = await this.deps.store.createConnection({
       name: conn.name,
       type: conn.type,
@@ -141,6 +159,7 @@ export class ConnectionService {
     // The connection's own fields first (its name may be the robot's), then the robot's name.
     const placeholder = { username: 'robot$checked+first', password: 'checked-before-the-robot-exists' };
     const conn = parse({ ...input, type: 'berth', ...placeholder });
+    await this.assertReachable(conn.address);
     const short = request.name ?? conn.name;
     if (!validRobotShortName(short)) {
       throw new KubeInvalidError('robot.name', 'robot.name: lower case letters and digits, separated by . _ or -');
@@ -184,6 +203,7 @@ export class ConnectionService {
       password: input.password ?? current.password,
       email: input.email === undefined ? (record.email ?? undefined) : (input.email ?? undefined),
     });
+    if (next.address !== record.address) await this.assertReachable(next.address);
     const updated = await this.deps.store.updateConnection(id, {
       type: next.type,
       address: next.address,
@@ -283,7 +303,9 @@ export class ConnectionService {
   /** Runs the test and keeps its result as the connection's last test. */
   async test(id: number, options: ConnectionTestOptions = {}): Promise<ConnectionTestResult> {
     const { connection } = await this.resolve(id);
-    const result = await testConnection(connection, options);
+    // Also for connections stored before the policy existed: nothing is opened to a refused address.
+    await this.assertReachable(connection.address);
+    const result = await testConnection(connection, { ...options, outbound: this.outbound });
     await this.deps.store.recordConnectionTest(id, { ...result, at: new Date().toISOString() });
     return result;
   }

@@ -4,6 +4,7 @@
  * can they pull from it. Each step says what it found; later steps are
  * skipped once one fails.
  */
+import type { OutboundPolicy } from '../../core/outbound.ts';
 import type { RegistryConnection } from './connections.ts';
 import { NotARegistryError, RegistrySession, UnreachableError } from './registry-probe.ts';
 
@@ -26,6 +27,8 @@ export interface ConnectionTestOptions {
   /** A tag or digest in it; without one, listing its tags is the pull check. */
   reference?: string;
   timeoutMs?: number;
+  /** Where the test may connect; default: the strict policy. */
+  outbound?: OutboundPolicy;
 }
 
 export async function testConnection(
@@ -37,7 +40,7 @@ export async function testConnection(
   const session = new RegistrySession(
     url.host,
     { username: connection.username, password: connection.password },
-    { scheme, timeoutMs: options.timeoutMs ?? 5000 },
+    { scheme, timeoutMs: options.timeoutMs ?? 5000, outbound: options.outbound },
   );
   const checks: ConnectionCheck[] = [];
   const done = () => ({ ok: checks.every((c) => c.ok), checks });

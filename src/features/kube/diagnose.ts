@@ -4,6 +4,7 @@
  * says what to do. The checks follow the kubelet's order: which pull secrets
  * apply, then the registry (reachable, credentials, repository, manifest).
  */
+import type { OutboundPolicy } from '../../core/outbound.ts';
 import type { KubeCluster, Pod, Secret } from './cluster.ts';
 import { credentialsIn, DOCKER_CFG_TYPE, keyHost, keyMatches, type RegistryCredential } from './dockerconfig.ts';
 import { formatImageRef, type ImageRef, ImageRefError, manifestReference, parseImageRef } from './imageref.ts';
@@ -51,6 +52,8 @@ export interface DiagnoseOptions {
   timeoutMs?: number;
   /** Scheme for a registry host when the pull secret does not name one. */
   schemeFor?: (host: string) => 'http' | 'https';
+  /** Where registry probes may connect; default: the strict policy. */
+  outbound?: OutboundPolicy;
 }
 
 export class PodNotFoundError extends Error {}
@@ -133,7 +136,7 @@ async function diagnoseWithContext(ctx: PullContext, image: string, options: Dia
   const candidates = matchingCredentials(referencedSecrets, ref);
   const tried = [...new Set(candidates.map((c) => c.secretName))];
   const scheme = candidates[0]?.scheme ?? options.schemeFor?.(ref.host) ?? defaultScheme(ref.host);
-  const probe = { scheme, timeoutMs: options.timeoutMs ?? 5000 };
+  const probe = { scheme, timeoutMs: options.timeoutMs ?? 5000, outbound: options.outbound };
   const scope = `repository:${ref.repository}:pull`;
 
   try {

@@ -1,5 +1,6 @@
 /** The Kubernetes feature assembled from its ports; src/server/app.ts supplies the adapters. */
 import type { JobQueue } from '../../core/jobs.ts';
+import type { OutboundPolicy } from '../../core/outbound.ts';
 import { type ClusterFactory, ClusterService } from './cluster-service.ts';
 import { ConnectionService } from './connection-service.ts';
 import type { DiagnoseOptions } from './diagnose.ts';
@@ -18,6 +19,8 @@ export interface KubeFeatureDeps {
   /** Berth's robot accounts, for connections that create their own; absent: not offered. */
   robots?: BerthRobots;
   worker: Omit<KubeWorkerOptions, 'jobs' | 'clusters' | 'store'>;
+  /** Where connections, clusters and probes may connect; default: the strict policy. */
+  outbound?: OutboundPolicy;
 }
 
 export interface KubeFeature {
@@ -37,13 +40,15 @@ export function createKube(deps: KubeFeatureDeps): KubeFeature {
     jobs: deps.jobs,
     onEnqueued: () => worker?.nudge(),
     robots: deps.robots,
+    outbound: deps.outbound,
   });
   const clusters = new ClusterService({
     store: deps.store,
     box: deps.box,
     connections,
     clusterFor: deps.clusterFor,
-    diagnose: deps.diagnose,
+    diagnose: { ...deps.diagnose, outbound: deps.outbound },
+    outbound: deps.outbound,
   });
   worker = new KubeWorker({ ...deps.worker, jobs: deps.jobs, clusters, store: deps.store });
   return { connections, groups: new GroupService(deps.store), clusters, worker, jobs: deps.jobs };

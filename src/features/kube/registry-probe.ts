@@ -3,6 +3,7 @@
  * credentials pull this manifest, and if not, why" by speaking to the
  * registry as a runtime would (GET /v2/, Bearer token or Basic, HEAD manifest).
  */
+import { OutboundPolicy, OutboundRefusedError } from '../../core/outbound.ts';
 import { apiHost } from './imageref.ts';
 
 export interface Credentials {
@@ -13,7 +14,12 @@ export interface Credentials {
 export interface ProbeOptions {
   scheme: 'http' | 'https';
   timeoutMs: number;
+  /** Where the probe may connect (every hop: the registry, its token realm, redirects); default: the strict policy. */
+  outbound?: OutboundPolicy;
 }
+
+const STRICT = OutboundPolicy.fromList([]);
+const MAX_REDIRECTS = 5;
 
 /** The registry could not be spoken to at all. */
 export class UnreachableError extends Error {}
@@ -161,16 +167,35 @@ export class RegistrySession {
     return this.fetchUrl(`${this.base}${path}`, { ...headers, ...(accept ? { accept } : {}) }, method);
   }
 
+  /**
+   * One request, following redirects by hand so that each hop (and the
+   * token realm the registry names) passes the outbound address policy.
+   */
   private async fetchUrl(url: string, headers: Record<string, string>, method: string): Promise<Response> {
-    try {
-      return await fetch(url, {
-        method,
-        headers,
-        redirect: 'follow',
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-    } catch (e) {
-      throw new UnreachableError(describeNetworkError(url, e, this.options.timeoutMs));
+    const policy = this.options.outbound ?? STRICT;
+    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    let target = url;
+    for (let hop = 0; ; hop++) {
+      try {
+        await policy.assertAllowed(target);
+      } catch (e) {
+        if (e instanceof OutboundRefusedError) throw new UnreachableError(e.message);
+        throw e;
+      }
+      let res: Response;
+      try {
+        res = await fetch(target, { method, headers, redirect: 'manual', signal });
+      } catch (e) {
+        throw new UnreachableError(describeNetworkError(target, e, this.options.timeoutMs));
+      }
+      const location = res.headers.get('location');
+      if (res.status < 300 || res.status > 399 || !location || res.status === 304) return res;
+      if (hop >= MAX_REDIRECTS) throw new UnreachableError(`${new URL(url).origin}: too many redirects`);
+      await res.body?.cancel();
+      const next = new URL(location, target);
+      // Credentials stay with the origin they were given for.
+      if (next.origin !== new URL(target).origin) delete headers.authorization;
+      target = next.toString();
     }
   }
 }
