@@ -18,6 +18,12 @@ import {
 } from './ports.ts';
 
 const COMMITTED = Symbol('committed');
+/**
+ * Kept in the upload's state (next to the driver's own keys) just before its
+ * bytes are renamed to a digest's key: the proof, after a crash, that the
+ * object under that key is this session's commit and not another project's blob.
+ */
+const COMMITTING = 'berthCommittingDigest';
 
 /** What the HTTP layer knows about an append: an optional Content-Range and length. */
 export interface AppendOptions {
@@ -98,6 +104,7 @@ export class Uploads {
       }
       const known = await this.metadata.blobSize(digest);
       if (known === null) {
+        await this.metadata.updateUpload(record.id, record.size, { ...record.state, [COMMITTING]: digest });
         await this.storage.uploadCommit(record.id, record.state, record.size, blobKey(digest));
         await this.metadata.recordBlob(digest, record.size);
       } else {
@@ -114,12 +121,14 @@ export class Uploads {
 
   /**
    * The session's bytes are gone: a crash came between the rename into
-   * blobs/ and the metadata update. Only verified bytes are ever renamed to a
-   * digest's key, so a stored object of the session's size under `digest` is
-   * that commit, and the metadata catches up. Anything else cannot be finished.
+   * blobs/ and the metadata update. The session may finish only if it had
+   * itself verified `digest` and started that rename (its state says so):
+   * a blob of the same size under that digest may otherwise be another
+   * project's, and linking it here would hand it to this repository.
+   * Anything else cannot be finished.
    */
   private async rollForward(repository: string, record: UploadRecord, digest: string): Promise<typeof COMMITTED> {
-    const stored = await this.storage.stat(blobKey(digest));
+    const stored = record.state[COMMITTING] === digest ? await this.storage.stat(blobKey(digest)) : null;
     if (stored?.size !== record.size) {
       await this.metadata.deleteUpload(record.id);
       throw uploadUnknown(record.id);
