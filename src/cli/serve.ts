@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import pino from 'pino';
 import { buildApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
+import { closeWithin } from '../server/http-limits.ts';
 import { logDestination } from '../server/log-destination.ts';
 
 export function serveCommand(): Command {
@@ -39,8 +40,8 @@ export function serveCommand(): Command {
         if (stopping) return;
         stopping = true;
         log.info({ signal }, 'shutting down: finishing requests in flight');
-        await berth.close();
-        log.info('stopped');
+        const outcome = await closeWithin(berth.app.server, () => berth.close(), config.server.shutdown_timeout, log);
+        log.info({ outcome }, 'stopped');
         log.flush();
         process.exit(0);
       };

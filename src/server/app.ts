@@ -48,6 +48,7 @@ import {
   storageDir,
   tokenKeyFile,
 } from './config.ts';
+import { listenerOptions, watchLimits } from './http-limits.ts';
 
 export interface Berth {
   app: FastifyInstance;
@@ -207,10 +208,10 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   const app = Fastify({
     logger: false,
     forceCloseConnections: 'idle',
-    // Large uploads may take long; a stalled client is still cut off by the socket timeout.
-    requestTimeout: 0,
-    keepAliveTimeout: 65_000,
+    // Header, idle-read and request timeouts (server/http-limits.ts).
+    ...listenerOptions(config.server),
   });
+  watchLimits(app.server, config.server, log);
   const metrics = new RequestMetrics();
   accessLog(app, log, metrics);
   await app.register(metricsRoute, { metrics });

@@ -55,7 +55,20 @@ export interface AuthConfig {
 }
 
 export interface ServerConfig {
-  server: { host: string; port: number };
+  server: {
+    host: string;
+    port: number;
+    /** Seconds a client has to send a request's headers (slowloris), then 408. */
+    headers_timeout: number;
+    /** Seconds of no bytes either way on a connection (a stalled upload or download), then it is closed. */
+    idle_timeout: number;
+    /** Upper bound on one request, seconds; generous, for large layers on slow links; 0: none (the idle timeout still applies). */
+    request_timeout: number;
+    /** Seconds SIGTERM waits for requests in flight before closing their connections (uploads stay resumable). */
+    shutdown_timeout: number;
+    /** Reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs, comma-separated); empty: none. */
+    trusted_proxies: string;
+  };
   /** Default home of the filesystem storage and the SQLite database. */
   data_dir: string;
   log: { level: string };
@@ -93,7 +106,15 @@ export class ConfigError extends Error {
 
 export function defaults(): ServerConfig {
   return {
-    server: { host: '0.0.0.0', port: 5000 },
+    server: {
+      host: '0.0.0.0',
+      port: 5000,
+      headers_timeout: 30,
+      idle_timeout: 120,
+      request_timeout: 21_600,
+      shutdown_timeout: 25,
+      trusted_proxies: '',
+    },
     data_dir: 'data',
     log: { level: 'info' },
     storage: {
@@ -148,6 +169,11 @@ const OPTIONAL_STRINGS = new Set([
 export const ENV_KEYS: Record<string, string> = {
   BERTH_HOST: 'server.host',
   BERTH_PORT: 'server.port',
+  BERTH_HEADERS_TIMEOUT: 'server.headers_timeout',
+  BERTH_IDLE_TIMEOUT: 'server.idle_timeout',
+  BERTH_REQUEST_TIMEOUT: 'server.request_timeout',
+  BERTH_SHUTDOWN_TIMEOUT: 'server.shutdown_timeout',
+  BERTH_TRUSTED_PROXIES: 'server.trusted_proxies',
   BERTH_DATA: 'data_dir',
   BERTH_LOG_LEVEL: 'log.level',
   BERTH_STORAGE_DRIVER: 'storage.driver',
@@ -218,7 +244,7 @@ function merge(target: Tree, source: unknown, path: string): void {
 }
 
 /** Settings that take a comma-separated list also take a YAML sequence. */
-const LIST_KEYS = new Set(['outbound.allow']);
+const LIST_KEYS = new Set(['outbound.allow', 'server.trusted_proxies']);
 
 function coerce(key: string, value: unknown, current: unknown): unknown {
   const expected = current === undefined ? 'string' : typeof current;
@@ -316,6 +342,17 @@ function validate(config: ServerConfig): void {
       throw new ConfigError('secrets.previous_keys', `key ${i + 1} must be at least 16 characters`);
     }
   }
+  for (const key of ['headers_timeout', 'idle_timeout', 'request_timeout', 'shutdown_timeout'] as const) {
+    const value = config.server[key];
+    const least = key === 'request_timeout' ? 0 : 1;
+    if (!(value >= least) || !Number.isFinite(value))
+      throw new ConfigError(
+        `server.${key}`,
+        `must be a number of seconds${least === 0 ? ' (0: none)' : ', at least 1'}`,
+      );
+  }
+  if (config.server.request_timeout > 0 && config.server.request_timeout < config.server.headers_timeout)
+    throw new ConfigError('server.request_timeout', 'must be at least server.headers_timeout (or 0)');
   const interval = config.kube.reconcile_interval;
   if (!Number.isInteger(interval) || interval < 0) {
     throw new ConfigError('kube.reconcile_interval', 'must be a whole number of seconds, 0 to turn it off');

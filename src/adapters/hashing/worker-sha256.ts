@@ -15,6 +15,12 @@ import type { RunningHash, RunningHashFactory } from '../../core/ports.ts';
 
 const STAGE_BYTES = 1024 * 1024;
 const MAX_STAGES = 8;
+/**
+ * A partly filled stage is sent to the thread when no bytes came for this
+ * long: an upload whose client stalls (or trickles) must not hold a buffer
+ * while it waits for its socket, or eight such uploads starve every other.
+ */
+const IDLE_SEND_MS = 20;
 
 // Plain CommonJS run with `eval`: no file to resolve, the same under tsx and in dist/.
 const WORKER_SOURCE = `
@@ -103,8 +109,7 @@ export class WorkerSha256 {
 
   private onReply(m: WorkerReply): void {
     if (m.op === 'free') {
-      this.free.push(m.buffer);
-      this.waitingForStage.shift()?.();
+      this.stageReturned(m.buffer);
       return;
     }
     const pending = this.digests.get(m.id);
@@ -152,6 +157,17 @@ export class WorkerSha256 {
     return null;
   }
 
+  /** A stage is free again: the longest waiting upload takes its turn. */
+  private stageReturned(buffer: ArrayBuffer): void {
+    this.free.push(buffer);
+    this.waitingForStage.shift()?.();
+  }
+
+  /** Uploads waiting for a stage (tests, metrics). */
+  get waiting(): number {
+    return this.waitingForStage.length;
+  }
+
   private stageFreed(): Promise<void> {
     this.await();
     return new Promise<void>((resolve) => this.waitingForStage.push(resolve)).finally(() => this.awaitedDone());
@@ -165,8 +181,11 @@ export class WorkerSha256 {
     let view: Buffer | null = null;
     let filled = 0;
     let dead = false;
+    let idle: NodeJS.Timeout | null = null;
 
     const send = () => {
+      if (idle) clearTimeout(idle);
+      idle = null;
       if (!stage || filled === 0) return;
       worker.postMessage({ op: 'update', id, buffer: stage, length: filled }, [stage]);
       stage = null;
@@ -191,12 +210,21 @@ export class WorkerSha256 {
         filled += copied;
         if (filled === STAGE_BYTES) send();
       }
+      // Bytes stay gathered while more keep coming; once the client pauses, they go and the stage is free.
+      if (view && !dead) {
+        if (idle) idle.refresh();
+        else idle = setTimeout(send, IDLE_SEND_MS).unref();
+      }
       return undefined;
     };
 
     const release = () => {
-      if (stage) this.free.push(stage);
+      if (idle) clearTimeout(idle);
+      idle = null;
+      const held = stage;
       stage = null;
+      // Woken here too: a hash dropped or finished with a partly filled stage returns it without the thread.
+      if (held) this.stageReturned(held);
       view = null;
       dead = true;
       this.closed();
