@@ -59,7 +59,8 @@ const REFUSED: Range[] = [
   v6('ff00::/8', 'a multicast address'),
 ];
 
-const inRange = (ip: bigint, r: Range) => ip >> BigInt(128 - r.bits) === r.base >> BigInt(128 - r.bits);
+export const inRange = (ip: bigint, r: { base: bigint; bits: number }) =>
+  ip >> BigInt(128 - r.bits) === r.base >> BigInt(128 - r.bits);
 
 /**
  * IPv4 as inet_aton reads it: one to four parts, each decimal, octal (leading
@@ -105,7 +106,7 @@ export function parseIPv6(text: string): bigint | undefined {
 }
 
 /** Any textual address (IPv4 in any inet_aton form, IPv6 with or without brackets) as 128 bits. */
-function parseAddress(text: string): bigint | undefined {
+export function parseAddress(text: string): bigint | undefined {
   const bare = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
   const four = parseIPv4(bare);
   if (four !== undefined) return V4_MAPPED | BigInt(four);
@@ -119,6 +120,43 @@ function embeddedIPv4(ip: bigint): bigint | undefined {
   if (top96 === 0xffffn || top96 === 0n || top96 === 0x0064ff9b0000000000000000n) return V4_MAPPED | low32;
   if (ip >> 112n === 0x2002n) return V4_MAPPED | ((ip >> 80n) & 0xffffffffn);
   return undefined;
+}
+
+/**
+ * A list of addresses and CIDRs (`10.0.0.0/8`, `::1`, `[fd00::]/8`), matched
+ * however an address is written (IPv4-mapped IPv6 included). Throws on an
+ * entry that is not one, naming it.
+ */
+export class AddressSet {
+  private constructor(private readonly ranges: { base: bigint; bits: number }[]) {}
+
+  static parse(list: string[]): AddressSet {
+    const ranges: { base: bigint; bits: number }[] = [];
+    for (const raw of list) {
+      const entry = raw.trim();
+      if (entry === '') continue;
+      const [addr, bitsText] = entry.split('/');
+      const ip = parseAddress(addr);
+      const isFour = parseIPv4(addr) !== undefined;
+      const max = isFour ? 32 : 128;
+      const bits = bitsText === undefined ? max : Number(bitsText);
+      if (ip === undefined || !/^\d*$/.test(bitsText ?? '') || !(bits >= 0 && bits <= max))
+        throw new Error(`"${entry}" is not an address or CIDR`);
+      ranges.push({ base: ip, bits: isFour ? 96 + bits : bits });
+    }
+    return new AddressSet(ranges);
+  }
+
+  get empty(): boolean {
+    return this.ranges.length === 0;
+  }
+
+  has(address: string): boolean {
+    const ip = parseAddress(address);
+    if (ip === undefined) return false;
+    const inner = embeddedIPv4(ip);
+    return this.ranges.some((r) => inRange(ip, r) || (inner !== undefined && inRange(inner, r)));
+  }
 }
 
 function formatCidr(base: bigint, bits: number): string {

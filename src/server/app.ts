@@ -31,6 +31,7 @@ import { RegistryAccess } from '../http/access/registry-access.ts';
 import { catalogAuditor, catalogAuthorizer, catalogScope } from '../http/api/access/catalog-seam.ts';
 import { kubeActor, kubeAuthorizer } from '../http/api/kube/access-seam.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
+import { trustProxies } from '../http/client-address.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
 import { ociRouteOf } from '../http/oci/paths.ts';
 import { ociPlugin } from '../http/oci/plugin.ts';
@@ -212,6 +213,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     ...listenerOptions(config.server),
   });
   watchLimits(app.server, config.server, log);
+  trustProxies(app, config.server.trusted_proxies);
   const metrics = new RequestMetrics();
   accessLog(app, log, metrics);
   await app.register(metricsRoute, { metrics });

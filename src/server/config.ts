@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
-import { OutboundPolicy } from '../core/outbound.ts';
+import { AddressSet, OutboundPolicy } from '../core/outbound.ts';
 
 export interface S3Config {
   endpoint?: string;
@@ -356,6 +356,11 @@ function validate(config: ServerConfig): void {
   const interval = config.kube.reconcile_interval;
   if (!Number.isInteger(interval) || interval < 0) {
     throw new ConfigError('kube.reconcile_interval', 'must be a whole number of seconds, 0 to turn it off');
+  }
+  try {
+    AddressSet.parse(config.server.trusted_proxies.split(','));
+  } catch (err) {
+    throw new ConfigError('server.trusted_proxies', (err as Error).message);
   }
   try {
     OutboundPolicy.fromSetting(config.outbound.allow);

@@ -33,3 +33,13 @@ test('a success clears the account count', () => {
   limiter.fail('a', 'u');
   assert.equal(limiter.retryAfter('a', 'u'), 0);
 });
+
+test('memory is bounded without a wholesale reset: a source cycling names stays locked', () => {
+  const now = 0;
+  const limiter = new LoginLimiter({ maxFailures: 2, windowMs: 60_000, now: () => now, maxEntries: 1_000 });
+  limiter.fail('10.0.0.7', 'victim');
+  limiter.fail('10.0.0.7', 'victim');
+  for (let i = 0; i < 5_000; i++) limiter.fail('10.6.6.6', `name${i}`);
+  assert.ok(limiter.size <= 1_000, `${limiter.size} counters`);
+  assert.ok(limiter.retryAfter('10.6.6.6', 'another-name') > 0, 'the attacker did not unlock himself');
+});

@@ -8,6 +8,7 @@ import type { LoginLimiter } from '../../core/access/limiter.ts';
 import { ANONYMOUS, type Principal } from '../../core/access/principal.ts';
 import type { AccessService } from '../../core/access/service.ts';
 import { RegistryError } from '../../core/errors.ts';
+import { clientAddress } from '../client-address.ts';
 import type { AccessClaim, TokenService } from '../token/tokens.ts';
 
 export interface Identity {
@@ -22,9 +23,8 @@ export interface GateOptions {
   realm?: string;
 }
 
-export function clientAddress(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
-}
+/** The request's client address (X-Forwarded-For believed only from trusted proxies: http/client-address.ts). */
+export { clientAddress };
 
 export function parseBasic(header: string): { username: string; password: string } | null {
   if (!/^basic /i.test(header)) return null;
