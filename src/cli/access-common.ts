@@ -1,12 +1,16 @@
 /** Shared by the user, project and robot commands: open the identities of a data folder. */
 import type { AccessService } from '../core/access/service.ts';
+import type { Registry } from '../core/registry.ts';
 import { openAccess, openRegistry } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 
-export async function withAccess<T>(data: string | undefined, fn: (access: AccessService) => Promise<T>): Promise<T> {
+export async function withAccess<T>(
+  data: string | undefined,
+  fn: (access: AccessService, registry: Registry) => Promise<T>,
+): Promise<T> {
   const registry = await openRegistry(loadConfig({ overrides: { data_dir: data } }));
   try {
-    return await fn(openAccess(registry));
+    return await fn(openAccess(registry), registry);
   } finally {
     await registry.metadata.close();
   }

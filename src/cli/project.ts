@@ -1,5 +1,6 @@
 /** `berth project`: projects and their members, on the data folder's database. */
 import { Command } from 'commander';
+import { deleteProject, ProjectNotEmptyError } from '../core/access/project-deletion.ts';
 import { ROLE_IDS, ROLES, roleByName } from '../core/access/roles.ts';
 import { isValidName } from '../core/names.ts';
 import { auditCli, DATA, fail, withAccess } from './access-common.ts';
@@ -67,12 +68,17 @@ export function projectCommand(): Command {
     });
   cmd
     .command('delete <name>')
-    .description('delete a project record (its repositories are not touched)')
+    .description('delete a project; refused while it holds repositories, unless --force (which deletes them)')
     .option(...DATA)
+    .option('--force', 'also delete every repository of the project')
     .action(async (name: string, flags) =>
-      withAccess(flags.data, async (access) => {
+      withAccess(flags.data, async (access, registry) => {
         const p = (await access.store.projectByName(name)) ?? fail(`no project ${name}`);
-        await access.store.deleteProject(p.id);
+        const deps = { store: access.store, metadata: registry.metadata };
+        const gone = await deleteProject(deps, p, { force: Boolean(flags.force) }).catch((err) =>
+          err instanceof ProjectNotEmptyError ? fail(err.message) : Promise.reject(err),
+        );
+        if (gone.length > 0) console.log(`deleted ${gone.length} repositories of ${name}`);
         await auditCli(access, {
           username: '',
           resource: name,

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ProjectRecord } from '../../../core/access/ports.ts';
 import type { Principal } from '../../../core/access/principal.ts';
+import { deleteProject, ProjectNotEmptyError, repositoriesOfProject } from '../../../core/access/project-deletion.ts';
 import { ROLE_IDS } from '../../../core/access/roles.ts';
 import { isValidName } from '../../../core/names.ts';
 import { ApiError, badRequest, conflict } from '../errors.ts';
@@ -22,20 +23,8 @@ function publicFlag(body: ProjectReq): boolean | undefined {
   throw badRequest('metadata.public must be "true" or "false"');
 }
 
-async function repositoriesOf(api: AccessApi, name: string, limit: number): Promise<string[]> {
-  const out: string[] = (await api.registry.metadata.repositoryExists(name)) ? [name] : [];
-  let last = name;
-  for (;;) {
-    const page = await api.registry.metadata.listRepositories({ last, n: 100 });
-    for (const repo of page) {
-      if (!repo.startsWith(name)) return out;
-      if (repo === name || repo.startsWith(`${name}/`)) out.push(repo);
-      if (out.length >= limit) return out;
-    }
-    if (page.length < 100) return out;
-    last = page[page.length - 1];
-  }
-}
+const repositoriesOf = (api: AccessApi, name: string, limit: number) =>
+  repositoriesOfProject(api.registry.metadata, name, limit);
 
 async function view(api: AccessApi, who: Principal, p: ProjectRecord, withCount: boolean) {
   const role = who.kind === 'user' ? await api.access.store.memberRole(p.id, who.id) : null;
@@ -135,10 +124,13 @@ export async function projectRoutes(app: FastifyInstance, api: AccessApi): Promi
     const who = await userOf(api, request);
     const project = await projectParam(api, request, (request.params as { project: string }).project);
     await requireOn(api, who, project, 'changeSettings');
-    const repos = await repositoriesOf(api, project.name, 1);
-    if (repos.length > 0)
-      throw new ApiError(412, 'PRECONDITION', `project ${project.name} still holds repositories: delete them first`);
-    await store.deleteProject(project.id);
+    const force = ['true', '1'].includes(String((request.query as { force?: unknown }).force ?? ''));
+    try {
+      await deleteProject({ store, metadata: api.registry.metadata }, project, { force });
+    } catch (err) {
+      if (err instanceof ProjectNotEmptyError) throw new ApiError(412, 'PRECONDITION', err.message);
+      throw err;
+    }
     await api.access.audit({
       username: who.name,
       resource: project.name,
