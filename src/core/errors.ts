@@ -19,7 +19,9 @@ export type OciErrorCode =
   | 'TOOMANYREQUESTS'
   | 'RANGE_INVALID'
   | 'MANIFEST_TOO_LARGE'
-  | 'PAGINATION_NUMBER_INVALID';
+  | 'PAGINATION_NUMBER_INVALID'
+  /** A value the metadata store cannot hold or compare (a NUL character, a number out of its range). */
+  | 'INPUT_INVALID';
 
 export class RegistryError extends Error {
   readonly code: OciErrorCode;

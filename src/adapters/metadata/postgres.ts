@@ -6,6 +6,7 @@
  */
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { RegistryError } from '../../core/errors.ts';
 import type { ManifestRecord } from '../../core/ports.ts';
 import { KyselyStore, toManifestRecord } from './kysely-store.ts';
 import type { Database } from './schema.ts';
@@ -28,6 +29,45 @@ const MANIFEST_BY_DIGEST = 'SELECT * FROM manifests WHERE repository = $1 AND di
 const BLOB_IN_REPOSITORY = `SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest
   WHERE rb.repository = $1 AND rb.digest = $2`;
 
+/**
+ * PostgreSQL refuses some values SQLite takes (a NUL in text, an integer
+ * beyond the column's range) with a "data exception" (SQLSTATE class 22).
+ * No stored row can hold such a value, so they are the caller's bad input:
+ * a 400 naming the problem, on every query, instead of a 500.
+ */
+export function translateDataException(err: unknown): never {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && code.startsWith('22'))
+    throw new RegistryError(
+      'INPUT_INVALID',
+      `the request holds a value the database cannot store or compare: ${(err as Error).message}`,
+      undefined,
+      { cause: err },
+    );
+  throw err;
+}
+
+const TRANSLATING = Symbol('berth.translating');
+
+/** Every client the pool hands out to Kysely translates data exceptions (pool.query's own, with a callback, is left alone). */
+function translatingPool(pool: pg.Pool): pg.Pool {
+  const connect = pool.connect.bind(pool) as (callback?: unknown) => Promise<pg.PoolClient> | undefined;
+  const wrap = (client: pg.PoolClient & { [TRANSLATING]?: true }) => {
+    if (!client[TRANSLATING]) {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+        const result = query(...args);
+        return result instanceof Promise ? result.catch(translateDataException) : result;
+      };
+      client[TRANSLATING] = true;
+    }
+    return client;
+  };
+  (pool as unknown as { connect: (callback?: unknown) => unknown }).connect = (callback?: unknown) =>
+    typeof callback === 'function' ? connect(callback) : (connect() as Promise<pg.PoolClient>).then(wrap);
+  return pool;
+}
+
 export class PostgresStore extends KyselyStore {
   private constructor(
     db: Kysely<Database>,
@@ -42,13 +82,16 @@ export class PostgresStore extends KyselyStore {
     // An idle connection the server drops (restart, failover) is discarded and
     // replaced on next use; without a listener its error would end the process.
     pool.on('error', (err) => options.onIdleError?.(err));
-    const store = new PostgresStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool);
+    const store = new PostgresStore(
+      new Kysely<Database>({ dialect: new PostgresDialect({ pool: translatingPool(pool) }) }),
+      pool,
+    );
     await store.migrate();
     return store;
   }
 
   private async first<T>(name: string, text: string, values: string[]): Promise<T | undefined> {
-    const result = await this.pool.query({ name, text, values });
+    const result = await this.pool.query({ name, text, values }).catch(translateDataException);
     return result.rows[0] as T | undefined;
   }
 

@@ -64,6 +64,8 @@ export class AccessService {
   /** Checks a username (or robot name) and password; null when they don't match an active account. */
   async login(username: string, password: string): Promise<Principal | null> {
     if (!username || !password) return null;
+    // No account can have a NUL in its name (PostgreSQL cannot even compare one): a failed login, on every store.
+    if (username.includes('\0') || username.length > 255) return this.burn(password);
     if (isRobotName(username)) {
       const robot = await this.store.robotByName(username);
       if (!robot) return this.burn(password);
