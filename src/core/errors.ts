@@ -21,7 +21,9 @@ export type OciErrorCode =
   | 'MANIFEST_TOO_LARGE'
   | 'PAGINATION_NUMBER_INVALID'
   /** A value the metadata store cannot hold or compare (a NUL character, a number out of its range). */
-  | 'INPUT_INVALID';
+  | 'INPUT_INVALID'
+  /** A blob a manifest of the repository still references: deleting it would break the image. */
+  | 'BLOB_REFERENCED';
 
 export class RegistryError extends Error {
   readonly code: OciErrorCode;

@@ -133,6 +133,8 @@ export interface MetadataStore {
   repositoryExists(name: string): Promise<boolean>;
   listRepositories(page: Page): Promise<string[]>;
   deleteRepository(name: string): Promise<boolean>;
+  /** A manifest of the repository that references the blob (layer, config, child), or null. */
+  blobReferencedBy(repository: string, digest: string): Promise<string | null>;
 
   // blobs: `blobs` are stored objects; a repository sees those linked to it
   recordBlob(digest: string, size: number): Promise<void>;

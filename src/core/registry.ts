@@ -89,6 +89,13 @@ export class Registry {
   async deleteBlob(repository: string, digest: string): Promise<void> {
     assertName(repository);
     parseDigest(digest);
+    const user = await this.metadata.blobReferencedBy(repository, digest);
+    if (user)
+      throw new RegistryError(
+        'BLOB_REFERENCED',
+        `blob is referenced by manifest ${user} in ${repository}: delete the manifest first`,
+        { digest, manifest: user },
+      );
     if (!(await this.metadata.unlinkBlob(repository, digest))) throw blobUnknown(digest);
   }
 

@@ -127,6 +127,25 @@ export class KyselyStore implements MetadataStore {
       .execute();
   }
 
+  async blobReferencedBy(repository: string, digest: string): Promise<string | null> {
+    const ref = await this.db
+      .selectFrom('manifest_references')
+      .select('manifest')
+      .where('repository', '=', repository)
+      .where('child', '=', digest)
+      .limit(1)
+      .executeTakeFirst();
+    if (ref) return ref.manifest;
+    const config = await this.db
+      .selectFrom('manifests')
+      .select('digest')
+      .where('repository', '=', repository)
+      .where('config_digest', '=', digest)
+      .limit(1)
+      .executeTakeFirst();
+    return config?.digest ?? null;
+  }
+
   async unlinkBlob(repository: string, digest: string): Promise<boolean> {
     const res = await this.db
       .deleteFrom('repository_blobs')

@@ -21,6 +21,8 @@ const TABLE: Record<OciErrorCode, { status: number; code: string }> = {
   MANIFEST_TOO_LARGE: { status: 413, code: 'MANIFEST_INVALID' },
   PAGINATION_NUMBER_INVALID: { status: 400, code: 'PAGINATION_NUMBER_INVALID' },
   INPUT_INVALID: { status: 400, code: 'UNSUPPORTED' },
+  // The spec's answer for a delete the registry does not allow.
+  BLOB_REFERENCED: { status: 405, code: 'UNSUPPORTED' },
 };
 
 export function httpError(code: OciErrorCode): { status: number; code: string } {

@@ -45,9 +45,19 @@ export const listingHandlers: HandlerTable = {
       await ctx.access.authorize(ctx.req, null, []);
       const page = pageOf(ctx.query);
       const visible = ctx.access.visible?.bind(ctx.access);
+      // Pages are cut from what the caller may read, not filtered after cutting (short or empty pages).
       const list = async (p: Page) => {
-        const names = await ctx.registry.listRepositories(p);
-        return visible ? visible(ctx.req, names) : names;
+        if (!visible) return ctx.registry.listRepositories(p);
+        if (p.n === undefined) return visible(ctx.req, await ctx.registry.listRepositories(p));
+        const out: string[] = [];
+        const batch = Math.max(p.n, 100);
+        let last = p.last;
+        for (;;) {
+          const names = await ctx.registry.listRepositories({ n: batch, last });
+          out.push(...(await visible(ctx.req, names)));
+          if (out.length >= p.n || names.length < batch) return out.slice(0, p.n);
+          last = names[names.length - 1];
+        }
       };
       const { items, next } = await paged(page, list);
       const headers: Headers = next ? { link: link('/v2/_catalog', page.n as number, next) } : {};
