@@ -4,6 +4,7 @@ import { buildApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { closeWithin } from '../server/http-limits.ts';
 import { logDestination } from '../server/log-destination.ts';
+import { preflight } from '../server/preflight.ts';
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -29,6 +30,8 @@ export function serveCommand(): Command {
         { level: config.log.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
         logDestination(1),
       );
+      // Port and folders first: a failure here has created nothing and printed no password.
+      await preflight(config);
       const berth = await buildApp(config, log);
       const address = await berth.app.listen({ host: config.server.host, port: config.server.port });
       log.info({ address, data: config.data_dir }, 'berth is listening');

@@ -23,7 +23,11 @@ export type OciErrorCode =
   /** A value the metadata store cannot hold or compare (a NUL character, a number out of its range). */
   | 'INPUT_INVALID'
   /** A blob a manifest of the repository still references: deleting it would break the image. */
-  | 'BLOB_REFERENCED';
+  | 'BLOB_REFERENCED'
+  /** The storage has no space left (or the quota is reached): 507. */
+  | 'STORAGE_FULL'
+  /** The storage cannot be written (read-only, permissions): 503. */
+  | 'STORAGE_UNAVAILABLE';
 
 export class RegistryError extends Error {
   readonly code: OciErrorCode;

@@ -52,6 +52,8 @@ export interface StorageDriver {
   delete(key: string): Promise<void>;
   /** Every object under the folder `prefix` (`a/b/` lists `a/b/…`, never `a/bc`), in no particular order. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
+  /** Optional: throws (STORAGE_FULL / STORAGE_UNAVAILABLE) when objects cannot be written now (health, start). */
+  checkWritable?(): Promise<void>;
   /** Moves an object, overwriting the target (quarantine, repairs). */
   move(from: string, to: string): Promise<void>;
 

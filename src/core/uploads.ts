@@ -59,7 +59,13 @@ export class Uploads {
     const record: UploadRecord = { id, repository, size: 0, state, createdAt: now, updatedAt: now };
     // The repository itself appears once a blob is linked to it (finish, mount, manifest push):
     // an abandoned upload leaves no empty repository in the catalog.
-    await this.metadata.createUpload(record);
+    try {
+      await this.metadata.createUpload(record);
+    } catch (err) {
+      // No session record, no file: nothing would ever clean it up.
+      await this.storage.uploadAbort(id, state).catch(() => {});
+      throw err;
+    }
     this.hashes.set(id, { hash: this.newRunningHash(), size: 0 });
     return record;
   }

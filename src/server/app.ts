@@ -37,6 +37,7 @@ import { ociRouteOf } from '../http/oci/paths.ts';
 import { ociPlugin } from '../http/oci/plugin.ts';
 import { countManifestTraffic } from '../http/oci/traffic-hook.ts';
 import { oidcRoutes } from '../http/oidc/routes.ts';
+import { probeRoutes } from '../http/probes.ts';
 import { tokenRoutes } from '../http/token/routes.ts';
 import { TokenService } from '../http/token/tokens.ts';
 import { webPlugin } from '../http/web/plugin.ts';
@@ -257,6 +258,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     catalogScope: catalogScope({ registry, access, gate }),
     auditCatalog: catalogAuditor({ registry, access, gate }),
   });
+  await app.register(probeRoutes, { registry });
   await webPlugin(app, {});
   if (config.kube.worker) kube.worker.start();
   return {

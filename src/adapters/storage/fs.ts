@@ -7,13 +7,14 @@
  * Whole objects appear by rename(2) after fsync, so a reader never sees a torn one.
  */
 import { randomUUID } from 'node:crypto';
-import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import type { ByteRange, ObjectInfo, StorageDriver, UploadState } from '../../core/ports.ts';
 import { NotFoundError } from '../../core/ports.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { appendFile } from './direct-append.ts';
+import { storageError } from './storage-errors.ts';
 import { syncPath } from './sync-path.ts';
 
 /** Two buffers per download; at most 8 big ones (32 MiB) exist, later downloads use 256 KiB ones. */
@@ -65,14 +66,46 @@ export class FsDriver implements StorageDriver {
   async put(key: string, data: Buffer): Promise<void> {
     const tmp = this.path(`tmp/${randomUUID()}`);
     await mkdir(dirname(tmp), { recursive: true });
-    const fh = await open(tmp, 'w');
     try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
+      const fh = await open(tmp, 'w');
+      try {
+        await fh.writeFile(data);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await this.renameInto(tmp, this.path(key));
+    } catch (err) {
+      // A full disk or a failed rename leaves no temporary file behind.
+      await rm(tmp, { force: true }).catch(() => {});
+      throw storageError(err, this.root);
     }
-    await this.renameInto(tmp, this.path(key));
+  }
+
+  /**
+   * Whether objects can be written here now: creates, syncs and removes a
+   * small file, and checks the free space. Throws the storage error that a
+   * push would meet (full, read-only, not writable), naming the folder.
+   */
+  async checkWritable(minFreeBytes = 1024 * 1024): Promise<void> {
+    const probe = this.path(`tmp/.probe-${process.pid}-${randomUUID()}`);
+    try {
+      await mkdir(dirname(probe), { recursive: true });
+      const fh = await open(probe, 'w');
+      try {
+        await fh.writeFile('ok');
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } catch (err) {
+      throw storageError(err, this.root);
+    } finally {
+      await rm(probe, { force: true }).catch(() => {});
+    }
+    const fsStats = await statfs(this.root);
+    if (fsStats.bavail * fsStats.bsize < minFreeBytes)
+      throw storageError(Object.assign(new Error('no space left'), { code: 'ENOSPC' }), this.root);
   }
 
   private async renameInto(from: string, to: string): Promise<void> {
@@ -158,8 +191,13 @@ export class FsDriver implements StorageDriver {
 
   async uploadStart(id: string): Promise<UploadState> {
     const path = this.uploadPath(id);
-    await mkdir(dirname(path), { recursive: true });
-    await (await open(path, 'wx')).close();
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await (await open(path, 'wx')).close();
+    } catch (err) {
+      await rm(path, { force: true }).catch(() => {});
+      throw storageError(err, this.root);
+    }
     return {};
   }
 
@@ -176,7 +214,16 @@ export class FsDriver implements StorageDriver {
       // Bytes past the confirmed offset come from an interrupted append: drop them.
       if (size > offset) await fh.truncate(offset);
       const path = this.uploadPath(id);
-      const { written } = await appendFile(fh, path, this.root, offset, source, this.options.directWrites ?? true);
+      const { written } = await appendFile(
+        fh,
+        path,
+        this.root,
+        offset,
+        source,
+        this.options.directWrites ?? true,
+      ).catch((err) => {
+        throw storageError(err, this.root);
+      });
       return { state, written };
     } finally {
       await fh.close();
@@ -203,10 +250,12 @@ export class FsDriver implements StorageDriver {
     try {
       await fh.truncate(size);
       await fh.sync();
+      await this.renameInto(this.uploadPath(id), this.path(key));
+    } catch (err) {
+      throw storageError(err, this.root);
     } finally {
       await fh.close();
     }
-    await this.renameInto(this.uploadPath(id), this.path(key));
   }
 
   async uploadAbort(id: string): Promise<void> {

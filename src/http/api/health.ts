@@ -6,7 +6,11 @@ export async function healthRoutes(app: FastifyInstance, options: ApiOptions): P
   app.get('/health', async (_request, reply) => {
     const components = await Promise.all([
       check('database', () => options.registry.metadata.repositoryExists('health-check')),
-      check('storage', () => options.registry.storage.stat('health-check')),
+      check('storage', async () => {
+        const storage = options.registry.storage;
+        // Readable is not enough: a full or read-only storage fails every push.
+        await (storage.checkWritable ? storage.checkWritable() : storage.stat('health-check'));
+      }),
     ]);
     const healthy = components.every((c) => c.status === 'healthy');
     reply.status(healthy ? 200 : 503);

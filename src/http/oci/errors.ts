@@ -23,6 +23,9 @@ const TABLE: Record<OciErrorCode, { status: number; code: string }> = {
   INPUT_INVALID: { status: 400, code: 'UNSUPPORTED' },
   // The spec's answer for a delete the registry does not allow.
   BLOB_REFERENCED: { status: 405, code: 'UNSUPPORTED' },
+  // Distribution's code for a registry that cannot serve now; the status says why.
+  STORAGE_FULL: { status: 507, code: 'UNAVAILABLE' },
+  STORAGE_UNAVAILABLE: { status: 503, code: 'UNAVAILABLE' },
 };
 
 export function httpError(code: OciErrorCode): { status: number; code: string } {

@@ -22,15 +22,12 @@ const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Berth</title>
 <p>The Berth console is not built. Run <code>npm run build:web</code> (or <code>npm ci</code>) and restart.</p>
 <p>The registry API (<code>/v2/</code>) and the management API (<code>/api/v2.0/</code>) work without it.</p>`;
 
+/** First path segments the server owns: the console's page never answers under them (a JSON 404 does). */
+const SERVER_SEGMENTS = new Set(['v2', 'api', 'service', 'c', 'metrics', 'health', 'healthz', 'livez', 'readyz']);
+
 function isServerPath(url: string): boolean {
-  return (
-    url === '/v2' ||
-    url.startsWith('/v2/') ||
-    url.startsWith('/api/') ||
-    url.startsWith('/service/') ||
-    url.startsWith('/c/') ||
-    url === '/metrics'
-  );
+  const first = url.split('/')[1] ?? '';
+  return SERVER_SEGMENTS.has(first.toLowerCase());
 }
 
 export async function webPlugin(app: FastifyInstance, options: WebOptions): Promise<void> {
