@@ -38,6 +38,7 @@ import { ociPlugin } from '../http/oci/plugin.ts';
 import { countManifestTraffic } from '../http/oci/traffic-hook.ts';
 import { oidcRoutes } from '../http/oidc/routes.ts';
 import { probeRoutes } from '../http/probes.ts';
+import { isClientDisconnect, securityHeaders } from '../http/security-headers.ts';
 import { tokenRoutes } from '../http/token/routes.ts';
 import { TokenService } from '../http/token/tokens.ts';
 import { webPlugin } from '../http/web/plugin.ts';
@@ -219,7 +220,12 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   accessLog(app, log, metrics);
   await app.register(metricsRoute, { metrics });
   countManifestTraffic(app, traffic);
-  const onUnexpected = (err: unknown) => log.error({ err }, 'unexpected error');
+  await securityHeaders(app);
+  // A client that goes away mid-request is not a server error: logged as aborted.
+  const onUnexpected = (err: unknown) =>
+    isClientDisconnect(err)
+      ? log.info({ reason: (err as Error).message }, 'request aborted: the client disconnected')
+      : log.error({ err }, 'unexpected error');
   if (gate) {
     registryAudit(app, gate);
     await app.register(tokenRoutes, { gate });
@@ -313,6 +319,7 @@ function accessLog(app: FastifyInstance, log: Logger, metrics: RequestMetrics): 
         bytes,
         ms: Math.round(ms * 100) / 100,
         ...(res.writableFinished ? {} : { aborted: true }),
+        ...(res.writableFinished ? {} : { msg: 'aborted: the client disconnected before the answer was complete' }),
       });
     });
     done();
