@@ -1,4 +1,5 @@
 /** The robots and audit-event half of the Kysely AccessStore. */
+
 import type { Kysely } from 'kysely';
 import type {
   AuditEvent,
@@ -10,6 +11,7 @@ import type {
   Slice,
 } from '../../core/access/ports.ts';
 import { type AccessTables, bool, now, orNullOnConflict, toAudit, toRobot } from './access-rows.ts';
+import { safeLimit, safeOffset } from './paging.ts';
 
 export class KyselyRobotsAndAudit {
   constructor(protected readonly db: Kysely<AccessTables>) {}
@@ -56,7 +58,12 @@ export class KyselyRobotsAndAudit {
     if (query.projectId !== undefined) q = q.where('project_id', '=', query.projectId);
     if (query.level) q = q.where('level', '=', query.level);
     const total = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const rows = await q.selectAll().orderBy('id').limit(query.limit).offset(query.offset).execute();
+    const rows = await q
+      .selectAll()
+      .orderBy('id')
+      .limit(safeLimit(query.limit))
+      .offset(safeOffset(query.offset))
+      .execute();
     return { items: rows.map(toRobot), total: Number(total.n) };
   }
 
@@ -112,7 +119,12 @@ export class KyselyRobotsAndAudit {
     if (query.operation) q = q.where('operation', '=', query.operation);
     if (query.resourceType) q = q.where('resource_type', '=', query.resourceType);
     const total = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const rows = await q.selectAll().orderBy('id', 'desc').limit(query.limit).offset(query.offset).execute();
+    const rows = await q
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(safeLimit(query.limit))
+      .offset(safeOffset(query.offset))
+      .execute();
     return { items: rows.map(toAudit), total: Number(total.n) };
   }
 }

@@ -2,6 +2,7 @@
  * AccessStore over Kysely: the same code for SQLite and PostgreSQL. Built on
  * the metadata store's Kysely instance (its migrations create these tables).
  */
+
 import type { Kysely } from 'kysely';
 import type {
   AccessStore,
@@ -16,6 +17,7 @@ import type {
 import type { ProjectRole } from '../../core/access/roles.ts';
 import { type AccessTables, bool, contains, now, orNullOnConflict, toProject, toUser } from './access-rows.ts';
 import { KyselyRobotsAndAudit } from './access-store-robots.ts';
+import { safeLimit, safeOffset } from './paging.ts';
 
 /** Users, projects and members here; robots and the audit log in the base class. */
 export class KyselyAccessStore extends KyselyRobotsAndAudit implements AccessStore {
@@ -60,7 +62,12 @@ export class KyselyAccessStore extends KyselyRobotsAndAudit implements AccessSto
     let q = this.db.selectFrom('users');
     if (query.username) q = q.where(contains('username', query.username));
     const total = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const rows = await q.selectAll().orderBy('id').limit(query.limit).offset(query.offset).execute();
+    const rows = await q
+      .selectAll()
+      .orderBy('id')
+      .limit(safeLimit(query.limit))
+      .offset(safeOffset(query.offset))
+      .execute();
     return { items: rows.map(toUser), total: Number(total.n) };
   }
 
@@ -133,7 +140,12 @@ export class KyselyAccessStore extends KyselyRobotsAndAudit implements AccessSto
         ]),
       );
     const total = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const rows = await q.selectAll().orderBy('name').limit(query.limit).offset(query.offset).execute();
+    const rows = await q
+      .selectAll()
+      .orderBy('name')
+      .limit(safeLimit(query.limit))
+      .offset(safeOffset(query.offset))
+      .execute();
     return { items: rows.map(toProject), total: Number(total.n) };
   }
 

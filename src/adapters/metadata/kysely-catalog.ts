@@ -3,6 +3,7 @@
  * API and the console browse with. Portable SQL only (SQLite and PostgreSQL):
  * no dialect functions, LIKE with an explicit escape, paging by LIMIT/OFFSET.
  */
+
 import { type Kysely, sql } from 'kysely';
 import type { ManifestRecord } from '../../core/ports.ts';
 import type {
@@ -34,6 +35,7 @@ import {
 } from './catalog-sql.ts';
 import { addPulls, addTraffic, recentPushes, registryStatistics, trafficSince } from './catalog-statistics.ts';
 import { toManifestRecord } from './kysely-store.ts';
+import { safeLimit, safeOffset } from './paging.ts';
 import type { Database } from './schema.ts';
 
 interface RepositoryRow {
@@ -119,8 +121,8 @@ export class KyselyCatalog implements CatalogQueries, TrafficStore {
       .selectAll()
       .orderBy(orderBy, direction)
       .orderBy('x.name', 'asc')
-      .limit(slice.limit)
-      .offset(slice.offset)
+      .limit(safeLimit(slice.limit))
+      .offset(safeOffset(slice.offset))
       .execute()) as RepositoryRow[];
     return { total, items: rows.map(toSummary) };
   }
@@ -171,8 +173,8 @@ export class KyselyCatalog implements CatalogQueries, TrafficStore {
       .selectAll('m')
       .orderBy(sort.field === 'digest' ? 'm.digest' : 'm.created_at', direction)
       .orderBy('m.digest', 'asc')
-      .limit(slice.limit)
-      .offset(slice.offset)
+      .limit(safeLimit(slice.limit))
+      .offset(safeOffset(slice.offset))
       .execute();
     return { total, items: rows.map(toManifestRecord) };
   }
@@ -272,8 +274,8 @@ export class KyselyCatalog implements CatalogQueries, TrafficStore {
     const rows = await where
       .select(['name', 'digest', 'updated_at'])
       .orderBy('name')
-      .limit(slice.limit)
-      .offset(slice.offset)
+      .limit(safeLimit(slice.limit))
+      .offset(safeOffset(slice.offset))
       .execute();
     return { total, items: rows.map((r) => ({ name: r.name, digest: r.digest, updatedAt: r.updated_at })) };
   }

@@ -37,7 +37,8 @@ export function generateSecret(bytes = 24): string {
 }
 
 /** Harbor's password rule: 8-128 characters with at least one upper, one lower case letter and one digit. */
-export function passwordProblem(password: string): string | null {
+export function passwordProblem(password: unknown): string | null {
+  if (typeof password !== 'string') return 'the password must be a string';
   if (password.length < 8 || password.length > 128) return 'the password must be 8 to 128 characters long';
   if (!/[A-Z]/.test(password) || !/[a-z]/.test(password) || !/[0-9]/.test(password))
     return 'the password must contain an upper case letter, a lower case letter and a digit';

@@ -50,3 +50,26 @@ export function robotActions(perms: RobotPermission[], project: string): Set<'pu
   }
   return out;
 }
+
+/** Longest robot lifetime accepted, in days (100 years): beyond it a date is not representable anyway. */
+export const MAX_ROBOT_DAYS = 36_500;
+
+/**
+ * When a robot created now for `duration` days expires: null for never
+ * (-1 or 0, as Harbor), an ISO time otherwise; undefined input means never.
+ * Anything else (not a whole number, below -1, beyond MAX_ROBOT_DAYS) is a
+ * RobotDurationError naming the rule.
+ */
+export function robotExpiry(duration: unknown, now = Date.now()): string | null {
+  if (duration === undefined || duration === null || duration === -1 || duration === 0) return null;
+  if (typeof duration !== 'number' || !Number.isInteger(duration) || duration < -1 || duration > MAX_ROBOT_DAYS)
+    throw new RobotDurationError(`duration must be a whole number of days up to ${MAX_ROBOT_DAYS}, or -1 for never`);
+  return new Date(now + duration * 86_400_000).toISOString();
+}
+
+export class RobotDurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RobotDurationError';
+  }
+}

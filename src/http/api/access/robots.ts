@@ -6,7 +6,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { generateSecret, hashSecret } from '../../../core/access/passwords.ts';
 import type { ProjectRecord, RobotPermission, RobotRecord } from '../../../core/access/ports.ts';
 import type { Principal } from '../../../core/access/principal.ts';
-import { PULL_ONLY, permissionProblem, robotFullName, validRobotShortName } from '../../../core/access/robots.ts';
+import {
+  PULL_ONLY,
+  permissionProblem,
+  robotExpiry,
+  robotFullName,
+  validRobotShortName,
+} from '../../../core/access/robots.ts';
 import { badRequest, conflict, forbidden, notFound } from '../errors.ts';
 import { type AccessApi, addressOf, idParam, paged, projectParam, requireOn, sliceOf, userOf } from './context.ts';
 
@@ -32,10 +38,11 @@ function robotView(r: RobotRecord) {
 
 /** `duration` in days: -1 (or 0) never expires. */
 function expiryOf(duration: unknown): string | null {
-  if (duration === undefined || duration === -1 || duration === 0) return null;
-  if (typeof duration !== 'number' || !Number.isInteger(duration) || duration < -1)
-    throw badRequest('duration must be a number of days, or -1 for never');
-  return new Date(Date.now() + duration * 86_400_000).toISOString();
+  try {
+    return robotExpiry(duration);
+  } catch (err) {
+    throw badRequest((err as Error).message);
+  }
 }
 
 interface RobotReq {

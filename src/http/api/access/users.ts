@@ -71,7 +71,8 @@ export async function userRoutes(app: FastifyInstance, api: AccessApi): Promise<
     const who = await sysadminOf(api, request);
     const body = (request.body ?? {}) as Record<string, string | undefined>;
     const username = body.username ?? '';
-    if (!USERNAME.test(username) || isRobotName(username)) throw badRequest('invalid username');
+    if (typeof username !== 'string' || !USERNAME.test(username) || isRobotName(username))
+      throw badRequest('invalid username');
     const problem = passwordProblem(body.password ?? '');
     if (problem) throw badRequest(problem);
     const created = await store.createUser({
