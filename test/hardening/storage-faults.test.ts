@@ -104,6 +104,59 @@ describe('storage faults', () => {
   });
 });
 
+describe('a full disk under the database too', () => {
+  it('pushes and API writes answer 507/503, never 500, and work again once space is freed', async (t) => {
+    const mnt = await mkdtemp(join(tmpdir(), 'berth-smalldata-'));
+    if (!tryMount(mnt, '24m')) {
+      await rm(mnt, { recursive: true, force: true });
+      return t.skip('cannot mount a tmpfs here (needs root)');
+    }
+    const b = await startInProcess({ dataDir: mnt });
+    try {
+      const filler = join(mnt, 'filler');
+      await writeFile(filler, Buffer.alloc(64 * 1024 * 1024)).catch(() => {});
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const data = randomBytes(256 * 1024);
+        const res = await fetch(`${b.url}/v2/team/app${i}/blobs/uploads/?digest=${sha(data)}`, {
+          method: 'POST',
+          body: new Uint8Array(data),
+        });
+        statuses.push(res.status);
+        const tag = await fetch(`${b.url}/v2/team/app${i}/manifests/v${i}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+          body: JSON.stringify({
+            schemaVersion: 2,
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            layers: [],
+          }),
+        });
+        statuses.push(tag.status);
+      }
+      assert.ok(
+        statuses.every((s) => s < 500 || s === 507 || s === 503),
+        statuses.join(','),
+      );
+      assert.ok(
+        statuses.some((s) => s === 507),
+        statuses.join(','),
+      );
+      await rm(filler);
+      const data = randomBytes(1000);
+      const res = await fetch(`${b.url}/v2/team/again/blobs/uploads/?digest=${sha(data)}`, {
+        method: 'POST',
+        body: new Uint8Array(data),
+      });
+      assert.equal(res.status, 201);
+    } finally {
+      await b.stop();
+      execFileSync('umount', ['-l', mnt]);
+      await rm(mnt, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('start-up checks', () => {
   it('a port in use fails before anything is created', async () => {
     const holder = createServer();

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDialectConfig } from 'kysely';
+import { RegistryError } from '../../core/errors.ts';
 import type { ManifestRecord } from '../../core/ports.ts';
 import { KyselyStore, toManifestRecord } from './kysely-store.ts';
 import type { Database } from './schema.ts';
@@ -154,7 +155,7 @@ function withStatementCache(
     prepare(sql: string) {
       let statement = statements.get(sql);
       if (!statement) {
-        statement = clearingCache(sqlite.prepare(sql), cache);
+        statement = translatingFaults(clearingCache(sqlite.prepare(sql), cache));
         if (statements.size >= STATEMENT_CACHE_ENTRIES) {
           const oldest = statements.keys().next().value;
           if (oldest !== undefined) statements.delete(oldest);
@@ -197,5 +198,44 @@ function clearingCache(statement: SqliteDatabase.Statement, cache: PullPathCache
         cache.clear();
       }
     },
+  };
+}
+
+/**
+ * A full disk or a read-only database file fails writes with SQLITE_FULL /
+ * SQLITE_READONLY: told as the storage errors they are (507 / 503, naming the
+ * cause) rather than a bare 500. SQLite rolls the statement back itself.
+ */
+function translatingFaults(statement: KyselyStatement): KyselyStatement {
+  const translate = (err: unknown): never => {
+    const code = (err as { code?: string })?.code ?? '';
+    if (code === 'SQLITE_FULL')
+      throw new RegistryError('STORAGE_FULL', 'the database disk is full: free space and retry', undefined, {
+        cause: err,
+      });
+    if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN')
+      throw new RegistryError('STORAGE_UNAVAILABLE', `the database cannot be written (${code})`, undefined, {
+        cause: err,
+      });
+    throw err;
+  };
+  if (statement.reader) return statement;
+  return {
+    reader: statement.reader,
+    all: (...params) => {
+      try {
+        return statement.all(...params);
+      } catch (err) {
+        return translate(err);
+      }
+    },
+    run: (...params) => {
+      try {
+        return statement.run(...params);
+      } catch (err) {
+        return translate(err);
+      }
+    },
+    iterate: (...params) => statement.iterate(...params),
   };
 }
