@@ -11,7 +11,7 @@ import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ALIGN, appendFile as appendThrough } from '../src/adapters/storage/direct-append.ts';
+import { ALIGN, alignedBuffersFree, appendFile as appendThrough } from '../src/adapters/storage/direct-append.ts';
 import { FsDriver } from '../src/adapters/storage/fs.ts';
 import { storageDriverSuite } from './suites/storage-driver.ts';
 
@@ -141,4 +141,32 @@ storageDriverSuite('fs, direct writes off', async () => {
     driver: new FsDriver(dir, { directWrites: false }),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
+});
+
+describe('appendFile while the client stalls (issue 14)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-direct-stall-'));
+  const direct = await takesDirect(dir);
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('returns its aligned buffer while no bytes come, and still writes every byte', { skip: !direct }, async () => {
+    const path = join(dir, 'stalled');
+    await writeFile(path, '');
+    const data = randomBytes(3 * MiB + 5);
+    const freeDuringStall: number[] = [];
+    async function* stalling(): AsyncIterable<Buffer> {
+      yield data.subarray(0, 64 * 1024 + 3);
+      await new Promise((r) => setTimeout(r, 150));
+      freeDuringStall.push(alignedBuffersFree());
+      yield data.subarray(64 * 1024 + 3, MiB);
+      await new Promise((r) => setTimeout(r, 150));
+      freeDuringStall.push(alignedBuffersFree());
+      yield data.subarray(MiB);
+    }
+    const before = alignedBuffersFree();
+    const { written } = await appendFile(path, dir, 0, stalling());
+    assert.equal(written, data.length);
+    assert.deepEqual(await readFile(path), data);
+    // The pool is created on first use: 8 buffers, all free while the client is silent.
+    assert.deepEqual(freeDuringStall, [8, 8], `free buffers during the stalls (before: ${before})`);
+  });
 });

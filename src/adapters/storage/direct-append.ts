@@ -52,6 +52,16 @@ class AlignedPool {
 
 const pool = new AlignedPool(8);
 
+/** Aligned buffers free now (tests). */
+export const alignedBuffersFree = (): number => (pool as unknown as { free: Buffer[] }).free.length;
+
+/**
+ * A stage still partly filled when the client pauses this long is written out
+ * (whole blocks direct, the rest buffered) and its buffer returned: a stalled
+ * or trickling upload must not keep an aligned buffer from the others.
+ */
+const IDLE_FLUSH_MS = 20;
+
 /** Whether direct writes work where uploads live; learnt from the first refusal. */
 const directRefused = new Set<string>();
 
@@ -110,6 +120,9 @@ class Appender {
   private filled = 0;
   /** The one direct write allowed in flight while the next buffer fills. */
   private inFlight: Promise<void> | null = null;
+  /** Armed after each chunk while a stage is held; flushes it if no chunk follows soon. */
+  private idle: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
   directBytes = 0;
 
   constructor(
@@ -120,6 +133,31 @@ class Appender {
   ) {}
 
   async write(chunk: Buffer): Promise<void> {
+    await this.quiet();
+    try {
+      await this.writeChunk(chunk);
+    } finally {
+      if (this.stage) this.idle = setTimeout(() => this.flushIdle(), IDLE_FLUSH_MS).unref();
+    }
+  }
+
+  /** Stops the idle timer and waits for a flush it started (its error is this append's). */
+  private async quiet(): Promise<void> {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
+    const flushing = this.flushing;
+    this.flushing = null;
+    if (flushing) await flushing;
+  }
+
+  private flushIdle(): void {
+    this.idle = null;
+    const flushing = this.flushStage();
+    flushing.catch(() => {}); // awaited by the next write, end() or settle()
+    this.flushing = flushing;
+  }
+
+  private async writeChunk(chunk: Buffer): Promise<void> {
     let offset = 0;
     while (offset < chunk.length) {
       const aligned = this.direct !== null && this.position % ALIGN === 0;
@@ -182,8 +220,15 @@ class Appender {
     await writeAll(this.buffered, data, position);
   }
 
-  /** Writes what is left in the stage: whole blocks direct, the last partial block buffered. */
+  /** Writes what is left in the stage (whole blocks direct, the last partial block buffered), then waits. */
   async end(): Promise<void> {
+    await this.quiet();
+    await this.flushStage();
+    await this.inFlight;
+  }
+
+  /** Empties the stage: whole blocks go direct, the partial block buffered; the buffer returns to the pool. */
+  private async flushStage(): Promise<void> {
     const stage = this.stage;
     if (stage) {
       const whole = this.filled - (this.filled % ALIGN);
@@ -196,11 +241,11 @@ class Appender {
       }
       if (tail.length > 0) await writeAll(this.buffered, tail, tailStart);
     }
-    await this.inFlight;
   }
 
   /** Waits for any write still running and returns the buffers (after an error too). */
   async settle(): Promise<void> {
+    await this.quiet().catch(() => {});
     await this.inFlight?.catch(() => {});
     if (this.stage) pool.release(this.stage);
     this.stage = null;
