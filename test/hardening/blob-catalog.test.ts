@@ -65,4 +65,18 @@ describe('blob deletion and catalog paging', () => {
     assert.deepEqual(second.json.repositories, ['zzz/seen2']);
     assert.equal(second.headers.get('link'), null);
   });
+
+  it('/projects?public= filters before paging: full pages and an honest total', async () => {
+    for (const name of ['p01', 'p02', 'p03', 'p04']) await createProject(r, name);
+    await createProject(r, 'p05', true);
+    await createProject(r, 'p06', true);
+    const res = await call(r.url, 'GET', '/api/v2.0/projects?public=true&page_size=2', { auth: ADMIN });
+    assert.equal(res.status, 200);
+    assert.deepEqual(
+      res.json.map((p: { name: string }) => p.name),
+      ['p05', 'p06'],
+    );
+    assert.equal(res.headers.get('x-total-count'), '2');
+    assert.equal((await call(r.url, 'GET', '/api/v2.0/projects?public=maybe', { auth: ADMIN })).status, 400);
+  });
 });

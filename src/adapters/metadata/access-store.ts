@@ -124,6 +124,7 @@ export class KyselyAccessStore extends KyselyRobotsAndAudit implements AccessSto
   async listProjects(query: ProjectQuery): Promise<Listed<ProjectRecord>> {
     let q = this.db.selectFrom('projects');
     if (query.name) q = q.where(contains('name', query.name));
+    if (query.public !== undefined) q = q.where('public', '=', query.public ? 1 : 0);
     const who = query.visibleTo;
     if (who === null) q = q.where('public', '=', 1);
     else if (who !== undefined)

@@ -107,6 +107,8 @@ export interface ProjectQuery extends Slice {
   name?: string;
   /** undefined: all projects; null: public ones; a user id: public ones and those the user is a member of. */
   visibleTo?: number | null;
+  /** Only public (true) or only private (false) projects; filtered before paging. */
+  public?: boolean;
 }
 
 export interface AuditQuery extends Slice {

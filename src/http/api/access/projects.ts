@@ -52,16 +52,19 @@ export async function projectRoutes(app: FastifyInstance, api: AccessApi): Promi
     const slice = sliceOf(request);
     const q = request.query as Record<string, string | undefined>;
     const visibleTo = who.kind === 'user' ? (who.sysadmin ? undefined : who.id) : null;
-    let { items, total } = await store.listProjects({ ...slice, name: q.name, visibleTo });
+    // `public` filters before paging, like visibility: no short pages, an honest total.
+    if (q.public !== undefined && q.public !== 'true' && q.public !== 'false')
+      throw badRequest('public must be "true" or "false"');
+    const isPublic = q.public === undefined ? undefined : q.public === 'true';
+    let { items, total } = await store.listProjects({ ...slice, name: q.name, visibleTo, public: isPublic });
     if (who.kind === 'robot') {
       // A robot sees the public projects (above) and those its permissions name.
       const names = new Set(who.permissions.map((p) => p.namespace));
-      const all = await store.listProjects({ offset: 0, limit: 100_000, name: q.name });
+      const all = await store.listProjects({ offset: 0, limit: 100_000, name: q.name, public: isPublic });
       const seen = all.items.filter((p) => p.public || names.has(p.name) || names.has('*'));
       items = seen.slice(slice.offset, slice.offset + slice.limit);
       total = seen.length;
     }
-    if (q.public !== undefined) items = items.filter((p) => String(p.public) === q.public);
     return paged(request, reply, slice, total, await Promise.all(items.map((p) => view(api, who, p, false))));
   });
 
