@@ -16,6 +16,8 @@ export async function securityHeaders(app: FastifyInstance): Promise<void> {
       directives: { 'upgrade-insecure-requests': null, 'frame-ancestors': ["'none'"] },
     },
     frameguard: { action: 'deny' },
+    // Only this host: an operator's other subdomains may still be served over plain HTTP.
+    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: false },
     referrerPolicy: { policy: 'no-referrer' },
     // Registry clients fetch blobs cross-origin only outside browsers; the console is same-origin.
     crossOriginResourcePolicy: { policy: 'same-origin' },
