@@ -10,6 +10,7 @@ import { WorkerSha256 } from '../adapters/hashing/worker-sha256.ts';
 import { loadOrCreateSigningKeys } from '../adapters/keys/file-keys.ts';
 import { loadOrCreateSecretKey } from '../adapters/keys/secret-key.ts';
 import { LdapDirectory } from '../adapters/ldap/ldap-directory.ts';
+import { cachingAccessStore } from '../adapters/metadata/access-read-cache.ts';
 import { KyselyAccessStore } from '../adapters/metadata/access-store.ts';
 import { KyselyKubeStore } from '../adapters/metadata/kube-store.ts';
 import { KyselyCatalog } from '../adapters/metadata/kysely-catalog.ts';
@@ -160,7 +161,8 @@ export async function openKube(
 export function openAccess(registry: Registry, log?: Logger, config?: ServerConfig): AccessService {
   if (!(registry.metadata instanceof KyselyStore)) throw new Error('the metadata store does not hold identities');
   const ldap = config?.auth.ldap;
-  return new AccessService(KyselyAccessStore.over(registry.metadata.db), {
+  const store = cachingAccessStore(KyselyAccessStore.over(registry.metadata.db), registry.metadata.identityChanges());
+  return new AccessService(store, {
     directory: ldap?.url
       ? new LdapDirectory({
           url: ldap.url,
