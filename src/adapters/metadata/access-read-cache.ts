@@ -31,19 +31,8 @@ export const noChangeFeed: ChangeFeed = {
 };
 
 const CACHED_READS = new Set<string>(['userByName', 'robotByName', 'projectByName', 'memberRole']);
-/** Calls that neither read identities nor change them. */
-const PASS_THROUGH = new Set<string>([
-  'userById',
-  'projectById',
-  'robotById',
-  'memberById',
-  'listUsers',
-  'listProjects',
-  'listMembers',
-  'listRobots',
-  'appendAudit',
-  'listAudit',
-]);
+/** Calls that change identities: everything cached is dropped when one has run. */
+const WRITES = /^(create|update|delete|add|remove)[A-Z]/;
 
 export interface AccessReadCacheOptions {
   maxAgeMs?: number;
@@ -104,9 +93,11 @@ export function cachingAccessStore(
   return new Proxy(inner, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
-      if (typeof prop !== 'string' || typeof value !== 'function' || PASS_THROUGH.has(prop)) return value;
+      if (typeof prop !== 'string' || typeof value !== 'function') return value;
       if (CACHED_READS.has(prop)) return (...args: unknown[]) => cachedRead(prop, target, args);
-      return (...args: unknown[]) => write(prop, target, args);
+      if (WRITES.test(prop)) return (...args: unknown[]) => write(prop, target, args);
+      // Other reads (lists, by id, the audit log) run on the store itself, uncached.
+      return value.bind(target);
     },
   });
 }
