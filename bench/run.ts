@@ -43,6 +43,7 @@ import { ddWrite, flushedWrite, freshBlob, makeRandomFile, warmFile } from './wo
 import { download, verifyDownload } from './workloads/download.ts';
 import { buildOciLayout, MANIFEST_ACCEPT, pushImage, smallImage } from './workloads/image.ts';
 import { concurrentPulls, pullStorm } from './workloads/pulls.ts';
+import { s3Ceiling } from './workloads/s3ceiling.ts';
 import { checkSkopeoIsolation, skopeoPull, skopeoPush } from './workloads/skopeo.ts';
 import { heyHead, wrkGet } from './workloads/small.ts';
 import { chunkedUpload, monolithicUpload, nginxPut, verifyBlob } from './workloads/upload.ts';
@@ -106,7 +107,7 @@ const FIGURES: FigureDef[] = [
     unit: 'MB/s',
     digits: 0,
     target: { kind: 'ratio-min', value: 2 },
-    ceilings: ['sha256', 'dd', 'flushedWrite', 'ddNoSync', 'nginxPut', 'curlSink'],
+    ceilings: ['sha256', 'dd', 'flushedWrite', 'ddNoSync', 'nginxPut', 'curlSink', 's3Put'],
   },
   {
     key: 'chunked',
@@ -114,7 +115,7 @@ const FIGURES: FigureDef[] = [
     unit: 'MB/s',
     digits: 0,
     target: { kind: 'ratio-min', value: 2.5 },
-    ceilings: ['sha256', 'dd', 'flushedWrite', 'ddNoSync', 'nodeSink'],
+    ceilings: ['sha256', 'dd', 'flushedWrite', 'ddNoSync', 'nodeSink', 's3Put'],
   },
   {
     key: 'download',
@@ -122,7 +123,7 @@ const FIGURES: FigureDef[] = [
     unit: 'MB/s',
     digits: 0,
     target: { kind: 'ratio-min', value: 0.9 },
-    ceilings: ['nginxGet'],
+    ceilings: ['nginxGet', 's3Get'],
   },
   {
     key: 'mtag.rps',
@@ -282,6 +283,8 @@ const CEILINGS: CeilingDef[] = [
   { key: 'nginxSmall.p99', label: 'nginx static file p99' },
   { key: 'nginxHead.rps', label: 'nginx HEAD (hey)' },
   { key: 'nginxHead.p99', label: 'nginx HEAD p99' },
+  { key: 's3Put', label: 'S3 server: AWS SDK multipart PUT (16 MiB parts, 4 at once)' },
+  { key: 's3Get', label: 'S3 server: AWS SDK GET' },
 ];
 
 const results = new Results();
@@ -485,6 +488,14 @@ async function runRound(
     );
   }
 
+  if (DIST_S3 && wants('s3ceiling')) {
+    const c = await attempt('S3 ceiling', () => s3Ceiling(DIST_S3, bigFile));
+    if (c) {
+      results.addCeiling('s3Put', c.putMBps);
+      results.addCeiling('s3Get', c.getMBps);
+      log(`S3 ceiling: multipart PUT ${c.putMBps.toFixed(0)} MB/s, GET ${c.getMBps.toFixed(0)} MB/s`);
+    }
+  }
   notePhase('upload');
   if (wants('chunked')) {
     for (const side of SIDES) {
