@@ -102,7 +102,7 @@ export async function pullStorm(base: string, repo: string, tag: string, clients
       const mm = await request('GET', `${base}/v2/${repo}/manifests/${tag}`, {
         headers: { accept: MANIFEST_ACCEPT },
       }).catch(() => null);
-      if (!mm || mm.status !== 200) {
+      if (mm?.status !== 200) {
         errors++;
         return;
       }
