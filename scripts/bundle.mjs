@@ -16,6 +16,10 @@ await build({
   platform: 'node',
   target: 'node20',
   logLevel: 'warning',
+  // Whitespace and syntax only: names stay, so stack traces still read; the source V8 keeps is ~40% smaller.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
   external: ['better-sqlite3', '@aws-sdk/*', '@kubernetes/client-node', 'pg-native'],
   // Bundled CommonJS packages call require() for Node's built-ins.
   banner: { js: "import { createRequire as __berthRequire } from 'node:module'; const require = __berthRequire(import.meta.url);" },
