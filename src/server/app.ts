@@ -32,6 +32,7 @@ import { RegistryAccess } from '../http/access/registry-access.ts';
 import { catalogAuditor, catalogAuthorizer, catalogScope } from '../http/api/access/catalog-seam.ts';
 import { kubeActor, kubeAuthorizer } from '../http/api/kube/access-seam.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
+import { lazySchemaController, warmUp } from '../http/lazy-schemas.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
 import { ociRouteOf } from '../http/oci/paths.ts';
 import { ociPlugin } from '../http/oci/plugin.ts';
@@ -210,6 +211,12 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     // Large uploads may take long; a stalled client is still cut off by the socket timeout.
     requestTimeout: 0,
     keepAliveTimeout: 65_000,
+    // Route schemas compile on first use (start-up time), the rest right after listening.
+    schemaController: lazySchemaController(),
+  });
+  app.addHook('onListen', (done) => {
+    warmUp((err) => log.error({ err }, 'a route schema does not compile'));
+    done();
   });
   const metrics = new RequestMetrics();
   accessLog(app, log, metrics);
