@@ -9,7 +9,8 @@
  *   BENCH_ROUNDS=N    rounds (default 3)
  *   BENCH_SECONDS=N   length of each load phase (default 15)
  *   BENCH_BLOB_MIB=N  size of the big blob (default 1024)
- *   BENCH_ONLY=a,b    only these workloads: upload, chunked, download, mget, head, skopeo, pulls
+ *   BENCH_ONLY=a,b    only these workloads: upload, chunked, download, mget, head, skopeo, pulls, storm
+ *   BENCH_STORM=N     clients in the pull storm (default 200; quick runs 50)
  *   BENCH_PROFILE=1   run Berth under node --cpu-prof (profiles in bench/work/profiles)
  *   BENCH_STANDIN=1   use a second Distribution in Berth's place (harness debugging)
  *   BENCH_BERTH_ROOT=DIR  run the Berth found in DIR (bin/berth.js) instead of this checkout's
@@ -41,7 +42,8 @@ import {
 import { ddWrite, flushedWrite, freshBlob, makeRandomFile, warmFile } from './workloads/blobfile.ts';
 import { download, verifyDownload } from './workloads/download.ts';
 import { buildOciLayout, MANIFEST_ACCEPT, pushImage, smallImage } from './workloads/image.ts';
-import { concurrentPulls } from './workloads/pulls.ts';
+import { concurrentPulls, pullStorm } from './workloads/pulls.ts';
+import { s3Ceiling } from './workloads/s3ceiling.ts';
 import { checkSkopeoIsolation, skopeoPull, skopeoPush } from './workloads/skopeo.ts';
 import { heyHead, wrkGet } from './workloads/small.ts';
 import { chunkedUpload, monolithicUpload, nginxPut, verifyBlob } from './workloads/upload.ts';
@@ -61,6 +63,7 @@ const DOWNLOAD_REPEATS = QUICK ? 1 : 3;
 const LAYERS = 5;
 const LAYER_SIZE = 20 * 1024 * 1024;
 const PULL_CLIENTS = 16;
+const STORM_CLIENTS = Number(env.BENCH_STORM ?? (QUICK ? 50 : 200));
 const ONLY = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',')) : null;
 /** BENCH_DIST_S3=1 (set by bench/s3.sh): Distribution on the S3 server of S3_ENDPOINT… too, under the prefix dist/. */
 const DIST_S3: DistributionS3 | undefined =
@@ -104,7 +107,7 @@ const FIGURES: FigureDef[] = [
     unit: 'MB/s',
     digits: 0,
     target: { kind: 'ratio-min', value: 2 },
-    ceilings: ['sha256', 'dd', 'flushedWrite', 'ddNoSync', 'nginxPut', 'curlSink'],
+    ceilings: ['sha256', 'dd', 'flushedWrite', 'ddNoSync', 'nginxPut', 'curlSink', 's3Put'],
   },
   {
     key: 'chunked',
@@ -112,7 +115,7 @@ const FIGURES: FigureDef[] = [
     unit: 'MB/s',
     digits: 0,
     target: { kind: 'ratio-min', value: 2.5 },
-    ceilings: ['sha256', 'dd', 'flushedWrite', 'ddNoSync', 'nodeSink'],
+    ceilings: ['sha256', 'dd', 'flushedWrite', 'ddNoSync', 'nodeSink', 's3Put'],
   },
   {
     key: 'download',
@@ -120,7 +123,7 @@ const FIGURES: FigureDef[] = [
     unit: 'MB/s',
     digits: 0,
     target: { kind: 'ratio-min', value: 0.9 },
-    ceilings: ['nginxGet'],
+    ceilings: ['nginxGet', 's3Get'],
   },
   {
     key: 'mtag.rps',
@@ -211,6 +214,29 @@ const FIGURES: FigureDef[] = [
   { key: 'pulls.s', label: `${PULL_CLIENTS} concurrent pulls of that image (Node client)`, unit: 's', digits: 3 },
   { key: 'pulls.MBps', label: `${PULL_CLIENTS} concurrent pulls, aggregate`, unit: 'MB/s', digits: 0 },
   {
+    key: 'storm.s',
+    label: `pull storm: ${STORM_CLIENTS} clients pull that image at once, time to last byte`,
+    unit: 's',
+    digits: 2,
+  },
+  {
+    key: 'storm.MBps',
+    label: `pull storm, aggregate`,
+    unit: 'MB/s',
+    digits: 0,
+    target: { kind: 'ratio-min', value: 1.2 },
+  },
+  { key: 'storm.p99', label: 'pull storm, p99 per blob GET', unit: 'ms', digits: 0 },
+  {
+    key: 'storm.err',
+    label: 'pull storm, failed requests (total)',
+    unit: 'count',
+    digits: 0,
+    target: { kind: 'zero', value: 0 },
+    aggregate: 'sum',
+  },
+  { key: 'storm.rss', label: 'pull storm, peak resident memory', unit: 'MiB', digits: 1 },
+  {
     key: 'rss',
     label: 'peak resident memory (per round, whole run)',
     unit: 'MiB',
@@ -236,7 +262,7 @@ const CPU_FIGURES: FigureDef[] = [
   { key: 'head.wait', label: 'server threads waiting for a CPU, blob HEAD', unit: 's per s', digits: 2 },
 ];
 
-const PHASES = ['start', 'upload', 'chunked', 'download', 'mget', 'head', 'skopeo', 'pulls'];
+const PHASES = ['start', 'upload', 'chunked', 'download', 'mget', 'head', 'skopeo', 'pulls', 'storm'];
 const PHASE_FIGURES: FigureDef[] = PHASES.map((p) => ({
   key: `rss@${p}`,
   label: `peak RSS after the ${p} phase`,
@@ -257,6 +283,8 @@ const CEILINGS: CeilingDef[] = [
   { key: 'nginxSmall.p99', label: 'nginx static file p99' },
   { key: 'nginxHead.rps', label: 'nginx HEAD (hey)' },
   { key: 'nginxHead.p99', label: 'nginx HEAD p99' },
+  { key: 's3Put', label: 'S3 server: AWS SDK multipart PUT (16 MiB parts, 4 at once)' },
+  { key: 's3Get', label: 'S3 server: AWS SDK GET' },
 ];
 
 const results = new Results();
@@ -377,6 +405,7 @@ async function main(): Promise<void> {
     `- Small requests: a ~${small.manifest.length}-byte OCI manifest, by tag and by digest, \`wrk -t2 -c64 -d${SECONDS}s --latency\` with an OCI Accept header; blob HEAD of a 1 KiB layer, \`hey -c 64 -z ${SECONDS}s -m HEAD\` (Debian's wrk cannot do HEAD). nginx serves the same manifest bytes as a static file.`,
     `- skopeo 1.9: \`skopeo copy --preserve-digests\` of an OCI layout (${LAYERS} uncompressed tar layers of ${LAYER_SIZE / 2 ** 20} MiB of random data) to a new repository each time, and back into a new oci: directory; every copy with a fresh, private blob-info cache; ${SKOPEO_REPEATS} push(es) and pull(s) per server per round.`,
     `- ${PULL_CLIENTS} concurrent pulls: ${PULL_CLIENTS} Node clients at once, each GETting the manifest by tag, the config and the ${LAYERS} layers (sizes checked, bodies discarded).`,
+    `- Pull storm: ${STORM_CLIENTS} clients at once (a Deployment rolled out across a cluster), each on its own keep-alive connection, GET the manifest by tag, then the config and the ${LAYERS} layers one after another (sizes checked, bodies discarded); time to the last byte of the last client, p99 of each blob GET, failed requests counted. Memory: peak RSS of the server at the end of the storm (it only grows, so it includes earlier phases).`,
     "- Peak memory: the server process's VmHWM (or the summed RSS of its process tree, sampled every 200 ms, when it has children) over each round; the median over rounds is shown.",
     '- Start-up: spawn to the first 200 on /v2/, polled every 5 ms, on the data left by earlier rounds.',
     '',
@@ -459,6 +488,14 @@ async function runRound(
     );
   }
 
+  if (DIST_S3 && wants('s3ceiling')) {
+    const c = await attempt('S3 ceiling', () => s3Ceiling(DIST_S3, bigFile));
+    if (c) {
+      results.addCeiling('s3Put', c.putMBps);
+      results.addCeiling('s3Get', c.getMBps);
+      log(`S3 ceiling: multipart PUT ${c.putMBps.toFixed(0)} MB/s, GET ${c.getMBps.toFixed(0)} MB/s`);
+    }
+  }
   notePhase('upload');
   if (wants('chunked')) {
     for (const side of SIDES) {
@@ -643,6 +680,38 @@ async function runRound(
     }
   }
   notePhase('pulls');
+  if (wants('storm')) {
+    for (const side of SIDES) {
+      let repo = pushedRepo[side];
+      if (!repo) {
+        repo = `bench/img-r${round}-storm`;
+        const img = await buildOciLayout(layout, 'v1', LAYERS, LAYER_SIZE);
+        const target = repo;
+        if (
+          !(await attempt(`${NAME[side]} push image for the storm`, () =>
+            pushImage(servers[side].url, target, 'v1', img).then(() => true),
+          ))
+        )
+          continue;
+        pushedRepo[side] = repo;
+      }
+      const stormRepo = repo;
+      const f = await attempt(`${NAME[side]} pull storm`, () =>
+        pullStorm(servers[side].url, stormRepo, 'v1', STORM_CLIENTS),
+      );
+      if (f) {
+        results.add(side, 'storm.s', f.seconds);
+        results.add(side, 'storm.MBps', f.MBps);
+        results.add(side, 'storm.p99', f.p99ms);
+        results.add(side, 'storm.err', f.errors);
+        results.add(side, 'storm.rss', servers[side].peakRssKiB() / 1024);
+        log(
+          `${NAME[side]} pull storm (${STORM_CLIENTS} clients): ${f.seconds.toFixed(2)} s, ${f.MBps.toFixed(0)} MB/s, p99 ${f.p99ms.toFixed(0)} ms, ${f.errors} errors`,
+        );
+      }
+    }
+  }
+  notePhase('storm');
   void imageDigest;
 }
 

@@ -23,6 +23,6 @@ BERTH_S3_REGION="${S3_REGION:-us-east-1}" BERTH_S3_BUCKET="$S3_BUCKET" BERTH_S3_
 BERTH_DATABASE_DRIVER=postgres BERTH_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db" \
 BENCH_TITLE="S3 (Ceph RGW) + PostgreSQL" BENCH_DIST_S3=1 \
 BENCH_OUT="${BENCH_S3_OUT:-bench/RESULTS-s3.md}" \
-BENCH_ONLY="${BENCH_S3_ONLY:-upload,chunked,download,mget,skopeo,pulls}" \
+BENCH_ONLY="${BENCH_S3_ONLY:-upload,chunked,download,mget,skopeo,pulls,storm,s3ceiling}" \
 BENCH_BLOB_MIB="${BENCH_S3_BLOB_MIB:-256}" \
   node --import tsx bench/run.ts

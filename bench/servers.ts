@@ -119,6 +119,8 @@ export interface BerthOptions {
   logFile: string;
   /** When set, Berth runs under `node --cpu-prof` writing profiles here. */
   cpuProfDir?: string;
+  /** Extra environment (e.g. `BERTH_AUTH: 'on'`); authentication is off unless given here. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** `bin/berth.js serve --port P --data DIR`: the launcher users run (`npm start`, `npx berth`), with its Node flags. */
@@ -131,10 +133,11 @@ export async function startBerth(o: BerthOptions): Promise<ServerHandle> {
     cmd: path.join(o.root, 'bin/berth.js'),
     args: ['serve', '--host', '127.0.0.1', '--port', String(port), '--data', o.dataDir],
     cwd: o.root,
-    env: { NODE_ENV: 'production', BERTH_AUTH: 'off', ...profiling },
+    env: { NODE_ENV: 'production', BERTH_AUTH: 'off', ...profiling, ...o.env },
     logFile: o.logFile,
     port,
-    readyPath: '/v2/',
+    // With authentication on, /v2/ answers 401 to an anonymous client; health answers 200.
+    readyPath: o.env?.BERTH_AUTH === 'on' ? '/api/v2.0/health' : '/v2/',
   });
 }
 

@@ -136,30 +136,43 @@ export function smallImage(): ImageParts {
 }
 
 /** POST + PUT of one in-memory blob. */
-export async function pushBlob(base: string, repo: string, data: Buffer): Promise<string> {
+export async function pushBlob(
+  base: string,
+  repo: string,
+  data: Buffer,
+  auth: Record<string, string> = {},
+): Promise<string> {
   const digest = sha256(data);
-  const head = await request('HEAD', `${base}/v2/${repo}/blobs/${digest}`);
+  const head = await request('HEAD', `${base}/v2/${repo}/blobs/${digest}`, { headers: auth });
   if (head.status === 200) return digest;
-  const post = await request('POST', `${base}/v2/${repo}/blobs/uploads/`);
+  const post = await request('POST', `${base}/v2/${repo}/blobs/uploads/`, { headers: auth });
   if (post.status !== 202) throw new Error(`POST upload ${repo}: ${post.status} ${post.body.toString().slice(0, 300)}`);
   const put = await request('PUT', withQuery(resolveLocation(base, post.headers.location), 'digest', digest), {
     body: data,
-    headers: { 'content-type': 'application/octet-stream' },
+    headers: { 'content-type': 'application/octet-stream', ...auth },
   });
   if (put.status !== 201) throw new Error(`PUT blob ${repo}: ${put.status} ${put.body.toString().slice(0, 300)}`);
   return digest;
 }
 
 /** Pushes an image's blobs and its manifest under `tag`. */
-export async function pushImage(base: string, repo: string, tag: string, img: ImageParts): Promise<void> {
-  await pushBlob(base, repo, img.config);
-  for (const l of img.layers) await pushBlob(base, repo, l);
+export async function pushImage(
+  base: string,
+  repo: string,
+  tag: string,
+  img: ImageParts,
+  auth: Record<string, string> = {},
+): Promise<void> {
+  await pushBlob(base, repo, img.config, auth);
+  for (const l of img.layers) await pushBlob(base, repo, l, auth);
   const r = await request('PUT', `${base}/v2/${repo}/manifests/${tag}`, {
     body: img.manifest,
-    headers: { 'content-type': OCI_MANIFEST },
+    headers: { 'content-type': OCI_MANIFEST, ...auth },
   });
   if (r.status !== 201) throw new Error(`PUT manifest ${repo}:${tag}: ${r.status} ${r.body.toString().slice(0, 300)}`);
-  const check = await request('GET', `${base}/v2/${repo}/manifests/${tag}`, { headers: { accept: MANIFEST_ACCEPT } });
+  const check = await request('GET', `${base}/v2/${repo}/manifests/${tag}`, {
+    headers: { accept: MANIFEST_ACCEPT, ...auth },
+  });
   if (check.status !== 200 || !check.body.equals(img.manifest)) {
     throw new Error(`GET manifest ${repo}:${tag} after push: ${check.status}, ${check.body.length} bytes`);
   }

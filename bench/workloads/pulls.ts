@@ -57,3 +57,67 @@ export async function concurrentPulls(base: string, repo: string, tag: string, c
   const total = bytes.reduce((a, b) => a + b, 0);
   return { seconds: ms / 1000, MBps: mbps(total, ms) };
 }
+
+export interface StormFigures extends PullsFigures {
+  /** 99th percentile of the time of each blob GET (request sent to last byte), ms. */
+  p99ms: number;
+  /** Failed requests (status, short body, socket error); the pull goes on with the next blob. */
+  errors: number;
+}
+
+/** One blob GET, timed; failures counted rather than thrown (a storm goes on). */
+function timedBlob(url: string, size: number, agent: http.Agent): Promise<{ ms: number; bytes: number; ok: boolean }> {
+  const t0 = now();
+  return new Promise((resolve) => {
+    const done = (bytes: number, ok: boolean) => resolve({ ms: since(t0), bytes, ok });
+    http
+      .get(url, { agent }, (res) => {
+        let n = 0;
+        res.on('data', (c: Buffer) => {
+          n += c.length;
+        });
+        res.on('end', () => done(n, res.statusCode === 200 && n === size));
+        res.on('error', () => done(n, false));
+      })
+      .on('error', () => done(0, false));
+  });
+}
+
+/**
+ * A rollout across a cluster: `clients` nodes pulling the same image at the
+ * same moment, each on its own connection, layers one after another as
+ * containerd does per image. Time to the last byte of the last client.
+ */
+export async function pullStorm(base: string, repo: string, tag: string, clients = 200): Promise<StormFigures> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+  const m = await request('GET', `${base}/v2/${repo}/manifests/${tag}`, { headers: { accept: MANIFEST_ACCEPT } });
+  if (m.status !== 200) throw new Error(`GET manifest ${repo}:${tag}: ${m.status}`);
+  const manifest = JSON.parse(m.body.toString()) as { config: Descriptor; layers: Descriptor[] };
+  const times: number[] = [];
+  let errors = 0;
+  let total = 0;
+  const t0 = now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      const mm = await request('GET', `${base}/v2/${repo}/manifests/${tag}`, {
+        headers: { accept: MANIFEST_ACCEPT },
+      }).catch(() => null);
+      if (mm?.status !== 200) {
+        errors++;
+        return;
+      }
+      total += mm.body.length;
+      for (const d of [manifest.config, ...manifest.layers]) {
+        const r = await timedBlob(`${base}/v2/${repo}/blobs/${d.digest}`, d.size, agent);
+        times.push(r.ms);
+        total += r.bytes;
+        if (!r.ok) errors++;
+      }
+    }),
+  );
+  const ms = since(t0);
+  agent.destroy();
+  times.sort((a, b) => a - b);
+  const p99ms = times.length ? times[Math.min(times.length - 1, Math.floor(times.length * 0.99))] : Number.NaN;
+  return { seconds: ms / 1000, MBps: mbps(total, ms), p99ms, errors };
+}

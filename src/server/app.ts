@@ -10,6 +10,7 @@ import { WorkerSha256 } from '../adapters/hashing/worker-sha256.ts';
 import { loadOrCreateSigningKeys } from '../adapters/keys/file-keys.ts';
 import { loadOrCreateSecretKey } from '../adapters/keys/secret-key.ts';
 import { LdapDirectory } from '../adapters/ldap/ldap-directory.ts';
+import { cachingAccessStore } from '../adapters/metadata/access-read-cache.ts';
 import { KyselyAccessStore } from '../adapters/metadata/access-store.ts';
 import { KyselyKubeStore } from '../adapters/metadata/kube-store.ts';
 import { KyselyCatalog } from '../adapters/metadata/kysely-catalog.ts';
@@ -32,6 +33,7 @@ import { catalogAuditor, catalogAuthorizer, catalogScope } from '../http/api/acc
 import { kubeActor, kubeAuthorizer } from '../http/api/kube/access-seam.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
 import { trustProxies } from '../http/client-address.ts';
+import { lazySchemaController, warmUp } from '../http/lazy-schemas.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
 import { ociRouteOf } from '../http/oci/paths.ts';
 import { ociPlugin } from '../http/oci/plugin.ts';
@@ -166,7 +168,8 @@ export async function openKube(
 export function openAccess(registry: Registry, log?: Logger, config?: ServerConfig): AccessService {
   if (!(registry.metadata instanceof KyselyStore)) throw new Error('the metadata store does not hold identities');
   const ldap = config?.auth.ldap;
-  return new AccessService(KyselyAccessStore.over(registry.metadata.db), {
+  const store = cachingAccessStore(KyselyAccessStore.over(registry.metadata.db), registry.metadata.identityChanges());
+  return new AccessService(store, {
     directory: ldap?.url
       ? new LdapDirectory({
           url: ldap.url,
@@ -213,6 +216,12 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     forceCloseConnections: 'idle',
     // Header, idle-read and request timeouts (server/http-limits.ts).
     ...listenerOptions(config.server),
+    // Route schemas compile on first use (start-up time), the rest right after listening.
+    schemaController: lazySchemaController(),
+  });
+  app.addHook('onListen', (done) => {
+    warmUp((err) => log.error({ err }, 'a route schema does not compile'));
+    done();
   });
   watchLimits(app.server, config.server, log);
   trustProxies(app, config.server.trusted_proxies);

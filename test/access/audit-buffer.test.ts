@@ -76,3 +76,16 @@ test('a burst of 1,200 pulls is written in batches without waiting for the timer
   await access.close();
   assert.equal((await store.listAudit({ offset: 0, limit: 1 })).total, 1200);
 });
+
+test('a pull repeated by the same caller from the same address within a batch is stored once', async () => {
+  const { access } = await service();
+  for (let i = 0; i < 50; i++) await access.audit(event('pull', 'success', 'v1'));
+  await access.audit(event('pull', 'success', 'v2'));
+  await access.audit({ ...event('pull', 'success', 'v1'), address: '10.0.0.2' });
+  await access.audit({ ...event('pull', 'success', 'v1'), username: 'bob' });
+  const rows = (await access.listAudit({ offset: 0, limit: 100 })).items;
+  assert.equal(rows.length, 4, rows.map((e) => `${e.username} ${e.resource} ${e.address}`).join('\n'));
+  // The next batch records the caller again.
+  await access.audit(event('pull', 'success', 'v1'));
+  assert.equal((await access.listAudit({ offset: 0, limit: 100 })).items.length, 5);
+});

@@ -4,7 +4,7 @@
  * password. Users found this way get a Berth account (source `ldap`) on their
  * first login; their project roles are then managed in Berth.
  */
-import { Client, EqualityFilter } from 'ldapts';
+import type { Client } from 'ldapts';
 import type { ExternalDirectory } from '../../core/access/service.ts';
 
 export interface LdapOptions {
@@ -27,7 +27,12 @@ export class LdapDirectory implements ExternalDirectory {
 
   constructor(private readonly options: LdapOptions) {}
 
-  private client(): Client {
+  /** ldapts is loaded at the first LDAP login, not at every start (start-up time, bench/FINDINGS.md). */
+  private static ldapts: Promise<typeof import('ldapts')> | null = null;
+
+  private async client(): Promise<Client> {
+    LdapDirectory.ldapts ??= import('ldapts');
+    const { Client } = await LdapDirectory.ldapts;
     const timeout = this.options.timeoutMs ?? 5000;
     return new Client({ url: this.options.url, timeout, connectTimeout: timeout });
   }
@@ -36,7 +41,8 @@ export class LdapDirectory implements ExternalDirectory {
     // An empty password would be an unauthenticated bind, which LDAP servers accept.
     if (!username || !password) return null;
     const uid = this.options.uidAttribute ?? 'uid';
-    const search = this.client();
+    const search = await this.client();
+    const { EqualityFilter } = await (LdapDirectory.ldapts as Promise<typeof import('ldapts')>);
     let dn: string;
     let entry: Record<string, unknown>;
     try {
@@ -56,7 +62,7 @@ export class LdapDirectory implements ExternalDirectory {
     } finally {
       await search.unbind().catch(() => undefined);
     }
-    const user = this.client();
+    const user = await this.client();
     try {
       await user.bind(dn, password);
     } catch {

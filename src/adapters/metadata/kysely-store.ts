@@ -3,6 +3,7 @@
  * Dialect adapters subclass it to set up connections and may override the
  * hot reads with prepared statements.
  */
+
 import { type Kysely, Migrator } from 'kysely';
 import type {
   ManifestRecord,
@@ -12,6 +13,7 @@ import type {
   UploadRecord,
   UploadState,
 } from '../../core/ports.ts';
+import { type ChangeFeed, noChangeFeed } from './access-read-cache.ts';
 import { KyselyJobQueue } from './jobs.ts';
 import { type Dialect, migrationProvider } from './migrations.ts';
 import type { Database } from './schema.ts';
@@ -43,6 +45,11 @@ export class KyselyStore implements MetadataStore {
     private readonly dialect: Dialect,
   ) {
     this.jobs = new KyselyJobQueue(db, dialect);
+  }
+
+  /** How this store tells the identity read cache that another process or node wrote; by default it cannot. */
+  identityChanges(): ChangeFeed {
+    return noChangeFeed;
   }
 
   async migrate(): Promise<void> {

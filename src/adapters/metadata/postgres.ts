@@ -8,7 +8,9 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { RegistryError } from '../../core/errors.ts';
 import type { ManifestRecord } from '../../core/ports.ts';
+import type { ChangeFeed } from './access-read-cache.ts';
 import { KyselyStore, toManifestRecord } from './kysely-store.ts';
+import { PgChangeFeed } from './pg-change-feed.ts';
 import type { Database } from './schema.ts';
 
 // Sizes are bigint columns: read them as numbers (blobs stay far below 2^53).
@@ -69,11 +71,28 @@ function translatingPool(pool: pg.Pool): pg.Pool {
 }
 
 export class PostgresStore extends KyselyStore {
+  private feed: PgChangeFeed | null = null;
+
   private constructor(
     db: Kysely<Database>,
     private readonly pool: pg.Pool,
+    private readonly options: PostgresOptions,
   ) {
     super(db, 'postgres');
+  }
+
+  /** LISTEN/NOTIFY between nodes (pg-change-feed.ts); started on first use. */
+  override identityChanges(): ChangeFeed {
+    if (!this.feed) {
+      this.feed = new PgChangeFeed(this.options.url, this.pool, this.options.onIdleError);
+      void this.feed.start();
+    }
+    return this.feed;
+  }
+
+  override async close(): Promise<void> {
+    await this.feed?.close();
+    await super.close();
   }
 
   /** Connects and brings the schema up to date (the migrator takes a lock, so nodes may start together). */
@@ -85,6 +104,7 @@ export class PostgresStore extends KyselyStore {
     const store = new PostgresStore(
       new Kysely<Database>({ dialect: new PostgresDialect({ pool: translatingPool(pool) }) }),
       pool,
+      options,
     );
     await store.migrate();
     return store;

@@ -10,6 +10,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDialectConfig } from 'kysely';
 import { RegistryError } from '../../core/errors.ts';
 import type { ManifestRecord } from '../../core/ports.ts';
+import type { ChangeFeed } from './access-read-cache.ts';
 import { KyselyStore, toManifestRecord } from './kysely-store.ts';
 import type { Database } from './schema.ts';
 
@@ -75,6 +76,27 @@ export class SqliteStore extends KyselyStore {
       const row = this.blobInRepository.get(repository, digest) as { size: number } | undefined;
       return row ? row.size : null;
     });
+  }
+
+  /** `PRAGMA data_version`: changes when another connection (a CLI command, another process) commits. */
+  override identityChanges(): ChangeFeed {
+    const dataVersion = this.sqlite.prepare('PRAGMA data_version').pluck(true);
+    // Read once per event-loop turn, as PullPathCache does: the requests of one
+    // turn were all sent before it began, so they may see either state.
+    let seen: unknown = null;
+    let fresh = false;
+    return {
+      version: () => {
+        if (!fresh) {
+          fresh = true;
+          setImmediate(() => {
+            fresh = false;
+          });
+          seen = dataVersion.get();
+        }
+        return seen;
+      },
+    };
   }
 
   override async close(): Promise<void> {

@@ -5,6 +5,12 @@
  * (or every 500 events); everything else — logins, pushes, deletions,
  * refusals, permission changes — is written at once by the caller.
  * A reader flushes first, so this node's log is never behind its own reads.
+ *
+ * Within one batch, a pull repeated by the same caller, of the same artifact,
+ * from the same address and with the same result is kept once: a client in
+ * a loop (or a node's kubelet retrying) made the log grow by thousands of
+ * identical rows a second, and the log says who read what from where, while
+ * the pull counts are kept exactly elsewhere (the traffic recorder).
  */
 import type { AccessStore, NewAuditEvent } from './ports.ts';
 
@@ -13,6 +19,8 @@ const FLUSH_AT = 500;
 
 export class AuditBuffer {
   private pending: NewAuditEvent[] = [];
+  /** Identities of the events pending, for the repeats above. */
+  private seen = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> = Promise.resolve();
 
@@ -23,6 +31,9 @@ export class AuditBuffer {
 
   /** `event` must carry its time: it is written later. */
   add(event: NewAuditEvent & { time: string }): void {
+    const key = `${event.username}\0${event.resource}\0${event.operation}\0${event.result}\0${event.address}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
     this.pending.push(event);
     if (this.pending.length >= FLUSH_AT) void this.flush();
     else if (!this.timer) {
@@ -37,6 +48,7 @@ export class AuditBuffer {
     this.timer = null;
     const batch = this.pending;
     this.pending = [];
+    this.seen = new Set();
     this.writing = this.writing.then(async () => {
       if (batch.length === 0) return;
       try {

@@ -10,8 +10,15 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
-/** web/dist beside src/ (when run with tsx) or dist/ (when compiled): both three levels up. */
-export const defaultConsoleDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../web/dist');
+/**
+ * web/dist of this package: three levels up from src/http/web (tsx) or
+ * dist/http/web (compiled), two from dist/bundle (the bundle bin/berth.js runs).
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+export const defaultConsoleDir =
+  [resolve(here, '../../../web/dist'), resolve(here, '../../web/dist')].find((d) =>
+    existsSync(join(d, 'index.html')),
+  ) ?? resolve(here, '../../../web/dist');
 
 export interface WebOptions {
   /** Folder with the built console; defaults to web/dist of this package. */
