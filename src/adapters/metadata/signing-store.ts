@@ -41,7 +41,7 @@ const toKey = (r: Omit<SigningTables['signing_keys'], 'id'> & { id: number }): T
 export class KyselySigningStore implements SigningStore {
   private constructor(private readonly db: Kysely<SigningTables>) {}
 
-  static over(db: Kysely<unknown>): KyselySigningStore {
+  static over<DB>(db: Kysely<DB>): KyselySigningStore {
     return new KyselySigningStore(db as unknown as Kysely<SigningTables>);
   }
 
