@@ -83,7 +83,7 @@ export class OciClient {
       const res = await fetch(this.url(path), {
         method,
         headers: { ...(init.headers ?? {}), ...(auth ? { authorization: auth } : {}) },
-        body: init.body,
+        body: init.body ? new Uint8Array(init.body) : undefined,
       });
       const challenge = res.headers.get('www-authenticate');
       if (res.status !== 401 || !challenge || attempt > 0) return res;
