@@ -1,0 +1,342 @@
+/**
+ * The signature pull gate end to end: a Berth (auth off) with projects whose
+ * content-trust switches are on, images pushed by skopeo, signatures made by
+ * `berth sign`, by openssl in cosign's formats (tag scheme, Sigstore bundle)
+ * and in notation's JWS format, pulled by skopeo and podman through the gate.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BERTH_BIN, RegistryServer } from '../support/berth.ts';
+import { ContainerTool } from '../support/container-tools.ts';
+import { type BuiltImage, buildRandomImage, OciLayout, ok, removeDir, run, tempDir } from '../support/images.ts';
+import {
+  makeCertificates,
+  makeKey,
+  notationJws,
+  opensslSign,
+  Pusher,
+  pushCosignSignature,
+  pushReferrer,
+  sigstoreBundle,
+  simpleSigning,
+} from './fixtures.ts';
+
+let server: RegistryServer;
+let dir: string;
+let pusher: Pusher;
+const images: Record<string, BuiltImage> = {};
+
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${server.url}/api/v2.0${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+
+async function pushImage(name: string, repoTag: string): Promise<BuiltImage> {
+  const layout = await OciLayout.create(join(dir, `layout-${name}`));
+  const image = await buildRandomImage(layout, {
+    layers: [{ size: 1024 + Math.floor(Math.random() * 1000) }],
+    tag: 'v1',
+  });
+  ok(
+    await run('skopeo', [
+      'copy',
+      '--dest-tls-verify=false',
+      '--preserve-digests',
+      `oci:${layout.dir}:v1`,
+      server.ref(repoTag),
+    ]),
+    'skopeo push',
+  );
+  images[name] = image;
+  return image;
+}
+
+async function skopeoPull(repoTag: string) {
+  return run('skopeo', [
+    'copy',
+    '--src-tls-verify=false',
+    server.ref(repoTag),
+    `oci:${join(dir, `pull-${Math.random()}`)}:x`,
+  ]);
+}
+
+function berth(args: string[]) {
+  return run(process.execPath, [BERTH_BIN, ...args], { env: { ...process.env } });
+}
+
+async function trustKey(project: string, name: string, pubFile: string) {
+  const r = await api('POST', `/projects/${project}/trusted-keys`, {
+    name,
+    public_key: await readFile(pubFile, 'utf8'),
+  });
+  assert.equal(r.status, 201, JSON.stringify(r.json));
+  return r.json;
+}
+
+describe('signature pull gate', { timeout: 600_000 }, () => {
+  before(async () => {
+    dir = await tempDir('berth-signing-');
+    server = await RegistryServer.start({ env: { BERTH_AUTH: 'off' } });
+    pusher = new Pusher(server.url);
+    for (const [name, cosign, notation] of [
+      ['signed', 'true', 'false'],
+      ['notary', 'false', 'true'],
+      ['open', 'false', 'false'],
+    ]) {
+      const r = await api('POST', '/projects', {
+        project_name: name,
+        metadata: { public: 'true', enable_content_trust_cosign: cosign, enable_content_trust: notation },
+      });
+      assert.equal(r.status, 201, JSON.stringify(r.json));
+    }
+  });
+  after(async () => {
+    await server?.stop();
+    await removeDir(dir);
+  });
+
+  it('project metadata reads back the switches', async () => {
+    const r = await api('GET', '/projects/signed');
+    assert.equal(r.json.metadata.enable_content_trust_cosign, 'true');
+    assert.equal(r.json.metadata.enable_content_trust, 'false');
+    const bad = await api('PUT', '/projects/open', { metadata: { enable_content_trust: 'maybe' } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.json.errors[0].message, /enable_content_trust/);
+  });
+
+  it('refuses an unsigned pull with 412 naming signing; ungated projects pass', async () => {
+    await pushImage('plain', 'signed/app:v1');
+    const r = await skopeoPull('signed/app:v1');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /signature required/);
+    assert.match(r.stderr, /no cosign signature/);
+    const res = await fetch(`${server.url}/v2/signed/app/manifests/v1`);
+    assert.equal(res.status, 412);
+    assert.equal((await res.json()).errors[0].code, 'DENIED');
+    await pushImage('open', 'open/app:v1');
+    ok(await skopeoPull('open/app:v1'), 'ungated pull');
+    // The management API still reads it.
+    const art = await api('GET', '/projects/signed/repositories/app/artifacts/v1');
+    assert.equal(art.status, 200);
+  });
+
+  it('bad keys are 400 at upload, never 500', async () => {
+    const [priv] = await makeKey(dir, 'badcheck', 'ec');
+    await run('openssl', ['ecparam', '-name', 'secp256k1', '-genkey', '-noout', '-out', join(dir, 'k1.key')]);
+    await run('openssl', ['ec', '-in', join(dir, 'k1.key'), '-pubout', '-out', join(dir, 'k1.pub')]);
+    await run('openssl', [
+      'genpkey',
+      '-algorithm',
+      'RSA',
+      '-pkeyopt',
+      'rsa_keygen_bits:1024',
+      '-out',
+      join(dir, 'short.key'),
+    ]);
+    await run('openssl', ['pkey', '-in', join(dir, 'short.key'), '-pubout', '-out', join(dir, 'short.pub')]);
+    const cases: [unknown, RegExp][] = [
+      [{ name: 'x', public_key: 'not pem' }, /not PEM/],
+      [{ name: 'x', public_key: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----' }, /not a readable/],
+      [{ name: 'x', public_key: await readFile(priv, 'utf8') }, /private key/],
+      [{ name: 'x', public_key: await readFile(join(dir, 'k1.pub'), 'utf8') }, /unsupported elliptic curve/],
+      [{ name: 'x', public_key: await readFile(join(dir, 'short.pub'), 'utf8') }, /too short/],
+      [{ name: 'x', certificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' }, /certificate/],
+      [{ name: 'x' }, /exactly one/],
+      [{ public_key: 'x' }, /name/],
+    ];
+    for (const [body, message] of cases) {
+      const r = await api('POST', '/projects/signed/trusted-keys', body);
+      assert.equal(r.status, 400, JSON.stringify(r.json));
+      assert.match(r.json.errors[0].message, message);
+    }
+  });
+
+  it('berth sign with an openssl EC key: trusted pulls pass (skopeo, podman), berth verify agrees', async () => {
+    const [priv, pub] = await makeKey(dir, 'ci', 'ec');
+    await trustKey('signed', 'ci', pub);
+    const signed = await berth(['sign', `${server.host}/signed/app:v1`, '--key', priv, '--plain-http']);
+    ok(signed, 'berth sign');
+    ok(await skopeoPull('signed/app:v1'), 'signed pull');
+    const verified = ok(
+      await berth(['verify', `${server.host}/signed/app:v1`, '--key', pub, '--plain-http']),
+      'verify',
+    );
+    assert.match(verified.stdout, /docker-manifest-digest/);
+    const podman = await ContainerTool.create('podman', join(dir, 'podman'));
+    ok(await podman.run(['pull', '--tls-verify=false', `${server.host}/signed/app:v1`]), 'podman pull signed');
+    const list = await api('GET', '/projects/signed/repositories/app/artifacts/v1/signatures');
+    assert.equal(list.json.status, 'signed');
+    assert.equal(list.json.signatures[0].key, 'ci');
+  });
+
+  it('each key type, signed by openssl in cosign tag-scheme format, verifies', async () => {
+    for (const kind of ['rsa', 'rsa-pss', 'ed25519'] as const) {
+      const image = await pushImage(kind, `signed/${kind}:v1`);
+      const before = await skopeoPull(`signed/${kind}:v1`);
+      assert.match(before.stderr, /signature required/);
+      const [priv, pub] = await makeKey(dir, kind, kind);
+      await trustKey('signed', `k-${kind}`, pub);
+      const payload = simpleSigning(`${server.host}/signed/${kind}`, image.manifest.digest);
+      await pushCosignSignature(pusher, `signed/${kind}`, image.manifest.digest, [
+        { payload, signature: await opensslSign(dir, priv, kind, payload) },
+      ]);
+      ok(await skopeoPull(`signed/${kind}:v1`), `${kind} signed pull`);
+    }
+  });
+
+  it('refusal reasons: unknown key (fingerprint), other digest, other repository, malformed', async () => {
+    const stranger = await pushImage('stranger', 'signed/stranger:v1');
+    const [otherPriv] = await makeKey(dir, 'other', 'ec');
+    ok(await berth(['sign', `${server.host}/signed/stranger:v1`, '--key', otherPriv, '--plain-http']), 'sign other');
+    let r = await skopeoPull('signed/stranger:v1');
+    assert.match(
+      r.stderr,
+      /signature required: not signed by a trusted key: signed by an unknown key \(fingerprint sha256:[0-9a-f]{64}\)/,
+    );
+
+    // A valid signature of image "plain" (signed/app) copied onto another image's .sig tag.
+    const victim = await pushImage('victim', 'signed/victim:v1');
+    const [priv] = [join(dir, 'ci.key')];
+    const payload = simpleSigning(`${server.host}/signed/victim`, images.plain.manifest.digest);
+    await pushCosignSignature(pusher, 'signed/victim', victim.manifest.digest, [
+      { payload, signature: await opensslSign(dir, priv, 'ec', payload) },
+    ]);
+    r = await skopeoPull('signed/victim:v1');
+    assert.match(r.stderr, /signature for another digest/);
+
+    // The same image and its signature replayed into another repository.
+    ok(
+      await run('skopeo', [
+        'copy',
+        '--src-tls-verify=false',
+        '--dest-tls-verify=false',
+        server.ref('signed/app:v1'),
+        server.ref('signed/replay:v1'),
+      ]),
+      'copy',
+    );
+    const sigTag = `${images.plain.manifest.digest.replace(':', '-')}.sig`;
+    ok(
+      await run('skopeo', [
+        'copy',
+        '--src-tls-verify=false',
+        '--dest-tls-verify=false',
+        server.ref(`signed/app:${sigTag}`),
+        server.ref(`signed/replay:${sigTag}`),
+      ]),
+      'copy sig',
+    );
+    r = await skopeoPull('signed/replay:v1');
+    assert.match(r.stderr, /signature made for repository signed\/app, not signed\/replay/);
+    const podman = await ContainerTool.create('podman', join(dir, 'podman2'));
+    const pr = await podman.run(['pull', '--tls-verify=false', `${server.host}/signed/replay:v1`]);
+    assert.notEqual(pr.code, 0);
+    assert.match(pr.stderr, /signature required/);
+
+    // Malformed and oversized signature manifests: invalid, never a 500, never a pass.
+    const junk = await pushImage('junk', 'signed/junk:v1');
+    const tag = `${junk.manifest.digest.replace(':', '-')}.sig`;
+    const config = await pusher.config('signed/junk');
+    const huge = Buffer.alloc(300_000, 'a');
+    await pusher.manifest('signed/junk', tag, {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config,
+      layers: [
+        {
+          mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json',
+          digest: await pusher.blob('signed/junk', huge),
+          size: huge.length,
+          annotations: { 'dev.cosignproject.cosign/signature': '!!!' },
+        },
+      ],
+    });
+    const res = await fetch(`${server.url}/v2/signed/junk/manifests/v1`);
+    assert.equal(res.status, 412);
+    assert.match((await res.json()).errors[0].message, /signature required/);
+  });
+
+  it('Sigstore bundle referrers (DSSE, in-toto) verify with @sigstore/verify', async () => {
+    const image = await pushImage('bundled', 'signed/bundled:v1');
+    const [priv, pub] = await makeKey(dir, 'bundlekey', 'ec');
+    await trustKey('signed', 'bundlekey', pub);
+    const bundle = await sigstoreBundle(dir, priv, 'ec', `${server.host}/signed/bundled`, image.manifest.digest);
+    await pushReferrer(
+      pusher,
+      'signed/bundled',
+      { digest: image.manifest.digest, size: image.manifest.size },
+      'application/vnd.dev.sigstore.bundle.v0.3+json',
+      {
+        mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+        bytes: bundle,
+      },
+    );
+    ok(await skopeoPull('signed/bundled:v1'), 'bundle-signed pull');
+  });
+
+  it('notation JWS: CA-issued leaf passes, expired leaf and untrusted CA are refused', async () => {
+    const good = await makeCertificates(await mk('certs-good'), 10);
+    const r = await api('POST', '/projects/notary/trusted-keys', { name: 'ca', certificate: good.caPem });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    const image = await pushImage('notarized', 'notary/app:v1');
+    let pull = await skopeoPull('notary/app:v1');
+    assert.match(pull.stderr, /no notation signature/);
+    const target = { digest: image.manifest.digest, size: image.manifest.size, mediaType: image.manifest.mediaType };
+    const jws = await notationJws(good.leafKey, [good.leafDer, good.caDer], target);
+    await pushReferrer(pusher, 'notary/app', target, 'application/vnd.cncf.notary.signature', {
+      mediaType: 'application/jose+json',
+      bytes: jws,
+    });
+    ok(await skopeoPull('notary/app:v1'), 'notation-signed pull');
+
+    const expiredImage = await pushImage('expired', 'notary/expired:v1');
+    const expired = await makeCertificates(await mk('certs-expired'), -1);
+    await api('POST', '/projects/notary/trusted-keys', { name: 'ca2', certificate: expired.caPem });
+    const t2 = {
+      digest: expiredImage.manifest.digest,
+      size: expiredImage.manifest.size,
+      mediaType: expiredImage.manifest.mediaType,
+    };
+    await pushReferrer(pusher, 'notary/expired', t2, 'application/vnd.cncf.notary.signature', {
+      mediaType: 'application/jose+json',
+      bytes: await notationJws(expired.leafKey, [expired.leafDer, expired.caDer], t2),
+    });
+    pull = await skopeoPull('notary/expired:v1');
+    assert.match(pull.stderr, /signature required: not signed by a trusted key: certificate .*signer.* expired/);
+
+    const rogueImage = await pushImage('rogue', 'notary/rogue:v1');
+    const rogue = await makeCertificates(await mk('certs-rogue'), 10);
+    const t3 = {
+      digest: rogueImage.manifest.digest,
+      size: rogueImage.manifest.size,
+      mediaType: rogueImage.manifest.mediaType,
+    };
+    await pushReferrer(pusher, 'notary/rogue', t3, 'application/vnd.cncf.notary.signature', {
+      mediaType: 'application/jose+json',
+      bytes: await notationJws(rogue.leafKey, [rogue.leafDer, rogue.caDer], t3),
+    });
+    pull = await skopeoPull('notary/rogue:v1');
+    assert.match(pull.stderr, /unknown certificate \(key fingerprint sha256:/);
+  });
+
+  it('deleting the trusted key refuses again at once', async () => {
+    const keys = await api('GET', '/projects/signed/trusted-keys');
+    const ci = keys.json.find((k: { name: string }) => k.name === 'ci');
+    assert.equal((await api('DELETE', `/projects/signed/trusted-keys/${ci.id}`)).status, 200);
+    const r = await skopeoPull('signed/app:v1');
+    assert.match(r.stderr, /signature required/);
+  });
+});
+
+async function mk(name: string): Promise<string> {
+  const d = join(dir, name);
+  await mkdir(d, { recursive: true });
+  return d;
+}
