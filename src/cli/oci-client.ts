@@ -107,6 +107,18 @@ export class OciClient {
     return { bytes, digest, mediaType: res.headers.get('content-type') ?? '' };
   }
 
+  /** The digest a tag or digest resolves to (HEAD: not refused by pull gates); null when absent. */
+  async resolve(repository: string, reference: string): Promise<string | null> {
+    const res = await this.request('HEAD', `/v2/${repository}/manifests/${reference}`, {
+      headers: { accept: MANIFEST_TYPES },
+    });
+    if (res.status === 404) return null;
+    if (!res.ok) throw new Error(`HEAD manifest ${repository}:${reference}: ${res.status}`);
+    const digest = res.headers.get('docker-content-digest');
+    if (digest) return digest;
+    return (await this.manifest(repository, reference))?.digest ?? null;
+  }
+
   async blob(repository: string, digest: string): Promise<Buffer> {
     const res = await this.request('GET', `/v2/${repository}/blobs/${digest}`);
     const bytes = Buffer.from(await res.arrayBuffer());

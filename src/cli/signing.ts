@@ -37,9 +37,9 @@ async function loadPrivateKey(file: string): Promise<KeyObject> {
 }
 
 async function resolve(client: OciClient, ref: ReturnType<typeof parseImageRef>): Promise<string> {
-  const found = await client.manifest(ref.repository, ref.digest ?? (ref.tag as string));
+  const found = await client.resolve(ref.repository, ref.digest ?? (ref.tag as string));
   if (!found) throw new Error(`${ref.repository}:${ref.digest ?? ref.tag} not found`);
-  return found.digest;
+  return found;
 }
 
 export function signingCommands(): Command[] {

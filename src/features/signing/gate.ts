@@ -2,7 +2,7 @@
  * The pull gate: a core guard on `beforeManifestPull`. A client's manifest
  * GET/HEAD of an artifact without a valid signature from a trusted key is
  * refused with 412 and a message that names signing and the reason. Reads by
- * the management API (`caller.inspection`) are not gated. Any unexpected
+ * the management API (`caller.inspection`) and HEADs are not gated. Any unexpected
  * failure while deciding refuses too (fail closed), never a 500.
  */
 import { RegistryError } from '../../core/errors.ts';
@@ -15,7 +15,8 @@ export function signingGuard(signing: SigningService, onError?: (err: unknown) =
   return {
     name: 'signing',
     async beforeManifestPull(check) {
-      if (check.caller.inspection) return;
+      // Management reads and HEADs (digest only: what `cosign sign` needs) are not gated, as in Harbor.
+      if (check.caller.inspection || check.headOnly) return;
       let refusal: string | undefined;
       try {
         refusal = (await signing.verdict(check.repository, check.record.digest)).refusal;
