@@ -174,6 +174,11 @@ describe('signature pull gate', { timeout: 600_000 }, () => {
     const list = await api('GET', '/projects/signed/repositories/app/artifacts/v1/signatures');
     assert.equal(list.json.status, 'signed');
     assert.equal(list.json.signatures[0].key, 'ci');
+    const acc = await api('GET', '/projects/signed/repositories/app/artifacts/v1/accessories');
+    const sig = acc.json.find((a: { type: string }) => a.type === 'signature.cosign');
+    assert.equal(sig.signed, true, JSON.stringify(acc.json));
+    assert.equal(sig.signature.key, 'ci');
+    assert.equal(sig.signature.tag_scheme, true);
   });
 
   it('each key type, signed by openssl in cosign tag-scheme format, verifies', async () => {
@@ -324,6 +329,10 @@ describe('signature pull gate', { timeout: 600_000 }, () => {
     });
     pull = await skopeoPull('notary/rogue:v1');
     assert.match(pull.stderr, /unknown certificate \(key fingerprint sha256:/);
+    const acc = await api('GET', '/projects/notary/repositories/rogue/artifacts/v1/accessories');
+    assert.equal(acc.json[0].type, 'signature.notation');
+    assert.equal(acc.json[0].signed, false);
+    assert.match(acc.json[0].signature.errors[0], /unknown certificate/);
   });
 
   it('deleting the trusted key refuses again at once', async () => {

@@ -27,6 +27,7 @@ export interface SignatureRecord {
   size: number;
   mediaType: string;
   artifactType: string | null;
+  createdAt?: string;
 }
 
 /** What the collector reads from the registry (wired over the core Registry). */

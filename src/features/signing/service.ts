@@ -10,11 +10,30 @@
  * miss (the first pull of a digest after a change).
  */
 import { isDigest } from '../../core/digest.ts';
-import { collectChecks, isSignatureArtifact, type SignatureSource } from './collect.ts';
+import {
+  collectChecks,
+  formatOfType,
+  isSignatureArtifact,
+  type SignatureRecord,
+  type SignatureSource,
+  signatureTag,
+} from './collect.ts';
 import { KeyError, parseCertificate, parsePublicKey } from './keys.ts';
 import type { SigningPolicy, SigningStore } from './store.ts';
 import { type TrustedKeyRecord, type TrustedSet, trustedSet } from './trust.ts';
-import { refusalFor, type Verdict } from './verdict.ts';
+import { refusalFor, type SignatureCheck, type SignatureFormat, type Verdict } from './verdict.ts';
+
+export interface SignatureAccessory {
+  digest: string;
+  size: number;
+  mediaType: string;
+  artifactType: string | null;
+  createdAt: string | null;
+  format: SignatureFormat;
+  /** cosign's `sha256-<hex>.sig` tag (no OCI subject) rather than a referrer. */
+  tagScheme: boolean;
+  checks: SignatureCheck[];
+}
 
 export interface KeyInput {
   name?: unknown;
@@ -177,6 +196,32 @@ export class SigningService {
     const checks = await collectChecks(this.source, trust, { digest, repository, now: this.now() });
     const signed = checks.some((c) => c.valid);
     return { status: signed ? 'signed' : checks.length ? 'invalid' : 'unsigned', checks };
+  }
+
+  /**
+   * The artifact's signature manifests (tag scheme and referrers) with the
+   * checks of their signatures: what the artifact API lists as accessories.
+   */
+  async accessories(repository: string, digest: string): Promise<SignatureAccessory[]> {
+    const verdict = await this.inspect(repository, digest);
+    const records = new Map<string, SignatureRecord & { createdAt?: string }>();
+    const tagged = await this.source.manifestByTag(repository, signatureTag(digest));
+    if (tagged) records.set(tagged.digest, tagged);
+    for (const r of await this.source.referrers(repository, digest))
+      if (formatOfType(r.artifactType)) records.set(r.digest, r);
+    return [...records.values()].map((r) => {
+      const checks = verdict.checks.filter((c) => c.manifest === r.digest);
+      return {
+        digest: r.digest,
+        size: r.size,
+        mediaType: r.mediaType,
+        artifactType: r.artifactType,
+        createdAt: r.createdAt ?? null,
+        format: checks[0]?.format ?? formatOfType(r.artifactType) ?? 'cosign',
+        tagScheme: r.digest === tagged?.digest,
+        checks,
+      };
+    });
   }
 
   private now(): Date {

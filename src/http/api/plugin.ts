@@ -19,6 +19,7 @@ import { kubeRoutes } from './kube/plugin.ts';
 import { openApiRoutes } from './openapi.ts';
 import { apiErrorFromRegistry } from './registry-errors.ts';
 import { repositoryBrowsingRoutes } from './repositories.ts';
+import { signatureLister } from './signing/accessories.ts';
 import { signingProjectMetadata } from './signing/metadata.ts';
 import { signingRoutes } from './signing/plugin.ts';
 import { statisticsRoutes } from './statistics.ts';
@@ -82,6 +83,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       authorize: options.authorizeCatalog,
       scope: options.catalogScope,
       audit: options.auditCatalog,
+      signatures: options.signing ? signatureLister(options.signing) : undefined,
     };
     await app.register(repositoryBrowsingRoutes, browsing);
     await app.register(artifactRoutes, browsing);
