@@ -10,7 +10,16 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BERTH_BIN, RegistryServer } from '../support/berth.ts';
 import { ContainerTool } from '../support/container-tools.ts';
-import { type BuiltImage, buildRandomImage, OciLayout, ok, removeDir, run, tempDir } from '../support/images.ts';
+import {
+  type BuiltImage,
+  buildRandomImage,
+  buildTwoPlatformIndex,
+  OciLayout,
+  ok,
+  removeDir,
+  run,
+  tempDir,
+} from '../support/images.ts';
 import {
   makeCertificates,
   makeKey,
@@ -179,6 +188,52 @@ describe('signature pull gate', { timeout: 600_000 }, () => {
     assert.equal(sig.signed, true, JSON.stringify(acc.json));
     assert.equal(sig.signature.key, 'ci');
     assert.equal(sig.signature.tag_scheme, true);
+  });
+
+  it('index rule: a signed index lets its children through; children of an unsigned one are refused', async () => {
+    for (const [name, sign] of [
+      ['multi', true],
+      ['multi-unsigned', false],
+    ] as const) {
+      const layout = await OciLayout.create(join(dir, `layout-${name}`));
+      const built = await buildTwoPlatformIndex(layout, 'v1', [{ size: 1024 }]);
+      ok(
+        await run('skopeo', [
+          'copy',
+          '--all',
+          '--dest-tls-verify=false',
+          '--preserve-digests',
+          `oci:${layout.dir}:v1`,
+          server.ref(`signed/${name}:v1`),
+        ]),
+        'push index',
+      );
+      if (sign)
+        ok(
+          await berth(['sign', `${server.host}/signed/${name}:v1`, '--key', join(dir, 'ci.key'), '--plain-http']),
+          'sign index',
+        );
+      const child = built.images[1].manifest.digest;
+      const res = await fetch(`${server.url}/v2/signed/${name}/manifests/${child}`, {
+        headers: { accept: built.images[1].manifest.mediaType },
+      });
+      assert.equal(res.status, sign ? 200 : 412, `${name} child`);
+      const pull = await run('skopeo', [
+        'copy',
+        '--override-arch',
+        'arm64',
+        '--override-variant',
+        'v8',
+        '--src-tls-verify=false',
+        server.ref(`signed/${name}:v1`),
+        `oci:${join(dir, `pull-${name}`)}:x`,
+      ]);
+      if (sign) ok(pull, 'pull child of a signed index');
+      else assert.match(pull.stderr, /signature required/);
+      // A HEAD only names the digest: never gated (what signing tools need).
+      const head = await fetch(`${server.url}/v2/signed/${name}/manifests/v1`, { method: 'HEAD' });
+      assert.equal(head.status, 200);
+    }
   });
 
   it('each key type, signed by openssl in cosign tag-scheme format, verifies', async () => {
