@@ -24,6 +24,7 @@ import {
   makeCertificates,
   makeKey,
   notationJws,
+  openssl,
   opensslSign,
   Pusher,
   pushCosignSignature,
@@ -388,6 +389,64 @@ describe('signature pull gate', { timeout: 600_000 }, () => {
     assert.equal(acc.json[0].type, 'signature.notation');
     assert.equal(acc.json[0].signed, false);
     assert.match(acc.json[0].signature.errors[0], /unknown certificate/);
+  });
+
+  it('registry-wide keys count in every project; a self-signed notation leaf can be its own anchor', async () => {
+    const image = await pushImage('system', 'signed/system:v1');
+    const [priv, pub] = await makeKey(dir, 'system', 'ed25519');
+    const bad = await api('POST', '/system/trusted-keys', { name: 'sys', public_key: 'nope' });
+    assert.equal(bad.status, 400);
+    const r = await api('POST', '/system/trusted-keys', { name: 'sys', public_key: await readFile(pub, 'utf8') });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    assert.equal(r.json.scope, 'system');
+    const payload = simpleSigning(`${server.host}/signed/system`, image.manifest.digest);
+    await pushCosignSignature(pusher, 'signed/system', image.manifest.digest, [
+      { payload, signature: await opensslSign(dir, priv, 'ed25519', payload) },
+    ]);
+    ok(await skopeoPull('signed/system:v1'), 'pull signed by a system key');
+    const listed = await api('GET', '/system/trusted-keys');
+    assert.ok(listed.json.some((k: { name: string }) => k.name === 'sys'));
+
+    const leafDir = await mk('self-signed');
+    await openssl(
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        'self.key',
+        '-out',
+        'self.pem',
+        '-days',
+        '5',
+        '-subj',
+        '/CN=self signer',
+        '-addext',
+        'keyUsage=critical,digitalSignature',
+        '-addext',
+        'extendedKeyUsage=codeSigning',
+      ],
+      leafDir,
+    );
+    await openssl(['x509', '-in', 'self.pem', '-outform', 'DER', '-out', 'self.der'], leafDir);
+    const added = await api('POST', '/projects/notary/trusted-keys', {
+      name: 'self',
+      certificate: await readFile(join(leafDir, 'self.pem'), 'utf8'),
+    });
+    assert.equal(added.status, 201, JSON.stringify(added.json));
+    const selfImage = await pushImage('self', 'notary/self:v1');
+    const target = {
+      digest: selfImage.manifest.digest,
+      size: selfImage.manifest.size,
+      mediaType: selfImage.manifest.mediaType,
+    };
+    await pushReferrer(pusher, 'notary/self', target, 'application/vnd.cncf.notary.signature', {
+      mediaType: 'application/jose+json',
+      bytes: await notationJws(join(leafDir, 'self.key'), [await readFile(join(leafDir, 'self.der'))], target),
+    });
+    ok(await skopeoPull('notary/self:v1'), 'pull signed by a self-signed leaf');
   });
 
   it('deleting the trusted key refuses again at once', async () => {
