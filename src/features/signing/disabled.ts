@@ -1,14 +1,14 @@
-/** The disabled twin: without the signing feature, every signing route answers "not enabled" (fail closed). */
+/**
+ * The disabled twin: a server without the signing feature must not pretend
+ * to gate. Its trusted-key routes answer "not enabled", and switching
+ * Harbor's content-trust metadata on is refused rather than stored and
+ * ignored (fail closed).
+ */
+export const SIGNING_NOT_ENABLED = 'signature verification is not enabled on this server';
+
 export class SigningDisabledError extends Error {
   constructor() {
-    super('signature verification is not enabled on this server');
+    super(SIGNING_NOT_ENABLED);
     this.name = 'SigningDisabledError';
   }
 }
-
-export const disabledSigning = {
-  enabled: false as const,
-  fail(): never {
-    throw new SigningDisabledError();
-  },
-};

@@ -20,6 +20,7 @@ import { openApiRoutes } from './openapi.ts';
 import { apiErrorFromRegistry } from './registry-errors.ts';
 import { repositoryBrowsingRoutes } from './repositories.ts';
 import { signatureLister } from './signing/accessories.ts';
+import { disabledSigningMetadata, disabledSigningRoutes } from './signing/disabled.ts';
 import { signingProjectMetadata } from './signing/metadata.ts';
 import { signingRoutes } from './signing/plugin.ts';
 import { statisticsRoutes } from './statistics.ts';
@@ -101,7 +102,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       access: options.access,
       gate: options.gate ?? null,
       onRobotSecretRotated: options.onRobotSecretRotated,
-      projectMetadata: options.signing ? signingProjectMetadata(options.signing) : undefined,
+      projectMetadata: options.signing ? signingProjectMetadata(options.signing) : disabledSigningMetadata,
     });
   if (options.access && options.signing)
     await app.register(signingRoutes, {
