@@ -38,6 +38,7 @@ let dir: string;
 let pusher: Pusher;
 const images: Record<string, BuiltImage> = {};
 
+// biome-ignore lint/suspicious/noExplicitAny: test responses are read field by field
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const res = await fetch(`${server.url}/api/v2.0${path}`, {
     method,
@@ -253,7 +254,7 @@ describe('signature pull gate', { timeout: 600_000 }, () => {
   });
 
   it('refusal reasons: unknown key (fingerprint), other digest, other repository, malformed', async () => {
-    const stranger = await pushImage('stranger', 'signed/stranger:v1');
+    await pushImage('stranger', 'signed/stranger:v1');
     const [otherPriv] = await makeKey(dir, 'other', 'ec');
     ok(await berth(['sign', `${server.host}/signed/stranger:v1`, '--key', otherPriv, '--plain-http']), 'sign other');
     let r = await skopeoPull('signed/stranger:v1');

@@ -111,4 +111,5 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       gate: options.gate ?? null,
       signing: options.signing,
     });
+  else if (options.access) await app.register(disabledSigningRoutes);
 }
