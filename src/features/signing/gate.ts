@@ -37,6 +37,12 @@ export function signingListener(signing: SigningService) {
         (event.subject !== null || (event.tag !== null && SIGNATURE_TAG.test(event.tag)))) ||
       event.type === 'manifest.deleted' ||
       (event.type === 'tag.deleted' && SIGNATURE_TAG.test(event.tag));
-    if (relevant) await signing.changed();
+    if (!relevant) return;
+    await signing.changed();
+    // Warm this node's cache for the signed artifact, so its next pull only reads the verdict.
+    if (event.type === 'manifest.pushed') {
+      const subject = event.subject ?? (event.tag ? `sha256:${event.tag.slice(7, 71)}` : null);
+      if (subject) await signing.verdict(event.repository, subject).catch(() => undefined);
+    }
   };
 }
