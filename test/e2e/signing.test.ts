@@ -43,8 +43,13 @@ describe('console: signing', { skip: skip ?? false, timeout: 180_000 }, () => {
     await page.getByLabel('PEM').fill(await readFile(pub, 'utf8'));
     await page.getByRole('button', { name: 'Add key' }).click();
     await page.getByText(/sha256:[0-9a-f]{64}/).waitFor();
-    const project = await (await session.server.fetch('/api/v2.0/projects/signed')).json();
-    assert.equal(project.metadata.enable_content_trust_cosign, 'true');
+    let cosign = '';
+    for (let i = 0; i < 50 && cosign !== 'true'; i++) {
+      cosign = (await (await session.server.fetch('/api/v2.0/projects/signed')).json()).metadata
+        .enable_content_trust_cosign;
+      if (cosign !== 'true') await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(cosign, 'true');
     await session.shot(page, '30-signing');
 
     const refused = await session.server.fetch('/v2/signed/app/manifests/1.0');

@@ -33,6 +33,8 @@ export function SigningPage(props: { project: string }) {
   const [kind, setKind] = useState<'public_key' | 'certificate'>('public_key');
   const [pem, setPem] = useState('');
   const [error, setError] = useState<string | null>(null);
+  /** Switches as just clicked, shown until the project is read back (or the change fails). */
+  const [pending, setPending] = useState<Record<string, boolean>>({});
   const permission = `change the signing settings of project ${props.project}`;
 
   const run = async (action: () => Promise<unknown>) => {
@@ -71,8 +73,14 @@ export function SigningPage(props: { project: string }) {
             <label key={s.key} className="check">
               <input
                 type="checkbox"
-                checked={project.data?.metadata[s.key] === 'true'}
-                onChange={(e) => run(() => put(base, { metadata: { [s.key]: String(e.target.checked) } }))}
+                checked={pending[s.key] ?? project.data?.metadata[s.key] === 'true'}
+                onChange={(e) => {
+                  const on = e.target.checked;
+                  setPending((p) => ({ ...p, [s.key]: on }));
+                  void run(() => put(base, { metadata: { [s.key]: String(on) } })).then(() =>
+                    setPending(({ [s.key]: _, ...rest }) => rest),
+                  );
+                }}
               />{' '}
               {s.label}
             </label>
