@@ -322,7 +322,41 @@ describe('signature pull gate', { timeout: 600_000 }, () => {
     });
     const res = await fetch(`${server.url}/v2/signed/junk/manifests/v1`);
     assert.equal(res.status, 412);
-    assert.match((await res.json()).errors[0].message, /signature required/);
+    assert.match((await res.json()).errors[0].message, /signature required.*payload is missing or too large/);
+
+    // A signature manifest over the size limit is not even read.
+    const bloated = await pushImage('bloated', 'signed/bloated:v1');
+    const payload2 = simpleSigning(`${server.host}/signed/bloated`, bloated.manifest.digest);
+    await pusher.manifest('signed/bloated', `${bloated.manifest.digest.replace(':', '-')}.sig`, {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: await pusher.config('signed/bloated'),
+      layers: [
+        {
+          mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json',
+          digest: await pusher.blob('signed/bloated', payload2),
+          size: payload2.length,
+          annotations: {
+            'dev.cosignproject.cosign/signature': (await opensslSign(dir, priv, 'ec', payload2)).toString('base64'),
+            padding: 'x'.repeat(300_000),
+          },
+        },
+      ],
+    });
+    const big = await fetch(`${server.url}/v2/signed/bloated/manifests/v1`);
+    assert.equal(big.status, 412);
+    assert.match((await big.json()).errors[0].message, /signature manifest is larger than/);
+    // A signature manifest without layers: invalid, not a 500.
+    const garbage = await pushImage('garbage', 'signed/garbage:v1');
+    await pusher.manifest('signed/garbage', `${garbage.manifest.digest.replace(':', '-')}.sig`, {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: await pusher.config('signed/garbage'),
+      layers: [],
+    });
+    const g = await fetch(`${server.url}/v2/signed/garbage/manifests/v1`);
+    assert.equal(g.status, 412);
+    assert.match((await g.json()).errors[0].message, /signature required.*1 to 32 layers/);
   });
 
   it('Sigstore bundle referrers (DSSE, in-toto) verify with @sigstore/verify', async () => {
