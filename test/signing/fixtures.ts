@@ -7,6 +7,7 @@
 import { constants, createHash, createPrivateKey, sign as nodeSign } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type CborValue, encodeCbor, Tagged } from '../../src/features/signing/cbor.ts';
 import { ok, run } from '../support/images.ts';
 
 export const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -281,4 +282,30 @@ export async function notationJws(
       signature: signature.toString('base64url'),
     }),
   );
+}
+
+/** A notation COSE_Sign1 envelope (notary.x509, PS256) for `target`, encoded with the project's small CBOR writer. */
+export async function notationCose(
+  leafKeyFile: string,
+  chain: Buffer[],
+  target: { digest: string; size: number; mediaType: string },
+): Promise<Buffer> {
+  const protectedHeader = encodeCbor(
+    new Map<CborValue, CborValue>([
+      [1, -37],
+      [2, ['io.cncf.notary.signingScheme']],
+      [3, 'application/vnd.cncf.notary.payload.v1+json'],
+      ['io.cncf.notary.signingScheme', 'notary.x509'],
+      ['io.cncf.notary.signingTime', new Tagged(1, Math.floor(Date.now() / 1000))],
+    ]),
+  );
+  const payload = Buffer.from(JSON.stringify({ targetArtifact: target }));
+  const toBeSigned = encodeCbor(['Signature1', protectedHeader, Buffer.alloc(0), payload]);
+  const key = createPrivateKey(await readFile(leafKeyFile, 'utf8'));
+  const signature = nodeSign('sha256', toBeSigned, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+  const unprotected = new Map<CborValue, CborValue>([
+    [33, chain],
+    ['io.cncf.notary.signingAgent', 'notation-go/1.1.0'],
+  ]);
+  return encodeCbor(new Tagged(18, [protectedHeader, unprotected, payload, signature]));
 }

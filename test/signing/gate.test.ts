@@ -23,6 +23,7 @@ import {
 import {
   makeCertificates,
   makeKey,
+  notationCose,
   notationJws,
   openssl,
   opensslSign,
@@ -391,6 +392,22 @@ describe('signature pull gate', { timeout: 600_000 }, () => {
       bytes: jws,
     });
     ok(await skopeoPull('notary/app:v1'), 'notation-signed pull');
+
+    // The same trust with a COSE_Sign1 envelope.
+    const coseImage = await pushImage('cose', 'notary/cose:v1');
+    const coseTarget = {
+      digest: coseImage.manifest.digest,
+      size: coseImage.manifest.size,
+      mediaType: coseImage.manifest.mediaType,
+    };
+    assert.match((await skopeoPull('notary/cose:v1')).stderr, /no notation signature/);
+    await pushReferrer(pusher, 'notary/cose', coseTarget, 'application/vnd.cncf.notary.signature', {
+      mediaType: 'application/cose',
+      bytes: await notationCose(good.leafKey, [good.leafDer, good.caDer], coseTarget),
+    });
+    ok(await skopeoPull('notary/cose:v1'), 'COSE-signed pull');
+    const coseSigs = await api('GET', '/projects/notary/repositories/cose/artifacts/v1/signatures');
+    assert.match(coseSigs.json.signatures[0].message, /COSE/);
 
     const expiredImage = await pushImage('expired', 'notary/expired:v1');
     const expired = await makeCertificates(await mk('certs-expired'), -1);

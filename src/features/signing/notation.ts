@@ -6,10 +6,13 @@
  * signing scheme, signing time, expiry, `crit`), an x5c chain that ends at
  * (or is issued by) a trusted certificate, every certificate within validity
  * now, the signature by the leaf's key, and a payload naming this artifact.
- * COSE envelopes are recognised and reported as unsupported.
+ * The same checks apply to COSE_Sign1 envelopes (`application/cose`, read
+ * in cose.ts): both are first read into a `NotaryEnvelope`.
  */
 import { constants, type KeyObject, verify, type X509Certificate } from 'node:crypto';
+import { readCose } from './cose.ts';
 import { certificateFromDer, fingerprintOf } from './keys.ts';
+import { EXPIRY, type NotaryEnvelope, SCHEME, SIGNING_TIME } from './notary-envelope.ts';
 import { MAX_PAYLOAD_BYTES } from './payload.ts';
 import { type Expected, type TrustedSet, validityProblem } from './trust.ts';
 import { failed, type SignatureCheck } from './verdict.ts';
@@ -17,12 +20,9 @@ import { failed, type SignatureCheck } from './verdict.ts';
 export const JWS_MEDIA_TYPE = 'application/jose+json';
 export const COSE_MEDIA_TYPE = 'application/cose';
 export const NOTARY_PAYLOAD_TYPE = 'application/vnd.cncf.notary.payload.v1+json';
-const SCHEME = 'io.cncf.notary.signingScheme';
-const SIGNING_TIME = 'io.cncf.notary.signingTime';
-const EXPIRY = 'io.cncf.notary.expiry';
 const KNOWN_CRITICAL = new Set([SCHEME, EXPIRY, 'io.cncf.notary.authenticSigningTime']);
 
-const ALGORITHMS: Record<string, (key: KeyObject, data: Buffer, sig: Buffer) => boolean> = {
+export const ALGORITHMS: Record<string, (key: KeyObject, data: Buffer, sig: Buffer) => boolean> = {
   PS256: (key, data, sig) => rsaPss('sha256', 32, key, data, sig),
   PS384: (key, data, sig) => rsaPss('sha384', 48, key, data, sig),
   PS512: (key, data, sig) => rsaPss('sha512', 64, key, data, sig),
@@ -83,6 +83,29 @@ function chainHolds(chain: X509Certificate[]): boolean {
   return true;
 }
 
+function readJws(bytes: Buffer): NotaryEnvelope | string {
+  const envelope = readEnvelope(bytes);
+  if (typeof envelope === 'string') return envelope;
+  const header = jsonOf(envelope.protected);
+  if (!header) return 'the JWS protected header is not JSON';
+  const x5c = envelope.header?.x5c;
+  if (!Array.isArray(x5c) || x5c.some((e) => typeof e !== 'string')) return 'the envelope has no x5c certificate chain';
+  return {
+    kind: 'JWS',
+    alg: String(header.alg),
+    contentType: header.cty,
+    scheme: header[SCHEME],
+    critical: Array.isArray(header.crit) ? header.crit : null,
+    hasExpiry: header[EXPIRY] !== undefined,
+    signingTime: typeof header[SIGNING_TIME] === 'string' ? Date.parse(header[SIGNING_TIME] as string) : Number.NaN,
+    expiry: header[EXPIRY] === undefined ? null : Date.parse(String(header[EXPIRY])),
+    chain: (x5c as string[]).map((e) => Buffer.from(e, 'base64')),
+    signingInput: Buffer.from(`${envelope.protected}.${envelope.payload}`, 'ascii'),
+    signature: Buffer.from(envelope.signature, 'base64url'),
+    payload: Buffer.from(envelope.payload, 'base64url'),
+  };
+}
+
 export function checkNotation(
   manifest: string,
   mediaType: string,
@@ -92,38 +115,36 @@ export function checkNotation(
 ): SignatureCheck {
   const fail = (why: Parameters<typeof failed>[2], message: string, fp?: string) =>
     failed('notation', manifest, why, message, fp);
-  if (mediaType === COSE_MEDIA_TYPE) return fail('invalid', 'COSE notation envelopes are not supported; sign with JWS');
-  if (mediaType !== JWS_MEDIA_TYPE) return fail('invalid', `unknown notation envelope type ${mediaType}`);
-  if (bytes.length > MAX_PAYLOAD_BYTES * 4) return fail('invalid', 'the JWS envelope is too large');
-  const envelope = readEnvelope(bytes);
-  if (typeof envelope === 'string') return fail('invalid', envelope);
-  const header = jsonOf(envelope.protected);
-  if (!header) return fail('invalid', 'the JWS protected header is not JSON');
-  if (header.cty !== NOTARY_PAYLOAD_TYPE)
+  if (mediaType !== JWS_MEDIA_TYPE && mediaType !== COSE_MEDIA_TYPE)
+    return fail('invalid', `unknown notation envelope type ${mediaType}`);
+  if (bytes.length > MAX_PAYLOAD_BYTES * 4) return fail('invalid', 'the signature envelope is too large');
+  const env = mediaType === JWS_MEDIA_TYPE ? readJws(bytes) : readCose(bytes);
+  if (typeof env === 'string') return fail('invalid', env);
+  const name = env.kind;
+  if (env.contentType !== NOTARY_PAYLOAD_TYPE)
     return fail('invalid', `the signed content type must be ${NOTARY_PAYLOAD_TYPE}`);
-  if (header[SCHEME] !== 'notary.x509')
-    return fail('invalid', `signing scheme ${String(header[SCHEME])} is not supported (only notary.x509)`);
-  const crit = header.crit;
-  if (!Array.isArray(crit) || !crit.includes(SCHEME) || (header[EXPIRY] !== undefined && !crit.includes(EXPIRY)))
+  if (env.scheme !== 'notary.x509')
+    return fail('invalid', `signing scheme ${String(env.scheme)} is not supported (only notary.x509)`);
+  const crit = env.critical;
+  if (!crit || !crit.includes(SCHEME) || (env.hasExpiry && !crit.includes(EXPIRY)))
     return fail('invalid', 'the signed attributes signing scheme and expiry must be marked critical');
   const unknown = crit.find((c) => typeof c !== 'string' || !KNOWN_CRITICAL.has(c));
   if (unknown !== undefined) return fail('invalid', `unknown critical signed attribute ${String(unknown)}`);
-  if (typeof header[SIGNING_TIME] !== 'string' || Number.isNaN(Date.parse(header[SIGNING_TIME] as string)))
+  if (Number.isNaN(env.signingTime))
     return fail('invalid', 'the signed attribute signingTime is missing or not a time');
-  const check = ALGORITHMS[String(header.alg)];
-  if (!check) return fail('invalid', `signature algorithm ${String(header.alg)} is not allowed`);
+  const check = ALGORITHMS[env.alg];
+  if (!check) return fail('invalid', `signature algorithm ${env.alg} is not allowed`);
 
-  const x5c = envelope.header?.x5c;
-  if (!Array.isArray(x5c) || x5c.length === 0 || x5c.length > 10)
+  if (env.chain.length === 0 || env.chain.length > 10)
     return fail('invalid', 'the envelope has no x5c certificate chain');
   const chain: X509Certificate[] = [];
-  for (const entry of x5c) {
-    const cert = typeof entry === 'string' ? certificateFromDer(Buffer.from(entry, 'base64')) : null;
-    if (!cert) return fail('invalid', 'the x5c chain holds an unreadable certificate');
+  for (const der of env.chain) {
+    const cert = certificateFromDer(der);
+    if (!cert) return fail('invalid', 'the certificate chain holds an unreadable certificate');
     chain.push(cert);
   }
   const leafFingerprint = fingerprintOf(chain[0].publicKey);
-  if (!chainHolds(chain)) return fail('invalid', 'the x5c certificate chain is broken');
+  if (!chainHolds(chain)) return fail('invalid', 'the certificate chain is broken');
   const top = chain[chain.length - 1];
   const anchor = trust.certs.find(
     (t) => chain.some((c) => c.raw.equals(t.cert.raw)) || (top.checkIssued(t.cert) && top.verify(t.cert.publicKey)),
@@ -135,27 +156,30 @@ export function checkNotation(
       leafFingerprint,
     );
 
-  const signingInput = Buffer.from(`${envelope.protected}.${envelope.payload}`, 'ascii');
   let verified = false;
   try {
-    verified = check(chain[0].publicKey, signingInput, Buffer.from(envelope.signature, 'base64url'));
+    verified = check(chain[0].publicKey, env.signingInput, env.signature);
   } catch {
     verified = false;
   }
-  if (!verified) return fail('invalid', 'the JWS signature does not verify with its certificate', leafFingerprint);
+  if (!verified) return fail('invalid', `the ${name} signature does not verify with its certificate`, leafFingerprint);
 
   for (const cert of [...chain, anchor.cert]) {
     const problem = validityProblem(cert, expected.now);
     if (problem) return fail('expired', problem, leafFingerprint);
   }
-  if (header[EXPIRY] !== undefined) {
-    const expiry = Date.parse(String(header[EXPIRY]));
-    if (Number.isNaN(expiry)) return fail('invalid', 'the signed attribute expiry is not a time');
-    if (expiry < expected.now.getTime())
-      return fail('expired', `the signature expired on ${new Date(expiry).toISOString()}`, leafFingerprint);
+  if (env.expiry !== null) {
+    if (Number.isNaN(env.expiry)) return fail('invalid', 'the signed attribute expiry is not a time');
+    if (env.expiry < expected.now.getTime())
+      return fail('expired', `the signature expired on ${new Date(env.expiry).toISOString()}`, leafFingerprint);
   }
-  const payload = jsonOf(envelope.payload);
-  const target = payload?.targetArtifact as { digest?: unknown } | undefined;
+  let target: { digest?: unknown } | undefined;
+  try {
+    target = (JSON.parse(env.payload.toString('utf8')) as { targetArtifact?: { digest?: unknown } } | null)
+      ?.targetArtifact;
+  } catch {
+    target = undefined;
+  }
   if (typeof target?.digest !== 'string') return fail('invalid', 'the payload has no targetArtifact digest');
   if (target.digest !== expected.digest)
     return fail('other_digest', `signature for another digest (${target.digest}), not ${expected.digest}`);
@@ -163,7 +187,7 @@ export function checkNotation(
     format: 'notation',
     manifest,
     valid: true,
-    message: `verified with trusted certificate ${anchor.name}`,
+    message: `verified with trusted certificate ${anchor.name} (${name})`,
     keyName: anchor.name,
     fingerprint: leafFingerprint,
   };

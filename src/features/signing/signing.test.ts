@@ -4,6 +4,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { checkBundle } from './bundle.ts';
+import { type CborValue, decodeCbor, encodeCbor, Tagged } from './cbor.ts';
 import { checkCosignLayer } from './cosign.ts';
 import { KeyError, parsePublicKey } from './keys.ts';
 import { checkNotation } from './notation.ts';
@@ -71,6 +72,22 @@ describe('signing verifiers', () => {
     assert.equal(checkCosignLayer('m', foreign, good, trust, expected).failure, 'unknown_key');
   });
 
+  it('CBOR round-trips what COSE_Sign1 uses and refuses hostile input', () => {
+    const value = new Tagged(18, [
+      Buffer.from([1, 2]),
+      new Map<CborValue, CborValue>([
+        [33, [Buffer.alloc(300)]],
+        ['k', -37],
+      ]),
+      Buffer.from('{}'),
+      Buffer.alloc(0),
+    ]);
+    assert.deepEqual(decodeCbor(encodeCbor(value)), value);
+    assert.throws(() => decodeCbor(Buffer.from([0x9f])), /indefinite/);
+    assert.throws(() => decodeCbor(Buffer.from([0x5a, 0xff, 0xff, 0xff, 0xff])), /truncated/);
+    assert.throws(() => decodeCbor(Buffer.alloc(40, 0x81)), /deeply/);
+  });
+
   it('docker references lose their host', () => {
     assert.equal(repositoryOfReference('127.0.0.1:5000/team/app'), 'team/app');
     assert.equal(repositoryOfReference('localhost/team/app:v1'), 'team/app');
@@ -100,5 +117,11 @@ describe('signing verifiers', () => {
     );
     assert.match(checkNotation('m', 'application/jose+json', jsonish, trust, expected).message, /content type/);
     assert.match(checkNotation('m', 'application/cose', jsonish, trust, expected).message, /COSE/);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
+        assert.equal(checkNotation('m', 'application/cose', Buffer.from(bytes), trust, expected).valid, false);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
