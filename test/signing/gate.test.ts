@@ -121,6 +121,12 @@ describe('signature pull gate', { timeout: 600_000 }, () => {
     const bad = await api('PUT', '/projects/open', { metadata: { enable_content_trust: 'maybe' } });
     assert.equal(bad.status, 400);
     assert.match(bad.json.errors[0].message, /enable_content_trust/);
+    const refused = await api('POST', '/projects', {
+      project_name: 'half',
+      metadata: { enable_content_trust_cosign: 'yes' },
+    });
+    assert.equal(refused.status, 400);
+    assert.equal((await api('GET', '/projects/half')).status, 404); // nothing half-made
   });
 
   it('refuses an unsigned pull with 412 naming signing; ungated projects pass', async () => {

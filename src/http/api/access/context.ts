@@ -21,6 +21,8 @@ export interface AccessApi {
 
 /** Extra keys of a project's `metadata`: read into the project view, written by POST/PUT (400 on a bad value). */
 export interface ProjectMetadataExtension {
+  /** Throws the 400 `write` would, before anything is stored (a project is created only with valid metadata). */
+  check(metadata: Record<string, unknown>): void;
   read(projectId: number): Promise<Record<string, string>>;
   write(projectId: number, metadata: Record<string, unknown>): Promise<void>;
 }

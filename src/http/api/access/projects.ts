@@ -89,6 +89,7 @@ export async function projectRoutes(app: FastifyInstance, api: AccessApi): Promi
     const name = body.project_name ?? '';
     if (!isValidName(name) || name.includes('/') || name.length > 255)
       throw badRequest('project_name must be lower case letters, digits and . _ - separators');
+    api.projectMetadata?.check(body.metadata ?? {});
     const created = await store.createProject({ name, public: publicFlag(body) ?? false, ownerId: who.id || null });
     if (!created) throw conflict(`project ${name} already exists`);
     await api.projectMetadata?.write(created.id, body.metadata ?? {});

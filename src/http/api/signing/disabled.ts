@@ -13,14 +13,19 @@ export async function disabledSigningRoutes(app: FastifyInstance): Promise<void>
     app.delete(path, async () => Promise.reject(notEnabled()));
 }
 
+function refuseSwitchingOn(metadata: Record<string, unknown>): void {
+  for (const field of ['enable_content_trust_cosign', 'enable_content_trust']) {
+    const v = metadata[field];
+    if (v === true || v === 'true') throw invalidField(`metadata.${field}`, SIGNING_NOT_ENABLED);
+  }
+}
+
 export const disabledSigningMetadata: ProjectMetadataExtension = {
+  check: refuseSwitchingOn,
   async read() {
     return { enable_content_trust_cosign: 'false', enable_content_trust: 'false' };
   },
   async write(_projectId, metadata) {
-    for (const field of ['enable_content_trust_cosign', 'enable_content_trust']) {
-      const v = metadata[field];
-      if (v === true || v === 'true') throw invalidField(`metadata.${field}`, SIGNING_NOT_ENABLED);
-    }
+    refuseSwitchingOn(metadata);
   },
 };
