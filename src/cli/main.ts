@@ -6,6 +6,7 @@ import { kubeCommand } from './kube.ts';
 import { projectCommand } from './project.ts';
 import { robotCommand } from './robot.ts';
 import { serveCommand } from './serve.ts';
+import { signingCommands } from './signing.ts';
 import { userCommand } from './user.ts';
 
 const program = new Command('berth').description('Berth container registry').version('0.1.0');
@@ -15,6 +16,7 @@ program.addCommand(kubeCommand());
 program.addCommand(userCommand());
 program.addCommand(projectCommand());
 program.addCommand(robotCommand());
+for (const c of signingCommands()) program.addCommand(c);
 program.parseAsync(process.argv).catch((err) => {
   console.error(`berth: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);

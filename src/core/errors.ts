@@ -27,7 +27,9 @@ export type OciErrorCode =
   /** The storage has no space left (or the quota is reached): 507. */
   | 'STORAGE_FULL'
   /** The storage cannot be written (read-only, permissions): 503. */
-  | 'STORAGE_UNAVAILABLE';
+  | 'STORAGE_UNAVAILABLE'
+  /** A pull gate (signatures, vulnerabilities) refuses the artifact: Harbor's 412. */
+  | 'PRECONDITION_FAILED';
 
 export class RegistryError extends Error {
   readonly code: OciErrorCode;

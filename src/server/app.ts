@@ -15,6 +15,7 @@ import { KyselyAccessStore } from '../adapters/metadata/access-store.ts';
 import { KyselyKubeStore } from '../adapters/metadata/kube-store.ts';
 import { KyselyCatalog } from '../adapters/metadata/kysely-catalog.ts';
 import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
+import { KyselySigningStore } from '../adapters/metadata/signing-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
 import { ensureAdmin } from '../core/access/bootstrap.ts';
@@ -25,6 +26,7 @@ import { Registry } from '../core/registry.ts';
 import { createKube, type KubeFeature } from '../features/kube/feature.ts';
 import { accessRobots } from '../features/kube/robots.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
+import { createSigning, type SigningFeature } from '../features/signing/feature.ts';
 import { TrafficRecorder } from '../features/traffic/recorder.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
 import { Gate } from '../http/access/gate.ts';
@@ -62,6 +64,7 @@ export interface Berth {
   access: AccessService;
   /** Traffic and pull counters; `flush()` writes what is counted so far. */
   traffic: TrafficRecorder;
+  signing: SigningFeature;
   close(): Promise<void>;
 }
 
@@ -206,6 +209,11 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   const kube = await openKube(config, registry, log, access);
   if (!(registry.metadata instanceof KyselyStore)) throw new Error('the metadata store cannot answer catalog queries');
   const catalog = new KyselyCatalog(registry.metadata.db);
+  const signing = await createSigning({
+    registry,
+    store: KyselySigningStore.over(registry.metadata.db),
+    onError: (err) => log.warn({ err }, 'signature verification failed'),
+  });
   const traffic = new TrafficRecorder({
     store: catalog,
     flushEveryMs: 5_000,
@@ -272,6 +280,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     authorizeCatalog: catalogAuthorizer({ registry, access, gate }),
     catalogScope: catalogScope({ registry, access, gate }),
     auditCatalog: catalogAuditor({ registry, access, gate }),
+    signing: signing.service,
   });
   await app.register(probeRoutes, { registry });
   await webPlugin(app, {});
@@ -282,7 +291,9 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     access,
     kube,
     traffic,
+    signing,
     async close() {
+      signing.close();
       await app.close();
       await traffic.close();
       await access.close();

@@ -26,6 +26,7 @@ const TABLE: Record<OciErrorCode, { status: number; code: string }> = {
   // Distribution's code for a registry that cannot serve now; the status says why.
   STORAGE_FULL: { status: 507, code: 'UNAVAILABLE' },
   STORAGE_UNAVAILABLE: { status: 503, code: 'UNAVAILABLE' },
+  PRECONDITION_FAILED: { status: 412, code: 'DENIED' },
 };
 
 export function httpError(code: OciErrorCode): { status: number; code: string } {
