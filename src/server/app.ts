@@ -47,6 +47,8 @@ import {
   storageDir,
   tokenKeyFile,
 } from './config.ts';
+import { installLimits } from './limits.ts';
+import { tlsServerOptions } from './tls.ts';
 
 export interface Berth {
   app: FastifyInstance;
@@ -202,15 +204,18 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     flushEveryMs: 5_000,
     onError: (err) => log.warn({ err }, 'could not store traffic counters'),
   });
+  // With TLS the server is HTTP/2 (HTTP/1.1 by ALPN); the routes see the same request/reply API.
   const app = Fastify({
+    ...tlsServerOptions(config),
     logger: false,
     forceCloseConnections: 'idle',
     // Large uploads may take long; a stalled client is still cut off by the socket timeout.
     requestTimeout: 0,
     keepAliveTimeout: 65_000,
-  });
+  } as object) as unknown as FastifyInstance;
   const metrics = new RequestMetrics();
   accessLog(app, log, metrics);
+  installLimits(app, config.limits, metrics.registry);
   await app.register(metricsRoute, { metrics });
   countManifestTraffic(app, traffic);
   const onUnexpected = (err: unknown) => log.error({ err }, 'unexpected error');

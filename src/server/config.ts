@@ -76,6 +76,19 @@ export interface ServerConfig {
     worker: boolean;
   };
   auth: AuthConfig;
+  /** Serve HTTPS (HTTP/2 with HTTP/1.1 fallback) with this PEM certificate chain and key; reread on SIGHUP. */
+  tls: { cert?: string; key?: string };
+  /** Serving limits; 0 turns one off (docs/deploy.md, "Limits"). */
+  limits: {
+    /** Connections held at once; more are closed on accept. */
+    max_connections: number;
+    /** Requests a second per client address (token bucket); 0: unlimited. */
+    requests_per_second: number;
+    /** Requests a client may send at once above the rate; 0: the rate itself. */
+    request_burst: number;
+    /** Blob upload requests sending bodies at once; more get 429. */
+    max_concurrent_uploads: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -105,6 +118,8 @@ export function defaults(): ServerConfig {
       ldap: { uid_attribute: 'uid' },
       oidc: { scope: 'openid profile email', user_claim: 'preferred_username' },
     },
+    tls: {},
+    limits: { max_connections: 1024, requests_per_second: 0, request_burst: 0, max_concurrent_uploads: 64 },
   };
 }
 
@@ -135,6 +150,8 @@ const OPTIONAL_STRINGS = new Set([
   'auth.oidc.client_id',
   'auth.oidc.client_secret',
   'auth.oidc.redirect_url',
+  'tls.cert',
+  'tls.key',
 ]);
 
 /** Environment variables and the keys they set. */
@@ -180,6 +197,12 @@ export const ENV_KEYS: Record<string, string> = {
   BERTH_OIDC_REDIRECT_URL: 'auth.oidc.redirect_url',
   BERTH_OIDC_SCOPE: 'auth.oidc.scope',
   BERTH_OIDC_USER_CLAIM: 'auth.oidc.user_claim',
+  BERTH_TLS_CERT: 'tls.cert',
+  BERTH_TLS_KEY: 'tls.key',
+  BERTH_MAX_CONNECTIONS: 'limits.max_connections',
+  BERTH_RATE_LIMIT: 'limits.requests_per_second',
+  BERTH_RATE_BURST: 'limits.request_burst',
+  BERTH_MAX_UPLOADS: 'limits.max_concurrent_uploads',
 };
 
 /** BERTH_AUTH also takes on/off (and yes/no). */
@@ -289,8 +312,17 @@ function validateAuth(auth: AuthConfig): void {
   }
 }
 
+function validateServing(config: ServerConfig): void {
+  if (Boolean(config.tls.cert) !== Boolean(config.tls.key))
+    throw new ConfigError(config.tls.cert ? 'tls.key' : 'tls.cert', 'tls.cert and tls.key go together');
+  for (const [key, value] of Object.entries(config.limits))
+    if (!Number.isInteger(value) || value < 0)
+      throw new ConfigError(`limits.${key}`, 'must be a whole number, 0 for no limit');
+}
+
 function validate(config: ServerConfig): void {
   validateAuth(config.auth);
+  validateServing(config);
   const { port } = config.server;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError('server.port', `not a port number: ${port}`);
