@@ -44,16 +44,28 @@ function check(value: unknown, type: string, path: string, errors: string[]): vo
   } else if (type === 'any' || type === 'object') {
     // free-form
   } else if (type.startsWith('Array<')) {
-    if (!Array.isArray(value)) return fail('a list');
-    value.forEach((v, i) => check(v, type.slice(6, -1), `${path}[${i}]`, errors));
+    if (!Array.isArray(value)) {
+      fail('a list');
+      return;
+    }
+    for (const [i, v] of value.entries()) check(v, type.slice(6, -1), `${path}[${i}]`, errors);
   } else if (type.startsWith('{ [key: string]: ')) {
-    if (typeof value !== 'object' || Array.isArray(value)) return fail('a map');
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      fail('a map');
+      return;
+    }
     const inner = type.slice('{ [key: string]: '.length, -3);
     for (const [k, v] of Object.entries(value)) check(v, inner, `${path}.${k}`, errors);
   } else {
     const model = (k8s as unknown as Record<string, Model | undefined>)[type];
-    if (!model?.getAttributeTypeMap) return void errors.push(`${path}: unknown type ${type}`);
-    if (typeof value !== 'object' || Array.isArray(value)) return fail(`an object (${type})`);
+    if (!model?.getAttributeTypeMap) {
+      errors.push(`${path}: unknown type ${type}`);
+      return;
+    }
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      fail(`an object (${type})`);
+      return;
+    }
     const attrs = new Map(model.getAttributeTypeMap().map((a) => [a.baseName, a]));
     for (const [k, v] of Object.entries(value)) {
       const attr = attrs.get(k);
