@@ -74,6 +74,8 @@ export interface ServerConfig {
     reconcile_interval: number;
     /** Run the reconcile worker in this process. */
     worker: boolean;
+    /** Allow clusters reached with this pod's own service account (`berth kube cluster add --in-cluster`). */
+    in_cluster: boolean;
   };
   auth: AuthConfig;
   /** Serve HTTPS (HTTP/2 with HTTP/1.1 fallback) with this PEM certificate chain and key; reread on SIGHUP. */
@@ -110,7 +112,7 @@ export function defaults(): ServerConfig {
     },
     database: { driver: 'sqlite', sqlite: {}, postgres: { pool_size: 10 } },
     secrets: {},
-    kube: { reconcile_interval: 600, worker: true },
+    kube: { reconcile_interval: 600, worker: true, in_cluster: false },
     auth: {
       enabled: true,
       token_ttl: 300,
@@ -179,6 +181,7 @@ export const ENV_KEYS: Record<string, string> = {
   BERTH_SECRET_KEY_FILE: 'secrets.key_file',
   BERTH_KUBE_RECONCILE_INTERVAL: 'kube.reconcile_interval',
   BERTH_KUBE_WORKER: 'kube.worker',
+  BERTH_KUBE_IN_CLUSTER: 'kube.in_cluster',
   BERTH_AUTH: 'auth.enabled',
   BERTH_ADMIN_PASSWORD: 'auth.admin_password',
   BERTH_TOKEN_KEY_FILE: 'auth.token_key_file',
