@@ -103,6 +103,12 @@ describe('Helm chart and kustomize', () => {
     const config = YAML.parse((find(ha, 'ConfigMap')[0] as { data: Record<string, string> }).data['berth.yaml']);
     assert.equal(config.database.driver, 'postgres');
     assert.equal(config.storage.driver, 's3');
+    // Every replica signs tokens with the one key from the Secret.
+    assert.equal(config.auth.token_key_file, '/etc/berth/keys/token-es256.jwk');
+    const haPod = JSON.stringify(find(ha, 'Deployment')[0]);
+    assert.match(haPod, /"secretName":"berth-token-key"/);
+    assert.match(haPod, /"mountPath":"\/etc\/berth\/keys"/);
+    assert.equal(find(single, 'Secret').length, 1, 'no shared token key for one replica');
   });
 
   test("the chart's config is a valid Berth configuration", async () => {
