@@ -15,7 +15,7 @@ WORKDIR /src
 # Native modules (better-sqlite3) compile here if no prebuilt binary fits.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --ignore-scripts && npm rebuild better-sqlite3
+RUN npm ci --no-audit --no-fund --ignore-scripts && npm rebuild better-sqlite3 esbuild
 COPY . .
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund \
