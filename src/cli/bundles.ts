@@ -34,7 +34,7 @@ export function exportCommand(): Command {
     .option('--project <name>', 'every repository of this project')
     .option('--all', 'every tag of every repository')
     .requiredOption('--output <file>', 'the archive to write (bundle.tar)')
-    .option('--since <bundle>', 'leave out blobs already in this previous bundle (incremental)')
+    .option('--since <bundle>', 'leave out blobs already in this previous bundle or its index.json (incremental)')
     .option('--data <dir>', 'data folder (BERTH_DATA, default ./data)')
     .option('--config <file>', 'configuration file (BERTH_CONFIG)')
     .action(async (refs: string[], flags) => {

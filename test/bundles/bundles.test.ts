@@ -126,6 +126,25 @@ describe('berth export / import', () => {
     const second = join(dir, 'second.tar');
     const out = berth(['export', '--project', 'edge', '--since', first, '--output', second, '--data', source.dataDir]);
     assert.match(out, /exported 4 images: 3 blobs .* left out/);
+    // The same from only the first bundle's index.json, which is all a site needs to send back.
+    const indexOnly = join(dir, 'first-index.json');
+    await writeFile(indexOnly, execFileSync('tar', ['-xOf', first, 'index.json']));
+    const fromIndex = berth([
+      'export',
+      '--project',
+      'edge',
+      '--since',
+      indexOnly,
+      '--output',
+      join(dir, 'second-b.tar'),
+      '--data',
+      source.dataDir,
+    ]);
+    assert.match(fromIndex, /exported 4 images: 3 blobs .* left out/);
+    assert.deepEqual(
+      tarList(join(dir, 'second-b.tar')).filter((n) => n.startsWith('blobs/')),
+      tarList(second).filter((n) => n.startsWith('blobs/')),
+    );
     const site = join(dir, 'site');
     berth(['import', first, '--data', site]);
     assert.match(berth(['import', second, '--data', site]), /imported 4 images: 3 blobs written/);

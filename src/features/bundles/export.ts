@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import { blobKey, parseDigest } from '../../core/digest.ts';
 import { OCI_INDEX } from '../../core/mediatypes.ts';
 import type { Registry } from '../../core/registry.ts';
@@ -25,7 +25,7 @@ export const SINCE_ANNOTATION = 'io.berth.bundle.since';
 
 export interface ExportOptions extends Selection {
   output: string;
-  /** A previous bundle: its blobs are not written again. */
+  /** A previous bundle, or only its index.json: the blobs it holds are not written again. */
   since?: string;
   /** Bytes written so far of the total, and the object being written. */
   progress?: (done: number, total: number, current: string) => void;
@@ -55,10 +55,39 @@ export async function bundleContents(path: string): Promise<{ blobs: Set<string>
   return { blobs, indexDigest };
 }
 
+/**
+ * What a previous bundle holds, from the bundle itself or from only its
+ * index.json (what an edge site can send back): then the blobs are those the
+ * index's images reach in this registry.
+ */
+export async function previousContents(
+  registry: Registry,
+  path: string,
+): Promise<{ blobs: Set<string>; indexDigest: string | null }> {
+  const head = Buffer.alloc(1);
+  const fh = await open(path, 'r');
+  try {
+    await fh.read(head, 0, 1, 0);
+  } finally {
+    await fh.close();
+  }
+  if (head.toString() !== '{') return bundleContents(path);
+  const bytes = await readFile(path);
+  const index = JSON.parse(bytes.toString('utf8')) as {
+    manifests?: { digest: string; mediaType: string; size: number }[];
+  };
+  const roots = [];
+  for (const m of index.manifests ?? [])
+    if ((await registry.metadata.blobSize(m.digest)) !== null)
+      roots.push({ repository: '', tag: null, digest: m.digest, mediaType: m.mediaType, size: m.size });
+  const { objects } = await collectContent(registry, roots);
+  return { blobs: new Set(objects.keys()), indexDigest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+}
+
 export async function exportBundle(registry: Registry, options: ExportOptions): Promise<ExportReport> {
   const roots = await resolveSelection(registry, options);
   const { objects } = await collectContent(registry, roots);
-  const previous = options.since ? await bundleContents(options.since) : null;
+  const previous = options.since ? await previousContents(registry, options.since) : null;
   const toWrite = [...objects].filter(([digest]) => !previous?.blobs.has(digest));
   const total = toWrite.reduce((n, [, size]) => n + size, 0);
 
