@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { CopyRecord } from '../features/kube/store.ts';
+import { loadConfig } from '../server/config.ts';
 import { type CommonFlags, collect, table, withKube, withStore } from './kube-common.ts';
 import { connectionCommand } from './kube-connection.ts';
 
@@ -123,22 +124,36 @@ function describeCopy(c: CopyRecord): string {
   return [c.message ?? '', ...sas].filter(Boolean).join('; ');
 }
 
+/** The kubeconfig text of `--kubeconfig FILE`, or the in-cluster one for `--in-cluster`. */
+async function kubeconfigOf(flags: CommonFlags & { kubeconfig?: string; inCluster?: boolean }): Promise<string> {
+  if (Boolean(flags.kubeconfig) === Boolean(flags.inCluster))
+    throw new Error('give either --kubeconfig or --in-cluster');
+  if (flags.kubeconfig) return readFileSync(flags.kubeconfig, 'utf8');
+  const config = loadConfig({ file: flags.config, overrides: { data_dir: flags.data } });
+  if (!config.kube.in_cluster) throw new Error('--in-cluster needs kube.in_cluster: true (BERTH_KUBE_IN_CLUSTER=true)');
+  const { inClusterKubeconfig } = await import('../adapters/kubernetes/in-cluster.ts');
+  return inClusterKubeconfig();
+}
+
 function clusterCommand(): Command {
   const cmd = new Command('cluster').description('Kubernetes clusters, registered by kubeconfig');
   withStore(
     cmd
       .command('add <name>')
       .description('register a cluster; its namespaces are listed as the check')
-      .requiredOption('--kubeconfig <file>', 'kubeconfig file (stored encrypted)')
+      .option('--kubeconfig <file>', 'kubeconfig file (stored encrypted)')
+      .option('--in-cluster', "this pod's service account (needs kube.in_cluster; docs/kubernetes.md)")
       .option('--context <name>', 'context to use (default: its current-context)'),
-  ).action(async (name: string, flags: CommonFlags & { kubeconfig: string; context?: string }) => {
-    const kubeconfig = readFileSync(flags.kubeconfig, 'utf8');
-    const { cluster, namespaces } = await withKube(flags, (kube) =>
-      kube.clusters.register({ name, kubeconfig, context: flags.context }),
-    );
-    console.log(`registered cluster ${cluster.name} (id ${cluster.id}) at ${cluster.server}`);
-    console.log(`namespaces: ${namespaces.join(', ')}`);
-  });
+  ).action(
+    async (name: string, flags: CommonFlags & { kubeconfig?: string; inCluster?: boolean; context?: string }) => {
+      const kubeconfig = await kubeconfigOf(flags);
+      const { cluster, namespaces } = await withKube(flags, (kube) =>
+        kube.clusters.register({ name, kubeconfig, context: flags.context }),
+      );
+      console.log(`registered cluster ${cluster.name} (id ${cluster.id}) at ${cluster.server}`);
+      console.log(`namespaces: ${namespaces.join(', ')}`);
+    },
+  );
 
   withStore(cmd.command('list').description('list registered clusters').option('--json', 'print JSON')).action(
     async (flags: CommonFlags & { json?: boolean }) => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `berth` command. */
 import { Command } from 'commander';
+import { exportCommand, importCommand } from './bundles.ts';
 import { fsckCommand } from './fsck.ts';
 import { kubeCommand } from './kube.ts';
 import { projectCommand } from './project.ts';
@@ -17,6 +18,8 @@ program.addCommand(userCommand());
 program.addCommand(projectCommand());
 program.addCommand(robotCommand());
 for (const c of signingCommands()) program.addCommand(c);
+program.addCommand(exportCommand());
+program.addCommand(importCommand());
 program.parseAsync(process.argv).catch((err) => {
   console.error(`berth: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);

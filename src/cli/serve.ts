@@ -1,10 +1,20 @@
 import { Command } from 'commander';
 import pino from 'pino';
 import { buildApp } from '../server/app.ts';
-import { loadConfig } from '../server/config.ts';
+import { loadConfig, type ServerConfig } from '../server/config.ts';
 import { closeWithin } from '../server/http-limits.ts';
 import { logDestination } from '../server/log-destination.ts';
 import { preflight } from '../server/preflight.ts';
+import { reloadTls } from '../server/tls.ts';
+
+function reloadCertificate(server: unknown, config: ServerConfig, log: pino.Logger): void {
+  try {
+    reloadTls(server, config);
+    log.info({ cert: config.tls.cert }, 'reloaded the TLS certificate');
+  } catch (err) {
+    log.error({ err }, 'could not reload the TLS certificate; still serving the previous one');
+  }
+}
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -14,6 +24,8 @@ export function serveCommand(): Command {
     .option('--data <dir>', 'data folder (BERTH_DATA, default ./data)')
     .option('--log-level <level>', 'log level (BERTH_LOG_LEVEL, default info)')
     .option('--config <file>', 'configuration file (BERTH_CONFIG, default ./berth.yaml if present)')
+    .option('--tls-cert <file>', 'serve HTTPS and HTTP/2 with this PEM certificate (BERTH_TLS_CERT); reread on SIGHUP')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert (BERTH_TLS_KEY)')
     .option('--no-auth', 'no authentication: anyone may pull and push (BERTH_AUTH=off); for tests only')
     .action(async (flags) => {
       const config = loadConfig({
@@ -24,6 +36,8 @@ export function serveCommand(): Command {
           data_dir: flags.data,
           'log.level': flags.logLevel,
           'auth.enabled': flags.auth === false ? 'false' : undefined,
+          'tls.cert': flags.tlsCert,
+          'tls.key': flags.tlsKey,
         },
       });
       const log = pino(
@@ -50,5 +64,6 @@ export function serveCommand(): Command {
       };
       process.on('SIGTERM', () => void stop('SIGTERM'));
       process.on('SIGINT', () => void stop('SIGINT'));
+      if (config.tls.cert) process.on('SIGHUP', () => reloadCertificate(berth.app.server, config, log));
     });
 }

@@ -56,6 +56,8 @@ import {
   tokenKeyFile,
 } from './config.ts';
 import { listenerOptions, watchLimits } from './http-limits.ts';
+import { installLimits } from './limits.ts';
+import { tlsServerOptions } from './tls.ts';
 
 export interface Berth {
   app: FastifyInstance;
@@ -219,14 +221,16 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     flushEveryMs: 5_000,
     onError: (err) => log.warn({ err }, 'could not store traffic counters'),
   });
+  // With TLS the server is HTTP/2 (HTTP/1.1 by ALPN); the routes see the same request/reply API.
   const app = Fastify({
+    ...tlsServerOptions(config),
     logger: false,
     forceCloseConnections: 'idle',
     // Header, idle-read and request timeouts (server/http-limits.ts).
     ...listenerOptions(config.server),
     // Route schemas compile on first use (start-up time), the rest right after listening.
     schemaController: lazySchemaController(),
-  });
+  } as object) as unknown as FastifyInstance;
   app.addHook('onListen', (done) => {
     warmUp((err) => log.error({ err }, 'a route schema does not compile'));
     done();
@@ -235,6 +239,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   trustProxies(app, config.server.trusted_proxies);
   const metrics = new RequestMetrics();
   accessLog(app, log, metrics);
+  installLimits(app, config.limits, metrics.registry);
   await app.register(metricsRoute, { metrics });
   countManifestTraffic(app, traffic);
   await securityHeaders(app);

@@ -88,12 +88,27 @@ export interface ServerConfig {
     reconcile_interval: number;
     /** Run the reconcile worker in this process. */
     worker: boolean;
+    /** Allow clusters reached with this pod's own service account (`berth kube cluster add --in-cluster`). */
+    in_cluster: boolean;
   };
   auth: AuthConfig;
   /** Connections made on a user's behalf (clusters, upstream registries, webhooks): see src/core/outbound.ts. */
   outbound: {
     /** CIDRs or host names exempt from the loopback/link-local/metadata refusal, comma-separated (e.g. 127.0.0.0/8). */
     allow: string;
+  };
+  /** Serve HTTPS (HTTP/2 with HTTP/1.1 fallback) with this PEM certificate chain and key; reread on SIGHUP. */
+  tls: { cert?: string; key?: string };
+  /** Serving limits; 0 turns one off (docs/deploy.md, "Limits"). */
+  limits: {
+    /** Connections held at once; more are closed on accept. */
+    max_connections: number;
+    /** Requests a second per client address (token bucket); 0: unlimited. */
+    requests_per_second: number;
+    /** Requests a client may send at once above the rate; 0: the rate itself. */
+    request_burst: number;
+    /** Blob upload requests sending bodies at once; more get 429. */
+    max_concurrent_uploads: number;
   };
 }
 
@@ -124,7 +139,7 @@ export function defaults(): ServerConfig {
     },
     database: { driver: 'sqlite', sqlite: {}, postgres: { pool_size: 10 } },
     secrets: {},
-    kube: { reconcile_interval: 600, worker: true },
+    kube: { reconcile_interval: 600, worker: true, in_cluster: false },
     auth: {
       enabled: true,
       token_ttl: 300,
@@ -133,6 +148,8 @@ export function defaults(): ServerConfig {
       oidc: { scope: 'openid profile email', user_claim: 'preferred_username' },
     },
     outbound: { allow: '' },
+    tls: {},
+    limits: { max_connections: 1024, requests_per_second: 0, request_burst: 0, max_concurrent_uploads: 64 },
   };
 }
 
@@ -163,6 +180,8 @@ const OPTIONAL_STRINGS = new Set([
   'auth.oidc.client_id',
   'auth.oidc.client_secret',
   'auth.oidc.redirect_url',
+  'tls.cert',
+  'tls.key',
 ]);
 
 /** Environment variables and the keys they set. */
@@ -195,6 +214,7 @@ export const ENV_KEYS: Record<string, string> = {
   BERTH_SECRET_KEY_FILE: 'secrets.key_file',
   BERTH_KUBE_RECONCILE_INTERVAL: 'kube.reconcile_interval',
   BERTH_KUBE_WORKER: 'kube.worker',
+  BERTH_KUBE_IN_CLUSTER: 'kube.in_cluster',
   BERTH_AUTH: 'auth.enabled',
   BERTH_ADMIN_PASSWORD: 'auth.admin_password',
   BERTH_TOKEN_KEY_FILE: 'auth.token_key_file',
@@ -214,6 +234,12 @@ export const ENV_KEYS: Record<string, string> = {
   BERTH_OIDC_SCOPE: 'auth.oidc.scope',
   BERTH_OIDC_USER_CLAIM: 'auth.oidc.user_claim',
   BERTH_OUTBOUND_ALLOW: 'outbound.allow',
+  BERTH_TLS_CERT: 'tls.cert',
+  BERTH_TLS_KEY: 'tls.key',
+  BERTH_MAX_CONNECTIONS: 'limits.max_connections',
+  BERTH_RATE_LIMIT: 'limits.requests_per_second',
+  BERTH_RATE_BURST: 'limits.request_burst',
+  BERTH_MAX_UPLOADS: 'limits.max_concurrent_uploads',
 };
 
 /** BERTH_AUTH also takes on/off (and yes/no). */
@@ -326,8 +352,17 @@ function validateAuth(auth: AuthConfig): void {
   }
 }
 
+function validateServing(config: ServerConfig): void {
+  if (Boolean(config.tls.cert) !== Boolean(config.tls.key))
+    throw new ConfigError(config.tls.cert ? 'tls.key' : 'tls.cert', 'tls.cert and tls.key go together');
+  for (const [key, value] of Object.entries(config.limits))
+    if (!Number.isInteger(value) || value < 0)
+      throw new ConfigError(`limits.${key}`, 'must be a whole number, 0 for no limit');
+}
+
 function validate(config: ServerConfig): void {
   validateAuth(config.auth);
+  validateServing(config);
   const { port } = config.server;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError('server.port', `not a port number: ${port}`);
