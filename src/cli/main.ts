@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `berth` command. */
 import { Command } from 'commander';
+import { BERTH_VERSION } from '../core/version.ts';
 import { fsckCommand } from './fsck.ts';
 import { kubeCommand } from './kube.ts';
 import { projectCommand } from './project.ts';
@@ -8,7 +9,7 @@ import { robotCommand } from './robot.ts';
 import { serveCommand } from './serve.ts';
 import { userCommand } from './user.ts';
 
-const program = new Command('berth').description('Berth container registry').version('0.1.0');
+const program = new Command('berth').description('Berth container registry').version(BERTH_VERSION);
 program.addCommand(serveCommand());
 program.addCommand(fsckCommand());
 program.addCommand(kubeCommand());

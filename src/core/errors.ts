@@ -1,6 +1,6 @@
 /**
  * Domain errors. Each carries a stable OCI error code; the HTTP layer maps
- * codes to statuses in one table (src/http/oci/errors.ts).
+ * codes to statuses in one table (src/http/shared/error-table.ts).
  */
 export type OciErrorCode =
   | 'BLOB_UNKNOWN'
@@ -19,7 +19,10 @@ export type OciErrorCode =
   | 'TOOMANYREQUESTS'
   | 'RANGE_INVALID'
   | 'MANIFEST_TOO_LARGE'
-  | 'PAGINATION_NUMBER_INVALID';
+  | 'PAGINATION_NUMBER_INVALID'
+  | 'ENDPOINT_UNKNOWN'
+  | 'METHOD_UNSUPPORTED'
+  | 'SCOPE_INVALID';
 
 export class RegistryError extends Error {
   readonly code: OciErrorCode;

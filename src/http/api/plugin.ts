@@ -8,6 +8,7 @@ import type { CatalogQueries } from '../../core/ports-catalog.ts';
 import type { Registry } from '../../core/registry.ts';
 import type { KubeFeature } from '../../features/kube/feature.ts';
 import type { Gate } from '../access/gate.ts';
+import { apiErrorHandler, useSchemaValidation } from '../shared/validation.ts';
 import { accessRoutes } from './access/plugin.ts';
 import { artifactRoutes } from './artifacts.ts';
 import type { CatalogAuditor, CatalogAuthorizer, CatalogScoper, TrafficSource } from './catalog-context.ts';
@@ -15,7 +16,7 @@ import { ApiError, apiErrorBody } from './errors.ts';
 import { healthRoutes } from './health.ts';
 import type { KubeApiOptions, KubeAuthorizer } from './kube/context.ts';
 import { kubeRoutes } from './kube/plugin.ts';
-import { openApiRoutes } from './openapi.ts';
+import { openApiRoutes, recordRoutes } from './openapi.ts';
 import { apiErrorFromRegistry } from './registry-errors.ts';
 import { repositoryBrowsingRoutes } from './repositories.ts';
 import { statisticsRoutes } from './statistics.ts';
@@ -47,28 +48,18 @@ export interface ApiOptions {
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
-  app.setErrorHandler((err, _request, reply) => {
-    const known = err instanceof ApiError ? err : apiErrorFromRegistry(err);
-    if (known)
-      return reply
-        .headers(known.headers ?? {})
-        .status(known.status)
-        .send(apiErrorBody(known.code, known.message, known.field));
-    const status = (err as { statusCode?: number }).statusCode;
-    if (status && status >= 400 && status < 500) {
-      return reply
-        .status(status)
-        .send(apiErrorBody(status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', (err as Error).message));
-    }
-    options.onUnexpected?.(err);
-    return reply.status(500).send(apiErrorBody('INTERNAL_SERVER_ERROR', 'internal server error'));
-  });
+  useSchemaValidation(app);
+  app.setErrorHandler(
+    apiErrorHandler((err) => (err instanceof ApiError ? err : apiErrorFromRegistry(err)), options.onUnexpected),
+  );
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send(apiErrorBody('NOT_FOUND', `no such endpoint: ${request.method} ${request.url}`));
   });
+  // Every route added from here on (features included) is in /openapi.json.
+  const routes = recordRoutes(app, app.prefix);
   const shared: ApiOptions = { registry: options.registry, onUnexpected: options.onUnexpected };
+  await app.register(openApiRoutes, { routes });
   await app.register(healthRoutes, shared);
-  await app.register(openApiRoutes, { version: '0.1.0' });
   if (options.catalog) {
     const browsing = {
       registry: options.registry,
