@@ -66,12 +66,13 @@ export function validationProblem(err: FastifyError): ValidationProblem | null {
   if (extra) field = field ? `${field}.${extra}` : extra;
   const where = (err as { validationContext?: string }).validationContext;
   const what = field || (where === 'body' ? 'the request body' : (where ?? 'the request'));
+  // `field: problem`, as the feature services word theirs.
   const message =
     first.keyword === 'required'
-      ? `${what} is required`
+      ? `${what}: is required`
       : first.keyword === 'additionalProperties'
-        ? `${what} is not a known field`
-        : `${what} ${first.message ?? 'is invalid'}`;
+        ? `${what}: is not a known field`
+        : `${what}: ${first.message ?? 'is invalid'}`;
   return { field, message };
 }
 
