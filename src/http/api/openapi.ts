@@ -15,6 +15,8 @@ import { doc, ErrorsBody } from '../shared/schemas.ts';
 
 type Json = Record<string, unknown>;
 
+export const UNDECLARED = 'Not declared by the route';
+
 export interface RecordedRoute {
   method: string;
   /** OpenAPI template under the prefix, e.g. `/robots/{robot_id}`. */
@@ -75,7 +77,8 @@ function responses(schema: Json, paged: boolean, open: boolean, method: string):
       ...(noBody ? {} : { content: { 'application/json': { schema: plain(body) } } }),
     };
   }
-  if (Object.keys(out).length === 0) out[method === 'post' ? '201' : '200'] = { description: 'Done' };
+  // A route without response schemas (a plugin that declared none) is listed, and says so.
+  if (Object.keys(out).length === 0) out[method === 'post' ? '201' : '200'] = { description: UNDECLARED };
   out['400'] = errorResponse('Invalid request: the message names the field');
   if (!open) {
     out['401'] = errorResponse('Not signed in');

@@ -7,13 +7,13 @@ import type { FastifyInstance } from 'fastify';
 import { RegistryError } from '../../core/errors.ts';
 import { anonymousCaller, type Caller } from '../../core/hooks.ts';
 import type { Registry } from '../../core/registry.ts';
+import { ociValidationHandler } from '../shared/validation.ts';
 import { blobHandlers } from './blobs.ts';
 import { listingHandlers } from './listings.ts';
 import { manifestHandlers } from './manifests.ts';
 import { type OciRoute, ociRouteOf } from './paths.ts';
 import { sendError, sendJson } from './respond.ts';
 import { uploadHandlers } from './uploads.ts';
-import { ociValidationHandler } from '../shared/validation.ts';
 
 export type Action = 'pull' | 'push' | 'delete';
 

@@ -4,13 +4,13 @@
  * caller may take (distribution docs/spec/auth/token.md).
  */
 import type { IncomingMessage } from 'node:http';
-import { ociError, ociErrorBody } from '../shared/error-table.ts';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ANONYMOUS, type Principal, principalName } from '../../core/access/principal.ts';
 import type { RegistryAction } from '../../core/access/service.ts';
 import { RegistryError } from '../../core/errors.ts';
 import { isValidName } from '../../core/names.ts';
 import { clientAddress, type Gate, parseBasic } from '../access/gate.ts';
+import { ociError, ociErrorBody } from '../shared/error-table.ts';
 import type { AccessClaim } from './tokens.ts';
 
 const ALL: RegistryAction[] = ['pull', 'push', 'delete'];

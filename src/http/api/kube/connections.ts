@@ -31,6 +31,7 @@ import {
   PullPolicies,
   PullSecretQuery,
   ReconcileJob,
+  SecretText,
   SnippetQuery,
   TestBody,
 } from './schemas.ts';
@@ -191,6 +192,7 @@ export async function connectionRoutes(app: FastifyInstance, options: KubeApiOpt
         ...doc('kube', 'The pull secret a connection installs (YAML or JSON)'),
         params: IdParams,
         querystring: PullSecretQuery,
+        response: { 200: SecretText },
       },
     },
     async (request, reply) => {
@@ -212,6 +214,7 @@ export async function connectionRoutes(app: FastifyInstance, options: KubeApiOpt
         ...doc('kube', 'A pod spec snippet using the connection (YAML)'),
         params: IdParams,
         querystring: SnippetQuery,
+        response: { 200: SecretText },
       },
     },
     async (request, reply) => {

@@ -132,3 +132,5 @@ export const DiagnoseBody = Type.Object({
   service_account: Text,
 });
 export { Anything };
+/** A pull secret or a snippet: YAML (or JSON with format=json) as text. */
+export const SecretText = Type.String({ description: 'YAML, or JSON with format=json' });
