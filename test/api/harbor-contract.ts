@@ -8,6 +8,7 @@ import YAML from 'yaml';
 
 export const HARBOR_SWAGGER = new URL('../../../../shared/ref/harbor-api-v2.0.swagger.yaml', import.meta.url);
 
+// biome-ignore lint/suspicious/noExplicitAny: walking two foreign documents of any shape
 type Json = Record<string, any>;
 
 export interface Operation {

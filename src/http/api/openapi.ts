@@ -39,9 +39,28 @@ export function recordRoutes(app: FastifyInstance, prefix: string): RecordedRout
   return routes;
 }
 
-/** A plain JSON copy of a TypeBox schema, without Berth's private markers. */
-function plain(schema: unknown): Json {
-  return JSON.parse(JSON.stringify(schema), (key, value) => (key === 'x-no-body' ? undefined : value));
+/** Named schemas met while building the document (src/http/shared/schemas.ts, `Named`). */
+type Components = Map<string, Json>;
+
+/**
+ * A plain JSON copy of a TypeBox schema, without Berth's private markers;
+ * named schemas are moved to `components` and referenced.
+ */
+function plain(schema: unknown, components?: Components): Json {
+  const copy = JSON.parse(JSON.stringify(schema), (key, value) => (key === 'x-no-body' ? undefined : value));
+  return components ? hoist(copy, components) : copy;
+}
+
+function hoist(node: unknown, components: Components): Json {
+  if (Array.isArray(node)) return node.map((item) => hoist(item, components)) as unknown as Json;
+  if (typeof node !== 'object' || node === null) return node as Json;
+  const out: Json = {};
+  for (const [key, value] of Object.entries(node)) out[key] = hoist(value, components);
+  const name = out['x-component'];
+  if (typeof name !== 'string') return out;
+  delete out['x-component'];
+  components.set(name, out);
+  return { $ref: `#/components/schemas/${name}` };
 }
 
 const errorResponse = (description: string) => ({
@@ -64,7 +83,7 @@ function parameters(where: 'path' | 'query', schema: unknown): Json[] {
   });
 }
 
-function responses(schema: Json, paged: boolean, open: boolean, method: string): Json {
+function responses(schema: Json, paged: boolean, open: boolean, method: string, components: Components): Json {
   const out: Json = {};
   const declared = (schema.response ?? {}) as Record<string, unknown>;
   for (const [status, body] of Object.entries(declared)) {
@@ -74,7 +93,7 @@ function responses(schema: Json, paged: boolean, open: boolean, method: string):
       ...(paged && status === '200'
         ? { headers: { 'X-Total-Count': { schema: { type: 'integer' } }, Link: { schema: { type: 'string' } } } }
         : {}),
-      ...(noBody ? {} : { content: { 'application/json': { schema: plain(body) } } }),
+      ...(noBody ? {} : { content: { 'application/json': { schema: plain(body, components) } } }),
     };
   }
   // A route without response schemas (a plugin that declared none) is listed, and says so.
@@ -88,7 +107,7 @@ function responses(schema: Json, paged: boolean, open: boolean, method: string):
   return out;
 }
 
-function operation(route: RecordedRoute): Json {
+function operation(route: RecordedRoute, components: Components): Json {
   const { schema, method, path } = route;
   const open = Array.isArray(schema.security) && schema.security.length === 0;
   const pathParameters = schema.params
@@ -107,7 +126,7 @@ function operation(route: RecordedRoute): Json {
     operationId: `${method}${path.replace(/[^a-zA-Z0-9]+(\w)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
     ...(all.length > 0 ? { parameters: all } : {}),
     ...(schema.body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: plain(schema.body) } } } }
+      ? { requestBody: { required: true, content: { 'application/json': { schema: plain(schema.body, components) } } } }
       : {}),
     ...(open ? { security: [] } : {}),
     responses: responses(
@@ -115,16 +134,19 @@ function operation(route: RecordedRoute): Json {
       query.some((p) => p.name === 'page'),
       open,
       method,
+      components,
     ),
   };
 }
 
 export function openApiDocument(routes: readonly RecordedRoute[], version = BERTH_VERSION) {
   const paths: Record<string, Record<string, unknown>> = {};
+  const components: Components = new Map();
   for (const route of routes) {
     paths[route.path] ??= {};
-    paths[route.path][route.method] = operation(route);
+    paths[route.path][route.method] = operation(route, components);
   }
+  const named = Object.fromEntries([...components].sort(([a], [b]) => (a < b ? -1 : 1)));
   const { $id: _id, ...errors } = plain(ErrorsBody);
   return {
     openapi: '3.1.0',
@@ -140,7 +162,7 @@ export function openApiDocument(routes: readonly RecordedRoute[], version = BERT
         basic: { type: 'http', scheme: 'basic' },
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
       },
-      schemas: { Errors: errors },
+      schemas: { Errors: errors, ...named },
     },
     paths,
   };

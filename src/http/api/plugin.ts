@@ -8,7 +8,7 @@ import type { CatalogQueries } from '../../core/ports-catalog.ts';
 import type { Registry } from '../../core/registry.ts';
 import type { KubeFeature } from '../../features/kube/feature.ts';
 import type { Gate } from '../access/gate.ts';
-import { apiErrorHandler, useSchemaValidation } from '../shared/validation.ts';
+import { apiErrorHandler, installSchemaValidation } from '../shared/validation.ts';
 import { accessRoutes } from './access/plugin.ts';
 import { artifactRoutes } from './artifacts.ts';
 import type { CatalogAuditor, CatalogAuthorizer, CatalogScoper, TrafficSource } from './catalog-context.ts';
@@ -48,7 +48,7 @@ export interface ApiOptions {
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
-  useSchemaValidation(app);
+  installSchemaValidation(app);
   app.setErrorHandler(
     apiErrorHandler((err) => (err instanceof ApiError ? err : apiErrorFromRegistry(err)), options.onUnexpected),
   );

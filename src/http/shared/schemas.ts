@@ -15,6 +15,15 @@ export const typed = (app: FastifyInstance) => app.withTypeProvider<TypeBoxTypeP
 
 export const Id = (description = 'numeric id') => Type.Integer({ minimum: 1, maximum: MAX_ID, description });
 
+/**
+ * A schema the OpenAPI document lists once under components/schemas (and
+ * the console's generated types export by that name), referenced wherever
+ * it is used. Not `$id`: Ajv compiles each route on its own and would
+ * refuse the same id twice.
+ */
+export const Named = <T extends TSchema>(name: string, schema: T): T =>
+  Object.assign(schema, { 'x-component': name }) as T;
+
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** Harbor's list parameters. `page_size` at most 100. */

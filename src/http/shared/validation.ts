@@ -30,7 +30,7 @@ const TEXT_PARTS = ajv(true);
 const BODIES = ajv(false);
 
 /** Installs the validator compiler on `app` (and so on every plugin registered inside it). */
-export function useSchemaValidation(app: FastifyInstance): void {
+export function installSchemaValidation(app: FastifyInstance): void {
   app.setValidatorCompiler(({ schema, httpPart }) => {
     const check = (httpPart === 'body' ? BODIES : TEXT_PARTS).compile(schema as object);
     // An absent body is checked (and handed on) as `{}`: required fields are named, handlers get an object.

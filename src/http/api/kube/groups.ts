@@ -5,7 +5,7 @@ import type { GroupMember } from '../../../features/kube/store.ts';
 import { doc, Empty } from '../../shared/schemas.ts';
 import { badRequest } from '../errors.ts';
 import { allow, body, groupView, idParam, type KubeApiOptions, optionalInt, paged, str } from './context.ts';
-import { Cluster, Group, GroupBody, IdParams, Mirrors, MirrorsQuery, Paged } from './schemas.ts';
+import { Group, GroupBody, IdParams, Mirrors, MirrorsQuery, Paged } from './schemas.ts';
 
 function members(b: Record<string, unknown>): GroupMember[] | undefined {
   const v = b.members;
