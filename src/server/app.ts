@@ -13,15 +13,18 @@ import { LdapDirectory } from '../adapters/ldap/ldap-directory.ts';
 import { KyselyAccessStore } from '../adapters/metadata/access-store.ts';
 import { KyselyKubeStore } from '../adapters/metadata/kube-store.ts';
 import { KyselyCatalog } from '../adapters/metadata/kysely-catalog.ts';
-import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
+import type { KyselyStore } from '../adapters/metadata/kysely-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
 import { ensureAdmin } from '../core/access/bootstrap.ts';
 import { LoginLimiter } from '../core/access/limiter.ts';
 import { AccessService } from '../core/access/service.ts';
-import type { StorageDriver } from '../core/ports.ts';
+import type { AccessStore } from '../core/access/ports.ts';
+import type { JobQueue } from '../core/jobs.ts';
+import type { MetadataStore, StorageDriver } from '../core/ports.ts';
 import { Registry } from '../core/registry.ts';
 import { createKube, type KubeFeature } from '../features/kube/feature.ts';
+import type { KubeStore } from '../features/kube/store.ts';
 import { accessRobots } from '../features/kube/robots.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
 import { TrafficRecorder } from '../features/traffic/recorder.ts';
@@ -58,14 +61,48 @@ export interface Berth {
   close(): Promise<void>;
 }
 
-async function openMetadata(config: ServerConfig): Promise<KyselyStore> {
+/**
+ * The ports one metadata database answers (registry metadata, jobs,
+ * identities, Kubernetes settings, catalog queries), built here, where the
+ * concrete store is known, so nothing else asks what the store is.
+ */
+interface MetadataPorts {
+  metadata: MetadataStore;
+  jobs: JobQueue;
+  access(): AccessStore;
+  kube(): KubeStore;
+  catalog(): KyselyCatalog;
+}
+
+/** The ports of each registry's metadata store, as openRegistry opened them. */
+const portsByStore = new WeakMap<MetadataStore, MetadataPorts>();
+
+function metadataPorts(registry: Registry): MetadataPorts {
+  const ports = portsByStore.get(registry.metadata);
+  if (!ports) throw new Error('this registry was not opened by openRegistry: its metadata ports are unknown');
+  return ports;
+}
+
+function portsOver(store: KyselyStore): MetadataPorts {
+  return {
+    metadata: store,
+    jobs: store.jobs,
+    access: () => KyselyAccessStore.over(store.db),
+    kube: () => KyselyKubeStore.over(store.db),
+    catalog: () => new KyselyCatalog(store.db),
+  };
+}
+
+async function openMetadata(config: ServerConfig): Promise<MetadataPorts> {
   const { database } = config;
   if (database.driver === 'postgres') {
     // Loaded only when configured: a laptop start does not pay for pg.
     const { PostgresStore } = await import('../adapters/metadata/postgres.ts');
-    return PostgresStore.open({ url: database.postgres.url as string, poolSize: database.postgres.pool_size });
+    return portsOver(
+      await PostgresStore.open({ url: database.postgres.url as string, poolSize: database.postgres.pool_size }),
+    );
   }
-  return SqliteStore.open(databaseFile(config));
+  return portsOver(await SqliteStore.open(databaseFile(config)));
 }
 
 async function openStorage(config: ServerConfig): Promise<StorageDriver> {
@@ -92,8 +129,9 @@ const uploadHashing = new WorkerSha256();
 
 export async function openRegistry(config: ServerConfig): Promise<Registry> {
   const storage = await openStorage(config);
-  const metadata = await openMetadata(config);
-  return new Registry({ storage, metadata, hashes: uploadHashing.factory });
+  const ports = await openMetadata(config);
+  portsByStore.set(ports.metadata, ports);
+  return new Registry({ storage, metadata: ports.metadata, hashes: uploadHashing.factory });
 }
 
 /** The few logger methods the Kubernetes wiring uses (pino's Logger, or a console stand-in in the CLI). */
@@ -134,12 +172,11 @@ export async function openKube(
   log?: NoteLog,
   access?: AccessService,
 ): Promise<KubeFeature> {
-  const metadata = registry.metadata;
-  if (!(metadata instanceof KyselyStore)) throw new Error('the metadata store does not hold Kubernetes settings');
+  const ports = metadataPorts(registry);
   return createKube({
-    store: KyselyKubeStore.over(metadata.db),
+    store: ports.kube(),
     box: await openSecretBox(config, log),
-    jobs: metadata.jobs,
+    jobs: ports.jobs,
     robots: access ? accessRobots(access) : undefined,
     // Loaded on first use: a start that never talks to a cluster does not pay for client-node.
     clusterFor: async (kubeconfig, context) => {
@@ -158,9 +195,8 @@ export async function openKube(
 
 /** Identities live in the metadata database (SQLite or PostgreSQL, through Kysely). */
 export function openAccess(registry: Registry, log?: Logger, config?: ServerConfig): AccessService {
-  if (!(registry.metadata instanceof KyselyStore)) throw new Error('the metadata store does not hold identities');
   const ldap = config?.auth.ldap;
-  return new AccessService(KyselyAccessStore.over(registry.metadata.db), {
+  return new AccessService(metadataPorts(registry).access(), {
     directory: ldap?.url
       ? new LdapDirectory({
           url: ldap.url,
@@ -195,8 +231,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   const access = openAccess(registry, log, config);
   const gate = config.auth.enabled ? await buildGate(config, access, log) : null;
   const kube = await openKube(config, registry, log, access);
-  if (!(registry.metadata instanceof KyselyStore)) throw new Error('the metadata store cannot answer catalog queries');
-  const catalog = new KyselyCatalog(registry.metadata.db);
+  const catalog = metadataPorts(registry).catalog();
   const traffic = new TrafficRecorder({
     store: catalog,
     flushEveryMs: 5_000,

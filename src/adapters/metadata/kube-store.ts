@@ -3,10 +3,10 @@
  * Lists are JSON text, booleans 0/1; ids come from the database.
  */
 import type { Kysely } from 'kysely';
-import type { ConnectionType } from '../../features/kube/connections.ts';
 import type {
   ClusterRecord,
   ConnectionPatch,
+  ConnectionType,
   ConnectionRecord,
   ConnectionTestRecord,
   CopyRecord,
