@@ -107,3 +107,41 @@ describe('validation errors', () => {
     assert.equal(method.json.errors[0].code, 'UNSUPPORTED');
   });
 });
+
+describe('parts that are not wired', () => {
+  test("answer 501 NOT_ENABLED in Harbor's shape (a disabled twin), not 404 or an unguarded route", async () => {
+    const Fastify = (await import('fastify')).default;
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { SqliteStore } = await import('../../src/adapters/metadata/sqlite.ts');
+    const { FsDriver } = await import('../../src/adapters/storage/fs.ts');
+    const { Registry } = await import('../../src/core/registry.ts');
+    const { apiPlugin } = await import('../../src/http/api/plugin.ts');
+    const dir = await mkdtemp(join(tmpdir(), 'berth-twins-'));
+    const metadata = await SqliteStore.open(join(dir, 'berth.db'));
+    const app = Fastify();
+    await app.register(apiPlugin, {
+      prefix: '/api/v2.0',
+      registry: new Registry({ storage: new FsDriver(join(dir, 'storage')), metadata }),
+    });
+    try {
+      for (const [method, url] of [
+        ['GET', '/api/v2.0/kube/connections'],
+        ['POST', '/api/v2.0/robots'],
+        ['DELETE', '/api/v2.0/users/1'],
+        ['GET', '/api/v2.0/projects/team/repositories'],
+        ['GET', '/api/v2.0/statistics'],
+      ] as const) {
+        const res = await app.inject({ method, url });
+        assert.equal(res.statusCode, 501, `${method} ${url}`);
+        assert.equal(res.json().errors[0].code, 'NOT_ENABLED');
+      }
+      assert.equal((await app.inject({ url: '/api/v2.0/health' })).statusCode, 200);
+    } finally {
+      await app.close();
+      await metadata.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -8,6 +8,7 @@ import type { CatalogQueries } from '../../core/ports-catalog.ts';
 import type { Registry } from '../../core/registry.ts';
 import type { KubeFeature } from '../../features/kube/feature.ts';
 import type { Gate } from '../access/gate.ts';
+import { notEnabledRoutes, refuseAll } from '../shared/not-enabled.ts';
 import { apiErrorHandler, installSchemaValidation } from '../shared/validation.ts';
 import { accessRoutes } from './access/plugin.ts';
 import { artifactRoutes } from './artifacts.ts';
@@ -60,30 +61,41 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
   const shared: ApiOptions = { registry: options.registry, onUnexpected: options.onUnexpected };
   await app.register(openApiRoutes, { routes });
   await app.register(healthRoutes, shared);
+  // Optional parts fail closed: absent, their paths answer 501 NOT_ENABLED (a disabled twin);
+  // with identities wired, a missing authorizer refuses everything rather than allowing it.
+  const guarded = options.access !== undefined;
   if (options.catalog) {
     const browsing = {
       registry: options.registry,
       catalog: options.catalog,
       traffic: options.traffic,
-      authorize: options.authorizeCatalog,
+      authorize: options.authorizeCatalog ?? (guarded ? refuseAll('browsing') : undefined),
       scope: options.catalogScope,
       audit: options.auditCatalog,
     };
     await app.register(repositoryBrowsingRoutes, browsing);
     await app.register(artifactRoutes, browsing);
     await app.register(statisticsRoutes, browsing);
+  } else {
+    await app.register(notEnabledRoutes, { feature: 'browsing', paths: ['/repositories', '/statistics'] });
   }
   if (options.kube)
     await app.register(kubeRoutes, {
       kube: options.kube,
-      authorize: options.authorizeKube,
+      authorize: options.authorizeKube ?? (guarded ? refuseAll('Kubernetes settings') : undefined),
       actorOf: options.kubeActor,
     });
+  else await app.register(notEnabledRoutes, { feature: 'the Kubernetes feature', paths: ['/kube'] });
   if (options.access)
     await app.register(accessRoutes, {
       ...shared,
       access: options.access,
       gate: options.gate ?? null,
       onRobotSecretRotated: options.onRobotSecretRotated,
+    });
+  else
+    await app.register(notEnabledRoutes, {
+      feature: 'identities (projects, users, robots, audit log)',
+      paths: ['/users', '/robots', '/audit-logs', '/projects'],
     });
 }
