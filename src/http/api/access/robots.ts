@@ -4,10 +4,10 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
-import { generateSecret, hashSecret } from '../../../core/access/passwords.ts';
 import type { ProjectRecord, RobotPermission, RobotRecord } from '../../../core/access/ports.ts';
 import type { Principal } from '../../../core/access/principal.ts';
-import { PULL_ONLY, permissionProblem, robotFullName, validRobotShortName } from '../../../core/access/robots.ts';
+import { type Actor, RobotService } from '../../../core/access/robot-service.ts';
+import { PULL_ONLY, validRobotShortName } from '../../../core/access/robots.ts';
 import { doc, Empty, MAX_ID, typed } from '../../shared/schemas.ts';
 import { badRequest, conflict, forbidden, notFound } from '../errors.ts';
 import { type AccessApi, addressOf, paged, projectParam, requireOn, sliceOf, userOf } from './context.ts';
@@ -42,14 +42,6 @@ function robotView(r: RobotRecord) {
   };
 }
 
-/** `duration` in days: -1 (or 0) never expires. */
-function expiryOf(duration: unknown): string | null {
-  if (duration === undefined || duration === -1 || duration === 0) return null;
-  if (typeof duration !== 'number' || !Number.isInteger(duration) || duration < -1)
-    throw badRequest('duration must be a number of days, or -1 for never');
-  return new Date(Date.now() + duration * 86_400_000).toISOString();
-}
-
 type RobotReq = Static<typeof RobotCreate>;
 
 export async function robotRoutes(parent: FastifyInstance, api: AccessApi): Promise<void> {
@@ -71,16 +63,11 @@ export async function robotRoutes(parent: FastifyInstance, api: AccessApi): Prom
     await mayManage(who, robot.level, project);
     return { who, robot, project };
   };
-  const audit = (request: FastifyRequest, who: Principal, robot: string, project: string | null, operation: string) =>
-    api.access.audit({
-      username: who.kind === 'anonymous' ? 'anonymous' : who.name,
-      resource: robot,
-      resourceType: 'robot',
-      operation,
-      result: 'success',
-      project,
-      address: addressOf(request),
-    });
+  const robots = new RobotService(api.access, api.onRobotSecretRotated);
+  const actor = (request: FastifyRequest, who: Principal): Actor => ({
+    name: who.kind === 'anonymous' ? 'anonymous' : who.name,
+    address: addressOf(request),
+  });
 
   const create = async (request: FastifyRequest, body: RobotReq, fixedProject?: ProjectRecord) => {
     const who = await userOf(api, request);
@@ -98,22 +85,19 @@ export async function robotRoutes(parent: FastifyInstance, api: AccessApi): Prom
     const permissions = (body.permissions as RobotPermission[] | undefined) ?? [
       { kind: 'project', namespace: project?.name ?? '*', access: PULL_ONLY },
     ];
-    const problem = permissionProblem(permissions, level, project?.name);
-    if (problem) throw badRequest(problem);
-    const name = robotFullName(level, body.name as string, project?.name);
-    const made = await api.access.createRobot({
-      name,
-      description: body.description ?? '',
-      level,
-      projectId: project?.id ?? null,
-      disabled: body.disable === true,
-      expiresAt: expiryOf(body.duration),
-      permissions,
-      creator: who.name,
-    });
-    if (!made) throw conflict(`robot ${name} already exists`);
-    const { robot, secret } = made;
-    await audit(request, who, name, project?.name ?? null, 'create');
+    const { robot, secret } = await robots.create(
+      {
+        level,
+        name: body.name as string,
+        project,
+        description: body.description,
+        disabled: body.disable,
+        days: body.duration,
+        permissions,
+        creator: who.name,
+      },
+      actor(request, who),
+    );
     return {
       id: robot.id,
       name: robot.name,
@@ -142,8 +126,8 @@ export async function robotRoutes(parent: FastifyInstance, api: AccessApi): Prom
     reply.status(201).header('location', `/api/v2.0/robots/${created.id}`).send(created);
   });
 
-  const robots = { 200: Type.Array(Robot) };
-  const list = { ...doc('robots', 'Robot accounts'), querystring: RobotListQuery, response: robots };
+  const robotList = { 200: Type.Array(Robot) };
+  const list = { ...doc('robots', 'Robot accounts'), querystring: RobotListQuery, response: robotList };
   app.get('/robots', { schema: list }, async (request, reply) => {
     const who = await userOf(api, request);
     const slice = sliceOf(request);
@@ -170,7 +154,7 @@ export async function robotRoutes(parent: FastifyInstance, api: AccessApi): Prom
     ...doc('robots', "A project's robot accounts"),
     params: ProjectNameOrId,
     querystring: RobotListQuery,
-    response: robots,
+    response: robotList,
   };
   app.get('/projects/:project_name_or_id/robots', { schema: inProject }, async (request, reply) => {
     const who = await userOf(api, request);
@@ -188,19 +172,13 @@ export async function robotRoutes(parent: FastifyInstance, api: AccessApi): Prom
   app.put('/robots/:robot_id', { schema: put }, async (request) => {
     const { who, robot, project } = await robotParam(request);
     const body = request.body;
-    const permissions = body.permissions as RobotPermission[] | undefined;
-    if (permissions !== undefined) {
-      const problem = permissionProblem(permissions, robot.level, project?.name);
-      if (problem) throw badRequest(problem);
-    }
-    await store.updateRobot(robot.id, {
+    const change = {
       description: body.description,
       disabled: body.disable,
-      permissions,
-      expiresAt: body.duration !== undefined ? expiryOf(body.duration) : undefined,
-    });
-    const op = body.disable === true ? 'disable' : body.disable === false ? 'enable' : 'update';
-    await audit(request, who, robot.name, project?.name ?? null, op);
+      permissions: body.permissions as RobotPermission[] | undefined,
+      days: body.duration,
+    };
+    await robots.update(robot, project, change, actor(request, who));
     return {};
   });
 
@@ -213,21 +191,14 @@ export async function robotRoutes(parent: FastifyInstance, api: AccessApi): Prom
   };
   app.patch('/robots/:robot_id', { schema: refresh }, async (request) => {
     const { who, robot, project } = await robotParam(request);
-    const given = request.body.secret;
-    if (given !== undefined && (given.length < 8 || !/[A-Z]/.test(given) || !/[a-z]/.test(given) || !/\d/.test(given)))
-      throw badRequest('secret must be 8+ characters with an upper case letter, a lower case letter and a digit');
-    const secret = given ?? generateSecret();
-    await store.updateRobot(robot.id, { secretHash: await hashSecret(secret) });
-    await audit(request, who, robot.name, project?.name ?? null, 'refresh_secret');
-    await api.onRobotSecretRotated?.(robot.name, secret);
+    const { secret } = await robots.rotateSecret(robot, project, actor(request, who), request.body.secret);
     return { secret };
   });
 
   const del = { ...doc('robots', 'Delete a robot'), params: RobotId, response: { 200: Empty } };
   app.delete('/robots/:robot_id', { schema: del }, async (request) => {
     const { who, robot, project } = await robotParam(request);
-    await store.deleteRobot(robot.id);
-    await audit(request, who, robot.name, project?.name ?? null, 'delete');
+    await robots.delete(robot, project, actor(request, who));
     return {};
   });
 }
