@@ -2,6 +2,7 @@
 /** The `berth` command. */
 import { Command } from 'commander';
 import { BERTH_VERSION } from '../core/version.ts';
+import { configCommand } from './config.ts';
 import { fsckCommand } from './fsck.ts';
 import { kubeCommand } from './kube.ts';
 import { projectCommand } from './project.ts';
@@ -16,6 +17,7 @@ program.addCommand(kubeCommand());
 program.addCommand(userCommand());
 program.addCommand(projectCommand());
 program.addCommand(robotCommand());
+program.addCommand(configCommand());
 program.parseAsync(process.argv).catch((err) => {
   console.error(`berth: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);

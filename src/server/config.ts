@@ -7,76 +7,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
+import type { TSchema } from 'typebox';
+import { ConfigSchema, type ConfigShape, choicesOf, settings } from './config-schema.ts';
 
-export interface S3Config {
-  endpoint?: string;
-  region: string;
-  bucket: string;
-  prefix: string;
-  access_key?: string;
-  secret_key?: string;
-  force_path_style: boolean;
-  /** Answer blob GETs with a redirect to a presigned URL. */
-  redirect: boolean;
-}
+type Tree = Record<string, unknown>;
 
+/** The configuration's type, from its one declaration (config-schema.ts). */
+export type ServerConfig = ConfigShape;
+export type S3Config = ServerConfig['storage']['s3'];
 /** Authentication and access control (see README, "Log in"). */
-export interface AuthConfig {
-  /** Off only when asked (BERTH_AUTH=off, `serve --no-auth`): then anyone may pull and push. */
-  enabled: boolean;
-  /** Password of `admin` when first created; generated and printed once when unset. */
-  admin_password?: string;
-  /** The ES256 token signing key (a private JWK); default DATA/keys/token-es256.jwk, created on first start. */
-  token_key_file?: string;
-  /** Absolute URL of /service/token announced in challenges; default: from the request's Host. */
-  token_realm?: string;
-  /** Registry token lifetime in seconds. */
-  token_ttl: number;
-  /** Failed logins allowed per address and account within 5 minutes before 429. */
-  login_max_failures: number;
-  ldap: {
-    url?: string;
-    bind_dn?: string;
-    bind_password?: string;
-    base_dn?: string;
-    filter?: string;
-    uid_attribute: string;
-  };
-  oidc: {
-    issuer?: string;
-    client_id?: string;
-    client_secret?: string;
-    /** Berth's callback as registered at the provider: https://HOST/c/oidc/callback */
-    redirect_url?: string;
-    scope: string;
-    user_claim: string;
-  };
-}
-
-export interface ServerConfig {
-  server: { host: string; port: number };
-  /** Default home of the filesystem storage and the SQLite database. */
-  data_dir: string;
-  log: { level: string };
-  storage: { driver: 'filesystem' | 's3'; filesystem: { root?: string }; s3: S3Config };
-  database: { driver: 'sqlite' | 'postgres'; sqlite: { path?: string }; postgres: { url?: string; pool_size: number } };
-  /** Encryption of stored credentials (registry passwords, kubeconfigs). */
-  secrets: {
-    /** At least 16 characters; unset: generated on first start and kept in DATA/keys/secret.key. */
-    key?: string;
-    /** Older keys still accepted for decryption, comma-separated (key rotation). */
-    previous_keys?: string;
-    /** Where the generated key is kept; default DATA/keys/secret.key. */
-    key_file?: string;
-  };
-  kube: {
-    /** Seconds between full reconciles of every pull-secret copy; 0: off. */
-    reconcile_interval: number;
-    /** Run the reconcile worker in this process. */
-    worker: boolean;
-  };
-  auth: AuthConfig;
-}
+export type AuthConfig = ServerConfig['auth'];
 
 export class ConfigError extends Error {
   constructor(key: string, message: string) {
@@ -85,102 +25,34 @@ export class ConfigError extends Error {
   }
 }
 
+const SETTINGS = settings();
+
+/** The built-in defaults: every setting's `default`, and an empty mapping for every section. */
 export function defaults(): ServerConfig {
-  return {
-    server: { host: '0.0.0.0', port: 5000 },
-    data_dir: 'data',
-    log: { level: 'info' },
-    storage: {
-      driver: 'filesystem',
-      filesystem: {},
-      s3: { region: 'us-east-1', bucket: 'berth', prefix: '', force_path_style: true, redirect: false },
-    },
-    database: { driver: 'sqlite', sqlite: {}, postgres: { pool_size: 10 } },
-    secrets: {},
-    kube: { reconcile_interval: 600, worker: true },
-    auth: {
-      enabled: true,
-      token_ttl: 300,
-      login_max_failures: 10,
-      ldap: { uid_attribute: 'uid' },
-      oidc: { scope: 'openid profile email', user_claim: 'preferred_username' },
-    },
+  const tree: Tree = {};
+  const fill = (node: TSchema, into: Tree) => {
+    for (const [name, child] of Object.entries((node as { properties?: Record<string, TSchema> }).properties ?? {})) {
+      const c = child as { type?: string; default?: unknown };
+      if (c.type === 'object') fill(child, (into[name] = {}));
+      else if (c.default !== undefined) into[name] = c.default;
+    }
   };
+  fill(ConfigSchema, tree);
+  return tree as unknown as ServerConfig;
 }
 
-const ENUMS: Record<string, string[]> = {
-  'storage.driver': ['filesystem', 's3'],
-  'database.driver': ['sqlite', 'postgres'],
-  'log.level': ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-};
-const OPTIONAL_STRINGS = new Set([
-  'storage.filesystem.root',
-  'storage.s3.endpoint',
-  'storage.s3.access_key',
-  'storage.s3.secret_key',
-  'database.sqlite.path',
-  'database.postgres.url',
-  'secrets.key',
-  'secrets.previous_keys',
-  'secrets.key_file',
-  'auth.admin_password',
-  'auth.token_key_file',
-  'auth.token_realm',
-  'auth.ldap.url',
-  'auth.ldap.bind_dn',
-  'auth.ldap.bind_password',
-  'auth.ldap.base_dn',
-  'auth.ldap.filter',
-  'auth.oidc.issuer',
-  'auth.oidc.client_id',
-  'auth.oidc.client_secret',
-  'auth.oidc.redirect_url',
-]);
+const ENUMS: Record<string, string[]> = Object.fromEntries(
+  SETTINGS.flatMap((s) => (choicesOf(s) ? [[s.key, choicesOf(s) as string[]]] : [])),
+);
+/** Settings with no default: absent until set. */
+const OPTIONAL_STRINGS = new Set(
+  SETTINGS.filter((s) => s.optional && s.schema.default === undefined).map((s) => s.key),
+);
 
 /** Environment variables and the keys they set. */
-export const ENV_KEYS: Record<string, string> = {
-  BERTH_HOST: 'server.host',
-  BERTH_PORT: 'server.port',
-  BERTH_DATA: 'data_dir',
-  BERTH_LOG_LEVEL: 'log.level',
-  BERTH_STORAGE_DRIVER: 'storage.driver',
-  BERTH_STORAGE_ROOT: 'storage.filesystem.root',
-  BERTH_S3_ENDPOINT: 'storage.s3.endpoint',
-  BERTH_S3_REGION: 'storage.s3.region',
-  BERTH_S3_BUCKET: 'storage.s3.bucket',
-  BERTH_S3_PREFIX: 'storage.s3.prefix',
-  BERTH_S3_ACCESS_KEY: 'storage.s3.access_key',
-  BERTH_S3_SECRET_KEY: 'storage.s3.secret_key',
-  BERTH_S3_FORCE_PATH_STYLE: 'storage.s3.force_path_style',
-  BERTH_S3_REDIRECT: 'storage.s3.redirect',
-  BERTH_DATABASE_DRIVER: 'database.driver',
-  BERTH_DATABASE_PATH: 'database.sqlite.path',
-  BERTH_DATABASE_URL: 'database.postgres.url',
-  BERTH_DATABASE_POOL_SIZE: 'database.postgres.pool_size',
-  BERTH_SECRET_KEY: 'secrets.key',
-  BERTH_SECRET_KEY_PREVIOUS: 'secrets.previous_keys',
-  BERTH_SECRET_KEY_FILE: 'secrets.key_file',
-  BERTH_KUBE_RECONCILE_INTERVAL: 'kube.reconcile_interval',
-  BERTH_KUBE_WORKER: 'kube.worker',
-  BERTH_AUTH: 'auth.enabled',
-  BERTH_ADMIN_PASSWORD: 'auth.admin_password',
-  BERTH_TOKEN_KEY_FILE: 'auth.token_key_file',
-  BERTH_TOKEN_REALM: 'auth.token_realm',
-  BERTH_TOKEN_TTL: 'auth.token_ttl',
-  BERTH_LOGIN_MAX_FAILURES: 'auth.login_max_failures',
-  BERTH_LDAP_URL: 'auth.ldap.url',
-  BERTH_LDAP_BIND_DN: 'auth.ldap.bind_dn',
-  BERTH_LDAP_BIND_PASSWORD: 'auth.ldap.bind_password',
-  BERTH_LDAP_BASE_DN: 'auth.ldap.base_dn',
-  BERTH_LDAP_FILTER: 'auth.ldap.filter',
-  BERTH_LDAP_UID: 'auth.ldap.uid_attribute',
-  BERTH_OIDC_ISSUER: 'auth.oidc.issuer',
-  BERTH_OIDC_CLIENT_ID: 'auth.oidc.client_id',
-  BERTH_OIDC_CLIENT_SECRET: 'auth.oidc.client_secret',
-  BERTH_OIDC_REDIRECT_URL: 'auth.oidc.redirect_url',
-  BERTH_OIDC_SCOPE: 'auth.oidc.scope',
-  BERTH_OIDC_USER_CLAIM: 'auth.oidc.user_claim',
-};
+export const ENV_KEYS: Record<string, string> = Object.fromEntries(
+  SETTINGS.flatMap((s) => (s.schema.env ? [[s.schema.env, s.key]] : [])),
+);
 
 /** BERTH_AUTH also takes on/off (and yes/no). */
 function envValue(name: string, value: string): string {
@@ -189,8 +61,6 @@ function envValue(name: string, value: string): string {
   if (/^(on|yes)$/i.test(value)) return 'true';
   return value;
 }
-
-type Tree = Record<string, unknown>;
 
 /** Merges `source` into `target`, checking each key and type against the defaults. */
 function merge(target: Tree, source: unknown, path: string): void {
@@ -289,6 +159,21 @@ function validateAuth(auth: AuthConfig): void {
   }
 }
 
+/** The bounds the schema gives integer settings (`minimum`, `maximum`). */
+function validateBounds(config: ServerConfig): void {
+  for (const s of SETTINGS) {
+    if (s.schema.type !== 'integer') continue;
+    const value = s.key.split('.').reduce<unknown>((node, part) => (node as Tree)?.[part], config);
+    if (value === undefined) continue;
+    const { minimum, maximum } = s.schema as { minimum?: number; maximum?: number };
+    if (!Number.isInteger(value)) throw new ConfigError(s.key, `must be a whole number, got ${value}`);
+    if (minimum !== undefined && (value as number) < minimum)
+      throw new ConfigError(s.key, `must be at least ${minimum}`);
+    if (maximum !== undefined && (value as number) > maximum)
+      throw new ConfigError(s.key, `must be at most ${maximum}`);
+  }
+}
+
 function validate(config: ServerConfig): void {
   validateAuth(config.auth);
   const { port } = config.server;
@@ -315,6 +200,7 @@ function validate(config: ServerConfig): void {
       throw new ConfigError('storage.s3.endpoint', 'must start with http:// or https://');
     }
   }
+  validateBounds(config);
 }
 
 const underData = (config: ServerConfig, path: string | undefined, fallback: string) =>
