@@ -1,8 +1,6 @@
 import { Command } from 'commander';
-import pino from 'pino';
-import { buildApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
-import { logDestination } from '../server/log-destination.ts';
+import { runServer } from '../server/run.ts';
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -24,27 +22,6 @@ export function serveCommand(): Command {
           'auth.enabled': flags.auth === false ? 'false' : undefined,
         },
       });
-      const log = pino(
-        { level: config.log.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
-        logDestination(1),
-      );
-      const berth = await buildApp(config, log);
-      const address = await berth.app.listen({ host: config.server.host, port: config.server.port });
-      log.info({ address, data: config.data_dir }, 'berth is listening');
-      log.flush();
-      // Log lines are buffered for speed; flush them at least once a second.
-      setInterval(() => log.flush(), 1000).unref();
-      let stopping = false;
-      const stop = async (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ signal }, 'shutting down: finishing requests in flight');
-        await berth.close();
-        log.info('stopped');
-        log.flush();
-        process.exit(0);
-      };
-      process.on('SIGTERM', () => void stop('SIGTERM'));
-      process.on('SIGINT', () => void stop('SIGINT'));
+      await runServer(config);
     });
 }

@@ -31,11 +31,11 @@ import { TrafficRecorder } from '../features/traffic/recorder.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
 import { Gate } from '../http/access/gate.ts';
 import { RegistryAccess } from '../http/access/registry-access.ts';
+import { accessLog } from '../http/access-log.ts';
 import { catalogAuditor, catalogAuthorizer, catalogScope } from '../http/api/access/catalog-seam.ts';
 import { kubeActor, kubeAuthorizer } from '../http/api/kube/access-seam.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
-import { ociRouteOf } from '../http/oci/paths.ts';
 import { ociPlugin } from '../http/oci/plugin.ts';
 import { countManifestTraffic } from '../http/oci/traffic-hook.ts';
 import { oidcRoutes } from '../http/oidc/routes.ts';
@@ -303,54 +303,4 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
       await registry.metadata.close();
     },
   };
-}
-
-/** One JSON line per request (method, path, status, bytes, duration), and the request metrics. */
-function accessLog(app: FastifyInstance, log: Logger, metrics: RequestMetrics): void {
-  app.addHook('onRequest', (request, reply, done) => {
-    const started = performance.now();
-    const res = reply.raw;
-    // Bytes sent on the connection for this response, headers included, counted from when the response gets the
-    // connection: one that waits behind an unfinished response on the same connection gets it only then.
-    let socket = res.socket;
-    let writtenBefore = socket?.bytesWritten ?? 0;
-    if (!socket) {
-      res.once('socket', (assigned) => {
-        socket = assigned;
-        writtenBefore = assigned.bytesWritten;
-      });
-    }
-    const sent = () => (socket ? socket.bytesWritten - writtenBefore : 0);
-    let bytes = -1;
-    // Ahead of Node's own 'finish' handler, which hands the connection to the next waiting response and flushes it.
-    res.prependOnceListener('finish', () => {
-      bytes = sent();
-    });
-    res.once('close', () => {
-      const url = request.raw.url ?? '';
-      const q = url.indexOf('?');
-      const path = q === -1 ? url : url.slice(0, q);
-      const method = request.raw.method ?? '';
-      if (bytes < 0) bytes = sent(); // aborted: no 'finish'
-      const ms = performance.now() - started;
-      metrics.record(method, routeOf(request.raw, path), res.statusCode, bytes, ms / 1000);
-      log.info({
-        method,
-        path,
-        status: res.statusCode,
-        bytes,
-        ms: Math.round(ms * 100) / 100,
-        ...(res.writableFinished ? {} : { aborted: true }),
-      });
-    });
-    done();
-  });
-}
-
-/** A low-cardinality name for a path: the /v2 resource kind, or the API area. */
-function routeOf(req: { url?: string }, path: string): string {
-  if (path.startsWith('/v2/')) return `v2:${ociRouteOf(req)?.kind ?? 'unknown'}`;
-  if (path.startsWith('/api/')) return 'api';
-  if (path === '/metrics') return 'metrics';
-  return 'other';
 }
