@@ -33,8 +33,10 @@ export function defaults(): ServerConfig {
   const fill = (node: TSchema, into: Tree) => {
     for (const [name, child] of Object.entries((node as { properties?: Record<string, TSchema> }).properties ?? {})) {
       const c = child as { type?: string; default?: unknown };
-      if (c.type === 'object') fill(child, (into[name] = {}));
-      else if (c.default !== undefined) into[name] = c.default;
+      if (c.type === 'object') {
+        into[name] = {};
+        fill(child, into[name] as Tree);
+      } else if (c.default !== undefined) into[name] = c.default;
     }
   };
   fill(ConfigSchema, tree);

@@ -9,7 +9,6 @@ import type { SigningKeys } from '../../core/access/ports.ts';
 
 export type { SigningKeys };
 
-
 async function fromJwk(jwk: JWK): Promise<SigningKeys> {
   const { d: _d, ...pub } = jwk;
   const privateKey = (await importJWK(jwk, 'ES256')) as CryptoKey;

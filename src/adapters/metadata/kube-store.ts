@@ -6,9 +6,9 @@ import type { Kysely } from 'kysely';
 import type {
   ClusterRecord,
   ConnectionPatch,
-  ConnectionType,
   ConnectionRecord,
   ConnectionTestRecord,
+  ConnectionType,
   CopyRecord,
   GroupPatch,
   GroupRecord,

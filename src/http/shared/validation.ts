@@ -30,8 +30,14 @@ function ajv(coerce: boolean) {
 // compiling ~200 schemas (about a second on a busy 2-core machine) that a short-lived process never uses.
 let textParts: ReturnType<typeof ajv> | undefined;
 let bodies: ReturnType<typeof ajv> | undefined;
-const compilerFor = (httpPart: string | undefined) =>
-  httpPart === 'body' ? (bodies ??= ajv(false)) : (textParts ??= ajv(true));
+function compilerFor(httpPart: string | undefined) {
+  if (httpPart === 'body') {
+    bodies ??= ajv(false);
+    return bodies;
+  }
+  textParts ??= ajv(true);
+  return textParts;
+}
 
 /** Installs the validator compiler on `app` (and so on every plugin registered inside it). */
 export function installSchemaValidation(app: FastifyInstance): void {

@@ -9,7 +9,7 @@ import type { Principal } from '../../../core/access/principal.ts';
 import { type Actor, RobotService } from '../../../core/access/robot-service.ts';
 import { PULL_ONLY, validRobotShortName } from '../../../core/access/robots.ts';
 import { doc, Empty, MAX_ID, typed } from '../../shared/schemas.ts';
-import { badRequest, conflict, forbidden, notFound } from '../errors.ts';
+import { badRequest, forbidden, notFound } from '../errors.ts';
 import { type AccessApi, addressOf, paged, projectParam, requireOn, sliceOf, userOf } from './context.ts';
 import {
   ProjectNameOrId,
