@@ -79,12 +79,10 @@ const DIST_S3: DistributionS3 | undefined =
     : undefined;
 const BERTH_ROOT = env.BENCH_BERTH_ROOT ? path.resolve(env.BENCH_BERTH_ROOT) : ROOT;
 const STANDIN = env.BENCH_STANDIN === '1' || !existsSync(path.join(BERTH_ROOT, 'bin/berth.js'));
-/** The Node flags on the launcher's first line (`#!/usr/bin/env -S node FLAGS`), for the method text. */
+/** The Node flags the launcher execs node with (`exec node FLAGS "$0" "$@"`), for the method text. */
 const LAUNCHER_FLAGS = STANDIN
   ? ''
-  : (readFileSync(path.join(BERTH_ROOT, 'bin/berth.js'), 'utf8')
-      .split('\n')[0]
-      .split(/ node ?/)[1] ?? '');
+  : (/exec node (.*?) "\$0"/.exec(readFileSync(path.join(BERTH_ROOT, 'bin/berth.js'), 'utf8'))?.[1] ?? '');
 // Only a full, unprofiled run of every workload writes bench/RESULTS.md.
 const PARTIAL = QUICK || ONLY !== null || env.BENCH_PROFILE === '1' || STANDIN || BERTH_ROOT !== ROOT;
 const OUT = env.BENCH_OUT ?? (PARTIAL ? path.join(WORK, 'RESULTS.partial.md') : path.join(BENCH_DIR, 'RESULTS.md'));

@@ -1,6 +1,10 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --v8-pool-size=1
+#!/bin/sh
+':' //; exec node --max-semi-space-size=4 --v8-pool-size=1 "$0" "$@"
 // Runs the compiled CLI (built by `npm ci` through the prepare script), with
-// two V8 settings for a server on a small machine (`node bin/berth.js` runs
+// two V8 settings. The first two lines are read by sh and by Node alike: sh
+// runs `:` then execs node with the flags on this file (any POSIX sh; `env -S`
+// is missing from busybox and older coreutils), Node sees a string and a
+// comment. Settings for a server on a small machine (`node bin/berth.js` runs
 // without them; `npm start`, `npx berth` and `./bin/berth.js` run with them):
 // - a 4 MiB young generation (default 16 MiB per semi-space): ~45 MiB less
 //   resident memory under a pull storm at the same requests/s;

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /** The `berth` command. */
 import { Command } from 'commander';
+import { BERTH_VERSION } from '../core/version.ts';
 import { exportCommand, importCommand } from './bundles.ts';
+import { configCommand } from './config.ts';
 import { fsckCommand } from './fsck.ts';
 import { kubeCommand } from './kube.ts';
 import { projectCommand } from './project.ts';
@@ -10,7 +12,7 @@ import { serveCommand } from './serve.ts';
 import { signingCommands } from './signing.ts';
 import { userCommand } from './user.ts';
 
-const program = new Command('berth').description('Berth container registry').version('0.1.0');
+const program = new Command('berth').description('Berth container registry').version(BERTH_VERSION);
 program.addCommand(serveCommand());
 program.addCommand(fsckCommand());
 program.addCommand(kubeCommand());
@@ -20,6 +22,7 @@ program.addCommand(robotCommand());
 for (const c of signingCommands()) program.addCommand(c);
 program.addCommand(exportCommand());
 program.addCommand(importCommand());
+program.addCommand(configCommand());
 program.parseAsync(process.argv).catch((err) => {
   console.error(`berth: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);

@@ -1,10 +1,33 @@
 /** `berth robot`: robot accounts; secrets are printed once. */
 import { Command } from 'commander';
-import { generateSecret, hashSecret } from '../core/access/passwords.ts';
 import type { RobotAccess } from '../core/access/ports.ts';
-import { PULL_ONLY, robotFullName, validRobotShortName } from '../core/access/robots.ts';
-import { auditCli, DATA, fail, withAccess } from './access-common.ts';
+import { type Actor, RobotError, RobotService } from '../core/access/robot-service.ts';
+import { PULL_ONLY, validRobotShortName } from '../core/access/robots.ts';
+import type { AccessService } from '../core/access/service.ts';
+import { DATA, fail, withAccess } from './access-common.ts';
 import { withKube } from './kube-common.ts';
+
+const projectOf = async (access: AccessService, id: number | null) =>
+  id === null ? null : access.store.projectById(id);
+
+/** The CLI acts as the server's owner, audited as `cli:$USER` from `local`. */
+const CLI: Actor = { name: `cli:${process.env.USER ?? 'unknown'}`, address: 'local' };
+
+/** Runs a robot use case; its refusals become the CLI's one-line errors. */
+async function withRobots<T>(
+  data: string | undefined,
+  act: (robots: RobotService, access: AccessService) => Promise<T>,
+  onSecretRotated?: (name: string, secret: string) => Promise<unknown>,
+): Promise<T> {
+  return withAccess(data, async (access) => {
+    try {
+      return await act(new RobotService(access, onSecretRotated), access);
+    } catch (err) {
+      if (err instanceof RobotError) fail(err.message);
+      throw err;
+    }
+  });
+}
 
 export function robotCommand(): Command {
   const cmd = new Command('robot').description('manage robot accounts (robot$project+name)');
@@ -20,33 +43,24 @@ export function robotCommand(): Command {
       if (!validRobotShortName(name)) fail('invalid robot name');
       const days = flags.days === undefined ? null : Number(flags.days);
       if (days !== null && (!Number.isInteger(days) || days < 1)) fail('--days must be a positive integer');
-      await withAccess(flags.data, async (access) => {
+      await withRobots(flags.data, async (robots, access) => {
         const p = (await access.store.projectByName(project)) ?? fail(`no project ${project}`);
         const acts: RobotAccess[] = [...PULL_ONLY];
         if (flags.push) acts.push({ resource: 'repository', action: 'push' });
         if (flags.delete) acts.push({ resource: 'artifact', action: 'delete' });
-        const fullName = robotFullName('project', name, project);
-        const made = await access.createRobot({
-          name: fullName,
-          description: flags.description,
-          level: 'project',
-          projectId: p.id,
-          disabled: false,
-          expiresAt: days === null ? null : new Date(Date.now() + days * 86_400_000).toISOString(),
-          permissions: [{ kind: 'project', namespace: project, access: acts }],
-          creator: 'cli',
-        });
-        if (!made) fail(`robot ${fullName} already exists`);
-        const { secret } = made;
-        await auditCli(access, {
-          username: '',
-          resource: fullName,
-          resourceType: 'robot',
-          operation: 'create',
-          result: 'success',
-          project,
-          address: '',
-        });
+        const { robot, secret } = await robots.create(
+          {
+            level: 'project',
+            name,
+            project: p,
+            description: flags.description,
+            days,
+            permissions: [{ kind: 'project', namespace: project, access: acts }],
+            creator: 'cli',
+          },
+          CLI,
+        );
+        const fullName = robot.name;
         console.log(`name:   ${fullName}\nsecret: ${secret}\n(the secret is shown only now)`);
       });
     });
@@ -73,18 +87,9 @@ export function robotCommand(): Command {
       .command(`${verb} <name>`)
       .option(...DATA)
       .action(async (name: string, flags) =>
-        withAccess(flags.data, async (access) => {
+        withRobots(flags.data, async (robots, access) => {
           const r = (await access.store.robotByName(name)) ?? fail(`no robot ${name}`);
-          await access.store.updateRobot(r.id, { disabled });
-          await auditCli(access, {
-            username: '',
-            resource: name,
-            resourceType: 'robot',
-            operation: verb,
-            result: 'success',
-            project: null,
-            address: '',
-          });
+          await robots.update(r, await projectOf(access, r.projectId), { disabled }, CLI);
           console.log(`${name} ${verb}d`);
         }),
       );
@@ -94,41 +99,26 @@ export function robotCommand(): Command {
     .description('a new secret (printed once); the old one stops working')
     .option(...DATA)
     .action(async (name: string, flags) =>
-      withAccess(flags.data, async (access) => {
-        const r = (await access.store.robotByName(name)) ?? fail(`no robot ${name}`);
-        const secret = generateSecret();
-        await access.store.updateRobot(r.id, { secretHash: await hashSecret(secret) });
-        await auditCli(access, {
-          username: '',
-          resource: name,
-          resourceType: 'robot',
-          operation: 'refresh_secret',
-          result: 'success',
-          project: null,
-          address: '',
-        });
-        console.log(`name:   ${name}\nsecret: ${secret}\n(the secret is shown only now)`);
+      withRobots(
+        flags.data,
+        async (robots, access) => {
+          const r = (await access.store.robotByName(name)) ?? fail(`no robot ${name}`);
+          const { secret, notified } = await robots.rotateSecret(r, await projectOf(access, r.projectId), CLI);
+          console.log(`name:   ${name}\nsecret: ${secret}\n(the secret is shown only now)`);
+          const jobs = (notified ?? []) as string[];
+          if (jobs.length > 0) console.log(`registry connections updated; reconcile job(s) ${jobs.join(', ')} queued`);
+        },
         // Registry connections carrying this robot get the new secret; a running berth serve reconciles their copies.
-        const jobs = await withKube({ data: flags.data }, (kube) => kube.connections.robotSecretRotated(name, secret));
-        if (jobs.length > 0) console.log(`registry connections updated; reconcile job(s) ${jobs.join(', ')} queued`);
-      }),
+        (robot, secret) => withKube({ data: flags.data }, (kube) => kube.connections.robotSecretRotated(robot, secret)),
+      ),
     );
   cmd
     .command('delete <name>')
     .option(...DATA)
     .action(async (name: string, flags) =>
-      withAccess(flags.data, async (access) => {
+      withRobots(flags.data, async (robots, access) => {
         const r = (await access.store.robotByName(name)) ?? fail(`no robot ${name}`);
-        await access.store.deleteRobot(r.id);
-        await auditCli(access, {
-          username: '',
-          resource: name,
-          resourceType: 'robot',
-          operation: 'delete',
-          result: 'success',
-          project: null,
-          address: '',
-        });
+        await robots.delete(r, await projectOf(access, r.projectId), CLI);
         console.log(`deleted ${name}`);
       }),
     );

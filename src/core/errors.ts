@@ -1,6 +1,6 @@
 /**
  * Domain errors. Each carries a stable OCI error code; the HTTP layer maps
- * codes to statuses in one table (src/http/oci/errors.ts).
+ * codes to statuses in one table (src/http/shared/error-table.ts).
  */
 export type OciErrorCode =
   | 'BLOB_UNKNOWN'
@@ -29,7 +29,10 @@ export type OciErrorCode =
   /** The storage cannot be written (read-only, permissions): 503. */
   | 'STORAGE_UNAVAILABLE'
   /** A pull gate (signatures, vulnerabilities) refuses the artifact: Harbor's 412. */
-  | 'PRECONDITION_FAILED';
+  | 'PRECONDITION_FAILED'
+  | 'ENDPOINT_UNKNOWN'
+  | 'METHOD_UNSUPPORTED'
+  | 'SCOPE_INVALID';
 
 export class RegistryError extends Error {
   readonly code: OciErrorCode;

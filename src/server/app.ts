@@ -14,30 +14,34 @@ import { cachingAccessStore } from '../adapters/metadata/access-read-cache.ts';
 import { KyselyAccessStore } from '../adapters/metadata/access-store.ts';
 import { KyselyKubeStore } from '../adapters/metadata/kube-store.ts';
 import { KyselyCatalog } from '../adapters/metadata/kysely-catalog.ts';
-import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
+import type { KyselyStore } from '../adapters/metadata/kysely-store.ts';
 import { KyselySigningStore } from '../adapters/metadata/signing-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
 import { ensureAdmin } from '../core/access/bootstrap.ts';
 import { LoginLimiter } from '../core/access/limiter.ts';
+import type { AccessStore } from '../core/access/ports.ts';
 import { AccessService } from '../core/access/service.ts';
-import type { StorageDriver } from '../core/ports.ts';
+import type { JobQueue } from '../core/jobs.ts';
+import type { MetadataStore, StorageDriver } from '../core/ports.ts';
 import { Registry } from '../core/registry.ts';
 import { createKube, type KubeFeature } from '../features/kube/feature.ts';
 import { accessRobots } from '../features/kube/robots.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
+import type { KubeStore } from '../features/kube/store.ts';
 import { createSigning, type SigningFeature } from '../features/signing/feature.ts';
+import type { SigningStore } from '../features/signing/store.ts';
 import { TrafficRecorder } from '../features/traffic/recorder.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
 import { Gate } from '../http/access/gate.ts';
 import { RegistryAccess } from '../http/access/registry-access.ts';
+import { accessLog } from '../http/access-log.ts';
 import { catalogAuditor, catalogAuthorizer, catalogScope } from '../http/api/access/catalog-seam.ts';
 import { kubeActor, kubeAuthorizer } from '../http/api/kube/access-seam.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
 import { trustProxies } from '../http/client-address.ts';
 import { lazySchemaController, warmUp } from '../http/lazy-schemas.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
-import { ociRouteOf } from '../http/oci/paths.ts';
 import { ociPlugin } from '../http/oci/plugin.ts';
 import { countManifestTraffic } from '../http/oci/traffic-hook.ts';
 import { oidcRoutes } from '../http/oidc/routes.ts';
@@ -70,14 +74,52 @@ export interface Berth {
   close(): Promise<void>;
 }
 
-async function openMetadata(config: ServerConfig): Promise<KyselyStore> {
+/**
+ * The ports one metadata database answers (registry metadata, jobs,
+ * identities, Kubernetes settings, catalog queries), built here, where the
+ * concrete store is known, so nothing else asks what the store is.
+ */
+interface MetadataPorts {
+  metadata: MetadataStore;
+  jobs: JobQueue;
+  access(): AccessStore;
+  kube(): KubeStore;
+  catalog(): KyselyCatalog;
+  signing(): SigningStore;
+}
+
+/** The ports of each registry's metadata store, as openRegistry opened them. */
+const portsByStore = new WeakMap<MetadataStore, MetadataPorts>();
+
+function metadataPorts(registry: Registry): MetadataPorts {
+  const ports = portsByStore.get(registry.metadata);
+  if (!ports) throw new Error('this registry was not opened by openRegistry: its metadata ports are unknown');
+  return ports;
+}
+
+function portsOver(store: KyselyStore): MetadataPorts {
+  // One identity read cache per database: a second one would not see the first one's writes.
+  let access: AccessStore | null = null;
+  return {
+    metadata: store,
+    jobs: store.jobs,
+    access: () => (access ??= cachingAccessStore(KyselyAccessStore.over(store.db), store.identityChanges())),
+    kube: () => KyselyKubeStore.over(store.db),
+    catalog: () => new KyselyCatalog(store.db),
+    signing: () => KyselySigningStore.over(store.db),
+  };
+}
+
+async function openMetadata(config: ServerConfig): Promise<MetadataPorts> {
   const { database } = config;
   if (database.driver === 'postgres') {
     // Loaded only when configured: a laptop start does not pay for pg.
     const { PostgresStore } = await import('../adapters/metadata/postgres.ts');
-    return PostgresStore.open({ url: database.postgres.url as string, poolSize: database.postgres.pool_size });
+    return portsOver(
+      await PostgresStore.open({ url: database.postgres.url as string, poolSize: database.postgres.pool_size }),
+    );
   }
-  return SqliteStore.open(databaseFile(config));
+  return portsOver(await SqliteStore.open(databaseFile(config)));
 }
 
 async function openStorage(config: ServerConfig): Promise<StorageDriver> {
@@ -104,8 +146,9 @@ const uploadHashing = new WorkerSha256();
 
 export async function openRegistry(config: ServerConfig): Promise<Registry> {
   const storage = await openStorage(config);
-  const metadata = await openMetadata(config);
-  return new Registry({ storage, metadata, hashes: uploadHashing.factory });
+  const ports = await openMetadata(config);
+  portsByStore.set(ports.metadata, ports);
+  return new Registry({ storage, metadata: ports.metadata, hashes: uploadHashing.factory });
 }
 
 /** The few logger methods the Kubernetes wiring uses (pino's Logger, or a console stand-in in the CLI). */
@@ -146,12 +189,11 @@ export async function openKube(
   log?: NoteLog,
   access?: AccessService,
 ): Promise<KubeFeature> {
-  const metadata = registry.metadata;
-  if (!(metadata instanceof KyselyStore)) throw new Error('the metadata store does not hold Kubernetes settings');
+  const ports = metadataPorts(registry);
   return createKube({
-    store: KyselyKubeStore.over(metadata.db),
+    store: ports.kube(),
     box: await openSecretBox(config, log),
-    jobs: metadata.jobs,
+    jobs: ports.jobs,
     robots: access ? accessRobots(access) : undefined,
     outbound: outboundPolicy(config),
     // Loaded on first use: a start that never talks to a cluster does not pay for client-node.
@@ -171,10 +213,8 @@ export async function openKube(
 
 /** Identities live in the metadata database (SQLite or PostgreSQL, through Kysely). */
 export function openAccess(registry: Registry, log?: Logger, config?: ServerConfig): AccessService {
-  if (!(registry.metadata instanceof KyselyStore)) throw new Error('the metadata store does not hold identities');
   const ldap = config?.auth.ldap;
-  const store = cachingAccessStore(KyselyAccessStore.over(registry.metadata.db), registry.metadata.identityChanges());
-  return new AccessService(store, {
+  return new AccessService(metadataPorts(registry).access(), {
     directory: ldap?.url
       ? new LdapDirectory({
           url: ldap.url,
@@ -209,11 +249,10 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   const access = openAccess(registry, log, config);
   const gate = config.auth.enabled ? await buildGate(config, access, log) : null;
   const kube = await openKube(config, registry, log, access);
-  if (!(registry.metadata instanceof KyselyStore)) throw new Error('the metadata store cannot answer catalog queries');
-  const catalog = new KyselyCatalog(registry.metadata.db);
+  const catalog = metadataPorts(registry).catalog();
   const signing = await createSigning({
     registry,
-    store: KyselySigningStore.over(registry.metadata.db),
+    store: metadataPorts(registry).signing(),
     onError: (err) => log.warn({ err }, 'signature verification failed'),
   });
   const traffic = new TrafficRecorder({
@@ -306,55 +345,4 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
       await registry.metadata.close();
     },
   };
-}
-
-/** One JSON line per request (method, path, status, bytes, duration), and the request metrics. */
-function accessLog(app: FastifyInstance, log: Logger, metrics: RequestMetrics): void {
-  app.addHook('onRequest', (request, reply, done) => {
-    const started = performance.now();
-    const res = reply.raw;
-    // Bytes sent on the connection for this response, headers included, counted from when the response gets the
-    // connection: one that waits behind an unfinished response on the same connection gets it only then.
-    let socket = res.socket;
-    let writtenBefore = socket?.bytesWritten ?? 0;
-    if (!socket) {
-      res.once('socket', (assigned) => {
-        socket = assigned;
-        writtenBefore = assigned.bytesWritten;
-      });
-    }
-    const sent = () => (socket ? socket.bytesWritten - writtenBefore : 0);
-    let bytes = -1;
-    // Ahead of Node's own 'finish' handler, which hands the connection to the next waiting response and flushes it.
-    res.prependOnceListener('finish', () => {
-      bytes = sent();
-    });
-    res.once('close', () => {
-      const url = request.raw.url ?? '';
-      const q = url.indexOf('?');
-      const path = q === -1 ? url : url.slice(0, q);
-      const method = request.raw.method ?? '';
-      if (bytes < 0) bytes = sent(); // aborted: no 'finish'
-      const ms = performance.now() - started;
-      metrics.record(method, routeOf(request.raw, path), res.statusCode, bytes, ms / 1000);
-      log.info({
-        method,
-        path,
-        status: res.statusCode,
-        bytes,
-        ms: Math.round(ms * 100) / 100,
-        ...(res.writableFinished ? {} : { aborted: true }),
-        ...(res.writableFinished ? {} : { msg: 'aborted: the client disconnected before the answer was complete' }),
-      });
-    });
-    done();
-  });
-}
-
-/** A low-cardinality name for a path: the /v2 resource kind, or the API area. */
-function routeOf(req: { url?: string }, path: string): string {
-  if (path.startsWith('/v2/')) return `v2:${ociRouteOf(req)?.kind ?? 'unknown'}`;
-  if (path.startsWith('/api/')) return 'api';
-  if (path === '/metrics') return 'metrics';
-  return 'other';
 }

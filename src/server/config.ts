@@ -7,110 +7,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
+import type { TSchema } from 'typebox';
 import { AddressSet, OutboundPolicy } from '../core/outbound.ts';
+import { ConfigSchema, type ConfigShape, choicesOf, settings } from './config-schema.ts';
 
-export interface S3Config {
-  endpoint?: string;
-  region: string;
-  bucket: string;
-  prefix: string;
-  access_key?: string;
-  secret_key?: string;
-  force_path_style: boolean;
-  /** Answer blob GETs with a redirect to a presigned URL. */
-  redirect: boolean;
-}
+type Tree = Record<string, unknown>;
 
+/** The configuration's type, from its one declaration (config-schema.ts). */
+export type ServerConfig = ConfigShape;
+export type S3Config = ServerConfig['storage']['s3'];
 /** Authentication and access control (see README, "Log in"). */
-export interface AuthConfig {
-  /** Off only when asked (BERTH_AUTH=off, `serve --no-auth`): then anyone may pull and push. */
-  enabled: boolean;
-  /** Password of `admin` when first created; generated and printed once when unset. */
-  admin_password?: string;
-  /** The ES256 token signing key (a private JWK); default DATA/keys/token-es256.jwk, created on first start. */
-  token_key_file?: string;
-  /** Absolute URL of /service/token announced in challenges; default: from the request's Host. */
-  token_realm?: string;
-  /** Registry token lifetime in seconds. */
-  token_ttl: number;
-  /** Failed logins allowed per address and account within 5 minutes before 429. */
-  login_max_failures: number;
-  ldap: {
-    url?: string;
-    bind_dn?: string;
-    bind_password?: string;
-    base_dn?: string;
-    filter?: string;
-    uid_attribute: string;
-  };
-  oidc: {
-    issuer?: string;
-    client_id?: string;
-    client_secret?: string;
-    /** Berth's callback as registered at the provider: https://HOST/c/oidc/callback */
-    redirect_url?: string;
-    scope: string;
-    user_claim: string;
-  };
-}
-
-export interface ServerConfig {
-  server: {
-    host: string;
-    port: number;
-    /** Seconds a client has to send a request's headers (slowloris), then 408. */
-    headers_timeout: number;
-    /** Seconds of no bytes either way on a connection (a stalled upload or download), then it is closed. */
-    idle_timeout: number;
-    /** Upper bound on one request, seconds; generous, for large layers on slow links; 0: none (the idle timeout still applies). */
-    request_timeout: number;
-    /** Seconds SIGTERM waits for requests in flight before closing their connections (uploads stay resumable). */
-    shutdown_timeout: number;
-    /** Reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs, comma-separated); empty: none. */
-    trusted_proxies: string;
-  };
-  /** Default home of the filesystem storage and the SQLite database. */
-  data_dir: string;
-  log: { level: string };
-  storage: { driver: 'filesystem' | 's3'; filesystem: { root?: string }; s3: S3Config };
-  database: { driver: 'sqlite' | 'postgres'; sqlite: { path?: string }; postgres: { url?: string; pool_size: number } };
-  /** Encryption of stored credentials (registry passwords, kubeconfigs). */
-  secrets: {
-    /** At least 16 characters; unset: generated on first start and kept in DATA/keys/secret.key. */
-    key?: string;
-    /** Older keys still accepted for decryption, comma-separated (key rotation). */
-    previous_keys?: string;
-    /** Where the generated key is kept; default DATA/keys/secret.key. */
-    key_file?: string;
-  };
-  kube: {
-    /** Seconds between full reconciles of every pull-secret copy; 0: off. */
-    reconcile_interval: number;
-    /** Run the reconcile worker in this process. */
-    worker: boolean;
-    /** Allow clusters reached with this pod's own service account (`berth kube cluster add --in-cluster`). */
-    in_cluster: boolean;
-  };
-  auth: AuthConfig;
-  /** Connections made on a user's behalf (clusters, upstream registries, webhooks): see src/core/outbound.ts. */
-  outbound: {
-    /** CIDRs or host names exempt from the loopback/link-local/metadata refusal, comma-separated (e.g. 127.0.0.0/8). */
-    allow: string;
-  };
-  /** Serve HTTPS (HTTP/2 with HTTP/1.1 fallback) with this PEM certificate chain and key; reread on SIGHUP. */
-  tls: { cert?: string; key?: string };
-  /** Serving limits; 0 turns one off (docs/deploy.md, "Limits"). */
-  limits: {
-    /** Connections held at once; more are closed on accept. */
-    max_connections: number;
-    /** Requests a second per client address (token bucket); 0: unlimited. */
-    requests_per_second: number;
-    /** Requests a client may send at once above the rate; 0: the rate itself. */
-    request_burst: number;
-    /** Blob upload requests sending bodies at once; more get 429. */
-    max_concurrent_uploads: number;
-  };
-}
+export type AuthConfig = ServerConfig['auth'];
 
 export class ConfigError extends Error {
   constructor(key: string, message: string) {
@@ -119,128 +26,36 @@ export class ConfigError extends Error {
   }
 }
 
+const SETTINGS = settings();
+
+/** The built-in defaults: every setting's `default`, and an empty mapping for every section. */
 export function defaults(): ServerConfig {
-  return {
-    server: {
-      host: '0.0.0.0',
-      port: 5000,
-      headers_timeout: 30,
-      idle_timeout: 120,
-      request_timeout: 21_600,
-      shutdown_timeout: 25,
-      trusted_proxies: '',
-    },
-    data_dir: 'data',
-    log: { level: 'info' },
-    storage: {
-      driver: 'filesystem',
-      filesystem: {},
-      s3: { region: 'us-east-1', bucket: 'berth', prefix: '', force_path_style: true, redirect: false },
-    },
-    database: { driver: 'sqlite', sqlite: {}, postgres: { pool_size: 10 } },
-    secrets: {},
-    kube: { reconcile_interval: 600, worker: true, in_cluster: false },
-    auth: {
-      enabled: true,
-      token_ttl: 300,
-      login_max_failures: 10,
-      ldap: { uid_attribute: 'uid' },
-      oidc: { scope: 'openid profile email', user_claim: 'preferred_username' },
-    },
-    outbound: { allow: '' },
-    tls: {},
-    limits: { max_connections: 1024, requests_per_second: 0, request_burst: 0, max_concurrent_uploads: 64 },
+  const tree: Tree = {};
+  const fill = (node: TSchema, into: Tree) => {
+    for (const [name, child] of Object.entries((node as { properties?: Record<string, TSchema> }).properties ?? {})) {
+      const c = child as { type?: string; default?: unknown };
+      if (c.type === 'object') {
+        into[name] = {};
+        fill(child, into[name] as Tree);
+      } else if (c.default !== undefined) into[name] = c.default;
+    }
   };
+  fill(ConfigSchema, tree);
+  return tree as unknown as ServerConfig;
 }
 
-const ENUMS: Record<string, string[]> = {
-  'storage.driver': ['filesystem', 's3'],
-  'database.driver': ['sqlite', 'postgres'],
-  'log.level': ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-};
-const OPTIONAL_STRINGS = new Set([
-  'storage.filesystem.root',
-  'storage.s3.endpoint',
-  'storage.s3.access_key',
-  'storage.s3.secret_key',
-  'database.sqlite.path',
-  'database.postgres.url',
-  'secrets.key',
-  'secrets.previous_keys',
-  'secrets.key_file',
-  'auth.admin_password',
-  'auth.token_key_file',
-  'auth.token_realm',
-  'auth.ldap.url',
-  'auth.ldap.bind_dn',
-  'auth.ldap.bind_password',
-  'auth.ldap.base_dn',
-  'auth.ldap.filter',
-  'auth.oidc.issuer',
-  'auth.oidc.client_id',
-  'auth.oidc.client_secret',
-  'auth.oidc.redirect_url',
-  'tls.cert',
-  'tls.key',
-]);
+const ENUMS: Record<string, string[]> = Object.fromEntries(
+  SETTINGS.flatMap((s) => (choicesOf(s) ? [[s.key, choicesOf(s) as string[]]] : [])),
+);
+/** Settings with no default: absent until set. */
+const OPTIONAL_STRINGS = new Set(
+  SETTINGS.filter((s) => s.optional && s.schema.default === undefined).map((s) => s.key),
+);
 
 /** Environment variables and the keys they set. */
-export const ENV_KEYS: Record<string, string> = {
-  BERTH_HOST: 'server.host',
-  BERTH_PORT: 'server.port',
-  BERTH_HEADERS_TIMEOUT: 'server.headers_timeout',
-  BERTH_IDLE_TIMEOUT: 'server.idle_timeout',
-  BERTH_REQUEST_TIMEOUT: 'server.request_timeout',
-  BERTH_SHUTDOWN_TIMEOUT: 'server.shutdown_timeout',
-  BERTH_TRUSTED_PROXIES: 'server.trusted_proxies',
-  BERTH_DATA: 'data_dir',
-  BERTH_LOG_LEVEL: 'log.level',
-  BERTH_STORAGE_DRIVER: 'storage.driver',
-  BERTH_STORAGE_ROOT: 'storage.filesystem.root',
-  BERTH_S3_ENDPOINT: 'storage.s3.endpoint',
-  BERTH_S3_REGION: 'storage.s3.region',
-  BERTH_S3_BUCKET: 'storage.s3.bucket',
-  BERTH_S3_PREFIX: 'storage.s3.prefix',
-  BERTH_S3_ACCESS_KEY: 'storage.s3.access_key',
-  BERTH_S3_SECRET_KEY: 'storage.s3.secret_key',
-  BERTH_S3_FORCE_PATH_STYLE: 'storage.s3.force_path_style',
-  BERTH_S3_REDIRECT: 'storage.s3.redirect',
-  BERTH_DATABASE_DRIVER: 'database.driver',
-  BERTH_DATABASE_PATH: 'database.sqlite.path',
-  BERTH_DATABASE_URL: 'database.postgres.url',
-  BERTH_DATABASE_POOL_SIZE: 'database.postgres.pool_size',
-  BERTH_SECRET_KEY: 'secrets.key',
-  BERTH_SECRET_KEY_PREVIOUS: 'secrets.previous_keys',
-  BERTH_SECRET_KEY_FILE: 'secrets.key_file',
-  BERTH_KUBE_RECONCILE_INTERVAL: 'kube.reconcile_interval',
-  BERTH_KUBE_WORKER: 'kube.worker',
-  BERTH_KUBE_IN_CLUSTER: 'kube.in_cluster',
-  BERTH_AUTH: 'auth.enabled',
-  BERTH_ADMIN_PASSWORD: 'auth.admin_password',
-  BERTH_TOKEN_KEY_FILE: 'auth.token_key_file',
-  BERTH_TOKEN_REALM: 'auth.token_realm',
-  BERTH_TOKEN_TTL: 'auth.token_ttl',
-  BERTH_LOGIN_MAX_FAILURES: 'auth.login_max_failures',
-  BERTH_LDAP_URL: 'auth.ldap.url',
-  BERTH_LDAP_BIND_DN: 'auth.ldap.bind_dn',
-  BERTH_LDAP_BIND_PASSWORD: 'auth.ldap.bind_password',
-  BERTH_LDAP_BASE_DN: 'auth.ldap.base_dn',
-  BERTH_LDAP_FILTER: 'auth.ldap.filter',
-  BERTH_LDAP_UID: 'auth.ldap.uid_attribute',
-  BERTH_OIDC_ISSUER: 'auth.oidc.issuer',
-  BERTH_OIDC_CLIENT_ID: 'auth.oidc.client_id',
-  BERTH_OIDC_CLIENT_SECRET: 'auth.oidc.client_secret',
-  BERTH_OIDC_REDIRECT_URL: 'auth.oidc.redirect_url',
-  BERTH_OIDC_SCOPE: 'auth.oidc.scope',
-  BERTH_OIDC_USER_CLAIM: 'auth.oidc.user_claim',
-  BERTH_OUTBOUND_ALLOW: 'outbound.allow',
-  BERTH_TLS_CERT: 'tls.cert',
-  BERTH_TLS_KEY: 'tls.key',
-  BERTH_MAX_CONNECTIONS: 'limits.max_connections',
-  BERTH_RATE_LIMIT: 'limits.requests_per_second',
-  BERTH_RATE_BURST: 'limits.request_burst',
-  BERTH_MAX_UPLOADS: 'limits.max_concurrent_uploads',
-};
+export const ENV_KEYS: Record<string, string> = Object.fromEntries(
+  SETTINGS.flatMap((s) => (s.schema.env ? [[s.schema.env, s.key]] : [])),
+);
 
 /** BERTH_AUTH also takes on/off (and yes/no). */
 function envValue(name: string, value: string): string {
@@ -249,8 +64,6 @@ function envValue(name: string, value: string): string {
   if (/^(on|yes)$/i.test(value)) return 'true';
   return value;
 }
-
-type Tree = Record<string, unknown>;
 
 /** Merges `source` into `target`, checking each key and type against the defaults. */
 function merge(target: Tree, source: unknown, path: string): void {
@@ -352,12 +165,37 @@ function validateAuth(auth: AuthConfig): void {
   }
 }
 
+/** The bounds the schema gives integer settings (`minimum`, `maximum`). */
+function validateBounds(config: ServerConfig): void {
+  for (const s of SETTINGS) {
+    if (s.schema.type !== 'integer') continue;
+    const value = s.key.split('.').reduce<unknown>((node, part) => (node as Tree)?.[part], config);
+    if (value === undefined) continue;
+    const { minimum, maximum } = s.schema as { minimum?: number; maximum?: number };
+    if (!Number.isInteger(value)) throw new ConfigError(s.key, `must be a whole number, got ${value}`);
+    if (minimum !== undefined && (value as number) < minimum)
+      throw new ConfigError(s.key, `must be at least ${minimum}`);
+    if (maximum !== undefined && (value as number) > maximum)
+      throw new ConfigError(s.key, `must be at most ${maximum}`);
+  }
+}
+
+/** Timeouts that fit together, address lists that parse, TLS files in pairs. */
 function validateServing(config: ServerConfig): void {
+  if (config.server.request_timeout > 0 && config.server.request_timeout < config.server.headers_timeout)
+    throw new ConfigError('server.request_timeout', 'must be at least server.headers_timeout (or 0)');
+  try {
+    AddressSet.parse(config.server.trusted_proxies.split(','));
+  } catch (err) {
+    throw new ConfigError('server.trusted_proxies', (err as Error).message);
+  }
+  try {
+    OutboundPolicy.fromSetting(config.outbound.allow);
+  } catch (err) {
+    throw new ConfigError('outbound.allow', (err as Error).message.replace(/^outbound\.allow: /, ''));
+  }
   if (Boolean(config.tls.cert) !== Boolean(config.tls.key))
     throw new ConfigError(config.tls.cert ? 'tls.key' : 'tls.cert', 'tls.cert and tls.key go together');
-  for (const [key, value] of Object.entries(config.limits))
-    if (!Number.isInteger(value) || value < 0)
-      throw new ConfigError(`limits.${key}`, 'must be a whole number, 0 for no limit');
 }
 
 function validate(config: ServerConfig): void {
@@ -377,30 +215,9 @@ function validate(config: ServerConfig): void {
       throw new ConfigError('secrets.previous_keys', `key ${i + 1} must be at least 16 characters`);
     }
   }
-  for (const key of ['headers_timeout', 'idle_timeout', 'request_timeout', 'shutdown_timeout'] as const) {
-    const value = config.server[key];
-    const least = key === 'request_timeout' ? 0 : 1;
-    if (!(value >= least) || !Number.isFinite(value))
-      throw new ConfigError(
-        `server.${key}`,
-        `must be a number of seconds${least === 0 ? ' (0: none)' : ', at least 1'}`,
-      );
-  }
-  if (config.server.request_timeout > 0 && config.server.request_timeout < config.server.headers_timeout)
-    throw new ConfigError('server.request_timeout', 'must be at least server.headers_timeout (or 0)');
   const interval = config.kube.reconcile_interval;
   if (!Number.isInteger(interval) || interval < 0) {
     throw new ConfigError('kube.reconcile_interval', 'must be a whole number of seconds, 0 to turn it off');
-  }
-  try {
-    AddressSet.parse(config.server.trusted_proxies.split(','));
-  } catch (err) {
-    throw new ConfigError('server.trusted_proxies', (err as Error).message);
-  }
-  try {
-    OutboundPolicy.fromSetting(config.outbound.allow);
-  } catch (err) {
-    throw new ConfigError('outbound.allow', (err as Error).message.replace(/^outbound\.allow: /, ''));
   }
   if (config.storage.driver === 's3') {
     if (!config.storage.s3.bucket) throw new ConfigError('storage.s3.bucket', 'required when storage.driver is s3');
@@ -408,6 +225,7 @@ function validate(config: ServerConfig): void {
       throw new ConfigError('storage.s3.endpoint', 'must start with http:// or https://');
     }
   }
+  validateBounds(config);
 }
 
 const underData = (config: ServerConfig, path: string | undefined, fallback: string) =>
@@ -424,5 +242,6 @@ export const previousSecretKeys = (config: ServerConfig) =>
     .filter((k) => k !== '');
 export const tokenKeyFile = (config: ServerConfig) =>
   underData(config, config.auth.token_key_file, join('keys', 'token-es256.jwk'));
+
 /** The address policy for outbound connections made on a user's behalf. */
 export const outboundPolicy = (config: ServerConfig) => OutboundPolicy.fromSetting(config.outbound.allow);

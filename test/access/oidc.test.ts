@@ -94,6 +94,7 @@ after(async () => {
 async function browse(
   start: string,
   accept = '*/*',
+  // biome-ignore lint/suspicious/noExplicitAny: the provider's JSON replies vary by endpoint
 ): Promise<{ status: number; json: any; url: string; location?: string }> {
   const jar = new Map<string, Map<string, string>>();
   let url = start;

@@ -54,6 +54,7 @@ export interface Reply {
   status: number;
   headers: Headers;
   body: string;
+  // biome-ignore lint/suspicious/noExplicitAny: a JSON reply's shape depends on the endpoint; each test asserts what it reads
   json: any;
 }
 
@@ -74,6 +75,7 @@ export async function call(
   }
   const res = await fetch(base + path, { method, headers, body, redirect: 'manual' });
   const text = await res.text();
+  // biome-ignore lint/suspicious/noExplicitAny: a JSON reply's shape depends on the endpoint; each test asserts what it reads
   let json: any;
   try {
     json = text ? JSON.parse(text) : undefined;

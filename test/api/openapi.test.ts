@@ -43,7 +43,7 @@ test('the document is OpenAPI 3 and needs no sign-in', async () => {
   assert.match(res.json.openapi, /^3\./);
   assert.equal(res.json.servers[0].url, '/api/v2.0');
   assert.deepEqual(res.json.paths['/openapi.json'].get.security, []);
-  assert.ok(res.json.paths['/projects/{project}/repositories/{repository}'].delete.responses['403']);
+  assert.ok(res.json.paths['/projects/{project_name_or_id}/repositories/{repository_name}'].delete.responses['403']);
 });
 
 test('every route registered under /api/v2.0 is in the document, and nothing else', async () => {

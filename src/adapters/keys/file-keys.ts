@@ -5,14 +5,9 @@
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import type { SigningKeys } from '../../core/access/ports.ts';
 
-export interface SigningKeys {
-  privateKey: CryptoKey;
-  publicKey: CryptoKey;
-  /** Key id: the RFC 7638 thumbprint of the public key. */
-  kid: string;
-  publicJwk: JWK;
-}
+export type { SigningKeys };
 
 async function fromJwk(jwk: JWK): Promise<SigningKeys> {
   const { d: _d, ...pub } = jwk;

@@ -3,12 +3,12 @@
  * Lists are JSON text, booleans 0/1; ids come from the database.
  */
 import type { Kysely } from 'kysely';
-import type { ConnectionType } from '../../features/kube/connections.ts';
 import type {
   ClusterRecord,
   ConnectionPatch,
   ConnectionRecord,
   ConnectionTestRecord,
+  ConnectionType,
   CopyRecord,
   GroupPatch,
   GroupRecord,

@@ -54,7 +54,8 @@ function toSummary(row: RepositoryRow): RepositorySummary {
     artifactCount: Number(row.artifact_count ?? 0),
     createdAt: row.created_at,
     pullCount: Number(row.pull_count),
-    updatedAt: candidates.reduce((a, b) => (b > a ? b : a)), // ISO strings: the latest sorts last
+    // biome-ignore lint/complexity/useMathMinMax: ISO strings, not numbers: the latest sorts last
+    updatedAt: candidates.reduce((a, b) => (b > a ? b : a)),
   };
 }
 

@@ -156,3 +156,13 @@ export interface AccessStore {
   appendAudit(events: NewAuditEvent[]): Promise<void>;
   listAudit(query: AuditQuery): Promise<Listed<AuditEvent>>;
 }
+
+/** The token signing key pair (ES256) the token service signs with; kept by an adapter (src/adapters/keys). */
+export interface SigningKeys {
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+  /** Key id: the RFC 7638 thumbprint of the public key. */
+  kid: string;
+  /** The public key as a JWK (with kid, alg, use), for verifiers. */
+  publicJwk: { kty?: string; kid?: string; [parameter: string]: unknown };
+}

@@ -8,6 +8,9 @@ import type { ConnectionCheck } from './connection-test.ts';
 import type { ConnectionType } from './connections.ts';
 import type { CopyState, ServiceAccountState } from './sync.ts';
 
+/** The port carries the types its records name, so adapters import the port and nothing else. */
+export type { ConnectionCheck, ConnectionType, CopyState, ServiceAccountState };
+
 export interface ConnectionRecord {
   id: number;
   name: string;

@@ -4,6 +4,8 @@
  * Berth's additions to Harbor's model: `layers`, `config`, `tag_count`,
  * `referrer_count`, `subject_digest`.
  */
+
+import type { Static } from 'typebox';
 import {
   describeManifest,
   type ManifestContents,
@@ -15,6 +17,7 @@ import type { ManifestRecord } from '../../core/ports.ts';
 import type { TagInfo } from '../../core/ports-catalog.ts';
 import type { Registry } from '../../core/registry.ts';
 import type { CatalogOptions, SignatureAccessoryView } from './catalog-context.ts';
+import type { Accessory } from './catalog-schemas.ts';
 
 /** Tags shown with each artifact of a list; the rest are paged through the tags endpoint. */
 export const TAGS_PER_ARTIFACT = 20;
@@ -202,9 +205,12 @@ function withSignatures<T extends { digest: string }>(
   subject: { digest: string; repository: string },
 ) {
   const byDigest = new Map(signatures.map((s) => [s.digest, s]));
-  const merged: Record<string, unknown>[] = accessories.map((a) => {
+  // Typed as the API's Accessory (catalog-schemas.ts): the response schema serializes exactly these fields.
+  const merged: Static<typeof Accessory>[] = accessories.map((a) => {
     const s = byDigest.get(a.digest);
-    return s ? { ...a, type: s.type, signed: s.signed, signature: s.signature } : a;
+    return (s ? { ...a, type: s.type, signed: s.signed, signature: s.signature } : a) as unknown as Static<
+      typeof Accessory
+    >;
   });
   for (const s of signatures) {
     if (accessories.some((a) => a.digest === s.digest)) continue;
@@ -213,7 +219,7 @@ function withSignatures<T extends { digest: string }>(
       subject_artifact_digest: subject.digest,
       subject_artifact_repo: subject.repository,
       annotations: {},
-    });
+    } as unknown as Static<typeof Accessory>);
   }
   return merged;
 }

@@ -6,10 +6,12 @@
  * audited as those are.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { describeManifest } from '../../core/artifact-inspect.ts';
 import { isDigest } from '../../core/digest.ts';
 import { isValidTag } from '../../core/names.ts';
 import type { ArtifactSortField, RepositorySummary } from '../../core/ports-catalog.ts';
+import { doc, Empty, typed } from '../shared/schemas.ts';
 import { artifactDetail, artifactPage, imageConfig } from './artifact-model.ts';
 import {
   type CatalogOptions,
@@ -18,41 +20,55 @@ import {
   type RepositoryParams,
   resolveRepository,
 } from './catalog-context.ts';
+import {
+  Accessory,
+  Artifact,
+  ArtifactListQuery,
+  ArtifactParams as ArtifactParamsSchema,
+  BuildHistory,
+  ListQuery as ListQuerySchema,
+  RepositoryParams as RepositoryParamsSchema,
+  Tag,
+  TagCreate,
+  TagParams,
+} from './catalog-schemas.ts';
 import { audited, manifestResource } from './edit-audit.ts';
 import { badRequest, conflict, notFound } from './errors.ts';
 import { pageParams, queryTerms, setPageHeaders, sortParam } from './paging.ts';
 
 const SORTS: readonly ArtifactSortField[] = ['push_time', 'digest'];
-const BASE = '/projects/:project/repositories/:repository/artifacts';
+const BASE = '/projects/:project_name_or_id/repositories/:repository_name/artifacts';
 
 type ArtifactParams = RepositoryParams & { reference: string };
-type ListQuery = { q?: string; sort?: string; page?: string; page_size?: string; all?: string };
 
-export async function artifactRoutes(app: FastifyInstance, options: CatalogOptions): Promise<void> {
+export async function artifactRoutes(parent: FastifyInstance, options: CatalogOptions): Promise<void> {
+  const app = typed(parent);
+  const one = { params: ArtifactParamsSchema };
   const { registry, catalog } = options;
 
   /** The edit as a refusal is logged: named from the path, before the repository is looked up. */
-  const edit = (
-    request: FastifyRequest<{ Params: ArtifactParams }>,
-    operation: 'push' | 'delete',
-    reference: string,
-  ) => {
-    const project = decodeParam(request.params.project);
-    const name = decodeParam(request.params.repository);
+  const edit = (request: FastifyRequest, operation: 'push' | 'delete', reference: string) => {
+    const params = request.params as ArtifactParams;
+    const project = decodeParam(params.project_name_or_id);
+    const name = decodeParam(params.repository_name);
     const repository = name === project ? project : `${project}/${name}`;
     return { operation, project, resource: manifestResource(repository, reference) };
   };
 
-  const locate = async (
-    request: FastifyRequest<{ Params: ArtifactParams }>,
-    permission: CatalogPermission = 'pull',
-  ) => {
-    const repository: RepositorySummary = await resolveRepository(options, request, request.params, permission);
-    const record = await registry.manifestRecord(repository.name, decodeParam(request.params.reference));
+  const locate = async (request: FastifyRequest, permission: CatalogPermission = 'pull') => {
+    const params = request.params as ArtifactParams;
+    const repository: RepositorySummary = await resolveRepository(options, request, params, permission);
+    const record = await registry.manifestRecord(repository.name, decodeParam(params.reference));
     return { repository: repository.name, record };
   };
 
-  app.get<{ Params: RepositoryParams; Querystring: ListQuery }>(BASE, async (request, reply) => {
+  const list = {
+    ...doc('artifacts', 'Artifacts'),
+    params: RepositoryParamsSchema,
+    querystring: ArtifactListQuery,
+    response: { 200: Type.Array(Artifact) },
+  };
+  app.get(BASE, { schema: list }, async (request, reply) => {
     const repository = await resolveRepository(options, request, request.params, 'pull');
     const page = pageParams(request.query);
     const sort = sortParam(request.query.sort, SORTS, { field: 'push_time', descending: true });
@@ -74,12 +90,18 @@ export async function artifactRoutes(app: FastifyInstance, options: CatalogOptio
     return artifactPage(options, repository.name, result.items);
   });
 
-  app.get<{ Params: ArtifactParams }>(`${BASE}/:reference`, async (request) => {
+  const get = {
+    ...doc('artifacts', 'One artifact with layers, config, history and accessories'),
+    ...one,
+    response: { 200: Artifact },
+  };
+  app.get(`${BASE}/:reference`, { schema: get }, async (request) => {
     const { repository, record } = await locate(request);
     return artifactDetail(options, repository, record);
   });
 
-  app.delete<{ Params: ArtifactParams }>(`${BASE}/:reference`, async (request) => {
+  const del = { ...doc('artifacts', 'Delete an artifact (audited)'), ...one, response: { 200: Empty } };
+  app.delete(`${BASE}/:reference`, { schema: del }, async (request) => {
     const reference = decodeParam(request.params.reference);
     return audited(options, request, edit(request, 'delete', reference), async () => {
       const { repository, record } = await locate(request, 'deleteArtifact');
@@ -88,7 +110,12 @@ export async function artifactRoutes(app: FastifyInstance, options: CatalogOptio
     });
   });
 
-  app.get<{ Params: ArtifactParams }>(`${BASE}/:reference/additions/build_history`, async (request) => {
+  const history = {
+    ...doc('artifacts', "The image config's build history"),
+    ...one,
+    response: { 200: BuildHistory },
+  };
+  app.get(`${BASE}/:reference/additions/build_history`, { schema: history }, async (request) => {
     const { record } = await locate(request);
     const contents = describeManifest(await registry.manifestContent(record.digest), record.mediaType);
     const config = await imageConfig(registry, contents);
@@ -96,7 +123,13 @@ export async function artifactRoutes(app: FastifyInstance, options: CatalogOptio
     return config.history;
   });
 
-  app.get<{ Params: ArtifactParams; Querystring: ListQuery }>(`${BASE}/:reference/tags`, async (request, reply) => {
+  const tags = {
+    ...doc('artifacts', "The artifact's tags"),
+    ...one,
+    querystring: ListQuerySchema,
+    response: { 200: Type.Array(Tag) },
+  };
+  app.get(`${BASE}/:reference/tags`, { schema: tags }, async (request, reply) => {
     const { repository, record } = await locate(request);
     const page = pageParams(request.query);
     const result = await catalog.listTags(repository, record.digest, page);
@@ -104,11 +137,12 @@ export async function artifactRoutes(app: FastifyInstance, options: CatalogOptio
     return result.items.map((t) => ({ name: t.name, push_time: t.updatedAt, pull_time: null, immutable: false }));
   });
 
-  app.post<{ Params: ArtifactParams; Body: { name?: unknown } }>(`${BASE}/:reference/tags`, async (request, reply) => {
-    const name = request.body?.name;
+  const tag = { ...doc('artifacts', 'Add a tag (audited)'), ...one, body: TagCreate, response: { 201: Empty } };
+  app.post(`${BASE}/:reference/tags`, { schema: tag }, async (request, reply) => {
+    const name = request.body.name;
     return audited(options, request, edit(request, 'push', String(name)), async () => {
       const { repository, record } = await locate(request, 'push');
-      if (typeof name !== 'string' || !isValidTag(name)) {
+      if (!isValidTag(name)) {
         throw badRequest('name must be a tag: letters, digits, _ . - (at most 128, not starting with . or -)');
       }
       const current = await registry.metadata.manifestByTag(repository, name);
@@ -120,21 +154,24 @@ export async function artifactRoutes(app: FastifyInstance, options: CatalogOptio
     });
   });
 
-  app.delete<{ Params: ArtifactParams & { tag_name: string } }>(
-    `${BASE}/:reference/tags/:tag_name`,
-    async (request) => {
-      const tag = decodeParam(request.params.tag_name);
-      return audited(options, request, edit(request, 'delete', tag), async () => {
-        const { repository, record } = await locate(request, 'deleteArtifact');
-        const tagged = isValidTag(tag) ? await registry.metadata.manifestByTag(repository, tag) : null;
-        if (!tagged || tagged.digest !== record.digest) throw notFound(`tag ${tag} is not on ${record.digest}`);
-        await registry.deleteManifest(repository, tag);
-        return { value: {}, resource: manifestResource(repository, tag) };
-      });
-    },
-  );
+  const untag = { ...doc('artifacts', 'Remove a tag (audited)'), params: TagParams, response: { 200: Empty } };
+  app.delete(`${BASE}/:reference/tags/:tag_name`, { schema: untag }, async (request) => {
+    const tag = decodeParam(request.params.tag_name);
+    return audited(options, request, edit(request, 'delete', tag), async () => {
+      const { repository, record } = await locate(request, 'deleteArtifact');
+      const tagged = isValidTag(tag) ? await registry.metadata.manifestByTag(repository, tag) : null;
+      if (!tagged || tagged.digest !== record.digest) throw notFound(`tag ${tag} is not on ${record.digest}`);
+      await registry.deleteManifest(repository, tag);
+      return { value: {}, resource: manifestResource(repository, tag) };
+    });
+  });
 
-  app.get<{ Params: ArtifactParams }>(`${BASE}/:reference/accessories`, async (request) => {
+  const accessories = {
+    ...doc('artifacts', 'Referrers of the artifact (signatures, SBOMs)'),
+    ...one,
+    response: { 200: Type.Array(Accessory) },
+  };
+  app.get(`${BASE}/:reference/accessories`, { schema: accessories }, async (request) => {
     const { repository, record } = await locate(request);
     if (!isDigest(record.digest)) throw badRequest('invalid digest');
     const detail = await artifactDetail(options, repository, record);

@@ -110,8 +110,8 @@ export async function authorize(
 }
 
 export interface RepositoryParams {
-  project: string;
-  repository: string;
+  project_name_or_id: string;
+  repository_name: string;
 }
 
 function decodeSegment(value: string): string {
@@ -133,8 +133,8 @@ export async function resolveRepository(
   params: RepositoryParams,
   permission: CatalogPermission,
 ): Promise<RepositorySummary> {
-  const project = decodeSegment(params.project);
-  const name = decodeSegment(params.repository);
+  const project = decodeSegment(params.project_name_or_id);
+  const name = decodeSegment(params.repository_name);
   await authorize(options, request, project, permission);
   const full = await options.catalog.repositorySummary(`${project}/${name}`);
   if (full) return full;

@@ -1,6 +1,7 @@
 /**
  * Management API errors in Harbor's shape: `{"errors":[{"code","message"}]}`,
- * plus `field` when one input field is at fault (the console marks it).
+ * plus `field` when one input field is at fault (the console marks it). The
+ * codes and statuses are rows of the one table, src/http/shared/error-table.ts.
  */
 export class ApiError extends Error {
   constructor(
@@ -23,9 +24,7 @@ export const conflict = (message: string) => new ApiError(409, 'CONFLICT', messa
 export const unauthorized = (message = 'authentication required') => new ApiError(401, 'UNAUTHORIZED', message);
 export const forbidden = (message: string) => new ApiError(403, 'FORBIDDEN', message);
 
-export function apiErrorBody(code: string, message: string, field?: string) {
-  return { errors: [{ code, message, ...(field ? { field } : {}) }] };
-}
+export { apiErrorBody } from '../shared/error-table.ts';
 
 /** A 400 naming the field at fault. */
 export const invalidField = (field: string, message: string) =>

@@ -1,9 +1,17 @@
 /** Harbor-shaped health and system information. */
 import type { FastifyInstance } from 'fastify';
-import type { ApiOptions } from './plugin.ts';
+import type { Registry } from '../../core/registry.ts';
+import { BERTH_VERSION } from '../../core/version.ts';
+import { doc, typed } from '../shared/schemas.ts';
+import { Health, SystemInfo } from './catalog-schemas.ts';
 
-export async function healthRoutes(app: FastifyInstance, options: ApiOptions): Promise<void> {
-  app.get('/health', async (_request, reply) => {
+export async function healthRoutes(parent: FastifyInstance, options: { registry: Registry }): Promise<void> {
+  const app = typed(parent);
+  const health = {
+    ...doc('meta', 'Health of Berth and its components (Harbor shape)', true),
+    response: { 200: Health, 503: Health },
+  };
+  app.get('/health', { schema: health }, async (_request, reply) => {
     const components = await Promise.all([
       check('database', () => options.registry.metadata.repositoryExists('health-check')),
       check('storage', async () => {
@@ -16,10 +24,11 @@ export async function healthRoutes(app: FastifyInstance, options: ApiOptions): P
     reply.status(healthy ? 200 : 503);
     return { status: healthy ? 'healthy' : 'unhealthy', components };
   });
-  app.get('/systeminfo', async () => ({
+  const info = { ...doc('meta', 'Version and settings the console needs', true), response: { 200: SystemInfo } };
+  app.get('/systeminfo', { schema: info }, async () => ({
     registry_url: '',
-    harbor_version: 'berth-0.1.0',
-    berth_version: '0.1.0',
+    harbor_version: `berth-${BERTH_VERSION}`,
+    berth_version: BERTH_VERSION,
     storage_driver: options.registry.storage.name,
   }));
 }

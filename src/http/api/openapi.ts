@@ -1,165 +1,155 @@
 /**
- * GET /api/v2.0/openapi.json: an OpenAPI 3 document of the management API.
- * Routes are data here (one row each), and the document is built from the
- * table; test/api/openapi.test.ts fails when a registered route is missing
- * from it or a row names a route that does not exist, so the two cannot
- * drift. Shapes follow Harbor's v2.0 API where Harbor has the resource.
+ * GET /api/v2.0/openapi.json: the OpenAPI 3.1 document of the management API,
+ * built from the routes themselves. Every route registered inside the API
+ * plugin is recorded as it is added (Fastify's onRoute hook) with its schema:
+ * params, query, body and responses become the operation's parameters,
+ * request body and response shapes. A feature's routes appear here the
+ * moment its plugin is registered; nothing is listed by hand.
+ * test/api/openapi.test.ts checks the document against the route tree and
+ * against Harbor's definition.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
+import { Type } from 'typebox';
+import { BERTH_VERSION } from '../../core/version.ts';
+import { doc, ErrorsBody } from '../shared/schemas.ts';
 
-type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type Json = Record<string, unknown>;
 
-/** method, path (OpenAPI template), tag, summary; `open`: no authentication needed. */
-type Row = [Method, string, string, string, { open?: boolean; paged?: boolean; body?: boolean }?];
+export const UNDECLARED = 'Not declared by the route';
 
-const ART = '/projects/{project}/repositories/{repository}/artifacts/{reference}';
+export interface RecordedRoute {
+  method: string;
+  /** OpenAPI template under the prefix, e.g. `/robots/{robot_id}`. */
+  path: string;
+  schema: Json;
+}
 
-export const ROUTES: readonly Row[] = [
-  ['get', '/openapi.json', 'meta', 'This document', { open: true }],
-  ['get', '/health', 'meta', 'Health of Berth and its components (Harbor shape)', { open: true }],
-  ['get', '/systeminfo', 'meta', 'Version and settings the console needs', { open: true }],
+/** Collects the routes of `app` (and the plugins registered inside it) as they are added. */
+export function recordRoutes(app: FastifyInstance, prefix: string): RecordedRoute[] {
+  const routes: RecordedRoute[] = [];
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const path = route.url.slice(prefix.length).replace(/:(\w+)/g, '{$1}') || '/';
+    for (const method of methods) {
+      // Fastify adds HEAD beside every GET; the document lists the GET.
+      if (method === 'HEAD') continue;
+      routes.push({ method: method.toLowerCase(), path, schema: (route.schema ?? {}) as Json });
+    }
+  });
+  return routes;
+}
 
-  ['get', '/statistics', 'statistics', 'Counts and storage over the projects the caller may pull from'],
-  ['get', '/statistics/traffic', 'statistics', 'Manifest pushes and pulls per day, registry-wide (`days`)'],
-  ['get', '/statistics/recent', 'statistics', 'Latest pushes in projects the caller may pull from (`limit`)'],
+/** Named schemas met while building the document (src/http/shared/schemas.ts, `Named`). */
+type Components = Map<string, Json>;
 
-  ['get', '/repositories', 'repositories', 'Repositories of the projects the caller may pull from', { paged: true }],
-  ['get', '/projects/{project}/repositories', 'repositories', "A project's repositories", { paged: true }],
-  ['get', '/projects/{project}/repositories/{repository}', 'repositories', 'One repository'],
-  ['delete', '/projects/{project}/repositories/{repository}', 'repositories', 'Delete a repository'],
+/**
+ * A plain JSON copy of a TypeBox schema, without Berth's private markers;
+ * named schemas are moved to `components` and referenced.
+ */
+function plain(schema: unknown, components?: Components): Json {
+  const copy = JSON.parse(JSON.stringify(schema), (key, value) => (key === 'x-no-body' ? undefined : value));
+  return components ? hoist(copy, components) : copy;
+}
 
-  ['get', '/projects/{project}/repositories/{repository}/artifacts', 'artifacts', 'Artifacts', { paged: true }],
-  ['get', ART, 'artifacts', 'One artifact with layers, config, history and accessories'],
-  ['delete', ART, 'artifacts', 'Delete an artifact (audited)'],
-  ['get', `${ART}/additions/build_history`, 'artifacts', "The image config's build history"],
-  ['get', `${ART}/accessories`, 'artifacts', 'Referrers of the artifact (signatures, SBOMs)'],
-  ['get', `${ART}/tags`, 'artifacts', "The artifact's tags", { paged: true }],
-  ['post', `${ART}/tags`, 'artifacts', 'Add a tag (audited)', { body: true }],
-  ['delete', `${ART}/tags/{tag_name}`, 'artifacts', 'Remove a tag (audited)'],
+function hoist(node: unknown, components: Components): Json {
+  if (Array.isArray(node)) return node.map((item) => hoist(item, components)) as unknown as Json;
+  if (typeof node !== 'object' || node === null) return node as Json;
+  const out: Json = {};
+  for (const [key, value] of Object.entries(node)) out[key] = hoist(value, components);
+  const name = out['x-component'];
+  if (typeof name !== 'string') return out;
+  delete out['x-component'];
+  components.set(name, out);
+  return { $ref: `#/components/schemas/${name}` };
+}
 
-  ['get', '/projects', 'projects', 'Projects the caller may see', { paged: true }],
-  ['post', '/projects', 'projects', 'Create a project', { body: true }],
-  ['get', '/projects/{project}', 'projects', 'One project (by id or name)'],
-  ['put', '/projects/{project}', 'projects', "Change a project's settings", { body: true }],
-  ['delete', '/projects/{project}', 'projects', 'Delete an empty project'],
-  ['get', '/projects/{project}/members', 'members', 'Members of a project', { paged: true }],
-  ['post', '/projects/{project}/members', 'members', 'Add a member', { body: true }],
-  ['get', '/projects/{project}/members/{mid}', 'members', 'One member'],
-  ['put', '/projects/{project}/members/{mid}', 'members', "Change a member's role", { body: true }],
-  ['delete', '/projects/{project}/members/{mid}', 'members', 'Remove a member'],
-  ['get', '/projects/{project}/robots', 'robots', "A project's robot accounts", { paged: true }],
-  ['post', '/projects/{project}/robots', 'robots', 'Create a project robot (secret shown once)', { body: true }],
-  ['get', '/projects/{project}/logs', 'audit', "A project's audit log", { paged: true }],
-  ['get', '/projects/{project}/trusted-keys', 'signing', "A project's trusted keys and certificates"],
-  ['post', '/projects/{project}/trusted-keys', 'signing', 'Trust a public key or certificate (PEM)', { body: true }],
-  ['delete', '/projects/{project}/trusted-keys/{id}', 'signing', 'Stop trusting a key'],
-  ['get', '/system/trusted-keys', 'signing', 'Registry-wide trusted keys (system administrators)'],
-  ['post', '/system/trusted-keys', 'signing', 'Trust a key in every project', { body: true }],
-  ['delete', '/system/trusted-keys/{id}', 'signing', 'Stop trusting a registry-wide key'],
-  ['get', `${ART}/signatures`, 'signing', 'Every signature of the artifact with its verification'],
-
-  ['get', '/robots', 'robots', 'Robot accounts', { paged: true }],
-  ['post', '/robots', 'robots', 'Create a robot (secret shown once)', { body: true }],
-  ['get', '/robots/{id}', 'robots', 'One robot'],
-  ['put', '/robots/{id}', 'robots', 'Change a robot', { body: true }],
-  ['patch', '/robots/{id}', 'robots', "Refresh a robot's secret", { body: true }],
-  ['delete', '/robots/{id}', 'robots', 'Delete a robot'],
-
-  ['get', '/users', 'users', 'Users (system administrators)', { paged: true }],
-  ['post', '/users', 'users', 'Create a user', { body: true }],
-  ['get', '/users/current', 'users', 'The signed-in user'],
-  ['post', '/users/current/cli_secret', 'users', 'New CLI secret for the signed-in OIDC user'],
-  ['get', '/users/{id}', 'users', 'One user'],
-  ['put', '/users/{id}', 'users', "Change a user's profile", { body: true }],
-  ['delete', '/users/{id}', 'users', 'Delete a user'],
-  ['put', '/users/{id}/password', 'users', 'Change a password', { body: true }],
-  ['put', '/users/{id}/sysadmin', 'users', 'Grant or revoke system administration', { body: true }],
-  ['put', '/users/{id}/cli_secret', 'users', "Set an OIDC user's CLI secret", { body: true }],
-  ['get', '/audit-logs', 'audit', 'The audit log (system administrators)', { paged: true }],
-
-  ['get', '/kube/connections', 'kube', 'Registry connections of Kubernetes clusters'],
-  ['post', '/kube/connections', 'kube', 'Create a connection', { body: true }],
-  ['get', '/kube/connections/{id}', 'kube', 'One connection'],
-  ['put', '/kube/connections/{id}', 'kube', 'Change a connection', { body: true }],
-  ['delete', '/kube/connections/{id}', 'kube', 'Delete a connection'],
-  ['post', '/kube/connections/{id}/test', 'kube', 'Test a connection against its cluster'],
-  ['get', '/kube/connections/{id}/pullsecret', 'kube', 'The pull secret a connection installs'],
-  ['get', '/kube/connections/{id}/snippet', 'kube', 'A manifest snippet using the connection'],
-  ['post', '/kube/connections/{id}/reconcile', 'kube', 'Reconcile the connection now'],
-  ['get', '/kube/clusters', 'kube', 'Clusters'],
-  ['post', '/kube/clusters', 'kube', 'Register a cluster', { body: true }],
-  ['get', '/kube/clusters/{id}', 'kube', 'One cluster'],
-  ['delete', '/kube/clusters/{id}', 'kube', 'Remove a cluster'],
-  ['get', '/kube/clusters/{id}/namespaces', 'kube', "A cluster's namespaces"],
-  ['get', '/kube/pullpolicies', 'kube', 'Pull policies'],
-  ['get', '/kube/placements', 'kube', 'Pull secret placements'],
-  ['post', '/kube/placements', 'kube', 'Create a placement', { body: true }],
-  ['get', '/kube/placements/{id}', 'kube', 'One placement'],
-  ['put', '/kube/placements/{id}', 'kube', 'Change a placement', { body: true }],
-  ['delete', '/kube/placements/{id}', 'kube', 'Delete a placement'],
-  ['post', '/kube/placements/{id}/sync', 'kube', 'Sync a placement now'],
-  ['get', '/kube/jobs/{id}', 'kube', 'A background job'],
-  ['get', '/kube/groups', 'kube', 'Cluster groups'],
-  ['post', '/kube/groups', 'kube', 'Create a group', { body: true }],
-  ['get', '/kube/groups/{id}', 'kube', 'One group'],
-  ['put', '/kube/groups/{id}', 'kube', 'Change a group', { body: true }],
-  ['delete', '/kube/groups/{id}', 'kube', 'Delete a group'],
-  ['get', '/kube/mirrors', 'kube', 'Registry mirrors'],
-  ['post', '/kube/diagnose', 'kube', 'Diagnose why a cluster cannot pull', { body: true }],
-];
-
-const error = (description: string) => ({
+const errorResponse = (description: string) => ({
   description,
   content: { 'application/json': { schema: { $ref: '#/components/schemas/Errors' } } },
 });
 
-const PAGED_PARAMETERS = [
-  { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1, default: 1 } },
-  { name: 'page_size', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 10 } },
-  { name: 'q', in: 'query', description: 'Harbor query: `name=~part`, `tags=x`, …', schema: { type: 'string' } },
-  { name: 'sort', in: 'query', description: '`field` or `-field`', schema: { type: 'string' } },
-];
+function parameters(where: 'path' | 'query', schema: unknown): Json[] {
+  if (!schema) return [];
+  const { properties = {}, required = [] } = plain(schema) as { properties?: Json; required?: string[] };
+  return Object.entries(properties).map(([name, property]) => {
+    const { description, ...shape } = property as Json;
+    return {
+      name,
+      in: where,
+      required: where === 'path' || required.includes(name),
+      ...(description ? { description } : {}),
+      schema: shape,
+    };
+  });
+}
 
-function operation([method, path, tag, summary, flags = {}]: Row) {
-  const parameters: object[] = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({
-    name: m[1],
-    in: 'path',
-    required: true,
-    schema: { type: 'string' },
-  }));
-  if (flags.paged) parameters.push(...PAGED_PARAMETERS);
-  const ok = method === 'post' ? '201' : '200';
+function responses(schema: Json, paged: boolean, open: boolean, method: string, components: Components): Json {
+  const out: Json = {};
+  const declared = (schema.response ?? {}) as Record<string, unknown>;
+  for (const [status, body] of Object.entries(declared)) {
+    const noBody = (body as Json)['x-no-body'] === true;
+    out[status] = {
+      description: status.startsWith('2') ? (paged ? 'A page; X-Total-Count and Link give the rest' : 'Done') : status,
+      ...(paged && status === '200'
+        ? { headers: { 'X-Total-Count': { schema: { type: 'integer' } }, Link: { schema: { type: 'string' } } } }
+        : {}),
+      ...(noBody ? {} : { content: { 'application/json': { schema: plain(body, components) } } }),
+    };
+  }
+  // A route without response schemas (a plugin that declared none) is listed, and says so.
+  if (Object.keys(out).length === 0) out[method === 'post' ? '201' : '200'] = { description: UNDECLARED };
+  out['400'] = errorResponse('Invalid request: the message names the field');
+  if (!open) {
+    out['401'] = errorResponse('Not signed in');
+    out['403'] = errorResponse('Not allowed');
+  }
+  out['404'] = errorResponse('Not found (or not visible to the caller)');
+  return out;
+}
+
+function operation(route: RecordedRoute, components: Components): Json {
+  const { schema, method, path } = route;
+  const open = Array.isArray(schema.security) && schema.security.length === 0;
+  const pathParameters = schema.params
+    ? parameters('path', schema.params)
+    : [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+        name: m[1],
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+      }));
+  const query = parameters('query', schema.querystring);
+  const all = [...pathParameters, ...query];
   return {
-    tags: [tag],
-    summary,
+    tags: (schema.tags as string[] | undefined) ?? [path.split('/')[1] || 'meta'],
+    summary: (schema.summary as string | undefined) ?? `${method.toUpperCase()} ${path}`,
     operationId: `${method}${path.replace(/[^a-zA-Z0-9]+(\w)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
-    ...(parameters.length > 0 ? { parameters } : {}),
-    ...(flags.body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } } }
+    ...(all.length > 0 ? { parameters: all } : {}),
+    ...(schema.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: plain(schema.body, components) } } } }
       : {}),
-    ...(flags.open ? { security: [] } : {}),
-    responses: {
-      [ok]: {
-        description: flags.paged ? 'A page; X-Total-Count and Link headers give the rest' : 'Done',
-        ...(flags.paged
-          ? { headers: { 'X-Total-Count': { schema: { type: 'integer' } }, Link: { schema: { type: 'string' } } } }
-          : {}),
-      },
-      '400': error('Invalid request'),
-      ...(flags.open ? {} : { '401': error('Not signed in'), '403': error('Not allowed') }),
-      '404': error('Not found (or not visible to the caller)'),
-    },
+    ...(open ? { security: [] } : {}),
+    responses: responses(
+      schema,
+      query.some((p) => p.name === 'page'),
+      open,
+      method,
+      components,
+    ),
   };
 }
 
-export function openApiDocument(version: string) {
+export function openApiDocument(routes: readonly RecordedRoute[], version = BERTH_VERSION) {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const row of ROUTES) {
-    paths[row[1]] ??= {};
-    paths[row[1]][row[0]] = operation(row);
+  const components: Components = new Map();
+  for (const route of routes) {
+    paths[route.path] ??= {};
+    paths[route.path][route.method] = operation(route, components);
   }
+  const named = Object.fromEntries([...components].sort(([a], [b]) => (a < b ? -1 : 1)));
+  const { $id: _id, ...errors } = plain(ErrorsBody);
   return {
-    openapi: '3.0.3',
+    openapi: '3.1.0',
     info: {
       title: 'Berth management API',
       version,
@@ -172,27 +162,24 @@ export function openApiDocument(version: string) {
         basic: { type: 'http', scheme: 'basic' },
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
       },
-      schemas: {
-        Errors: {
-          type: 'object',
-          properties: {
-            errors: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: { code: { type: 'string' }, message: { type: 'string' } },
-              },
-            },
-          },
-        },
-      },
+      schemas: { Errors: errors, ...named },
     },
     paths,
   };
 }
 
-export async function openApiRoutes(app: FastifyInstance, options: { version: string }): Promise<void> {
-  // Built once: the table does not change while the process runs.
-  const document = JSON.stringify(openApiDocument(options.version));
-  app.get('/openapi.json', async (_request, reply) => reply.type('application/json').send(document));
+export async function openApiRoutes(
+  app: FastifyInstance,
+  options: { routes: readonly RecordedRoute[] },
+): Promise<void> {
+  // Built on first request, when every plugin has added its routes.
+  let document: string | undefined;
+  const schema = {
+    ...doc('meta', 'This document', true),
+    response: { 200: Type.Object({}, { description: 'OpenAPI 3.1' }) },
+  };
+  app.get('/openapi.json', { schema }, async (_request, reply) => {
+    document ??= JSON.stringify(openApiDocument(options.routes));
+    return reply.type('application/json').send(document);
+  });
 }

@@ -21,7 +21,7 @@ function positiveInt(value: unknown, name: string, fallback: number): number {
   return n;
 }
 
-export function pageParams(query: Record<string, unknown>): PageParams {
+export function pageParams(query: { page?: unknown; page_size?: unknown }): PageParams {
   const page = positiveInt(query.page, 'page', 1);
   const pageSize = Math.min(positiveInt(query.page_size, 'page_size', 10), MAX_PAGE_SIZE);
   return { page, pageSize, offset: (page - 1) * pageSize, limit: pageSize };

@@ -9,6 +9,8 @@ import type { Registry } from '../../core/registry.ts';
 import type { KubeFeature } from '../../features/kube/feature.ts';
 import type { SigningService } from '../../features/signing/service.ts';
 import type { Gate } from '../access/gate.ts';
+import { notEnabledRoutes, refuseAll } from '../shared/not-enabled.ts';
+import { apiErrorHandler, installSchemaValidation } from '../shared/validation.ts';
 import { accessRoutes } from './access/plugin.ts';
 import { artifactRoutes } from './artifacts.ts';
 import type { CatalogAuditor, CatalogAuthorizer, CatalogScoper, TrafficSource } from './catalog-context.ts';
@@ -16,7 +18,7 @@ import { ApiError, apiErrorBody } from './errors.ts';
 import { healthRoutes } from './health.ts';
 import type { KubeApiOptions, KubeAuthorizer } from './kube/context.ts';
 import { kubeRoutes } from './kube/plugin.ts';
-import { openApiRoutes } from './openapi.ts';
+import { openApiRoutes, recordRoutes } from './openapi.ts';
 import { apiErrorFromRegistry } from './registry-errors.ts';
 import { repositoryBrowsingRoutes } from './repositories.ts';
 import { signatureLister } from './signing/accessories.ts';
@@ -54,34 +56,27 @@ export interface ApiOptions {
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
-  app.setErrorHandler((err, _request, reply) => {
-    const known = err instanceof ApiError ? err : apiErrorFromRegistry(err);
-    if (known)
-      return reply
-        .headers(known.headers ?? {})
-        .status(known.status)
-        .send(apiErrorBody(known.code, known.message, known.field));
-    const status = (err as { statusCode?: number }).statusCode;
-    if (status && status >= 400 && status < 500) {
-      return reply
-        .status(status)
-        .send(apiErrorBody(status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', (err as Error).message));
-    }
-    options.onUnexpected?.(err);
-    return reply.status(500).send(apiErrorBody('INTERNAL_SERVER_ERROR', 'internal server error'));
-  });
+  installSchemaValidation(app);
+  app.setErrorHandler(
+    apiErrorHandler((err) => (err instanceof ApiError ? err : apiErrorFromRegistry(err)), options.onUnexpected),
+  );
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send(apiErrorBody('NOT_FOUND', `no such endpoint: ${request.method} ${request.url}`));
   });
+  // Every route added from here on (features included) is in /openapi.json.
+  const routes = recordRoutes(app, app.prefix);
   const shared: ApiOptions = { registry: options.registry, onUnexpected: options.onUnexpected };
+  await app.register(openApiRoutes, { routes });
   await app.register(healthRoutes, shared);
-  await app.register(openApiRoutes, { version: '0.1.0' });
+  // Optional parts fail closed: absent, their paths answer 501 NOT_ENABLED (a disabled twin);
+  // with identities wired, a missing authorizer refuses everything rather than allowing it.
+  const guarded = options.access !== undefined;
   if (options.catalog) {
     const browsing = {
       registry: options.registry,
       catalog: options.catalog,
       traffic: options.traffic,
-      authorize: options.authorizeCatalog,
+      authorize: options.authorizeCatalog ?? (guarded ? refuseAll('browsing') : undefined),
       scope: options.catalogScope,
       audit: options.auditCatalog,
       signatures: options.signing ? signatureLister(options.signing) : undefined,
@@ -89,13 +84,16 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
     await app.register(repositoryBrowsingRoutes, browsing);
     await app.register(artifactRoutes, browsing);
     await app.register(statisticsRoutes, browsing);
+  } else {
+    await app.register(notEnabledRoutes, { feature: 'browsing', paths: ['/repositories', '/statistics'] });
   }
   if (options.kube)
     await app.register(kubeRoutes, {
       kube: options.kube,
-      authorize: options.authorizeKube,
+      authorize: options.authorizeKube ?? (guarded ? refuseAll('Kubernetes settings') : undefined),
       actorOf: options.kubeActor,
     });
+  else await app.register(notEnabledRoutes, { feature: 'the Kubernetes feature', paths: ['/kube'] });
   if (options.access)
     await app.register(accessRoutes, {
       ...shared,
@@ -103,6 +101,11 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       gate: options.gate ?? null,
       onRobotSecretRotated: options.onRobotSecretRotated,
       projectMetadata: options.signing ? signingProjectMetadata(options.signing) : disabledSigningMetadata,
+    });
+  else
+    await app.register(notEnabledRoutes, {
+      feature: 'identities (projects, users, robots, audit log)',
+      paths: ['/users', '/robots', '/audit-logs', '/projects'],
     });
   if (options.access && options.signing)
     await app.register(signingRoutes, {

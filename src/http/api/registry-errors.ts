@@ -1,29 +1,18 @@
-/** Maps the core's registry errors to management API errors. */
+/** Maps the core's errors to management API errors: registry codes through the one table, use-case refusals by kind. */
+import { RobotError } from '../../core/access/robot-service.ts';
 import { RegistryError } from '../../core/errors.ts';
+import { apiError } from '../shared/error-table.ts';
 import { ApiError } from './errors.ts';
 
-const STATUS: Record<string, [number, string]> = {
-  NAME_UNKNOWN: [404, 'NOT_FOUND'],
-  MANIFEST_UNKNOWN: [404, 'NOT_FOUND'],
-  BLOB_UNKNOWN: [404, 'NOT_FOUND'],
-  NAME_INVALID: [400, 'BAD_REQUEST'],
-  MANIFEST_INVALID: [400, 'BAD_REQUEST'],
-  DIGEST_INVALID: [400, 'BAD_REQUEST'],
-  TAG_INVALID: [400, 'BAD_REQUEST'],
-  INPUT_INVALID: [400, 'BAD_REQUEST'],
-  BLOB_REFERENCED: [409, 'CONFLICT'],
-  STORAGE_FULL: [507, 'INSUFFICIENT_STORAGE'],
-  STORAGE_UNAVAILABLE: [503, 'SERVICE_UNAVAILABLE'],
-  MANIFEST_BLOB_UNKNOWN: [400, 'BAD_REQUEST'],
-  UNAUTHORIZED: [401, 'UNAUTHORIZED'],
-  DENIED: [403, 'FORBIDDEN'],
-  TOOMANYREQUESTS: [429, 'TOO_MANY_REQUESTS'],
-  PRECONDITION_FAILED: [412, 'PRECONDITION'],
-};
-
-/** The ApiError for a RegistryError the management API can explain; null otherwise. */
+/** The ApiError for a RegistryError (every code has a row); null for anything else. */
 export function apiErrorFromRegistry(err: unknown): ApiError | null {
+  if (err instanceof RobotError)
+    return err.kind === 'conflict'
+      ? new ApiError(409, 'CONFLICT', err.message, undefined, err.field)
+      : new ApiError(400, 'BAD_REQUEST', err.message, undefined, err.field);
   if (!(err instanceof RegistryError)) return null;
-  const mapped = STATUS[err.code];
-  return mapped ? new ApiError(mapped[0], mapped[1], err.message) : null;
+  const mapped = apiError(err.code);
+  // Only Retry-After crosses over: a /v2 challenge header would make browsers prompt.
+  const retry = err.headers?.['retry-after'];
+  return new ApiError(mapped.status, mapped.code, err.message, retry ? { 'retry-after': retry } : undefined);
 }

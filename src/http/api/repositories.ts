@@ -5,16 +5,12 @@
  * audits it.
  */
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import { projectOf } from '../../core/names.ts';
 import type { RepositorySortField, RepositorySummary } from '../../core/ports-catalog.ts';
-import {
-  authorize,
-  type CatalogOptions,
-  decodeParam,
-  type RepositoryParams,
-  resolveRepository,
-  visibleProjects,
-} from './catalog-context.ts';
+import { doc, typed } from '../shared/schemas.ts';
+import { authorize, type CatalogOptions, decodeParam, resolveRepository, visibleProjects } from './catalog-context.ts';
+import { ListQuery as ListQuerySchema, ProjectNameParam, Repository, RepositoryParams } from './catalog-schemas.ts';
 import { pageParams, queryTerms, setPageHeaders, sortParam } from './paging.ts';
 
 const SORTS: readonly RepositorySortField[] = ['name', 'creation_time', 'update_time'];
@@ -30,9 +26,11 @@ export function repositoryJson(r: RepositorySummary) {
   };
 }
 
-type ListQuery = { q?: string; sort?: string; page?: string; page_size?: string };
+type ListQuery = { q?: string; sort?: string; page?: number; page_size?: number };
 
-export async function repositoryBrowsingRoutes(app: FastifyInstance, options: CatalogOptions): Promise<void> {
+export async function repositoryBrowsingRoutes(parent: FastifyInstance, options: CatalogOptions): Promise<void> {
+  const app = typed(parent);
+  const page = { querystring: ListQuerySchema, response: { 200: Type.Array(Repository) } };
   const { catalog } = options;
 
   const list = async (project: string | undefined, query: ListQuery, projects?: string[]) => {
@@ -53,7 +51,8 @@ export async function repositoryBrowsingRoutes(app: FastifyInstance, options: Ca
     return { page, result };
   };
 
-  app.get<{ Querystring: ListQuery }>('/repositories', async (request, reply) => {
+  const all = { ...doc('repositories', 'Repositories of the projects the caller may pull from'), ...page };
+  app.get('/repositories', { schema: all }, async (request, reply) => {
     await authorize(options, request, null, 'pull');
     // Only what the caller may pull: filtered in SQL, so paging and X-Total-Count stay right.
     const { names } = await visibleProjects(options, request);
@@ -62,20 +61,19 @@ export async function repositoryBrowsingRoutes(app: FastifyInstance, options: Ca
     return result.items.map(repositoryJson);
   });
 
-  app.get<{ Params: { project: string }; Querystring: ListQuery }>(
-    '/projects/:project/repositories',
-    async (request, reply) => {
-      const project = decodeParam(request.params.project);
-      await authorize(options, request, project, 'pull');
-      const query = { ...request.query };
-      // Harbor matches q=name=~x against the whole name, project included.
-      const { page, result } = await list(project, query);
-      setPageHeaders(request, reply, page, result.total);
-      return result.items.map(repositoryJson);
-    },
-  );
+  const inProject = { ...doc('repositories', "A project's repositories"), params: ProjectNameParam, ...page };
+  app.get('/projects/:project_name_or_id/repositories', { schema: inProject }, async (request, reply) => {
+    const project = decodeParam(request.params.project_name_or_id);
+    await authorize(options, request, project, 'pull');
+    const query = { ...request.query };
+    // Harbor matches q=name=~x against the whole name, project included.
+    const { page, result } = await list(project, query);
+    setPageHeaders(request, reply, page, result.total);
+    return result.items.map(repositoryJson);
+  });
 
-  app.get<{ Params: RepositoryParams }>('/projects/:project/repositories/:repository', async (request) =>
+  const one = { ...doc('repositories', 'One repository'), params: RepositoryParams, response: { 200: Repository } };
+  app.get('/projects/:project_name_or_id/repositories/:repository_name', { schema: one }, async (request) =>
     repositoryJson(await resolveRepository(options, request, request.params, 'pull')),
   );
 }

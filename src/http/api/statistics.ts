@@ -6,17 +6,17 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { DailyTraffic, RegistryStatistics } from '../../core/ports-catalog.ts';
+import { doc, typed } from '../shared/schemas.ts';
 import { authorize, type CatalogOptions, type CatalogScope, visibleProjects } from './catalog-context.ts';
-import { badRequest } from './errors.ts';
+import {
+  DailyTraffic as DailyTrafficSchema,
+  RecentPushes,
+  RecentQuery,
+  Statistic,
+  TrafficQuery,
+} from './catalog-schemas.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-function boundedInt(value: unknown, name: string, fallback: number, max: number): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw badRequest(`${name} must be an integer from 1 to ${max}`);
-  return n;
-}
 
 /**
  * Harbor's public/private split of what the caller sees. A project counts if
@@ -40,8 +40,13 @@ export function visibilityCounts(s: RegistryStatistics, scope: CatalogScope | nu
   };
 }
 
-export async function statisticsRoutes(app: FastifyInstance, options: CatalogOptions): Promise<void> {
-  app.get('/statistics', async (request) => {
+export async function statisticsRoutes(parent: FastifyInstance, options: CatalogOptions): Promise<void> {
+  const app = typed(parent);
+  const counts = {
+    ...doc('statistics', 'Counts and storage over the projects the caller may pull from'),
+    response: { 200: Statistic },
+  };
+  app.get('/statistics', { schema: counts }, async (request) => {
     await authorize(options, request, null, 'pull');
     const { names, scope } = await visibleProjects(options, request);
     const s = await options.catalog.statistics(names);
@@ -60,9 +65,14 @@ export async function statisticsRoutes(app: FastifyInstance, options: CatalogOpt
 
   // Registry-wide on purpose: one pair of daily counters for all projects, no
   // names or sizes in it, so any signed-in caller may see the registry's load.
-  app.get<{ Querystring: { days?: string } }>('/statistics/traffic', async (request) => {
+  const traffic = {
+    ...doc('statistics', 'Manifest pushes and pulls per day, registry-wide (`days`)'),
+    querystring: TrafficQuery,
+    response: { 200: DailyTrafficSchema },
+  };
+  app.get('/statistics/traffic', { schema: traffic }, async (request) => {
     await authorize(options, request, null, 'pull');
-    const days = boundedInt(request.query.days, 'days', 30, 366);
+    const days = request.query.days ?? 30;
     const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
     const from = new Date(today - (days - 1) * DAY_MS).toISOString().slice(0, 10);
     const known = new Map((await (options.traffic?.since(from) ?? Promise.resolve([]))).map((d) => [d.day, d]));
@@ -74,9 +84,14 @@ export async function statisticsRoutes(app: FastifyInstance, options: CatalogOpt
     return out;
   });
 
-  app.get<{ Querystring: { limit?: string } }>('/statistics/recent', async (request) => {
+  const recent = {
+    ...doc('statistics', 'Latest pushes in projects the caller may pull from (`limit`)'),
+    querystring: RecentQuery,
+    response: { 200: RecentPushes },
+  };
+  app.get('/statistics/recent', { schema: recent }, async (request) => {
     await authorize(options, request, null, 'pull');
-    const limit = boundedInt(request.query.limit, 'limit', 10, 100);
+    const limit = request.query.limit ?? 10;
     const { names } = await visibleProjects(options, request);
     return (await options.catalog.recentPushes(limit, names)).map((p) => ({
       repository_name: p.repository,

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { RegistryError } from '../../core/errors.ts';
 import { anonymousCaller, type Caller } from '../../core/hooks.ts';
 import type { Registry } from '../../core/registry.ts';
+import { ociValidationHandler } from '../shared/validation.ts';
 import { blobHandlers } from './blobs.ts';
 import { listingHandlers } from './listings.ts';
 import { manifestHandlers } from './manifests.ts';
@@ -61,6 +62,7 @@ export async function ociPlugin(app: FastifyInstance, options: OciOptions): Prom
   const access = options.access ?? openAccess;
   const onUnexpected = options.onUnexpected ?? ((err: unknown) => console.error(err));
 
+  app.setErrorHandler(ociValidationHandler(onUnexpected));
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
 
@@ -75,15 +77,11 @@ export async function ociPlugin(app: FastifyInstance, options: OciOptions): Prom
       if (path.includes('%')) throw new RegistryError('NAME_INVALID', 'invalid repository name or path', { path });
       const route = ociRouteOf(req);
       if (!route) {
-        sendJson(res, 404, { errors: [{ code: 'UNSUPPORTED', message: 'no such /v2 endpoint', detail: { path } }] });
-        return;
+        throw new RegistryError('ENDPOINT_UNKNOWN', 'no such /v2 endpoint', { path });
       }
       const handler = table[route.kind]?.[req.method as Method] as Handler | undefined;
       if (!handler) {
-        sendJson(res, 405, {
-          errors: [{ code: 'UNSUPPORTED', message: `${req.method} is not supported here`, detail: {} }],
-        });
-        return;
+        throw new RegistryError('METHOD_UNSUPPORTED', `${req.method} is not supported here`);
       }
       await handler({ registry: options.registry, access, req, res, query }, route);
     } catch (err) {

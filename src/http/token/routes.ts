@@ -10,6 +10,7 @@ import type { RegistryAction } from '../../core/access/service.ts';
 import { RegistryError } from '../../core/errors.ts';
 import { isValidName } from '../../core/names.ts';
 import { clientAddress, type Gate, parseBasic } from '../access/gate.ts';
+import { ociError, ociErrorBody } from '../shared/error-table.ts';
 import type { AccessClaim } from './tokens.ts';
 
 const ALL: RegistryAction[] = ['pull', 'push', 'delete'];
@@ -49,7 +50,7 @@ export async function tokenRoutes(app: FastifyInstance, options: TokenRouteOptio
     for (const s of scopes) {
       for (const one of s.split(' ').filter(Boolean)) {
         const claim = parseScope(one);
-        if (!claim) return reply.status(400).send(oci('UNSUPPORTED', `invalid scope: ${one}`));
+        if (!claim) return refuse(reply, new RegistryError('SCOPE_INVALID', `invalid scope: ${one}`));
         wanted.push(claim);
       }
     }
@@ -81,9 +82,8 @@ export async function tokenRoutes(app: FastifyInstance, options: TokenRouteOptio
 
   const fail = (reply: FastifyReply, err: unknown) => {
     if (err instanceof RegistryError && (err.code === 'UNAUTHORIZED' || err.code === 'TOOMANYREQUESTS')) {
-      const status = err.code === 'UNAUTHORIZED' ? 401 : 429;
       if (err.code === 'TOOMANYREQUESTS') reply.header('retry-after', err.headers?.['retry-after']);
-      return reply.status(status).send(oci(err.code, err.message));
+      return refuse(reply, err);
     }
     throw err;
   };
@@ -95,7 +95,7 @@ export async function tokenRoutes(app: FastifyInstance, options: TokenRouteOptio
       let principal: Principal = ANONYMOUS;
       if (header) {
         const basic = parseBasic(header);
-        if (!basic) return reply.status(401).send(oci('UNAUTHORIZED', 'use Basic credentials'));
+        if (!basic) return refuse(reply, new RegistryError('UNAUTHORIZED', 'use Basic credentials'));
         principal = await gate.login(request.raw, basic.username, basic.password);
       }
       return await issue(request.raw, reply, principal, query.getAll('scope'));
@@ -117,6 +117,8 @@ export async function tokenRoutes(app: FastifyInstance, options: TokenRouteOptio
   });
 }
 
-function oci(code: string, message: string) {
-  return { errors: [{ code, message, detail: {} }] };
+/** A refusal in OCI's shape, status and code from the one error table. */
+function refuse(reply: FastifyReply, err: RegistryError) {
+  const { status, code } = ociError(err.code);
+  return reply.status(status).type('application/json').send(ociErrorBody(code, err.message));
 }

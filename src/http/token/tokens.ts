@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
-import type { SigningKeys } from '../../adapters/keys/file-keys.ts';
+import type { SigningKeys } from '../../core/access/ports.ts';
 
 export interface AccessClaim {
   type: string;

@@ -1,7 +1,10 @@
 /** Audit logs: /audit-logs (system administrators) and /projects/{project}/logs. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuditEvent, AuditQuery } from '../../../core/access/ports.ts';
+import { Type } from 'typebox';
+import type { AuditEvent, AuditQuery as AuditFilter } from '../../../core/access/ports.ts';
+import { doc, typed } from '../../shared/schemas.ts';
 import { type AccessApi, callerOf, paged, projectParam, requireOn, sliceOf, sysadminOf } from './context.ts';
+import { AuditLog, AuditQuery, ProjectName } from './schemas.ts';
 
 function auditView(e: AuditEvent) {
   return {
@@ -18,9 +21,9 @@ function auditView(e: AuditEvent) {
 }
 
 /** Harbor's q: `operation=push,username=alice,resource_type=artifact`. */
-function filters(request: FastifyRequest): Partial<AuditQuery> {
+function filters(request: FastifyRequest): Partial<AuditFilter> {
   const query = request.query as Record<string, string | undefined>;
-  const out: Partial<AuditQuery> = {};
+  const out: Partial<AuditFilter> = {};
   for (const kv of (query.q ?? '').split(',')) {
     const [k, v] = kv.split('=');
     if (!v) continue;
@@ -31,21 +34,28 @@ function filters(request: FastifyRequest): Partial<AuditQuery> {
   return out;
 }
 
-export async function auditRoutes(app: FastifyInstance, api: AccessApi): Promise<void> {
+export async function auditRoutes(parent: FastifyInstance, api: AccessApi): Promise<void> {
+  const app = typed(parent);
+  const page = { querystring: AuditQuery, response: { 200: Type.Array(AuditLog) } };
   const list = async (request: FastifyRequest, reply: FastifyReply, project?: string) => {
     const slice = sliceOf(request);
     const { items, total } = await api.access.listAudit({ ...slice, ...filters(request), project });
     return paged(request, reply, slice, total, items.map(auditView));
   };
 
-  app.get('/audit-logs', async (request, reply) => {
-    await sysadminOf(api, request);
-    return list(request, reply);
-  });
+  app.get(
+    '/audit-logs',
+    { schema: { ...doc('audit', 'The audit log (system administrators)'), ...page } },
+    async (request, reply) => {
+      await sysadminOf(api, request);
+      return list(request, reply);
+    },
+  );
 
-  app.get('/projects/:project/logs', async (request, reply) => {
+  const logs = { ...doc('audit', "A project's audit log"), params: ProjectName, ...page };
+  app.get('/projects/:project_name_or_id/logs', { schema: logs }, async (request, reply) => {
     const who = await callerOf(api, request);
-    const project = await projectParam(api, request, (request.params as { project: string }).project);
+    const project = await projectParam(api, request, request.params.project_name_or_id);
     await requireOn(api, who, project, 'readAuditLog');
     return list(request, reply, project.name);
   });

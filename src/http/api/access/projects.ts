@@ -1,20 +1,24 @@
 /** /projects in Harbor's shapes: list, create, head, get, update, delete. */
 import type { FastifyInstance } from 'fastify';
+import { type Static, Type } from 'typebox';
 import type { ProjectRecord } from '../../../core/access/ports.ts';
 import type { Principal } from '../../../core/access/principal.ts';
 import { deleteProject, ProjectNotEmptyError, repositoriesOfProject } from '../../../core/access/project-deletion.ts';
 import { ROLE_IDS } from '../../../core/access/roles.ts';
 import { isValidName } from '../../../core/names.ts';
+import { doc, Empty, NoBody, typed } from '../../shared/schemas.ts';
 import { ApiError, badRequest, conflict } from '../errors.ts';
 import { type AccessApi, addressOf, callerOf, paged, projectParam, requireOn, sliceOf, userOf } from './context.ts';
+import {
+  Project,
+  ProjectDeleteQuery,
+  ProjectHeadQuery,
+  ProjectListQuery,
+  ProjectNameOrId,
+  ProjectReq,
+} from './schemas.ts';
 
-interface ProjectReq {
-  project_name?: string;
-  public?: boolean;
-  metadata?: { public?: string | boolean } & Record<string, unknown>;
-}
-
-function publicFlag(body: ProjectReq): boolean | undefined {
+function publicFlag(body: Static<typeof ProjectReq>): boolean | undefined {
   if (typeof body.public === 'boolean') return body.public;
   const m = body.metadata?.public;
   if (m === undefined) return undefined;
@@ -44,13 +48,20 @@ async function view(api: AccessApi, who: Principal, p: ProjectRecord, withCount:
   };
 }
 
-export async function projectRoutes(app: FastifyInstance, api: AccessApi): Promise<void> {
+export async function projectRoutes(parent: FastifyInstance, api: AccessApi): Promise<void> {
+  const app = typed(parent);
   const store = api.access.store;
+  const one = { params: ProjectNameOrId };
 
-  app.get('/projects', { exposeHeadRoute: false }, async (request, reply) => {
+  const list = {
+    ...doc('projects', 'Projects the caller may see'),
+    querystring: ProjectListQuery,
+    response: { 200: Type.Array(Project) },
+  };
+  app.get('/projects', { exposeHeadRoute: false, schema: list }, async (request, reply) => {
     const who = await callerOf(api, request);
     const slice = sliceOf(request);
-    const q = request.query as Record<string, string | undefined>;
+    const q = request.query;
     const visibleTo = who.kind === 'user' ? (who.sysadmin ? undefined : who.id) : null;
     // `public` filters before paging, like visibility: no short pages, an honest total.
     if (q.public !== undefined && q.public !== 'true' && q.public !== 'false')
@@ -68,16 +79,18 @@ export async function projectRoutes(app: FastifyInstance, api: AccessApi): Promi
     return paged(request, reply, slice, total, await Promise.all(items.map((p) => view(api, who, p, false))));
   });
 
-  app.head('/projects', async (request, reply) => {
+  const head = { ...doc('projects', 'Whether a project name is taken'), querystring: ProjectHeadQuery };
+  app.head('/projects', { schema: head }, async (request, reply) => {
     await userOf(api, request);
-    const name = (request.query as Record<string, string | undefined>).project_name ?? '';
+    const name = request.query.project_name ?? '';
     reply.status((await store.projectByName(name)) ? 200 : 404).send();
   });
 
-  app.post('/projects', async (request, reply) => {
+  const create = { ...doc('projects', 'Create a project'), body: ProjectReq, response: { 201: NoBody } };
+  app.post('/projects', { schema: create }, async (request, reply) => {
     const who = await userOf(api, request);
     if (who.kind !== 'user') throw new ApiError(403, 'FORBIDDEN', 'robots may not create projects');
-    const body = (request.body ?? {}) as ProjectReq;
+    const body = request.body;
     const name = body.project_name ?? '';
     if (!isValidName(name) || name.includes('/') || name.length > 255)
       throw badRequest('project_name must be lower case letters, digits and . _ - separators');
@@ -98,19 +111,21 @@ export async function projectRoutes(app: FastifyInstance, api: AccessApi): Promi
     reply.status(201).header('location', `/api/v2.0/projects/${created.id}`).send();
   });
 
-  app.get('/projects/:project', async (request) => {
+  const get = { ...doc('projects', 'One project (by id or name)'), ...one, response: { 200: Project } };
+  app.get('/projects/:project_name_or_id', { schema: get }, async (request) => {
     const who = await callerOf(api, request);
-    const project = await projectParam(api, request, (request.params as { project: string }).project);
+    const project = await projectParam(api, request, request.params.project_name_or_id);
     await requireOn(api, who, project, 'pull');
     return view(api, who, project, true);
   });
 
-  app.put('/projects/:project', async (request) => {
+  const put = { ...doc('projects', "Change a project's settings"), ...one, body: ProjectReq, response: { 200: Empty } };
+  app.put('/projects/:project_name_or_id', { schema: put }, async (request) => {
     const who = await userOf(api, request);
-    const project = await projectParam(api, request, (request.params as { project: string }).project);
+    const project = await projectParam(api, request, request.params.project_name_or_id);
     await requireOn(api, who, project, 'changeSettings');
-    const flag = publicFlag((request.body ?? {}) as ProjectReq);
-    await api.projectMetadata?.write(project.id, ((request.body ?? {}) as ProjectReq).metadata ?? {});
+    const flag = publicFlag(request.body);
+    await api.projectMetadata?.write(project.id, (request.body.metadata ?? {}) as Record<string, unknown>);
     if (flag !== undefined && flag !== project.public) {
       await store.updateProject(project.id, { public: flag });
       await api.access.audit({
@@ -126,11 +141,17 @@ export async function projectRoutes(app: FastifyInstance, api: AccessApi): Promi
     return {};
   });
 
-  app.delete('/projects/:project', async (request) => {
+  const del = {
+    ...doc('projects', 'Delete a project: refused (412) while it holds repositories, unless force=true'),
+    ...one,
+    querystring: ProjectDeleteQuery,
+    response: { 200: Empty },
+  };
+  app.delete('/projects/:project_name_or_id', { schema: del }, async (request) => {
     const who = await userOf(api, request);
-    const project = await projectParam(api, request, (request.params as { project: string }).project);
+    const project = await projectParam(api, request, request.params.project_name_or_id);
     await requireOn(api, who, project, 'changeSettings');
-    const force = ['true', '1'].includes(String((request.query as { force?: unknown }).force ?? ''));
+    const force = request.query.force === true;
     try {
       await deleteProject({ store, metadata: api.registry.metadata }, project, { force });
     } catch (err) {

@@ -5,19 +5,32 @@
  * slashes of a nested name twice (`a%252Fb`).
  */
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import { isValidName } from '../../../core/names.ts';
+import { doc, Empty, typed } from '../../shared/schemas.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { type AccessApi, addressOf, callerOf, projectParam, requireOn } from './context.ts';
 
-export async function repositoryRoutes(app: FastifyInstance, api: AccessApi): Promise<void> {
-  app.delete('/projects/:project/repositories/:repository', async (request) => {
+const RepositoryParams = Type.Object({
+  project_name_or_id: Type.String({
+    minLength: 1,
+    maxLength: 255,
+    description: "the project's name (Harbor: project_name)",
+  }),
+  repository_name: Type.String({ minLength: 1, description: 'name inside the project; slashes encoded twice' }),
+});
+
+export async function repositoryRoutes(parent: FastifyInstance, api: AccessApi): Promise<void> {
+  const app = typed(parent);
+  const schema = { ...doc('repositories', 'Delete a repository'), params: RepositoryParams, response: { 200: Empty } };
+  app.delete('/projects/:project_name_or_id/repositories/:repository_name', { schema }, async (request) => {
     const who = await callerOf(api, request);
-    const params = request.params as { project: string; repository: string };
-    const project = await projectParam(api, request, params.project);
+    const params = request.params;
+    const project = await projectParam(api, request, params.project_name_or_id);
     await requireOn(api, who, project, 'deleteRepository');
     let short: string;
     try {
-      short = decodeURIComponent(params.repository);
+      short = decodeURIComponent(params.repository_name);
     } catch {
       throw badRequest('invalid repository name');
     }

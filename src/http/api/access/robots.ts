@@ -3,18 +3,24 @@
  * robots (`robot$ci`); the secret is returned once, at creation and refresh.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { generateSecret, hashSecret } from '../../../core/access/passwords.ts';
+import { type Static, Type } from 'typebox';
 import type { ProjectRecord, RobotPermission, RobotRecord } from '../../../core/access/ports.ts';
 import type { Principal } from '../../../core/access/principal.ts';
+import { type Actor, RobotService } from '../../../core/access/robot-service.ts';
+import { PULL_ONLY, validRobotShortName } from '../../../core/access/robots.ts';
+import { doc, Empty, MAX_ID, typed } from '../../shared/schemas.ts';
+import { badRequest, forbidden, notFound } from '../errors.ts';
+import { type AccessApi, addressOf, paged, projectParam, requireOn, sliceOf, userOf } from './context.ts';
 import {
-  PULL_ONLY,
-  permissionProblem,
-  robotExpiry,
-  robotFullName,
-  validRobotShortName,
-} from '../../../core/access/robots.ts';
-import { badRequest, conflict, forbidden, notFound } from '../errors.ts';
-import { type AccessApi, addressOf, idParam, paged, projectParam, requireOn, sliceOf, userOf } from './context.ts';
+  ProjectNameOrId,
+  Robot,
+  RobotCreate,
+  RobotCreated,
+  RobotId,
+  RobotListQuery,
+  RobotSec,
+  RobotSecReq,
+} from './schemas.ts';
 
 const unix = (iso: string | null) => (iso === null ? -1 : Math.floor(Date.parse(iso) / 1000));
 
@@ -36,25 +42,10 @@ function robotView(r: RobotRecord) {
   };
 }
 
-/** `duration` in days: -1 (or 0) never expires. */
-function expiryOf(duration: unknown): string | null {
-  try {
-    return robotExpiry(duration);
-  } catch (err) {
-    throw badRequest((err as Error).message);
-  }
-}
+type RobotReq = Static<typeof RobotCreate>;
 
-interface RobotReq {
-  name?: string;
-  description?: string;
-  level?: 'project' | 'system';
-  duration?: number;
-  disable?: boolean;
-  permissions?: RobotPermission[];
-}
-
-export async function robotRoutes(app: FastifyInstance, api: AccessApi): Promise<void> {
+export async function robotRoutes(parent: FastifyInstance, api: AccessApi): Promise<void> {
+  const app = typed(parent);
   const store = api.access.store;
 
   /** May `who` manage robots at this level (of this project)? */
@@ -65,23 +56,18 @@ export async function robotRoutes(app: FastifyInstance, api: AccessApi): Promise
   };
   const robotParam = async (request: FastifyRequest) => {
     const who = await userOf(api, request);
-    const id = idParam((request.params as { id: string }).id, 'robot id');
+    const id = (request.params as { robot_id: number }).robot_id;
     const robot = await store.robotById(id);
     if (!robot) throw notFound(`robot ${id} not found`);
     const project = robot.projectId !== null ? await store.projectById(robot.projectId) : null;
     await mayManage(who, robot.level, project);
     return { who, robot, project };
   };
-  const audit = (request: FastifyRequest, who: Principal, robot: string, project: string | null, operation: string) =>
-    api.access.audit({
-      username: who.kind === 'anonymous' ? 'anonymous' : who.name,
-      resource: robot,
-      resourceType: 'robot',
-      operation,
-      result: 'success',
-      project,
-      address: addressOf(request),
-    });
+  const robots = new RobotService(api.access, api.onRobotSecretRotated);
+  const actor = (request: FastifyRequest, who: Principal): Actor => ({
+    name: who.kind === 'anonymous' ? 'anonymous' : who.name,
+    address: addressOf(request),
+  });
 
   const create = async (request: FastifyRequest, body: RobotReq, fixedProject?: ProjectRecord) => {
     const who = await userOf(api, request);
@@ -96,23 +82,22 @@ export async function robotRoutes(app: FastifyInstance, api: AccessApi): Promise
       if (!project) throw notFound(`project ${ns} not found`);
     }
     await mayManage(who, level, project);
-    const permissions = body.permissions ?? [{ kind: 'project', namespace: project?.name ?? '*', access: PULL_ONLY }];
-    const problem = permissionProblem(permissions, level, project?.name);
-    if (problem) throw badRequest(problem);
-    const name = robotFullName(level, body.name as string, project?.name);
-    const made = await api.access.createRobot({
-      name,
-      description: body.description ?? '',
-      level,
-      projectId: project?.id ?? null,
-      disabled: body.disable === true,
-      expiresAt: expiryOf(body.duration),
-      permissions,
-      creator: who.name,
-    });
-    if (!made) throw conflict(`robot ${name} already exists`);
-    const { robot, secret } = made;
-    await audit(request, who, name, project?.name ?? null, 'create');
+    const permissions = (body.permissions as RobotPermission[] | undefined) ?? [
+      { kind: 'project', namespace: project?.name ?? '*', access: PULL_ONLY },
+    ];
+    const { robot, secret } = await robots.create(
+      {
+        level,
+        name: body.name as string,
+        project,
+        description: body.description,
+        disabled: body.disable,
+        days: body.duration,
+        permissions,
+        creator: who.name,
+      },
+      actor(request, who),
+    );
     return {
       id: robot.id,
       name: robot.name,
@@ -122,26 +107,38 @@ export async function robotRoutes(app: FastifyInstance, api: AccessApi): Promise
     };
   };
 
-  app.post('/robots', async (request, reply) => {
-    const created = await create(request, (request.body ?? {}) as RobotReq);
+  const made = { 201: RobotCreated };
+  const createSystem = { ...doc('robots', 'Create a robot (secret shown once)'), body: RobotCreate, response: made };
+  app.post('/robots', { schema: createSystem }, async (request, reply) => {
+    const created = await create(request, request.body);
     reply.status(201).header('location', `/api/v2.0/robots/${created.id}`).send(created);
   });
 
-  app.post('/projects/:project/robots', async (request, reply) => {
-    const project = await projectParam(api, request, (request.params as { project: string }).project);
-    const created = await create(request, (request.body ?? {}) as RobotReq, project);
+  const createInProject = {
+    ...doc('robots', 'Create a project robot (secret shown once)'),
+    params: ProjectNameOrId,
+    body: RobotCreate,
+    response: made,
+  };
+  app.post('/projects/:project_name_or_id/robots', { schema: createInProject }, async (request, reply) => {
+    const project = await projectParam(api, request, request.params.project_name_or_id);
+    const created = await create(request, request.body, project);
     reply.status(201).header('location', `/api/v2.0/robots/${created.id}`).send(created);
   });
 
-  app.get('/robots', async (request, reply) => {
+  const robotList = { 200: Type.Array(Robot) };
+  const list = { ...doc('robots', 'Robot accounts'), querystring: RobotListQuery, response: robotList };
+  app.get('/robots', { schema: list }, async (request, reply) => {
     const who = await userOf(api, request);
     const slice = sliceOf(request);
-    const q = (request.query as Record<string, string | undefined>).q ?? '';
+    const q = request.query.q ?? '';
     // Harbor's query: q=Level=project,ProjectID=1
     const params = Object.fromEntries(q.split(',').map((kv) => kv.split('=') as [string, string]));
     let projectId: number | undefined;
     if (params.ProjectID !== undefined) {
-      const project = await store.projectById(Number(params.ProjectID));
+      const id = Number(params.ProjectID);
+      if (!Number.isSafeInteger(id) || id < 1 || id > MAX_ID) throw badRequest('q: ProjectID must be a project id');
+      const project = await store.projectById(id);
       if (!project) throw notFound('project not found');
       await mayManage(who, 'project', project);
       projectId = project.id;
@@ -153,53 +150,55 @@ export async function robotRoutes(app: FastifyInstance, api: AccessApi): Promise
     return paged(request, reply, slice, total, items.map(robotView));
   });
 
-  app.get('/projects/:project/robots', async (request, reply) => {
+  const inProject = {
+    ...doc('robots', "A project's robot accounts"),
+    params: ProjectNameOrId,
+    querystring: RobotListQuery,
+    response: robotList,
+  };
+  app.get('/projects/:project_name_or_id/robots', { schema: inProject }, async (request, reply) => {
     const who = await userOf(api, request);
-    const project = await projectParam(api, request, (request.params as { project: string }).project);
+    const project = await projectParam(api, request, request.params.project_name_or_id);
     await mayManage(who, 'project', project);
     const slice = sliceOf(request);
     const { items, total } = await store.listRobots({ ...slice, projectId: project.id });
     return paged(request, reply, slice, total, items.map(robotView));
   });
 
-  app.get('/robots/:id', async (request) => robotView((await robotParam(request)).robot));
+  const get = { ...doc('robots', 'One robot'), params: RobotId, response: { 200: Robot } };
+  app.get('/robots/:robot_id', { schema: get }, async (request) => robotView((await robotParam(request)).robot));
 
-  app.put('/robots/:id', async (request) => {
+  const put = { ...doc('robots', 'Change a robot'), params: RobotId, body: RobotCreate, response: { 200: Empty } };
+  app.put('/robots/:robot_id', { schema: put }, async (request) => {
     const { who, robot, project } = await robotParam(request);
-    const body = (request.body ?? {}) as RobotReq;
-    if (body.permissions !== undefined) {
-      const problem = permissionProblem(body.permissions, robot.level, project?.name);
-      if (problem) throw badRequest(problem);
-    }
-    if (body.disable !== undefined && typeof body.disable !== 'boolean') throw badRequest('disable must be a boolean');
-    await store.updateRobot(robot.id, {
+    const body = request.body;
+    const change = {
       description: body.description,
       disabled: body.disable,
-      permissions: body.permissions,
-      expiresAt: body.duration !== undefined ? expiryOf(body.duration) : undefined,
-    });
-    const op = body.disable === true ? 'disable' : body.disable === false ? 'enable' : 'update';
-    await audit(request, who, robot.name, project?.name ?? null, op);
+      permissions: body.permissions as RobotPermission[] | undefined,
+      days: body.duration,
+    };
+    await robots.update(robot, project, change, actor(request, who));
     return {};
   });
 
   /** Refresh the secret: a given one (8+ chars with upper, lower, digit) or a generated one. */
-  app.patch('/robots/:id', async (request) => {
+  const refresh = {
+    ...doc('robots', "Refresh a robot's secret"),
+    params: RobotId,
+    body: RobotSecReq,
+    response: { 200: RobotSec },
+  };
+  app.patch('/robots/:robot_id', { schema: refresh }, async (request) => {
     const { who, robot, project } = await robotParam(request);
-    const given = (request.body as { secret?: string } | undefined)?.secret;
-    if (given !== undefined && (given.length < 8 || !/[A-Z]/.test(given) || !/[a-z]/.test(given) || !/\d/.test(given)))
-      throw badRequest('secret must be 8+ characters with an upper case letter, a lower case letter and a digit');
-    const secret = given ?? generateSecret();
-    await store.updateRobot(robot.id, { secretHash: await hashSecret(secret) });
-    await audit(request, who, robot.name, project?.name ?? null, 'refresh_secret');
-    await api.onRobotSecretRotated?.(robot.name, secret);
+    const { secret } = await robots.rotateSecret(robot, project, actor(request, who), request.body.secret);
     return { secret };
   });
 
-  app.delete('/robots/:id', async (request) => {
+  const del = { ...doc('robots', 'Delete a robot'), params: RobotId, response: { 200: Empty } };
+  app.delete('/robots/:robot_id', { schema: del }, async (request) => {
     const { who, robot, project } = await robotParam(request);
-    await store.deleteRobot(robot.id);
-    await audit(request, who, robot.name, project?.name ?? null, 'delete');
+    await robots.delete(robot, project, actor(request, who));
     return {};
   });
 }

@@ -1,10 +1,23 @@
 /** /users in Harbor's shapes; passwords are hashed with scrypt and never returned. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { generateSecret, hashSecret, passwordProblem, verifySecret } from '../../../core/access/passwords.ts';
 import type { UserRecord } from '../../../core/access/ports.ts';
 import { isRobotName } from '../../../core/access/robots.ts';
+import { doc, Empty, NoBody, typed } from '../../shared/schemas.ts';
 import { badRequest, conflict, forbidden, notFound } from '../errors.ts';
-import { type AccessApi, addressOf, idParam, paged, sliceOf, sysadminOf, userOf } from './context.ts';
+import { type AccessApi, addressOf, paged, sliceOf, sysadminOf, userOf } from './context.ts';
+import {
+  OIDCCliSecretReq,
+  PasswordReq,
+  RobotSec,
+  UserCreationReq,
+  UserId,
+  UserListQuery,
+  UserProfile,
+  UserResp,
+  UserSysAdminFlag,
+} from './schemas.ts';
 
 export function userView(u: UserRecord) {
   return {
@@ -23,7 +36,9 @@ export function userView(u: UserRecord) {
 
 const USERNAME = /^[a-zA-Z0-9][a-zA-Z0-9._@-]{0,254}$/;
 
-export async function userRoutes(app: FastifyInstance, api: AccessApi): Promise<void> {
+export async function userRoutes(parent: FastifyInstance, api: AccessApi): Promise<void> {
+  const app = typed(parent);
+  const done = { 200: Empty };
   const store = api.access.store;
   const audit = (request: FastifyRequest, who: string, resource: string, operation: string) =>
     api.access.audit({
@@ -37,7 +52,7 @@ export async function userRoutes(app: FastifyInstance, api: AccessApi): Promise<
     });
 
   const target = async (request: FastifyRequest) => {
-    const id = idParam((request.params as { id: string }).id, 'user_id');
+    const id = (request.params as { user_id: number }).user_id;
     const user = await store.userById(id);
     if (!user) throw notFound(`user ${id} not found`);
     return user;
@@ -51,15 +66,21 @@ export async function userRoutes(app: FastifyInstance, api: AccessApi): Promise<
     return { who, admin };
   };
 
-  app.get('/users', async (request, reply) => {
+  const list = {
+    ...doc('users', 'Users (system administrators)'),
+    querystring: UserListQuery,
+    response: { 200: Type.Array(UserResp) },
+  };
+  app.get('/users', { schema: list }, async (request, reply) => {
     await sysadminOf(api, request);
     const slice = sliceOf(request);
-    const q = request.query as Record<string, string | undefined>;
+    const q = request.query;
     const { items, total } = await store.listUsers({ ...slice, username: q.username });
     return paged(request, reply, slice, total, items.map(userView));
   });
 
-  app.get('/users/current', async (request) => {
+  const current = { ...doc('users', 'The signed-in user'), response: { 200: UserResp } };
+  app.get('/users/current', { schema: current }, async (request) => {
     const who = await userOf(api, request);
     if (who.kind !== 'user') throw forbidden('robots have no user profile');
     const user = await store.userById(who.id);
@@ -67,9 +88,10 @@ export async function userRoutes(app: FastifyInstance, api: AccessApi): Promise<
     return userView(user);
   });
 
-  app.post('/users', async (request, reply) => {
+  const create = { ...doc('users', 'Create a user'), body: UserCreationReq, response: { 201: NoBody } };
+  app.post('/users', { schema: create }, async (request, reply) => {
     const who = await sysadminOf(api, request);
-    const body = (request.body ?? {}) as Record<string, string | undefined>;
+    const body = request.body;
     const username = body.username ?? '';
     if (typeof username !== 'string' || !USERNAME.test(username) || isRobotName(username))
       throw badRequest('invalid username');
@@ -91,24 +113,27 @@ export async function userRoutes(app: FastifyInstance, api: AccessApi): Promise<
     reply.status(201).header('location', `/api/v2.0/users/${created.id}`).send();
   });
 
-  app.get('/users/:id', async (request) => {
+  const get = { ...doc('users', 'One user'), params: UserId, response: { 200: UserResp } };
+  app.get('/users/:user_id', { schema: get }, async (request) => {
     const user = await target(request);
     await selfOrAdmin(request, user);
     return userView(user);
   });
 
-  app.put('/users/:id', async (request) => {
+  const put = { ...doc('users', "Change a user's profile"), params: UserId, body: UserProfile, response: done };
+  app.put('/users/:user_id', { schema: put }, async (request) => {
     const user = await target(request);
     await selfOrAdmin(request, user);
-    const body = (request.body ?? {}) as Record<string, string | undefined>;
+    const body = request.body;
     await store.updateUser(user.id, { email: body.email, realname: body.realname, comment: body.comment });
     return {};
   });
 
-  app.put('/users/:id/password', async (request) => {
+  const password = { ...doc('users', 'Change a password'), params: UserId, body: PasswordReq, response: done };
+  app.put('/users/:user_id/password', { schema: password }, async (request) => {
     const user = await target(request);
     const { who, admin } = await selfOrAdmin(request, user);
-    const body = (request.body ?? {}) as Record<string, string | undefined>;
+    const body = request.body;
     if (user.source !== 'local') throw badRequest(`${user.source} users have no local password`);
     const self = who.kind === 'user' && who.id === user.id;
     if ((self || !admin) && !(await verifySecret(body.old_password ?? '', user.passwordHash)))
@@ -120,11 +145,16 @@ export async function userRoutes(app: FastifyInstance, api: AccessApi): Promise<
     return {};
   });
 
-  app.put('/users/:id/sysadmin', async (request) => {
+  const sysadmin = {
+    ...doc('users', 'Grant or revoke system administration'),
+    params: UserId,
+    body: UserSysAdminFlag,
+    response: done,
+  };
+  app.put('/users/:user_id/sysadmin', { schema: sysadmin }, async (request) => {
     const who = await sysadminOf(api, request);
     const user = await target(request);
-    const flag = (request.body as { sysadmin_flag?: unknown } | undefined)?.sysadmin_flag;
-    if (typeof flag !== 'boolean') throw badRequest('sysadmin_flag must be true or false');
+    const flag = request.body.sysadmin_flag;
     if (who.kind === 'user' && who.id === user.id && !flag) throw forbidden('you may not remove your own admin role');
     await store.updateUser(user.id, { sysadmin: flag });
     await audit(
@@ -137,11 +167,17 @@ export async function userRoutes(app: FastifyInstance, api: AccessApi): Promise<
   });
 
   /** Harbor: set the CLI secret an OIDC user gives registry clients as password. */
-  app.put('/users/:id/cli_secret', async (request) => {
+  const cliSecret = {
+    ...doc('users', "Set an OIDC user's CLI secret"),
+    params: UserId,
+    body: OIDCCliSecretReq,
+    response: done,
+  };
+  app.put('/users/:user_id/cli_secret', { schema: cliSecret }, async (request) => {
     const user = await target(request);
     const { who } = await selfOrAdmin(request, user);
     if (user.source !== 'oidc') throw badRequest('only OIDC users have a CLI secret');
-    const secret = (request.body as { secret?: string } | undefined)?.secret ?? '';
+    const secret = request.body.secret ?? '';
     const problem = passwordProblem(secret);
     if (problem) throw badRequest(problem.replace('password', 'secret'));
     await store.updateUser(user.id, { cliSecretHash: await hashSecret(secret) });
@@ -150,7 +186,8 @@ export async function userRoutes(app: FastifyInstance, api: AccessApi): Promise<
   });
 
   /** Ours: a generated CLI secret, shown once. */
-  app.post('/users/current/cli_secret', async (request) => {
+  const newSecret = { ...doc('users', 'New CLI secret for the signed-in OIDC user'), response: { 200: RobotSec } };
+  app.post('/users/current/cli_secret', { schema: newSecret }, async (request) => {
     const who = await userOf(api, request);
     const user = who.kind === 'user' ? await store.userById(who.id) : null;
     if (user?.source !== 'oidc') throw badRequest('only OIDC users have a CLI secret');
@@ -160,7 +197,8 @@ export async function userRoutes(app: FastifyInstance, api: AccessApi): Promise<
     return { secret };
   });
 
-  app.delete('/users/:id', async (request) => {
+  const del = { ...doc('users', 'Delete a user'), params: UserId, response: done };
+  app.delete('/users/:user_id', { schema: del }, async (request) => {
     const who = await sysadminOf(api, request);
     const user = await target(request);
     if (who.kind === 'user' && who.id === user.id) throw forbidden('you may not delete yourself');

@@ -4,9 +4,11 @@
  * each copy's state) and /kube/diagnose (why a pull fails).
  */
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import type { PodDiagnosis } from '../../../features/kube/diagnose.ts';
 import type { PlacementRecord } from '../../../features/kube/store.ts';
 import { credentialsFingerprint } from '../../../features/kube/sync.ts';
+import { doc, Empty } from '../../shared/schemas.ts';
 import { badRequest } from '../errors.ts';
 import {
   allow,
@@ -19,6 +21,17 @@ import {
   paged,
   str,
 } from './context.ts';
+import {
+  Anything,
+  Cluster,
+  ClusterBody,
+  DiagnoseBody,
+  IdParams,
+  Paged,
+  Placement,
+  PlacementBody,
+  PlacementQuery,
+} from './schemas.ts';
 
 function names(b: Record<string, unknown>, field: string): string[] | undefined {
   const v = b[field];
@@ -49,38 +62,58 @@ const imageView = (i: ImageResult) => ({
 export async function clusterRoutes(app: FastifyInstance, options: KubeApiOptions): Promise<void> {
   const { clusters, connections } = options.kube;
 
-  app.get('/kube/clusters', async (request, reply) => {
-    await allow(options, request);
-    return paged(request, reply, (await clusters.list()).map(clusterView));
-  });
+  app.get(
+    '/kube/clusters',
+    { schema: { ...doc('kube', 'Clusters'), querystring: Paged, response: { 200: Type.Array(Cluster) } } },
+    async (request, reply) => {
+      await allow(options, request);
+      return paged(request, reply, (await clusters.list()).map(clusterView));
+    },
+  );
 
-  app.post('/kube/clusters', async (request, reply) => {
-    await allow(options, request);
-    const b = body(request);
-    const { cluster, namespaces } = await clusters.register({
-      name: str(b, 'name'),
-      kubeconfig: str(b, 'kubeconfig'),
-      context: str(b, 'context'),
-    });
-    reply.status(201).header('location', `/api/v2.0/kube/clusters/${cluster.id}`);
-    return { ...clusterView(cluster), namespaces };
-  });
+  app.post(
+    '/kube/clusters',
+    { schema: { ...doc('kube', 'Register a cluster'), body: ClusterBody, response: { 201: Cluster } } },
+    async (request, reply) => {
+      await allow(options, request);
+      const b = body(request);
+      const { cluster, namespaces } = await clusters.register({
+        name: str(b, 'name'),
+        kubeconfig: str(b, 'kubeconfig'),
+        context: str(b, 'context'),
+      });
+      reply.status(201).header('location', `/api/v2.0/kube/clusters/${cluster.id}`);
+      return { ...clusterView(cluster), namespaces };
+    },
+  );
 
-  app.get('/kube/clusters/:id', async (request) => {
-    await allow(options, request);
-    return clusterView(await clusters.get(idParam(request)));
-  });
+  app.get(
+    '/kube/clusters/:id',
+    { schema: { ...doc('kube', 'One cluster'), params: IdParams, response: { 200: Cluster } } },
+    async (request) => {
+      await allow(options, request);
+      return clusterView(await clusters.get(idParam(request)));
+    },
+  );
 
-  app.delete('/kube/clusters/:id', async (request) => {
-    await allow(options, request);
-    await clusters.delete(idParam(request));
-    return {};
-  });
+  app.delete(
+    '/kube/clusters/:id',
+    { schema: { ...doc('kube', 'Remove a cluster'), params: IdParams, response: { 200: Empty } } },
+    async (request) => {
+      await allow(options, request);
+      await clusters.delete(idParam(request));
+      return {};
+    },
+  );
 
-  app.get('/kube/clusters/:id/namespaces', async (request) => {
-    await allow(options, request);
-    return (await clusters.namespaces(idParam(request))).map((name) => ({ name }));
-  });
+  app.get(
+    '/kube/clusters/:id/namespaces',
+    { schema: { ...doc('kube', "A cluster's namespaces"), params: IdParams, response: { 200: Type.Array(Anything) } } },
+    async (request) => {
+      await allow(options, request);
+      return (await clusters.namespaces(idParam(request))).map((name) => ({ name }));
+    },
+  );
 
   // ------------------------------------------------------------ placements
 
@@ -108,83 +141,130 @@ export async function clusterRoutes(app: FastifyInstance, options: KubeApiOption
     return placement;
   };
 
-  app.get('/kube/placements', async (request, reply) => {
-    await allow(options, request);
-    const q = request.query as Record<string, string | undefined>;
-    const list = await clusters.listPlacements({
-      connectionId: optionalInt(q.connection_id, 'connection_id'),
-      clusterId: optionalInt(q.cluster_id, 'cluster_id'),
-    });
-    const page = paged(request, reply, list);
-    return Promise.all(page.map(placementView));
-  });
+  app.get(
+    '/kube/placements',
+    {
+      schema: {
+        ...doc('kube', 'Pull secret placements'),
+        querystring: PlacementQuery,
+        response: { 200: Type.Array(Placement) },
+      },
+    },
+    async (request, reply) => {
+      await allow(options, request);
+      const q = request.query as Record<string, string | undefined>;
+      const list = await clusters.listPlacements({
+        connectionId: optionalInt(q.connection_id, 'connection_id'),
+        clusterId: optionalInt(q.cluster_id, 'cluster_id'),
+      });
+      const page = paged(request, reply, list);
+      return Promise.all(page.map(placementView));
+    },
+  );
 
-  app.post('/kube/placements', async (request, reply) => {
-    const b = body(request);
-    const connectionId = optionalInt(b.connection_id, 'connection_id');
-    if (connectionId !== undefined) await allow(options, request, (await connections.get(connectionId)).projectId);
-    else await allow(options, request);
-    const created = await clusters.place({
-      connectionId,
-      clusterId: optionalInt(b.cluster_id, 'cluster_id'),
-      secretName: str(b, 'secret_name'),
-      namespaces: names(b, 'namespaces'),
-      serviceAccounts: names(b, 'service_accounts'),
-      adopt: bool(b, 'adopt'),
-    });
-    reply.status(201).header('location', `/api/v2.0/kube/placements/${created.id}`);
-    return placementView(created);
-  });
+  app.post(
+    '/kube/placements',
+    { schema: { ...doc('kube', 'Create a placement'), body: PlacementBody, response: { 201: Placement } } },
+    async (request, reply) => {
+      const b = body(request);
+      const connectionId = optionalInt(b.connection_id, 'connection_id');
+      if (connectionId !== undefined) await allow(options, request, (await connections.get(connectionId)).projectId);
+      else await allow(options, request);
+      const created = await clusters.place({
+        connectionId,
+        clusterId: optionalInt(b.cluster_id, 'cluster_id'),
+        secretName: str(b, 'secret_name'),
+        namespaces: names(b, 'namespaces'),
+        serviceAccounts: names(b, 'service_accounts'),
+        adopt: bool(b, 'adopt'),
+      });
+      reply.status(201).header('location', `/api/v2.0/kube/placements/${created.id}`);
+      return placementView(created);
+    },
+  );
 
-  app.get('/kube/placements/:id', async (request) => placementView(await guarded(request)));
+  app.get(
+    '/kube/placements/:id',
+    { schema: { ...doc('kube', 'One placement'), params: IdParams, response: { 200: Placement } } },
+    async (request) => placementView(await guarded(request)),
+  );
 
-  app.put('/kube/placements/:id', async (request) => {
-    const placement = await guarded(request);
-    const b = body(request);
-    const updated = await clusters.updatePlacement(placement.id, {
-      namespaces: names(b, 'namespaces'),
-      serviceAccounts: names(b, 'service_accounts'),
-      adopt: bool(b, 'adopt'),
-    });
-    return placementView(updated);
-  });
+  app.put(
+    '/kube/placements/:id',
+    {
+      schema: {
+        ...doc('kube', 'Change a placement'),
+        params: IdParams,
+        body: PlacementBody,
+        response: { 200: Placement },
+      },
+    },
+    async (request) => {
+      const placement = await guarded(request);
+      const b = body(request);
+      const updated = await clusters.updatePlacement(placement.id, {
+        namespaces: names(b, 'namespaces'),
+        serviceAccounts: names(b, 'service_accounts'),
+        adopt: bool(b, 'adopt'),
+      });
+      return placementView(updated);
+    },
+  );
 
   /** Forgets the placement; secrets already written stay in the cluster. */
-  app.delete('/kube/placements/:id', async (request) => {
-    const placement = await guarded(request);
-    await clusters.deletePlacement(placement.id);
-    return {};
-  });
+  app.delete(
+    '/kube/placements/:id',
+    { schema: { ...doc('kube', 'Delete a placement'), params: IdParams, response: { 200: Empty } } },
+    async (request) => {
+      const placement = await guarded(request);
+      await clusters.deletePlacement(placement.id);
+      return {};
+    },
+  );
 
   /** Creates or updates the secret in every namespace of the placement now. */
-  app.post('/kube/placements/:id/sync', async (request) => {
-    const placement = await guarded(request);
-    await clusters.sync(placement.id);
-    return placementView(await clusters.placement(placement.id));
-  });
+  app.post(
+    '/kube/placements/:id/sync',
+    { schema: { ...doc('kube', 'Sync a placement now'), params: IdParams, response: { 200: Placement } } },
+    async (request) => {
+      const placement = await guarded(request);
+      await clusters.sync(placement.id);
+      return placementView(await clusters.placement(placement.id));
+    },
+  );
 
   // ------------------------------------------------------------ diagnosis
 
   /** `{cluster_id, namespace, pod}` or `{cluster_id, namespace, image, service_account?}`. */
-  app.post('/kube/diagnose', async (request) => {
-    await allow(options, request);
-    const b = body(request);
-    const outcome = await clusters.diagnose({
-      clusterId: optionalInt(b.cluster_id, 'cluster_id'),
-      namespace: str(b, 'namespace'),
-      pod: str(b, 'pod'),
-      image: str(b, 'image'),
-      serviceAccount: str(b, 'service_account'),
-    });
-    if (outcome.kind === 'image') return imageView(outcome.result);
-    const d = outcome.result;
-    return {
-      namespace: d.namespace,
-      pod: d.pod,
-      service_account: d.serviceAccount,
-      ok: d.images.every((i) => i.ok),
-      images: d.images.map(imageView),
-      events: d.events,
-    };
-  });
+  app.post(
+    '/kube/diagnose',
+    {
+      schema: {
+        ...doc('kube', 'Diagnose why a pod or image cannot be pulled'),
+        body: DiagnoseBody,
+        response: { 200: Anything },
+      },
+    },
+    async (request) => {
+      await allow(options, request);
+      const b = body(request);
+      const outcome = await clusters.diagnose({
+        clusterId: optionalInt(b.cluster_id, 'cluster_id'),
+        namespace: str(b, 'namespace'),
+        pod: str(b, 'pod'),
+        image: str(b, 'image'),
+        serviceAccount: str(b, 'service_account'),
+      });
+      if (outcome.kind === 'image') return imageView(outcome.result);
+      const d = outcome.result;
+      return {
+        namespace: d.namespace,
+        pod: d.pod,
+        service_account: d.serviceAccount,
+        ok: d.images.every((i) => i.ok),
+        images: d.images.map(imageView),
+        events: d.events,
+      };
+    },
+  );
 }

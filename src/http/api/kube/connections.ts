@@ -3,9 +3,11 @@
  * their test, pull secret, container snippet and reconcile; /kube/pullpolicies.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import type { ConnectionInput } from '../../../features/kube/connection-service.ts';
 import { PULL_POLICIES } from '../../../features/kube/pullsecret.ts';
 import type { RobotRequest } from '../../../features/kube/robots.ts';
+import { doc, Empty } from '../../shared/schemas.ts';
 import { badRequest, invalidField, notFound } from '../errors.ts';
 import {
   actorOf,
@@ -18,6 +20,21 @@ import {
   paged,
   str,
 } from './context.ts';
+import {
+  Anything,
+  Connection,
+  ConnectionBody,
+  IdParams,
+  Job,
+  JobParams,
+  Paged,
+  PullPolicies,
+  PullSecretQuery,
+  ReconcileJob,
+  SecretText,
+  SnippetQuery,
+  TestBody,
+} from './schemas.ts';
 
 function connectionInput(b: Record<string, unknown>): ConnectionInput {
   const input: ConnectionInput = {
@@ -57,115 +74,197 @@ export async function connectionRoutes(app: FastifyInstance, options: KubeApiOpt
     return record;
   };
 
-  app.get('/kube/connections', async (request, reply) => {
-    await allow(options, request);
-    return paged(request, reply, (await connections.list()).map(connectionView));
-  });
+  app.get(
+    '/kube/connections',
+    {
+      schema: {
+        ...doc('kube', 'Registry connections of Kubernetes clusters'),
+        querystring: Paged,
+        response: { 200: Type.Array(Connection) },
+      },
+    },
+    async (request, reply) => {
+      await allow(options, request);
+      return paged(request, reply, (await connections.list()).map(connectionView));
+    },
+  );
 
   /**
    * Creates a connection. With `robot: {project, name?}` instead of
    * username/password (type `berth`), a pull-only robot of that project is
    * created as its credentials, in the same step; the answer names it.
    */
-  app.post('/kube/connections', async (request, reply) => {
-    const b = body(request);
-    const input = connectionInput(b);
-    const robot = robotRequest(b);
-    if (robot) {
-      const project = await connections.robotProject(robot.project).catch(async (e) => {
-        await allow(options, request); // only administrators learn that a project does not exist
-        throw e;
-      });
-      await allow(options, request, project.id, { robots: true });
-      const made = await connections.createWithRobot(input, robot, await actorOf(options, request));
-      reply.status(201).header('location', `/api/v2.0/kube/connections/${made.record.id}`);
-      return { ...connectionView(made.record), robot: { id: made.robot.id, name: made.robot.name } };
-    }
-    await allow(options, request, input.projectId ?? null);
-    const created = await connections.create(input);
-    reply.status(201).header('location', `/api/v2.0/kube/connections/${created.id}`);
-    return connectionView(created);
-  });
-
-  app.get('/kube/connections/:id', async (request) => connectionView(await guarded(request)));
-
-  /** Changes it; a password left out is kept. Credentials that change queue a reconcile of every copy. */
-  app.put('/kube/connections/:id', async (request) => {
-    const record = await guarded(request);
-    const input = connectionInput(body(request));
-    if (input.projectId !== undefined && input.projectId !== record.projectId) {
-      throw badRequest('project_id cannot be changed');
-    }
-    const { record: updated, jobId } = await connections.update(record.id, input);
-    return { ...connectionView(updated), reconcile_job_id: jobId };
-  });
-
-  app.delete('/kube/connections/:id', async (request) => {
-    const record = await guarded(request);
-    await connections.delete(record.id);
-    return {};
-  });
-
-  /** Reachable, registry API, credentials, and (with `repository`) pull. */
-  app.post('/kube/connections/:id/test', async (request) => {
-    const record = await guarded(request);
-    const b = body(request);
-    const result = await connections.test(record.id, {
-      repository: str(b, 'repository'),
-      reference: str(b, 'reference'),
-    });
-    return result;
-  });
-
-  /** The Secret exactly as `kubectl create secret docker-registry … --dry-run=client -o yaml|json` prints it. */
-  app.get('/kube/connections/:id/pullsecret', async (request, reply) => {
-    const record = await guarded(request);
-    const q = request.query as Record<string, string | undefined>;
-    const format = q.format ?? 'yaml';
-    if (format !== 'yaml' && format !== 'json') throw badRequest('format must be yaml or json');
-    const text = await connections.pullSecret(record.id, { name: q.name, namespace: q.namespace, format });
-    reply.type(format === 'json' ? 'application/json; charset=utf-8' : 'application/yaml; charset=utf-8');
-    return reply.send(text);
-  });
-
-  /** A pod spec fragment with imagePullSecrets and the chosen imagePullPolicy, explained. */
-  app.get('/kube/connections/:id/snippet', async (request, reply) => {
-    const record = await guarded(request);
-    const q = request.query as Record<string, string | undefined>;
-    const text = await connections.snippet(record.id, {
-      secretName: q.name,
-      image: q.image ?? '',
-      policy: q.policy,
-    });
-    reply.type('application/yaml; charset=utf-8');
-    return reply.send(text);
-  });
-
-  /** Queues a reconcile of every copy of this connection's secret. */
-  app.post('/kube/connections/:id/reconcile', async (request, reply) => {
-    const record = await guarded(request);
-    const jobId = await connections.enqueueReconcile(record.id, 'requested');
-    reply.status(202);
-    return { reconcile_job_id: jobId };
-  });
-
-  app.get('/kube/pullpolicies', async () =>
-    Object.entries(PULL_POLICIES).map(([name, description]) => ({ name, description })),
+  app.post(
+    '/kube/connections',
+    {
+      schema: {
+        ...doc('kube', 'Create a connection (with `robot`: and its Berth robot)'),
+        body: ConnectionBody,
+        response: { 201: Connection },
+      },
+    },
+    async (request, reply) => {
+      const b = body(request);
+      const input = connectionInput(b);
+      const robot = robotRequest(b);
+      if (robot) {
+        const project = await connections.robotProject(robot.project).catch(async (e) => {
+          await allow(options, request); // only administrators learn that a project does not exist
+          throw e;
+        });
+        await allow(options, request, project.id, { robots: true });
+        const made = await connections.createWithRobot(input, robot, await actorOf(options, request));
+        reply.status(201).header('location', `/api/v2.0/kube/connections/${made.record.id}`);
+        return { ...connectionView(made.record), robot: { id: made.robot.id, name: made.robot.name } };
+      }
+      await allow(options, request, input.projectId ?? null);
+      const created = await connections.create(input);
+      reply.status(201).header('location', `/api/v2.0/kube/connections/${created.id}`);
+      return connectionView(created);
+    },
   );
 
-  app.get('/kube/jobs/:id', async (request) => {
-    await allow(options, request);
-    const id = (request.params as { id: string }).id;
-    const info = await options.kube.jobs.info(id);
-    if (!info?.kind.startsWith('kube.')) throw notFound(`job ${id} not found`);
-    return {
-      id: info.id,
-      kind: info.kind,
-      status: info.status,
-      attempts: info.attempts,
-      last_error: info.lastError,
-      creation_time: info.createdAt,
-      update_time: info.updatedAt,
-    };
-  });
+  app.get(
+    '/kube/connections/:id',
+    { schema: { ...doc('kube', 'One connection'), params: IdParams, response: { 200: Connection } } },
+    async (request) => connectionView(await guarded(request)),
+  );
+
+  /** Changes it; a password left out is kept. Credentials that change queue a reconcile of every copy. */
+  app.put(
+    '/kube/connections/:id',
+    {
+      schema: {
+        ...doc('kube', 'Change a connection'),
+        params: IdParams,
+        body: ConnectionBody,
+        response: { 200: Connection },
+      },
+    },
+    async (request) => {
+      const record = await guarded(request);
+      const input = connectionInput(body(request));
+      if (input.projectId !== undefined && input.projectId !== record.projectId) {
+        throw badRequest('project_id cannot be changed');
+      }
+      const { record: updated, jobId } = await connections.update(record.id, input);
+      return { ...connectionView(updated), reconcile_job_id: jobId };
+    },
+  );
+
+  app.delete(
+    '/kube/connections/:id',
+    { schema: { ...doc('kube', 'Delete a connection'), params: IdParams, response: { 200: Empty } } },
+    async (request) => {
+      const record = await guarded(request);
+      await connections.delete(record.id);
+      return {};
+    },
+  );
+
+  /** Reachable, registry API, credentials, and (with `repository`) pull. */
+  app.post(
+    '/kube/connections/:id/test',
+    {
+      schema: {
+        ...doc('kube', 'Test a connection against its registry'),
+        params: IdParams,
+        body: TestBody,
+        response: { 200: Anything },
+      },
+    },
+    async (request) => {
+      const record = await guarded(request);
+      const b = body(request);
+      const result = await connections.test(record.id, {
+        repository: str(b, 'repository'),
+        reference: str(b, 'reference'),
+      });
+      return result;
+    },
+  );
+
+  /** The Secret exactly as `kubectl create secret docker-registry … --dry-run=client -o yaml|json` prints it. */
+  app.get(
+    '/kube/connections/:id/pullsecret',
+    {
+      schema: {
+        ...doc('kube', 'The pull secret a connection installs (YAML or JSON)'),
+        params: IdParams,
+        querystring: PullSecretQuery,
+        response: { 200: SecretText },
+      },
+    },
+    async (request, reply) => {
+      const record = await guarded(request);
+      const q = request.query as Record<string, string | undefined>;
+      const format = q.format ?? 'yaml';
+      if (format !== 'yaml' && format !== 'json') throw badRequest('format must be yaml or json');
+      const text = await connections.pullSecret(record.id, { name: q.name, namespace: q.namespace, format });
+      reply.type(format === 'json' ? 'application/json; charset=utf-8' : 'application/yaml; charset=utf-8');
+      return reply.send(text);
+    },
+  );
+
+  /** A pod spec fragment with imagePullSecrets and the chosen imagePullPolicy, explained. */
+  app.get(
+    '/kube/connections/:id/snippet',
+    {
+      schema: {
+        ...doc('kube', 'A pod spec snippet using the connection (YAML)'),
+        params: IdParams,
+        querystring: SnippetQuery,
+        response: { 200: SecretText },
+      },
+    },
+    async (request, reply) => {
+      const record = await guarded(request);
+      const q = request.query as Record<string, string | undefined>;
+      const text = await connections.snippet(record.id, {
+        secretName: q.name,
+        image: q.image ?? '',
+        policy: q.policy,
+      });
+      reply.type('application/yaml; charset=utf-8');
+      return reply.send(text);
+    },
+  );
+
+  /** Queues a reconcile of every copy of this connection's secret. */
+  app.post(
+    '/kube/connections/:id/reconcile',
+    { schema: { ...doc('kube', 'Reconcile the connection now'), params: IdParams, response: { 202: ReconcileJob } } },
+    async (request, reply) => {
+      const record = await guarded(request);
+      const jobId = await connections.enqueueReconcile(record.id, 'requested');
+      reply.status(202);
+      return { reconcile_job_id: jobId };
+    },
+  );
+
+  app.get(
+    '/kube/pullpolicies',
+    { schema: { ...doc('kube', 'Pull policies'), response: { 200: PullPolicies } } },
+    async () => Object.entries(PULL_POLICIES).map(([name, description]) => ({ name, description })),
+  );
+
+  app.get(
+    '/kube/jobs/:id',
+    { schema: { ...doc('kube', 'A background job'), params: JobParams, response: { 200: Job } } },
+    async (request) => {
+      await allow(options, request);
+      const id = (request.params as { id: string }).id;
+      const info = await options.kube.jobs.info(id);
+      if (!info?.kind.startsWith('kube.')) throw notFound(`job ${id} not found`);
+      return {
+        id: info.id,
+        kind: info.kind,
+        status: info.status,
+        attempts: info.attempts,
+        last_error: info.lastError,
+        creation_time: info.createdAt,
+        update_time: info.updatedAt,
+      };
+    },
+  );
 }

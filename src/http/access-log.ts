@@ -1,0 +1,64 @@
+/**
+ * The access log as an onRequest hook: one JSON line per request (method,
+ * path, status, bytes, duration) and the request metrics, for every route of
+ * the app it is installed on. `accessLog(app, log, metrics)` in the wiring.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { RequestMetrics } from './metrics.ts';
+import { ociRouteOf } from './oci/paths.ts';
+
+/** The logger method the hook writes with (pino's, or any with the same shape). */
+export interface AccessLogger {
+  info(line: object): void;
+}
+
+/** One JSON line per request (method, path, status, bytes, duration), and the request metrics. */
+export function accessLog(app: FastifyInstance, log: AccessLogger, metrics: RequestMetrics): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    const started = performance.now();
+    const res = reply.raw;
+    // Bytes sent on the connection for this response, headers included, counted from when the response gets the
+    // connection: one that waits behind an unfinished response on the same connection gets it only then.
+    let socket = res.socket;
+    let writtenBefore = socket?.bytesWritten ?? 0;
+    if (!socket) {
+      res.once('socket', (assigned) => {
+        socket = assigned;
+        writtenBefore = assigned.bytesWritten;
+      });
+    }
+    const sent = () => (socket ? socket.bytesWritten - writtenBefore : 0);
+    let bytes = -1;
+    // Ahead of Node's own 'finish' handler, which hands the connection to the next waiting response and flushes it.
+    res.prependOnceListener('finish', () => {
+      bytes = sent();
+    });
+    res.once('close', () => {
+      const url = request.raw.url ?? '';
+      const q = url.indexOf('?');
+      const path = q === -1 ? url : url.slice(0, q);
+      const method = request.raw.method ?? '';
+      if (bytes < 0) bytes = sent(); // aborted: no 'finish'
+      const ms = performance.now() - started;
+      metrics.record(method, routeOf(request.raw, path), res.statusCode, bytes, ms / 1000);
+      log.info({
+        method,
+        path,
+        status: res.statusCode,
+        bytes,
+        ms: Math.round(ms * 100) / 100,
+        ...(res.writableFinished ? {} : { aborted: true }),
+        ...(res.writableFinished ? {} : { msg: 'aborted: the client disconnected before the answer was complete' }),
+      });
+    });
+    done();
+  });
+}
+
+/** A low-cardinality name for a path: the /v2 resource kind, or the API area. */
+function routeOf(req: { url?: string }, path: string): string {
+  if (path.startsWith('/v2/')) return `v2:${ociRouteOf(req)?.kind ?? 'unknown'}`;
+  if (path.startsWith('/api/')) return 'api';
+  if (path === '/metrics') return 'metrics';
+  return 'other';
+}

@@ -1,0 +1,104 @@
+/**
+ * Berth's /api/v2.0/openapi.json against Harbor's v2.0 definition, for every
+ * operation Berth serves on a Harbor path: the method exists in Harbor, the
+ * path parameters have Harbor's names, and every query parameter, request
+ * field and response field Berth declares is Harbor's, or one of Berth's
+ * additions listed below (so a new difference fails until it is listed).
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { UNDECLARED } from '../../src/http/api/openapi.ts';
+import { call, type Running, startBerth } from '../access/support.ts';
+import { berthOperations, harborOperations, type Operation, shape } from './harbor-contract.ts';
+
+/**
+ * Fastify's router shares the `/projects/:x` segment between all routes
+ * under it, so Berth names it once, with the name Harbor uses on /projects
+ * itself; where Harbor says `project_name`, Berth accepts the name too.
+ */
+const PATH_ALIASES: Record<string, string> = { project_name: 'project_name_or_id' };
+
+/** Berth's additions to Harbor's shapes, by `method path`. */
+const ADDITIONS: Record<string, { query?: string[]; response?: string[] }> = {
+  'get /systeminfo': { response: ['berth_version', 'storage_driver'] },
+  'get /statistics': { response: ['total_artifact_count', 'projects'] },
+  'get /repositories': { response: ['project_name'] },
+  'get /projects/{}/repositories': { response: ['project_name'] },
+  'get /projects/{}/repositories/{}': { response: ['project_name'] },
+  'get /projects/{}/repositories/{}/artifacts': {
+    query: ['all'],
+    response: ['tag_count', 'referrer_count', 'subject_digest', 'config', 'layers', 'history'],
+  },
+  'get /projects/{}/repositories/{}/artifacts/{}': {
+    response: ['tag_count', 'referrer_count', 'subject_digest', 'config', 'layers', 'history'],
+  },
+  'get /projects/{}/repositories/{}/artifacts/{}/accessories': {
+    response: ['artifact_type', 'media_type', 'annotations'],
+  },
+  'get /users': { query: ['username'], response: ['auth_source'] },
+  'get /users/current': { response: ['auth_source'] },
+  'get /users/{}': { response: ['auth_source'] },
+  'get /audit-logs': { response: ['operation_result', 'project_name', 'client_address'] },
+  'get /projects/{}/logs': { response: ['operation_result', 'project_name', 'client_address'] },
+};
+
+let r: Running;
+let berth: Operation[];
+const harbor = harborOperations();
+
+before(async () => {
+  r = await startBerth();
+  berth = berthOperations((await call(r.url, 'GET', '/api/v2.0/openapi.json')).json);
+});
+after(async () => {
+  await r?.close();
+});
+
+const onHarborPaths = () =>
+  berth.map((b) => ({ b, h: harbor.filter((h) => shape(h.path) === shape(b.path)) })).filter(({ h }) => h.length > 0);
+
+test('Berth serves Harbor paths with Harbor methods', () => {
+  const matched = onHarborPaths();
+  assert.ok(matched.length >= 40, `operations on Harbor paths: ${matched.length}`);
+  const unknown = matched.filter(({ b, h }) => !h.some((op) => op.method === b.method));
+  assert.deepEqual(
+    unknown.map(({ b }) => `${b.method} ${b.path}`),
+    [],
+  );
+});
+
+test("path parameters carry Harbor's names", () => {
+  for (const { b, h } of onHarborPaths()) {
+    const op = h.find((x) => x.method === b.method);
+    if (!op) continue;
+    assert.deepEqual(
+      b.pathParams,
+      op.pathParams.map((name) => PATH_ALIASES[name] ?? name),
+      `${b.method} ${b.path}`,
+    );
+  }
+});
+
+test("query parameters, request fields and response fields are Harbor's or listed additions", () => {
+  for (const { b, h } of onHarborPaths()) {
+    const op = h.find((x) => x.method === b.method);
+    if (!op) continue;
+    const key = `${b.method} ${shape(b.path)}`;
+    const extra = ADDITIONS[key] ?? {};
+    const outside = (ours: string[], theirs: string[], added: string[] = []) =>
+      ours.filter((name) => !theirs.includes(name) && !added.includes(name));
+    assert.deepEqual(outside(b.query, op.query, extra.query), [], `${key}: query parameters`);
+    assert.deepEqual(outside(b.body, op.body), [], `${key}: request fields`);
+    assert.deepEqual(outside(b.response, op.response, extra.response), [], `${key}: response fields`);
+  }
+});
+
+test('every operation declares its response shape', async () => {
+  const doc = (await call(r.url, 'GET', '/api/v2.0/openapi.json')).json;
+  const undeclared: string[] = [];
+  for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, { responses: object }>>))
+    for (const [method, op] of Object.entries(ops))
+      for (const response of Object.values(op.responses) as { description: string }[])
+        if (response.description === UNDECLARED) undeclared.push(`${method} ${path}`);
+  assert.deepEqual(undeclared, []);
+});
