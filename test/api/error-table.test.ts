@@ -21,12 +21,17 @@ const SPEC: Record<string, number[]> = {
   NAME_UNKNOWN: [404],
   SIZE_INVALID: [400],
   UNAUTHORIZED: [401],
-  DENIED: [403],
+  // 412: Harbor's status for a pull gate (signatures, vulnerabilities) refusing an artifact.
+  DENIED: [403, 412],
   UNSUPPORTED: [400, 404, 405, 415],
   TOOMANYREQUESTS: [429],
 };
-/** Docker Registry's pagination code, which the OCI spec does not list. */
-const DOCKER = new Set(['PAGINATION_NUMBER_INVALID']);
+/**
+ * Docker Registry's codes the OCI spec does not list: pagination, and
+ * UNAVAILABLE (Distribution's errcode for a registry that cannot serve now),
+ * sent for a full (507) or unwritable (503) storage.
+ */
+const DOCKER = new Set(['PAGINATION_NUMBER_INVALID', 'UNAVAILABLE']);
 
 describe('the error table', () => {
   test('every /v2 answer is a spec code with a status the spec gives it', () => {
