@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { generateSecret, hashSecret } from '../core/access/passwords.ts';
 import type { RobotAccess } from '../core/access/ports.ts';
 import { PULL_ONLY, robotFullName, validRobotShortName } from '../core/access/robots.ts';
-import { auditCli, DATA, fail, withAccess } from './access-common.ts';
+import { auditCli, DATA, fail, OUTPUT, printList, withAccess } from './access-common.ts';
 import { withKube } from './kube-common.ts';
 
 export function robotCommand(): Command {
@@ -52,17 +52,31 @@ export function robotCommand(): Command {
     });
   cmd
     .command('list [project]')
+    .description('list robot accounts (of one project, or all)')
     .option(...DATA)
+    .option(...OUTPUT)
     .action(async (project: string | undefined, flags) =>
       withAccess(flags.data, async (access) => {
         const p = project ? ((await access.store.projectByName(project)) ?? fail(`no project ${project}`)) : null;
         const { items } = await access.store.listRobots({ offset: 0, limit: 100_000, projectId: p?.id });
-        for (const r of items) {
-          const acts = r.permissions.flatMap((x) => x.access.map((a) => a.action)).join(',');
-          console.log(
-            `${r.id}\t${r.name}\t${acts}\t${r.disabled ? 'disabled' : 'enabled'}\texpires ${r.expiresAt ?? 'never'}`,
-          );
-        }
+        const rows = items.map((r) => ({
+          id: r.id,
+          name: r.name,
+          actions: [...new Set(r.permissions.flatMap((x) => x.access.map((a) => a.action)))].join(','),
+          state: r.disabled ? 'disabled' : 'enabled',
+          expires: r.expiresAt ?? 'never',
+        }));
+        printList(
+          flags.output,
+          [
+            ['id', 'ID'],
+            ['name', 'NAME'],
+            ['actions', 'ACTIONS'],
+            ['state', 'STATE'],
+            ['expires', 'EXPIRES'],
+          ],
+          rows,
+        );
       }),
     );
   for (const [verb, disabled] of [

@@ -55,6 +55,8 @@ export interface Berth {
   access: AccessService;
   /** Traffic and pull counters; `flush()` writes what is counted so far. */
   traffic: TrafficRecorder;
+  /** The password generated for `admin` by this start (null otherwise): `serve` shows it once listening. */
+  generatedAdminPassword: string | null;
   close(): Promise<void>;
 }
 
@@ -175,25 +177,25 @@ export function openAccess(registry: Registry, log?: Logger, config?: ServerConf
   });
 }
 
-async function buildGate(config: ServerConfig, access: AccessService, log: Logger): Promise<Gate> {
+async function buildGate(
+  config: ServerConfig,
+  access: AccessService,
+  log: Logger,
+): Promise<{ gate: Gate; generated: string | null }> {
   const { generated } = await ensureAdmin(access.store, config.auth.admin_password);
-  if (generated) {
-    log.warn(
-      { username: 'admin', password: generated },
-      'created the admin account: note this password, it is shown once',
-    );
-    log.flush?.();
-  }
+  // The password itself is not logged: `serve` prints it as a banner once listening.
+  if (generated) log.warn({ username: 'admin' }, 'created the admin account with a generated password');
   const keys = await loadOrCreateSigningKeys(tokenKeyFile(config));
   const tokens = new TokenService(keys, { issuer: 'berth', service: 'berth', ttlSeconds: config.auth.token_ttl });
   const limiter = new LoginLimiter({ maxFailures: config.auth.login_max_failures, windowMs: 5 * 60_000 });
-  return new Gate(access, tokens, limiter, { realm: config.auth.token_realm });
+  return { gate: new Gate(access, tokens, limiter, { realm: config.auth.token_realm }), generated };
 }
 
 export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth> {
   const registry = await openRegistry(config);
   const access = openAccess(registry, log, config);
-  const gate = config.auth.enabled ? await buildGate(config, access, log) : null;
+  const built = config.auth.enabled ? await buildGate(config, access, log) : null;
+  const gate = built?.gate ?? null;
   const kube = await openKube(config, registry, log, access);
   if (!(registry.metadata instanceof KyselyStore)) throw new Error('the metadata store cannot answer catalog queries');
   const catalog = new KyselyCatalog(registry.metadata.db);
@@ -260,6 +262,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     access,
     kube,
     traffic,
+    generatedAdminPassword: built?.generated ?? null,
     async close() {
       await app.close();
       await traffic.close();

@@ -44,6 +44,14 @@ export class RegistryAccess implements AccessControl {
     const allowed = actions.every((a) => granted.has(a));
     if (!allowed) {
       if (who.principal.kind === 'anonymous') throw this.gate.unauthorized(req, 'authentication required', scope);
+      // Only an administrator's push creates a project: tell everyone else why, not a bare "denied".
+      const project = projectOf(repository);
+      if (!(await this.gate.access.store.projectByName(project)))
+        throw new RegistryError(
+          'DENIED',
+          `project ${project} does not exist: ask an administrator to create it (berth project create ${project})`,
+          { repository, project },
+        );
       throw new RegistryError('DENIED', `requested access to ${repository} is denied`, {
         repository,
         actions,
