@@ -16,7 +16,9 @@ export function robotCommand(): Command {
     .option('--delete', 'may delete artifacts')
     .option('--days <n>', 'expires after n days (default: never)')
     .option('--description <text>', 'description', '')
+    .option('--output <format>', 'text (default) or json: {name, secret, expires_at}', 'text')
     .action(async (project: string, name: string, flags) => {
+      if (flags.output !== 'text' && flags.output !== 'json') fail(`--output: say text or json, not ${flags.output}`);
       if (!validRobotShortName(name)) fail('invalid robot name');
       const days = flags.days === undefined ? null : Number(flags.days);
       if (days !== null && (!Number.isInteger(days) || days < 1)) fail('--days must be a positive integer');
@@ -47,7 +49,9 @@ export function robotCommand(): Command {
           project,
           address: '',
         });
-        console.log(`name:   ${fullName}\nsecret: ${secret}\n(the secret is shown only now)`);
+        if (flags.output === 'json')
+          console.log(JSON.stringify({ name: fullName, secret, expires_at: made.robot.expiresAt ?? null }));
+        else console.log(`name:   ${fullName}\nsecret: ${secret}\n(the secret is shown only now)`);
       });
     });
   cmd
