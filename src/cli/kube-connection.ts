@@ -22,8 +22,8 @@ export function connectionCommand(): Command {
     withStore(
       cmd
         .command('add <name>')
-        .description('add a registry connection (address with http:// or https://)')
-        .requiredOption('--address <url>', 'registry address, e.g. https://reg.example.com')
+        .description('add a registry connection (address as kubectl --docker-server takes it)')
+        .requiredOption('--address <url>', 'registry address as for kubectl --docker-server: https://reg.example.com, reg.example.com:5000, https://index.docker.io/v1/')
         .option('--username <user>', 'user or robot account name')
         .option('--type <type>', `one of ${CONNECTION_TYPES.join(', ')}`)
         .option('--email <email>', 'email recorded in the pull secret')

@@ -4,7 +4,7 @@
  * can they pull from it. Each step says what it found; later steps are
  * skipped once one fails.
  */
-import type { RegistryConnection } from './connections.ts';
+import { addressUrl, type RegistryConnection } from './connections.ts';
 import { NotARegistryError, RegistrySession, UnreachableError } from './registry-probe.ts';
 
 export type CheckStep = 'reachable' | 'registry-api' | 'credentials' | 'pull';
@@ -32,7 +32,7 @@ export async function testConnection(
   connection: RegistryConnection,
   options: ConnectionTestOptions = {},
 ): Promise<ConnectionTestResult> {
-  const url = new URL(connection.address);
+  const url = addressUrl(connection.address);
   const scheme = url.protocol === 'http:' ? 'http' : 'https';
   const session = new RegistrySession(
     url.host,
