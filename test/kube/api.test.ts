@@ -319,6 +319,36 @@ describe('kube management API', () => {
     assert.equal(missing.status, 404);
   });
 
+  it('diagnoses from a connection alone (no cluster): connection_id and an image', async () => {
+    // The connection's password was set above to one the registry refuses.
+    const image = `${registry.host}/team/app:1.0`;
+    const refused = await call('POST', '/kube/diagnose', { connection_id: connectionId, image });
+    assert.equal(refused.status, 200, refused.text);
+    assert.equal(refused.json.code, 'WRONG_CREDENTIALS', refused.text);
+    assert.deepEqual(refused.json.secrets_tried, ['connection-pull']);
+    const fresh = await call('POST', '/kube/connections', {
+      name: 'diagnose-alone',
+      type: 'oci',
+      address: registry.url,
+      username: 'ci',
+      password: 'good-password',
+    });
+    assert.equal(fresh.status, 201, fresh.text);
+    const ok = await call('POST', '/kube/diagnose', { connection_id: fresh.json.id, image });
+    assert.equal(ok.json.code, 'PULLABLE', ok.text);
+    await call('DELETE', `/kube/connections/${fresh.json.id}`);
+    const missing = await call('POST', '/kube/diagnose', { connection_id: connectionId });
+    assert.equal(missing.status, 400);
+    assert.match(missing.text, /image/);
+    const badPlatform = await call('POST', '/kube/diagnose', {
+      connection_id: connectionId,
+      image: `${registry.host}/team/app:1.0`,
+      platform: 'amd64',
+    });
+    assert.equal(badPlatform.status, 400);
+    assert.match(badPlatform.text, /platform/);
+  });
+
   it('renders a connection group as containerd hosts.toml and registries.conf', async () => {
     const g = await call('POST', '/kube/groups', {
       name: 'hub',

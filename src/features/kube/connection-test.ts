@@ -5,7 +5,7 @@
  * skipped once one fails.
  */
 import { addressUrl, type RegistryConnection } from './connections.ts';
-import { NotARegistryError, RegistrySession, UnreachableError } from './registry-probe.ts';
+import { NotARegistryError, RateLimitedError, RegistrySession, UnreachableError } from './registry-probe.ts';
 
 export type CheckStep = 'reachable' | 'registry-api' | 'credentials' | 'pull';
 
@@ -47,6 +47,12 @@ export async function testConnection(
     checks.push({ step: 'reachable', ok: true, message: `${session.base} answered` });
     checks.push({ step: 'registry-api', ok: true, message: `${session.base}/v2/ speaks the registry API` });
   } catch (e) {
+    if (e instanceof RateLimitedError) {
+      // It answered, as a registry that is limiting us: not "not a registry API".
+      checks.push({ step: 'reachable', ok: true, message: `${session.base} answered` });
+      checks.push({ step: 'registry-api', ok: false, message: `rate limited: ${e.message}` });
+      return done();
+    }
     if (e instanceof NotARegistryError) {
       checks.push({ step: 'reachable', ok: true, message: `${session.base} answered` });
       checks.push({ step: 'registry-api', ok: false, message: e.message });
@@ -95,5 +101,6 @@ async function pullCheck(
 
 function unreachable(e: unknown): { ok: false; message: string } {
   if (e instanceof UnreachableError) return { ok: false, message: e.message };
+  if (e instanceof RateLimitedError) return { ok: false, message: `rate limited: ${e.message}` };
   throw e;
 }

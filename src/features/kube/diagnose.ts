@@ -7,8 +7,8 @@
 import type { KubeCluster, Pod, Secret } from './cluster.ts';
 import { credentialsIn, DOCKER_CFG_TYPE, keyHost, keyMatches, type RegistryCredential } from './dockerconfig.ts';
 import { formatImageRef, type ImageRef, ImageRefError, manifestReference, parseImageRef } from './imageref.ts';
-import { DOCKER_CONFIG_JSON_TYPE } from './pullsecret.ts';
-import { RegistrySession, UnreachableError } from './registry-probe.ts';
+import { DOCKER_CONFIG_JSON_TYPE, pullSecretObject } from './pullsecret.ts';
+import { RateLimitedError, RegistrySession, UnreachableError } from './registry-probe.ts';
 
 export type DiagnosisCode =
   | 'PULLABLE'
@@ -20,7 +20,9 @@ export type DiagnosisCode =
   | 'ACCESS_DENIED'
   | 'WRONG_CASE'
   | 'REPOSITORY_NOT_FOUND'
-  | 'MANIFEST_NOT_FOUND';
+  | 'MANIFEST_NOT_FOUND'
+  | 'RATE_LIMITED'
+  | 'PLATFORM_NOT_FOUND';
 
 export interface ImageDiagnosis {
   image: string;
@@ -35,6 +37,10 @@ export interface ImageDiagnosis {
   secretsTried: string[];
   /** What the kubelet reports for this container, when it is waiting. */
   kubeletReason?: string;
+  /** RATE_LIMITED: the registry's Retry-After, as sent. */
+  retryAfter?: string;
+  /** PLATFORM_NOT_FOUND: the platforms the index offers. */
+  platforms?: string[];
 }
 
 export interface PodDiagnosis {
@@ -51,7 +57,13 @@ export interface DiagnoseOptions {
   timeoutMs?: number;
   /** Scheme for a registry host when the pull secret does not name one. */
   schemeFor?: (host: string) => 'http' | 'https';
+  /** The node's platform (`os/arch[/variant]`) an index must offer; default linux/amd64. */
+  platform?: string;
+  /** Sent with every registry request. */
+  probeHeaders?: Record<string, string>;
 }
+
+export const DEFAULT_PLATFORM = 'linux/amd64';
 
 export class PodNotFoundError extends Error {}
 
@@ -87,6 +99,26 @@ export async function diagnoseImage(
   options: DiagnoseOptions = {},
 ): Promise<ImageDiagnosis> {
   const context = await pullContext(cluster, input.namespace, input.serviceAccount || 'default', []);
+  return diagnoseWithContext(context, input.image, options);
+}
+
+/**
+ * Diagnosis from a registry connection alone (no cluster yet): would a node
+ * holding exactly this connection's pull secret pull `image`?
+ */
+export async function diagnoseWithCredentials(
+  input: { image: string; server: string; username: string; password: string },
+  options: DiagnoseOptions = {},
+): Promise<ImageDiagnosis> {
+  const name = 'connection-pull';
+  const secret = pullSecretObject({ name, server: input.server, username: input.username, password: input.password });
+  const context: PullContext = {
+    namespace: '(no cluster)',
+    serviceAccount: 'default',
+    serviceAccountFound: true,
+    referenced: [name],
+    secrets: new Map([[name, secret as unknown as Secret]]),
+  };
   return diagnoseWithContext(context, input.image, options);
 }
 
@@ -133,7 +165,8 @@ async function diagnoseWithContext(ctx: PullContext, image: string, options: Dia
   const candidates = matchingCredentials(referencedSecrets, ref);
   const tried = [...new Set(candidates.map((c) => c.secretName))];
   const scheme = candidates[0]?.scheme ?? options.schemeFor?.(ref.host) ?? defaultScheme(ref.host);
-  const probe = { scheme, timeoutMs: options.timeoutMs ?? 5000 };
+  const probe = { scheme, timeoutMs: options.timeoutMs ?? 5000, headers: options.probeHeaders };
+  const platform = options.platform || DEFAULT_PLATFORM;
   const scope = `repository:${ref.repository}:pull`;
 
   try {
@@ -145,7 +178,7 @@ async function diagnoseWithContext(ctx: PullContext, image: string, options: Dia
     if (candidates.length === 0) {
       const status = await anonymous.headManifest(ref.repository, manifestReference(ref));
       if (status === 401 || status === 403) return missingSecret(ctx, ref, image);
-      return whenFound(anonymous, ref, image, status, [], 'anonymously');
+      return whenFound(anonymous, ref, image, status, [], 'anonymously', platform);
     }
 
     // 3. Credentials: the kubelet tries each applicable one; so do we.
@@ -176,7 +209,7 @@ async function diagnoseWithContext(ctx: PullContext, image: string, options: Dia
           tried,
         );
       }
-      return whenFound(session, ref, image, status, tried, `with secret "${cred.secretName}"`);
+      return whenFound(session, ref, image, status, tried, `with secret "${cred.secretName}"`, platform);
     }
     return result(
       image,
@@ -185,6 +218,18 @@ async function diagnoseWithContext(ctx: PullContext, image: string, options: Dia
       tried,
     );
   } catch (e) {
+    if (e instanceof RateLimitedError) {
+      // Not the credentials' fault, nor a missing API: the kubelet would back off the same way.
+      return {
+        ...result(
+          image,
+          'RATE_LIMITED',
+          `rate limited: ${e.message}. Pulls fail until the limit resets; a mirror or pull-through cache of ${ref.host} avoids it`,
+          tried,
+        ),
+        ...(e.retryAfter ? { retryAfter: e.retryAfter } : {}),
+      };
+    }
     if (e instanceof UnreachableError) {
       return result(image, 'REGISTRY_UNREACHABLE', `registry ${ref.host} is unreachable: ${e.message}`, tried);
     }
@@ -199,8 +244,21 @@ async function whenFound(
   status: number,
   tried: string[],
   how: string,
+  platform: string,
 ): Promise<ImageDiagnosis> {
   if (status >= 200 && status < 300) {
+    const offered = await session.platforms(ref.repository, manifestReference(ref));
+    if (offered && !offered.some((p) => samePlatform(p, platform))) {
+      return {
+        ...result(
+          image,
+          'PLATFORM_NOT_FOUND',
+          `no image for ${platform}: ${formatImageRef(ref)} is an index offering ${offered.length ? offered.join(', ') : 'no platform'}; the kubelet on a ${platform} node fails with "no matching manifest". Push a ${platform} image into the index, or schedule the pod on a node of one of these platforms`,
+          tried,
+        ),
+        platforms: offered,
+      };
+    }
     return result(
       image,
       'PULLABLE',
@@ -310,6 +368,13 @@ function missingSecret(ctx: PullContext, ref: ImageRef, image: string): ImageDia
     `${ref.host} needs credentials and namespace "${ctx.namespace}" has no pull secret for it${details.length ? ` (${details.join('; ')})` : ''}. Create one (e.g. with Berth's secret sync) and reference it`,
     [],
   );
+}
+
+/** `linux/arm64/v8` offers `linux/arm64`; a wanted variant must match exactly. */
+function samePlatform(offered: string, wanted: string): boolean {
+  const [os, arch, variant] = offered.toLowerCase().split('/');
+  const [wOs, wArch, wVariant] = wanted.toLowerCase().split('/');
+  return os === wOs && arch === wArch && (wVariant === undefined || variant === wVariant);
 }
 
 function result(image: string, code: DiagnosisCode, message: string, secretsTried: string[]): ImageDiagnosis {

@@ -13,6 +13,8 @@ export interface Credentials {
 export interface ProbeOptions {
   scheme: 'http' | 'https';
   timeoutMs: number;
+  /** Sent with every request (Berth marks its own diagnosis logins so they do not count toward lockout). */
+  headers?: Record<string, string>;
 }
 
 /** The registry could not be spoken to at all. */
@@ -20,6 +22,23 @@ export class UnreachableError extends Error {}
 
 /** Something answered, but not the registry API at /v2/. */
 export class NotARegistryError extends UnreachableError {}
+
+/**
+ * The registry (or its token endpoint) answered 429: a pull now would fail
+ * for the same reason, whatever the credentials. `retryAfter` is the
+ * Retry-After header as sent (seconds or an HTTP date), when there is one.
+ */
+export class RateLimitedError extends Error {
+  constructor(
+    readonly url: string,
+    readonly retryAfter: string | undefined,
+  ) {
+    super(
+      `${new URL(url).origin} is rate limiting these requests (HTTP 429)${retryAfter ? `; retry after ${/^\d+$/.test(retryAfter) ? `${retryAfter} seconds` : retryAfter}` : ''}`,
+    );
+    this.name = 'RateLimitedError';
+  }
+}
 
 export type AuthOutcome = { ok: true } | { ok: false; status: number; via: 'token' | 'basic'; message: string };
 
@@ -162,16 +181,41 @@ export class RegistrySession {
   }
 
   private async fetchUrl(url: string, headers: Record<string, string>, method: string): Promise<Response> {
+    let res: Response;
     try {
-      return await fetch(url, {
+      res = await fetch(url, {
         method,
-        headers,
+        headers: { ...headers, ...this.options.headers },
         redirect: 'follow',
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch (e) {
       throw new UnreachableError(describeNetworkError(url, e, this.options.timeoutMs));
     }
+    if (res.status === 429) throw new RateLimitedError(url, res.headers.get('retry-after') ?? undefined);
+    return res;
+  }
+
+  /**
+   * The platforms (`os/architecture[/variant]`) an index or manifest list
+   * offers; null for a single-platform manifest (or one that cannot be read).
+   */
+  async platforms(repository: string, reference: string): Promise<string[] | null> {
+    const res = await this.fetch(
+      `/v2/${repository}/manifests/${reference}`,
+      await this.authHeaders(`repository:${repository}:pull`),
+      'GET',
+      MANIFEST_ACCEPT,
+    );
+    if (res.status !== 200) return null;
+    const doc = (await res.json().catch(() => null)) as {
+      manifests?: { platform?: { os?: string; architecture?: string; variant?: string } }[];
+    } | null;
+    if (!doc || !Array.isArray(doc.manifests)) return null;
+    return doc.manifests
+      .map((m) => m.platform)
+      .filter((p): p is { os: string; architecture: string; variant?: string } => Boolean(p?.os && p.architecture))
+      .map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join('/'));
   }
 }
 
