@@ -21,12 +21,13 @@ import { LoginLimiter } from '../core/access/limiter.ts';
 import { AccessService } from '../core/access/service.ts';
 import type { StorageDriver } from '../core/ports.ts';
 import { Registry } from '../core/registry.ts';
+import type { DiagnoseOptions } from '../features/kube/diagnose.ts';
 import { createKube, type KubeFeature } from '../features/kube/feature.ts';
 import { accessRobots } from '../features/kube/robots.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
 import { TrafficRecorder } from '../features/traffic/recorder.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
-import { Gate } from '../http/access/gate.ts';
+import { Gate, PROBE_HEADER, probeSignature } from '../http/access/gate.ts';
 import { RegistryAccess } from '../http/access/registry-access.ts';
 import { catalogAuditor, catalogAuthorizer, catalogScope } from '../http/api/access/catalog-seam.ts';
 import { kubeActor, kubeAuthorizer } from '../http/api/kube/access-seam.ts';
@@ -135,6 +136,7 @@ export async function openKube(
   registry: Registry,
   log?: NoteLog,
   access?: AccessService,
+  diagnose?: DiagnoseOptions,
 ): Promise<KubeFeature> {
   const metadata = registry.metadata;
   if (!(metadata instanceof KyselyStore)) throw new Error('the metadata store does not hold Kubernetes settings');
@@ -143,6 +145,7 @@ export async function openKube(
     box: await openSecretBox(config, log),
     jobs: metadata.jobs,
     robots: access ? accessRobots(access) : undefined,
+    diagnose,
     // Loaded on first use: a start that never talks to a cluster does not pay for client-node.
     clusterFor: async (kubeconfig, context) => {
       const { clusterFromKubeconfig } = await import('../adapters/kubernetes/client-node-cluster.ts');
@@ -181,6 +184,7 @@ async function buildGate(
   config: ServerConfig,
   access: AccessService,
   log: Logger,
+  probeKey?: string,
 ): Promise<{ gate: Gate; generated: string | null }> {
   const { generated } = await ensureAdmin(access.store, config.auth.admin_password);
   // The password itself is not logged: `serve` prints it as a banner once listening.
@@ -188,15 +192,20 @@ async function buildGate(
   const keys = await loadOrCreateSigningKeys(tokenKeyFile(config));
   const tokens = new TokenService(keys, { issuer: 'berth', service: 'berth', ttlSeconds: config.auth.token_ttl });
   const limiter = new LoginLimiter({ maxFailures: config.auth.login_max_failures, windowMs: 5 * 60_000 });
-  return { gate: new Gate(access, tokens, limiter, { realm: config.auth.token_realm }), generated };
+  return { gate: new Gate(access, tokens, limiter, { realm: config.auth.token_realm, probeKey }), generated };
 }
 
 export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth> {
   const registry = await openRegistry(config);
   const access = openAccess(registry, log, config);
-  const built = config.auth.enabled ? await buildGate(config, access, log) : null;
+  // Berth's own pull diagnoses mark their registry requests, so a bad secret
+  // being diagnosed does not lock its account out (see Gate.login).
+  const probeKey = randomBytes(32).toString('base64url');
+  const built = config.auth.enabled ? await buildGate(config, access, log, probeKey) : null;
   const gate = built?.gate ?? null;
-  const kube = await openKube(config, registry, log, access);
+  const kube = await openKube(config, registry, log, access, {
+    probeHeaders: (authorization) => ({ [PROBE_HEADER]: probeSignature(probeKey, authorization) }),
+  });
   if (!(registry.metadata instanceof KyselyStore)) throw new Error('the metadata store cannot answer catalog queries');
   const catalog = new KyselyCatalog(registry.metadata.db);
   const traffic = new TrafficRecorder({

@@ -59,8 +59,8 @@ export interface DiagnoseOptions {
   schemeFor?: (host: string) => 'http' | 'https';
   /** The node's platform (`os/arch[/variant]`) an index must offer; default linux/amd64. */
   platform?: string;
-  /** Sent with every registry request. */
-  probeHeaders?: Record<string, string>;
+  /** Extra headers for a registry request carrying these credentials (Authorization value). */
+  probeHeaders?: (authorization: string) => Record<string, string>;
 }
 
 export const DEFAULT_PLATFORM = 'linux/amd64';

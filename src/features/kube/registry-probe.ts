@@ -13,8 +13,12 @@ export interface Credentials {
 export interface ProbeOptions {
   scheme: 'http' | 'https';
   timeoutMs: number;
-  /** Sent with every request (Berth marks its own diagnosis logins so they do not count toward lockout). */
-  headers?: Record<string, string>;
+  /**
+   * Extra headers for a request that carries credentials (given its
+   * Authorization value): Berth marks its own diagnosis logins so they do not
+   * count toward the account's lockout.
+   */
+  headers?: (authorization: string) => Record<string, string>;
 }
 
 /** The registry could not be spoken to at all. */
@@ -185,7 +189,10 @@ export class RegistrySession {
     try {
       res = await fetch(url, {
         method,
-        headers: { ...headers, ...this.options.headers },
+        headers:
+          headers.authorization && this.options.headers
+            ? { ...headers, ...this.options.headers(headers.authorization) }
+            : headers,
         redirect: 'follow',
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });

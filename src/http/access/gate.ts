@@ -3,6 +3,7 @@
  * request, checks it, and applies the brute-force limit to password logins.
  * Shared by /v2, /service/token and the management API.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { LoginLimiter } from '../../core/access/limiter.ts';
 import { ANONYMOUS, type Principal } from '../../core/access/principal.ts';
@@ -20,6 +21,24 @@ export interface Identity {
 export interface GateOptions {
   /** Absolute URL of /service/token, when configured; otherwise derived from the request's Host. */
   realm?: string;
+  /**
+   * The key of this process's own pull diagnoses (see probeSignature): their
+   * failed logins (a diagnosed secret with a wrong password) neither count
+   * toward the account's lockout nor appear as failed logins.
+   */
+  probeKey?: string;
+}
+
+/** Marks a registry request made by Berth's own pull diagnosis. */
+export const PROBE_HEADER = 'x-berth-diagnosis';
+
+/**
+ * The PROBE_HEADER value for a request with this Authorization header. Bound
+ * to the credentials tried: a registry that sees it (diagnoses also reach other
+ * registries) can replay it only with that same password, never to guess others.
+ */
+export function probeSignature(key: string, authorization: string): string {
+  return createHmac('sha256', key).update(authorization).digest('base64url');
 }
 
 export function clientAddress(req: IncomingMessage): string {
@@ -109,6 +128,16 @@ export class Gate {
     return { principal: await this.login(req, basic.username, basic.password), via: 'basic' };
   }
 
+  private isOwnProbe(req: IncomingMessage): boolean {
+    const key = this.options.probeKey;
+    const sent = req.headers[PROBE_HEADER];
+    const authorization = req.headers.authorization;
+    if (!key || typeof sent !== 'string' || !authorization) return false;
+    const expected = Buffer.from(probeSignature(key, authorization));
+    const given = Buffer.from(sent);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
   /** A password login, rate-limited per address and account; failures are audited. */
   async login(req: IncomingMessage, username: string, password: string): Promise<Principal> {
     const address = clientAddress(req);
@@ -123,6 +152,7 @@ export class Gate {
     }
     const principal = await this.access.login(username, password);
     if (!principal) {
+      if (this.isOwnProbe(req)) throw this.unauthorized(req, 'invalid username or password');
       this.limiter.fail(address, username);
       await this.access.audit({
         username: username.slice(0, 255),
