@@ -14,6 +14,7 @@ import { KyselyAccessStore } from '../adapters/metadata/access-store.ts';
 import { KyselyKubeStore } from '../adapters/metadata/kube-store.ts';
 import { KyselyCatalog } from '../adapters/metadata/kysely-catalog.ts';
 import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
+import { KyselySessionStore } from '../adapters/metadata/sessions-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
 import { ensureAdmin } from '../core/access/bootstrap.ts';
@@ -25,6 +26,7 @@ import type { DiagnoseOptions } from '../features/kube/diagnose.ts';
 import { createKube, type KubeFeature } from '../features/kube/feature.ts';
 import { accessRobots } from '../features/kube/robots.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
+import { SessionService } from '../features/sessions/service.ts';
 import { TrafficRecorder } from '../features/traffic/recorder.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
 import { Gate, PROBE_HEADER, probeSignature } from '../http/access/gate.ts';
@@ -32,6 +34,7 @@ import { RegistryAccess } from '../http/access/registry-access.ts';
 import { catalogAuditor, catalogAuthorizer, catalogScope } from '../http/api/access/catalog-seam.ts';
 import { kubeActor, kubeAuthorizer } from '../http/api/kube/access-seam.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
+import { sessionRoutes } from '../http/api/sessions/routes.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
 import { ociRouteOf } from '../http/oci/paths.ts';
 import { ociPlugin } from '../http/oci/plugin.ts';
@@ -185,6 +188,7 @@ async function buildGate(
   access: AccessService,
   log: Logger,
   probeKey?: string,
+  sessions?: SessionService,
 ): Promise<{ gate: Gate; generated: string | null }> {
   const { generated } = await ensureAdmin(access.store, config.auth.admin_password);
   // The password itself is not logged: `serve` prints it as a banner once listening.
@@ -192,7 +196,7 @@ async function buildGate(
   const keys = await loadOrCreateSigningKeys(tokenKeyFile(config));
   const tokens = new TokenService(keys, { issuer: 'berth', service: 'berth', ttlSeconds: config.auth.token_ttl });
   const limiter = new LoginLimiter({ maxFailures: config.auth.login_max_failures, windowMs: 5 * 60_000 });
-  return { gate: new Gate(access, tokens, limiter, { realm: config.auth.token_realm, probeKey }), generated };
+  return { gate: new Gate(access, tokens, limiter, { realm: config.auth.token_realm, probeKey, sessions }), generated };
 }
 
 export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth> {
@@ -201,7 +205,10 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   // Berth's own pull diagnoses mark their registry requests, so a bad secret
   // being diagnosed does not lock its account out (see Gate.login).
   const probeKey = randomBytes(32).toString('base64url');
-  const built = config.auth.enabled ? await buildGate(config, access, log, probeKey) : null;
+  const sessions = new SessionService(KyselySessionStore.over((registry.metadata as KyselyStore).db), {
+    ttlSeconds: 8 * 3600,
+  });
+  const built = config.auth.enabled ? await buildGate(config, access, log, probeKey, sessions) : null;
   const gate = built?.gate ?? null;
   const kube = await openKube(config, registry, log, access, {
     probeHeaders: (authorization) => ({ [PROBE_HEADER]: probeSignature(probeKey, authorization) }),
@@ -228,6 +235,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   if (gate) {
     registryAudit(app, gate);
     await app.register(tokenRoutes, { gate });
+    if (sessions) await app.register(sessionRoutes, { gate, sessions });
     const oidc = config.auth.oidc;
     if (oidc.issuer) {
       // openid-client is loaded only when OIDC is configured.

@@ -9,11 +9,12 @@ import type { LoginLimiter } from '../../core/access/limiter.ts';
 import { ANONYMOUS, type Principal } from '../../core/access/principal.ts';
 import type { AccessService } from '../../core/access/service.ts';
 import { RegistryError } from '../../core/errors.ts';
+import { CSRF_HEADER, cookieValue, SESSION_COOKIE, SessionService } from '../../features/sessions/service.ts';
 import type { AccessClaim, TokenService } from '../token/tokens.ts';
 
 export interface Identity {
   principal: Principal;
-  via: 'none' | 'basic' | 'bearer';
+  via: 'none' | 'basic' | 'bearer' | 'session';
   /** The token's `access` claims (Bearer only). */
   claims?: AccessClaim[];
 }
@@ -27,7 +28,11 @@ export interface GateOptions {
    * toward the account's lockout nor appear as failed logins.
    */
   probeKey?: string;
+  /** Console sessions (cookie + CSRF token), accepted on the management API only. */
+  sessions?: SessionService;
 }
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Marks a registry request made by Berth's own pull diagnosis. */
 export const PROBE_HEADER = 'x-berth-diagnosis';
@@ -109,6 +114,7 @@ export class Gate {
 
   private async resolve(req: IncomingMessage, kind: 'registry' | 'api'): Promise<Identity> {
     const header = req.headers.authorization;
+    if (!header && kind === 'api' && this.options.sessions) return this.fromSession(req, this.options.sessions);
     if (!header) return { principal: ANONYMOUS, via: 'none' };
     if (/^bearer /i.test(header)) {
       let verified: Awaited<ReturnType<TokenService['verify']>>;
@@ -126,6 +132,31 @@ export class Gate {
     const basic = parseBasic(header);
     if (!basic) throw this.unauthorized(req, 'unsupported authorization scheme');
     return { principal: await this.login(req, basic.username, basic.password), via: 'basic' };
+  }
+
+  /**
+   * The console's session cookie: the account must still exist and be the
+   * same one; a write must echo the session's CSRF token (a cross-site form
+   * or script cannot read it).
+   */
+  private async fromSession(req: IncomingMessage, sessions: SessionService): Promise<Identity> {
+    const id = cookieValue(req.headers.cookie, SESSION_COOKIE);
+    if (!id) return { principal: ANONYMOUS, via: 'none' };
+    const session = await sessions.resolve(id);
+    if (!session) throw new RegistryError('UNAUTHORIZED', 'the session has ended: sign in again');
+    const principal = await this.access.current(session.username);
+    if (!principal || principal.kind === 'anonymous' || principal.id !== session.accountId)
+      throw new RegistryError('UNAUTHORIZED', 'the account of this session no longer exists or is disabled');
+    const method = req.method ?? 'GET';
+    if (!SAFE_METHODS.has(method)) {
+      const sent = req.headers[CSRF_HEADER];
+      if (!SessionService.csrfMatches(session, typeof sent === 'string' ? sent : undefined))
+        throw new RegistryError(
+          'DENIED',
+          `a change through the console needs the ${CSRF_HEADER} header of its session`,
+        );
+    }
+    return { principal, via: 'session' };
   }
 
   private isOwnProbe(req: IncomingMessage): boolean {
