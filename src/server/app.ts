@@ -235,13 +235,13 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   if (gate) {
     registryAudit(app, gate);
     await app.register(tokenRoutes, { gate });
-    if (sessions) await app.register(sessionRoutes, { gate, sessions });
     const oidc = config.auth.oidc;
     if (oidc.issuer) {
       // openid-client is loaded only when OIDC is configured.
       const { OpenIdProvider } = await import('../adapters/oidc/openid-provider.ts');
       await app.register(oidcRoutes, {
         gate,
+        sessions,
         redirectUri: oidc.redirect_url as string,
         provider: new OpenIdProvider({
           issuer: oidc.issuer,
@@ -254,6 +254,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
       });
     }
   }
+  await app.register(sessionRoutes, { gate, sessions, oidc: Boolean(gate && config.auth.oidc.issuer) });
   await app.register(ociPlugin, { registry, onUnexpected, access: gate ? new RegistryAccess(gate) : undefined });
   await app.register(apiPlugin, {
     prefix: '/api/v2.0',

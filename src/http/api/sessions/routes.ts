@@ -18,8 +18,11 @@ import {
 import { clientAddress, type Gate } from '../../access/gate.ts';
 
 export interface SessionRouteOptions {
-  gate: Gate;
+  /** Absent: authentication is off (the console is open; /c/session says so). */
+  gate: Gate | null;
   sessions: SessionService;
+  /** Whether an OIDC login is configured (the console shows its button without probing for it). */
+  oidc: boolean;
 }
 
 /** Secure when the request came over TLS, directly or through a proxy that says so. */
@@ -27,7 +30,7 @@ function isSecure(req: IncomingMessage): boolean {
   return Boolean((req.socket as { encrypted?: boolean }).encrypted) || req.headers['x-forwarded-proto'] === 'https';
 }
 
-function cookies(req: IncomingMessage, id: string, csrf: string, maxAge: number): string[] {
+export function sessionCookies(req: IncomingMessage, id: string, csrf: string, maxAge: number): string[] {
   const secure = isSecure(req) ? '; Secure' : '';
   return [
     `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`,
@@ -53,6 +56,7 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRouteO
   }
 
   app.post('/c/login', async (request: FastifyRequest, reply) => {
+    if (!gate) return error(reply, 404, 'NOT_FOUND', 'authentication is off: there is nothing to sign in to');
     const body = (request.body ?? {}) as Record<string, unknown>;
     const username = typeof body.username === 'string' ? body.username : body.principal;
     const password = body.password;
@@ -83,7 +87,7 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRouteO
       address: clientAddress(request.raw),
     });
     return reply
-      .header('set-cookie', cookies(request.raw, opened.id, opened.csrfToken, sessions.ttlSeconds))
+      .header('set-cookie', sessionCookies(request.raw, opened.id, opened.csrfToken, sessions.ttlSeconds))
       .header('cache-control', 'no-store')
       .send({ username: principal.name, csrf_token: opened.csrfToken, expires_at: opened.expiresAt });
   });
@@ -96,16 +100,25 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRouteO
     if (session && sent !== session.csrfToken) return error(reply, 403, 'FORBIDDEN', `${CSRF_HEADER} is required`);
     await sessions.end(id);
     return reply
-      .header('set-cookie', cookies(request.raw, '', '', 0))
+      .header('set-cookie', sessionCookies(request.raw, '', '', 0))
       .header('cache-control', 'no-store')
       .status(200)
       .send({ signed_out: Boolean(session) });
   });
 
+  // Always 200, so a console opened by someone not signed in logs no failed request.
   app.get('/c/session', async (request, reply) => {
-    const session = await sessions.resolve(cookieValue(request.headers.cookie, SESSION_COOKIE));
     reply.header('cache-control', 'no-store');
-    if (!session) return error(reply, 401, 'UNAUTHORIZED', 'not signed in');
-    return { username: session.username, csrf_token: session.csrfToken, expires_at: session.expiresAt };
+    if (!gate) return { auth: 'off', oidc: false, signed_in: false };
+    const session = await sessions.resolve(cookieValue(request.headers.cookie, SESSION_COOKIE));
+    if (!session) return { auth: 'on', oidc: options.oidc, signed_in: false };
+    return {
+      auth: 'on',
+      oidc: options.oidc,
+      signed_in: true,
+      username: session.username,
+      csrf_token: session.csrfToken,
+      expires_at: session.expiresAt,
+    };
   });
 }
