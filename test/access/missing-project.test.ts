@@ -49,3 +49,12 @@ test('a non-administrator pushing to a missing project is told the project does 
   assert.equal(existing.status, 403);
   assert.match(existing.json.errors[0].message, /requested access to team\/app is denied/);
 });
+
+test('the projects list carries repo_count (Harbor shape), as the project page does', async () => {
+  await pushImage(r, 'team/one', 'v1', ADMIN);
+  await pushImage(r, 'team/two/deep', 'v1', ADMIN);
+  const list = await api(r, 'GET', '/projects?page_size=100', { auth: ADMIN });
+  const team = list.json.find((p: { name: string }) => p.name === 'team');
+  assert.equal(team.repo_count, 2);
+  assert.equal((await api(r, 'GET', '/projects/team', { auth: ADMIN })).json.repo_count, 2);
+});

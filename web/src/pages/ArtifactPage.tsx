@@ -9,7 +9,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { CopyButton, CopyField } from '../components/CopyButton.tsx';
 import { describeError, ErrorBox } from '../components/ErrorBox.tsx';
 import { useApi } from '../components/use-api.ts';
-import { bytes, dateTime, platform, registryHost, shortDigest } from '../format.ts';
+import { bytes, dateTime, platform, podmanCommand, registryHost, shortDigest } from '../format.ts';
 import { artifactRoute, projectRoute, repositoryRoute } from '../links.ts';
 import { Link, navigate } from '../router.tsx';
 import type { Artifact } from '../types.ts';
@@ -60,7 +60,10 @@ export function ArtifactPage(props: { project: string; repository: string; refer
       )}
       {a ? (
         <>
-          <CopyField text={`podman pull ${registryHost()}/${props.repository}@${a.digest}`} label="Copy pull command" />
+          <CopyField
+            text={podmanCommand('pull', `${registryHost()}/${props.repository}@${a.digest}`)}
+            label="Copy pull command"
+          />
           <dl className="facts">
             <dt>Digest</dt>
             <dd className="mono digest">

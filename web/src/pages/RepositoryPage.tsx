@@ -8,7 +8,7 @@ import { describeError, ErrorBox } from '../components/ErrorBox.tsx';
 import { Pager, pageFrom } from '../components/Pager.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
 import { useApi } from '../components/use-api.ts';
-import { ago, bytes, dateTime, platform, registryHost, shortDigest } from '../format.ts';
+import { ago, bytes, dateTime, platform, podmanCommand, registryHost, shortDigest } from '../format.ts';
 import { artifactRoute, projectRoute } from '../links.ts';
 import { Link, navigate, setQuery } from '../router.tsx';
 import type { Artifact } from '../types.ts';
@@ -50,7 +50,7 @@ export function RepositoryPage(props: { project: string; repository: string; sea
         </button>
       </div>
       <CopyField
-        text={`podman pull ${registryHost()}/${props.repository}:${firstTag ?? 'latest'}`}
+        text={podmanCommand('pull', `${registryHost()}/${props.repository}:${firstTag ?? 'latest'}`)}
         label="Copy pull command"
       />
       <div className="toolbar">

@@ -10,7 +10,7 @@ import { describeError, ErrorBox } from '../components/ErrorBox.tsx';
 import { Pager, pageFrom } from '../components/Pager.tsx';
 import { ProjectTabs } from '../components/ProjectTabs.tsx';
 import { useApi } from '../components/use-api.ts';
-import { dateTime, registryHost } from '../format.ts';
+import { dateTime, podmanCommand, registryHost } from '../format.ts';
 
 interface Robot {
   id: number;
@@ -94,7 +94,10 @@ export function RobotsPage(props: { project?: string; search: URLSearchParams })
           </p>
           <CopyField text={created.secret} label="Copy secret" />
           <p className="muted small">Sign in with it:</p>
-          <CopyField text={`podman login ${registryHost()} -u '${created.name}'`} label="Copy login command" />
+          <CopyField
+            text={podmanCommand('login', `${registryHost()} -u '${created.name}'`)}
+            label="Copy login command"
+          />
           <button type="button" onClick={() => setCreated(null)}>
             I have saved the secret
           </button>

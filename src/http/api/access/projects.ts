@@ -73,7 +73,7 @@ export async function projectRoutes(app: FastifyInstance, api: AccessApi): Promi
       total = seen.length;
     }
     if (q.public !== undefined) items = items.filter((p) => String(p.public) === q.public);
-    return paged(request, reply, slice, total, await Promise.all(items.map((p) => view(api, who, p, false))));
+    return paged(request, reply, slice, total, await Promise.all(items.map((p) => view(api, who, p, true))));
   });
 
   app.head('/projects', async (request, reply) => {
