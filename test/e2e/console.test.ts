@@ -120,7 +120,7 @@ describe('web console', { skip: skip ?? false }, () => {
     assert.match(await layers.nth(1).innerText(), /COPY data\.bin/);
     assert.match(
       await page.locator('.copy-field code').first().innerText(),
-      new RegExp(`podman pull ${server.hostPort}/team/app@${imageDigest}`),
+      new RegExp(`podman pull --tls-verify=false ${server.hostPort}/team/app@${imageDigest}`),
     );
     const labels = page.locator('.panel').filter({ has: page.getByRole('heading', { name: 'Labels' }) });
     assert.match(await labels.innerText(), /maintainer\s+platform team/);
