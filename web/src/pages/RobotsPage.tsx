@@ -10,6 +10,7 @@ import { describeError, ErrorBox } from '../components/ErrorBox.tsx';
 import { Pager, pageFrom } from '../components/Pager.tsx';
 import { ProjectTabs } from '../components/ProjectTabs.tsx';
 import { useApi } from '../components/use-api.ts';
+import { useConfirm } from '../components/use-confirm.tsx';
 import { dateTime, podmanCommand, registryHost } from '../format.ts';
 
 interface Robot {
@@ -33,6 +34,7 @@ interface Created {
 const ACTIONS = ['pull', 'push', 'delete'] as const;
 
 export function RobotsPage(props: { project?: string; search: URLSearchParams }) {
+  const { ask, dialog } = useConfirm();
   const { page, pageSize } = pageFrom(props.search);
   const base = props.project ? `/projects/${encodeURIComponent(props.project)}/robots` : '/robots';
   const listPath = props.project ? base : `/robots${query({ q: 'Level=system' })}`;
@@ -73,7 +75,12 @@ export function RobotsPage(props: { project?: string; search: URLSearchParams })
   };
 
   const remove = async (robot: Robot) => {
-    if (!window.confirm(`Delete ${robot.name}? Anything using its secret stops working.`)) return;
+    const ok = await ask({
+      title: `Delete ${robot.name}?`,
+      message: 'Anything using its secret stops working at once.',
+      confirmLabel: 'Delete robot',
+    });
+    if (!ok) return;
     try {
       await del(`/robots/${robot.id}`);
       robots.reload();
@@ -84,6 +91,7 @@ export function RobotsPage(props: { project?: string; search: URLSearchParams })
 
   return (
     <section>
+      {dialog}
       {props.project ? <ProjectTabs project={props.project} current="robots" /> : <h1>System robot accounts</h1>}
       <ErrorBox error={robots.error} onRetry={robots.reload} context={{ permission, feature: 'robot accounts' }} />
       {created ? (

@@ -2,11 +2,13 @@
 import { type FormEvent, useState } from 'react';
 import { del, get, post } from '../api.ts';
 import { describeError } from '../components/ErrorBox.tsx';
+import { useConfirm } from '../components/use-confirm.tsx';
 import type { Artifact, Tag } from '../types.ts';
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
 export function TagEditor(props: { artifact: Artifact; base: string; project: string; onChange: () => void }) {
+  const { ask, dialog } = useConfirm();
   const a = props.artifact;
   const [name, setName] = useState('');
   const [busy, setBusy] = useState<string | null>(null);
@@ -38,7 +40,12 @@ export function TagEditor(props: { artifact: Artifact; base: string; project: st
   };
 
   const remove = async (tag: string) => {
-    if (!window.confirm(`Remove the tag “${tag}”? The artifact itself stays.`)) return;
+    const ok = await ask({
+      title: `Remove the tag ${tag}?`,
+      message: 'The artifact itself stays, with its other tags and its digest.',
+      confirmLabel: 'Remove tag',
+    });
+    if (!ok) return;
     setBusy(tag);
     setError(null);
     try {
@@ -69,6 +76,7 @@ export function TagEditor(props: { artifact: Artifact; base: string; project: st
 
   return (
     <div className="panel">
+      {dialog}
       <h2>
         Tags <span className="muted small">({a.tag_count})</span>
       </h2>
