@@ -38,6 +38,12 @@ describe('first-hour screens', { skip: skip ?? false }, () => {
     await session.createProjects('team');
     await session.push(buildImage({ layerSizes: [2048], history: ['ADD app /app'] }), 'team/app:stable');
     await session.push(buildImage({ layerSizes: [1024], history: ['ADD tool /tool'] }), 'team/tool:1.0');
+    await session.server.fetch('/api/v2.0/projects', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ project_name: 'pub', metadata: { public: 'true' } }),
+    });
+    await session.push(buildImage({ layerSizes: [512], history: ['ADD open /open'] }), 'pub/open:1.0');
     const json = { 'content-type': 'application/json' };
     await session.server.fetch('/api/v2.0/users', {
       method: 'POST',
@@ -96,6 +102,20 @@ describe('first-hour screens', { skip: skip ?? false }, () => {
       assert.equal(await guest.getByRole('button', { name: 'remove tag stable' }).isDisabled(), true);
       await session.shot(guest, `34-guest-artifact-${label}`);
       await guest.close();
+
+      // Nobody signed in: a public project's artifact is readable, read-only, without a detour to sign-in.
+      const anonymous = await session.browser.newPage();
+      await anonymous.context().clearCookies();
+      await anonymous.setViewportSize(viewport);
+      await anonymous.goto(`${session.server.url}/projects/pub/repositories/open/artifacts/1.0`);
+      await anonymous.locator('h1', { hasText: 'pub/open:1.0' }).waitFor();
+      await anonymous.locator('ol.layers li').first().waitFor();
+      await anonymous.waitForFunction(() =>
+        [...document.querySelectorAll('button')].some((b) => b.textContent === 'Delete artifact' && b.disabled),
+      );
+      assert.equal(new URL(anonymous.url()).pathname, '/projects/pub/repositories/open/artifacts/1.0');
+      await session.shot(anonymous, `35-anonymous-public-artifact-${label}`);
+      await anonymous.close();
     }
   });
 });

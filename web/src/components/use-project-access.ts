@@ -4,7 +4,7 @@
  * them: 1 project admin, 2 developer, 3 guest, 4 maintainer, 5 limited guest.
  */
 import { useEffect, useState } from 'react';
-import { ApiError, request } from '../api.ts';
+import { request, sessionInfo } from '../api.ts';
 
 export interface ProjectAccess {
   known: boolean;
@@ -30,17 +30,24 @@ export function useProjectAccess(project: string): ProjectAccess {
   const [access, setAccess] = useState<ProjectAccess>(UNKNOWN);
   useEffect(() => {
     let current = true;
-    Promise.all([
-      request<{ sysadmin_flag?: boolean }>('/users/current').then(
-        (r) => r.data.sysadmin_flag === true,
-        // No identity module: everything is open.
-        (err) => (err instanceof ApiError && err.absent ? true : false),
-      ),
-      request<{ current_user_role_id?: number }>(`/projects/${encodeURIComponent(project)}`).then(
-        (r) => r.data.current_user_role_id ?? 0,
-        () => 0,
-      ),
-    ]).then(([sysadmin, role]) => current && setAccess(accessForRole(role, sysadmin)));
+    const decide = async (): Promise<ProjectAccess> => {
+      // Asked first, so an anonymous visitor of a public project triggers no 401 (and no redirect to sign-in).
+      const session = await sessionInfo().catch(() => null);
+      if (session?.auth === 'off') return EVERYTHING;
+      if (!session?.signed_in) return accessForRole(0, false);
+      const [sysadmin, role] = await Promise.all([
+        request<{ sysadmin_flag?: boolean }>('/users/current').then(
+          (r) => r.data.sysadmin_flag === true,
+          () => false,
+        ),
+        request<{ current_user_role_id?: number }>(`/projects/${encodeURIComponent(project)}`).then(
+          (r) => r.data.current_user_role_id ?? 0,
+          () => 0,
+        ),
+      ]);
+      return accessForRole(role, sysadmin);
+    };
+    decide().then((a) => current && setAccess(a));
     return () => {
       current = false;
     };

@@ -17,7 +17,6 @@ export function LoginPage(props: { onSignedIn: (auth: AuthState) => void }) {
   const oidc = mode === 'oidc_auth' || oidcProbe;
   const next = new URLSearchParams(location.search).get('next') ?? '/';
   const safeNext = next.startsWith('/') && !next.startsWith('//') ? next : '/';
-  const { onSignedIn } = props;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
