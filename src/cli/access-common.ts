@@ -1,4 +1,5 @@
 /** Shared by the user, project and robot commands: open the identities of a data folder. */
+import { userInfo } from 'node:os';
 import type { AccessService } from '../core/access/service.ts';
 import type { Registry } from '../core/registry.ts';
 import { openAccess, openRegistry } from '../server/app.ts';
@@ -16,8 +17,45 @@ export async function withAccess<T>(
   }
 }
 
+/** Who runs the CLI: the operating-system account (USER is often unset under sudo, cron or a service). */
+export function cliActor(): string {
+  let name = process.env.SUDO_USER || process.env.USER || process.env.LOGNAME;
+  if (!name) {
+    try {
+      name = userInfo().username;
+    } catch {
+      name = `uid ${process.getuid?.() ?? 'unknown'}`;
+    }
+  }
+  return `cli:${name}`;
+}
+
 export const auditCli = (access: AccessService, event: Parameters<AccessService['audit']>[0]) =>
-  access.audit({ ...event, username: `cli:${process.env.USER ?? 'unknown'}`, address: 'local' });
+  access.audit({ ...event, username: cliActor(), address: 'local' });
+
+export const OUTPUT = ['--output <format>', 'table (default) or json', 'table'] as const;
+
+/** Prints rows as a table with a header, or (`--output json`) as a JSON array of objects. */
+export function printList<T extends Record<string, unknown>>(
+  format: string,
+  columns: [key: keyof T & string, header: string][],
+  rows: T[],
+): void {
+  if (format === 'json') {
+    console.log(JSON.stringify(rows, null, 2));
+    return;
+  }
+  if (format !== 'table') fail(`--output: say table or json, not ${format}`);
+  const cells = [columns.map(([, h]) => h), ...rows.map((r) => columns.map(([k]) => String(r[k] ?? '')))];
+  const widths = columns.map((_, i) => Math.max(...cells.map((line) => line[i].length)));
+  for (const line of cells)
+    console.log(
+      line
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    );
+}
 
 /** A password from --password, or the first line of stdin (--password-stdin). */
 export async function readPassword(flags: { password?: string; passwordStdin?: boolean }): Promise<string> {

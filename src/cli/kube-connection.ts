@@ -22,8 +22,11 @@ export function connectionCommand(): Command {
     withStore(
       cmd
         .command('add <name>')
-        .description('add a registry connection (address with http:// or https://)')
-        .requiredOption('--address <url>', 'registry address, e.g. https://reg.example.com')
+        .description('add a registry connection (address as kubectl --docker-server takes it)')
+        .requiredOption(
+          '--address <url>',
+          'registry address as for kubectl --docker-server: https://reg.example.com, reg.example.com:5000, https://index.docker.io/v1/',
+        )
         .option('--username <user>', 'user or robot account name')
         .option('--type <type>', `one of ${CONNECTION_TYPES.join(', ')}`)
         .option('--email <email>', 'email recorded in the pull secret')
@@ -74,25 +77,29 @@ export function connectionCommand(): Command {
     console.log(`added registry connection ${created.name} (id ${created.id}) for ${created.address}`);
   });
 
-  withStore(cmd.command('list').description('list registry connections').option('--json', 'print JSON')).action(
-    async (flags: CommonFlags & { json?: boolean }) => {
-      const list = await withKube(flags, (kube) => kube.connections.list());
-      if (flags.json) {
-        console.log(
-          JSON.stringify(
-            list.map(({ passwordSealed: _, ...rest }) => rest),
-            null,
-            2,
-          ),
-        );
-        return;
-      }
-      const rows = [['ID', 'NAME', 'TYPE', 'ADDRESS', 'USERNAME', 'LAST TEST']];
-      const tested = (t: (typeof list)[number]['lastTest']) => (t ? `${t.ok ? 'ok' : 'failed'} ${t.at}` : '-');
-      for (const c of list) rows.push([String(c.id), c.name, c.type, c.address, c.username, tested(c.lastTest)]);
-      console.log(table(rows));
-    },
-  );
+  withStore(
+    cmd
+      .command('list')
+      .description('list registry connections')
+      .option('--json', 'print JSON')
+      .option('--output <format>', 'table (default) or json, as every list command'),
+  ).action(async (flags: CommonFlags & { json?: boolean; output?: string }) => {
+    const list = await withKube(flags, (kube) => kube.connections.list());
+    if (flags.json || flags.output === 'json') {
+      console.log(
+        JSON.stringify(
+          list.map(({ passwordSealed: _, ...rest }) => rest),
+          null,
+          2,
+        ),
+      );
+      return;
+    }
+    const rows = [['ID', 'NAME', 'TYPE', 'ADDRESS', 'USERNAME', 'LAST TEST']];
+    const tested = (t: (typeof list)[number]['lastTest']) => (t ? `${t.ok ? 'ok' : 'failed'} ${t.at}` : '-');
+    for (const c of list) rows.push([String(c.id), c.name, c.type, c.address, c.username, tested(c.lastTest)]);
+    console.log(table(rows));
+  });
 
   withStore(
     cmd

@@ -155,23 +155,27 @@ function clusterCommand(): Command {
     },
   );
 
-  withStore(cmd.command('list').description('list registered clusters').option('--json', 'print JSON')).action(
-    async (flags: CommonFlags & { json?: boolean }) => {
-      const list = await withKube(flags, (kube) => kube.clusters.list());
-      if (flags.json) {
-        console.log(
-          JSON.stringify(
-            list.map(({ kubeconfigSealed: _, ...rest }) => rest),
-            null,
-            2,
-          ),
-        );
-        return;
-      }
-      const rows = [['ID', 'NAME', 'SERVER', 'CONTEXT']];
-      for (const c of list) rows.push([String(c.id), c.name, c.server, c.context ?? '(current)']);
-      console.log(table(rows));
-    },
-  );
+  withStore(
+    cmd
+      .command('list')
+      .description('list registered clusters')
+      .option('--json', 'print JSON')
+      .option('--output <format>', 'table (default) or json, as every list command'),
+  ).action(async (flags: CommonFlags & { json?: boolean; output?: string }) => {
+    const list = await withKube(flags, (kube) => kube.clusters.list());
+    if (flags.json || flags.output === 'json') {
+      console.log(
+        JSON.stringify(
+          list.map(({ kubeconfigSealed: _, ...rest }) => rest),
+          null,
+          2,
+        ),
+      );
+      return;
+    }
+    const rows = [['ID', 'NAME', 'SERVER', 'CONTEXT']];
+    for (const c of list) rows.push([String(c.id), c.name, c.server, c.context ?? '(current)']);
+    console.log(table(rows));
+  });
   return cmd;
 }

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { deleteProject, ProjectNotEmptyError } from '../core/access/project-deletion.ts';
 import { ROLE_IDS, ROLES, roleByName } from '../core/access/roles.ts';
 import { isValidName } from '../core/names.ts';
-import { auditCli, DATA, fail, withAccess } from './access-common.ts';
+import { auditCli, DATA, fail, OUTPUT, printList, withAccess } from './access-common.ts';
 
 export function projectCommand(): Command {
   const cmd = new Command('project').description('manage projects (the first segment of repository names)');
@@ -39,11 +39,22 @@ export function projectCommand(): Command {
     });
   cmd
     .command('list')
+    .description('list projects')
     .option(...DATA)
+    .option(...OUTPUT)
     .action(async (flags) =>
       withAccess(flags.data, async (access) => {
         const { items } = await access.store.listProjects({ offset: 0, limit: 100_000 });
-        for (const p of items) console.log(`${p.id}\t${p.name}\t${p.public ? 'public' : 'private'}`);
+        const rows = items.map((p) => ({ id: p.id, name: p.name, visibility: p.public ? 'public' : 'private' }));
+        printList(
+          flags.output,
+          [
+            ['id', 'ID'],
+            ['name', 'NAME'],
+            ['visibility', 'VISIBILITY'],
+          ],
+          rows,
+        );
       }),
     );
   cmd

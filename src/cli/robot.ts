@@ -4,14 +4,14 @@ import type { RobotAccess } from '../core/access/ports.ts';
 import { type Actor, RobotError, RobotService } from '../core/access/robot-service.ts';
 import { PULL_ONLY, validRobotShortName } from '../core/access/robots.ts';
 import type { AccessService } from '../core/access/service.ts';
-import { DATA, fail, withAccess } from './access-common.ts';
+import { cliActor, DATA, fail, OUTPUT, printList, withAccess } from './access-common.ts';
 import { withKube } from './kube-common.ts';
 
 const projectOf = async (access: AccessService, id: number | null) =>
   id === null ? null : access.store.projectById(id);
 
-/** The CLI acts as the server's owner, audited as `cli:$USER` from `local`. */
-const CLI: Actor = { name: `cli:${process.env.USER ?? 'unknown'}`, address: 'local' };
+/** The CLI acts as the server's owner, audited under the OS account from `local`. */
+const CLI: Actor = { name: cliActor(), address: 'local' };
 
 /** Runs a robot use case; its refusals become the CLI's one-line errors. */
 async function withRobots<T>(
@@ -39,7 +39,9 @@ export function robotCommand(): Command {
     .option('--delete', 'may delete artifacts')
     .option('--days <n>', 'expires after n days (default: never)')
     .option('--description <text>', 'description', '')
+    .option('--output <format>', 'text (default) or json: {name, secret, expires_at}', 'text')
     .action(async (project: string, name: string, flags) => {
+      if (flags.output !== 'text' && flags.output !== 'json') fail(`--output: say text or json, not ${flags.output}`);
       if (!validRobotShortName(name)) fail('invalid robot name');
       const days = flags.days === undefined ? null : Number(flags.days);
       if (days !== null && (!Number.isInteger(days) || days < 1)) fail('--days must be a positive integer');
@@ -61,22 +63,38 @@ export function robotCommand(): Command {
           CLI,
         );
         const fullName = robot.name;
-        console.log(`name:   ${fullName}\nsecret: ${secret}\n(the secret is shown only now)`);
+        if (flags.output === 'json')
+          console.log(JSON.stringify({ name: fullName, secret, expires_at: robot.expiresAt ?? null }));
+        else console.log(`name:   ${fullName}\nsecret: ${secret}\n(the secret is shown only now)`);
       });
     });
   cmd
     .command('list [project]')
+    .description('list robot accounts (of one project, or all)')
     .option(...DATA)
+    .option(...OUTPUT)
     .action(async (project: string | undefined, flags) =>
       withAccess(flags.data, async (access) => {
         const p = project ? ((await access.store.projectByName(project)) ?? fail(`no project ${project}`)) : null;
         const { items } = await access.store.listRobots({ offset: 0, limit: 100_000, projectId: p?.id });
-        for (const r of items) {
-          const acts = r.permissions.flatMap((x) => x.access.map((a) => a.action)).join(',');
-          console.log(
-            `${r.id}\t${r.name}\t${acts}\t${r.disabled ? 'disabled' : 'enabled'}\texpires ${r.expiresAt ?? 'never'}`,
-          );
-        }
+        const rows = items.map((r) => ({
+          id: r.id,
+          name: r.name,
+          actions: [...new Set(r.permissions.flatMap((x) => x.access.map((a) => a.action)))].join(','),
+          state: r.disabled ? 'disabled' : 'enabled',
+          expires: r.expiresAt ?? 'never',
+        }));
+        printList(
+          flags.output,
+          [
+            ['id', 'ID'],
+            ['name', 'NAME'],
+            ['actions', 'ACTIONS'],
+            ['state', 'STATE'],
+            ['expires', 'EXPIRES'],
+          ],
+          rows,
+        );
       }),
     );
   for (const [verb, disabled] of [

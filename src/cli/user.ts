@@ -1,8 +1,8 @@
 /** `berth user`: local accounts, on the data folder's database. */
 import { Command } from 'commander';
-import { hashSecret, passwordProblem } from '../core/access/passwords.ts';
+import { generateSecret, hashSecret, passwordProblem } from '../core/access/passwords.ts';
 import { isRobotName } from '../core/access/robots.ts';
-import { auditCli, DATA, fail, readPassword, withAccess } from './access-common.ts';
+import { auditCli, DATA, fail, OUTPUT, printList, readPassword, withAccess } from './access-common.ts';
 
 export function userCommand(): Command {
   const cmd = new Command('user').description('manage local user accounts');
@@ -46,11 +46,48 @@ export function userCommand(): Command {
     });
   cmd
     .command('list')
+    .description('list user accounts')
     .option(...DATA)
+    .option(...OUTPUT)
     .action(async (flags) =>
       withAccess(flags.data, async (access) => {
         const { items } = await access.store.listUsers({ offset: 0, limit: 100_000 });
-        for (const u of items) console.log(`${u.id}\t${u.username}\t${u.source}${u.sysadmin ? '\tadmin' : ''}`);
+        const rows = items.map((u) => ({ id: u.id, username: u.username, source: u.source, admin: u.sysadmin }));
+        printList(
+          flags.output,
+          [
+            ['id', 'ID'],
+            ['username', 'USERNAME'],
+            ['source', 'SOURCE'],
+            ['admin', 'ADMIN'],
+          ],
+          rows,
+        );
+      }),
+    );
+  cmd
+    .command('reset-password <username>')
+    .description(
+      'give a user a new generated password and print it (run it on the data folder while Berth is stopped; ' +
+        'for a lost admin password)',
+    )
+    .option(...DATA)
+    .action(async (username: string, flags) =>
+      withAccess(flags.data, async (access) => {
+        const user = (await access.store.userByName(username)) ?? fail(`no user ${username}`);
+        if (user.source !== 'local') fail(`${username} signs in through ${user.source}: reset the password there`);
+        const password = `${generateSecret(18)}Aa1`;
+        await access.store.updateUser(user.id, { passwordHash: await hashSecret(password) });
+        await auditCli(access, {
+          username: '',
+          resource: username,
+          resourceType: 'user',
+          operation: 'change_password',
+          result: 'success',
+          project: null,
+          address: '',
+        });
+        console.log(`new password of ${username}: ${password}`);
       }),
     );
   cmd

@@ -124,14 +124,20 @@ export class Registry {
 
   // ------------------------------------------------------------ manifests
 
-  /** Resolves a tag or digest to the manifest record; MANIFEST_UNKNOWN otherwise. */
+  /**
+   * Resolves a tag or digest to the manifest record; MANIFEST_UNKNOWN otherwise.
+   * A reference that is no valid tag names no manifest, so a read answers 404
+   * MANIFEST_UNKNOWN (the distribution conformance suite expects it); only a
+   * write refuses it as invalid. A malformed digest stays DIGEST_INVALID.
+   */
   async manifestRecord(repository: string, reference: string): Promise<ManifestRecord> {
     assertName(repository);
+    if (reference.includes(':') && !isDigest(reference)) parseDigest(reference);
     const record = isDigest(reference)
       ? await this.metadata.manifestByDigest(repository, reference)
       : isValidTag(reference)
         ? await this.metadata.manifestByTag(repository, reference)
-        : invalidReference(reference);
+        : null;
     if (!record) throw manifestUnknown(reference);
     return record;
   }

@@ -15,6 +15,7 @@ import { KyselyAccessStore } from '../adapters/metadata/access-store.ts';
 import { KyselyKubeStore } from '../adapters/metadata/kube-store.ts';
 import { KyselyCatalog } from '../adapters/metadata/kysely-catalog.ts';
 import type { KyselyStore } from '../adapters/metadata/kysely-store.ts';
+import { KyselySessionStore } from '../adapters/metadata/sessions-store.ts';
 import { KyselySigningStore } from '../adapters/metadata/signing-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
@@ -25,20 +26,23 @@ import { AccessService } from '../core/access/service.ts';
 import type { JobQueue } from '../core/jobs.ts';
 import type { MetadataStore, StorageDriver } from '../core/ports.ts';
 import { Registry } from '../core/registry.ts';
+import type { DiagnoseOptions } from '../features/kube/diagnose.ts';
 import { createKube, type KubeFeature } from '../features/kube/feature.ts';
 import { accessRobots } from '../features/kube/robots.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
 import type { KubeStore } from '../features/kube/store.ts';
+import { SessionService } from '../features/sessions/service.ts';
 import { createSigning, type SigningFeature } from '../features/signing/feature.ts';
 import type { SigningStore } from '../features/signing/store.ts';
 import { TrafficRecorder } from '../features/traffic/recorder.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
-import { Gate } from '../http/access/gate.ts';
+import { Gate, PROBE_HEADER, probeSignature } from '../http/access/gate.ts';
 import { RegistryAccess } from '../http/access/registry-access.ts';
 import { accessLog } from '../http/access-log.ts';
 import { catalogAuditor, catalogAuthorizer, catalogScope } from '../http/api/access/catalog-seam.ts';
 import { kubeActor, kubeAuthorizer } from '../http/api/kube/access-seam.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
+import { sessionRoutes } from '../http/api/sessions/routes.ts';
 import { trustProxies } from '../http/client-address.ts';
 import { lazySchemaController, warmUp } from '../http/lazy-schemas.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
@@ -71,6 +75,8 @@ export interface Berth {
   /** Traffic and pull counters; `flush()` writes what is counted so far. */
   traffic: TrafficRecorder;
   signing: SigningFeature;
+  /** The password generated for `admin` by this start (null otherwise): `serve` shows it once listening. */
+  generatedAdminPassword: string | null;
   close(): Promise<void>;
 }
 
@@ -86,6 +92,7 @@ interface MetadataPorts {
   kube(): KubeStore;
   catalog(): KyselyCatalog;
   signing(): SigningStore;
+  sessions(): KyselySessionStore;
 }
 
 /** The ports of each registry's metadata store, as openRegistry opened them. */
@@ -107,6 +114,7 @@ function portsOver(store: KyselyStore): MetadataPorts {
     kube: () => KyselyKubeStore.over(store.db),
     catalog: () => new KyselyCatalog(store.db),
     signing: () => KyselySigningStore.over(store.db),
+    sessions: () => KyselySessionStore.over(store.db),
   };
 }
 
@@ -188,6 +196,7 @@ export async function openKube(
   registry: Registry,
   log?: NoteLog,
   access?: AccessService,
+  diagnose?: DiagnoseOptions,
 ): Promise<KubeFeature> {
   const ports = metadataPorts(registry);
   return createKube({
@@ -196,6 +205,7 @@ export async function openKube(
     jobs: ports.jobs,
     robots: access ? accessRobots(access) : undefined,
     outbound: outboundPolicy(config),
+    diagnose,
     // Loaded on first use: a start that never talks to a cluster does not pay for client-node.
     clusterFor: async (kubeconfig, context) => {
       const { clusterFromKubeconfig } = await import('../adapters/kubernetes/client-node-cluster.ts');
@@ -229,26 +239,34 @@ export function openAccess(registry: Registry, log?: Logger, config?: ServerConf
   });
 }
 
-async function buildGate(config: ServerConfig, access: AccessService, log: Logger): Promise<Gate> {
+async function buildGate(
+  config: ServerConfig,
+  access: AccessService,
+  log: Logger,
+  probeKey?: string,
+  sessions?: SessionService,
+): Promise<{ gate: Gate; generated: string | null }> {
   const { generated } = await ensureAdmin(access.store, config.auth.admin_password);
-  if (generated) {
-    log.warn(
-      { username: 'admin', password: generated },
-      'created the admin account: note this password, it is shown once',
-    );
-    log.flush?.();
-  }
+  // The password itself is not logged: `serve` prints it as a banner once listening.
+  if (generated) log.warn({ username: 'admin' }, 'created the admin account with a generated password');
   const keys = await loadOrCreateSigningKeys(tokenKeyFile(config));
   const tokens = new TokenService(keys, { issuer: 'berth', service: 'berth', ttlSeconds: config.auth.token_ttl });
   const limiter = new LoginLimiter({ maxFailures: config.auth.login_max_failures, windowMs: 5 * 60_000 });
-  return new Gate(access, tokens, limiter, { realm: config.auth.token_realm });
+  return { gate: new Gate(access, tokens, limiter, { realm: config.auth.token_realm, probeKey, sessions }), generated };
 }
 
 export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth> {
   const registry = await openRegistry(config);
   const access = openAccess(registry, log, config);
-  const gate = config.auth.enabled ? await buildGate(config, access, log) : null;
-  const kube = await openKube(config, registry, log, access);
+  // Berth's own pull diagnoses mark their registry requests, so a bad secret
+  // being diagnosed does not lock its account out (see Gate.login).
+  const probeKey = randomBytes(32).toString('base64url');
+  const sessions = new SessionService(metadataPorts(registry).sessions(), { ttlSeconds: 8 * 3600 });
+  const built = config.auth.enabled ? await buildGate(config, access, log, probeKey, sessions) : null;
+  const gate = built?.gate ?? null;
+  const kube = await openKube(config, registry, log, access, {
+    probeHeaders: (authorization) => ({ [PROBE_HEADER]: probeSignature(probeKey, authorization) }),
+  });
   const catalog = metadataPorts(registry).catalog();
   const signing = await createSigning({
     registry,
@@ -296,6 +314,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
       const { OpenIdProvider } = await import('../adapters/oidc/openid-provider.ts');
       await app.register(oidcRoutes, {
         gate,
+        sessions,
         redirectUri: oidc.redirect_url as string,
         provider: new OpenIdProvider({
           issuer: oidc.issuer,
@@ -308,6 +327,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
       });
     }
   }
+  await app.register(sessionRoutes, { gate, sessions, oidc: Boolean(gate && config.auth.oidc.issuer) });
   await app.register(ociPlugin, { registry, onUnexpected, access: gate ? new RegistryAccess(gate) : undefined });
   await app.register(apiPlugin, {
     prefix: '/api/v2.0',
@@ -336,6 +356,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     kube,
     traffic,
     signing,
+    generatedAdminPassword: built?.generated ?? null,
     async close() {
       signing.close();
       await app.close();

@@ -5,6 +5,7 @@
  * within `server.shutdown_timeout`, closes the stores, then exits 0; SIGHUP
  * rereads the TLS certificate.
  */
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { buildApp } from './app.ts';
 import type { ServerConfig } from './config.ts';
@@ -30,9 +31,13 @@ export async function runServer(config: ServerConfig): Promise<void> {
   // Port and folders first: a failure here has created nothing and printed no password.
   await preflight(config);
   const berth = await buildApp(config, log);
-  const address = await berth.app.listen({ host: config.server.host, port: config.server.port });
-  log.info({ address, data: config.data_dir }, 'berth is listening');
+  await berth.app.listen({ host: config.server.host, port: config.server.port });
+  const bound = boundAddress(berth.app.server.address(), config.server.host);
+  log.info({ address: bound.listening, data: config.data_dir }, 'berth is listening');
   log.flush();
+  // Shown only now that the server is up: a start that failed earlier shows nothing
+  // (`berth user reset-password admin` gives a new one when it is lost).
+  if (berth.generatedAdminPassword) process.stderr.write(adminBanner(berth.generatedAdminPassword, bound.open));
   // Log lines are buffered for speed; flush them at least once a second.
   setInterval(() => log.flush(), 1000).unref();
   let stopping = false;
@@ -48,4 +53,39 @@ export async function runServer(config: ServerConfig): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   if (config.tls.cert) process.on('SIGHUP', () => reloadCertificate(berth.app.server, config, log));
+}
+
+/**
+ * The address actually bound (`http://0.0.0.0:5000` when listening on every
+ * interface) and one to open in a browser on this machine.
+ */
+export function boundAddress(
+  info: AddressInfo | string | null,
+  configuredHost: string,
+): { listening: string; open: string } {
+  if (!info || typeof info === 'string') return { listening: String(info ?? configuredHost), open: String(info) };
+  const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+  const everywhere = info.address === '0.0.0.0' || info.address === '::';
+  return {
+    listening: `http://${host}:${info.port}`,
+    open: `http://${everywhere || info.address === '127.0.0.1' ? 'localhost' : host}:${info.port}/`,
+  };
+}
+
+export function adminBanner(password: string, open: string): string {
+  const rule = '='.repeat(64);
+  return [
+    '',
+    rule,
+    '  Berth created the administrator account on this first start.',
+    '',
+    '    username: admin',
+    `    password: ${password}`,
+    '',
+    `  Sign in at ${open} and change it. It is shown only this once;`,
+    '  if it is lost, stop Berth and run: npx berth user reset-password admin',
+    rule,
+    '',
+    '',
+  ].join('\n');
 }

@@ -229,7 +229,9 @@ test('the audit log: logins, pushes, pulls, deletions, permission changes; who, 
   const digest = await pushImage(r, 'aud/app', 'v1', ADMIN);
   assert.equal((await call(r.url, 'GET', '/v2/aud/app/manifests/v1', { auth: basic('gus', 'Passw0rdX') })).status, 200);
   assert.equal((await call(r.url, 'DELETE', `/v2/aud/app/manifests/${digest}`, { auth: ADMIN })).status, 202);
-  await call(r.url, 'GET', '/service/token?scope=repository:aud/app:pull', { auth: basic('gus', 'Passw0rdX') });
+  // A token for a pull is no login; a token for no repository (`podman login`) is.
+  await call(r.url, 'GET', '/service/token?scope=repository:aud/app:pull', { auth: basic('limited', 'Passw0rdX') });
+  await call(r.url, 'GET', '/service/token?service=berth&account=gus', { auth: basic('gus', 'Passw0rdX') });
   await eventually(async () => {
     const logs = await api(r, 'GET', '/projects/aud/logs?page_size=100', { auth: basic('gus', 'Passw0rdX') });
     assert.equal(logs.status, 200);
@@ -269,4 +271,5 @@ test('the audit log: logins, pushes, pulls, deletions, permission changes; who, 
   assert.equal(login.resource_type, 'login');
   assert.equal(login.operation_result, true);
   assert.ok(Number(all.headers.get('x-total-count')) >= 1);
+  assert.ok(!all.json.some((e: { username: string }) => e.username === 'limited'), 'a pull token is no login');
 });

@@ -120,7 +120,7 @@ describe('web console', { skip: skip ?? false }, () => {
     assert.match(await layers.nth(1).innerText(), /COPY data\.bin/);
     assert.match(
       await page.locator('.copy-field code').first().innerText(),
-      new RegExp(`podman pull ${server.hostPort}/team/app@${imageDigest}`),
+      new RegExp(`podman pull --tls-verify=false ${server.hostPort}/team/app@${imageDigest}`),
     );
     const labels = page.locator('.panel').filter({ has: page.getByRole('heading', { name: 'Labels' }) });
     assert.match(await labels.innerText(), /maintainer\s+platform team/);
@@ -132,12 +132,13 @@ describe('web console', { skip: skip ?? false }, () => {
 
   test('add a tag (skopeo sees it), then remove the old one', T, async () => {
     const page = await open('/projects/team/repositories/app/artifacts/v1');
-    page.on('dialog', (d) => void d.accept());
     await page.getByLabel('new tag').fill('stable');
     await page.getByRole('button', { name: 'Add tag' }).click();
     await page.locator('.tag-list .chip', { hasText: 'stable' }).waitFor();
     assert.deepEqual(await tagsOf('team/app'), ['old', 'stable', 'v1']);
     await page.getByRole('button', { name: 'remove tag v1' }).click();
+    // Asked in the console's own dialog (the same one everywhere), not the browser's.
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove tag' }).click();
     await page.locator('.tag-list .chip', { hasText: 'v1' }).waitFor({ state: 'detached' });
     // The page stays on the artifact (now addressed by digest), not on the tag that went away.
     await page.locator('.tag-list .chip', { hasText: 'stable' }).waitFor();

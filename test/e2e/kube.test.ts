@@ -72,7 +72,8 @@ describe('console: Kubernetes', { skip: skip ?? false }, () => {
     await page.getByRole('button', { name: 'New connection' }).click();
     await page.getByLabel('Name', { exact: true }).fill('internal');
     // The address rule, as the API words it, under the address field.
-    await page.getByLabel('Address').fill(session.server.hostPort);
+    // A host alone is accepted (as kubectl accepts it); another scheme is not.
+    await page.getByLabel('Address').fill(`ftp://${session.server.hostPort}`);
     await page.getByLabel('Project').selectOption('team');
     await page.getByRole('button', { name: 'Create connection and robot' }).click();
     const inline = page.locator('.field-error');

@@ -57,11 +57,11 @@ describe('kube management API', () => {
     await Promise.all([api.stop(), registry.stop()]);
   });
 
-  it('refuses an address without a scheme, naming the field', async () => {
+  it('refuses an address with another scheme, naming the field', async () => {
     const res = await call('POST', '/kube/connections', {
       name: 'internal',
       type: 'berth',
-      address: registry.host,
+      address: `ftp://${registry.host}`,
       username: 'ci',
       password: 'good-password',
     });
@@ -69,6 +69,36 @@ describe('kube management API', () => {
     assert.equal(res.json.errors[0].code, 'BAD_REQUEST');
     assert.match(res.json.errors[0].message, /^address: address must start with https:\/\/ or http:\/\//);
     assert.match(res.json.errors[0].message, new RegExp(`for example https://${registry.host}`));
+  });
+
+  it("keeps the server as given, so each pull secret equals kubectl's byte for byte", {
+    skip: !haveKubectl,
+  }, async () => {
+    // Docker Hub's key keeps its /v1/ (kubelet ignores `https://index.docker.io/v1`); a host without a
+    // scheme is accepted as kubectl accepts it; case and trailing slashes stay as typed.
+    const servers = [
+      'https://index.docker.io/v1/',
+      'reg.example.com:5000',
+      'reg.example.com',
+      'https://Reg.Example.com:8443/',
+      'http://10.0.0.5:8080/v2/',
+    ];
+    for (const [i, server] of servers.entries()) {
+      const made = await call('POST', '/kube/connections', {
+        name: `kubectl-${i}`,
+        type: 'oci',
+        address: server,
+        username: 'me',
+        password: 'pw:with:colons',
+      });
+      assert.equal(made.status, 201, made.text);
+      assert.equal(made.json.address, server);
+      const input = { name: 'regcred', namespace: 'team-a', server, username: 'me', password: 'pw:with:colons' };
+      const path = `/kube/connections/${made.json.id}/pullsecret?namespace=team-a&name=regcred`;
+      assert.equal((await call('GET', path)).text, kubectl(input, 'yaml'), server);
+      assert.equal((await call('GET', `${path}&format=json`)).text, kubectl(input, 'json'), server);
+      assert.equal((await call('DELETE', `/kube/connections/${made.json.id}`)).status, 200);
+    }
   });
 
   it('creates a connection; the password is sealed at rest and never returned', async () => {
@@ -119,6 +149,18 @@ describe('kube management API', () => {
     const bad = await call('GET', `/kube/connections/${connectionId}/pullsecret?namespace=Team_A`);
     assert.equal(bad.status, 400);
     assert.match(bad.json.errors[0].message, /DNS-1123 label/);
+  });
+
+  it('without a chosen policy, the snippet uses what Kubernetes would: Always for :latest and untagged', async () => {
+    for (const [image, policy] of [
+      [`${registry.host}/team/app`, 'Always'],
+      [`${registry.host}/team/app:latest`, 'Always'],
+      [`${registry.host}/team/app:1.0`, 'IfNotPresent'],
+    ]) {
+      const res = await call('GET', `/kube/connections/${connectionId}/snippet?image=${encodeURIComponent(image)}`);
+      assert.equal(res.status, 200, res.text);
+      assert.match(res.text, new RegExp(`imagePullPolicy: ${policy}\n`), image);
+    }
   });
 
   it('renders the container snippet with the chosen imagePullPolicy, explained', async () => {
@@ -277,6 +319,36 @@ describe('kube management API', () => {
     assert.equal(image.json.code, 'WRONG_CREDENTIALS');
     const missing = await call('POST', '/kube/diagnose', { cluster_id: clusterId, namespace: 'team-a', pod: 'nope' });
     assert.equal(missing.status, 404);
+  });
+
+  it('diagnoses from a connection alone (no cluster): connection_id and an image', async () => {
+    // The connection's password was set above to one the registry refuses.
+    const image = `${registry.host}/team/app:1.0`;
+    const refused = await call('POST', '/kube/diagnose', { connection_id: connectionId, image });
+    assert.equal(refused.status, 200, refused.text);
+    assert.equal(refused.json.code, 'WRONG_CREDENTIALS', refused.text);
+    assert.deepEqual(refused.json.secrets_tried, ['connection-pull']);
+    const fresh = await call('POST', '/kube/connections', {
+      name: 'diagnose-alone',
+      type: 'oci',
+      address: registry.url,
+      username: 'ci',
+      password: 'good-password',
+    });
+    assert.equal(fresh.status, 201, fresh.text);
+    const ok = await call('POST', '/kube/diagnose', { connection_id: fresh.json.id, image });
+    assert.equal(ok.json.code, 'PULLABLE', ok.text);
+    await call('DELETE', `/kube/connections/${fresh.json.id}`);
+    const missing = await call('POST', '/kube/diagnose', { connection_id: connectionId });
+    assert.equal(missing.status, 400);
+    assert.match(missing.text, /image/);
+    const badPlatform = await call('POST', '/kube/diagnose', {
+      connection_id: connectionId,
+      image: `${registry.host}/team/app:1.0`,
+      platform: 'amd64',
+    });
+    assert.equal(badPlatform.status, 400);
+    assert.match(badPlatform.text, /platform/);
   });
 
   it('renders a connection group as containerd hosts.toml and registries.conf', async () => {

@@ -44,21 +44,24 @@ describe('berth kube CLI', () => {
     await rm(data, { recursive: true, force: true });
   });
 
-  it('connection add refuses an address without a scheme', async () => {
+  it('connection add refuses an address with another scheme', async () => {
     const r = await berth([
       'kube',
       'connection',
       'add',
       'internal',
       '--address',
-      'reg.example.com',
+      'ftp://reg.example.com',
       '--username',
       'ci',
       '--password',
       'x',
     ]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /address: address must start with https:\/\/ or http:\/\/ \(got "reg\.example\.com"\)/);
+    assert.match(
+      r.stderr,
+      /address: address must start with https:\/\/ or http:\/\/ or name only the host \(got "ftp:\/\/reg\.example\.com"\)/,
+    );
     // Opening the data folder the first time made the credentials key, and said where.
     assert.match(r.stderr, /generated the encryption key for stored credentials .*keys\/secret\.key/);
   });

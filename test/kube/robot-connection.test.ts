@@ -213,7 +213,7 @@ describe('registry connection with a Berth robot, in one step', () => {
   it('bad input is refused before any robot exists', async () => {
     const robots = await robotsOf('team');
     const cases: [object, number, string][] = [
-      [{ name: 'taken', address: 'reg.example.com', robot: { project: 'team' } }, 400, 'address'],
+      [{ name: 'taken', address: 'ftp://reg.example.com', robot: { project: 'team' } }, 400, 'address'],
       [{ name: 'k8s-prod', address: r.url, robot: { project: 'team', name: 'fresh' } }, 409, 'name'],
       [{ name: 'h', type: 'harbor', address: r.url, robot: { project: 'team' } }, 400, 'type'],
       [{ name: 'both', address: r.url, username: 'u', password: 'p', robot: { project: 'team' } }, 400, 'username'],
@@ -336,7 +336,7 @@ describe('registry connection with a Berth robot, in one step', () => {
     assert.equal(fromCli?.username, 'robot$team+cli-pull');
     assert.equal(fromCli?.berthRobot, 'robot$team+cli-pull');
     const robots = await run(['robot', 'list', 'team']);
-    assert.match(robots.out, /robot\$team\+cli-pull\tpull\t/);
+    assert.match(robots.out, /robot\$team\+cli-pull +pull +enabled/);
     const regenerated = await run(['robot', 'regenerate', 'robot$team+cli-pull']);
     assert.equal(regenerated.code, 0, regenerated.out);
     const secret = /secret: (\S+)/.exec(regenerated.out)?.[1];

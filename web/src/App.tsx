@@ -120,7 +120,7 @@ export function App() {
           {admin ? <NavLink to="/robots" label="Robots" path={path} /> : null}
           {admin ? <NavLink to="/users" label="Users" path={path} /> : null}
           {admin ? <NavLink to="/kube" label="Kubernetes" path={path} /> : null}
-          <NavLink to="/audit-logs" label="Audit log" path={path} />
+          {admin ? <NavLink to="/audit-logs" label="Audit log" path={path} /> : null}
           <span className="spacer" />
           {auth.kind === 'signed-in' ? (
             <span className="who">
@@ -129,9 +129,10 @@ export function App() {
                 type="button"
                 className="link"
                 onClick={() => {
-                  signOut();
-                  setAuth({ kind: 'anonymous' });
-                  navigate('/login');
+                  void signOut().then(() => {
+                    setAuth({ kind: 'anonymous' });
+                    navigate('/login');
+                  });
                 }}
               >
                 Sign out

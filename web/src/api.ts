@@ -20,44 +20,61 @@ export class ApiError extends Error {
   }
 }
 
-const KEY = 'berth.credentials';
-
-export interface Session {
-  username: string;
-  /** `Basic …` (local and LDAP accounts) or `Bearer …` (an OIDC session) header value. */
-  authorization: string;
+/**
+ * The console signs in through a server session: an HttpOnly cookie the
+ * page cannot read, plus a CSRF token (cookie `berth_csrf`) it echoes on
+ * every write. No password or token is kept in the browser's storage.
+ */
+export interface SessionInfo {
+  auth: 'on' | 'off';
+  oidc: boolean;
+  signed_in: boolean;
+  username?: string;
+  csrf_token?: string;
 }
 
-let session: Session | null = (() => {
-  try {
-    const raw = sessionStorage.getItem(KEY);
-    return raw ? (JSON.parse(raw) as Session) : null;
-  } catch {
-    return null;
+function csrfToken(): string | undefined {
+  for (const part of document.cookie.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === 'berth_csrf') return decodeURIComponent(v.join('='));
   }
-})();
-
-export function currentSession(): Session | null {
-  return session;
+  return undefined;
 }
 
-export function signIn(username: string, password: string): Session {
-  const bytes = new TextEncoder().encode(`${username}:${password}`);
-  session = { username, authorization: `Basic ${btoa(String.fromCharCode(...bytes))}` };
-  sessionStorage.setItem(KEY, JSON.stringify(session));
-  return session;
+async function sessionCall<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const csrf = csrfToken();
+  if (csrf && method !== 'GET') headers['x-csrf-token'] = csrf;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+    });
+  } catch (err) {
+    throw new ApiError(0, 'NETWORK', `cannot reach the server: ${(err as Error).message}`);
+  }
+  const data = (await res.json().catch(() => null)) as T & { errors?: { code?: string; message?: string }[] };
+  if (!res.ok) {
+    const first = data?.errors?.[0];
+    throw new ApiError(res.status, first?.code ?? `HTTP_${res.status}`, first?.message ?? res.statusText);
+  }
+  return data;
 }
 
-/** A session token from an OIDC login (a Bearer token for the management API). */
-export function adoptSessionToken(username: string, token: string): Session {
-  session = { username, authorization: `Bearer ${token}` };
-  sessionStorage.setItem(KEY, JSON.stringify(session));
-  return session;
-}
+/** Who the server's session says is signed in, and how sign-in works here. */
+export const sessionInfo = () => sessionCall<SessionInfo>('GET', '/c/session');
 
-export function signOut(): void {
-  session = null;
-  sessionStorage.removeItem(KEY);
+/** Opens a server session; the password goes to the server once and is not kept. */
+export const signIn = (username: string, password: string) =>
+  sessionCall<{ username: string }>('POST', '/c/login', { username, password });
+
+/** Ends the session on the server (the cookie stops working everywhere it was copied). */
+export async function signOut(): Promise<void> {
+  await sessionCall('POST', '/c/log_out').catch(() => undefined);
 }
 
 export interface ApiResult<T> {
@@ -68,16 +85,17 @@ export interface ApiResult<T> {
 
 export async function request<T>(
   path: string,
-  init: { method?: string; body?: unknown; authorization?: string; text?: boolean } = {},
+  init: { method?: string; body?: unknown; text?: boolean } = {},
 ): Promise<ApiResult<T>> {
   const headers: Record<string, string> = { accept: init.text ? '*/*' : 'application/json' };
-  const authorization = init.authorization ?? session?.authorization;
-  if (authorization) headers.authorization = authorization;
+  const method = init.method ?? 'GET';
+  const csrf = csrfToken();
+  if (csrf && method !== 'GET' && method !== 'HEAD') headers['x-csrf-token'] = csrf;
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
     res = await fetch(`/api/v2.0${path}`, {
-      method: init.method ?? 'GET',
+      method,
       headers,
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
       credentials: 'same-origin',
@@ -100,7 +118,7 @@ export async function request<T>(
       first?.message ?? res.statusText,
       first?.field,
     );
-    if (res.status === 401 && !init.authorization) window.dispatchEvent(new CustomEvent('berth:unauthorized'));
+    if (res.status === 401) window.dispatchEvent(new CustomEvent('berth:unauthorized'));
     throw error;
   }
   const total = res.headers.get('x-total-count');

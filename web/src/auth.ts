@@ -1,5 +1,5 @@
 /** Who is signed in, as the server sees it. */
-import { ApiError, adoptSessionToken, request, signIn, signOut } from './api.ts';
+import { ApiError, request, sessionInfo, signIn } from './api.ts';
 
 export interface CurrentUser {
   username: string;
@@ -24,46 +24,20 @@ export type AuthState =
 
 export async function loadAuth(): Promise<AuthState> {
   try {
+    const session = await sessionInfo();
+    if (session.auth === 'off') return { kind: 'open' };
+    if (!session.signed_in) return { kind: 'anonymous' };
     const { data } = await request<CurrentUser>('/users/current');
     return { kind: 'signed-in', user: data };
   } catch (err) {
     if (err instanceof ApiError && err.absent) return { kind: 'open' };
-    if (err instanceof ApiError && err.status === 401) {
-      signOut();
-      return { kind: 'anonymous' };
-    }
     return { kind: 'anonymous' };
   }
 }
 
-/** Checks credentials against the server; keeps them only when they work. */
+/** Opens a server session with these credentials; nothing is kept in the browser but the session cookie. */
 export async function login(username: string, password: string): Promise<AuthState> {
-  const session = signIn(username, password);
-  try {
-    const { data } = await request<CurrentUser>('/users/current', { authorization: session.authorization });
-    return { kind: 'signed-in', user: data };
-  } catch (err) {
-    if (err instanceof ApiError && err.absent) return { kind: 'open' };
-    signOut();
-    throw err;
-  }
-}
-
-/**
- * Finishes an OIDC login: the server's callback sends the browser to
- * `/login#token=…&username=…`. Null when the address carries no token.
- */
-export async function loginFromRedirect(hash: string): Promise<AuthState | null> {
-  const params = new URLSearchParams(hash.replace(/^#/, ''));
-  const token = params.get('token');
-  if (!token) return null;
-  history.replaceState(null, '', location.pathname + location.search);
-  const session = adoptSessionToken(params.get('username') ?? '', token);
-  try {
-    const { data } = await request<CurrentUser>('/users/current', { authorization: session.authorization });
-    return { kind: 'signed-in', user: data };
-  } catch (err) {
-    signOut();
-    throw err;
-  }
+  await signIn(username, password);
+  const { data } = await request<CurrentUser>('/users/current');
+  return { kind: 'signed-in', user: data };
 }

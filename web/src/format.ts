@@ -41,3 +41,12 @@ export function platform(p: { os?: string; architecture?: string; variant?: stri
 export function registryHost(): string {
   return location.host;
 }
+
+/**
+ * A podman command against this registry: with `--tls-verify=false` when the
+ * console is served over plain HTTP (podman refuses it otherwise).
+ */
+export function podmanCommand(verb: 'pull' | 'login' | 'push', rest: string): string {
+  const insecure = location.protocol === 'http:' ? ' --tls-verify=false' : '';
+  return `podman ${verb}${insecure} ${rest}`;
+}

@@ -11,6 +11,7 @@ import { jobsMigration } from './migrations-jobs.ts';
 import { kubeMigration } from './migrations-kube.ts';
 import { pullsMigration } from './migrations-pulls.ts';
 import { signingMigration } from './migrations-signing.ts';
+import { sessionsMigration } from './sessions-store.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -102,6 +103,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0010_kube_connection_tests': kubeTestsMigration(),
     '0011_pull_counts': pullsMigration,
     '0300_signing': signingMigration(dialect),
+    '0400_console_sessions': sessionsMigration,
   };
 }
 

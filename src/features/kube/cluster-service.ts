@@ -6,7 +6,13 @@
 import { OutboundPolicy, OutboundRefusedError } from '../../core/outbound.ts';
 import type { KubeCluster } from './cluster.ts';
 import type { ConnectionService } from './connection-service.ts';
-import { type DiagnoseOptions, diagnoseImage, diagnosePod, PodNotFoundError } from './diagnose.ts';
+import {
+  type DiagnoseOptions,
+  diagnoseImage,
+  diagnosePod,
+  diagnoseWithCredentials,
+  PodNotFoundError,
+} from './diagnose.ts';
 import { KubeConflictError, KubeInvalidError, KubeNotFoundError } from './errors.ts';
 import { checkKubeconfig } from './kubeconfig-check.ts';
 import { validateNamespace, validateSecretName } from './pullsecret.ts';
@@ -248,12 +254,34 @@ export class ClusterService {
 
   async diagnose(input: {
     clusterId?: number;
+    connectionId?: number;
     namespace?: string;
     pod?: string;
     image?: string;
     serviceAccount?: string;
+    platform?: string;
   }) {
-    if (!Number.isInteger(input.clusterId)) throw new KubeInvalidError('cluster_id', 'cluster_id is required');
+    if (input.platform !== undefined && !/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/.test(input.platform)) {
+      throw new KubeInvalidError('platform', 'platform must be os/architecture[/variant], e.g. linux/amd64');
+    }
+    const options = { ...this.deps.diagnose, ...(input.platform ? { platform: input.platform } : {}) };
+    if (!Number.isInteger(input.clusterId) && Number.isInteger(input.connectionId)) {
+      // From a registry connection alone: no cluster is needed to know whether its credentials pull the image.
+      if (!input.image) throw new KubeInvalidError('image', 'image is required with connection_id');
+      const { connection } = await this.deps.connections.resolve(input.connectionId!);
+      const result = await diagnoseWithCredentials(
+        {
+          image: input.image,
+          server: connection.address,
+          username: connection.username,
+          password: connection.password,
+        },
+        options,
+      );
+      return { kind: 'image' as const, result };
+    }
+    if (!Number.isInteger(input.clusterId))
+      throw new KubeInvalidError('cluster_id', 'cluster_id is required (or connection_id with an image)');
     if (!input.namespace) throw new KubeInvalidError('namespace', 'namespace is required');
     const nsError = validateNamespace(input.namespace);
     if (nsError) throw new KubeInvalidError('namespace', nsError);
@@ -265,7 +293,7 @@ export class ClusterService {
       try {
         return {
           kind: 'pod' as const,
-          result: await diagnosePod(cluster, input.namespace, input.pod, this.deps.diagnose),
+          result: await diagnosePod(cluster, input.namespace, input.pod, options),
         };
       } catch (e) {
         if (e instanceof PodNotFoundError) throw new KubeNotFoundError(e.message);
@@ -275,7 +303,7 @@ export class ClusterService {
     const result = await diagnoseImage(
       cluster,
       { namespace: input.namespace, image: input.image!, serviceAccount: input.serviceAccount },
-      this.deps.diagnose,
+      options,
     );
     return { kind: 'image' as const, result };
   }

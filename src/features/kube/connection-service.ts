@@ -12,6 +12,7 @@ import { ConnectionInvalidError, parseConnection, type RegistryConnection } from
 import { KubeConflictError, KubeInvalidError, KubeNotFoundError } from './errors.ts';
 import {
   containerSnippetYaml,
+  defaultPullPolicy,
   PULL_POLICIES,
   type PullPolicy,
   pullSecretJson,
@@ -289,7 +290,8 @@ export class ConnectionService {
 
   async snippet(id: number, options: { secretName?: string; image: string; policy?: string }): Promise<string> {
     const record = await this.get(id);
-    const policy = (options.policy ?? 'IfNotPresent') as PullPolicy;
+    // Without a choice, what Kubernetes would pick for this image.
+    const policy = (options.policy || defaultPullPolicy(options.image ?? '')) as PullPolicy;
     if (!(policy in PULL_POLICIES)) {
       throw new KubeInvalidError('policy', `policy must be one of ${Object.keys(PULL_POLICIES).join(', ')}`);
     }

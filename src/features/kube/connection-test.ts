@@ -5,8 +5,8 @@
  * skipped once one fails.
  */
 import type { OutboundPolicy } from '../../core/outbound.ts';
-import type { RegistryConnection } from './connections.ts';
-import { NotARegistryError, RegistrySession, UnreachableError } from './registry-probe.ts';
+import { addressUrl, type RegistryConnection } from './connections.ts';
+import { NotARegistryError, RateLimitedError, RegistrySession, UnreachableError } from './registry-probe.ts';
 
 export type CheckStep = 'reachable' | 'registry-api' | 'credentials' | 'pull';
 
@@ -35,7 +35,7 @@ export async function testConnection(
   connection: RegistryConnection,
   options: ConnectionTestOptions = {},
 ): Promise<ConnectionTestResult> {
-  const url = new URL(connection.address);
+  const url = addressUrl(connection.address);
   const scheme = url.protocol === 'http:' ? 'http' : 'https';
   const session = new RegistrySession(
     url.host,
@@ -50,6 +50,12 @@ export async function testConnection(
     checks.push({ step: 'reachable', ok: true, message: `${session.base} answered` });
     checks.push({ step: 'registry-api', ok: true, message: `${session.base}/v2/ speaks the registry API` });
   } catch (e) {
+    if (e instanceof RateLimitedError) {
+      // It answered, as a registry that is limiting us: not "not a registry API".
+      checks.push({ step: 'reachable', ok: true, message: `${session.base} answered` });
+      checks.push({ step: 'registry-api', ok: false, message: `rate limited: ${e.message}` });
+      return done();
+    }
     if (e instanceof NotARegistryError) {
       checks.push({ step: 'reachable', ok: true, message: `${session.base} answered` });
       checks.push({ step: 'registry-api', ok: false, message: e.message });
@@ -98,5 +104,6 @@ async function pullCheck(
 
 function unreachable(e: unknown): { ok: false; message: string } {
   if (e instanceof UnreachableError) return { ok: false, message: e.message };
+  if (e instanceof RateLimitedError) return { ok: false, message: `rate limited: ${e.message}` };
   throw e;
 }

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConnectionInvalidError, parseConnection, registryHost, validateConnection } from './connections.ts';
+import {
+  addressUrl,
+  ConnectionInvalidError,
+  normaliseAddress,
+  parseConnection,
+  registryHost,
+  validateConnection,
+} from './connections.ts';
 
 const valid = {
   name: 'internal',
@@ -11,16 +18,30 @@ const valid = {
 };
 
 describe('registry connections', () => {
-  it('accepts a valid connection and normalises the address', () => {
+  it('accepts a valid connection and keeps the address exactly as given (the pull secret key)', () => {
     assert.deepEqual(validateConnection(valid), []);
     const conn = parseConnection({ ...valid, email: '' });
-    assert.equal(conn.address, 'https://reg.example.com:8443');
+    assert.equal(conn.address, 'https://Reg.Example.com:8443/');
+    assert.equal(normaliseAddress(conn.address), 'https://reg.example.com:8443');
+    assert.equal(
+      parseConnection({ ...valid, address: 'https://index.docker.io/v1/' }).address,
+      'https://index.docker.io/v1/',
+    );
     assert.equal(conn.email, undefined);
     assert.equal(registryHost(conn.address), 'reg.example.com:8443');
   });
 
-  it('refuses an address without a scheme, naming the field and showing the fix', () => {
-    const errors = validateConnection({ ...valid, address: 'reg.example.com' });
+  it('accepts a host without a scheme as kubectl does (HTTPS assumed for probes)', () => {
+    for (const address of ['reg.example.com', 'reg.example.com:5000', '10.0.0.5:8080/v2/']) {
+      assert.deepEqual(validateConnection({ ...valid, address }), [], address);
+    }
+    assert.equal(registryHost('reg.example.com:5000'), 'reg.example.com:5000');
+    assert.equal(addressUrl('reg.example.com:5000').protocol, 'https:');
+    assert.equal(normaliseAddress('Reg.example.com/'), 'https://reg.example.com');
+  });
+
+  it('refuses another scheme, naming the field and showing the fix', () => {
+    const errors = validateConnection({ ...valid, address: 'ftp://reg.example.com' });
     assert.equal(errors.length, 1);
     assert.equal(errors[0]?.field, 'address');
     assert.match(errors[0]!.message, /address must start with https:\/\/ or http:\/\//);
@@ -35,6 +56,8 @@ describe('registry connections', () => {
       'https://',
       'https://user:pw@reg',
       'https://reg?x=1',
+      'reg example',
+      ' reg.example.com',
     ]) {
       const errors = validateConnection({ ...valid, address });
       assert.deepEqual(
@@ -50,7 +73,7 @@ describe('registry connections', () => {
     const errors = validateConnection({
       name: 'Bad_Name',
       type: 'quay',
-      address: 'x',
+      address: 'ftp://x',
       username: 'a:b',
       password: '',
       email: 'nope',
@@ -64,7 +87,7 @@ describe('registry connections', () => {
 
   it('parseConnection throws one error listing the fields', () => {
     assert.throws(
-      () => parseConnection({ ...valid, address: 'reg.example.com', password: '' }),
+      () => parseConnection({ ...valid, address: 'ftp://reg.example.com', password: '' }),
       (e: unknown) =>
         e instanceof ConnectionInvalidError && /address: /.test(e.message) && /password: /.test(e.message),
     );

@@ -60,26 +60,37 @@ export function validateConnection(input: Partial<Record<keyof RegistryConnectio
   return errors;
 }
 
-/** Null when `address` is a usable registry address, else why not. */
+/**
+ * Null when `address` is a usable registry address, else why not. As with
+ * `kubectl create secret docker-registry --docker-server`, the scheme may be
+ * left out (`reg.example.com:5000`: HTTPS is assumed for the probes); the
+ * pull secret's key is the address exactly as given.
+ */
 export function checkAddress(address: unknown): string | null {
   if (typeof address !== 'string' || address.length === 0) {
-    return 'address is required and must start with https:// or http://';
+    return 'address is required, e.g. https://reg.example.com or reg.example.com:5000';
   }
-  const scheme = /^(https?):\/\//.exec(address);
-  if (!scheme) {
-    return `address must start with https:// or http:// (got "${address}"); for example https://${address.replace(/^[a-z]+:\/\//i, '')}`;
+  if (address.trim() !== address || /\s/.test(address)) return 'address must not contain spaces';
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(address);
+  if (scheme && !/^https?$/i.test(scheme[1]!)) {
+    return `address must start with https:// or http:// or name only the host (got "${address}"); for example https://${address.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')}`;
   }
   let url: URL;
   try {
-    url = new URL(address);
+    url = addressUrl(address);
   } catch {
     return `address "${address}" is not a valid URL`;
   }
   if (url.username || url.password) return 'address must not contain credentials; use username and password';
   if (url.search || url.hash) return 'address must not contain a query or fragment';
-  const hostport = address.slice(scheme[0].length).split('/')[0] ?? '';
+  const hostport = address.slice(scheme ? scheme[0].length : 0).split('/')[0] ?? '';
   if (!HOSTPORT_RE.test(hostport)) return `address has an invalid host "${hostport}"`;
   return null;
+}
+
+/** The address as a URL: HTTPS when it names no scheme (as the kubelet and docker assume). */
+export function addressUrl(address: string): URL {
+  return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(address) ? address : `https://${address}`);
 }
 
 function hasControlCharacter(s: string): boolean {
@@ -97,7 +108,9 @@ export function parseConnection(input: Partial<Record<keyof RegistryConnection, 
   const conn: RegistryConnection = {
     name: input.name as string,
     type: input.type as ConnectionType,
-    address: normaliseAddress(input.address as string),
+    // Kept exactly as given: it is the pull secret's key, byte for byte what kubectl
+    // writes (`https://index.docker.io/v1/` keeps its `/v1/`, or kubelet ignores it).
+    address: input.address as string,
     username: input.username as string,
     password: input.password as string,
   };
@@ -112,9 +125,14 @@ export class ConnectionInvalidError extends Error {
   }
 }
 
-/** Lower-cases scheme and host and drops a trailing slash, keeping any path. */
+/**
+ * The address as a comparable URL: scheme (https when absent) and host
+ * lower-cased, no trailing slash, any path kept. For mirrors and comparisons,
+ * never for the pull secret's key.
+ */
 export function normaliseAddress(address: string): string {
-  const m = /^([a-zA-Z]+):\/\/([^/]+)(.*)$/.exec(address);
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(address) ? address : `https://${address}`;
+  const m = /^([a-zA-Z]+):\/\/([^/]+)(.*)$/.exec(withScheme);
   if (!m) return address;
   const path = (m[3] ?? '').replace(/\/+$/, '');
   return `${m[1]!.toLowerCase()}://${m[2]!.toLowerCase()}${path}`;
@@ -122,7 +140,7 @@ export function normaliseAddress(address: string): string {
 
 /** `reg.example.com:8443` for `https://reg.example.com:8443/v2`: what image references name. */
 export function registryHost(address: string): string {
-  return new URL(address).host;
+  return addressUrl(address).host;
 }
 
 export function isPlainHttp(address: string): boolean {

@@ -8,8 +8,8 @@ import type { OutboundPolicy } from '../../core/outbound.ts';
 import type { KubeCluster, Pod, Secret } from './cluster.ts';
 import { credentialsIn, DOCKER_CFG_TYPE, keyHost, keyMatches, type RegistryCredential } from './dockerconfig.ts';
 import { formatImageRef, type ImageRef, ImageRefError, manifestReference, parseImageRef } from './imageref.ts';
-import { DOCKER_CONFIG_JSON_TYPE } from './pullsecret.ts';
-import { RegistrySession, UnreachableError } from './registry-probe.ts';
+import { DOCKER_CONFIG_JSON_TYPE, pullSecretObject } from './pullsecret.ts';
+import { RateLimitedError, RegistrySession, UnreachableError } from './registry-probe.ts';
 
 export type DiagnosisCode =
   | 'PULLABLE'
@@ -21,7 +21,9 @@ export type DiagnosisCode =
   | 'ACCESS_DENIED'
   | 'WRONG_CASE'
   | 'REPOSITORY_NOT_FOUND'
-  | 'MANIFEST_NOT_FOUND';
+  | 'MANIFEST_NOT_FOUND'
+  | 'RATE_LIMITED'
+  | 'PLATFORM_NOT_FOUND';
 
 export interface ImageDiagnosis {
   image: string;
@@ -36,6 +38,10 @@ export interface ImageDiagnosis {
   secretsTried: string[];
   /** What the kubelet reports for this container, when it is waiting. */
   kubeletReason?: string;
+  /** RATE_LIMITED: the registry's Retry-After, as sent. */
+  retryAfter?: string;
+  /** PLATFORM_NOT_FOUND: the platforms the index offers. */
+  platforms?: string[];
 }
 
 export interface PodDiagnosis {
@@ -54,7 +60,13 @@ export interface DiagnoseOptions {
   schemeFor?: (host: string) => 'http' | 'https';
   /** Where registry probes may connect; default: the strict policy. */
   outbound?: OutboundPolicy;
+  /** The node's platform (`os/arch[/variant]`) an index must offer; default linux/amd64. */
+  platform?: string;
+  /** Extra headers for a registry request carrying these credentials (Authorization value). */
+  probeHeaders?: (authorization: string) => Record<string, string>;
 }
+
+export const DEFAULT_PLATFORM = 'linux/amd64';
 
 export class PodNotFoundError extends Error {}
 
@@ -90,6 +102,26 @@ export async function diagnoseImage(
   options: DiagnoseOptions = {},
 ): Promise<ImageDiagnosis> {
   const context = await pullContext(cluster, input.namespace, input.serviceAccount || 'default', []);
+  return diagnoseWithContext(context, input.image, options);
+}
+
+/**
+ * Diagnosis from a registry connection alone (no cluster yet): would a node
+ * holding exactly this connection's pull secret pull `image`?
+ */
+export async function diagnoseWithCredentials(
+  input: { image: string; server: string; username: string; password: string },
+  options: DiagnoseOptions = {},
+): Promise<ImageDiagnosis> {
+  const name = 'connection-pull';
+  const secret = pullSecretObject({ name, server: input.server, username: input.username, password: input.password });
+  const context: PullContext = {
+    namespace: '(no cluster)',
+    serviceAccount: 'default',
+    serviceAccountFound: true,
+    referenced: [name],
+    secrets: new Map([[name, secret as unknown as Secret]]),
+  };
   return diagnoseWithContext(context, input.image, options);
 }
 
@@ -136,7 +168,13 @@ async function diagnoseWithContext(ctx: PullContext, image: string, options: Dia
   const candidates = matchingCredentials(referencedSecrets, ref);
   const tried = [...new Set(candidates.map((c) => c.secretName))];
   const scheme = candidates[0]?.scheme ?? options.schemeFor?.(ref.host) ?? defaultScheme(ref.host);
-  const probe = { scheme, timeoutMs: options.timeoutMs ?? 5000, outbound: options.outbound };
+  const probe = {
+    scheme,
+    timeoutMs: options.timeoutMs ?? 5000,
+    outbound: options.outbound,
+    headers: options.probeHeaders,
+  };
+  const platform = options.platform || DEFAULT_PLATFORM;
   const scope = `repository:${ref.repository}:pull`;
 
   try {
@@ -148,7 +186,7 @@ async function diagnoseWithContext(ctx: PullContext, image: string, options: Dia
     if (candidates.length === 0) {
       const status = await anonymous.headManifest(ref.repository, manifestReference(ref));
       if (status === 401 || status === 403) return missingSecret(ctx, ref, image);
-      return whenFound(anonymous, ref, image, status, [], 'anonymously');
+      return whenFound(anonymous, ref, image, status, [], 'anonymously', platform);
     }
 
     // 3. Credentials: the kubelet tries each applicable one; so do we.
@@ -179,7 +217,7 @@ async function diagnoseWithContext(ctx: PullContext, image: string, options: Dia
           tried,
         );
       }
-      return whenFound(session, ref, image, status, tried, `with secret "${cred.secretName}"`);
+      return whenFound(session, ref, image, status, tried, `with secret "${cred.secretName}"`, platform);
     }
     return result(
       image,
@@ -188,6 +226,18 @@ async function diagnoseWithContext(ctx: PullContext, image: string, options: Dia
       tried,
     );
   } catch (e) {
+    if (e instanceof RateLimitedError) {
+      // Not the credentials' fault, nor a missing API: the kubelet would back off the same way.
+      return {
+        ...result(
+          image,
+          'RATE_LIMITED',
+          `rate limited: ${e.message}. Pulls fail until the limit resets; a mirror or pull-through cache of ${ref.host} avoids it`,
+          tried,
+        ),
+        ...(e.retryAfter ? { retryAfter: e.retryAfter } : {}),
+      };
+    }
     if (e instanceof UnreachableError) {
       return result(image, 'REGISTRY_UNREACHABLE', `registry ${ref.host} is unreachable: ${e.message}`, tried);
     }
@@ -202,8 +252,21 @@ async function whenFound(
   status: number,
   tried: string[],
   how: string,
+  platform: string,
 ): Promise<ImageDiagnosis> {
   if (status >= 200 && status < 300) {
+    const offered = await session.platforms(ref.repository, manifestReference(ref));
+    if (offered && !offered.some((p) => samePlatform(p, platform))) {
+      return {
+        ...result(
+          image,
+          'PLATFORM_NOT_FOUND',
+          `no image for ${platform}: ${formatImageRef(ref)} is an index offering ${offered.length ? offered.join(', ') : 'no platform'}; the kubelet on a ${platform} node fails with "no matching manifest". Push a ${platform} image into the index, or schedule the pod on a node of one of these platforms`,
+          tried,
+        ),
+        platforms: offered,
+      };
+    }
     return result(
       image,
       'PULLABLE',
@@ -313,6 +376,13 @@ function missingSecret(ctx: PullContext, ref: ImageRef, image: string): ImageDia
     `${ref.host} needs credentials and namespace "${ctx.namespace}" has no pull secret for it${details.length ? ` (${details.join('; ')})` : ''}. Create one (e.g. with Berth's secret sync) and reference it`,
     [],
   );
+}
+
+/** `linux/arm64/v8` offers `linux/arm64`; a wanted variant must match exactly. */
+function samePlatform(offered: string, wanted: string): boolean {
+  const [os, arch, variant] = offered.toLowerCase().split('/');
+  const [wOs, wArch, wVariant] = wanted.toLowerCase().split('/');
+  return os === wOs && arch === wArch && (wVariant === undefined || variant === wVariant);
 }
 
 function result(image: string, code: DiagnosisCode, message: string, secretsTried: string[]): ImageDiagnosis {

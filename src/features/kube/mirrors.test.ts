@@ -87,9 +87,9 @@ describe('registries.conf', () => {
 });
 
 describe('mirror group validation', () => {
-  it('refuses a mirror address without scheme, naming it', () => {
+  it('refuses a mirror address with another scheme, naming it', () => {
     assert.throws(
-      () => registriesConf([{ upstream: 'docker.io', mirrors: [{ address: 'mirror.local' }] }]),
+      () => registriesConf([{ upstream: 'docker.io', mirrors: [{ address: 'ftp://mirror.local' }] }]),
       /mirrors\[0\]\.address must start with https:\/\/ or http:\/\//,
     );
   });

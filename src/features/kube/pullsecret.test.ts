@@ -5,6 +5,7 @@ import { haveKubectl, KUBECTL, kubectl } from '../../../test/kube/kubectl.ts';
 import { yamlNeedsQuotes } from './go-encoding.ts';
 import {
   containerSnippetYaml,
+  defaultPullPolicy,
   dockerConfigJson,
   PULL_POLICIES,
   type PullSecretInput,
@@ -168,6 +169,22 @@ describe('pull secret content', () => {
 });
 
 describe('container snippet', () => {
+  it("defaults imagePullPolicy by Kubernetes' rule: Always for :latest or untagged, else IfNotPresent", () => {
+    const cases: [string, string][] = [
+      ['reg.example.com/team/app', 'Always'],
+      ['reg.example.com/team/app:latest', 'Always'],
+      ['reg.example.com:5000/team/app', 'Always'],
+      ['reg.example.com:5000/team/app:latest', 'Always'],
+      ['nginx', 'Always'],
+      ['reg.example.com/team/app:1.0', 'IfNotPresent'],
+      ['reg.example.com:5000/team/app:v2', 'IfNotPresent'],
+      [`reg.example.com/team/app@sha256:${'a'.repeat(64)}`, 'IfNotPresent'],
+      [`reg.example.com/team/app:latest@sha256:${'a'.repeat(64)}`, 'Always'],
+      [`reg.example.com/team/app:1.0@sha256:${'a'.repeat(64)}`, 'IfNotPresent'],
+    ];
+    for (const [image, policy] of cases) assert.equal(defaultPullPolicy(image), policy, image);
+  });
+
   for (const policy of Object.keys(PULL_POLICIES) as Array<keyof typeof PULL_POLICIES>) {
     it(`renders ${policy} with its explanation`, () => {
       const text = containerSnippetYaml({ secretName: 'regcred', image: 'reg.example.com/team/app:1.2', policy });

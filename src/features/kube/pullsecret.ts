@@ -110,6 +110,20 @@ export const PULL_POLICIES = {
 } as const;
 export type PullPolicy = keyof typeof PULL_POLICIES;
 
+/**
+ * Kubernetes' default imagePullPolicy for an image (SetDefaults_Container):
+ * Always when the tag is `latest`, or when there is neither tag nor digest
+ * (the tag then defaults to latest); IfNotPresent otherwise. A digest does not
+ * change a `:latest@sha256:…` tag, as in Kubernetes.
+ */
+export function defaultPullPolicy(image: string): PullPolicy {
+  const [name = '', digest] = image.trim().split('@');
+  const lastColon = name.lastIndexOf(':');
+  const tag = lastColon > name.lastIndexOf('/') ? name.slice(lastColon + 1) : undefined;
+  if (tag === undefined) return digest ? 'IfNotPresent' : 'Always';
+  return tag === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
 export interface ContainerSnippetInput {
   secretName: string;
   image: string;

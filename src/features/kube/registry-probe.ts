@@ -16,6 +16,12 @@ export interface ProbeOptions {
   timeoutMs: number;
   /** Where the probe may connect (every hop: the registry, its token realm, redirects); default: the strict policy. */
   outbound?: OutboundPolicy;
+  /**
+   * Extra headers for a request that carries credentials (given its
+   * Authorization value): Berth marks its own diagnosis logins so they do not
+   * count toward the account's lockout.
+   */
+  headers?: (authorization: string) => Record<string, string>;
 }
 
 const STRICT = OutboundPolicy.fromList([]);
@@ -26,6 +32,23 @@ export class UnreachableError extends Error {}
 
 /** Something answered, but not the registry API at /v2/. */
 export class NotARegistryError extends UnreachableError {}
+
+/**
+ * The registry (or its token endpoint) answered 429: a pull now would fail
+ * for the same reason, whatever the credentials. `retryAfter` is the
+ * Retry-After header as sent (seconds or an HTTP date), when there is one.
+ */
+export class RateLimitedError extends Error {
+  constructor(
+    readonly url: string,
+    readonly retryAfter: string | undefined,
+  ) {
+    super(
+      `${new URL(url).origin} is rate limiting these requests (HTTP 429)${retryAfter ? `; retry after ${/^\d+$/.test(retryAfter) ? `${retryAfter} seconds` : retryAfter}` : ''}`,
+    );
+    this.name = 'RateLimitedError';
+  }
+}
 
 export type AuthOutcome = { ok: true } | { ok: false; status: number; via: 'token' | 'basic'; message: string };
 
@@ -184,11 +207,17 @@ export class RegistrySession {
       }
       let res: Response;
       try {
-        res = await fetch(target, { method, headers, redirect: 'manual', signal });
+        // Berth's own diagnosis logins carry a mark (see Gate.login); only where the credentials go.
+        const sent =
+          headers.authorization && this.options.headers
+            ? { ...headers, ...this.options.headers(headers.authorization) }
+            : headers;
+        res = await fetch(target, { method, headers: sent, redirect: 'manual', signal });
       } catch (e) {
         throw new UnreachableError(describeNetworkError(target, e, this.options.timeoutMs));
       }
       const location = res.headers.get('location');
+      if (res.status === 429) throw new RateLimitedError(url, res.headers.get('retry-after') ?? undefined);
       if (res.status < 300 || res.status > 399 || !location || res.status === 304) return res;
       if (hop >= MAX_REDIRECTS) throw new UnreachableError(`${new URL(url).origin}: too many redirects`);
       await res.body?.cancel();
@@ -197,6 +226,28 @@ export class RegistrySession {
       if (next.origin !== new URL(target).origin) delete headers.authorization;
       target = next.toString();
     }
+  }
+
+  /**
+   * The platforms (`os/architecture[/variant]`) an index or manifest list
+   * offers; null for a single-platform manifest (or one that cannot be read).
+   */
+  async platforms(repository: string, reference: string): Promise<string[] | null> {
+    const res = await this.fetch(
+      `/v2/${repository}/manifests/${reference}`,
+      await this.authHeaders(`repository:${repository}:pull`),
+      'GET',
+      MANIFEST_ACCEPT,
+    );
+    if (res.status !== 200) return null;
+    const doc = (await res.json().catch(() => null)) as {
+      manifests?: { platform?: { os?: string; architecture?: string; variant?: string } }[];
+    } | null;
+    if (!doc || !Array.isArray(doc.manifests)) return null;
+    return doc.manifests
+      .map((m) => m.platform)
+      .filter((p): p is { os: string; architecture: string; variant?: string } => Boolean(p?.os && p.architecture))
+      .map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join('/'));
   }
 }
 

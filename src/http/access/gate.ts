@@ -3,17 +3,19 @@
  * request, checks it, and applies the brute-force limit to password logins.
  * Shared by /v2, /service/token and the management API.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { LoginLimiter } from '../../core/access/limiter.ts';
 import { ANONYMOUS, type Principal } from '../../core/access/principal.ts';
 import type { AccessService } from '../../core/access/service.ts';
 import { RegistryError } from '../../core/errors.ts';
 import { clientAddress } from '../client-address.ts';
+import { CSRF_HEADER, cookieValue, SESSION_COOKIE, SessionService } from '../../features/sessions/service.ts';
 import type { AccessClaim, TokenService } from '../token/tokens.ts';
 
 export interface Identity {
   principal: Principal;
-  via: 'none' | 'basic' | 'bearer';
+  via: 'none' | 'basic' | 'bearer' | 'session';
   /** The token's `access` claims (Bearer only). */
   claims?: AccessClaim[];
 }
@@ -21,6 +23,28 @@ export interface Identity {
 export interface GateOptions {
   /** Absolute URL of /service/token, when configured; otherwise derived from the request's Host. */
   realm?: string;
+  /**
+   * The key of this process's own pull diagnoses (see probeSignature): their
+   * failed logins (a diagnosed secret with a wrong password) neither count
+   * toward the account's lockout nor appear as failed logins.
+   */
+  probeKey?: string;
+  /** Console sessions (cookie + CSRF token), accepted on the management API only. */
+  sessions?: SessionService;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Marks a registry request made by Berth's own pull diagnosis. */
+export const PROBE_HEADER = 'x-berth-diagnosis';
+
+/**
+ * The PROBE_HEADER value for a request with this Authorization header. Bound
+ * to the credentials tried: a registry that sees it (diagnoses also reach other
+ * registries) can replay it only with that same password, never to guess others.
+ */
+export function probeSignature(key: string, authorization: string): string {
+  return createHmac('sha256', key).update(authorization).digest('base64url');
 }
 
 /** The request's client address (X-Forwarded-For believed only from trusted proxies: http/client-address.ts). */
@@ -90,6 +114,7 @@ export class Gate {
 
   private async resolve(req: IncomingMessage, kind: 'registry' | 'api'): Promise<Identity> {
     const header = req.headers.authorization;
+    if (!header && kind === 'api' && this.options.sessions) return this.fromSession(req, this.options.sessions);
     if (!header) return { principal: ANONYMOUS, via: 'none' };
     if (/^bearer /i.test(header)) {
       let verified: Awaited<ReturnType<TokenService['verify']>>;
@@ -109,6 +134,41 @@ export class Gate {
     return { principal: await this.login(req, basic.username, basic.password), via: 'basic' };
   }
 
+  /**
+   * The console's session cookie: the account must still exist and be the
+   * same one; a write must echo the session's CSRF token (a cross-site form
+   * or script cannot read it).
+   */
+  private async fromSession(req: IncomingMessage, sessions: SessionService): Promise<Identity> {
+    const id = cookieValue(req.headers.cookie, SESSION_COOKIE);
+    if (!id) return { principal: ANONYMOUS, via: 'none' };
+    const session = await sessions.resolve(id);
+    if (!session) throw new RegistryError('UNAUTHORIZED', 'the session has ended: sign in again');
+    const principal = await this.access.current(session.username);
+    if (!principal || principal.kind === 'anonymous' || principal.id !== session.accountId)
+      throw new RegistryError('UNAUTHORIZED', 'the account of this session no longer exists or is disabled');
+    const method = req.method ?? 'GET';
+    if (!SAFE_METHODS.has(method)) {
+      const sent = req.headers[CSRF_HEADER];
+      if (!SessionService.csrfMatches(session, typeof sent === 'string' ? sent : undefined))
+        throw new RegistryError(
+          'DENIED',
+          `a change through the console needs the ${CSRF_HEADER} header of its session`,
+        );
+    }
+    return { principal, via: 'session' };
+  }
+
+  private isOwnProbe(req: IncomingMessage): boolean {
+    const key = this.options.probeKey;
+    const sent = req.headers[PROBE_HEADER];
+    const authorization = req.headers.authorization;
+    if (!key || typeof sent !== 'string' || !authorization) return false;
+    const expected = Buffer.from(probeSignature(key, authorization));
+    const given = Buffer.from(sent);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
   /** A password login, rate-limited per address and account; failures are audited. */
   async login(req: IncomingMessage, username: string, password: string): Promise<Principal> {
     const address = clientAddress(req);
@@ -123,6 +183,7 @@ export class Gate {
     }
     const principal = await this.access.login(username, password);
     if (!principal) {
+      if (this.isOwnProbe(req)) throw this.unauthorized(req, 'invalid username or password');
       this.limiter.fail(address, username);
       await this.access.audit({
         username: username.slice(0, 255),

@@ -11,14 +11,19 @@ import type { RegistryAction } from '../../core/access/service.ts';
 import { RegistryError } from '../../core/errors.ts';
 import type { Caller } from '../../core/hooks.ts';
 import { isValidName, projectOf } from '../../core/names.ts';
-import type { AccessControl, Action } from '../oci/plugin.ts';
+import type { AccessControl, Action, ScopeNeed } from '../oci/plugin.ts';
 import { claimedActions } from '../token/tokens.ts';
 import { clientAddress, type Gate } from './gate.ts';
 
 export class RegistryAccess implements AccessControl {
   constructor(private readonly gate: Gate) {}
 
-  async authorize(req: IncomingMessage, repository: string | null, actions: Action[]): Promise<Caller> {
+  async authorize(
+    req: IncomingMessage,
+    repository: string | null,
+    actions: Action[],
+    alsoNeeded: ScopeNeed[] = [],
+  ): Promise<Caller> {
     const who = await this.gate.identify(req);
     const caller: Caller = { actor: who.principal.kind === 'anonymous' ? null : principalName(who.principal) };
     if (repository === null) {
@@ -29,13 +34,24 @@ export class RegistryAccess implements AccessControl {
     // Decide only on well-formed names: `a/../b` must never be judged as project `a`.
     if (!isValidName(repository))
       throw new RegistryError('NAME_INVALID', 'invalid repository name', { name: repository });
-    const scope = `repository:${repository}:${actions.join(',')}`;
+    // Several scopes share one space-separated `scope` parameter, as Distribution writes them.
+    const scope = [{ repository, actions }, ...alsoNeeded.filter((n) => isValidName(n.repository))]
+      .map((n) => `repository:${n.repository}:${n.actions.join(',')}`)
+      .join(' ');
     const granted = new Set(
       await this.gate.access.repositoryActions(who.principal, repository, actions as RegistryAction[]),
     );
     const allowed = actions.every((a) => granted.has(a));
     if (!allowed) {
       if (who.principal.kind === 'anonymous') throw this.gate.unauthorized(req, 'authentication required', scope);
+      // Only an administrator's push creates a project: tell everyone else why, not a bare "denied".
+      const project = projectOf(repository);
+      if (!(await this.gate.access.store.projectByName(project)))
+        throw new RegistryError(
+          'DENIED',
+          `project ${project} does not exist: ask an administrator to create it (berth project create ${project})`,
+          { repository, project },
+        );
       throw new RegistryError('DENIED', `requested access to ${repository} is denied`, {
         repository,
         actions,

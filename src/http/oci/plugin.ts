@@ -19,10 +19,25 @@ export type Action = 'pull' | 'push' | 'delete';
 
 /** Decides whether a request may act on a repository; throws UNAUTHORIZED/DENIED. */
 export interface AccessControl {
-  /** Refuses (throws) unless the caller may do `actions`; returns who the caller is. */
-  authorize(req: IncomingMessage, repository: string | null, actions: Action[]): Promise<Caller>;
+  /**
+   * Refuses (throws) unless the caller may do `actions`; returns who the caller is.
+   * `alsoNeeded` are the other scopes this request will use (a mount's `from`):
+   * a 401 challenge names them too, so a token client asks for all at once.
+   */
+  authorize(
+    req: IncomingMessage,
+    repository: string | null,
+    actions: Action[],
+    alsoNeeded?: ScopeNeed[],
+  ): Promise<Caller>;
   /** Of `names`, those the caller may see (the catalog). */
   visible?(req: IncomingMessage, names: string[]): Promise<string[]>;
+}
+
+/** One `repository:NAME:ACTIONS` scope a request needs. */
+export interface ScopeNeed {
+  repository: string;
+  actions: Action[];
 }
 
 export const openAccess: AccessControl = { authorize: async () => anonymousCaller };

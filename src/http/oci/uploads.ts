@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { RegistryError } from '../../core/errors.ts';
 import type { AppendOptions } from '../../core/uploads.ts';
 import type { OciRoute } from './paths.ts';
-import type { HandlerTable, OciContext } from './plugin.ts';
+import type { HandlerTable, OciContext, ScopeNeed } from './plugin.ts';
 import { send } from './respond.ts';
 
 type UploadsRoute = Extract<OciRoute, { kind: 'uploads' }>;
@@ -61,13 +61,22 @@ function requiredDigest(ctx: OciContext): string {
 export const uploadHandlers: HandlerTable = {
   uploads: {
     POST: async (ctx: OciContext, route: UploadsRoute) => {
-      const caller = await ctx.access.authorize(ctx.req, route.name, ['pull', 'push']);
       const mount = ctx.query.get('mount');
       const from = ctx.query.get('from');
+      const target: ScopeNeed = { repository: route.name, actions: ['pull', 'push'] };
+      const source: ScopeNeed[] = mount && from ? [{ repository: from, actions: ['pull'] }] : [];
+      // A challenge for a mount names `from` too (as Distribution does): a token
+      // client asks for exactly what the challenge names, and needs both.
+      const caller = await ctx.access.authorize(ctx.req, route.name, target.actions, source);
       if (mount && from) {
-        const mayRead = await ctx.access.authorize(ctx.req, from, ['pull']).then(
+        const mayRead = await ctx.access.authorize(ctx.req, from, ['pull'], [target]).then(
           () => true,
-          () => false,
+          (err: unknown) => {
+            // A token that lacks a `from` the caller may read: challenge again
+            // for both; a source the caller may not read is only no mount (202).
+            if (err instanceof RegistryError && err.code === 'UNAUTHORIZED') throw err;
+            return false;
+          },
         );
         if (mayRead && (await ctx.registry.mountBlob(route.name, mount, from, caller))) {
           created(ctx, route.name, mount);

@@ -5,6 +5,7 @@
  * the console's /login#token=…). State, nonce and the PKCE verifier travel in
  * a signed, short-lived cookie, so any node of a cluster can take the callback.
  */
+
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
   newLoginState,
@@ -13,7 +14,9 @@ import {
   type OidcProvider,
   onboardOidc,
 } from '../../core/access/oidc.ts';
+import type { SessionService } from '../../features/sessions/service.ts';
 import { clientAddress, type Gate } from '../access/gate.ts';
+import { sessionCookies } from '../api/sessions/routes.ts';
 
 export interface OidcRouteOptions {
   gate: Gate;
@@ -21,6 +24,8 @@ export interface OidcRouteOptions {
   /** The callback URL registered at the provider. */
   redirectUri: string;
   sessionTtlSeconds?: number;
+  /** Console sessions: a browser finishing the login gets one (cookie), not a token in the address. */
+  sessions?: SessionService;
 }
 
 const COOKIE = 'berth_oidc';
@@ -79,8 +84,17 @@ export async function oidcRoutes(app: FastifyInstance, options: OidcRouteOptions
       reply
         .header('set-cookie', `${COOKIE}=; Path=/c/oidc; HttpOnly; SameSite=Lax; Max-Age=0${secure}`)
         .header('cache-control', 'no-store');
-      // A browser goes on to the console, which reads the session from the fragment (never sent to a server);
-      // other clients get the session as JSON.
+      // A browser gets a console session (HttpOnly cookie) and goes on to the console;
+      // other clients get an API session token as JSON.
+      if (request.headers.accept?.includes('text/html') && options.sessions) {
+        const opened = await options.sessions.open({ id: user.id, username: user.username });
+        reply.removeHeader('set-cookie');
+        reply.header('set-cookie', [
+          `${COOKIE}=; Path=/c/oidc; HttpOnly; SameSite=Lax; Max-Age=0${secure}`,
+          ...sessionCookies(request.raw, opened.id, opened.csrfToken, options.sessions.ttlSeconds),
+        ]);
+        return reply.redirect('/', 303);
+      }
       if (request.headers.accept?.includes('text/html')) {
         const fragment = new URLSearchParams({ token: session.token, username: user.username });
         return reply.redirect(`/login#${fragment}`, 303);

@@ -65,7 +65,11 @@ export async function tokenRoutes(app: FastifyInstance, options: TokenRouteOptio
     }
     const subject = principal.kind === 'anonymous' ? '' : principal.name;
     const t = await gate.tokens.issue(subject, access, principal.kind === 'anonymous' ? undefined : principal.id);
-    if (principal.kind !== 'anonymous')
+    // A login is what `docker login`/`podman login` do: a token for no repository.
+    // The tokens every pull and push fetch are not logins (their pulls and
+    // pushes are audited themselves); recording them drowned the log.
+    const interactive = !wanted.some((w) => w.type === 'repository');
+    if (principal.kind !== 'anonymous' && interactive)
       await gate.access.audit({
         username: principalName(principal),
         resource: principalName(principal),

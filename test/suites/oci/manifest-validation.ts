@@ -202,6 +202,15 @@ export function manifestValidationTests(ctx: SuiteContext): void {
       assert.deepEqual((await ctx.client.get(`/v2/${repo}/tags/list`)).json(), { name: repo, tags: [] });
     });
 
+    it('a read of an invalid tag is 404 MANIFEST_UNKNOWN (as the conformance suite expects); a write stays 400', async () => {
+      const repo = repoName('inv');
+      await ctx.client.pushImage(repo, 'v1');
+      for (const tag of ['.INVALID_MANIFEST_NAME', '-leading-dash', 'a'.repeat(129), 'plus+sign']) {
+        await assertNoManifest(ctx.client, repo, tag);
+      }
+      assertError(await ctx.client.get(`/v2/${repo}/manifests/col:on`), 400, 'DIGEST_INVALID');
+    });
+
     it('the longest valid tag (128 characters) is accepted', async () => {
       const repo = repoName('inv');
       const m = await imageIn(ctx.client, repo);

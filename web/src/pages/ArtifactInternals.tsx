@@ -185,13 +185,28 @@ function verification(r: Accessory) {
     <span className="danger-text" title={r.signature.errors.join('\n')}>
       ✘ {r.signature.errors[0] ?? 'not verified'}
     </span>
+/** A label key that may wrap after its dots and slashes, never in the middle of a word. */
+function BreakableKey(props: { text: string }) {
+  const parts = props.text.split(/(?<=[./])/);
+  return (
+    <>
+      {parts.map((part, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one fixed string, in order
+        <span key={i}>
+          {part}
+          {i < parts.length - 1 ? <wbr /> : null}
+        </span>
+      ))}
+    </>
   );
 }
 
 function KV(props: { k: string; v: string }) {
   return (
     <div>
-      <dt>{props.k}</dt>
+      <dt className="label-key">
+        <BreakableKey text={props.k} />
+      </dt>
       <dd className="mono">{props.v}</dd>
     </div>
   );

@@ -3,13 +3,14 @@
  * and build history, labels and annotations, platforms of an index, and what
  * refers to it. Deleting asks first.
  */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { ApiError, del, repositoryPath } from '../api.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { CopyButton, CopyField } from '../components/CopyButton.tsx';
 import { describeError, ErrorBox } from '../components/ErrorBox.tsx';
 import { useApi } from '../components/use-api.ts';
-import { bytes, dateTime, platform, registryHost, shortDigest } from '../format.ts';
+import { useProjectAccess } from '../components/use-project-access.ts';
+import { bytes, dateTime, platform, podmanCommand, registryHost, shortDigest } from '../format.ts';
 import { artifactRoute, projectRoute, repositoryRoute } from '../links.ts';
 import { Link, navigate } from '../router.tsx';
 import type { Artifact } from '../types.ts';
@@ -22,10 +23,9 @@ export function ArtifactPage(props: { project: string; repository: string; refer
   const [confirming, setConfirming] = useState(false);
   const [deleteError, setDeleteError] = useState<unknown>(null);
   const a = artifact.data;
-  // Address the artifact by digest from now on: its tags may change (or go) while the page is open.
-  useEffect(() => {
-    if (a && props.reference !== a.digest) navigate(artifactRoute(props.repository, a.digest), true);
-  }, [a, props.reference, props.repository]);
+  const access = useProjectAccess(props.project);
+  // Opened by tag, the address keeps the tag (what the user asked for); actions use the digest.
+  const byTag = !props.reference.includes(':');
   const notFound = artifact.error instanceof ApiError && artifact.error.status === 404;
   const isIndex = (a?.references.length ?? 0) > 0;
   return (
@@ -37,10 +37,20 @@ export function ArtifactPage(props: { project: string; repository: string; refer
       <div className="title-row">
         <h1 className="mono-title">
           {props.repository}
-          <span className="muted">@{shortDigest(a?.digest ?? props.reference)}</span>
+          {byTag ? (
+            <span className="muted">:{props.reference}</span>
+          ) : (
+            <span className="muted">@{shortDigest(props.reference)}</span>
+          )}
         </h1>
         {a ? (
-          <button type="button" className="danger" onClick={() => setConfirming(true)}>
+          <button
+            type="button"
+            className="danger"
+            disabled={!access.canDelete}
+            title={access.canDelete ? undefined : `needs the delete artifact permission in project ${props.project}`}
+            onClick={() => setConfirming(true)}
+          >
             Delete artifact
           </button>
         ) : null}
@@ -60,7 +70,10 @@ export function ArtifactPage(props: { project: string; repository: string; refer
       )}
       {a ? (
         <>
-          <CopyField text={`podman pull ${registryHost()}/${props.repository}@${a.digest}`} label="Copy pull command" />
+          <CopyField
+            text={podmanCommand('pull', `${registryHost()}/${props.repository}@${a.digest}`)}
+            label="Copy pull command"
+          />
           <dl className="facts">
             <dt>Digest</dt>
             <dd className="mono digest">
@@ -96,7 +109,13 @@ export function ArtifactPage(props: { project: string; repository: string; refer
               </>
             ) : null}
           </dl>
-          <TagEditor artifact={a} base={base} project={props.project} onChange={artifact.reload} />
+          <TagEditor
+            artifact={a}
+            base={`${repositoryPath(props.project, props.repository)}/artifacts/${a.digest}`}
+            project={props.project}
+            // Once its tags change, the tag in the address may be gone: go on by digest.
+            onChange={() => (byTag ? navigate(artifactRoute(props.repository, a.digest), true) : artifact.reload())}
+          />
           <ArtifactInternals artifact={a} repository={props.repository} />
         </>
       ) : null}

@@ -1,6 +1,7 @@
 /** Sign in with a local or LDAP account (Basic credentials), or through the OIDC provider when configured. */
 import { type FormEvent, useEffect, useState } from 'react';
-import { type AuthState, login, loginFromRedirect, type SystemInfo } from '../auth.ts';
+import { ApiError, sessionInfo } from '../api.ts';
+import { type AuthState, login, type SystemInfo } from '../auth.ts';
 import { describeError } from '../components/ErrorBox.tsx';
 import { useApi } from '../components/use-api.ts';
 import { navigate } from '../router.tsx';
@@ -16,19 +17,6 @@ export function LoginPage(props: { onSignedIn: (auth: AuthState) => void }) {
   const oidc = mode === 'oidc_auth' || oidcProbe;
   const next = new URLSearchParams(location.search).get('next') ?? '/';
   const safeNext = next.startsWith('/') && !next.startsWith('//') ? next : '/';
-  const { onSignedIn } = props;
-
-  // Back from the OIDC provider with a session token in the address.
-  useEffect(() => {
-    loginFromRedirect(location.hash).then(
-      (auth) => {
-        if (!auth) return;
-        onSignedIn(auth);
-        navigate(safeNext);
-      },
-      (err) => setError(describeError(err)),
-    );
-  }, [onSignedIn, safeNext]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -38,7 +26,8 @@ export function LoginPage(props: { onSignedIn: (auth: AuthState) => void }) {
       props.onSignedIn(await login(username, password));
       navigate(safeNext);
     } catch (err) {
-      setError(describeError(err));
+      // On this page a 401 is a wrong password, not "please sign in".
+      setError(err instanceof ApiError && err.status === 401 ? 'Invalid username or password.' : describeError(err));
     } finally {
       setBusy(false);
     }
@@ -85,12 +74,12 @@ export function LoginPage(props: { onSignedIn: (auth: AuthState) => void }) {
   );
 }
 
-/** Whether the server offers an OIDC login: /c/oidc/login answers with a redirect to the provider. */
+/** Whether the server offers an OIDC login, as its session endpoint says (no probing request that fails). */
 function useOidcAvailable(): boolean {
   const [available, setAvailable] = useState(false);
   useEffect(() => {
-    fetch('/c/oidc/login', { redirect: 'manual', credentials: 'omit' }).then(
-      (res) => setAvailable(res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400)),
+    sessionInfo().then(
+      (s) => setAvailable(s.oidc),
       () => setAvailable(false),
     );
   }, []);

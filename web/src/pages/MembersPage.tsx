@@ -5,6 +5,7 @@ import { EmptyRow } from '../components/EmptyRow.tsx';
 import { describeError, ErrorBox } from '../components/ErrorBox.tsx';
 import { ProjectTabs } from '../components/ProjectTabs.tsx';
 import { useApi } from '../components/use-api.ts';
+import { useConfirm } from '../components/use-confirm.tsx';
 
 interface Member {
   id: number;
@@ -23,6 +24,7 @@ export const ROLES = [
 ];
 
 export function MembersPage(props: { project: string }) {
+  const { ask, dialog } = useConfirm();
   const [filter, setFilter] = useState('');
   const base = `/projects/${encodeURIComponent(props.project)}/members`;
   const members = useApi<Member[]>(`${base}${query({ page_size: 100, entityname: filter })}`);
@@ -50,6 +52,7 @@ export function MembersPage(props: { project: string }) {
   };
   return (
     <section>
+      {dialog}
       <ProjectTabs project={props.project} current="members" />
       <ErrorBox
         error={members.error}
@@ -115,10 +118,14 @@ export function MembersPage(props: { project: string }) {
                       <button
                         type="button"
                         className="link danger-text"
-                        onClick={() =>
-                          window.confirm(`Remove ${m.entity_name} from ${props.project}?`) &&
-                          run(() => del(`${base}/${m.id}`))
-                        }
+                        onClick={async () => {
+                          const ok = await ask({
+                            title: `Remove ${m.entity_name} from ${props.project}?`,
+                            message: 'They lose their role in this project at once.',
+                            confirmLabel: 'Remove member',
+                          });
+                          if (ok) await run(() => del(`${base}/${m.id}`));
+                        }}
                       >
                         Remove
                       </button>

@@ -1,5 +1,5 @@
 /** The repositories of a project: search by name, sort, pages. */
-import { query } from '../api.ts';
+import { ApiError, query } from '../api.ts';
 import { EmptyRow } from '../components/EmptyRow.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Pager, pageFrom } from '../components/Pager.tsx';
@@ -31,6 +31,20 @@ export function RepositoriesPage(props: { project: string; search: URLSearchPara
       q: name ? `name=~${name}` : undefined,
     })}`,
   );
+  // A project that does not exist says so, instead of an empty list under its name.
+  if (repos.error instanceof ApiError && repos.error.status === 404) {
+    return (
+      <section>
+        <p className="crumbs">
+          <Link to="/projects">Projects</Link> /
+        </p>
+        <h1>{props.project}</h1>
+        <p className="notice" role="alert">
+          There is no project “{props.project}”. <Link to="/projects">See all projects</Link>.
+        </p>
+      </section>
+    );
+  }
   return (
     <section>
       <ProjectTabs project={props.project} />

@@ -8,7 +8,8 @@ import { describeError, ErrorBox } from '../components/ErrorBox.tsx';
 import { Pager, pageFrom } from '../components/Pager.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
 import { useApi } from '../components/use-api.ts';
-import { ago, bytes, dateTime, platform, registryHost, shortDigest } from '../format.ts';
+import { useProjectAccess } from '../components/use-project-access.ts';
+import { ago, bytes, dateTime, platform, podmanCommand, registryHost, shortDigest } from '../format.ts';
 import { artifactRoute, projectRoute } from '../links.ts';
 import { Link, navigate, setQuery } from '../router.tsx';
 import type { Artifact } from '../types.ts';
@@ -34,6 +35,7 @@ export function RepositoryPage(props: { project: string; repository: string; sea
   const sort = props.search.get('sort') ?? '-push_time';
   const q = text ? (text.startsWith('sha256:') ? `digest=${text}` : `tags=~${text}`) : undefined;
   const base = repositoryPath(props.project, props.repository);
+  const access = useProjectAccess(props.project);
   const artifacts = useApi<Artifact[]>(`${base}/artifacts${query({ page, page_size: pageSize, sort, q })}`);
   const [confirming, setConfirming] = useState(false);
   const [deleteError, setDeleteError] = useState<unknown>(null);
@@ -45,12 +47,18 @@ export function RepositoryPage(props: { project: string; repository: string; sea
       </p>
       <div className="title-row">
         <h1>{props.repository}</h1>
-        <button type="button" className="danger" onClick={() => setConfirming(true)}>
+        <button
+          type="button"
+          className="danger"
+          disabled={!access.canDelete}
+          title={access.canDelete ? undefined : `needs the delete repository permission in project ${props.project}`}
+          onClick={() => setConfirming(true)}
+        >
           Delete repository
         </button>
       </div>
       <CopyField
-        text={`podman pull ${registryHost()}/${props.repository}:${firstTag ?? 'latest'}`}
+        text={podmanCommand('pull', `${registryHost()}/${props.repository}:${firstTag ?? 'latest'}`)}
         label="Copy pull command"
       />
       <div className="toolbar">

@@ -10,7 +10,8 @@ import { describeError, ErrorBox } from '../components/ErrorBox.tsx';
 import { Pager, pageFrom } from '../components/Pager.tsx';
 import { ProjectTabs } from '../components/ProjectTabs.tsx';
 import { useApi } from '../components/use-api.ts';
-import { dateTime, registryHost } from '../format.ts';
+import { useConfirm } from '../components/use-confirm.tsx';
+import { dateTime, podmanCommand, registryHost } from '../format.ts';
 
 interface Robot {
   id: number;
@@ -33,6 +34,7 @@ interface Created {
 const ACTIONS = ['pull', 'push', 'delete'] as const;
 
 export function RobotsPage(props: { project?: string; search: URLSearchParams }) {
+  const { ask, dialog } = useConfirm();
   const { page, pageSize } = pageFrom(props.search);
   const base = props.project ? `/projects/${encodeURIComponent(props.project)}/robots` : '/robots';
   const listPath = props.project ? base : `/robots${query({ q: 'Level=system' })}`;
@@ -73,7 +75,12 @@ export function RobotsPage(props: { project?: string; search: URLSearchParams })
   };
 
   const remove = async (robot: Robot) => {
-    if (!window.confirm(`Delete ${robot.name}? Anything using its secret stops working.`)) return;
+    const ok = await ask({
+      title: `Delete ${robot.name}?`,
+      message: 'Anything using its secret stops working at once.',
+      confirmLabel: 'Delete robot',
+    });
+    if (!ok) return;
     try {
       await del(`/robots/${robot.id}`);
       robots.reload();
@@ -84,6 +91,7 @@ export function RobotsPage(props: { project?: string; search: URLSearchParams })
 
   return (
     <section>
+      {dialog}
       {props.project ? <ProjectTabs project={props.project} current="robots" /> : <h1>System robot accounts</h1>}
       <ErrorBox error={robots.error} onRetry={robots.reload} context={{ permission, feature: 'robot accounts' }} />
       {created ? (
@@ -94,7 +102,10 @@ export function RobotsPage(props: { project?: string; search: URLSearchParams })
           </p>
           <CopyField text={created.secret} label="Copy secret" />
           <p className="muted small">Sign in with it:</p>
-          <CopyField text={`podman login ${registryHost()} -u '${created.name}'`} label="Copy login command" />
+          <CopyField
+            text={podmanCommand('login', `${registryHost()} -u '${created.name}'`)}
+            label="Copy login command"
+          />
           <button type="button" onClick={() => setCreated(null)}>
             I have saved the secret
           </button>

@@ -2,11 +2,16 @@
 import { type FormEvent, useState } from 'react';
 import { del, get, post } from '../api.ts';
 import { describeError } from '../components/ErrorBox.tsx';
+import { useConfirm } from '../components/use-confirm.tsx';
+import { useProjectAccess } from '../components/use-project-access.ts';
 import type { Artifact, Tag } from '../types.ts';
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
 export function TagEditor(props: { artifact: Artifact; base: string; project: string; onChange: () => void }) {
+  const { ask, dialog } = useConfirm();
+  // Guests see the tags; only roles that may push add them, only those that may delete remove them.
+  const access = useProjectAccess(props.project);
   const a = props.artifact;
   const [name, setName] = useState('');
   const [busy, setBusy] = useState<string | null>(null);
@@ -38,7 +43,12 @@ export function TagEditor(props: { artifact: Artifact; base: string; project: st
   };
 
   const remove = async (tag: string) => {
-    if (!window.confirm(`Remove the tag “${tag}”? The artifact itself stays.`)) return;
+    const ok = await ask({
+      title: `Remove the tag ${tag}?`,
+      message: 'The artifact itself stays, with its other tags and its digest.',
+      confirmLabel: 'Remove tag',
+    });
+    if (!ok) return;
     setBusy(tag);
     setError(null);
     try {
@@ -69,6 +79,7 @@ export function TagEditor(props: { artifact: Artifact; base: string; project: st
 
   return (
     <div className="panel">
+      {dialog}
       <h2>
         Tags <span className="muted small">({a.tag_count})</span>
       </h2>
@@ -82,7 +93,7 @@ export function TagEditor(props: { artifact: Artifact; base: string; project: st
               className="chip-remove"
               aria-label={`remove tag ${t.name}`}
               title={`remove tag ${t.name}`}
-              disabled={busy !== null}
+              disabled={busy !== null || !access.canDelete}
               onClick={() => remove(t.name)}
             >
               ×
@@ -102,9 +113,11 @@ export function TagEditor(props: { artifact: Artifact; base: string; project: st
           aria-label="new tag"
           placeholder="new tag, e.g. stable"
           value={name}
+          disabled={!access.canPush}
+          title={access.canPush ? undefined : `needs the push permission in project ${props.project}`}
           onChange={(e) => setName(e.target.value)}
         />
-        <button type="submit" disabled={busy !== null || name.trim() === ''}>
+        <button type="submit" disabled={busy !== null || name.trim() === '' || !access.canPush}>
           {busy === '+' ? 'Adding…' : 'Add tag'}
         </button>
       </form>

@@ -5,6 +5,7 @@ import { describeError, ErrorBox } from '../components/ErrorBox.tsx';
 import { Pager, pageFrom } from '../components/Pager.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
 import { useApi } from '../components/use-api.ts';
+import { useConfirm } from '../components/use-confirm.tsx';
 import { dateTime } from '../format.ts';
 
 interface User {
@@ -19,6 +20,7 @@ interface User {
 const EMPTY = { username: '', email: '', realname: '', password: '' };
 
 export function UsersPage(props: { search: URLSearchParams }) {
+  const { ask, dialog } = useConfirm();
   const { page, pageSize } = pageFrom(props.search);
   const name = props.search.get('q') ?? '';
   const users = useApi<User[]>(
@@ -49,6 +51,7 @@ export function UsersPage(props: { search: URLSearchParams }) {
   };
   return (
     <section>
+      {dialog}
       <div className="title-row">
         <h1>Users</h1>
         {users.data ? (
@@ -115,9 +118,14 @@ export function UsersPage(props: { search: URLSearchParams }) {
                       <button
                         type="button"
                         className="link danger-text"
-                        onClick={() =>
-                          window.confirm(`Delete the user ${u.username}?`) && run(() => del(`/users/${u.user_id}`))
-                        }
+                        onClick={async () => {
+                          const ok = await ask({
+                            title: `Delete the user ${u.username}?`,
+                            message: 'Their memberships go with them; what they pushed stays.',
+                            confirmLabel: 'Delete user',
+                          });
+                          if (ok) await run(() => del(`/users/${u.user_id}`));
+                        }}
                       >
                         Delete
                       </button>

@@ -27,8 +27,10 @@ export function catalogAuthorizer(api: AccessApi): CatalogAuthorizer {
     }
     const record = await api.access.store.projectByName(project);
     if (!record) {
-      // Repositories pushed before their project existed: administrators still see them.
-      if (isSysadmin(who)) return;
+      // Repositories pushed before their project existed: administrators still see
+      // them. A project with neither a row nor repositories does not exist: 404,
+      // so nobody mistakes a typo for an empty project.
+      if (isSysadmin(who) && (await hasRepositories(api, project))) return;
       throw who.kind === 'anonymous' ? unauthorized() : notFound(`project ${project} not found`);
     }
     await requireOn(api, who, record, permission);
@@ -36,6 +38,14 @@ export function catalogAuthorizer(api: AccessApi): CatalogAuthorizer {
 }
 
 const PAGE = 1000;
+
+/** Whether any repository lives in `project` (named `project` or `project/…`). */
+async function hasRepositories(api: AccessApi, project: string): Promise<boolean> {
+  if (await api.registry.metadata.repositoryExists(project)) return true;
+  // Names sort bytewise: the first one after `project/` is in the project if any is.
+  const [next] = await api.registry.metadata.listRepositories({ n: 1, last: `${project}/` });
+  return next?.startsWith(`${project}/`) ?? false;
+}
 
 /** Project rows, page by page; `visibleTo` as in ProjectQuery (undefined: all, null: public ones). */
 async function allProjects(api: AccessApi, visibleTo?: number | null): Promise<ProjectRecord[]> {

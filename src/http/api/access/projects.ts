@@ -76,7 +76,7 @@ export async function projectRoutes(parent: FastifyInstance, api: AccessApi): Pr
       items = seen.slice(slice.offset, slice.offset + slice.limit);
       total = seen.length;
     }
-    return paged(request, reply, slice, total, await Promise.all(items.map((p) => view(api, who, p, false))));
+    return paged(request, reply, slice, total, await Promise.all(items.map((p) => view(api, who, p, true))));
   });
 
   const head = { ...doc('projects', 'Whether a project name is taken'), querystring: ProjectHeadQuery };

@@ -57,6 +57,8 @@ const imageView = (i: ImageResult) => ({
   ...(i.suggestion ? { suggestion: i.suggestion } : {}),
   secrets_tried: i.secretsTried,
   ...(i.kubeletReason ? { kubelet_reason: i.kubeletReason } : {}),
+  ...(i.retryAfter ? { retry_after: i.retryAfter } : {}),
+  ...(i.platforms ? { platforms: i.platforms } : {}),
 });
 
 export async function clusterRoutes(app: FastifyInstance, options: KubeApiOptions): Promise<void> {
@@ -250,6 +252,8 @@ export async function clusterRoutes(app: FastifyInstance, options: KubeApiOption
       const b = body(request);
       const outcome = await clusters.diagnose({
         clusterId: optionalInt(b.cluster_id, 'cluster_id'),
+        connectionId: optionalInt(b.connection_id, 'connection_id'),
+        platform: str(b, 'platform'),
         namespace: str(b, 'namespace'),
         pod: str(b, 'pod'),
         image: str(b, 'image'),

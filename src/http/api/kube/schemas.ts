@@ -144,6 +144,10 @@ export const Placement = Named(
 );
 export const DiagnoseBody = Type.Object({
   cluster_id: IdRef,
+  /** Diagnose through a registry connection alone, before any cluster is registered. */
+  connection_id: IdRef,
+  /** The platform to look for in an index (`linux/arm64`); default linux/amd64. */
+  platform: Text,
   namespace: Text,
   pod: Text,
   image: Text,

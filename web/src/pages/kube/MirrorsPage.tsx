@@ -10,6 +10,7 @@ import { EmptyRow } from '../../components/EmptyRow.tsx';
 import { ErrorBox } from '../../components/ErrorBox.tsx';
 import { useAction } from '../../components/use-action.ts';
 import { useApi } from '../../components/use-api.ts';
+import { useConfirm } from '../../components/use-confirm.tsx';
 import { GroupForm } from './GroupForm.tsx';
 import { KUBE_CONTEXT, KubeTabs } from './KubeTabs.tsx';
 import type { Connection, Group } from './types.ts';
@@ -42,6 +43,7 @@ function Rendered() {
 }
 
 export function MirrorsPage() {
+  const { ask, dialog } = useConfirm();
   const groups = useApi<Group[]>('/kube/groups?page_size=100');
   const connections = useApi<Connection[]>('/kube/connections?page_size=100');
   const [adding, setAdding] = useState(false);
@@ -54,6 +56,7 @@ export function MirrorsPage() {
   const name = (id: number) => connections.data?.find((c) => c.id === id)?.name ?? `#${id}`;
   return (
     <section>
+      {dialog}
       <KubeTabs current="mirrors" />
       <div className="title-row">
         <p className="muted">Nodes pull an upstream's images from your registries first, and from the upstream last.</p>
@@ -100,7 +103,12 @@ export function MirrorsPage() {
                       type="button"
                       className="link danger-text"
                       onClick={async () => {
-                        if (!window.confirm(`Delete the group ${g.name}?`)) return;
+                        const ok = await ask({
+                          title: `Delete the group ${g.name}?`,
+                          message: 'Its mirror files are no longer rendered; the connections stay.',
+                          confirmLabel: 'Delete group',
+                        });
+                        if (!ok) return;
                         await action.run(() => del(`/kube/groups/${g.id}`));
                         changed();
                       }}

@@ -8,6 +8,7 @@ import { del, get, post } from '../../api.ts';
 import { ErrorBox } from '../../components/ErrorBox.tsx';
 import { useAction } from '../../components/use-action.ts';
 import { useApi } from '../../components/use-api.ts';
+import { useConfirm } from '../../components/use-confirm.tsx';
 import { ago, dateTime } from '../../format.ts';
 import { KUBE_CONTEXT } from './KubeTabs.tsx';
 import { PlacementForm } from './PlacementForm.tsx';
@@ -85,6 +86,7 @@ function CopiesTable(props: { copies: Copy[] }) {
 }
 
 export function PlacementsPanel(props: { connection: Connection }) {
+  const { ask, dialog } = useConfirm();
   const placements = useApi<Placement[]>(`/kube/placements?connection_id=${props.connection.id}&page_size=100`);
   const clusters = useApi<Cluster[]>('/kube/clusters?page_size=100');
   const [adding, setAdding] = useState(false);
@@ -103,6 +105,7 @@ export function PlacementsPanel(props: { connection: Connection }) {
 
   return (
     <div className="panel">
+      {dialog}
       <div className="title-row">
         <h2>Placed in clusters</h2>
         <span className="actions-row">
@@ -164,7 +167,12 @@ export function PlacementsPanel(props: { connection: Connection }) {
                 type="button"
                 className="link danger-text"
                 onClick={async () => {
-                  if (!window.confirm(`Stop placing ${p.secret_name} in ${clusterName(p.cluster_id)}?`)) return;
+                  const ok = await ask({
+                    title: `Stop placing ${p.secret_name} in ${clusterName(p.cluster_id)}?`,
+                    message: 'Berth stops keeping the secret current there.',
+                    confirmLabel: 'Stop placing',
+                  });
+                  if (!ok) return;
                   await action.run(() => del(`/kube/placements/${p.id}`));
                   placements.reload();
                 }}

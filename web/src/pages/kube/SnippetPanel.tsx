@@ -6,16 +6,29 @@ import { fieldMessage } from '../../components/FieldError.tsx';
 import { useApi } from '../../components/use-api.ts';
 import type { Connection } from './types.ts';
 
+/** Kubernetes' default: Always for `:latest` or untagged (no digest), IfNotPresent otherwise. */
+function defaultPullPolicy(image: string): string {
+  const [name = '', digest] = image.trim().split('@');
+  const colon = name.lastIndexOf(':');
+  const tag = colon > name.lastIndexOf('/') ? name.slice(colon + 1) : undefined;
+  if (tag === undefined) return digest ? 'IfNotPresent' : 'Always';
+  return tag === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
 export function SnippetPanel(props: { connection: Connection }) {
   const host = (() => {
     try {
-      return new URL(props.connection.address).host;
+      // A host-only address (as kubectl accepts) means HTTPS.
+      const a = props.connection.address;
+      return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(a) ? a : `https://${a}`).host;
     } catch {
       return 'registry.example.com';
     }
   })();
   const [image, setImage] = useState(`${host}/team/app:1.0`);
-  const [policy, setPolicy] = useState('IfNotPresent');
+  // Until one is picked, the policy Kubernetes would default to for this image.
+  const [chosen, setPolicy] = useState<string | null>(null);
+  const policy = chosen ?? defaultPullPolicy(image);
   const policies = useApi<{ name: string; description: string }[]>('/kube/pullpolicies');
   const snippet = useApi<string>(
     `/kube/connections/${props.connection.id}/snippet${query({ image, policy, name: `${props.connection.name}-pull` })}`,

@@ -34,6 +34,13 @@ export function TestChecks(props: { result: TestResult; time?: string; title?: s
   );
 }
 
+const FAILED_LABELS: Record<Check['step'], string> = {
+  reachable: 'Unreachable',
+  'registry-api': 'Not a registry API',
+  credentials: 'Credentials refused',
+  pull: 'Pull failed',
+};
+
 /** A compact badge for lists: the last test's outcome. */
 export function LastTest(props: { test: (TestResult & { time: string }) | null }) {
   if (!props.test) return <span className="muted small">never tested</span>;
@@ -41,7 +48,8 @@ export function LastTest(props: { test: (TestResult & { time: string }) | null }
   return (
     <span title={failed ? `${STEP_LABELS[failed.step]}: ${failed.message}` : 'every check passed'}>
       <span className={props.test.ok ? 'badge ok' : 'badge failure'}>
-        {props.test.ok ? 'OK' : `${failed ? STEP_LABELS[failed.step] : 'failed'}`}
+        {/* Name the step that failed as a failure: a red "Reachable" read as if it were reachable. */}
+        {props.test.ok ? 'OK' : failed ? FAILED_LABELS[failed.step] : 'Failed'}
       </span>
       <span className="muted small"> {ago(props.test.time)}</span>
     </span>
