@@ -185,6 +185,9 @@ function verification(r: Accessory) {
     <span className="danger-text" title={r.signature.errors.join('\n')}>
       ✘ {r.signature.errors[0] ?? 'not verified'}
     </span>
+  );
+}
+
 /** A label key that may wrap after its dots and slashes, never in the middle of a word. */
 function BreakableKey(props: { text: string }) {
   const parts = props.text.split(/(?<=[./])/);
