@@ -40,6 +40,8 @@ const ADDITIONS: Record<string, { query?: string[]; response?: string[] }> = {
   'get /users/{}': { response: ['auth_source'] },
   'get /audit-logs': { response: ['operation_result', 'project_name', 'client_address'] },
   'get /projects/{}/logs': { response: ['operation_result', 'project_name', 'client_address'] },
+  // Deleting a project that still holds repositories is refused unless asked (issue 14).
+  'delete /projects/{}': { query: ['force'] },
 };
 
 let r: Running;

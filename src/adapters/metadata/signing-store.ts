@@ -4,8 +4,7 @@
  * nullable column would not hold on either dialect).
  */
 import { type Generated, type Kysely, sql } from 'kysely';
-import type { NewTrustedKey, SigningPolicy, SigningStore } from '../../features/signing/store.ts';
-import type { TrustedKeyRecord } from '../../features/signing/trust.ts';
+import type { NewTrustedKey, SigningPolicy, SigningStore, TrustedKeyRecord } from '../../features/signing/store.ts';
 
 interface SigningTables {
   signing_keys: {

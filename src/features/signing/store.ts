@@ -1,5 +1,4 @@
 /** The signing feature's store port; Kysely adapter in src/adapters/metadata/signing-store.ts (migration 0300_signing). */
-import type { TrustedKeyRecord } from './trust.ts';
 
 /** Harbor's project metadata switches: `enable_content_trust_cosign` and `enable_content_trust` (notation). */
 export interface SigningPolicy {
@@ -23,4 +22,16 @@ export interface SigningStore {
   /** A counter bumped by every change a verdict depends on (keys, policies, signatures), shared by all nodes. */
   version(): Promise<number>;
   bumpVersion(): Promise<number>;
+}
+
+export interface TrustedKeyRecord {
+  id: number;
+  /** null: registry-wide (system) key. */
+  projectId: number | null;
+  name: string;
+  kind: 'public_key' | 'certificate';
+  pem: string;
+  algorithm: string;
+  fingerprint: string;
+  createdAt: string;
 }

@@ -1,18 +1,9 @@
 /** Trusted keys and certificates as the verifiers use them, built from stored PEM. */
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import { KeyError, parseCertificate, parsePublicKey } from './keys.ts';
+import type { TrustedKeyRecord } from './store.ts';
 
-export interface TrustedKeyRecord {
-  id: number;
-  /** null: registry-wide (system) key. */
-  projectId: number | null;
-  name: string;
-  kind: 'public_key' | 'certificate';
-  pem: string;
-  algorithm: string;
-  fingerprint: string;
-  createdAt: string;
-}
+export type { TrustedKeyRecord } from './store.ts';
 
 export interface TrustedKey {
   name: string;

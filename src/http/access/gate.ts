@@ -9,8 +9,8 @@ import type { LoginLimiter } from '../../core/access/limiter.ts';
 import { ANONYMOUS, type Principal } from '../../core/access/principal.ts';
 import type { AccessService } from '../../core/access/service.ts';
 import { RegistryError } from '../../core/errors.ts';
-import { clientAddress } from '../client-address.ts';
 import { CSRF_HEADER, cookieValue, SESSION_COOKIE, SessionService } from '../../features/sessions/service.ts';
+import { clientAddress } from '../client-address.ts';
 import type { AccessClaim, TokenService } from '../token/tokens.ts';
 
 export interface Identity {
