@@ -19,7 +19,9 @@ export type OciErrorCode =
   | 'TOOMANYREQUESTS'
   | 'RANGE_INVALID'
   | 'MANIFEST_TOO_LARGE'
-  | 'PAGINATION_NUMBER_INVALID';
+  | 'PAGINATION_NUMBER_INVALID'
+  /** A tag protected by an immutable tag rule would move or go (HTTP 412). */
+  | 'TAG_IMMUTABLE';
 
 export class RegistryError extends Error {
   readonly code: OciErrorCode;

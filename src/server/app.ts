@@ -11,9 +11,11 @@ import { loadOrCreateSigningKeys } from '../adapters/keys/file-keys.ts';
 import { loadOrCreateSecretKey } from '../adapters/keys/secret-key.ts';
 import { LdapDirectory } from '../adapters/ldap/ldap-directory.ts';
 import { KyselyAccessStore } from '../adapters/metadata/access-store.ts';
+import { KyselyGcStore } from '../adapters/metadata/gc-store.ts';
 import { KyselyKubeStore } from '../adapters/metadata/kube-store.ts';
 import { KyselyCatalog } from '../adapters/metadata/kysely-catalog.ts';
 import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
+import { KyselyLifecycleStore } from '../adapters/metadata/lifecycle-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
 import { ensureAdmin } from '../core/access/bootstrap.ts';
@@ -24,6 +26,7 @@ import { Registry } from '../core/registry.ts';
 import { createKube, type KubeFeature } from '../features/kube/feature.ts';
 import { accessRobots } from '../features/kube/robots.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
+import { createLifecycle, type LifecycleFeature } from '../features/lifecycle/feature.ts';
 import { TrafficRecorder } from '../features/traffic/recorder.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
 import { Gate } from '../http/access/gate.ts';
@@ -55,7 +58,35 @@ export interface Berth {
   access: AccessService;
   /** Traffic and pull counters; `flush()` writes what is counted so far. */
   traffic: TrafficRecorder;
+  lifecycle: LifecycleFeature;
   close(): Promise<void>;
+}
+
+/**
+ * GC, quotas, immutable tags and tag history over the metadata database,
+ * hooked into the registry. BERTH_GC_KEEP_HISTORY (default 10) and
+ * BERTH_UPLOAD_MAX_AGE_HOURS (default 24) tune what GC keeps and purges.
+ */
+export function openLifecycle(
+  registry: Registry,
+  options: { metrics?: import('prom-client').Registry; onError?: (err: unknown) => void } = {},
+): LifecycleFeature {
+  if (!(registry.metadata instanceof KyselyStore)) throw new Error('the metadata store does not hold lifecycle data');
+  const number = (name: string, fallback: number) => {
+    const v = Number(process.env[name] ?? fallback);
+    return Number.isFinite(v) && v >= 0 ? v : fallback;
+  };
+  return createLifecycle({
+    registry,
+    gcStore: KyselyGcStore.over(registry.metadata.db),
+    store: KyselyLifecycleStore.over(registry.metadata.db),
+    jobs: registry.metadata.jobs,
+    owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    keepHistory: number('BERTH_GC_KEEP_HISTORY', 10),
+    uploadMaxAgeHours: number('BERTH_UPLOAD_MAX_AGE_HOURS', 24),
+    metrics: options.metrics,
+    onError: options.onError,
+  });
 }
 
 async function openMetadata(config: ServerConfig): Promise<KyselyStore> {
@@ -210,6 +241,10 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     keepAliveTimeout: 65_000,
   });
   const metrics = new RequestMetrics();
+  const lifecycle = openLifecycle(registry, {
+    metrics: metrics.registry,
+    onError: (err) => log.error({ err }, 'storage lifecycle task failed'),
+  });
   accessLog(app, log, metrics);
   await app.register(metricsRoute, { metrics });
   countManifestTraffic(app, traffic);
@@ -251,17 +286,21 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     authorizeCatalog: catalogAuthorizer({ registry, access, gate }),
     catalogScope: catalogScope({ registry, access, gate }),
     auditCatalog: catalogAuditor({ registry, access, gate }),
+    lifecycle,
   });
   await webPlugin(app, {});
   if (config.kube.worker) kube.worker.start();
+  lifecycle.start();
   return {
     app,
     registry,
     access,
     kube,
     traffic,
+    lifecycle,
     async close() {
       await app.close();
+      await lifecycle.stop();
       await traffic.close();
       await access.close();
       await kube.worker.stop();

@@ -7,6 +7,7 @@ import type { AccessService } from '../../core/access/service.ts';
 import type { CatalogQueries } from '../../core/ports-catalog.ts';
 import type { Registry } from '../../core/registry.ts';
 import type { KubeFeature } from '../../features/kube/feature.ts';
+import type { LifecycleFeature } from '../../features/lifecycle/feature.ts';
 import type { Gate } from '../access/gate.ts';
 import { accessRoutes } from './access/plugin.ts';
 import { artifactRoutes } from './artifacts.ts';
@@ -15,6 +16,7 @@ import { ApiError, apiErrorBody } from './errors.ts';
 import { healthRoutes } from './health.ts';
 import type { KubeApiOptions, KubeAuthorizer } from './kube/context.ts';
 import { kubeRoutes } from './kube/plugin.ts';
+import { lifecycleRoutes } from './lifecycle/plugin.ts';
 import { openApiRoutes } from './openapi.ts';
 import { apiErrorFromRegistry } from './registry-errors.ts';
 import { repositoryBrowsingRoutes } from './repositories.ts';
@@ -44,6 +46,8 @@ export interface ApiOptions {
   catalogScope?: CatalogScoper;
   /** Where tag and artifact edits are audited; absent: not audited. */
   auditCatalog?: CatalogAuditor;
+  /** GC, quotas, immutable tag rules, tag history; absent: not served. */
+  lifecycle?: LifecycleFeature;
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
@@ -94,5 +98,15 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       access: options.access,
       gate: options.gate ?? null,
       onRobotSecretRotated: options.onRobotSecretRotated,
+      onStorageLimit: options.lifecycle
+        ? async (project, limit) => void (await options.lifecycle?.store.setQuota(project.id, project.name, limit))
+        : undefined,
+    });
+  if (options.lifecycle)
+    await app.register(lifecycleRoutes, {
+      lifecycle: options.lifecycle,
+      api: options.access
+        ? { registry: options.registry, access: options.access, gate: options.gate ?? null }
+        : undefined,
     });
 }

@@ -15,6 +15,8 @@ export interface AccessApi {
   gate: Gate | null;
   /** Told when a robot's secret is refreshed, with the new secret (Kubernetes pull secrets carry it). */
   onRobotSecretRotated?: (robotName: string, secret: string) => Promise<void>;
+  /** Told a project's `storage_limit` (bytes, -1 unlimited) at create and update. */
+  onStorageLimit?: (project: ProjectRecord, limit: number) => Promise<void>;
 }
 
 /** With authentication off, every caller acts as this administrator. */

@@ -4,7 +4,7 @@ import type { ProjectRecord } from '../../../core/access/ports.ts';
 import type { Principal } from '../../../core/access/principal.ts';
 import { ROLE_IDS } from '../../../core/access/roles.ts';
 import { isValidName } from '../../../core/names.ts';
-import { ApiError, badRequest, conflict } from '../errors.ts';
+import { ApiError, badRequest, conflict, invalidField } from '../errors.ts';
 import { type AccessApi, addressOf, callerOf, paged, projectParam, requireOn, sliceOf, userOf } from './context.ts';
 
 interface ProjectReq {
@@ -89,8 +89,10 @@ export async function projectRoutes(app: FastifyInstance, api: AccessApi): Promi
     const name = body.project_name ?? '';
     if (!isValidName(name) || name.includes('/') || name.length > 255)
       throw badRequest('project_name must be lower case letters, digits and . _ - separators');
+    const limit = storageLimit(body);
     const created = await store.createProject({ name, public: publicFlag(body) ?? false, ownerId: who.id || null });
     if (!created) throw conflict(`project ${name} already exists`);
+    if (limit !== undefined) await api.onStorageLimit?.(created, limit);
     if (who.id) await store.addMember(created.id, who.id, 'projectAdmin');
     await api.access.audit({
       username: who.name,
@@ -116,6 +118,8 @@ export async function projectRoutes(app: FastifyInstance, api: AccessApi): Promi
     const project = await projectParam(api, request, (request.params as { project: string }).project);
     await requireOn(api, who, project, 'changeSettings');
     const flag = publicFlag((request.body ?? {}) as ProjectReq);
+    const limit = storageLimit((request.body ?? {}) as ProjectReq);
+    if (limit !== undefined) await api.onStorageLimit?.(project, limit);
     if (flag !== undefined && flag !== project.public) {
       await store.updateProject(project.id, { public: flag });
       await api.access.audit({
@@ -150,4 +154,13 @@ export async function projectRoutes(app: FastifyInstance, api: AccessApi): Promi
     });
     return {};
   });
+}
+
+/** Harbor's `storage_limit` (bytes, -1 unlimited), checked before anything is written. */
+function storageLimit(body: ProjectReq): number | undefined {
+  const v = (body as { storage_limit?: unknown }).storage_limit;
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < -1)
+    throw invalidField('storage_limit', 'storage_limit must be an integer number of bytes, or -1 for unlimited');
+  return v;
 }
