@@ -2,10 +2,12 @@
 /** The `berth` command. */
 import { Command } from 'commander';
 import { fsckCommand } from './fsck.ts';
+import { gcCommand } from './gc.ts';
 import { kubeCommand } from './kube.ts';
 import { projectCommand } from './project.ts';
 import { robotCommand } from './robot.ts';
 import { serveCommand } from './serve.ts';
+import { tagCommand } from './tag.ts';
 import { userCommand } from './user.ts';
 
 const program = new Command('berth').description('Berth container registry').version('0.1.0');
@@ -15,6 +17,8 @@ program.addCommand(kubeCommand());
 program.addCommand(userCommand());
 program.addCommand(projectCommand());
 program.addCommand(robotCommand());
+program.addCommand(gcCommand());
+program.addCommand(tagCommand());
 program.parseAsync(process.argv).catch((err) => {
   console.error(`berth: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
