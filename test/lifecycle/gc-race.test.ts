@@ -1,13 +1,18 @@
 /**
  * GC racing pushes and mounts, on the filesystem and on S3 (Ceph RGW, when
- * S3_ENDPOINT is set): garbage is made, then runs with no grace window
- * (time_window 0) sweep while clients push images that reuse garbage layers
+ * S3_ENDPOINT is set): garbage is made and aged past the grace window, then
+ * runs sweep back to back while clients push images that reuse garbage layers
  * the way docker does (HEAD, skip when present; else mount; else upload) and
  * mount garbage blobs into new repositories. Afterwards fsck finds no problem
- * and every tagged image pulls byte for byte.
+ * and every tagged image pulls byte for byte. A garbage layer the client saw
+ * (HEAD) and a run then took makes the manifest push fail with
+ * MANIFEST_BLOB_UNKNOWN and the client uploads again, as after any error;
+ * what must never happen is a manifest accepted whose blob is gone.
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import type { KyselyStore } from '../../src/adapters/metadata/kysely-store.ts';
 import { fsck } from '../../src/features/fsck/fsck.ts';
 import { type RunningBerth, startInProcess } from '../support/inprocess.ts';
 import {
@@ -35,7 +40,8 @@ async function dockerPush(client: RegistryClient, repo: string, tag: string, blo
     config: descriptor(blobs[0], OCI_CONFIG),
     layers: blobs.slice(1).map((b) => descriptor(b, OCI_LAYER_GZIP)),
   });
-  for (let attempt = 0; attempt < 5; attempt++) {
+  let last = '';
+  for (let attempt = 0; attempt < 10; attempt++) {
     for (const b of blobs) {
       if ((await client.head(`/v2/${repo}/blobs/${b.digest}`)).status === 200) continue;
       const mount = await client.request('POST', `/v2/${repo}/blobs/uploads/?mount=${b.digest}&from=${from}`);
@@ -47,13 +53,22 @@ async function dockerPush(client: RegistryClient, repo: string, tag: string, blo
     // A run took a layer between the HEAD and the manifest: the registry says so and the client uploads again.
     assert.equal(res.status, 400, res.text);
     assert.match(res.text, /MANIFEST_BLOB_UNKNOWN/);
+    last = res.text;
   }
-  throw new Error(`push of ${repo}:${tag} kept failing`);
+  throw new Error(`push of ${repo}:${tag} kept failing: ${last}`);
+}
+
+/** Makes everything stored so far older than the grace window (as hours of waiting would). */
+async function age(server: RunningBerth) {
+  const { db } = server.berth.registry.metadata as KyselyStore;
+  const old = '2000-01-01T00:00:00.000Z';
+  for (const table of ['blobs', 'repository_blobs', 'manifests'] as const)
+    await sql`UPDATE ${sql.table(table)} SET created_at = ${old}`.execute(db);
 }
 
 async function gcNow(server: RunningBerth) {
   const { gc } = server.berth.lifecycle;
-  const run = await gc.start('Manual', { dryRun: false, deleteUntagged: true, workers: 4, timeWindowHours: 0 });
+  const run = await gc.start('Manual', { dryRun: false, deleteUntagged: true, workers: 4, timeWindowHours: 1 });
   const runs = await gc.drain();
   const done = runs.find((r) => r.id === run.id) ?? (await gc.store.run(run.id));
   assert.equal(done?.status, 'Success', JSON.stringify(done));
@@ -87,11 +102,12 @@ for (const driver of ['fs', 's3'] as const) {
         // Garbage: images pushed then deleted; their layers are what the racing pushes reuse.
         const garbage: Blob[][] = [];
         for (let i = 0; i < 6; i++) {
-          const blobs = [configBlob(), randomBlob(700), randomBlob(900)];
+          const blobs = [configBlob(), randomBlob(700), randomBlob(900), randomBlob(300)];
           const m = await dockerPush(client, `race/old${round}`, `g${i}`, blobs, 'race/none');
           assert.equal((await client.delete(`/v2/race/old${round}/manifests/${m.digest}`)).status, 202);
           garbage.push(blobs);
         }
+        await age(server);
         let pushing = true;
         const pushes = (async () => {
           for (let i = 0; i < 6; i++) {
@@ -110,8 +126,10 @@ for (const driver of ['fs', 's3'] as const) {
         });
         // Runs back to back for as long as the pushes go on.
         const sweeps = (async () => {
-          do await gcNow(server);
-          while (pushing);
+          do {
+            await gcNow(server);
+            await new Promise((r) => setTimeout(r, 20));
+          } while (pushing);
         })();
         await Promise.all([pushes, sweeps]);
       }
@@ -129,7 +147,7 @@ for (const driver of ['fs', 's3'] as const) {
       }
       const report = await fsck(server.berth.registry.storage, server.berth.registry.metadata);
       assert.deepEqual(report.problems, []);
-      const runs = await server.berth.lifecycle.gc.store.listRuns(0, 100);
+      const runs = await server.berth.lifecycle.gc.store.listRuns(0, 100_000);
       const freed = runs.items.reduce((s, r) => s + r.blobsDeleted, 0);
       assert.ok(freed > 0, 'the runs freed nothing: the race was not exercised');
     });

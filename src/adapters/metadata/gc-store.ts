@@ -36,12 +36,20 @@ function toRun(r: Row): GcRun {
 
 const RUN_COLUMNS = sql`id, status, trigger, parameters, blobs_deleted, bytes_freed, manifests_deleted, uploads_purged, created_at, updated_at`;
 
-/** A blob no manifest anywhere names, older than the cutoff, with no link made since. */
+/** Intents older than this are left by a crashed push and no longer protect anything. */
+export const INTENT_TTL_MS = 10 * 60_000;
+const liveIntents = () => new Date(Date.now() - INTENT_TTL_MS).toISOString();
+
+/**
+ * A blob no manifest anywhere names, older than the cutoff, with no link made
+ * since and no manifest push in progress naming it.
+ */
 const unreferenced = (cutoff: string) => sql`
   b.created_at < ${cutoff}
   AND NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.child = b.digest)
   AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.digest = b.digest)
-  AND NOT EXISTS (SELECT 1 FROM repository_blobs l WHERE l.digest = b.digest AND l.created_at >= ${cutoff})`;
+  AND NOT EXISTS (SELECT 1 FROM repository_blobs l WHERE l.digest = b.digest AND l.created_at >= ${cutoff})
+  AND NOT EXISTS (SELECT 1 FROM gc_intents i WHERE i.digest = b.digest AND i.created_at >= ${liveIntents()})`;
 
 const list = (values: string[]): RawBuilder<unknown> => sql.join(values.map((v) => sql`${v}`));
 
@@ -156,7 +164,8 @@ export class KyselyGcStore implements GcStore {
       const res = await sql`DELETE FROM manifests WHERE repository = ${repository} AND digest = ${digest}
           AND created_at < ${cutoff}
           AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.repository = ${repository} AND t.digest = ${digest})
-          AND NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.repository = ${repository} AND r.child = ${digest})`.execute(
+          AND NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.repository = ${repository} AND r.child = ${digest})
+          AND NOT EXISTS (SELECT 1 FROM gc_intents i WHERE i.digest = ${digest} AND i.created_at >= ${liveIntents()})`.execute(
         trx,
       );
       if (Number(res.numAffectedRows ?? 0) === 0) return false;
@@ -227,14 +236,21 @@ export class KyselyGcStore implements GcStore {
     return rows.map((r) => r.digest as string);
   }
 
-  async touchLinks(repository: string, digests: string[]): Promise<string[]> {
+  async addIntent(digests: string[]): Promise<number[]> {
     if (digests.length === 0) return [];
-    await sql`UPDATE repository_blobs SET created_at = ${now()}
-      WHERE repository = ${repository} AND digest IN (${list(digests)})`.execute(this.db);
-    const rows = await this.rows(
-      sql`SELECT digest FROM repository_blobs WHERE repository = ${repository} AND digest IN (${list(digests)})`,
-    );
-    return rows.map((r) => r.digest as string);
+    const at = now();
+    const rows = await this.db
+      .insertInto('gc_intents')
+      .values(digests.map((digest) => ({ digest, created_at: at })))
+      .returning('id')
+      .execute();
+    return rows.map((r: { id: unknown }) => Number(r.id));
+  }
+
+  async dropIntent(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await sql`DELETE FROM gc_intents WHERE id IN (${sql.join(ids.map((id) => sql`${id}`))})
+      OR created_at < ${liveIntents()}`.execute(this.db);
   }
 
   async blobsRecorded(digests: string[]): Promise<string[]> {

@@ -37,6 +37,12 @@ export function lifecycleMigration(dialect: Dialect): Migration {
         .addColumn('deleted', 'integer', (c) => c.notNull())
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute();
+      // A manifest push in progress names these digests: no run may take them until it commits.
+      await withId(db.schema.createTable('gc_intents'))
+        .addColumn('digest', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('gc_intents_digest').on('gc_intents').columns(['digest', 'created_at']).execute();
       await db.schema
         .createTable('lifecycle_schedules')
         .addColumn('name', 'text', (c) => key(c).primaryKey())

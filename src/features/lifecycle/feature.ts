@@ -7,7 +7,7 @@ import type { Registry as MetricsRegistry } from 'prom-client';
 import type { JobQueue } from '../../core/jobs.ts';
 import type { Registry } from '../../core/registry.ts';
 import { cronMatches, parseCron } from './cron.ts';
-import { gcGuard, waitUntilSettled } from './gc-guard.ts';
+import { GcPushGuard, waitUntilSettled } from './gc-guard.ts';
 import { GcConflictError, GcService } from './gc-service.ts';
 import { TagHistory } from './history.ts';
 import { ImmutableTags } from './immutable.ts';
@@ -63,11 +63,14 @@ export function createLifecycle(o: LifecycleOptions): LifecycleFeature {
   });
   const history = new TagHistory(store, registry.metadata, o.onError);
   const immutable = new ImmutableTags(store, registry.metadata);
-  registry.hooks.addGuard(gcGuard(gcStore, registry.metadata));
+  const pushes = new GcPushGuard(gcStore);
   registry.hooks.addGuard(quotaGuard(store, registry.metadata));
   registry.hooks.addGuard(immutable.guard());
   registry.hooks.addGuard(history.guard());
+  // Last: its intent is written only for a push the other guards let through.
+  registry.hooks.addGuard(pushes.guard());
   registry.hooks.on(history.listener);
+  registry.hooks.on(pushes.listener);
   registry.uploads.blobSettled = (digest) => waitUntilSettled(gcStore, [digest]);
 
   const tick = async (now = new Date()) => {

@@ -45,6 +45,8 @@ const HOUR = 3_600_000;
 
 export class GcStopped extends Error {}
 
+const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export async function collect(run: GcRun, o: CollectOptions): Promise<GcCounts> {
   const { store, storage } = o;
   const p = run.parameters;
@@ -56,6 +58,8 @@ export async function collect(run: GcRun, o: CollectOptions): Promise<GcCounts> 
     log += `${now().toISOString()} ${text}\n`;
   };
   const flush = async (more: Partial<GcCounts> = {}) => {
+    // SQLite answers synchronously: without a turn of the event loop a run would starve every request.
+    await yieldToRequests();
     await store.appendLog(run.id, log);
     log = '';
     await store.addCounts(run.id, more);
@@ -111,6 +115,7 @@ export async function collect(run: GcRun, o: CollectOptions): Promise<GcCounts> 
             line(`deleted untagged manifest ${c.repository}@${c.digest}`);
           } else left.push(c);
           o.progress?.('manifests', ++done, candidates.length);
+          if (done % 100 === 0) await yieldToRequests();
         }
         if (left.length === pending.length) break;
         pending = left;

@@ -1,12 +1,14 @@
 /**
- * The registry side of online GC (see gc-collector.ts): a link waits while
- * its blob is tombstoned, and a manifest push renews the links of the blobs
- * it names, so a run either sees them fresh and keeps them, or has taken them
- * already and the push is told the blob is unknown (the client uploads again).
+ * The registry side of online GC (see gc-collector.ts). A link (upload,
+ * mount) waits while its blob is tombstoned. A manifest push first writes an
+ * intent naming every digest it references (and its own), so no run can take
+ * them before the manifest commits, then waits for tombstones and checks the
+ * blobs are still recorded: a run either sees the intent and keeps them, or
+ * took them already and the push is told the blob is unknown (the client
+ * uploads again). The intent is dropped once the push is told as an event.
  */
 import { RegistryError } from '../../core/errors.ts';
-import type { ManifestPutCheck, RegistryGuard } from '../../core/hooks.ts';
-import type { MetadataStore } from '../../core/ports.ts';
+import type { ManifestPutCheck, RegistryEvent, RegistryGuard } from '../../core/hooks.ts';
 import type { GcStore } from './ports.ts';
 
 const POLL_MS = 20;
@@ -25,23 +27,43 @@ export async function waitUntilSettled(store: GcStore, digests: string[]): Promi
   }
 }
 
-export function gcGuard(store: GcStore, metadata: MetadataStore): RegistryGuard {
-  return {
-    name: 'gc',
-    async beforeManifestPut(check: ManifestPutCheck) {
-      const { repository, blobs, digest } = check;
-      await store.touchLinks(repository, blobs);
-      // The manifest's own bytes may be a blob a run is collecting (same manifest pushed again).
-      if ((await metadata.blobSize(digest)) !== null) await metadata.linkBlob(repository, digest);
-      await waitUntilSettled(store, [...blobs, digest]);
-      const recorded = new Set(await store.blobsRecorded(blobs));
-      const missing = blobs.filter((b) => !recorded.has(b));
-      if (missing.length > 0) {
-        for (const b of missing) await metadata.unlinkBlob(repository, b);
-        throw new RegistryError('MANIFEST_BLOB_UNKNOWN', 'blob was garbage collected; upload it again', {
-          missing,
-        });
-      }
-    },
-  };
+export class GcPushGuard {
+  /** Intent ids by `repository@digest` of pushes between the guard and their event. */
+  private readonly intents = new Map<string, number[]>();
+
+  constructor(private readonly store: GcStore) {}
+
+  guard(): RegistryGuard {
+    return {
+      name: 'gc',
+      beforeManifestPut: async (check: ManifestPutCheck) => {
+        const { repository, blobs, manifests, digest } = check;
+        const key = `${repository}@${digest}`;
+        const ids = await this.store.addIntent([...blobs, ...manifests, digest]);
+        this.intents.set(key, [...(this.intents.get(key) ?? []), ...ids]);
+        try {
+          await waitUntilSettled(this.store, [...blobs, digest]);
+          const recorded = new Set(await this.store.blobsRecorded(blobs));
+          const missing = blobs.filter((b) => !recorded.has(b));
+          if (missing.length > 0) {
+            throw new RegistryError('MANIFEST_BLOB_UNKNOWN', 'blob was garbage collected; upload it again', {
+              missing,
+            });
+          }
+        } catch (err) {
+          await this.release(key);
+          throw err;
+        }
+      },
+    };
+  }
+
+  private async release(key: string): Promise<void> {
+    const ids = this.intents.get(key);
+    this.intents.delete(key);
+    if (ids) await this.store.dropIntent(ids);
+  }
+
+  listener = (e: RegistryEvent): Promise<void> | undefined =>
+    e.type === 'manifest.pushed' ? this.release(`${e.repository}@${e.digest}`) : undefined;
 }

@@ -89,8 +89,9 @@ export interface GcStore {
   /** Tombstones left by a crashed run: `deleted` ones still need their bytes removed. */
   leftoverTombstones(): Promise<(BlobRow & { deleted: boolean })[]>;
   isTombstoned(digests: string[]): Promise<string[]>;
-  /** Renews the links of `digests` in `repository` (a manifest push names them now); returns those linked. */
-  touchLinks(repository: string, digests: string[]): Promise<string[]>;
+  /** A manifest push about to name `digests`: no run takes them until the intent is dropped (or expires). */
+  addIntent(digests: string[]): Promise<number[]>;
+  dropIntent(ids: number[]): Promise<void>;
   blobsRecorded(digests: string[]): Promise<string[]>;
 
   // schedules
