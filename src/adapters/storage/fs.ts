@@ -133,9 +133,10 @@ export class FsDriver implements StorageDriver {
 
   async deleteMany(keys: string[]): Promise<void> {
     const folders = new Set<string>();
-    for (const key of keys) {
-      await rm(this.path(key), { force: true });
-      folders.add(dirname(this.path(key)));
+    for (let i = 0; i < keys.length; i += 64) {
+      const batch = keys.slice(i, i + 64).map((key) => this.path(key));
+      await Promise.all(batch.map((path) => rm(path, { force: true })));
+      for (const path of batch) folders.add(dirname(path));
     }
     // Empty folders (blobs/sha256/ab/) go too; one that gained a file meanwhile stays (ENOTEMPTY).
     for (const folder of folders) await rmdir(folder).catch(() => {});
