@@ -30,7 +30,7 @@ export function TagHistoryPage(props: { project: string; repository: string; tag
       <ErrorBox error={action.error ?? history.error} />
       <ol className="timeline">
         {(history.data ?? []).map((e, i) => (
-          <li key={`${e.time}-${i}`} className={`timeline-${e.operation}`}>
+          <li key={`${e.time}-${e.operation}-${e.digest}`} className={`timeline-${e.operation}`}>
             <span className="when">{dateTime(e.time)}</span> <strong>{e.operation}</strong>{' '}
             <code title={e.digest}>{shortDigest(e.digest)}</code> by {e.actor ?? 'anonymous'}
             {e.operation !== 'delete' && current && !(current.digest === e.digest && current.operation !== 'delete') ? (
