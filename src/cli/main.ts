@@ -5,11 +5,13 @@ import { BERTH_VERSION } from '../core/version.ts';
 import { exportCommand, importCommand } from './bundles.ts';
 import { configCommand } from './config.ts';
 import { fsckCommand } from './fsck.ts';
+import { gcCommand } from './gc.ts';
 import { kubeCommand } from './kube.ts';
 import { projectCommand } from './project.ts';
 import { robotCommand } from './robot.ts';
 import { serveCommand } from './serve.ts';
 import { signingCommands } from './signing.ts';
+import { tagCommand } from './tag.ts';
 import { userCommand } from './user.ts';
 
 const program = new Command('berth').description('Berth container registry').version(BERTH_VERSION);
@@ -23,6 +25,8 @@ for (const c of signingCommands()) program.addCommand(c);
 program.addCommand(exportCommand());
 program.addCommand(importCommand());
 program.addCommand(configCommand());
+program.addCommand(gcCommand());
+program.addCommand(tagCommand());
 program.parseAsync(process.argv).catch((err) => {
   console.error(`berth: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);

@@ -32,7 +32,9 @@ export type OciErrorCode =
   | 'PRECONDITION_FAILED'
   | 'ENDPOINT_UNKNOWN'
   | 'METHOD_UNSUPPORTED'
-  | 'SCOPE_INVALID';
+  | 'SCOPE_INVALID'
+  /** A tag protected by an immutable tag rule would move or go (HTTP 412). */
+  | 'TAG_IMMUTABLE';
 
 export class RegistryError extends Error {
   readonly code: OciErrorCode;

@@ -50,6 +50,12 @@ export interface StorageDriver {
   /** Optional: a URL a client may fetch the object from directly (presigned). */
   redirectUrl?(key: string): Promise<string | null>;
   delete(key: string): Promise<void>;
+  /**
+   * Optional: deletes many objects (absent ones are no error), in as few
+   * requests as the store allows (S3: DeleteObjects of up to 1,000 keys); a
+   * filesystem also removes the folders this leaves empty. GC uses it.
+   */
+  deleteMany?(keys: string[]): Promise<void>;
   /** Every object under the folder `prefix` (`a/b/` lists `a/b/…`, never `a/bc`), in no particular order. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
   /** Optional: throws (STORAGE_FULL / STORAGE_UNAVAILABLE) when objects cannot be written now (health, start). */

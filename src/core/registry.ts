@@ -57,9 +57,9 @@ export class Registry {
     this.storage = options.storage;
     this.metadata = options.metadata;
     this.clock = options.clock ?? systemClock;
-    this.uploads = new Uploads(this.storage, this.metadata, this.clock, options.hashes ?? inlineSha256);
-    this.manifestBytes = new ByteCache(options.manifestCacheBytes ?? 64 * 1024 * 1024);
     this.hooks = new RegistryHooks(options.onListenerError);
+    this.uploads = new Uploads(this.storage, this.metadata, this.clock, options.hashes ?? inlineSha256, this.hooks);
+    this.manifestBytes = new ByteCache(options.manifestCacheBytes ?? 64 * 1024 * 1024);
   }
 
   private now(): string {
@@ -117,6 +117,12 @@ export class Registry {
     await this.hooks.check('beforeBlobLink', { repository, digest, size, via: 'mount', caller });
     await this.metadata.ensureRepository(repository);
     await this.metadata.linkBlob(repository, digest);
+    // A garbage collection may have taken the blob between the check above and the link.
+    await this.uploads.blobSettled(digest);
+    if ((await this.metadata.blobSize(digest)) === null) {
+      await this.metadata.unlinkBlob(repository, digest);
+      return false;
+    }
     if (this.hooks.listening)
       this.hooks.emit({ type: 'blob.linked', repository, digest, size, actor: caller.actor, at: this.now() });
     return true;

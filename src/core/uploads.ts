@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { blobKey, newHash, parseDigest } from './digest.ts';
 import { digestInvalid, RegistryError, uploadUnknown } from './errors.ts';
+import { anonymousCaller, type Caller, type RegistryHooks } from './hooks.ts';
 import { assertName } from './names.ts';
 import {
   type Clock,
@@ -49,7 +50,15 @@ export class Uploads {
     private readonly metadata: MetadataStore,
     private readonly clock: Clock,
     private readonly newRunningHash: RunningHashFactory,
+    private readonly hooks?: RegistryHooks,
   ) {}
+
+  /**
+   * Waits until no garbage collection is deleting `digest` (set by the GC
+   * feature; a no-op without it). Called after a link is made and before the
+   * blob's record is read, so the record read is final: see gc-collector.ts.
+   */
+  blobSettled: (digest: string) => Promise<void> = async () => {};
 
   async start(repository: string): Promise<UploadRecord> {
     assertName(repository);
@@ -94,6 +103,7 @@ export class Uploads {
     digest: string,
     body: AsyncIterable<Buffer> | null,
     opts: AppendOptions = {},
+    caller: Caller = anonymousCaller,
   ): Promise<{ digest: string; size: number }> {
     const { algorithm } = parseDigest(digest);
     return this.exclusive(id, async () => {
@@ -108,6 +118,20 @@ export class Uploads {
         await this.discard(record);
         throw digestInvalid('provided digest did not match uploaded content', { expected: digest, actual });
       }
+      // Quota and other guards: refused, the upload's bytes go and nothing is stored.
+      if (this.hooks?.has('beforeBlobLink')) {
+        try {
+          await this.hooks.check('beforeBlobLink', { repository, digest, size: record.size, via: 'upload', caller });
+        } catch (err) {
+          await this.discard(record);
+          throw err;
+        }
+      }
+      // Linked first: a garbage collection running now keeps a blob with a fresh link, or has
+      // already taken it (then blobSettled waits until its bytes are gone and this upload stores them again).
+      await this.metadata.ensureRepository(repository);
+      await this.metadata.linkBlob(repository, digest);
+      await this.blobSettled(digest);
       const known = await this.metadata.blobSize(digest);
       if (known === null) {
         await this.metadata.updateUpload(record.id, record.size, { ...record.state, [COMMITTING]: digest });
@@ -117,8 +141,6 @@ export class Uploads {
         // Already stored (deduplication): the new bytes are not needed.
         await this.storage.uploadAbort(record.id, record.state).catch(() => {});
       }
-      await this.metadata.ensureRepository(repository);
-      await this.metadata.linkBlob(repository, digest);
       await this.metadata.deleteUpload(record.id);
       this.forgetHash(record.id);
       return { digest, size: record.size };
@@ -156,11 +178,12 @@ export class Uploads {
     digest: string,
     body: AsyncIterable<Buffer>,
     opts: AppendOptions = {},
+    caller: Caller = anonymousCaller,
   ): Promise<{ digest: string; size: number }> {
     parseDigest(digest);
     const upload = await this.start(repository);
     try {
-      return await this.finish(repository, upload.id, digest, body, opts);
+      return await this.finish(repository, upload.id, digest, body, opts, caller);
     } catch (err) {
       const current = await this.metadata.getUpload(upload.id);
       if (current) await this.discard(current);

@@ -12,11 +12,13 @@ import { loadOrCreateSecretKey } from '../adapters/keys/secret-key.ts';
 import { LdapDirectory } from '../adapters/ldap/ldap-directory.ts';
 import { cachingAccessStore } from '../adapters/metadata/access-read-cache.ts';
 import { KyselyAccessStore } from '../adapters/metadata/access-store.ts';
+import { KyselyGcStore } from '../adapters/metadata/gc-store.ts';
 import { KyselyKubeStore } from '../adapters/metadata/kube-store.ts';
 import { KyselyCatalog } from '../adapters/metadata/kysely-catalog.ts';
 import type { KyselyStore } from '../adapters/metadata/kysely-store.ts';
 import { KyselySessionStore } from '../adapters/metadata/sessions-store.ts';
 import { KyselySigningStore } from '../adapters/metadata/signing-store.ts';
+import { KyselyLifecycleStore } from '../adapters/metadata/lifecycle-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
 import { ensureAdmin } from '../core/access/bootstrap.ts';
@@ -34,6 +36,7 @@ import type { KubeStore } from '../features/kube/store.ts';
 import { SessionService } from '../features/sessions/service.ts';
 import { createSigning, type SigningFeature } from '../features/signing/feature.ts';
 import type { SigningStore } from '../features/signing/store.ts';
+import { createLifecycle, type LifecycleFeature } from '../features/lifecycle/feature.ts';
 import { TrafficRecorder } from '../features/traffic/recorder.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
 import { Gate, PROBE_HEADER, probeSignature } from '../http/access/gate.ts';
@@ -77,6 +80,7 @@ export interface Berth {
   signing: SigningFeature;
   /** The password generated for `admin` by this start (null otherwise): `serve` shows it once listening. */
   generatedAdminPassword: string | null;
+  lifecycle: LifecycleFeature;
   close(): Promise<void>;
 }
 
@@ -93,6 +97,8 @@ interface MetadataPorts {
   catalog(): KyselyCatalog;
   signing(): SigningStore;
   sessions(): KyselySessionStore;
+  gc(): KyselyGcStore;
+  lifecycle(): KyselyLifecycleStore;
 }
 
 /** The ports of each registry's metadata store, as openRegistry opened them. */
@@ -115,8 +121,38 @@ function portsOver(store: KyselyStore): MetadataPorts {
     catalog: () => new KyselyCatalog(store.db),
     signing: () => KyselySigningStore.over(store.db),
     sessions: () => KyselySessionStore.over(store.db),
+    gc: () => KyselyGcStore.over(store.db),
+    lifecycle: () => KyselyLifecycleStore.over(store.db),
   };
 }
+
+/**
+ * GC, quotas, immutable tags and tag history over the metadata database,
+ * hooked into the registry. BERTH_GC_KEEP_HISTORY (default 10) and
+ * BERTH_UPLOAD_MAX_AGE_HOURS (default 24) tune what GC keeps and purges.
+ */
+export function openLifecycle(
+  registry: Registry,
+  options: { metrics?: import('prom-client').Registry; onError?: (err: unknown) => void } = {},
+): LifecycleFeature {
+  const ports = metadataPorts(registry);
+  const number = (name: string, fallback: number) => {
+    const v = Number(process.env[name] ?? fallback);
+    return Number.isFinite(v) && v >= 0 ? v : fallback;
+  };
+  return createLifecycle({
+    registry,
+    gcStore: ports.gc(),
+    store: ports.lifecycle(),
+    jobs: ports.jobs,
+    owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    keepHistory: number('BERTH_GC_KEEP_HISTORY', 10),
+    uploadMaxAgeHours: number('BERTH_UPLOAD_MAX_AGE_HOURS', 24),
+    metrics: options.metrics,
+    onError: options.onError,
+  });
+}
+
 
 async function openMetadata(config: ServerConfig): Promise<MetadataPorts> {
   const { database } = config;
@@ -295,6 +331,10 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   watchLimits(app.server, config.server, log);
   trustProxies(app, config.server.trusted_proxies);
   const metrics = new RequestMetrics();
+  const lifecycle = openLifecycle(registry, {
+    metrics: metrics.registry,
+    onError: (err) => log.error({ err }, 'storage lifecycle task failed'),
+  });
   accessLog(app, log, metrics);
   installLimits(app, config.limits, metrics.registry);
   await app.register(metricsRoute, { metrics });
@@ -345,10 +385,12 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     catalogScope: catalogScope({ registry, access, gate }),
     auditCatalog: catalogAuditor({ registry, access, gate }),
     signing: signing.service,
+    lifecycle,
   });
   await app.register(probeRoutes, { registry });
   await webPlugin(app, {});
   if (config.kube.worker) kube.worker.start();
+  lifecycle.start();
   return {
     app,
     registry,
@@ -357,9 +399,11 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     traffic,
     signing,
     generatedAdminPassword: built?.generated ?? null,
+    lifecycle,
     async close() {
       signing.close();
       await app.close();
+      await lifecycle.stop();
       await traffic.close();
       await access.close();
       await kube.worker.stop();

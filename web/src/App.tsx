@@ -13,6 +13,8 @@ import { RepositoriesPage } from './pages/RepositoriesPage.tsx';
 import { RepositoryPage } from './pages/RepositoryPage.tsx';
 import { RobotsPage } from './pages/RobotsPage.tsx';
 import { SigningPage } from './pages/SigningPage.tsx';
+import { StoragePage } from './pages/StoragePage.tsx';
+import { TagHistoryPage } from './pages/TagHistoryPage.tsx';
 import { UsersPage } from './pages/UsersPage.tsx';
 import { Link, navigate, useLocation } from './router.tsx';
 
@@ -32,6 +34,12 @@ function Page(props: { path: string; search: URLSearchParams; auth: AuthState; o
   if (path === '/users') return <UsersPage search={search} />;
   if (path === '/robots') return <RobotsPage search={search} />;
   if (path === '/audit-logs') return <AuditLogPage search={search} />;
+  if (path === '/storage') return <StoragePage />;
+  const tagHistory = /^\/projects\/([^/]+)\/repositories\/(.+)\/tags\/([^/]+)\/history$/.exec(path);
+  if (tagHistory)
+    return (
+      <TagHistoryPage project={decode(tagHistory[1])} repository={decode(tagHistory[2])} tag={decode(tagHistory[3])} />
+    );
   if (path.startsWith('/kube')) {
     const page = kubePage(path);
     if (page) return page;
@@ -121,6 +129,8 @@ export function App() {
           {admin ? <NavLink to="/users" label="Users" path={path} /> : null}
           {admin ? <NavLink to="/kube" label="Kubernetes" path={path} /> : null}
           {admin ? <NavLink to="/audit-logs" label="Audit log" path={path} /> : null}
+          {admin ? <NavLink to="/storage" label="Storage" path={path} /> : null}
+          <NavLink to="/audit-logs" label="Audit log" path={path} />
           <span className="spacer" />
           {auth.kind === 'signed-in' ? (
             <span className="who">

@@ -9,6 +9,7 @@ import { kubeTestsMigration } from './migration-kube-tests.ts';
 import { accessMigration } from './migrations-access.ts';
 import { jobsMigration } from './migrations-jobs.ts';
 import { kubeMigration } from './migrations-kube.ts';
+import { lifecycleMigration } from './migrations-lifecycle.ts';
 import { pullsMigration } from './migrations-pulls.ts';
 import { signingMigration } from './migrations-signing.ts';
 import { sessionsMigration } from './sessions-store.ts';
@@ -104,6 +105,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0011_pull_counts': pullsMigration,
     '0300_signing': signingMigration(dialect),
     '0400_console_sessions': sessionsMigration,
+    '0100_lifecycle': lifecycleMigration(dialect),
   };
 }
 

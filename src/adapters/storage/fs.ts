@@ -7,7 +7,7 @@
  * Whole objects appear by rename(2) after fsync, so a reader never sees a torn one.
  */
 import { randomUUID } from 'node:crypto';
-import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, statfs } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import type { ByteRange, ObjectInfo, StorageDriver, UploadState } from '../../core/ports.ts';
@@ -162,6 +162,17 @@ export class FsDriver implements StorageDriver {
 
   async delete(key: string): Promise<void> {
     await rm(this.path(key), { force: true });
+  }
+
+  async deleteMany(keys: string[]): Promise<void> {
+    const folders = new Set<string>();
+    for (let i = 0; i < keys.length; i += 64) {
+      const batch = keys.slice(i, i + 64).map((key) => this.path(key));
+      await Promise.all(batch.map((path) => rm(path, { force: true })));
+      for (const path of batch) folders.add(dirname(path));
+    }
+    // Empty folders (blobs/sha256/ab/) go too; one that gained a file meanwhile stays (ENOTEMPTY).
+    for (const folder of folders) await rmdir(folder).catch(() => {});
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {

@@ -13,6 +13,7 @@ import type { Readable, Writable } from 'node:stream';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   PutObjectCommand,
@@ -193,6 +194,28 @@ export class S3Driver implements StorageDriver {
 
   async delete(key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.s3Key(key) }));
+  }
+
+  /** DeleteObjects of up to 1,000 keys a call, `deleteConcurrency` calls at once (default 4). */
+  async deleteMany(keys: string[], deleteConcurrency = 4): Promise<void> {
+    const batches: string[][] = [];
+    for (let i = 0; i < keys.length; i += 1000) batches.push(keys.slice(i, i + 1000));
+    const one = async (batch: string[]) => {
+      const out = await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: batch.map((k) => ({ Key: this.s3Key(k) })), Quiet: true },
+        }),
+      );
+      const failed = (out.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+      if (failed.length > 0)
+        throw new Error(`could not delete ${failed[0].Key}: ${failed[0].Code} ${failed[0].Message}`);
+    };
+    let next = 0;
+    const worker = async () => {
+      while (next < batches.length) await one(batches[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(deleteConcurrency, batches.length) }, worker));
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {

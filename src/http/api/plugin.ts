@@ -8,6 +8,7 @@ import type { CatalogQueries } from '../../core/ports-catalog.ts';
 import type { Registry } from '../../core/registry.ts';
 import type { KubeFeature } from '../../features/kube/feature.ts';
 import type { SigningService } from '../../features/signing/service.ts';
+import type { LifecycleFeature } from '../../features/lifecycle/feature.ts';
 import type { Gate } from '../access/gate.ts';
 import { notEnabledRoutes, refuseAll } from '../shared/not-enabled.ts';
 import { apiErrorHandler, installSchemaValidation } from '../shared/validation.ts';
@@ -18,6 +19,7 @@ import { ApiError, apiErrorBody } from './errors.ts';
 import { healthRoutes } from './health.ts';
 import type { KubeApiOptions, KubeAuthorizer } from './kube/context.ts';
 import { kubeRoutes } from './kube/plugin.ts';
+import { lifecycleRoutes } from './lifecycle/plugin.ts';
 import { openApiRoutes, recordRoutes } from './openapi.ts';
 import { apiErrorFromRegistry } from './registry-errors.ts';
 import { repositoryBrowsingRoutes } from './repositories.ts';
@@ -53,6 +55,8 @@ export interface ApiOptions {
   auditCatalog?: CatalogAuditor;
   /** Signature verification (trusted keys, project content-trust switches); absent: not served. */
   signing?: SigningService;
+  /** GC, quotas, immutable tag rules, tag history; absent: not served. */
+  lifecycle?: LifecycleFeature;
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
@@ -101,11 +105,21 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       gate: options.gate ?? null,
       onRobotSecretRotated: options.onRobotSecretRotated,
       projectMetadata: options.signing ? signingProjectMetadata(options.signing) : disabledSigningMetadata,
+      onStorageLimit: options.lifecycle
+        ? async (project, limit) => void (await options.lifecycle?.store.setQuota(project.id, project.name, limit))
+        : undefined,
     });
   else
     await app.register(notEnabledRoutes, {
       feature: 'identities (projects, users, robots, audit log)',
       paths: ['/users', '/robots', '/audit-logs', '/projects'],
+    });
+  if (options.lifecycle)
+    await app.register(lifecycleRoutes, {
+      lifecycle: options.lifecycle,
+      api: options.access
+        ? { registry: options.registry, access: options.access, gate: options.gate ?? null }
+        : undefined,
     });
   if (options.access && options.signing)
     await app.register(signingRoutes, {

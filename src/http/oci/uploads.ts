@@ -85,9 +85,13 @@ export const uploadHandlers: HandlerTable = {
       }
       const digest = ctx.query.get('digest');
       if (digest) {
-        const done = await ctx.registry.uploads.monolithic(route.name, digest, ctx.req, {
-          length: declaredLength(ctx.req),
-        });
+        const done = await ctx.registry.uploads.monolithic(
+          route.name,
+          digest,
+          ctx.req,
+          { length: declaredLength(ctx.req) },
+          caller,
+        );
         created(ctx, route.name, done.digest);
         return;
       }
@@ -107,7 +111,7 @@ export const uploadHandlers: HandlerTable = {
       send(ctx.res, 202, progressHeaders(route.name, upload.id, upload.size));
     },
     PUT: async (ctx: OciContext, route: UploadRoute) => {
-      await ctx.access.authorize(ctx.req, route.name, ['push']);
+      const caller = await ctx.access.authorize(ctx.req, route.name, ['push']);
       const digest = requiredDigest(ctx);
       const body = hasBody(ctx.req) ? ctx.req : null;
       const done = await ctx.registry.uploads.finish(
@@ -116,6 +120,7 @@ export const uploadHandlers: HandlerTable = {
         digest,
         body,
         body ? appendOptions(ctx.req) : {},
+        caller,
       );
       created(ctx, route.name, done.digest);
     },

@@ -70,6 +70,8 @@ export const ERROR_TABLE: Record<OciErrorCode, { oci: WireError; api: WireError 
   STORAGE_UNAVAILABLE: { oci: { status: 503, code: 'UNAVAILABLE' }, api: api('SERVICE_UNAVAILABLE') },
   // A pull gate (signatures, vulnerabilities) refuses the artifact: Harbor's 412 with DENIED.
   PRECONDITION_FAILED: { oci: { status: 412, code: 'DENIED' }, api: api('PRECONDITION') },
+  // A tag an immutable tag rule protects would move or go: Harbor's 412.
+  TAG_IMMUTABLE: { oci: { status: 412, code: 'DENIED' }, api: api('PRECONDITION') },
 };
 
 export const ociError = (code: OciErrorCode): WireError => ERROR_TABLE[code].oci;

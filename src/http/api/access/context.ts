@@ -17,6 +17,8 @@ export interface AccessApi {
   onRobotSecretRotated?: (robotName: string, secret: string) => Promise<void>;
   /** Project metadata kept by features (e.g. signing's enable_content_trust*); absent: only `public`. */
   projectMetadata?: ProjectMetadataExtension;
+  /** Told a project's `storage_limit` (bytes, -1 unlimited) at create and update. */
+  onStorageLimit?: (project: ProjectRecord, limit: number) => Promise<void>;
 }
 
 /** Extra keys of a project's `metadata`: read into the project view, written by POST/PUT (400 on a bad value). */

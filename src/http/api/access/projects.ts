@@ -7,7 +7,7 @@ import { deleteProject, ProjectNotEmptyError, repositoriesOfProject } from '../.
 import { ROLE_IDS } from '../../../core/access/roles.ts';
 import { isValidName } from '../../../core/names.ts';
 import { doc, Empty, NoBody, typed } from '../../shared/schemas.ts';
-import { ApiError, badRequest, conflict } from '../errors.ts';
+import { ApiError, badRequest, conflict, invalidField } from '../errors.ts';
 import { type AccessApi, addressOf, callerOf, paged, projectParam, requireOn, sliceOf, userOf } from './context.ts';
 import {
   Project,
@@ -95,9 +95,11 @@ export async function projectRoutes(parent: FastifyInstance, api: AccessApi): Pr
     if (!isValidName(name) || name.includes('/') || name.length > 255)
       throw badRequest('project_name must be lower case letters, digits and . _ - separators');
     api.projectMetadata?.check(body.metadata ?? {});
+    const limit = storageLimit(body);
     const created = await store.createProject({ name, public: publicFlag(body) ?? false, ownerId: who.id || null });
     if (!created) throw conflict(`project ${name} already exists`);
     await api.projectMetadata?.write(created.id, body.metadata ?? {});
+    if (limit !== undefined) await api.onStorageLimit?.(created, limit);
     if (who.id) await store.addMember(created.id, who.id, 'projectAdmin');
     await api.access.audit({
       username: who.name,
@@ -126,6 +128,8 @@ export async function projectRoutes(parent: FastifyInstance, api: AccessApi): Pr
     await requireOn(api, who, project, 'changeSettings');
     const flag = publicFlag(request.body);
     await api.projectMetadata?.write(project.id, (request.body.metadata ?? {}) as Record<string, unknown>);
+    const limit = storageLimit(request.body);
+    if (limit !== undefined) await api.onStorageLimit?.(project, limit);
     if (flag !== undefined && flag !== project.public) {
       await store.updateProject(project.id, { public: flag });
       await api.access.audit({
@@ -169,4 +173,13 @@ export async function projectRoutes(parent: FastifyInstance, api: AccessApi): Pr
     });
     return {};
   });
+}
+
+/** Harbor's `storage_limit` (bytes, -1 unlimited), checked before anything is written. */
+function storageLimit(body: { storage_limit?: unknown }): number | undefined {
+  const v = body.storage_limit;
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < -1)
+    throw invalidField('storage_limit', 'storage_limit must be an integer number of bytes, or -1 for unlimited');
+  return v;
 }

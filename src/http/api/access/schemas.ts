@@ -18,6 +18,8 @@ export const ProjectReq = Named(
     project_name: Type.Optional(Type.String()),
     public: Type.Optional(Type.Boolean()),
     metadata: Type.Optional(ProjectMetadata),
+    /** Harbor's quota at create and update: bytes, -1 unlimited. */
+    storage_limit: Type.Optional(Type.Integer({ minimum: -1 })),
   }),
 );
 export const Project = Named(
