@@ -40,14 +40,14 @@ const RuleView = Type.Object({
   tag_selectors: Type.Array(Selector),
   scope_selectors: Type.Record(Type.String(), Type.Array(Selector)),
 });
-const ProjectParams = Type.Object({ project: Type.String({ minLength: 1 }) });
+const ProjectParams = Type.Object({ project_name_or_id: Type.String({ minLength: 1 }) });
 const RuleParams = Type.Object({
-  project: Type.String({ minLength: 1 }),
+  project_name_or_id: Type.String({ minLength: 1 }),
   immutable_rule_id: Type.Integer({ minimum: 1 }),
 });
 const TagParams = Type.Object({
-  project: Type.String({ minLength: 1 }),
-  repository: Type.String({ minLength: 1 }),
+  project_name_or_id: Type.String({ minLength: 1 }),
+  repository_name: Type.String({ minLength: 1 }),
   tag: Type.String({ minLength: 1 }),
 });
 const HistoryEntry = Type.Object({
@@ -110,10 +110,10 @@ export async function tagLifecycleRoutes(root: FastifyInstance, o: LifecycleApiO
   const { store, history, registry } = o.lifecycle;
 
   app.get(
-    '/projects/:project/immutabletagrules',
+    '/projects/:project_name_or_id/immutabletagrules',
     { schema: { params: ProjectParams, response: { 200: Type.Array(RuleView), 404: ErrorBody } } },
     async (request, reply) => {
-      const project = await projectFor(o, request, request.params.project, 'pull');
+      const project = await projectFor(o, request, request.params.project_name_or_id, 'pull');
       const rules = await store.immutableRules(project.name);
       reply.header('x-total-count', String(rules.length));
       return rules.map(ruleView);
@@ -121,12 +121,12 @@ export async function tagLifecycleRoutes(root: FastifyInstance, o: LifecycleApiO
   );
 
   app.post(
-    '/projects/:project/immutabletagrules',
+    '/projects/:project_name_or_id/immutabletagrules',
     {
       schema: { params: ProjectParams, body: RuleBody, response: { 201: Type.Null(), 400: ErrorBody, 404: ErrorBody } },
     },
     async (request, reply) => {
-      const project = await projectFor(o, request, request.params.project, 'changeSettings');
+      const project = await projectFor(o, request, request.params.project_name_or_id, 'changeSettings');
       const created = await store.addImmutableRule({
         projectId: project.id,
         projectName: project.name,
@@ -142,7 +142,7 @@ export async function tagLifecycleRoutes(root: FastifyInstance, o: LifecycleApiO
   );
 
   const ruleOf = async (request: FastifyRequest, params: Static<typeof RuleParams>) => {
-    const project = await projectFor(o, request, params.project, 'changeSettings');
+    const project = await projectFor(o, request, params.project_name_or_id, 'changeSettings');
     const rule = await store.immutableRule(params.immutable_rule_id);
     if (!rule || rule.projectId !== project.id)
       throw notFound(`immutable tag rule ${params.immutable_rule_id} not found`);
@@ -150,7 +150,7 @@ export async function tagLifecycleRoutes(root: FastifyInstance, o: LifecycleApiO
   };
 
   app.put(
-    '/projects/:project/immutabletagrules/:immutable_rule_id',
+    '/projects/:project_name_or_id/immutabletagrules/:immutable_rule_id',
     { schema: { params: RuleParams, body: RuleBody, response: { 200: Type.Null(), 400: ErrorBody, 404: ErrorBody } } },
     async (request, reply) => {
       const rule = await ruleOf(request, request.params);
@@ -165,7 +165,7 @@ export async function tagLifecycleRoutes(root: FastifyInstance, o: LifecycleApiO
   );
 
   app.delete(
-    '/projects/:project/immutabletagrules/:immutable_rule_id',
+    '/projects/:project_name_or_id/immutabletagrules/:immutable_rule_id',
     { schema: { params: RuleParams, response: { 200: Type.Null(), 404: ErrorBody } } },
     async (request, reply) => {
       const rule = await ruleOf(request, request.params);
@@ -177,15 +177,15 @@ export async function tagLifecycleRoutes(root: FastifyInstance, o: LifecycleApiO
   // ------------------------------------------------------------ history
 
   const tagTarget = async (request: FastifyRequest, params: Static<typeof TagParams>, permission: 'pull' | 'push') => {
-    const project = decodeParam(params.project);
+    const project = decodeParam(params.project_name_or_id);
     if (o.api) await projectFor(o, request, project, permission);
     const tag = params.tag;
     if (!isValidTag(tag)) throw invalidField('tag', `invalid tag "${tag}"`);
-    return { repository: await repositoryOf(o, project, decodeParam(params.repository)), tag };
+    return { repository: await repositoryOf(o, project, decodeParam(params.repository_name)), tag };
   };
 
   app.get(
-    '/projects/:project/repositories/:repository/tags/:tag/history',
+    '/projects/:project_name_or_id/repositories/:repository_name/tags/:tag/history',
     { schema: { params: TagParams, response: { 200: Type.Array(HistoryEntry), 400: ErrorBody, 404: ErrorBody } } },
     async (request) => {
       const { repository, tag } = await tagTarget(request, request.params, 'pull');
@@ -195,7 +195,7 @@ export async function tagLifecycleRoutes(root: FastifyInstance, o: LifecycleApiO
   );
 
   app.post(
-    '/projects/:project/repositories/:repository/tags/:tag/rollback',
+    '/projects/:project_name_or_id/repositories/:repository_name/tags/:tag/rollback',
     {
       schema: {
         params: TagParams,

@@ -7,9 +7,9 @@ import { ApiError, invalidField } from '../errors.ts';
 const notEnabled = () => new ApiError(501, 'NOT_ENABLED', SIGNING_NOT_ENABLED);
 
 export async function disabledSigningRoutes(app: FastifyInstance): Promise<void> {
-  for (const path of ['/projects/:project/trusted-keys', '/system/trusted-keys'])
+  for (const path of ['/projects/:project_name_or_id/trusted-keys', '/system/trusted-keys'])
     app.route({ method: ['GET', 'POST'], url: path, handler: async () => Promise.reject(notEnabled()) });
-  for (const path of ['/projects/:project/trusted-keys/:id', '/system/trusted-keys/:id'])
+  for (const path of ['/projects/:project_name_or_id/trusted-keys/:id', '/system/trusted-keys/:id'])
     app.delete(path, async () => Promise.reject(notEnabled()));
 }
 

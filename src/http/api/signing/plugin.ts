@@ -52,10 +52,10 @@ const CheckView = Type.Object({
   message: Type.String(),
 });
 
-const ProjectParams = Type.Object({ project: Type.String() });
-const KeyParams = Type.Object({ project: Type.String(), id: Type.String({ pattern: '^[0-9]+$' }) });
+const ProjectParams = Type.Object({ project_name_or_id: Type.String() });
+const KeyParams = Type.Object({ project_name_or_id: Type.String(), id: Type.String({ pattern: '^[0-9]+$' }) });
 const SystemKeyParams = Type.Object({ id: Type.String({ pattern: '^[0-9]+$' }) });
-const ArtifactParams = Type.Object({ project: Type.String(), repository: Type.String(), reference: Type.String() });
+const ArtifactParams = Type.Object({ project_name_or_id: Type.String(), repository_name: Type.String(), reference: Type.String() });
 
 export function keyView(k: TrustedKeyRecord) {
   return {
@@ -114,22 +114,22 @@ export async function signingRoutes(base: FastifyInstance, api: SigningApiOption
     });
 
   app.get(
-    '/projects/:project/trusted-keys',
+    '/projects/:project_name_or_id/trusted-keys',
     { schema: { params: ProjectParams, response: { 200: Type.Array(KeyView) } } },
     async (request) => {
       const who = await callerOf(api, request);
-      const project = await projectParam(api, request, request.params.project);
+      const project = await projectParam(api, request, request.params.project_name_or_id);
       await requireOn(api, who, project, 'pull');
       return (await signing.listKeys(project.id)).map(keyView);
     },
   );
 
   app.post(
-    '/projects/:project/trusted-keys',
+    '/projects/:project_name_or_id/trusted-keys',
     { schema: { params: ProjectParams, body: KeyBody, response: { 201: KeyView } } },
     async (request, reply) => {
       const who = await callerOf(api, request);
-      const project = await projectParam(api, request, request.params.project);
+      const project = await projectParam(api, request, request.params.project_name_or_id);
       await requireOn(api, who, project, 'changeSettings');
       const added = await add(project.id, request.body);
       await audit(request, who, `${project.name}/trusted-keys/${added.name}`, 'add_trusted_key', project.name);
@@ -138,9 +138,9 @@ export async function signingRoutes(base: FastifyInstance, api: SigningApiOption
     },
   );
 
-  app.delete('/projects/:project/trusted-keys/:id', { schema: { params: KeyParams } }, async (request) => {
+  app.delete('/projects/:project_name_or_id/trusted-keys/:id', { schema: { params: KeyParams } }, async (request) => {
     const who = await callerOf(api, request);
-    const project = await projectParam(api, request, request.params.project);
+    const project = await projectParam(api, request, request.params.project_name_or_id);
     await requireOn(api, who, project, 'changeSettings');
     if (!(await signing.deleteKey(project.id, Number(request.params.id))))
       throw notFound(`trusted key ${request.params.id} not found`);
@@ -174,7 +174,7 @@ export async function signingRoutes(base: FastifyInstance, api: SigningApiOption
   });
 
   app.get(
-    '/projects/:project/repositories/:repository/artifacts/:reference/signatures',
+    '/projects/:project_name_or_id/repositories/:repository_name/artifacts/:reference/signatures',
     {
       schema: {
         params: ArtifactParams,
@@ -183,9 +183,9 @@ export async function signingRoutes(base: FastifyInstance, api: SigningApiOption
     },
     async (request) => {
       const who = await callerOf(api, request);
-      const project = await projectParam(api, request, request.params.project);
+      const project = await projectParam(api, request, request.params.project_name_or_id);
       await requireOn(api, who, project, 'pull');
-      const name = decodeURIComponent(decodeURIComponent(request.params.repository));
+      const name = decodeURIComponent(decodeURIComponent(request.params.repository_name));
       const repository = `${project.name}/${name}`;
       const record = await api.registry.manifestRecord(repository, decodeURIComponent(request.params.reference));
       const verdict = await signing.inspect(repository, record.digest);
