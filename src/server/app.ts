@@ -14,6 +14,7 @@ import { KyselyAccessStore } from '../adapters/metadata/access-store.ts';
 import { KyselyKubeStore } from '../adapters/metadata/kube-store.ts';
 import { KyselyCatalog } from '../adapters/metadata/kysely-catalog.ts';
 import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
+import { KyselyRegistriesStore } from '../adapters/metadata/registries-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
 import { ensureAdmin } from '../core/access/bootstrap.ts';
@@ -24,6 +25,9 @@ import { Registry } from '../core/registry.ts';
 import { createKube, type KubeFeature } from '../features/kube/feature.ts';
 import { accessRobots } from '../features/kube/robots.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
+import { interimAddressPolicy } from '../features/registries/address-policy.ts';
+import { createRegistries } from '../features/registries/feature.ts';
+import type { RegistriesService } from '../features/registries/service.ts';
 import { TrafficRecorder } from '../features/traffic/recorder.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
 import { Gate } from '../http/access/gate.ts';
@@ -31,6 +35,7 @@ import { RegistryAccess } from '../http/access/registry-access.ts';
 import { catalogAuditor, catalogAuthorizer, catalogScope } from '../http/api/access/catalog-seam.ts';
 import { kubeActor, kubeAuthorizer } from '../http/api/kube/access-seam.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
+import { registriesAuthorizer } from '../http/api/registries/access-seam.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
 import { ociRouteOf } from '../http/oci/paths.ts';
 import { ociPlugin } from '../http/oci/plugin.ts';
@@ -55,6 +60,7 @@ export interface Berth {
   access: AccessService;
   /** Traffic and pull counters; `flush()` writes what is counted so far. */
   traffic: TrafficRecorder;
+  registries: RegistriesService;
   close(): Promise<void>;
 }
 
@@ -195,6 +201,11 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   const access = openAccess(registry, log, config);
   const gate = config.auth.enabled ? await buildGate(config, access, log) : null;
   const kube = await openKube(config, registry, log, access);
+  const registries = createRegistries({
+    store: KyselyRegistriesStore.over((registry.metadata as KyselyStore).db),
+    box: await openSecretBox(config, log),
+    policy: interimAddressPolicy((process.env.BERTH_OUTBOUND_ALLOW ?? '').split(',').filter(Boolean)),
+  });
   if (!(registry.metadata instanceof KyselyStore)) throw new Error('the metadata store cannot answer catalog queries');
   const catalog = new KyselyCatalog(registry.metadata.db);
   const traffic = new TrafficRecorder({
@@ -251,6 +262,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     authorizeCatalog: catalogAuthorizer({ registry, access, gate }),
     catalogScope: catalogScope({ registry, access, gate }),
     auditCatalog: catalogAuditor({ registry, access, gate }),
+    registries: { registries, authorize: registriesAuthorizer({ registry, access, gate }) },
   });
   await webPlugin(app, {});
   if (config.kube.worker) kube.worker.start();
@@ -260,8 +272,10 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     access,
     kube,
     traffic,
+    registries,
     async close() {
       await app.close();
+      registries.close();
       await traffic.close();
       await access.close();
       await kube.worker.stop();
