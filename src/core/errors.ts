@@ -19,7 +19,9 @@ export type OciErrorCode =
   | 'TOOMANYREQUESTS'
   | 'RANGE_INVALID'
   | 'MANIFEST_TOO_LARGE'
-  | 'PAGINATION_NUMBER_INVALID';
+  | 'PAGINATION_NUMBER_INVALID'
+  /** An upstream registry (proxy cache) failed and nothing cached could answer. */
+  | 'UPSTREAM_UNAVAILABLE';
 
 export class RegistryError extends Error {
   readonly code: OciErrorCode;

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { WorkerSha256 } from '../adapters/hashing/worker-sha256.ts';
@@ -14,6 +15,7 @@ import { KyselyAccessStore } from '../adapters/metadata/access-store.ts';
 import { KyselyKubeStore } from '../adapters/metadata/kube-store.ts';
 import { KyselyCatalog } from '../adapters/metadata/kysely-catalog.ts';
 import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
+import { KyselyProxyStore } from '../adapters/metadata/proxy-store.ts';
 import { KyselyRegistriesStore } from '../adapters/metadata/registries-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
@@ -25,6 +27,9 @@ import { Registry } from '../core/registry.ts';
 import { createKube, type KubeFeature } from '../features/kube/feature.ts';
 import { accessRobots } from '../features/kube/robots.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
+import { createProxy, proxyConfigFromEnv } from '../features/proxy/feature.ts';
+import { mirrorUrl } from '../features/proxy/mirror.ts';
+import { refusingPushes } from '../features/proxy/push-refusal.ts';
 import { interimAddressPolicy } from '../features/registries/address-policy.ts';
 import { createRegistries } from '../features/registries/feature.ts';
 import type { RegistriesService } from '../features/registries/service.ts';
@@ -33,12 +38,14 @@ import { registryAudit } from '../http/access/audit-hook.ts';
 import { Gate } from '../http/access/gate.ts';
 import { RegistryAccess } from '../http/access/registry-access.ts';
 import { catalogAuditor, catalogAuthorizer, catalogScope } from '../http/api/access/catalog-seam.ts';
+import { callerOf, requireOn } from '../http/api/access/context.ts';
 import { kubeActor, kubeAuthorizer } from '../http/api/kube/access-seam.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
+import { proxyProjectExtension } from '../http/api/proxy/extension.ts';
 import { registriesAuthorizer } from '../http/api/registries/access-seam.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
 import { ociRouteOf } from '../http/oci/paths.ts';
-import { ociPlugin } from '../http/oci/plugin.ts';
+import { ociPlugin, openAccess as openOciAccess } from '../http/oci/plugin.ts';
 import { countManifestTraffic } from '../http/oci/traffic-hook.ts';
 import { oidcRoutes } from '../http/oidc/routes.ts';
 import { tokenRoutes } from '../http/token/routes.ts';
@@ -221,6 +228,22 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     keepAliveTimeout: 65_000,
   });
   const metrics = new RequestMetrics();
+  const proxy = await createProxy({
+    registry,
+    registries,
+    store: KyselyProxyStore.over(registry.metadata.db),
+    spoolDir: join(config.data_dir, 'proxy-spool'),
+    config: proxyConfigFromEnv(),
+    prometheus: metrics.registry,
+    log,
+  });
+  const mirrors = proxy.config.mirrors;
+  if (mirrors.size > 0)
+    app.addHook('onRequest', (request, _reply, done) => {
+      const rewritten = mirrorUrl(request.raw.url ?? '', mirrors);
+      if (rewritten) request.raw.url = rewritten;
+      done();
+    });
   accessLog(app, log, metrics);
   await app.register(metricsRoute, { metrics });
   countManifestTraffic(app, traffic);
@@ -246,7 +269,11 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
       });
     }
   }
-  await app.register(ociPlugin, { registry, onUnexpected, access: gate ? new RegistryAccess(gate) : undefined });
+  await app.register(ociPlugin, {
+    registry,
+    onUnexpected,
+    access: refusingPushes(gate ? new RegistryAccess(gate) : openOciAccess, proxy.projects),
+  });
   await app.register(apiPlugin, {
     prefix: '/api/v2.0',
     registry,
@@ -263,6 +290,15 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     catalogScope: catalogScope({ registry, access, gate }),
     auditCatalog: catalogAuditor({ registry, access, gate }),
     registries: { registries, authorize: registriesAuthorizer({ registry, access, gate }) },
+    projectExtension: proxyProjectExtension(proxy, registries, access),
+    proxy: {
+      proxy,
+      authorize: async (request, name) => {
+        const api = { registry, access, gate };
+        const project = await access.store.projectByName(name);
+        if (project) await requireOn(api, await callerOf(api, request), project, 'pull');
+      },
+    },
   });
   await webPlugin(app, {});
   if (config.kube.worker) kube.worker.start();
@@ -276,6 +312,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     async close() {
       await app.close();
       registries.close();
+      proxy.close();
       await traffic.close();
       await access.close();
       await kube.worker.stop();

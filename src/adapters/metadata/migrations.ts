@@ -10,6 +10,7 @@ import { accessMigration } from './migrations-access.ts';
 import { jobsMigration } from './migrations-jobs.ts';
 import { kubeMigration } from './migrations-kube.ts';
 import { pullsMigration } from './migrations-pulls.ts';
+import { proxyProjectsMigration } from './migrations-proxy.ts';
 import { registriesMigration } from './migrations-registries.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -102,6 +103,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0010_kube_connection_tests': kubeTestsMigration(),
     '0011_pull_counts': pullsMigration,
     '0200_registries': registriesMigration(dialect),
+    '0201_proxy_projects': proxyProjectsMigration(dialect),
   };
 }
 

@@ -9,6 +9,7 @@ import type { Registry } from '../../core/registry.ts';
 import type { KubeFeature } from '../../features/kube/feature.ts';
 import type { Gate } from '../access/gate.ts';
 import { accessRoutes } from './access/plugin.ts';
+import type { ProjectExtension } from './access/project-extension.ts';
 import { artifactRoutes } from './artifacts.ts';
 import type { CatalogAuditor, CatalogAuthorizer, CatalogScoper, TrafficSource } from './catalog-context.ts';
 import { ApiError, apiErrorBody } from './errors.ts';
@@ -16,6 +17,7 @@ import { healthRoutes } from './health.ts';
 import type { KubeApiOptions, KubeAuthorizer } from './kube/context.ts';
 import { kubeRoutes } from './kube/plugin.ts';
 import { openApiRoutes } from './openapi.ts';
+import { type ProxyApiOptions, proxyRoutes } from './proxy/plugin.ts';
 import { type RegistriesApiOptions, registriesRoutes } from './registries/plugin.ts';
 import { apiErrorFromRegistry } from './registry-errors.ts';
 import { repositoryBrowsingRoutes } from './repositories.ts';
@@ -47,6 +49,10 @@ export interface ApiOptions {
   auditCatalog?: CatalogAuditor;
   /** Upstream registries (/registries, /adapters); absent: not served. */
   registries?: RegistriesApiOptions;
+  /** Extra project fields (proxy caches' registry_id, groups' group_members). */
+  projectExtension?: ProjectExtension;
+  /** Group pulls and proxy status (/projects/{name}/group_pulls, …/proxy_status); absent: not served. */
+  proxy?: ProxyApiOptions;
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
@@ -92,11 +98,13 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       actorOf: options.kubeActor,
     });
   if (options.registries) await app.register(registriesRoutes, options.registries);
+  if (options.proxy) await app.register(proxyRoutes, options.proxy);
   if (options.access)
     await app.register(accessRoutes, {
       ...shared,
       access: options.access,
       gate: options.gate ?? null,
       onRobotSecretRotated: options.onRobotSecretRotated,
+      projectExtension: options.projectExtension,
     });
 }

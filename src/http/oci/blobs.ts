@@ -1,4 +1,6 @@
 /** Blob reads and deletes: GET/HEAD (with Range) and DELETE /v2/<name>/blobs/<digest>. */
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { blobKey } from '../../core/digest.ts';
 import type { ByteRange } from '../../core/ports.ts';
 import type { OciRoute } from './paths.ts';
@@ -24,8 +26,14 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
 }
 
 async function read(ctx: OciContext, route: BlobRoute, withBody: boolean): Promise<void> {
-  await ctx.access.authorize(ctx.req, route.name, ['pull']);
-  const size = await ctx.registry.blobSize(route.name, route.digest);
+  const caller = await ctx.access.authorize(ctx.req, route.name, ['pull']);
+  const remote = ctx.registry.remote;
+  let size: number;
+  if (remote?.covers(route.name)) {
+    const fetched = await remote.blob(route.name, route.digest, caller, !withBody);
+    if (fetched.stream) return streamFetched(ctx, route.digest, fetched.size, fetched.stream);
+    size = fetched.size;
+  } else size = await ctx.registry.blobSize(route.name, route.digest);
   const range = parseRange(ctx.req.headers.range, size);
   const headers = {
     'content-type': 'application/octet-stream',
@@ -59,6 +67,22 @@ async function read(ctx: OciContext, route: BlobRoute, withBody: boolean): Promi
   }
   await ctx.registry.sendBlob(route.digest, ctx.res, range);
   ctx.res.end();
+}
+
+/** A blob arriving from a remote source: sent whole as it comes; a failed transfer cuts the client off. */
+async function streamFetched(ctx: OciContext, digest: string, size: number, stream: Readable): Promise<void> {
+  ctx.res.writeHead(200, {
+    'docker-distribution-api-version': 'registry/2.0',
+    'content-type': 'application/octet-stream',
+    'docker-content-digest': digest,
+    etag: `"${digest}"`,
+    'content-length': size,
+  });
+  try {
+    await pipeline(stream, ctx.res);
+  } catch (err) {
+    ctx.res.destroy(err as Error);
+  }
 }
 
 export const blobHandlers: HandlerTable = {

@@ -20,6 +20,7 @@ const TABLE: Record<OciErrorCode, { status: number; code: string }> = {
   RANGE_INVALID: { status: 416, code: 'BLOB_UPLOAD_INVALID' },
   MANIFEST_TOO_LARGE: { status: 413, code: 'MANIFEST_INVALID' },
   PAGINATION_NUMBER_INVALID: { status: 400, code: 'PAGINATION_NUMBER_INVALID' },
+  UPSTREAM_UNAVAILABLE: { status: 502, code: 'UNAVAILABLE' },
 };
 
 export function httpError(code: OciErrorCode): { status: number; code: string } {

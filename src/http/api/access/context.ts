@@ -1,4 +1,5 @@
 /** Shared pieces of the access resources: the caller, paging, project lookup. */
+
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ProjectRecord, Slice } from '../../../core/access/ports.ts';
 import type { Principal } from '../../../core/access/principal.ts';
@@ -8,6 +9,7 @@ import { RegistryError } from '../../../core/errors.ts';
 import type { Registry } from '../../../core/registry.ts';
 import { clientAddress, type Gate } from '../../access/gate.ts';
 import { badRequest, forbidden, notFound, tooManyRequests, unauthorized } from '../errors.ts';
+import type { ProjectExtension } from './project-extension.ts';
 
 export interface AccessApi {
   registry: Registry;
@@ -15,6 +17,8 @@ export interface AccessApi {
   gate: Gate | null;
   /** Told when a robot's secret is refreshed, with the new secret (Kubernetes pull secrets carry it). */
   onRobotSecretRotated?: (robotName: string, secret: string) => Promise<void>;
+  /** Extra project fields of other features (proxy caches, groups); absent: none. */
+  projectExtension?: ProjectExtension;
 }
 
 /** With authentication off, every caller acts as this administrator. */

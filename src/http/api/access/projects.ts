@@ -52,6 +52,7 @@ async function view(api: AccessApi, who: Principal, p: ProjectRecord, withCount:
     current_user_role_ids: role ? [ROLE_IDS[role]] : [],
     ...(withCount ? { repo_count: (await repositoriesOf(api, p.name, 100_000)).length } : {}),
     metadata: { public: String(p.public) },
+    ...(api.projectExtension?.view(p) ?? {}),
   };
 }
 
@@ -89,8 +90,11 @@ export async function projectRoutes(app: FastifyInstance, api: AccessApi): Promi
     const name = body.project_name ?? '';
     if (!isValidName(name) || name.includes('/') || name.length > 255)
       throw badRequest('project_name must be lower case letters, digits and . _ - separators');
+    const ext = api.projectExtension;
+    await ext?.check(body as Record<string, unknown>, null);
     const created = await store.createProject({ name, public: publicFlag(body) ?? false, ownerId: who.id || null });
     if (!created) throw conflict(`project ${name} already exists`);
+    await ext?.save(body as Record<string, unknown>, created, true);
     if (who.id) await store.addMember(created.id, who.id, 'projectAdmin');
     await api.access.audit({
       username: who.name,
@@ -116,6 +120,8 @@ export async function projectRoutes(app: FastifyInstance, api: AccessApi): Promi
     const project = await projectParam(api, request, (request.params as { project: string }).project);
     await requireOn(api, who, project, 'changeSettings');
     const flag = publicFlag((request.body ?? {}) as ProjectReq);
+    await api.projectExtension?.check((request.body ?? {}) as Record<string, unknown>, project);
+    await api.projectExtension?.save((request.body ?? {}) as Record<string, unknown>, project, false);
     if (flag !== undefined && flag !== project.public) {
       await store.updateProject(project.id, { public: flag });
       await api.access.audit({
@@ -139,6 +145,7 @@ export async function projectRoutes(app: FastifyInstance, api: AccessApi): Promi
     if (repos.length > 0)
       throw new ApiError(412, 'PRECONDITION', `project ${project.name} still holds repositories: delete them first`);
     await store.deleteProject(project.id);
+    await api.projectExtension?.removed(project);
     await api.access.audit({
       username: who.name,
       resource: project.name,

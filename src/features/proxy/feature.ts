@@ -1,0 +1,74 @@
+/** Proxy-cache and group projects from their ports (wired by src/server/app.ts). */
+import type { Registry as PromRegistry } from 'prom-client';
+import type { Registry } from '../../core/registry.ts';
+import type { RegistriesService } from '../registries/service.ts';
+import { BlobFlights } from './flights.ts';
+import { proxyMetrics } from './metrics.ts';
+import { parseMirrorMap } from './mirror.ts';
+import { ProxyProjects } from './projects.ts';
+import { ProxyCache } from './proxy-cache.ts';
+import { addPushGuard } from './push-refusal.ts';
+import type { ProxyStore } from './store.ts';
+
+export interface ProxyConfig {
+  /** Seconds before a cached tag is re-checked upstream. */
+  tagTtl: number;
+  /** Seconds an upstream 404 is remembered. */
+  negativeTtl: number;
+  /** `ns` host → project (mirror mode). */
+  mirrors: Map<string, string>;
+}
+
+/** BERTH_PROXY_TAG_TTL (s, default 60), BERTH_PROXY_NEGATIVE_TTL (s, default 30), BERTH_PROXY_MIRRORS (`docker.io=dockerhub,…`). */
+export function proxyConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ProxyConfig {
+  const seconds = (v: string | undefined, d: number) => (v && Number.isFinite(Number(v)) ? Number(v) : d);
+  return {
+    tagTtl: seconds(env.BERTH_PROXY_TAG_TTL, 60),
+    negativeTtl: seconds(env.BERTH_PROXY_NEGATIVE_TTL, 30),
+    mirrors: parseMirrorMap(env.BERTH_PROXY_MIRRORS),
+  };
+}
+
+export interface ProxyDeps {
+  registry: Registry;
+  registries: RegistriesService;
+  store: ProxyStore;
+  /** Where blobs being fetched are spooled (emptied at start). */
+  spoolDir: string;
+  config: ProxyConfig;
+  prometheus?: PromRegistry;
+  log?: { warn(obj: object, msg: string): void };
+}
+
+export interface ProxyFeature {
+  projects: ProxyProjects;
+  cache: ProxyCache;
+  config: ProxyConfig;
+  close(): void;
+}
+
+export async function createProxy(deps: ProxyDeps): Promise<ProxyFeature> {
+  const cache = new ProxyCache({
+    registry: deps.registry,
+    registries: deps.registries,
+    flights: new BlobFlights(deps.spoolDir),
+    metrics: proxyMetrics(deps.prometheus),
+    log: deps.log,
+    tagTtlMs: deps.config.tagTtl * 1000,
+    negativeTtlMs: deps.config.negativeTtl * 1000,
+  });
+  const projects = new ProxyProjects(deps.registry, deps.store, cache);
+  await projects.reload();
+  deps.registry.remote = projects;
+  addPushGuard(deps.registry, projects);
+  deps.registries.addUseCheck(async (r) => {
+    const users = projects.all().filter((s) => s.registryId === r.id);
+    return users.length
+      ? `registry ${r.name} is the upstream of project ${users.map((u) => u.project).join(', ')}`
+      : null;
+  });
+  // Other nodes change settings too: pick them up.
+  const timer = setInterval(() => void projects.reload().catch(() => {}), 30_000);
+  timer.unref();
+  return { projects, cache, config: deps.config, close: () => clearInterval(timer) };
+}
