@@ -61,6 +61,7 @@ export async function createProxy(deps: ProxyDeps): Promise<ProxyFeature> {
   await projects.reload();
   deps.registry.remote = projects;
   addPushGuard(deps.registry, projects);
+  deps.registries.onChange((id) => cache.forget(id));
   deps.registries.addUseCheck(async (r) => {
     const users = projects.all().filter((s) => s.registryId === r.id);
     return users.length

@@ -48,12 +48,22 @@ const secretContext = (id: number) => `registries/${id}/secret`;
 export class RegistriesService {
   private readonly clients = new Map<number, { updatedAt: string; client: HttpRegistryClient }>();
   private readonly useChecks: RegistryUseCheck[] = [];
+  private readonly changeListeners: Array<(id: number) => void> = [];
 
   constructor(private readonly options: RegistriesOptions) {}
 
   /** Registers a check that refuses deleting a registry still in use. */
   addUseCheck(check: RegistryUseCheck): void {
     this.useChecks.push(check);
+  }
+
+  /** Told when a registry is updated or deleted (caches of its record let go). */
+  onChange(listener: (id: number) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(id: number): void {
+    for (const l of this.changeListeners) l(id);
   }
 
   list(filter: { name?: string } = {}): Promise<RegistryRecord[]> {
@@ -128,6 +138,7 @@ export class RegistriesService {
     if (updated === 'conflict')
       throw new RegistriesConflictError('name', `a registry named ${patch.name} already exists`);
     if (!updated) throw new RegistriesNotFoundError(`registry ${id} not found`);
+    this.changed(id);
     return updated;
   }
 
@@ -139,6 +150,7 @@ export class RegistriesService {
     }
     this.forget(id);
     await this.options.store.delete(id);
+    this.changed(id);
   }
 
   /** Pings a stored registry (and records its status), or an unsaved one given in full. */
