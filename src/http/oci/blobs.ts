@@ -2,6 +2,7 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { blobKey } from '../../core/digest.ts';
+import { RegistryError } from '../../core/errors.ts';
 import type { ByteRange } from '../../core/ports.ts';
 import type { OciRoute } from './paths.ts';
 import type { HandlerTable, OciContext } from './plugin.ts';
@@ -69,8 +70,18 @@ async function read(ctx: OciContext, route: BlobRoute, withBody: boolean): Promi
   ctx.res.end();
 }
 
-/** A blob arriving from a remote source: sent whole as it comes; a failed transfer cuts the client off. */
+/**
+ * A blob arriving from a remote source, sent as it comes. A source that fails
+ * before its first byte is an error answer; after, the client is cut off.
+ */
 async function streamFetched(ctx: OciContext, digest: string, size: number, stream: Readable): Promise<void> {
+  const chunks = stream[Symbol.asyncIterator]();
+  let first: IteratorResult<Buffer>;
+  try {
+    first = await chunks.next();
+  } catch (err) {
+    throw new RegistryError('UPSTREAM_UNAVAILABLE', `fetching the blob failed: ${(err as Error).message}`);
+  }
   ctx.res.writeHead(200, {
     'docker-distribution-api-version': 'registry/2.0',
     'content-type': 'application/octet-stream',
@@ -78,8 +89,12 @@ async function streamFetched(ctx: OciContext, digest: string, size: number, stre
     etag: `"${digest}"`,
     'content-length': size,
   });
+  async function* rest(): AsyncIterable<Buffer> {
+    if (!first.done) yield first.value;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+  }
   try {
-    await pipeline(stream, ctx.res);
+    await pipeline(rest(), ctx.res);
   } catch (err) {
     ctx.res.destroy(err as Error);
   }
