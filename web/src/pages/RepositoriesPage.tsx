@@ -1,4 +1,5 @@
 /** The repositories of a project: search by name, sort, pages. */
+
 import { query } from '../api.ts';
 import { EmptyRow } from '../components/EmptyRow.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
@@ -9,6 +10,7 @@ import { useApi } from '../components/use-api.ts';
 import { ago, dateTime } from '../format.ts';
 import { repositoryRoute } from '../links.ts';
 import { Link, setQuery } from '../router.tsx';
+import { GroupPulls } from './NewProjectForm.tsx';
 
 export interface Repository {
   name: string;
@@ -34,6 +36,7 @@ export function RepositoriesPage(props: { project: string; search: URLSearchPara
   return (
     <section>
       <ProjectTabs project={props.project} />
+      <GroupPulls project={props.project} />
       <div className="toolbar">
         <SearchBox value={name} placeholder="Search repositories" />
         <select aria-label="sort" value={sort} onChange={(e) => setQuery({ sort: e.target.value, page: undefined })}>
