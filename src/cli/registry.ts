@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
 import { KyselyProxyStore } from '../adapters/metadata/proxy-store.ts';
 import { KyselyRegistriesStore } from '../adapters/metadata/registries-store.ts';
-import { interimAddressPolicy } from '../features/registries/address-policy.ts';
+import { OutboundPolicy } from '../core/outbound.ts';
 import { createRegistries } from '../features/registries/feature.ts';
 import type { RegistriesService } from '../features/registries/service.ts';
 import { openRegistry, openSecretBox } from '../server/app.ts';
@@ -18,7 +18,7 @@ async function withRegistries<T>(data: string | undefined, fn: (r: RegistriesSer
     const registries = createRegistries({
       store: KyselyRegistriesStore.over(registry.metadata.db),
       box: await openSecretBox(config),
-      policy: interimAddressPolicy((process.env.BERTH_OUTBOUND_ALLOW ?? '').split(',').filter(Boolean)),
+      policy: OutboundPolicy.fromSetting(config.outbound.allow),
     });
     const proxies = KyselyProxyStore.over(registry.metadata.db);
     registries.addUseCheck(async (x) => {

@@ -22,15 +22,15 @@ import { FsDriver } from '../adapters/storage/fs.ts';
 import { ensureAdmin } from '../core/access/bootstrap.ts';
 import { LoginLimiter } from '../core/access/limiter.ts';
 import { AccessService } from '../core/access/service.ts';
+import { OutboundPolicy } from '../core/outbound.ts';
 import type { StorageDriver } from '../core/ports.ts';
 import { Registry } from '../core/registry.ts';
 import { createKube, type KubeFeature } from '../features/kube/feature.ts';
 import { accessRobots } from '../features/kube/robots.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
-import { createProxy, proxyConfigFromEnv } from '../features/proxy/feature.ts';
+import { createProxy, proxyConfigFrom } from '../features/proxy/feature.ts';
 import { mirrorUrl } from '../features/proxy/mirror.ts';
 import { refusingPushes } from '../features/proxy/push-refusal.ts';
-import { interimAddressPolicy } from '../features/registries/address-policy.ts';
 import { createRegistries } from '../features/registries/feature.ts';
 import type { RegistriesService } from '../features/registries/service.ts';
 import { TrafficRecorder } from '../features/traffic/recorder.ts';
@@ -211,7 +211,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   const registries = createRegistries({
     store: KyselyRegistriesStore.over((registry.metadata as KyselyStore).db),
     box: await openSecretBox(config, log),
-    policy: interimAddressPolicy((process.env.BERTH_OUTBOUND_ALLOW ?? '').split(',').filter(Boolean)),
+    policy: OutboundPolicy.fromSetting(config.outbound.allow),
   });
   if (!(registry.metadata instanceof KyselyStore)) throw new Error('the metadata store cannot answer catalog queries');
   const catalog = new KyselyCatalog(registry.metadata.db);
@@ -233,7 +233,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     registries,
     store: KyselyProxyStore.over(registry.metadata.db),
     spoolDir: join(config.data_dir, 'proxy-spool'),
-    config: proxyConfigFromEnv(),
+    config: proxyConfigFrom(config.proxy),
     prometheus: metrics.registry,
     log,
   });

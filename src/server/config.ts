@@ -82,6 +82,15 @@ export interface ServerConfig {
     /** CIDRs or host names exempt from the loopback/link-local/metadata refusal, comma-separated (e.g. 127.0.0.0/8). */
     allow: string;
   };
+  /** Proxy-cache and group projects (docs/proxy-cache.md). */
+  proxy: {
+    /** Seconds before a cached tag is re-checked upstream with a HEAD. */
+    tag_ttl: number;
+    /** Seconds an upstream 404 is remembered. */
+    negative_ttl: number;
+    /** Mirror mode: `ns` host → project, comma-separated `docker.io=dockerhub,ghcr.io=ghcr`. */
+    mirrors: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -112,6 +121,7 @@ export function defaults(): ServerConfig {
       oidc: { scope: 'openid profile email', user_claim: 'preferred_username' },
     },
     outbound: { allow: '' },
+    proxy: { tag_ttl: 60, negative_ttl: 30, mirrors: '' },
   };
 }
 
@@ -188,6 +198,9 @@ export const ENV_KEYS: Record<string, string> = {
   BERTH_OIDC_SCOPE: 'auth.oidc.scope',
   BERTH_OIDC_USER_CLAIM: 'auth.oidc.user_claim',
   BERTH_OUTBOUND_ALLOW: 'outbound.allow',
+  BERTH_PROXY_TAG_TTL: 'proxy.tag_ttl',
+  BERTH_PROXY_NEGATIVE_TTL: 'proxy.negative_ttl',
+  BERTH_PROXY_MIRRORS: 'proxy.mirrors',
 };
 
 /** BERTH_AUTH also takes on/off (and yes/no). */
@@ -218,7 +231,7 @@ function merge(target: Tree, source: unknown, path: string): void {
 }
 
 /** Settings that take a comma-separated list also take a YAML sequence. */
-const LIST_KEYS = new Set(['outbound.allow']);
+const LIST_KEYS = new Set(['outbound.allow', 'proxy.mirrors']);
 
 function coerce(key: string, value: unknown, current: unknown): unknown {
   const expected = current === undefined ? 'string' : typeof current;

@@ -34,12 +34,11 @@ let built: BuiltImage;
 let podmanUnusable: string | false = false;
 
 before(async () => {
-  Object.assign(process.env, { BERTH_OUTBOUND_ALLOW: '127.0.0.0/8,::1', BERTH_PROXY_MIRRORS: 'docker.io=hub' });
   // podman refuses a runroot longer than 50 characters: keep the folder short.
   work = join(tmpdir(), `bpc-${randomBytes(4).toString('hex')}`);
   await mkdir(work, { recursive: true });
   [berth, distribution, skopeo] = await Promise.all([
-    startInProcess(),
+    startInProcess({ env: { BERTH_OUTBOUND_ALLOW: '127.0.0.0/8,::1', BERTH_PROXY_MIRRORS: 'docker.io=hub' } }),
     startServer({ kind: 'distribution' }),
     Skopeo.create(),
   ]);
@@ -59,7 +58,6 @@ before(async () => {
 after(async () => {
   await Promise.all([berth?.stop(), distribution?.cleanup(), skopeo?.cleanup()]);
   if (work) await removeDir(work);
-  for (const k of ['BERTH_OUTBOUND_ALLOW', 'BERTH_PROXY_MIRRORS']) delete process.env[k];
 });
 
 for (const path of ['hub/library/busybox:1', 'grp/library/busybox:1']) {

@@ -96,14 +96,13 @@ function upstream(req: IncomingMessage, res: ServerResponse): void {
 }
 
 before(async () => {
-  process.env.BERTH_OUTBOUND_ALLOW = '127.0.0.0/8,::1';
   fake = createServer(upstream);
   other = createServer((_req, res) =>
     res.writeHead(200, { 'content-length': layer.size }).end(randomBytes(layer.size)),
   );
   const port = await listen(fake);
   otherPort = await listen(other);
-  berth = await startInProcess();
+  berth = await startInProcess({ env: { BERTH_OUTBOUND_ALLOW: '127.0.0.0/8,::1' } });
   const id = await createRegistry(berth, { name: 'fake', url: `http://127.0.0.1:${port}` });
   await createProject(berth, { project_name: 'bad', registry_id: id });
 });
@@ -112,7 +111,6 @@ after(async () => {
   await berth?.stop();
   fake?.close();
   other?.close();
-  delete process.env.BERTH_OUTBOUND_ALLOW;
 });
 
 const get = (path: string) => fetch(`${berth.url}/v2/${path}`);

@@ -34,13 +34,10 @@ let v2: RegistryClient;
 let upstream: RegistryClient;
 
 before(async () => {
-  Object.assign(process.env, {
-    BERTH_OUTBOUND_ALLOW: '127.0.0.0/8,::1',
-    BERTH_PROXY_TAG_TTL: '0',
-    BERTH_PROXY_MIRRORS: 'docker.io=hub',
-  });
   [berth, distribution, tokenBerth] = await Promise.all([
-    startInProcess(),
+    startInProcess({
+      env: { BERTH_OUTBOUND_ALLOW: '127.0.0.0/8,::1', BERTH_PROXY_TAG_TTL: '0', BERTH_PROXY_MIRRORS: 'docker.io=hub' },
+    }),
     startServer({ kind: 'distribution' }),
     startServer({ kind: 'berth', env: { BERTH_AUTH: 'on', BERTH_ADMIN_PASSWORD: PASSWORD } }),
   ]);
@@ -54,7 +51,6 @@ before(async () => {
 after(async () => {
   await counting?.close();
   await Promise.all([berth?.stop(), distribution?.cleanup(), tokenBerth?.cleanup()]);
-  for (const k of ['BERTH_OUTBOUND_ALLOW', 'BERTH_PROXY_TAG_TTL', 'BERTH_PROXY_MIRRORS']) delete process.env[k];
 });
 
 const hits = (path: string, method = 'GET') =>

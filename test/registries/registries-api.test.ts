@@ -28,9 +28,8 @@ let distribution: RegistryServer;
 let tokenBerth: RegistryServer;
 
 before(async () => {
-  process.env.BERTH_OUTBOUND_ALLOW = '127.0.0.0/8,::1';
   [berth, distribution, tokenBerth] = await Promise.all([
-    startInProcess(),
+    startInProcess({ env: { BERTH_OUTBOUND_ALLOW: '127.0.0.0/8,::1' } }),
     startServer({ kind: 'distribution' }),
     startServer({ kind: 'berth', env: { BERTH_AUTH: 'on', BERTH_ADMIN_PASSWORD: PASSWORD } }),
   ]);
@@ -38,7 +37,6 @@ before(async () => {
 
 after(async () => {
   await Promise.all([berth?.stop(), distribution?.cleanup(), tokenBerth?.cleanup()]);
-  delete process.env.BERTH_OUTBOUND_ALLOW;
 });
 
 const api = (path: string, init: RequestInit = {}) =>
@@ -128,9 +126,7 @@ test('bad input is a 400 naming the field; a taken name is a 409', async () => {
 });
 
 test('loopback upstreams are refused unless BERTH_OUTBOUND_ALLOW lists them', async () => {
-  const saved = process.env.BERTH_OUTBOUND_ALLOW;
-  delete process.env.BERTH_OUTBOUND_ALLOW;
-  const strict = await startInProcess();
+  const strict = await startInProcess({ env: {} });
   try {
     const res = await fetch(`${strict.url}/api/v2.0/registries`, {
       method: 'POST',
@@ -142,7 +138,6 @@ test('loopback upstreams are refused unless BERTH_OUTBOUND_ALLOW lists them', as
     assert.equal(err.field, 'url');
     assert.match(err.message, /BERTH_OUTBOUND_ALLOW/);
   } finally {
-    process.env.BERTH_OUTBOUND_ALLOW = saved;
     await strict.stop();
   }
 });

@@ -9,8 +9,8 @@ import { kubeTestsMigration } from './migration-kube-tests.ts';
 import { accessMigration } from './migrations-access.ts';
 import { jobsMigration } from './migrations-jobs.ts';
 import { kubeMigration } from './migrations-kube.ts';
-import { pullsMigration } from './migrations-pulls.ts';
 import { proxyProjectsMigration } from './migrations-proxy.ts';
+import { pullsMigration } from './migrations-pulls.ts';
 import { registriesMigration } from './migrations-registries.ts';
 
 export type Dialect = 'sqlite' | 'postgres';

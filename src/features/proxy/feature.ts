@@ -19,14 +19,9 @@ export interface ProxyConfig {
   mirrors: Map<string, string>;
 }
 
-/** BERTH_PROXY_TAG_TTL (s, default 60), BERTH_PROXY_NEGATIVE_TTL (s, default 30), BERTH_PROXY_MIRRORS (`docker.io=dockerhub,…`). */
-export function proxyConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ProxyConfig {
-  const seconds = (v: string | undefined, d: number) => (v && Number.isFinite(Number(v)) ? Number(v) : d);
-  return {
-    tagTtl: seconds(env.BERTH_PROXY_TAG_TTL, 60),
-    negativeTtl: seconds(env.BERTH_PROXY_NEGATIVE_TTL, 30),
-    mirrors: parseMirrorMap(env.BERTH_PROXY_MIRRORS),
-  };
+/** From the server's `proxy` settings (BERTH_PROXY_TAG_TTL, BERTH_PROXY_NEGATIVE_TTL, BERTH_PROXY_MIRRORS). */
+export function proxyConfigFrom(settings: { tag_ttl: number; negative_ttl: number; mirrors: string }): ProxyConfig {
+  return { tagTtl: settings.tag_ttl, negativeTtl: settings.negative_ttl, mirrors: parseMirrorMap(settings.mirrors) };
 }
 
 export interface ProxyDeps {
