@@ -90,6 +90,8 @@ export interface ServerConfig {
     negative_ttl: number;
     /** Mirror mode: `ns` host → project, comma-separated `docker.io=dockerhub,ghcr.io=ghcr`. */
     mirrors: string;
+    /** Days without a pull after which a cached image is dropped; 0: never. */
+    expire_days: number;
   };
 }
 
@@ -121,7 +123,7 @@ export function defaults(): ServerConfig {
       oidc: { scope: 'openid profile email', user_claim: 'preferred_username' },
     },
     outbound: { allow: '' },
-    proxy: { tag_ttl: 60, negative_ttl: 30, mirrors: '' },
+    proxy: { tag_ttl: 60, negative_ttl: 30, mirrors: '', expire_days: 7 },
   };
 }
 
@@ -201,6 +203,7 @@ export const ENV_KEYS: Record<string, string> = {
   BERTH_PROXY_TAG_TTL: 'proxy.tag_ttl',
   BERTH_PROXY_NEGATIVE_TTL: 'proxy.negative_ttl',
   BERTH_PROXY_MIRRORS: 'proxy.mirrors',
+  BERTH_PROXY_EXPIRE_DAYS: 'proxy.expire_days',
 };
 
 /** BERTH_AUTH also takes on/off (and yes/no). */

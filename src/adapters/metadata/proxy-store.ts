@@ -1,9 +1,10 @@
 /** ProxyStore over Kysely (SQLite and PostgreSQL, migration 0201_proxy_projects). */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { ProxySettings, ProxyStore } from '../../features/proxy/store.ts';
 
 interface ProxyTables {
   proxy_projects: { project: string; registry_id: number | null; members: string | null; updated_at: string };
+  manifests: { repository: string; digest: string; created_at: string; pulled_at: string | null };
 }
 
 const toSettings = (r: ProxyTables['proxy_projects']): ProxySettings => ({
@@ -49,6 +50,22 @@ export class KyselyProxyStore implements ProxyStore {
           updated_at: values.updated_at,
         }),
       )
+      .execute();
+  }
+
+  async unusedManifests(
+    project: string,
+    before: string,
+    limit: number,
+  ): Promise<Array<{ repository: string; digest: string }>> {
+    // Repository names never hold % or _ wildcards' meaning here: project names are [a-z0-9._-], escape _ anyway.
+    const prefix = `${project.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`;
+    return this.db
+      .selectFrom('manifests')
+      .select(['repository', 'digest'])
+      .where(sql<boolean>`repository like ${prefix} escape '\\'`)
+      .where((eb) => eb(eb.fn.coalesce('pulled_at', 'created_at'), '<', before))
+      .limit(limit)
       .execute();
   }
 

@@ -17,11 +17,23 @@ export interface ProxyConfig {
   negativeTtl: number;
   /** `ns` host → project (mirror mode). */
   mirrors: Map<string, string>;
+  /** Days without a pull after which a cached image is dropped; 0: never. */
+  expireDays: number;
 }
 
 /** From the server's `proxy` settings (BERTH_PROXY_TAG_TTL, BERTH_PROXY_NEGATIVE_TTL, BERTH_PROXY_MIRRORS). */
-export function proxyConfigFrom(settings: { tag_ttl: number; negative_ttl: number; mirrors: string }): ProxyConfig {
-  return { tagTtl: settings.tag_ttl, negativeTtl: settings.negative_ttl, mirrors: parseMirrorMap(settings.mirrors) };
+export function proxyConfigFrom(settings: {
+  tag_ttl: number;
+  negative_ttl: number;
+  mirrors: string;
+  expire_days: number;
+}): ProxyConfig {
+  return {
+    tagTtl: settings.tag_ttl,
+    negativeTtl: settings.negative_ttl,
+    mirrors: parseMirrorMap(settings.mirrors),
+    expireDays: settings.expire_days,
+  };
 }
 
 export interface ProxyDeps {
@@ -66,5 +78,26 @@ export async function createProxy(deps: ProxyDeps): Promise<ProxyFeature> {
   // Other nodes change settings too: pick them up.
   const timer = setInterval(() => void projects.reload().catch(() => {}), 30_000);
   timer.unref();
-  return { projects, cache, config: deps.config, close: () => clearInterval(timer) };
+  // Unused cached images expire on their own hourly schedule (no storage-lifecycle GC to hand them to yet).
+  const days = deps.config.expireDays;
+  const expiry = setInterval(() => {
+    if (days > 0)
+      void projects
+        .expireUnused(days * 86_400_000)
+        .then(
+          (n) =>
+            n > 0 && deps.log?.warn({ dropped: n, days }, 'proxy cache: dropped cached images not pulled for a while'),
+        )
+        .catch(() => {});
+  }, 3_600_000);
+  expiry.unref();
+  return {
+    projects,
+    cache,
+    config: deps.config,
+    close: () => {
+      clearInterval(timer);
+      clearInterval(expiry);
+    },
+  };
 }

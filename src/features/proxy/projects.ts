@@ -85,6 +85,23 @@ export class ProxyProjects implements RemoteContent {
     return this.groupBlob(s, repository, digest, head);
   }
 
+  /**
+   * Drops cached manifests of proxy projects not pulled for `maxAgeMs` (their
+   * tags go with them); the blobs they leave unreferenced are reclaimed by
+   * garbage collection. Returns how many were dropped.
+   */
+  async expireUnused(maxAgeMs: number, now = Date.now()): Promise<number> {
+    const before = new Date(now - maxAgeMs).toISOString();
+    let dropped = 0;
+    for (const s of this.settings.values()) {
+      if (s.registryId === null) continue;
+      for (const m of await this.store.unusedManifests(s.project, before, 1000)) {
+        if (await this.registry.metadata.deleteManifest(m.repository, m.digest)) dropped++;
+      }
+    }
+    return dropped;
+  }
+
   recentPulls(project: string): GroupPull[] {
     return [...(this.recent.get(project) ?? [])].reverse();
   }

@@ -16,4 +16,10 @@ export interface ProxyStore {
   get(project: string): Promise<ProxySettings | null>;
   put(settings: ProxySettings): Promise<void>;
   delete(project: string): Promise<void>;
+  /** Manifests under `project/` last pulled (or, never pulled, cached) before `before` (ISO time). */
+  unusedManifests(
+    project: string,
+    before: string,
+    limit: number,
+  ): Promise<Array<{ repository: string; digest: string }>>;
 }
