@@ -88,6 +88,12 @@ describe('proxy cache over Distribution', () => {
     assert.equal(counting.exchanges.length, 0);
     assert.ok((await metric(berth, 'berth_proxy_cache_hits_total', { project: 'hub' })) > 0);
     assert.ok((await metric(berth, 'berth_proxy_upstream_bytes_total', { project: 'hub' })) > 0);
+    // Cached content is the project's storage like pushed content.
+    const stats = (await (await apiOf(berth)('/statistics')).json()) as {
+      projects: { name: string; storage: number }[];
+    };
+    const hub = stats.projects.find((p) => p.name === 'hub');
+    assert.ok(hub && hub.storage >= manifest.size + blobs.reduce((n, b) => n + b.size, 0), JSON.stringify(stats));
   });
 
   test('Docker Hub names: a one-word repository is library/<name> upstream (docker-hub type)', async () => {
