@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type RegistryServer, startServer } from '../support/berth.ts';
+import { eventually } from './support.ts';
 
 const blob = randomBytes(16 * 1024 * 1024);
 const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
@@ -77,5 +78,8 @@ test('a kill during the tee leaves nothing visible; the next pull is whole', { t
   const body = Buffer.from(await again.arrayBuffer());
   assert.equal(`sha256:${createHash('sha256').update(body).digest('hex')}`, digest);
   assert.equal(fetches, 2);
-  assert.ok(existsSync(join(berth.dataDir, 'storage', 'blobs', 'sha256', hex.slice(0, 2), hex)));
+  await eventually(
+    async () => existsSync(join(berth.dataDir, 'storage', 'blobs', 'sha256', hex.slice(0, 2), hex)),
+    'the blob is stored',
+  );
 });

@@ -21,7 +21,7 @@ import {
   OCI_LAYER_GZIP,
   OCI_MANIFEST,
 } from '../support/oci.ts';
-import { createProject, createRegistry } from './support.ts';
+import { createProject, createRegistry, eventually } from './support.ts';
 
 let berth: RunningBerth;
 let fake: Server;
@@ -182,5 +182,5 @@ test('the good image still comes through whole', async () => {
   const blob = await get(`bad/good/blobs/${layer.digest}`);
   assert.equal(blob.status, 200);
   assert.ok(Buffer.from(await blob.arrayBuffer()).equals(layer.bytes));
-  assert.equal(await md().repositoryBlobSize('bad/good', layer.digest), layer.size);
+  await eventually(async () => (await md().repositoryBlobSize('bad/good', layer.digest)) === layer.size, 'stored');
 });

@@ -22,7 +22,7 @@ import {
   repoName,
 } from '../support/oci.ts';
 import { RecordingProxy } from '../support/proxy.ts';
-import { apiOf, createProject, createRegistry, metric } from './support.ts';
+import { apiOf, createProject, createRegistry, eventually, metric } from './support.ts';
 
 type OciErrors = { errors: Array<{ code: string; message: string }> };
 const PASSWORD = 'Upstream-Secret-123';
@@ -89,11 +89,13 @@ describe('proxy cache over Distribution', () => {
     assert.ok((await metric(berth, 'berth_proxy_cache_hits_total', { project: 'hub' })) > 0);
     assert.ok((await metric(berth, 'berth_proxy_upstream_bytes_total', { project: 'hub' })) > 0);
     // Cached content is the project's storage like pushed content.
-    const stats = (await (await apiOf(berth)('/statistics')).json()) as {
-      projects: { name: string; storage: number }[];
-    };
-    const hub = stats.projects.find((p) => p.name === 'hub');
-    assert.ok(hub && hub.storage >= manifest.size + blobs.reduce((n, b) => n + b.size, 0), JSON.stringify(stats));
+    const expected = manifest.size + blobs.reduce((n, b) => n + b.size, 0);
+    await eventually(async () => {
+      const stats = (await (await apiOf(berth)('/statistics')).json()) as {
+        projects: { name: string; storage: number }[];
+      };
+      return (stats.projects.find((p) => p.name === 'hub')?.storage ?? 0) >= expected;
+    }, 'the project storage counts the cached image');
   });
 
   test('Docker Hub names: a one-word repository is library/<name> upstream (docker-hub type)', async () => {

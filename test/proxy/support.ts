@@ -34,3 +34,15 @@ export async function metric(berth: RunningBerth, name: string, labels: Record<s
   }
   return sum;
 }
+
+/**
+ * Polls `check` until it returns true (a client has a blob's last byte once it is verified; the store's commit
+ * may follow a moment later).
+ */
+export async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`not within ${timeoutMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -4,10 +4,12 @@
  * spool file (each client reads it at its own pace, from the start, however
  * late it joined) while the same bytes go into a blob upload that is
  * verified (digest and length) before it is committed. A client is never
- * sent a blob's last byte before that verification: on a wrong digest or a
+ * sent a blob's last byte before the bytes are verified (hashed here as they
+ * pass, so without waiting for the store's commit): on a wrong digest or a
  * truncated body every client is cut off short of a complete response, and
  * nothing is stored.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { type FileHandle, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,6 +27,8 @@ interface Flight {
   size: number;
   written: number;
   state: 'running' | 'done' | 'failed';
+  /** Every byte arrived and hashes to the digest: clients may have the last byte (before the store commits). */
+  verified: boolean;
   error: Error | null;
   refs: number;
   waiters: Array<() => void>;
@@ -106,6 +110,7 @@ export class BlobFlights {
       size: source.size,
       written: 0,
       state: 'running',
+      verified: false,
       error: null,
       refs: 0,
       waiters: [],
@@ -117,14 +122,30 @@ export class BlobFlights {
       const waiters = flight.waiters.splice(0);
       for (const w of waiters) w();
     };
+    // The spool write runs beside the store: a chunk goes on to the upload at once, and readers
+    // see it once it is in the spool file (writes are chained, so in order).
+    const [algorithm, expected] = digest.split(':') as [string, string];
+    const hash = createHash(algorithm);
     async function* tee(): AsyncIterable<Buffer> {
+      let spooled: Promise<void> = Promise.resolve();
       for await (const chunk of source.body) {
         const c = chunk as Buffer;
-        await file.write(c);
-        flight.written += c.length;
+        spooled = spooled.then(async () => {
+          await file.write(c);
+          flight.written += c.length;
+          notify();
+        });
+        // Marked handled here; a failure still reaches the store through the await below.
+        spooled.catch(() => {});
         onBytes(c.length);
-        notify();
+        hash.update(c);
         yield c;
+      }
+      await spooled;
+      // Checked here too, so clients get their last byte without waiting for the store's commit (fsync).
+      if (flight.written === flight.size && hash.digest('hex') === expected) {
+        flight.verified = true;
+        notify();
       }
     }
     const run = async () => {
@@ -195,12 +216,13 @@ export class BlobFlights {
     const pump = async () => {
       for (;;) {
         if (stream.destroyed) return;
-        if (flight.state === 'failed') {
+        if (flight.state === 'failed' && !flight.verified) {
           stream.destroy(flight.error ?? new Error('upstream fetch failed'));
           return;
         }
         // The last byte waits for verification: a failed blob never reaches a client whole.
-        const limit = flight.state === 'done' ? flight.written : Math.min(flight.written, flight.size - 1);
+        const limit =
+          flight.state === 'done' || flight.verified ? flight.written : Math.min(flight.written, flight.size - 1);
         if (pos < limit) {
           const buf = Buffer.allocUnsafe(Math.min(limit - pos, 1024 * 1024));
           const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
@@ -208,7 +230,7 @@ export class BlobFlights {
           if (!stream.push(buf.subarray(0, bytesRead))) return;
           continue;
         }
-        if (flight.state === 'done') {
+        if (flight.state === 'done' || flight.verified) {
           stream.push(null);
           release();
           return;
