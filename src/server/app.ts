@@ -311,8 +311,8 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     registries,
     async close() {
       await app.close();
+      await proxy.close();
       registries.close();
-      proxy.close();
       await traffic.close();
       await access.close();
       await kube.worker.stop();

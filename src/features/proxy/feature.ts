@@ -51,14 +51,16 @@ export interface ProxyFeature {
   projects: ProxyProjects;
   cache: ProxyCache;
   config: ProxyConfig;
-  close(): void;
+  /** Stops the timers and waits for blob fetches in progress to be stored. */
+  close(): Promise<void>;
 }
 
 export async function createProxy(deps: ProxyDeps): Promise<ProxyFeature> {
+  const flights = new BlobFlights(deps.spoolDir);
   const cache = new ProxyCache({
     registry: deps.registry,
     registries: deps.registries,
-    flights: new BlobFlights(deps.spoolDir),
+    flights,
     metrics: proxyMetrics(deps.prometheus),
     log: deps.log,
     tagTtlMs: deps.config.tagTtl * 1000,
@@ -95,9 +97,10 @@ export async function createProxy(deps: ProxyDeps): Promise<ProxyFeature> {
     projects,
     cache,
     config: deps.config,
-    close: () => {
+    close: async () => {
       clearInterval(timer);
       clearInterval(expiry);
+      await flights.drain();
     },
   };
 }

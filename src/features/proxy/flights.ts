@@ -45,6 +45,7 @@ export interface FlightJoin {
 
 export class BlobFlights {
   private readonly flights = new Map<string, Promise<Flight>>();
+  private readonly sizes = new Map<string, number>();
   private seq = 0;
 
   /** `dir` is emptied: spool files of a process that died mid-fetch are garbage. */
@@ -55,6 +56,22 @@ export class BlobFlights {
 
   get active(): number {
     return this.flights.size;
+  }
+
+  /** Waits for the fetches in progress to end (stored or failed), at most `timeoutMs`. */
+  async drain(timeoutMs = 10_000): Promise<void> {
+    const all = Promise.allSettled([...this.flights.values()].map((p) => p.then((f) => f.finished).catch(() => {})));
+    await Promise.race([all, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+  }
+
+  /** The size of a blob being fetched, once its fetch has started; null otherwise. */
+  sizeOf(digest: string): number | null {
+    return this.sizes.get(digest) ?? null;
+  }
+
+  /** True while `digest` is being fetched (its store may be committing). */
+  inFlight(digest: string): boolean {
+    return this.flights.has(digest);
   }
 
   /**
@@ -101,6 +118,7 @@ export class BlobFlights {
       // No length to promise a client: store first, serve from storage after.
       source.size = -1;
     }
+    if (source.size >= 0) this.sizes.set(digest, source.size);
     const path = join(this.dir, `${process.pid}-${++this.seq}-${digest.replace(':', '-')}`);
     const file = await open(path, 'w');
     let settle!: () => void;
@@ -170,6 +188,7 @@ export class BlobFlights {
       } finally {
         await file.close().catch(() => {});
         this.flights.delete(digest);
+        this.sizes.delete(digest);
         notify();
         settle();
         if (flight.refs === 0) await unlink(path).catch(() => {});

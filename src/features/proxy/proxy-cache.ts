@@ -155,8 +155,14 @@ export class ProxyCache {
     const client = this.o.registries.clientOf(upstream);
     const remote = upstreamRepository(upstream, repository.slice(project.length + 1));
     try {
-      const stored = await md.blobSize(digest);
-      if (head || stored !== null) {
+      // A fetch in progress (perhaps committing right now) is joined rather than asked about upstream again.
+      const flying = this.o.flights.inFlight(digest);
+      if (flying && head) {
+        const size = this.o.flights.sizeOf(digest);
+        if (size !== null) return { size };
+      }
+      const stored = flying ? null : await md.blobSize(digest);
+      if (!flying && (head || stored !== null)) {
         // Stored for another repository, or only its size wanted: the upstream must confirm this repository has it.
         const upstreamSize = await client.headBlob(remote, digest);
         breaker.success();
