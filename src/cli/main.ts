@@ -8,6 +8,7 @@ import { fsckCommand } from './fsck.ts';
 import { gcCommand } from './gc.ts';
 import { kubeCommand } from './kube.ts';
 import { projectCommand } from './project.ts';
+import { registryCommand } from './registry.ts';
 import { robotCommand } from './robot.ts';
 import { serveCommand } from './serve.ts';
 import { signingCommands } from './signing.ts';
@@ -27,6 +28,7 @@ program.addCommand(importCommand());
 program.addCommand(configCommand());
 program.addCommand(gcCommand());
 program.addCommand(tagCommand());
+program.addCommand(registryCommand());
 program.parseAsync(process.argv).catch((err) => {
   console.error(`berth: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);

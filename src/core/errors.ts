@@ -34,7 +34,9 @@ export type OciErrorCode =
   | 'METHOD_UNSUPPORTED'
   | 'SCOPE_INVALID'
   /** A tag protected by an immutable tag rule would move or go (HTTP 412). */
-  | 'TAG_IMMUTABLE';
+  | 'TAG_IMMUTABLE'
+  /** An upstream registry (proxy cache) failed and nothing cached could answer. */
+  | 'UPSTREAM_UNAVAILABLE';
 
 export class RegistryError extends Error {
   readonly code: OciErrorCode;

@@ -20,6 +20,7 @@ import type {
   StorageDriver,
 } from './ports.ts';
 import { NotFoundError, systemClock } from './ports.ts';
+import type { RemoteContent } from './remote.ts';
 import { Uploads } from './uploads.ts';
 
 export interface RegistryOptions {
@@ -52,6 +53,8 @@ export class Registry {
   readonly hooks: RegistryHooks;
   private readonly clock: Clock;
   private readonly manifestBytes: ByteCache;
+  /** Proxy-cache and group projects' source of pulls (set by their feature); null: everything is hosted. */
+  remote: RemoteContent | null = null;
 
   constructor(options: RegistryOptions) {
     this.storage = options.storage;
@@ -251,6 +254,48 @@ export class Registry {
         at: record.createdAt,
       });
     return { digest, subject: record.subject };
+  }
+
+  /**
+   * Stores a manifest fetched from a remote source (proxy cache): verified
+   * against `expectedDigest` when given, parsed, and tagged; its blobs may
+   * arrive later (fetched on their first pull). No guards or events: this is
+   * a cache fill, not a push.
+   */
+  async cacheManifest(
+    repository: string,
+    tag: string | null,
+    bytes: Buffer,
+    contentType: string | undefined,
+    expectedDigest?: string,
+  ): Promise<ManifestRecord> {
+    assertName(repository);
+    const parsed = parseManifest(bytes, contentType);
+    const digest = digestOf(bytes, expectedDigest ? parseDigest(expectedDigest).algorithm : 'sha256');
+    if (expectedDigest && digest !== expectedDigest)
+      throw digestInvalid('the manifest does not match its digest', { expected: expectedDigest, actual: digest });
+    if ((await this.metadata.blobSize(digest)) === null) {
+      await this.storage.put(blobKey(digest), bytes);
+      await this.metadata.recordBlob(digest, bytes.length);
+    }
+    const record: ManifestRecord = {
+      digest,
+      mediaType: parsed.mediaType,
+      size: bytes.length,
+      artifactType: parsed.artifactType,
+      subject: parsed.subject?.digest ?? null,
+      configDigest: parsed.config?.digest ?? null,
+      annotations: parsed.annotations ? JSON.stringify(parsed.annotations) : null,
+      createdAt: this.now(),
+    };
+    const refs = [
+      ...parsed.blobs.map((d) => ({ digest: d, kind: 'blob' as const })),
+      ...parsed.manifests.map((d) => ({ digest: d, kind: 'manifest' as const })),
+    ];
+    await this.metadata.ensureRepository(repository);
+    await this.metadata.putManifest(repository, record, refs, tag ?? undefined);
+    this.manifestBytes.set(digest, bytes);
+    return record;
   }
 
   private async assertReferencesPresent(repository: string, parsed: ParsedManifest): Promise<void> {

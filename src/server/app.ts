@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { WorkerSha256 } from '../adapters/hashing/worker-sha256.ts';
@@ -19,6 +20,8 @@ import type { KyselyStore } from '../adapters/metadata/kysely-store.ts';
 import { KyselySessionStore } from '../adapters/metadata/sessions-store.ts';
 import { KyselySigningStore } from '../adapters/metadata/signing-store.ts';
 import { KyselyLifecycleStore } from '../adapters/metadata/lifecycle-store.ts';
+import { KyselyProxyStore } from '../adapters/metadata/proxy-store.ts';
+import { KyselyRegistriesStore } from '../adapters/metadata/registries-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
 import { ensureAdmin } from '../core/access/bootstrap.ts';
@@ -26,6 +29,7 @@ import { LoginLimiter } from '../core/access/limiter.ts';
 import type { AccessStore } from '../core/access/ports.ts';
 import { AccessService } from '../core/access/service.ts';
 import type { JobQueue } from '../core/jobs.ts';
+import { OutboundPolicy } from '../core/outbound.ts';
 import type { MetadataStore, StorageDriver } from '../core/ports.ts';
 import { Registry } from '../core/registry.ts';
 import type { DiagnoseOptions } from '../features/kube/diagnose.ts';
@@ -37,19 +41,27 @@ import { SessionService } from '../features/sessions/service.ts';
 import { createSigning, type SigningFeature } from '../features/signing/feature.ts';
 import type { SigningStore } from '../features/signing/store.ts';
 import { createLifecycle, type LifecycleFeature } from '../features/lifecycle/feature.ts';
+import { createProxy, proxyConfigFrom } from '../features/proxy/feature.ts';
+import { mirrorUrl } from '../features/proxy/mirror.ts';
+import { refusingPushes } from '../features/proxy/push-refusal.ts';
+import { createRegistries } from '../features/registries/feature.ts';
+import type { RegistriesService } from '../features/registries/service.ts';
 import { TrafficRecorder } from '../features/traffic/recorder.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
 import { Gate, PROBE_HEADER, probeSignature } from '../http/access/gate.ts';
 import { RegistryAccess } from '../http/access/registry-access.ts';
 import { accessLog } from '../http/access-log.ts';
 import { catalogAuditor, catalogAuthorizer, catalogScope } from '../http/api/access/catalog-seam.ts';
+import { callerOf, requireOn } from '../http/api/access/context.ts';
 import { kubeActor, kubeAuthorizer } from '../http/api/kube/access-seam.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
 import { sessionRoutes } from '../http/api/sessions/routes.ts';
 import { trustProxies } from '../http/client-address.ts';
 import { lazySchemaController, warmUp } from '../http/lazy-schemas.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
-import { ociPlugin } from '../http/oci/plugin.ts';
+import { proxyProjectExtension } from '../http/api/proxy/extension.ts';
+import { registriesAuthorizer } from '../http/api/registries/access-seam.ts';
+import { ociPlugin, openAccess as openOciAccess } from '../http/oci/plugin.ts';
 import { countManifestTraffic } from '../http/oci/traffic-hook.ts';
 import { oidcRoutes } from '../http/oidc/routes.ts';
 import { probeRoutes } from '../http/probes.ts';
@@ -81,6 +93,7 @@ export interface Berth {
   /** The password generated for `admin` by this start (null otherwise): `serve` shows it once listening. */
   generatedAdminPassword: string | null;
   lifecycle: LifecycleFeature;
+  registries: RegistriesService;
   close(): Promise<void>;
 }
 
@@ -99,6 +112,8 @@ interface MetadataPorts {
   sessions(): KyselySessionStore;
   gc(): KyselyGcStore;
   lifecycle(): KyselyLifecycleStore;
+  registries(): KyselyRegistriesStore;
+  proxy(): KyselyProxyStore;
 }
 
 /** The ports of each registry's metadata store, as openRegistry opened them. */
@@ -123,6 +138,8 @@ function portsOver(store: KyselyStore): MetadataPorts {
     sessions: () => KyselySessionStore.over(store.db),
     gc: () => KyselyGcStore.over(store.db),
     lifecycle: () => KyselyLifecycleStore.over(store.db),
+    registries: () => KyselyRegistriesStore.over(store.db),
+    proxy: () => KyselyProxyStore.over(store.db),
   };
 }
 
@@ -309,6 +326,11 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     store: metadataPorts(registry).signing(),
     onError: (err) => log.warn({ err }, 'signature verification failed'),
   });
+  const registries = createRegistries({
+    store: metadataPorts(registry).registries(),
+    box: await openSecretBox(config, log),
+    policy: OutboundPolicy.fromSetting(config.outbound.allow),
+  });
   const traffic = new TrafficRecorder({
     store: catalog,
     flushEveryMs: 5_000,
@@ -335,6 +357,22 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     metrics: metrics.registry,
     onError: (err) => log.error({ err }, 'storage lifecycle task failed'),
   });
+  const proxy = await createProxy({
+    registry,
+    registries,
+    store: metadataPorts(registry).proxy(),
+    spoolDir: join(config.data_dir, 'proxy-spool'),
+    config: proxyConfigFrom(config.proxy),
+    prometheus: metrics.registry,
+    log,
+  });
+  const mirrors = proxy.config.mirrors;
+  if (mirrors.size > 0)
+    app.addHook('onRequest', (request, _reply, done) => {
+      const rewritten = mirrorUrl(request.raw.url ?? '', mirrors);
+      if (rewritten) request.raw.url = rewritten;
+      done();
+    });
   accessLog(app, log, metrics);
   installLimits(app, config.limits, metrics.registry);
   await app.register(metricsRoute, { metrics });
@@ -368,7 +406,11 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     }
   }
   await app.register(sessionRoutes, { gate, sessions, oidc: Boolean(gate && config.auth.oidc.issuer) });
-  await app.register(ociPlugin, { registry, onUnexpected, access: gate ? new RegistryAccess(gate) : undefined });
+  await app.register(ociPlugin, {
+    registry,
+    onUnexpected,
+    access: refusingPushes(gate ? new RegistryAccess(gate) : openOciAccess, proxy.projects),
+  });
   await app.register(apiPlugin, {
     prefix: '/api/v2.0',
     registry,
@@ -386,6 +428,16 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     auditCatalog: catalogAuditor({ registry, access, gate }),
     signing: signing.service,
     lifecycle,
+    registries: { registries, authorize: registriesAuthorizer({ registry, access, gate }) },
+    projectExtension: proxyProjectExtension(proxy, registries, access),
+    proxy: {
+      proxy,
+      authorize: async (request, name) => {
+        const api = { registry, access, gate };
+        const project = await access.store.projectByName(name);
+        if (project) await requireOn(api, await callerOf(api, request), project, 'pull');
+      },
+    },
   });
   await app.register(probeRoutes, { registry });
   await webPlugin(app, {});
@@ -400,10 +452,13 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     signing,
     generatedAdminPassword: built?.generated ?? null,
     lifecycle,
+    registries,
     async close() {
       signing.close();
       await app.close();
       await lifecycle.stop();
+      await proxy.close();
+      registries.close();
       await traffic.close();
       await access.close();
       await kube.worker.stop();

@@ -72,6 +72,31 @@ export const ConfigSchema = Type.Object({
         'CIDRs or host names the server may connect to for users despite the loopback/link-local/metadata rule (e.g. 127.0.0.0/8)',
     }),
   }),
+  proxy: Type.Object({
+    tag_ttl: int({
+      default: 60,
+      minimum: 0,
+      env: 'BERTH_PROXY_TAG_TTL',
+      description: 'seconds before a cached tag of a proxy cache is re-checked upstream with a HEAD',
+    }),
+    negative_ttl: int({
+      default: 30,
+      minimum: 0,
+      env: 'BERTH_PROXY_NEGATIVE_TTL',
+      description: 'seconds an upstream 404 is remembered',
+    }),
+    mirrors: text({
+      default: '',
+      env: 'BERTH_PROXY_MIRRORS',
+      description: 'mirror mode: ns host to project, comma-separated (docker.io=dockerhub,ghcr.io=ghcr)',
+    }),
+    expire_days: int({
+      default: 7,
+      minimum: 0,
+      env: 'BERTH_PROXY_EXPIRE_DAYS',
+      description: 'days without a pull after which a cached image is dropped; 0: never',
+    }),
+  }),
   tls: Type.Object({
     cert: maybeText({
       env: 'BERTH_TLS_CERT',

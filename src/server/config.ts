@@ -83,7 +83,7 @@ function merge(target: Tree, source: unknown, path: string): void {
 }
 
 /** Settings that take a comma-separated list also take a YAML sequence. */
-const LIST_KEYS = new Set(['outbound.allow', 'server.trusted_proxies']);
+const LIST_KEYS = new Set(['outbound.allow', 'server.trusted_proxies', 'proxy.mirrors']);
 
 function coerce(key: string, value: unknown, current: unknown): unknown {
   const expected = current === undefined ? 'string' : typeof current;

@@ -9,6 +9,7 @@ import { kubePage } from './pages/kube/routes.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { MembersPage } from './pages/MembersPage.tsx';
 import { ProjectsPage } from './pages/ProjectsPage.tsx';
+import { RegistriesPage } from './pages/RegistriesPage.tsx';
 import { RepositoriesPage } from './pages/RepositoriesPage.tsx';
 import { RepositoryPage } from './pages/RepositoryPage.tsx';
 import { RobotsPage } from './pages/RobotsPage.tsx';
@@ -40,6 +41,7 @@ function Page(props: { path: string; search: URLSearchParams; auth: AuthState; o
     return (
       <TagHistoryPage project={decode(tagHistory[1])} repository={decode(tagHistory[2])} tag={decode(tagHistory[3])} />
     );
+  if (path === '/registries') return <RegistriesPage />;
   if (path.startsWith('/kube')) {
     const page = kubePage(path);
     if (page) return page;
@@ -130,6 +132,7 @@ export function App() {
           {admin ? <NavLink to="/kube" label="Kubernetes" path={path} /> : null}
           {admin ? <NavLink to="/audit-logs" label="Audit log" path={path} /> : null}
           {admin ? <NavLink to="/storage" label="Storage" path={path} /> : null}
+          {admin ? <NavLink to="/registries" label="Registries" path={path} /> : null}
           <NavLink to="/audit-logs" label="Audit log" path={path} />
           <span className="spacer" />
           {auth.kind === 'signed-in' ? (

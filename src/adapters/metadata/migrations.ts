@@ -13,6 +13,8 @@ import { lifecycleMigration } from './migrations-lifecycle.ts';
 import { pullsMigration } from './migrations-pulls.ts';
 import { signingMigration } from './migrations-signing.ts';
 import { sessionsMigration } from './sessions-store.ts';
+import { proxyProjectsMigration } from './migrations-proxy.ts';
+import { registriesMigration } from './migrations-registries.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -106,6 +108,8 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0300_signing': signingMigration(dialect),
     '0400_console_sessions': sessionsMigration,
     '0100_lifecycle': lifecycleMigration(dialect),
+    '0200_registries': registriesMigration(dialect),
+    '0201_proxy_projects': proxyProjectsMigration(dialect),
   };
 }
 

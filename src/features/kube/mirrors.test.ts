@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { parse as parseToml } from 'smol-toml';
-import { containerdHostsFiles, type MirrorGroup, registriesConf, tomlString } from './mirrors.ts';
+import { berthMirrorGroup, containerdHostsFiles, type MirrorGroup, registriesConf, tomlString } from './mirrors.ts';
 
 interface HostsToml {
   server: string;
@@ -109,4 +109,15 @@ describe('mirror group validation', () => {
   it('escapes TOML strings', () => {
     assert.equal(parseToml(`k = ${tomlString('a"b\\c\td')}`).k, 'a"b\\c\td');
   });
+});
+
+test('Berth mirror mode: containerd points at the root (it sends ?ns=), CRI-O at the project; the upstream stays last', () => {
+  const group = berthMirrorGroup('http://berth.local:5000', 'docker.io', 'hub');
+  const hosts = containerdHostsFiles([group]).get('docker.io/hosts.toml') ?? '';
+  assert.match(hosts, /^server = "https:\/\/registry-1\.docker\.io"$/m);
+  assert.match(hosts, /^\[host\."http:\/\/berth\.local:5000"\]$/m);
+  assert.doesNotMatch(hosts, /override_path/);
+  const conf = registriesConf([group]);
+  assert.match(conf, /location = "berth\.local:5000\/hub"/);
+  assert.match(conf, /prefix = "docker\.io"\nlocation = "docker\.io"/);
 });

@@ -17,6 +17,13 @@ export interface MirrorEndpoint {
    * to `<address>/v2/dockerhub-proxy/library/nginx`.
    */
   project?: string;
+  /**
+   * Berth's mirror mode: containerd is pointed at the registry root and sends
+   * `?ns=<upstream>`, which Berth maps to the project bound to that upstream
+   * (BERTH_PROXY_MIRRORS), so one mirror entry serves any upstream. CRI-O and
+   * podman send no `ns`: for them the `project` path is used.
+   */
+  namespace?: boolean;
   /** Default pull + resolve. `resolve` lets the mirror answer tag lookups. */
   capabilities?: Array<'pull' | 'resolve' | 'push'>;
 }
@@ -82,14 +89,15 @@ export function containerdHostsFiles(groups: MirrorGroup[]): Map<string, string>
     if (group.upstreamInsecure) lines.push('skip_verify = true');
     for (const mirror of group.mirrors) {
       const base = normaliseAddress(mirror.address);
-      const url = mirror.project ? `${base}/v2/${mirror.project}` : base;
+      const byProject = mirror.project && !mirror.namespace;
+      const url = byProject ? `${base}/v2/${mirror.project}` : base;
       lines.push('', `[host.${tomlString(url)}]`);
       lines.push(`  capabilities = [${(mirror.capabilities ?? ['pull', 'resolve']).map(tomlString).join(', ')}]`);
       // Plain-HTTP mirrors: containerd speaks HTTP to an http:// host, and
       // skip_verify keeps a fallback to TLS from failing on its certificate.
       if (isPlainHttp(base)) lines.push('  skip_verify = true');
       // The project path already contains /v2/: containerd must not add another.
-      if (mirror.project) lines.push('  override_path = true');
+      if (byProject) lines.push('  override_path = true');
     }
     // containerd names the directory after the host; ':' becomes a literal in the path.
     files.set(`${group.upstream}/hosts.toml`, `${lines.join('\n')}\n`);
@@ -98,6 +106,11 @@ export function containerdHostsFiles(groups: MirrorGroup[]): Map<string, string>
 }
 
 // ------------------------------------------------------------- CRI-O / podman
+
+/** Berth itself as the mirror of `upstream` (`?ns=` mode for containerd, the project for CRI-O), the upstream last. */
+export function berthMirrorGroup(berthAddress: string, upstream: string, project: string): MirrorGroup {
+  return { upstream, mirrors: [{ address: berthAddress, project, namespace: true }] };
+}
 
 /** A `registries.conf` (v2) for /etc/containers/registries.conf or a drop-in under registries.conf.d/. */
 export function registriesConf(groups: MirrorGroup[]): string {

@@ -13,6 +13,7 @@ import type { Gate } from '../access/gate.ts';
 import { notEnabledRoutes, refuseAll } from '../shared/not-enabled.ts';
 import { apiErrorHandler, installSchemaValidation } from '../shared/validation.ts';
 import { accessRoutes } from './access/plugin.ts';
+import type { ProjectExtension } from './access/project-extension.ts';
 import { artifactRoutes } from './artifacts.ts';
 import type { CatalogAuditor, CatalogAuthorizer, CatalogScoper, TrafficSource } from './catalog-context.ts';
 import { ApiError, apiErrorBody } from './errors.ts';
@@ -21,6 +22,8 @@ import type { KubeApiOptions, KubeAuthorizer } from './kube/context.ts';
 import { kubeRoutes } from './kube/plugin.ts';
 import { lifecycleRoutes } from './lifecycle/plugin.ts';
 import { openApiRoutes, recordRoutes } from './openapi.ts';
+import { type ProxyApiOptions, proxyRoutes } from './proxy/plugin.ts';
+import { type RegistriesApiOptions, registriesRoutes } from './registries/plugin.ts';
 import { apiErrorFromRegistry } from './registry-errors.ts';
 import { repositoryBrowsingRoutes } from './repositories.ts';
 import { signatureLister } from './signing/accessories.ts';
@@ -57,6 +60,12 @@ export interface ApiOptions {
   signing?: SigningService;
   /** GC, quotas, immutable tag rules, tag history; absent: not served. */
   lifecycle?: LifecycleFeature;
+  /** Upstream registries (/registries, /adapters); absent: not served. */
+  registries?: RegistriesApiOptions;
+  /** Extra project fields (proxy caches' registry_id, groups' group_members). */
+  projectExtension?: ProjectExtension;
+  /** Group pulls and proxy status (/projects/{name}/group_pulls, …/proxy_status); absent: not served. */
+  proxy?: ProxyApiOptions;
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
@@ -98,6 +107,8 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       actorOf: options.kubeActor,
     });
   else await app.register(notEnabledRoutes, { feature: 'the Kubernetes feature', paths: ['/kube'] });
+  if (options.registries) await app.register(registriesRoutes, options.registries);
+  if (options.proxy) await app.register(proxyRoutes, options.proxy);
   if (options.access)
     await app.register(accessRoutes, {
       ...shared,
@@ -108,6 +119,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       onStorageLimit: options.lifecycle
         ? async (project, limit) => void (await options.lifecycle?.store.setQuota(project.id, project.name, limit))
         : undefined,
+      projectExtension: options.projectExtension,
     });
   else
     await app.register(notEnabledRoutes, {

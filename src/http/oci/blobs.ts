@@ -1,5 +1,8 @@
 /** Blob reads and deletes: GET/HEAD (with Range) and DELETE /v2/<name>/blobs/<digest>. */
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { blobKey } from '../../core/digest.ts';
+import { RegistryError } from '../../core/errors.ts';
 import type { ByteRange } from '../../core/ports.ts';
 import type { OciRoute } from './paths.ts';
 import type { HandlerTable, OciContext } from './plugin.ts';
@@ -24,8 +27,14 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
 }
 
 async function read(ctx: OciContext, route: BlobRoute, withBody: boolean): Promise<void> {
-  await ctx.access.authorize(ctx.req, route.name, ['pull']);
-  const size = await ctx.registry.blobSize(route.name, route.digest);
+  const caller = await ctx.access.authorize(ctx.req, route.name, ['pull']);
+  const remote = ctx.registry.remote;
+  let size: number;
+  if (remote?.covers(route.name)) {
+    const fetched = await remote.blob(route.name, route.digest, caller, !withBody);
+    if (fetched.stream) return streamFetched(ctx, route.digest, fetched.size, fetched.stream);
+    size = fetched.size;
+  } else size = await ctx.registry.blobSize(route.name, route.digest);
   const range = parseRange(ctx.req.headers.range, size);
   const headers = {
     'content-type': 'application/octet-stream',
@@ -59,6 +68,36 @@ async function read(ctx: OciContext, route: BlobRoute, withBody: boolean): Promi
   }
   await ctx.registry.sendBlob(route.digest, ctx.res, range);
   ctx.res.end();
+}
+
+/**
+ * A blob arriving from a remote source, sent as it comes. A source that fails
+ * before its first byte is an error answer; after, the client is cut off.
+ */
+async function streamFetched(ctx: OciContext, digest: string, size: number, stream: Readable): Promise<void> {
+  const chunks = stream[Symbol.asyncIterator]();
+  let first: IteratorResult<Buffer>;
+  try {
+    first = await chunks.next();
+  } catch (err) {
+    throw new RegistryError('UPSTREAM_UNAVAILABLE', `fetching the blob failed: ${(err as Error).message}`);
+  }
+  ctx.res.writeHead(200, {
+    'docker-distribution-api-version': 'registry/2.0',
+    'content-type': 'application/octet-stream',
+    'docker-content-digest': digest,
+    etag: `"${digest}"`,
+    'content-length': size,
+  });
+  async function* rest(): AsyncIterable<Buffer> {
+    if (!first.done) yield first.value;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+  }
+  try {
+    await pipeline(rest(), ctx.res);
+  } catch (err) {
+    ctx.res.destroy(err as Error);
+  }
 }
 
 export const blobHandlers: HandlerTable = {

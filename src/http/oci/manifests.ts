@@ -27,7 +27,10 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
 async function read(ctx: OciContext, route: ManifestRoute, withBody: boolean): Promise<void> {
   const caller = await ctx.access.authorize(ctx.req, route.name, ['pull']);
   const { registry } = ctx;
-  const record = await registry.manifestRecord(route.name, route.reference);
+  const remote = registry.remote;
+  const record = remote?.covers(route.name)
+    ? await remote.manifest(route.name, route.reference, caller)
+    : await registry.manifestRecord(route.name, route.reference);
   await registry.checkPull(route.name, route.reference, record, caller, !withBody);
   const headers = {
     'content-type': record.mediaType,

@@ -26,6 +26,7 @@ export const MANAGEMENT = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   TOO_MANY_REQUESTS: 429,
   INTERNAL_SERVER_ERROR: 500,
+  BAD_GATEWAY: 502,
   SERVICE_UNAVAILABLE: 503,
   INSUFFICIENT_STORAGE: 507,
   /** A feature that is not configured (its disabled twin answers). */
@@ -72,6 +73,8 @@ export const ERROR_TABLE: Record<OciErrorCode, { oci: WireError; api: WireError 
   PRECONDITION_FAILED: { oci: { status: 412, code: 'DENIED' }, api: api('PRECONDITION') },
   // A tag an immutable tag rule protects would move or go: Harbor's 412.
   TAG_IMMUTABLE: { oci: { status: 412, code: 'DENIED' }, api: api('PRECONDITION') },
+  // A proxy cache's upstream failed and nothing cached could answer: 502 naming the upstream's failure.
+  UPSTREAM_UNAVAILABLE: { oci: { status: 502, code: 'UNAVAILABLE' }, api: api('BAD_GATEWAY') },
 };
 
 export const ociError = (code: OciErrorCode): WireError => ERROR_TABLE[code].oci;

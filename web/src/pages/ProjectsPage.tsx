@@ -2,6 +2,7 @@
  * Projects: Harbor's /projects when the identity module provides it; until
  * then, the projects implied by repository names (from /statistics).
  */
+import { useState } from 'react';
 import { ApiError, query } from '../api.ts';
 import { EmptyRow } from '../components/EmptyRow.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
@@ -11,6 +12,7 @@ import { useApi } from '../components/use-api.ts';
 import { bytes, dateTime } from '../format.ts';
 import { projectRoute } from '../links.ts';
 import { Link, setQuery } from '../router.tsx';
+import { NewProjectForm } from './NewProjectForm.tsx';
 
 interface Project {
   project_id?: number;
@@ -34,6 +36,7 @@ export function ProjectsPage(props: { search: URLSearchParams }) {
   );
   const absent = projects.error instanceof ApiError && projects.error.absent;
   const stats = useApi<Statistics>(absent ? '/statistics' : null);
+  const [creating, setCreating] = useState(false);
 
   let rows: (Project & { storage?: number })[] = projects.data ?? [];
   let total = projects.total;
@@ -55,8 +58,21 @@ export function ProjectsPage(props: { search: URLSearchParams }) {
       ) : (
         <ErrorBox error={projects.error} onRetry={projects.reload} />
       )}
+      {creating ? (
+        <NewProjectForm
+          onDone={() => {
+            setCreating(false);
+            projects.reload();
+          }}
+        />
+      ) : null}
       <div className="toolbar">
         <SearchBox value={name} placeholder="Search projects" />
+        {absent || creating ? null : (
+          <button type="button" onClick={() => setCreating(true)}>
+            New project
+          </button>
+        )}
         <select aria-label="sort" value={sort} onChange={(e) => setQuery({ sort: e.target.value, page: undefined })}>
           <option value="name">Name A–Z</option>
           <option value="-name">Name Z–A</option>

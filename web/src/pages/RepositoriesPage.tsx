@@ -9,6 +9,7 @@ import { useApi } from '../components/use-api.ts';
 import { ago, dateTime } from '../format.ts';
 import { repositoryRoute } from '../links.ts';
 import { Link, setQuery } from '../router.tsx';
+import { GroupPulls } from './NewProjectForm.tsx';
 
 export interface Repository {
   name: string;
@@ -48,6 +49,7 @@ export function RepositoriesPage(props: { project: string; search: URLSearchPara
   return (
     <section>
       <ProjectTabs project={props.project} />
+      <GroupPulls project={props.project} />
       <div className="toolbar">
         <SearchBox value={name} placeholder="Search repositories" />
         <select aria-label="sort" value={sort} onChange={(e) => setQuery({ sort: e.target.value, page: undefined })}>

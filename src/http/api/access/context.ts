@@ -1,4 +1,5 @@
 /** Shared pieces of the access resources: the caller, paging, project lookup. */
+
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ProjectRecord, Slice } from '../../../core/access/ports.ts';
 import type { Principal } from '../../../core/access/principal.ts';
@@ -8,6 +9,7 @@ import { RegistryError } from '../../../core/errors.ts';
 import type { Registry } from '../../../core/registry.ts';
 import { clientAddress, type Gate } from '../../access/gate.ts';
 import { badRequest, forbidden, notFound, tooManyRequests, unauthorized } from '../errors.ts';
+import type { ProjectExtension } from './project-extension.ts';
 
 export interface AccessApi {
   registry: Registry;
@@ -19,6 +21,8 @@ export interface AccessApi {
   projectMetadata?: ProjectMetadataExtension;
   /** Told a project's `storage_limit` (bytes, -1 unlimited) at create and update. */
   onStorageLimit?: (project: ProjectRecord, limit: number) => Promise<void>;
+  /** Extra project fields of other features (proxy caches, groups); absent: none. */
+  projectExtension?: ProjectExtension;
 }
 
 /** Extra keys of a project's `metadata`: read into the project view, written by POST/PUT (400 on a bad value). */

@@ -45,6 +45,7 @@ async function view(api: AccessApi, who: Principal, p: ProjectRecord, withCount:
     current_user_role_ids: role ? [ROLE_IDS[role]] : [],
     ...(withCount ? { repo_count: (await repositoriesOf(api, p.name, 100_000)).length } : {}),
     metadata: { public: String(p.public), ...(await api.projectMetadata?.read(p.id)) },
+    ...(api.projectExtension?.view(p) ?? {}),
   };
 }
 
@@ -95,11 +96,14 @@ export async function projectRoutes(parent: FastifyInstance, api: AccessApi): Pr
     if (!isValidName(name) || name.includes('/') || name.length > 255)
       throw badRequest('project_name must be lower case letters, digits and . _ - separators');
     api.projectMetadata?.check(body.metadata ?? {});
+    const ext = api.projectExtension;
+    await ext?.check(body as Record<string, unknown>, null);
     const limit = storageLimit(body);
     const created = await store.createProject({ name, public: publicFlag(body) ?? false, ownerId: who.id || null });
     if (!created) throw conflict(`project ${name} already exists`);
     await api.projectMetadata?.write(created.id, body.metadata ?? {});
     if (limit !== undefined) await api.onStorageLimit?.(created, limit);
+    await ext?.save(body as Record<string, unknown>, created, true);
     if (who.id) await store.addMember(created.id, who.id, 'projectAdmin');
     await api.access.audit({
       username: who.name,
@@ -127,9 +131,11 @@ export async function projectRoutes(parent: FastifyInstance, api: AccessApi): Pr
     const project = await projectParam(api, request, request.params.project_name_or_id);
     await requireOn(api, who, project, 'changeSettings');
     const flag = publicFlag(request.body);
+    await api.projectExtension?.check(request.body as Record<string, unknown>, project);
     await api.projectMetadata?.write(project.id, (request.body.metadata ?? {}) as Record<string, unknown>);
     const limit = storageLimit(request.body);
     if (limit !== undefined) await api.onStorageLimit?.(project, limit);
+    await api.projectExtension?.save(request.body as Record<string, unknown>, project, false);
     if (flag !== undefined && flag !== project.public) {
       await store.updateProject(project.id, { public: flag });
       await api.access.audit({
@@ -162,6 +168,7 @@ export async function projectRoutes(parent: FastifyInstance, api: AccessApi): Pr
       if (err instanceof ProjectNotEmptyError) throw new ApiError(412, 'PRECONDITION', err.message);
       throw err;
     }
+    await api.projectExtension?.removed(project);
     await api.access.audit({
       username: who.name,
       resource: project.name,

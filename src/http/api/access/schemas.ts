@@ -20,6 +20,10 @@ export const ProjectReq = Named(
     metadata: Type.Optional(ProjectMetadata),
     /** Harbor's quota at create and update: bytes, -1 unlimited. */
     storage_limit: Type.Optional(Type.Integer({ minimum: -1 })),
+    /** A proxy cache of this upstream registry (Harbor's shape). */
+    registry_id: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 2_147_483_647 }), Type.Null()])),
+    /** Berth's priority groups: member projects, in order. */
+    group_members: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { maxItems: 32 })),
   }),
 );
 export const Project = Named(
@@ -37,6 +41,8 @@ export const Project = Named(
     repo_count: Type.Optional(Type.Integer()),
     // Harbor's metadata values are strings; features add their keys (enable_content_trust, prevent_vul, …).
     metadata: Type.Object({ public: Type.String() }, { additionalProperties: Type.String() }),
+    registry_id: Type.Optional(Type.Integer()),
+    group_members: Type.Optional(Type.Array(Type.String())),
   }),
 );
 export const ProjectListQuery = Type.Object({

@@ -1,0 +1,262 @@
+/**
+ * Single flight for blobs fetched from upstreams: concurrent pulls of the
+ * same uncached blob share ONE upstream fetch. The fetch is written to a
+ * spool file (each client reads it at its own pace, from the start, however
+ * late it joined) while the same bytes go into a blob upload that is
+ * verified (digest and length) before it is committed. A client is never
+ * sent a blob's last byte before the bytes are verified (hashed here as they
+ * pass, so without waiting for the store's commit): on a wrong digest or a
+ * truncated body every client is cut off short of a complete response, and
+ * nothing is stored.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { type FileHandle, open, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+
+export interface FlightSource {
+  /** Content-Length from the upstream; null when it sent none. */
+  size: number | null;
+  body: Readable;
+}
+
+interface Flight {
+  digest: string;
+  path: string;
+  size: number;
+  written: number;
+  state: 'running' | 'done' | 'failed';
+  /** Every byte arrived and hashes to the digest: clients may have the last byte (before the store commits). */
+  verified: boolean;
+  error: Error | null;
+  refs: number;
+  waiters: Array<() => void>;
+  finished: Promise<void>;
+}
+
+export interface FlightJoin {
+  size: number;
+  /** The blob's bytes as they arrive; absent when the flight finished first (serve from storage). */
+  stream?: Readable;
+  /** Settles when the blob is stored (or the fetch failed). */
+  finished: Promise<void>;
+}
+
+export class BlobFlights {
+  private readonly flights = new Map<string, Promise<Flight>>();
+  private readonly sizes = new Map<string, number>();
+  private seq = 0;
+
+  /** `dir` is emptied: spool files of a process that died mid-fetch are garbage. */
+  constructor(private readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    for (const name of readdirSync(dir)) rmSync(join(dir, name), { force: true });
+  }
+
+  get active(): number {
+    return this.flights.size;
+  }
+
+  /** Waits for the fetches in progress to end (stored or failed), at most `timeoutMs`. */
+  async drain(timeoutMs = 10_000): Promise<void> {
+    const all = Promise.allSettled([...this.flights.values()].map((p) => p.then((f) => f.finished).catch(() => {})));
+    await Promise.race([all, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+  }
+
+  /** The size of a blob being fetched, once its fetch has started; null otherwise. */
+  sizeOf(digest: string): number | null {
+    return this.sizes.get(digest) ?? null;
+  }
+
+  /** True while `digest` is being fetched (its store may be committing). */
+  inFlight(digest: string): boolean {
+    return this.flights.has(digest);
+  }
+
+  /**
+   * Joins the fetch of `digest`, or starts it: `fetch` opens the upstream
+   * body, `store` consumes it (and must verify it) into storage,
+   * `onBytes` counts bytes from the upstream.
+   */
+  async join(
+    digest: string,
+    fetch: () => Promise<FlightSource>,
+    store: (body: AsyncIterable<Buffer>, size: number) => Promise<void>,
+    onBytes: (n: number) => void,
+  ): Promise<FlightJoin> {
+    let pending = this.flights.get(digest);
+    if (!pending) {
+      pending = this.start(digest, fetch, store, onBytes);
+      this.flights.set(digest, pending);
+      pending.catch(() => this.flights.delete(digest));
+    }
+    const flight = await pending;
+    if (flight.state !== 'running') {
+      await flight.finished;
+      return { size: flight.size, finished: flight.finished };
+    }
+    flight.refs++;
+    let handle: FileHandle;
+    try {
+      handle = await open(flight.path, 'r');
+    } catch (err) {
+      this.release(flight);
+      throw err;
+    }
+    return { size: flight.size, stream: this.reader(flight, handle), finished: flight.finished };
+  }
+
+  private async start(
+    digest: string,
+    fetch: () => Promise<FlightSource>,
+    store: (body: AsyncIterable<Buffer>, size: number) => Promise<void>,
+    onBytes: (n: number) => void,
+  ): Promise<Flight> {
+    const source = await fetch();
+    if (source.size === null) {
+      // No length to promise a client: store first, serve from storage after.
+      source.size = -1;
+    }
+    if (source.size >= 0) this.sizes.set(digest, source.size);
+    const path = join(this.dir, `${process.pid}-${++this.seq}-${digest.replace(':', '-')}`);
+    const file = await open(path, 'w');
+    let settle!: () => void;
+    const flight: Flight = {
+      digest,
+      path,
+      size: source.size,
+      written: 0,
+      state: 'running',
+      verified: false,
+      error: null,
+      refs: 0,
+      waiters: [],
+      finished: new Promise<void>((resolve) => {
+        settle = resolve;
+      }),
+    };
+    const notify = () => {
+      const waiters = flight.waiters.splice(0);
+      for (const w of waiters) w();
+    };
+    // The spool write runs beside the store: a chunk goes on to the upload at once, and readers
+    // see it once it is in the spool file (writes are chained, so in order).
+    const [algorithm, expected] = digest.split(':') as [string, string];
+    const hash = createHash(algorithm);
+    async function* tee(): AsyncIterable<Buffer> {
+      let spooled: Promise<void> = Promise.resolve();
+      for await (const chunk of source.body) {
+        const c = chunk as Buffer;
+        spooled = spooled.then(async () => {
+          await file.write(c);
+          flight.written += c.length;
+          notify();
+        });
+        // Marked handled here; a failure still reaches the store through the await below.
+        spooled.catch(() => {});
+        onBytes(c.length);
+        hash.update(c);
+        yield c;
+      }
+      await spooled;
+      // Checked here too, so clients get their last byte without waiting for the store's commit (fsync).
+      if (flight.written === flight.size && hash.digest('hex') === expected) {
+        flight.verified = true;
+        notify();
+      }
+    }
+    const run = async () => {
+      try {
+        if (flight.size < 0) {
+          let n = 0;
+          const counted = (async function* () {
+            for await (const c of source.body) {
+              n += (c as Buffer).length;
+              onBytes((c as Buffer).length);
+              yield c as Buffer;
+            }
+          })();
+          await store(counted, -1);
+          flight.size = n;
+        } else await store(tee(), flight.size);
+        flight.state = 'done';
+      } catch (err) {
+        flight.state = 'failed';
+        flight.error = err as Error;
+        source.body.destroy();
+      } finally {
+        await file.close().catch(() => {});
+        this.flights.delete(digest);
+        this.sizes.delete(digest);
+        notify();
+        settle();
+        if (flight.refs === 0) await unlink(path).catch(() => {});
+      }
+    };
+    if (flight.size < 0) {
+      await run();
+      if (flight.state === 'failed') throw flight.error;
+      return flight;
+    }
+    void run();
+    return flight;
+  }
+
+  private release(flight: Flight): void {
+    if (--flight.refs === 0 && flight.state !== 'running') void unlink(flight.path).catch(() => {});
+  }
+
+  private reader(flight: Flight, handle: FileHandle): Readable {
+    let pos = 0;
+    let busy = false;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      void handle.close().catch(() => {});
+      this.release(flight);
+    };
+    const changed = () => new Promise<void>((resolve) => flight.waiters.push(resolve));
+    const stream = new Readable({
+      highWaterMark: 1024 * 1024,
+      read() {
+        if (busy) return;
+        busy = true;
+        void pump().finally(() => {
+          busy = false;
+        });
+      },
+      destroy(err, callback) {
+        release();
+        callback(err);
+      },
+    });
+    const pump = async () => {
+      for (;;) {
+        if (stream.destroyed) return;
+        if (flight.state === 'failed' && !flight.verified) {
+          stream.destroy(flight.error ?? new Error('upstream fetch failed'));
+          return;
+        }
+        // The last byte waits for verification: a failed blob never reaches a client whole.
+        const limit =
+          flight.state === 'done' || flight.verified ? flight.written : Math.min(flight.written, flight.size - 1);
+        if (pos < limit) {
+          const buf = Buffer.allocUnsafe(Math.min(limit - pos, 1024 * 1024));
+          const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
+          pos += bytesRead;
+          if (!stream.push(buf.subarray(0, bytesRead))) return;
+          continue;
+        }
+        if (flight.state === 'done' || flight.verified) {
+          stream.push(null);
+          release();
+          return;
+        }
+        await changed();
+      }
+    };
+    return stream;
+  }
+}
