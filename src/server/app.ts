@@ -25,6 +25,7 @@ import { createKube, type KubeFeature } from '../features/kube/feature.ts';
 import { accessRobots } from '../features/kube/robots.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
 import { TrafficRecorder } from '../features/traffic/recorder.ts';
+import type { WebhooksFeature } from '../features/webhooks/feature.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
 import { Gate } from '../http/access/gate.ts';
 import { RegistryAccess } from '../http/access/registry-access.ts';
@@ -47,6 +48,7 @@ import {
   storageDir,
   tokenKeyFile,
 } from './config.ts';
+import { openWebhooks } from './wire-webhooks.ts';
 
 export interface Berth {
   app: FastifyInstance;
@@ -55,6 +57,7 @@ export interface Berth {
   access: AccessService;
   /** Traffic and pull counters; `flush()` writes what is counted so far. */
   traffic: TrafficRecorder;
+  webhooks: WebhooksFeature;
   close(): Promise<void>;
 }
 
@@ -210,6 +213,9 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     keepAliveTimeout: 65_000,
   });
   const metrics = new RequestMetrics();
+  const webhooks = openWebhooks(config, registry, access, await openSecretBox(config), metrics.registry, (err) =>
+    log.error({ err }, 'webhook delivery failed'),
+  );
   accessLog(app, log, metrics);
   await app.register(metricsRoute, { metrics });
   countManifestTraffic(app, traffic);
@@ -251,17 +257,21 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     authorizeCatalog: catalogAuthorizer({ registry, access, gate }),
     catalogScope: catalogScope({ registry, access, gate }),
     auditCatalog: catalogAuditor({ registry, access, gate }),
+    webhooks: webhooks.service,
   });
   await webPlugin(app, {});
   if (config.kube.worker) kube.worker.start();
+  webhooks.runner.start();
   return {
     app,
     registry,
     access,
     kube,
     traffic,
+    webhooks,
     async close() {
       await app.close();
+      await webhooks.runner.stop();
       await traffic.close();
       await access.close();
       await kube.worker.stop();

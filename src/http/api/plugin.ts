@@ -7,6 +7,7 @@ import type { AccessService } from '../../core/access/service.ts';
 import type { CatalogQueries } from '../../core/ports-catalog.ts';
 import type { Registry } from '../../core/registry.ts';
 import type { KubeFeature } from '../../features/kube/feature.ts';
+import type { WebhookService } from '../../features/webhooks/service.ts';
 import type { Gate } from '../access/gate.ts';
 import { accessRoutes } from './access/plugin.ts';
 import { artifactRoutes } from './artifacts.ts';
@@ -19,6 +20,7 @@ import { openApiRoutes } from './openapi.ts';
 import { apiErrorFromRegistry } from './registry-errors.ts';
 import { repositoryBrowsingRoutes } from './repositories.ts';
 import { statisticsRoutes } from './statistics.ts';
+import { webhookRoutes } from './webhooks/plugin.ts';
 
 export interface ApiOptions {
   registry: Registry;
@@ -44,6 +46,8 @@ export interface ApiOptions {
   catalogScope?: CatalogScoper;
   /** Where tag and artifact edits are audited; absent: not audited. */
   auditCatalog?: CatalogAuditor;
+  /** Project webhooks (/projects/{p}/webhook/…); served with `access`. */
+  webhooks?: WebhookService;
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
@@ -94,5 +98,12 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       access: options.access,
       gate: options.gate ?? null,
       onRobotSecretRotated: options.onRobotSecretRotated,
+    });
+  if (options.access && options.webhooks)
+    await app.register(webhookRoutes, {
+      ...shared,
+      access: options.access,
+      gate: options.gate ?? null,
+      webhooks: options.webhooks,
     });
 }

@@ -1,0 +1,41 @@
+/** Wiring of the webhooks feature: its SQL store, the shared job queue, the outbound rule and metrics. */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Registry as MetricsRegistry } from 'prom-client';
+import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
+import { KyselyWebhookStore } from '../adapters/metadata/webhooks-store.ts';
+import type { AccessService } from '../core/access/service.ts';
+import type { Registry } from '../core/registry.ts';
+import type { Sealer } from '../features/kube/secretbox.ts';
+import { createWebhooks, type WebhooksFeature } from '../features/webhooks/feature.ts';
+import { outboundStandin } from '../features/webhooks/outbound-standin.ts';
+import type { ServerConfig } from './config.ts';
+
+export function openWebhooks(
+  config: ServerConfig,
+  registry: Registry,
+  access: AccessService,
+  box: Sealer,
+  metrics: MetricsRegistry | undefined,
+  onError: (err: unknown) => void,
+): WebhooksFeature {
+  if (!(registry.metadata instanceof KyselyStore)) throw new Error('the metadata store does not hold webhooks');
+  const external = process.env.BERTH_EXTERNAL_URL;
+  const webhooks = createWebhooks({
+    store: KyselyWebhookStore.over(registry.metadata.db),
+    box,
+    jobs: registry.metadata.jobs,
+    outbound: outboundStandin(process.env.BERTH_OUTBOUND_ALLOW),
+    projects: async (name) => {
+      const p = await access.store.projectByName(name);
+      return p ? { id: p.id, public: p.public } : null;
+    },
+    registryHost: external ? new URL(external).host : `${config.server.host}:${config.server.port}`,
+    owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    metrics,
+    retryBaseMs: Number(process.env.BERTH_WEBHOOK_RETRY_MS ?? 2_000),
+    onError,
+  });
+  webhooks.listen(registry.hooks);
+  return webhooks;
+}
