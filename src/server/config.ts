@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
+import { OutboundPolicy } from '../core/outbound.ts';
 
 export interface S3Config {
   endpoint?: string;
@@ -76,6 +77,11 @@ export interface ServerConfig {
     worker: boolean;
   };
   auth: AuthConfig;
+  /** Connections made on a user's behalf (clusters, upstream registries, webhooks): see src/core/outbound.ts. */
+  outbound: {
+    /** CIDRs or host names exempt from the loopback/link-local/metadata refusal, comma-separated (e.g. 127.0.0.0/8). */
+    allow: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -105,6 +111,7 @@ export function defaults(): ServerConfig {
       ldap: { uid_attribute: 'uid' },
       oidc: { scope: 'openid profile email', user_claim: 'preferred_username' },
     },
+    outbound: { allow: '' },
   };
 }
 
@@ -180,6 +187,7 @@ export const ENV_KEYS: Record<string, string> = {
   BERTH_OIDC_REDIRECT_URL: 'auth.oidc.redirect_url',
   BERTH_OIDC_SCOPE: 'auth.oidc.scope',
   BERTH_OIDC_USER_CLAIM: 'auth.oidc.user_claim',
+  BERTH_OUTBOUND_ALLOW: 'outbound.allow',
 };
 
 /** BERTH_AUTH also takes on/off (and yes/no). */
@@ -209,9 +217,12 @@ function merge(target: Tree, source: unknown, path: string): void {
   }
 }
 
+/** Settings that take a comma-separated list also take a YAML sequence. */
+const LIST_KEYS = new Set(['outbound.allow']);
+
 function coerce(key: string, value: unknown, current: unknown): unknown {
   const expected = current === undefined ? 'string' : typeof current;
-  let out = value;
+  let out = LIST_KEYS.has(key) && Array.isArray(value) ? value.map(String).join(',') : value;
   if (typeof value === 'string' && expected === 'number') out = value.trim() === '' ? Number.NaN : Number(value);
   if (typeof value === 'string' && expected === 'boolean') {
     if (!['true', 'false', '1', '0'].includes(value))
@@ -309,6 +320,11 @@ function validate(config: ServerConfig): void {
   if (!Number.isInteger(interval) || interval < 0) {
     throw new ConfigError('kube.reconcile_interval', 'must be a whole number of seconds, 0 to turn it off');
   }
+  try {
+    OutboundPolicy.fromSetting(config.outbound.allow);
+  } catch (err) {
+    throw new ConfigError('outbound.allow', (err as Error).message.replace(/^outbound\.allow: /, ''));
+  }
   if (config.storage.driver === 's3') {
     if (!config.storage.s3.bucket) throw new ConfigError('storage.s3.bucket', 'required when storage.driver is s3');
     if (config.storage.s3.endpoint && !/^https?:\/\//.test(config.storage.s3.endpoint)) {
@@ -331,3 +347,5 @@ export const previousSecretKeys = (config: ServerConfig) =>
     .filter((k) => k !== '');
 export const tokenKeyFile = (config: ServerConfig) =>
   underData(config, config.auth.token_key_file, join('keys', 'token-es256.jwk'));
+/** The address policy for outbound connections made on a user's behalf. */
+export const outboundPolicy = (config: ServerConfig) => OutboundPolicy.fromSetting(config.outbound.allow);
