@@ -8,8 +8,7 @@ import type { AccessService } from '../core/access/service.ts';
 import type { Registry } from '../core/registry.ts';
 import type { Sealer } from '../features/kube/secretbox.ts';
 import { createWebhooks, type WebhooksFeature } from '../features/webhooks/feature.ts';
-import { outboundStandin } from '../features/webhooks/outbound-standin.ts';
-import type { ServerConfig } from './config.ts';
+import { outboundPolicy, type ServerConfig } from './config.ts';
 
 export function openWebhooks(
   config: ServerConfig,
@@ -25,7 +24,7 @@ export function openWebhooks(
     store: KyselyWebhookStore.over(registry.metadata.db),
     box,
     jobs: registry.metadata.jobs,
-    outbound: outboundStandin(process.env.BERTH_OUTBOUND_ALLOW),
+    outbound: outboundPolicy(config),
     projects: async (name) => {
       const p = await access.store.projectByName(name);
       return p ? { id: p.id, public: p.public } : null;
