@@ -10,6 +10,7 @@ import { accessMigration } from './migrations-access.ts';
 import { jobsMigration } from './migrations-jobs.ts';
 import { kubeMigration } from './migrations-kube.ts';
 import { pullsMigration } from './migrations-pulls.ts';
+import { replicationMigration } from './migrations-replication.ts';
 import { webhooksMigration } from './migrations-webhooks.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -102,6 +103,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0010_kube_connection_tests': kubeTestsMigration(),
     '0011_pull_counts': pullsMigration,
     '0250_webhooks': webhooksMigration(dialect),
+    '0251_replication': replicationMigration(dialect),
   };
 }
 
