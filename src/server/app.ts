@@ -14,6 +14,7 @@ import { KyselyAccessStore } from '../adapters/metadata/access-store.ts';
 import { KyselyKubeStore } from '../adapters/metadata/kube-store.ts';
 import { KyselyCatalog } from '../adapters/metadata/kysely-catalog.ts';
 import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
+import { KyselyRegistriesStore } from '../adapters/metadata/registries-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
 import { ensureAdmin } from '../core/access/bootstrap.ts';
@@ -24,6 +25,9 @@ import { Registry } from '../core/registry.ts';
 import { createKube, type KubeFeature } from '../features/kube/feature.ts';
 import { accessRobots } from '../features/kube/robots.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
+import { interimAddressPolicy } from '../features/registries/address-policy.ts';
+import { createRegistries } from '../features/registries/feature.ts';
+import type { RegistriesService } from '../features/registries/service.ts';
 import { TrafficRecorder } from '../features/traffic/recorder.ts';
 import type { WebhooksFeature } from '../features/webhooks/feature.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
@@ -32,6 +36,7 @@ import { RegistryAccess } from '../http/access/registry-access.ts';
 import { catalogAuditor, catalogAuthorizer, catalogScope } from '../http/api/access/catalog-seam.ts';
 import { kubeActor, kubeAuthorizer } from '../http/api/kube/access-seam.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
+import { registriesAuthorizer } from '../http/api/registries/access-seam.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
 import { ociRouteOf } from '../http/oci/paths.ts';
 import { ociPlugin } from '../http/oci/plugin.ts';
@@ -58,6 +63,7 @@ export interface Berth {
   /** Traffic and pull counters; `flush()` writes what is counted so far. */
   traffic: TrafficRecorder;
   webhooks: WebhooksFeature;
+  registries: RegistriesService;
   close(): Promise<void>;
 }
 
@@ -198,6 +204,11 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   const access = openAccess(registry, log, config);
   const gate = config.auth.enabled ? await buildGate(config, access, log) : null;
   const kube = await openKube(config, registry, log, access);
+  const registries = createRegistries({
+    store: KyselyRegistriesStore.over((registry.metadata as KyselyStore).db),
+    box: await openSecretBox(config, log),
+    policy: interimAddressPolicy((process.env.BERTH_OUTBOUND_ALLOW ?? '').split(',').filter(Boolean)),
+  });
   if (!(registry.metadata instanceof KyselyStore)) throw new Error('the metadata store cannot answer catalog queries');
   const catalog = new KyselyCatalog(registry.metadata.db);
   const traffic = new TrafficRecorder({
@@ -258,6 +269,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     catalogScope: catalogScope({ registry, access, gate }),
     auditCatalog: catalogAuditor({ registry, access, gate }),
     webhooks: webhooks.service,
+    registries: { registries, authorize: registriesAuthorizer({ registry, access, gate }) },
   });
   await webPlugin(app, {});
   if (config.kube.worker) kube.worker.start();
@@ -269,9 +281,11 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     kube,
     traffic,
     webhooks,
+    registries,
     async close() {
       await app.close();
       await webhooks.runner.stop();
+      registries.close();
       await traffic.close();
       await access.close();
       await kube.worker.stop();

@@ -12,6 +12,7 @@ import { kubeMigration } from './migrations-kube.ts';
 import { pullsMigration } from './migrations-pulls.ts';
 import { replicationMigration } from './migrations-replication.ts';
 import { webhooksMigration } from './migrations-webhooks.ts';
+import { registriesMigration } from './migrations-registries.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -104,6 +105,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0011_pull_counts': pullsMigration,
     '0250_webhooks': webhooksMigration(dialect),
     '0251_replication': replicationMigration(dialect),
+    '0200_registries': registriesMigration(dialect),
   };
 }
 

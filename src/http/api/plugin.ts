@@ -17,6 +17,7 @@ import { healthRoutes } from './health.ts';
 import type { KubeApiOptions, KubeAuthorizer } from './kube/context.ts';
 import { kubeRoutes } from './kube/plugin.ts';
 import { openApiRoutes } from './openapi.ts';
+import { type RegistriesApiOptions, registriesRoutes } from './registries/plugin.ts';
 import { apiErrorFromRegistry } from './registry-errors.ts';
 import { repositoryBrowsingRoutes } from './repositories.ts';
 import { statisticsRoutes } from './statistics.ts';
@@ -48,6 +49,8 @@ export interface ApiOptions {
   auditCatalog?: CatalogAuditor;
   /** Project webhooks (/projects/{p}/webhook/…); served with `access`. */
   webhooks?: WebhookService;
+  /** Upstream registries (/registries, /adapters); absent: not served. */
+  registries?: RegistriesApiOptions;
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
@@ -92,6 +95,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       authorize: options.authorizeKube,
       actorOf: options.kubeActor,
     });
+  if (options.registries) await app.register(registriesRoutes, options.registries);
   if (options.access)
     await app.register(accessRoutes, {
       ...shared,
