@@ -15,6 +15,7 @@ import {
   type ManifestFetch,
   type ManifestHead,
   type PingResult,
+  type PushBlobOptions,
   type RegistryClient,
   type UploadProgress,
   UpstreamError,
@@ -253,11 +254,15 @@ export class HttpRegistryClient implements RegistryClient {
     digest: string,
     size: number,
     open: (offset: number) => Promise<Readable> | Readable,
-    options: { chunkSize?: number; retries?: number } = {},
+    options: PushBlobOptions = {},
   ): Promise<void> {
     const scope = repositoryScope(repository, 'pull,push');
-    let progress = await this.startUpload(repository);
+    // A session from an earlier attempt (replication's checkpoint) continues where the upstream says it is.
+    let progress = options.resumeFrom
+      ? await this.uploadStatus(options.resumeFrom).catch(() => this.startUpload(repository))
+      : await this.startUpload(repository);
     const chunk = options.chunkSize;
+    await options.onProgress?.(progress);
     if (!chunk) {
       await this.finishUpload(progress.location, digest, scope, size, async () => open(0));
       return;
@@ -281,6 +286,7 @@ export class HttpRegistryClient implements RegistryClient {
         res.resume();
         if (res.statusCode !== 202) throw await statusError(res, `chunk ${start}-${start + length - 1}`);
         progress = { location: this.locationOf(res, progress.location), offset: start + length };
+        await options.onProgress?.(progress);
       } catch (err) {
         if (--retries < 0) throw err;
         // Resume from what the upstream confirmed, not from what was sent.
