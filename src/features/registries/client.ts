@@ -122,6 +122,8 @@ export interface RegistryClient {
     open: (offset: number) => Promise<Readable> | Readable,
     options?: PushBlobOptions,
   ): Promise<void>;
+  /** Deletes a manifest by digest (replicated deletions); false when absent. */
+  deleteManifest(repository: string, digest: string): Promise<boolean>;
   /** Returns the digest the upstream assigned. */
   putManifest(repository: string, reference: string, bytes: Buffer, mediaType: string): Promise<string>;
 }

@@ -214,6 +214,19 @@ export class HttpRegistryClient implements RegistryClient {
 
   // ------------------------------------------------------------ writes (replication)
 
+  /** Deletes a manifest by digest; false when the upstream does not have it. */
+  async deleteManifest(repository: string, digest: string): Promise<boolean> {
+    const res = await this.call({
+      method: 'DELETE',
+      target: `/v2/${repository}/manifests/${digest}`,
+      scope: repositoryScope(repository, 'delete'),
+    });
+    res.resume();
+    if (res.statusCode === 404) return false;
+    if (res.statusCode !== 202 && res.statusCode !== 200) throw await statusError(res, `delete of ${digest}`);
+    return true;
+  }
+
   async mountBlob(repository: string, digest: string, from: string): Promise<boolean> {
     const q = new URLSearchParams({ mount: digest, from });
     const res = await this.call({
