@@ -53,6 +53,7 @@ import {
   storageDir,
   tokenKeyFile,
 } from './config.ts';
+import { openReplication } from './wire-replication.ts';
 import { openWebhooks } from './wire-webhooks.ts';
 
 export interface Berth {
@@ -227,6 +228,9 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   const webhooks = openWebhooks(config, registry, access, await openSecretBox(config), metrics.registry, (err) =>
     log.error({ err }, 'webhook delivery failed'),
   );
+  const replication = openReplication(registry, registries, webhooks, access, metrics.registry, (err) =>
+    log.error({ err }, 'replication failed'),
+  );
   accessLog(app, log, metrics);
   await app.register(metricsRoute, { metrics });
   countManifestTraffic(app, traffic);
@@ -269,11 +273,17 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     catalogScope: catalogScope({ registry, access, gate }),
     auditCatalog: catalogAuditor({ registry, access, gate }),
     webhooks: webhooks.service,
+    replication: {
+      replication: replication.service,
+      registries,
+      authorize: registriesAuthorizer({ registry, access, gate }),
+    },
     registries: { registries, authorize: registriesAuthorizer({ registry, access, gate }) },
   });
   await webPlugin(app, {});
   if (config.kube.worker) kube.worker.start();
   webhooks.runner.start();
+  replication.start();
   return {
     app,
     registry,
@@ -285,6 +295,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     async close() {
       await app.close();
       await webhooks.runner.stop();
+      await replication.stop();
       registries.close();
       await traffic.close();
       await access.close();

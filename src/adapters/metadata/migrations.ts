@@ -10,9 +10,9 @@ import { accessMigration } from './migrations-access.ts';
 import { jobsMigration } from './migrations-jobs.ts';
 import { kubeMigration } from './migrations-kube.ts';
 import { pullsMigration } from './migrations-pulls.ts';
+import { registriesMigration } from './migrations-registries.ts';
 import { replicationMigration } from './migrations-replication.ts';
 import { webhooksMigration } from './migrations-webhooks.ts';
-import { registriesMigration } from './migrations-registries.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 

@@ -41,8 +41,8 @@ export function doublestar(pattern: string): RegExp {
       out += ')';
     } else if (c === ',' && depth > 0) out += '|';
     else if (c === '\\' && i + 1 < pattern.length) {
-      out += escape(pattern[++i] as string);
-    } else out += escape(c);
+      out += escapeChar(pattern[++i] as string);
+    } else out += escapeChar(c);
   }
   if (depth !== 0) throw new PatternError(`unclosed { in ${pattern}`);
   try {
@@ -52,7 +52,7 @@ export function doublestar(pattern: string): RegExp {
   }
 }
 
-const escape = (c: string) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const escapeChar = (c: string) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /**
  * Harbor's destination repository: with `replaceCount` < 0 (legacy) the

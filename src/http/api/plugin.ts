@@ -19,6 +19,7 @@ import { kubeRoutes } from './kube/plugin.ts';
 import { openApiRoutes } from './openapi.ts';
 import { type RegistriesApiOptions, registriesRoutes } from './registries/plugin.ts';
 import { apiErrorFromRegistry } from './registry-errors.ts';
+import { type ReplicationApiOptions, replicationRoutes } from './replication/plugin.ts';
 import { repositoryBrowsingRoutes } from './repositories.ts';
 import { statisticsRoutes } from './statistics.ts';
 import { webhookRoutes } from './webhooks/plugin.ts';
@@ -49,6 +50,8 @@ export interface ApiOptions {
   auditCatalog?: CatalogAuditor;
   /** Project webhooks (/projects/{p}/webhook/…); served with `access`. */
   webhooks?: WebhookService;
+  /** Replication policies and executions (/replication/…); absent: not served. */
+  replication?: ReplicationApiOptions;
   /** Upstream registries (/registries, /adapters); absent: not served. */
   registries?: RegistriesApiOptions;
 }
@@ -110,4 +113,5 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       gate: options.gate ?? null,
       webhooks: options.webhooks,
     });
+  if (options.replication) await app.register(replicationRoutes, options.replication);
 }
