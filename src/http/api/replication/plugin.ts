@@ -26,7 +26,8 @@ export interface ReplicationApiOptions {
   authorize?: (request: FastifyRequest) => Promise<void>;
 }
 
-const RegistryRef = Type.Union([Type.Null(), Type.Object({ id: Type.Optional(Type.Integer({ minimum: 0 })) })]);
+// `nullable` rather than a union with null: Fastify's Ajv coerces types, and coercion inside anyOf alters the data.
+const RegistryRef = Type.Object({ id: Type.Optional(Type.Integer({ minimum: 0 })) }, { nullable: true });
 
 const PolicyBody = Type.Object({
   id: Type.Optional(Type.Integer()),
@@ -35,27 +36,26 @@ const PolicyBody = Type.Object({
   src_registry: Type.Optional(RegistryRef),
   dest_registry: Type.Optional(RegistryRef),
   dest_namespace: Type.Optional(Type.String()),
-  dest_namespace_replace_count: Type.Optional(Type.Union([Type.Integer({ minimum: -1 }), Type.Null()])),
+  dest_namespace_replace_count: Type.Optional(Type.Integer({ minimum: -1, nullable: true })),
   trigger: Type.Optional(
-    Type.Union([
-      Type.Null(),
-      Type.Object({
+    Type.Object(
+      {
         type: Type.Optional(Type.String()),
-        trigger_settings: Type.Optional(Type.Object({ cron: Type.Optional(Type.String()) })),
-      }),
-    ]),
+        trigger_settings: Type.Optional(Type.Object({ cron: Type.Optional(Type.String()) }, { nullable: true })),
+      },
+      { nullable: true },
+    ),
   ),
   filters: Type.Optional(
-    Type.Union([
-      Type.Null(),
-      Type.Array(
-        Type.Object({
-          type: Type.String(),
-          value: Type.Union([Type.String(), Type.Array(Type.String())]),
-          decoration: Type.Optional(Type.String()),
-        }),
-      ),
-    ]),
+    Type.Array(
+      Type.Object({
+        type: Type.String(),
+        // A string, or Harbor's list form for labels.
+        value: Type.Unknown(),
+        decoration: Type.Optional(Type.String()),
+      }),
+      { nullable: true },
+    ),
   ),
   replicate_deletion: Type.Optional(Type.Boolean()),
   deletion: Type.Optional(Type.Boolean()),
@@ -63,9 +63,9 @@ const PolicyBody = Type.Object({
   enabled: Type.Optional(Type.Boolean()),
   creation_time: Type.Optional(Type.String()),
   update_time: Type.Optional(Type.String()),
-  speed: Type.Optional(Type.Union([Type.Integer({ minimum: -1 }), Type.Null()])),
-  copy_by_chunk: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
-  single_active_replication: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+  speed: Type.Optional(Type.Integer({ minimum: -1, nullable: true })),
+  copy_by_chunk: Type.Optional(Type.Boolean({ nullable: true })),
+  single_active_replication: Type.Optional(Type.Boolean({ nullable: true })),
 });
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
