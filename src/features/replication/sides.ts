@@ -3,7 +3,7 @@
  * this Berth (the core Registry, no HTTP) or a stored upstream registry (the
  * one RegistryClient of src/features/registries). The copier sees only these.
  */
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, type Readable, Transform } from 'node:stream';
 import { digestOf } from '../../core/digest.ts';
 import type { Caller } from '../../core/hooks.ts';
 import type { Registry } from '../../core/registry.ts';
@@ -85,7 +85,14 @@ export class LocalSide implements SourceSide, DestinationSide {
 
   async blob(repository: string, digest: string, offset: number): Promise<Readable> {
     const size = await this.registry.blobSize(repository, digest);
-    const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+    // Storage drivers reuse their read buffers once a write is accepted (a socket has copied it by then);
+    // a stream that queues chunks must copy them first.
+    const out = new Transform({
+      highWaterMark: 1024 * 1024,
+      transform(chunk: Buffer, _encoding, done) {
+        done(null, Buffer.from(chunk));
+      },
+    });
     this.registry
       .sendBlob(digest, out, offset > 0 ? { start: offset, end: size - 1 } : undefined)
       .catch((err) => out.destroy(err as Error));
