@@ -9,10 +9,12 @@ import { kubePage } from './pages/kube/routes.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { MembersPage } from './pages/MembersPage.tsx';
 import { ProjectsPage } from './pages/ProjectsPage.tsx';
+import { ReplicationPage } from './pages/ReplicationPage.tsx';
 import { RepositoriesPage } from './pages/RepositoriesPage.tsx';
 import { RepositoryPage } from './pages/RepositoryPage.tsx';
 import { RobotsPage } from './pages/RobotsPage.tsx';
 import { UsersPage } from './pages/UsersPage.tsx';
+import { WebhooksPage } from './pages/WebhooksPage.tsx';
 import { Link, navigate, useLocation } from './router.tsx';
 
 function decode(segment: string): string {
@@ -31,16 +33,18 @@ function Page(props: { path: string; search: URLSearchParams; auth: AuthState; o
   if (path === '/users') return <UsersPage search={search} />;
   if (path === '/robots') return <RobotsPage search={search} />;
   if (path === '/audit-logs') return <AuditLogPage search={search} />;
+  if (path === '/replication') return <ReplicationPage />;
   if (path.startsWith('/kube')) {
     const page = kubePage(path);
     if (page) return page;
   }
-  const project = /^\/projects\/([^/]+)(?:\/(members|robots|logs))?\/?$/.exec(path);
+  const project = /^\/projects\/([^/]+)(?:\/(members|robots|logs|webhooks))?\/?$/.exec(path);
   if (project) {
     const name = decode(project[1]);
     if (project[2] === 'members') return <MembersPage project={name} />;
     if (project[2] === 'robots') return <RobotsPage project={name} search={search} />;
     if (project[2] === 'logs') return <AuditLogPage project={name} search={search} />;
+    if (project[2] === 'webhooks') return <WebhooksPage project={name} />;
     return <RepositoriesPage project={name} search={search} />;
   }
   const repo = /^\/projects\/([^/]+)\/repositories\/(.+)$/.exec(path);
@@ -118,6 +122,7 @@ export function App() {
           {admin ? <NavLink to="/robots" label="Robots" path={path} /> : null}
           {admin ? <NavLink to="/users" label="Users" path={path} /> : null}
           {admin ? <NavLink to="/kube" label="Kubernetes" path={path} /> : null}
+          {admin ? <NavLink to="/replication" label="Replication" path={path} /> : null}
           <NavLink to="/audit-logs" label="Audit log" path={path} />
           <span className="spacer" />
           {auth.kind === 'signed-in' ? (
