@@ -185,6 +185,10 @@ describe('webhooks', () => {
     assert.match(log.text, /attempt 1: HTTP 500/);
     assert.match(log.text, /attempt 2: HTTP 200/);
 
+    const metrics = await (await fetch(`${berth.url}/metrics`)).text();
+    assert.match(metrics, /berth_webhook_deliveries_total\{outcome="retry"\} 1/);
+    assert.match(metrics, /berth_webhook_deliveries_total\{outcome="succeed"\} [1-9]/);
+
     // A tag deletion is a DELETE_ARTIFACT; pulls are not subscribed.
     await oci.request('GET', '/v2/team/app/manifests/v1', { headers: { accept: manifest.mediaType } });
     const del = await oci.request('DELETE', '/v2/team/app/manifests/v1');

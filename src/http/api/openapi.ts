@@ -99,6 +99,50 @@ export const ROUTES: readonly Row[] = [
   ['delete', '/kube/groups/{id}', 'kube', 'Delete a group'],
   ['get', '/kube/mirrors', 'kube', 'Registry mirrors'],
   ['post', '/kube/diagnose', 'kube', 'Diagnose why a cluster cannot pull', { body: true }],
+
+  ['get', '/projects/{project}/webhook/events', 'webhook', 'Webhook event types and payload formats'],
+  ['get', '/projects/{project}/webhook/policies', 'webhook', "A project's webhook policies", { paged: true }],
+  ['post', '/projects/{project}/webhook/policies', 'webhook', 'Create a webhook policy', { body: true }],
+  ['get', '/projects/{project}/webhook/policies/{webhook_policy_id}', 'webhook', 'One webhook policy'],
+  [
+    'put',
+    '/projects/{project}/webhook/policies/{webhook_policy_id}',
+    'webhook',
+    'Change a webhook policy',
+    { body: true },
+  ],
+  ['delete', '/projects/{project}/webhook/policies/{webhook_policy_id}', 'webhook', 'Delete a webhook policy'],
+  [
+    'get',
+    '/projects/{project}/webhook/policies/{webhook_policy_id}/executions',
+    'webhook',
+    'Deliveries of a policy',
+    { paged: true },
+  ],
+  [
+    'get',
+    '/projects/{project}/webhook/policies/{webhook_policy_id}/executions/{execution_id}/tasks',
+    'webhook',
+    'The task of a delivery',
+  ],
+  [
+    'get',
+    '/projects/{project}/webhook/policies/{webhook_policy_id}/executions/{execution_id}/tasks/{task_id}/log',
+    'webhook',
+    "A delivery's attempt log",
+  ],
+
+  ['get', '/replication/policies', 'replication', 'Replication policies', { paged: true }],
+  ['post', '/replication/policies', 'replication', 'Create a replication policy', { body: true }],
+  ['get', '/replication/policies/{id}', 'replication', 'One replication policy'],
+  ['put', '/replication/policies/{id}', 'replication', 'Change a replication policy', { body: true }],
+  ['delete', '/replication/policies/{id}', 'replication', 'Delete a replication policy'],
+  ['get', '/replication/executions', 'replication', 'Replication executions', { paged: true }],
+  ['post', '/replication/executions', 'replication', 'Start an execution of a policy', { body: true }],
+  ['get', '/replication/executions/{id}', 'replication', 'One execution'],
+  ['put', '/replication/executions/{id}', 'replication', 'Stop an execution'],
+  ['get', '/replication/executions/{id}/tasks', 'replication', "An execution's tasks", { paged: true }],
+  ['get', '/replication/executions/{id}/tasks/{task_id}/log', 'replication', "A task's log"],
 ];
 
 const error = (description: string) => ({

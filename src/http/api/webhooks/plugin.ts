@@ -91,15 +91,15 @@ const Task = Type.Object({
   end_time: Type.String(),
 });
 
-const ProjectParams = Type.Object({ project_name_or_id: Type.String() });
-const PolicyParams = Type.Object({ project_name_or_id: Type.String(), webhook_policy_id: Type.String() });
+const ProjectParams = Type.Object({ project: Type.String() });
+const PolicyParams = Type.Object({ project: Type.String(), webhook_policy_id: Type.String() });
 const ExecParams = Type.Object({
-  project_name_or_id: Type.String(),
+  project: Type.String(),
   webhook_policy_id: Type.String(),
   execution_id: Type.String(),
 });
 const TaskParams = Type.Object({
-  project_name_or_id: Type.String(),
+  project: Type.String(),
   webhook_policy_id: Type.String(),
   execution_id: Type.String(),
   task_id: Type.String(),
@@ -191,10 +191,10 @@ export async function webhookRoutes(base: FastifyInstance, api: WebhookApi): Pro
     return { who, project };
   };
 
-  const base_ = '/projects/:project_name_or_id/webhook';
+  const base_ = '/projects/:project/webhook';
 
   app.get(`${base_}/events`, { schema: { params: ProjectParams } }, async (request) => {
-    await projectFor(request, request.params.project_name_or_id);
+    await projectFor(request, request.params.project);
     return {
       event_type: [...EVENT_TYPES],
       notify_type: ['http'],
@@ -206,7 +206,7 @@ export async function webhookRoutes(base: FastifyInstance, api: WebhookApi): Pro
     `${base_}/policies`,
     { schema: { params: ProjectParams, querystring: Paging, response: { 200: Type.Array(PolicyView) } } },
     async (request, reply) => {
-      const { project } = await projectFor(request, request.params.project_name_or_id);
+      const { project } = await projectFor(request, request.params.project);
       const slice = sliceOf(request);
       const all = await api.webhooks.list(project.id);
       return paged(request, reply, slice, all.length, all.slice(slice.offset, slice.offset + slice.limit));
@@ -214,7 +214,7 @@ export async function webhookRoutes(base: FastifyInstance, api: WebhookApi): Pro
   );
 
   app.post(`${base_}/policies`, { schema: { params: ProjectParams, body: PolicyBody } }, async (request, reply) => {
-    const { who, project } = await projectFor(request, request.params.project_name_or_id);
+    const { who, project } = await projectFor(request, request.params.project);
     const { id, secret } = await api.webhooks.create(
       project.id,
       request.body as PolicyInput,
@@ -229,7 +229,7 @@ export async function webhookRoutes(base: FastifyInstance, api: WebhookApi): Pro
     `${base_}/policies/:webhook_policy_id`,
     { schema: { params: PolicyParams, response: { 200: PolicyView } } },
     async (request) => {
-      const { project } = await projectFor(request, request.params.project_name_or_id);
+      const { project } = await projectFor(request, request.params.project);
       return viewOf(await api.webhooks.get(project.id, idParam(request.params.webhook_policy_id, 'webhook_policy_id')));
     },
   );
@@ -238,7 +238,7 @@ export async function webhookRoutes(base: FastifyInstance, api: WebhookApi): Pro
     `${base_}/policies/:webhook_policy_id`,
     { schema: { params: PolicyParams, body: PolicyBody } },
     async (request) => {
-      const { project } = await projectFor(request, request.params.project_name_or_id);
+      const { project } = await projectFor(request, request.params.project);
       await api.webhooks.update(
         project.id,
         idParam(request.params.webhook_policy_id, 'webhook_policy_id'),
@@ -249,7 +249,7 @@ export async function webhookRoutes(base: FastifyInstance, api: WebhookApi): Pro
   );
 
   app.delete(`${base_}/policies/:webhook_policy_id`, { schema: { params: PolicyParams } }, async (request) => {
-    const { project } = await projectFor(request, request.params.project_name_or_id);
+    const { project } = await projectFor(request, request.params.project);
     await api.webhooks.remove(project.id, idParam(request.params.webhook_policy_id, 'webhook_policy_id'));
     return {};
   });
@@ -258,7 +258,7 @@ export async function webhookRoutes(base: FastifyInstance, api: WebhookApi): Pro
     `${base_}/policies/:webhook_policy_id/executions`,
     { schema: { params: PolicyParams, querystring: Paging, response: { 200: Type.Array(Execution) } } },
     async (request, reply) => {
-      const { project } = await projectFor(request, request.params.project_name_or_id);
+      const { project } = await projectFor(request, request.params.project);
       const slice = sliceOf(request);
       const policyId = idParam(request.params.webhook_policy_id, 'webhook_policy_id');
       const { total, items } = await api.webhooks.deliveries(project.id, policyId, slice);
@@ -270,7 +270,7 @@ export async function webhookRoutes(base: FastifyInstance, api: WebhookApi): Pro
     `${base_}/policies/:webhook_policy_id/executions/:execution_id/tasks`,
     { schema: { params: ExecParams, querystring: Paging, response: { 200: Type.Array(Task) } } },
     async (request, reply) => {
-      const { project } = await projectFor(request, request.params.project_name_or_id);
+      const { project } = await projectFor(request, request.params.project);
       const d = await api.webhooks.delivery(
         project.id,
         idParam(request.params.webhook_policy_id, 'webhook_policy_id'),
@@ -284,7 +284,7 @@ export async function webhookRoutes(base: FastifyInstance, api: WebhookApi): Pro
     `${base_}/policies/:webhook_policy_id/executions/:execution_id/tasks/:task_id/log`,
     { schema: { params: TaskParams } },
     async (request, reply) => {
-      const { project } = await projectFor(request, request.params.project_name_or_id);
+      const { project } = await projectFor(request, request.params.project);
       const d = await api.webhooks.delivery(
         project.id,
         idParam(request.params.webhook_policy_id, 'webhook_policy_id'),
