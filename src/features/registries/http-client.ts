@@ -504,5 +504,7 @@ function headerText(v: string | string[] | undefined): string | null {
 /** The confirmed size from an upload status `Range: 0-<last>` header. */
 function rangeEnd(res: IncomingMessage): number {
   const m = /^(?:bytes=)?0-(\d+)$/.exec(String(res.headers.range ?? ''));
-  return m ? Number(m[1]) + 1 : 0;
+  // Distribution answers `0-0` for an empty session: taking it as one byte would skip the blob's first byte.
+  if (!m || m[1] === '0') return 0;
+  return Number(m[1]) + 1;
 }

@@ -180,7 +180,7 @@ export class ArtifactCopier {
       await this.o.log(`continuing the upload of ${blob.digest} from the checkpoint (${resume.offset} bytes)`);
     let sent = 0;
     let confirmedAtStart: number | null = null;
-    await dst.pushBlob(
+    const push = dst.pushBlob(
       dstRepository,
       blob.digest,
       blob.size,
@@ -201,6 +201,13 @@ export class ArtifactCopier {
         },
       },
     );
+    try {
+      await push;
+    } catch (err) {
+      // A session the target refused to complete (wrong digest) cannot be continued: the next attempt starts afresh.
+      if (/digest/i.test((err as Error).message)) await this.o.saveCheckpoint(null);
+      throw err;
+    }
     await this.o.saveCheckpoint(null);
     await this.o.setBlobHome(blob.digest, dstRepository);
     this.o.onBlob?.('copied');
