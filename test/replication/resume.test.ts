@@ -98,6 +98,15 @@ for (const kind of ['berth', 'distribution'] as const) {
         .filter((c) => c.digest === layer.digest);
       assert.equal(copied.length, 1, log);
       const second = copied[0]!;
+      if (kind === 'distribution' && second.resumedAt === 0) {
+        // Distribution cannot continue a session whose file holds part of the chunk being written when it died:
+        // it compares the file size with the session state ("upload resumed at wrong offest", sic) and answers
+        // BLOB_UPLOAD_INVALID; Berth then starts a fresh session. Killed between chunks, it resumes.
+        const refusal = /upload resumed at wrong offe?st: \d+ != \d+/.exec(target.output());
+        assert.ok(refusal, log);
+        process.stdout.write(`# distribution refused to resume (${refusal[0]}); copied afresh\n`);
+        return;
+      }
       assert.ok(second.resumedAt > 0, `resumed from the checkpoint:\n${log}`);
       assert.ok(second.sent < SIZE, `the second attempt sent ${second.sent} of ${SIZE} bytes`);
       assert.ok(second.sent >= SIZE - second.resumedAt, 'it sent at least what the target lacked');

@@ -27,6 +27,8 @@ export interface WebhooksDeps {
   metrics?: MetricsRegistry;
   maxAttempts?: number;
   retryBaseMs?: number;
+  /** How long a project's subscribed event types are kept (0: always asked). */
+  listenCacheMs?: number;
   onError?: (err: unknown) => void;
 }
 
@@ -65,7 +67,23 @@ export function createWebhooks(deps: WebhooksDeps): WebhooksFeature {
     concurrency: 4,
     onError: (err) => deps.onError?.(err),
   });
-  const publicProjects = new Map<string, boolean>();
+  // Pushes and pulls are frequent and most projects have no webhook: which event types a project listens
+  // for is kept a few seconds (cleared on this node's policy changes; other nodes catch up within the TTL).
+  const listening = new Map<string, { until: number; id: number; public: boolean; types: Set<string> }>();
+  const projectListening = async (name: string) => {
+    const cached = listening.get(name);
+    if (cached && cached.until > Date.now()) return cached;
+    const project = await deps.projects(name);
+    if (!project) return null;
+    const types = new Set(
+      (await deps.store.policiesOf(project.id)).filter((p) => p.enabled).flatMap((p) => p.eventTypes),
+    );
+    const entry = { until: Date.now() + (deps.listenCacheMs ?? 5_000), id: project.id, public: project.public, types };
+    if (listening.size > 10_000) listening.clear();
+    listening.set(name, entry);
+    return entry;
+  };
+  service.onPoliciesChanged = () => listening.clear();
   const emit = async (event: WebhookEvent): Promise<number> => {
     const project = await deps.projects(event.project);
     return project ? service.notify(project.id, event) : 0;
@@ -77,11 +95,10 @@ export function createWebhooks(deps: WebhooksDeps): WebhooksFeature {
     listen(hooks) {
       hooks.on(async (event: RegistryEvent) => {
         if (event.type === 'blob.linked') return;
-        const project = await deps.projects(event.repository.split('/')[0] as string);
+        const project = await projectListening(event.repository.split('/')[0] as string);
         if (!project) return;
-        publicProjects.set(event.repository.split('/')[0] as string, project.public);
-        const hook = fromRegistryEvent(event, deps.registryHost, (name) => publicProjects.get(name) ?? false);
-        if (hook) await service.notify(project.id, hook);
+        const hook = fromRegistryEvent(event, deps.registryHost, () => project.public);
+        if (hook && project.types.has(hook.type)) await service.notify(project.id, hook);
       });
     },
   };

@@ -85,6 +85,9 @@ export function viewOf(p: WebhookPolicyRecord): PolicyView {
 }
 
 export class WebhookService {
+  /** Told after a policy is created, changed or removed on this node. */
+  onPoliciesChanged: () => void = () => {};
+
   constructor(private readonly o: WebhookServiceOptions) {}
 
   async list(projectId: number): Promise<PolicyView[]> {
@@ -113,6 +116,7 @@ export class WebhookService {
       enabled: input.enabled ?? true,
       secretSealed: this.o.box.encrypt(secret, sealContext('secret')),
     });
+    this.onPoliciesChanged();
     return { id, secret };
   }
 
@@ -135,11 +139,13 @@ export class WebhookService {
         ? this.o.box.encrypt(input.signing_secret, sealContext('secret'))
         : old.secretSealed,
     });
+    this.onPoliciesChanged();
   }
 
   async remove(projectId: number, id: number): Promise<void> {
     await this.get(projectId, id);
     await this.o.store.deletePolicy(id);
+    this.onPoliciesChanged();
   }
 
   async deliveries(projectId: number, policyId: number, slice: { offset: number; limit: number }) {
