@@ -20,7 +20,7 @@ import {
   RegistryClient,
   randomBlob,
 } from '../support/oci.ts';
-import { apiOf, finished, idOf } from './support.ts';
+import { apiOf, finished, idOf, targetClient, until } from './support.ts';
 
 interface Seen {
   method: string;
@@ -167,5 +167,56 @@ describe('replication through a fault-injecting proxy', () => {
     } finally {
       proxy.wrongManifestDigest = false;
     }
+  });
+
+  it('stops a running execution at its next chunk', async () => {
+    const oci = new RegistryClient(berth.url);
+    const config = configBlob();
+    const layer = randomBlob(4 * 1024 * 1024);
+    await oci.pushBlobs('src/slow', config, layer);
+    const m = imageManifest({ config: descriptor(config, OCI_CONFIG), layers: [descriptor(layer, OCI_LAYER_GZIP)] });
+    assert.equal((await oci.pushManifest('src/slow', '1', m)).status, 201);
+    // 512 KB/s: the 4 MiB layer takes about 8 s.
+    const id = await policy('slow', 'four', {
+      copy_by_chunk: true,
+      speed: 512,
+      filters: [{ type: 'name', value: 'src/slow' }],
+    });
+    const started = await api('POST', '/replication/executions', { policy_id: id });
+    const executionId = idOf(started);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await api('PUT', `/replication/executions/${executionId}`)).status, 200);
+    const done = await finished(api, executionId, 10_000);
+    assert.equal(done.status, 'Stopped');
+    const tasks = await api('GET', `/replication/executions/${executionId}/tasks`);
+    assert.equal(tasks.json[0].status, 'Stopped');
+    await new Promise((r) => setTimeout(r, 3000));
+    const client = targetClient(`http://127.0.0.1:${proxy.port}`);
+    try {
+      assert.equal(await client.headBlob('four/slow', layer.digest), null, 'the copy did not go on');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('runs a scheduled policy on its cron, once per tick', async () => {
+    const id = await policy('every-two-seconds', 'five', {
+      trigger: { type: 'scheduled', trigger_settings: { cron: '*/2 * * * * *' } },
+      filters: [{ type: 'name', value: 'src/app' }],
+    });
+    const runs = await until(
+      'two scheduled executions',
+      async () => {
+        const list = await api('GET', `/replication/executions?policy_id=${id}&trigger=scheduled`);
+        return list.json.length >= 2 ? list.json : null;
+      },
+      15_000,
+    );
+    const shown = await api('GET', `/replication/policies/${id}`);
+    assert.equal((await api('PUT', `/replication/policies/${id}`, { ...shown.json, enabled: false })).status, 200);
+    const starts = runs.map((r: { start_time: string }) => Date.parse(r.start_time)).sort();
+    assert.ok(starts[1] - starts[0] >= 1500, `one execution per tick: ${starts}`);
+    const first = await finished(api, runs.at(-1).id);
+    assert.equal(first.status, 'Succeed', JSON.stringify(first));
   });
 });
