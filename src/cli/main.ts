@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { fsckCommand } from './fsck.ts';
 import { kubeCommand } from './kube.ts';
 import { projectCommand } from './project.ts';
+import { replicationCommand } from './replication.ts';
 import { robotCommand } from './robot.ts';
 import { serveCommand } from './serve.ts';
 import { userCommand } from './user.ts';
@@ -15,6 +16,7 @@ program.addCommand(kubeCommand());
 program.addCommand(userCommand());
 program.addCommand(projectCommand());
 program.addCommand(robotCommand());
+program.addCommand(replicationCommand());
 program.parseAsync(process.argv).catch((err) => {
   console.error(`berth: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
