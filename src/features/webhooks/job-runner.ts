@@ -47,11 +47,21 @@ export class JobRunner {
     if (!this.stopped) this.schedule(0);
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming and waits for running jobs, at most `graceMs`: a long copy is not waited for (its lease
+   * runs out and the job is claimed again, from its checkpoint, after a restart or by another node).
+   */
+  async stop(graceMs = 10_000): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    await Promise.allSettled([...this.active]);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+      timer.unref();
+    });
+    await Promise.race([Promise.allSettled([...this.active]), grace]);
+    clearTimeout(timer);
   }
 
   private schedule(ms: number): void {
