@@ -9,6 +9,7 @@ import { gcCommand } from './gc.ts';
 import { kubeCommand } from './kube.ts';
 import { projectCommand } from './project.ts';
 import { registryCommand } from './registry.ts';
+import { replicationCommand } from './replication.ts';
 import { robotCommand } from './robot.ts';
 import { serveCommand } from './serve.ts';
 import { signingCommands } from './signing.ts';
@@ -29,6 +30,7 @@ program.addCommand(configCommand());
 program.addCommand(gcCommand());
 program.addCommand(tagCommand());
 program.addCommand(registryCommand());
+program.addCommand(replicationCommand());
 program.parseAsync(process.argv).catch((err) => {
   console.error(`berth: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);

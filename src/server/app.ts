@@ -21,6 +21,8 @@ import { KyselySessionStore } from '../adapters/metadata/sessions-store.ts';
 import { KyselySigningStore } from '../adapters/metadata/signing-store.ts';
 import { KyselyLifecycleStore } from '../adapters/metadata/lifecycle-store.ts';
 import { KyselyProxyStore } from '../adapters/metadata/proxy-store.ts';
+import { KyselyReplicationStore } from '../adapters/metadata/replication-store.ts';
+import { KyselyWebhookStore } from '../adapters/metadata/webhooks-store.ts';
 import { KyselyRegistriesStore } from '../adapters/metadata/registries-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
@@ -47,6 +49,7 @@ import { refusingPushes } from '../features/proxy/push-refusal.ts';
 import { createRegistries } from '../features/registries/feature.ts';
 import type { RegistriesService } from '../features/registries/service.ts';
 import { TrafficRecorder } from '../features/traffic/recorder.ts';
+import type { WebhooksFeature } from '../features/webhooks/feature.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
 import { Gate, PROBE_HEADER, probeSignature } from '../http/access/gate.ts';
 import { RegistryAccess } from '../http/access/registry-access.ts';
@@ -81,6 +84,8 @@ import {
 import { listenerOptions, watchLimits } from './http-limits.ts';
 import { installLimits } from './limits.ts';
 import { tlsServerOptions } from './tls.ts';
+import { openReplication } from './wire-replication.ts';
+import { openWebhooks } from './wire-webhooks.ts';
 
 export interface Berth {
   app: FastifyInstance;
@@ -93,6 +98,7 @@ export interface Berth {
   /** The password generated for `admin` by this start (null otherwise): `serve` shows it once listening. */
   generatedAdminPassword: string | null;
   lifecycle: LifecycleFeature;
+  webhooks: WebhooksFeature;
   registries: RegistriesService;
   close(): Promise<void>;
 }
@@ -114,6 +120,8 @@ interface MetadataPorts {
   lifecycle(): KyselyLifecycleStore;
   registries(): KyselyRegistriesStore;
   proxy(): KyselyProxyStore;
+  webhooks(): KyselyWebhookStore;
+  replication(): KyselyReplicationStore;
 }
 
 /** The ports of each registry's metadata store, as openRegistry opened them. */
@@ -140,6 +148,8 @@ function portsOver(store: KyselyStore): MetadataPorts {
     lifecycle: () => KyselyLifecycleStore.over(store.db),
     registries: () => KyselyRegistriesStore.over(store.db),
     proxy: () => KyselyProxyStore.over(store.db),
+    webhooks: () => KyselyWebhookStore.over(store.db),
+    replication: () => KyselyReplicationStore.over(store.db),
   };
 }
 
@@ -373,6 +383,25 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
       if (rewritten) request.raw.url = rewritten;
       done();
     });
+  const ports = metadataPorts(registry);
+  const webhooks = openWebhooks(
+    config,
+    registry,
+    access,
+    await openSecretBox(config),
+    metrics.registry,
+    (err) => log.error({ err }, 'webhook delivery failed'),
+    { webhooks: ports.webhooks(), jobs: ports.jobs },
+  );
+  const replication = openReplication(
+    registry,
+    registries,
+    webhooks,
+    access,
+    metrics.registry,
+    (err) => log.error({ err }, 'replication failed'),
+    { replication: ports.replication(), jobs: ports.jobs },
+  );
   accessLog(app, log, metrics);
   installLimits(app, config.limits, metrics.registry);
   await app.register(metricsRoute, { metrics });
@@ -438,11 +467,19 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
         if (project) await requireOn(api, await callerOf(api, request), project, 'pull');
       },
     },
+    webhooks: webhooks.service,
+    replication: {
+      replication: replication.service,
+      registries,
+      authorize: registriesAuthorizer({ registry, access, gate }),
+    },
   });
   await app.register(probeRoutes, { registry });
   await webPlugin(app, {});
   if (config.kube.worker) kube.worker.start();
   lifecycle.start();
+  webhooks.runner.start();
+  replication.start();
   return {
     app,
     registry,
@@ -452,12 +489,15 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     signing,
     generatedAdminPassword: built?.generated ?? null,
     lifecycle,
+    webhooks,
     registries,
     async close() {
       signing.close();
       await app.close();
       await lifecycle.stop();
       await proxy.close();
+      await webhooks.runner.stop();
+      await replication.stop();
       registries.close();
       await traffic.close();
       await access.close();

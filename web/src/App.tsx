@@ -10,6 +10,7 @@ import { LoginPage } from './pages/LoginPage.tsx';
 import { MembersPage } from './pages/MembersPage.tsx';
 import { ProjectsPage } from './pages/ProjectsPage.tsx';
 import { RegistriesPage } from './pages/RegistriesPage.tsx';
+import { ReplicationPage } from './pages/ReplicationPage.tsx';
 import { RepositoriesPage } from './pages/RepositoriesPage.tsx';
 import { RepositoryPage } from './pages/RepositoryPage.tsx';
 import { RobotsPage } from './pages/RobotsPage.tsx';
@@ -17,6 +18,7 @@ import { SigningPage } from './pages/SigningPage.tsx';
 import { StoragePage } from './pages/StoragePage.tsx';
 import { TagHistoryPage } from './pages/TagHistoryPage.tsx';
 import { UsersPage } from './pages/UsersPage.tsx';
+import { WebhooksPage } from './pages/WebhooksPage.tsx';
 import { Link, navigate, useLocation } from './router.tsx';
 
 function decode(segment: string): string {
@@ -42,17 +44,20 @@ function Page(props: { path: string; search: URLSearchParams; auth: AuthState; o
       <TagHistoryPage project={decode(tagHistory[1])} repository={decode(tagHistory[2])} tag={decode(tagHistory[3])} />
     );
   if (path === '/registries') return <RegistriesPage />;
+  if (path === '/replication') return <ReplicationPage />;
   if (path.startsWith('/kube')) {
     const page = kubePage(path);
     if (page) return page;
   }
   const project = /^\/projects\/([^/]+)(?:\/(members|robots|logs|signing))?\/?$/.exec(path);
+  const project = /^\/projects\/([^/]+)(?:\/(members|robots|logs|webhooks))?\/?$/.exec(path);
   if (project) {
     const name = decode(project[1]);
     if (project[2] === 'members') return <MembersPage project={name} />;
     if (project[2] === 'robots') return <RobotsPage project={name} search={search} />;
     if (project[2] === 'logs') return <AuditLogPage project={name} search={search} />;
     if (project[2] === 'signing') return <SigningPage project={name} />;
+    if (project[2] === 'webhooks') return <WebhooksPage project={name} />;
     return <RepositoriesPage project={name} search={search} />;
   }
   const repo = /^\/projects\/([^/]+)\/repositories\/(.+)$/.exec(path);
@@ -133,6 +138,7 @@ export function App() {
           {admin ? <NavLink to="/audit-logs" label="Audit log" path={path} /> : null}
           {admin ? <NavLink to="/storage" label="Storage" path={path} /> : null}
           {admin ? <NavLink to="/registries" label="Registries" path={path} /> : null}
+          {admin ? <NavLink to="/replication" label="Replication" path={path} /> : null}
           <NavLink to="/audit-logs" label="Audit log" path={path} />
           <span className="spacer" />
           {auth.kind === 'signed-in' ? (

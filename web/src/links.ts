@@ -6,6 +6,7 @@ export function projectOf(repository: string): string {
 }
 
 export function projectRoute(project: string, tab?: 'members' | 'robots' | 'logs' | 'signing'): string {
+export function projectRoute(project: string, tab?: 'members' | 'robots' | 'logs' | 'webhooks'): string {
   return `/projects/${encodeURIComponent(project)}${tab ? `/${tab}` : ''}`;
 }
 

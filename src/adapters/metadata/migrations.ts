@@ -15,6 +15,8 @@ import { signingMigration } from './migrations-signing.ts';
 import { sessionsMigration } from './sessions-store.ts';
 import { proxyProjectsMigration } from './migrations-proxy.ts';
 import { registriesMigration } from './migrations-registries.ts';
+import { replicationMigration } from './migrations-replication.ts';
+import { webhooksMigration } from './migrations-webhooks.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -110,6 +112,8 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0100_lifecycle': lifecycleMigration(dialect),
     '0200_registries': registriesMigration(dialect),
     '0201_proxy_projects': proxyProjectsMigration(dialect),
+    '0250_webhooks': webhooksMigration(dialect),
+    '0251_replication': replicationMigration(dialect),
   };
 }
 

@@ -59,6 +59,6 @@ export class TokenCache {
 }
 
 /** The scope to ask a token for, for a repository and the actions wanted. */
-export function repositoryScope(repository: string | null, actions: 'pull' | 'pull,push'): string {
+export function repositoryScope(repository: string | null, actions: 'pull' | 'pull,push' | 'delete'): string {
   return repository === null ? '' : `repository:${repository}:${actions}`;
 }

@@ -81,6 +81,15 @@ export interface UploadProgress {
   offset: number;
 }
 
+export interface PushBlobOptions {
+  chunkSize?: number;
+  retries?: number;
+  /** An upload session of an earlier attempt to continue (from its confirmed offset); a fresh one when it is gone. */
+  resumeFrom?: string;
+  /** Told the session and its confirmed offset when it starts and after each chunk (a checkpoint to persist). */
+  onProgress?: (progress: UploadProgress) => Promise<void> | void;
+}
+
 export interface RegistryClient {
   ping(): Promise<PingResult>;
   catalog(page?: { n?: number; last?: string }): Promise<string[]>;
@@ -111,8 +120,10 @@ export interface RegistryClient {
     digest: string,
     size: number,
     open: (offset: number) => Promise<Readable> | Readable,
-    options?: { chunkSize?: number; retries?: number },
+    options?: PushBlobOptions,
   ): Promise<void>;
+  /** Deletes a manifest by digest (replicated deletions); false when absent. */
+  deleteManifest(repository: string, digest: string): Promise<boolean>;
   /** Returns the digest the upstream assigned. */
   putManifest(repository: string, reference: string, bytes: Buffer, mediaType: string): Promise<string>;
 }

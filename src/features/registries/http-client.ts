@@ -15,6 +15,7 @@ import {
   type ManifestFetch,
   type ManifestHead,
   type PingResult,
+  type PushBlobOptions,
   type RegistryClient,
   type UploadProgress,
   UpstreamError,
@@ -213,6 +214,19 @@ export class HttpRegistryClient implements RegistryClient {
 
   // ------------------------------------------------------------ writes (replication)
 
+  /** Deletes a manifest by digest; false when the upstream does not have it. */
+  async deleteManifest(repository: string, digest: string): Promise<boolean> {
+    const res = await this.call({
+      method: 'DELETE',
+      target: `/v2/${repository}/manifests/${digest}`,
+      scope: repositoryScope(repository, 'delete'),
+    });
+    res.resume();
+    if (res.statusCode === 404) return false;
+    if (res.statusCode !== 202 && res.statusCode !== 200) throw await statusError(res, `delete of ${digest}`);
+    return true;
+  }
+
   async mountBlob(repository: string, digest: string, from: string): Promise<boolean> {
     const q = new URLSearchParams({ mount: digest, from });
     const res = await this.call({
@@ -253,11 +267,15 @@ export class HttpRegistryClient implements RegistryClient {
     digest: string,
     size: number,
     open: (offset: number) => Promise<Readable> | Readable,
-    options: { chunkSize?: number; retries?: number } = {},
+    options: PushBlobOptions = {},
   ): Promise<void> {
     const scope = repositoryScope(repository, 'pull,push');
-    let progress = await this.startUpload(repository);
+    // A session from an earlier attempt (replication's checkpoint) continues where the upstream says it is.
+    let progress = options.resumeFrom
+      ? await this.uploadStatus(options.resumeFrom).catch(() => this.startUpload(repository))
+      : await this.startUpload(repository);
     const chunk = options.chunkSize;
+    await options.onProgress?.(progress);
     if (!chunk) {
       await this.finishUpload(progress.location, digest, scope, size, async () => open(0));
       return;
@@ -281,6 +299,7 @@ export class HttpRegistryClient implements RegistryClient {
         res.resume();
         if (res.statusCode !== 202) throw await statusError(res, `chunk ${start}-${start + length - 1}`);
         progress = { location: this.locationOf(res, progress.location), offset: start + length };
+        await options.onProgress?.(progress);
       } catch (err) {
         if (--retries < 0) throw err;
         // Resume from what the upstream confirmed, not from what was sent.
@@ -485,5 +504,7 @@ function headerText(v: string | string[] | undefined): string | null {
 /** The confirmed size from an upload status `Range: 0-<last>` header. */
 function rangeEnd(res: IncomingMessage): number {
   const m = /^(?:bytes=)?0-(\d+)$/.exec(String(res.headers.range ?? ''));
-  return m ? Number(m[1]) + 1 : 0;
+  // Distribution answers `0-0` for an empty session: taking it as one byte would skip the blob's first byte.
+  if (!m || m[1] === '0') return 0;
+  return Number(m[1]) + 1;
 }

@@ -9,6 +9,7 @@ import type { Registry } from '../../core/registry.ts';
 import type { KubeFeature } from '../../features/kube/feature.ts';
 import type { SigningService } from '../../features/signing/service.ts';
 import type { LifecycleFeature } from '../../features/lifecycle/feature.ts';
+import type { WebhookService } from '../../features/webhooks/service.ts';
 import type { Gate } from '../access/gate.ts';
 import { notEnabledRoutes, refuseAll } from '../shared/not-enabled.ts';
 import { apiErrorHandler, installSchemaValidation } from '../shared/validation.ts';
@@ -25,12 +26,14 @@ import { openApiRoutes, recordRoutes } from './openapi.ts';
 import { type ProxyApiOptions, proxyRoutes } from './proxy/plugin.ts';
 import { type RegistriesApiOptions, registriesRoutes } from './registries/plugin.ts';
 import { apiErrorFromRegistry } from './registry-errors.ts';
+import { type ReplicationApiOptions, replicationRoutes } from './replication/plugin.ts';
 import { repositoryBrowsingRoutes } from './repositories.ts';
 import { signatureLister } from './signing/accessories.ts';
 import { disabledSigningMetadata, disabledSigningRoutes } from './signing/disabled.ts';
 import { signingProjectMetadata } from './signing/metadata.ts';
 import { signingRoutes } from './signing/plugin.ts';
 import { statisticsRoutes } from './statistics.ts';
+import { webhookRoutes } from './webhooks/plugin.ts';
 
 export interface ApiOptions {
   registry: Registry;
@@ -66,6 +69,10 @@ export interface ApiOptions {
   projectExtension?: ProjectExtension;
   /** Group pulls and proxy status (/projects/{name}/group_pulls, …/proxy_status); absent: not served. */
   proxy?: ProxyApiOptions;
+  /** Project webhooks (/projects/{p}/webhook/…); served with `access`. */
+  webhooks?: WebhookService;
+  /** Replication policies and executions (/replication/…); absent: not served. */
+  replication?: ReplicationApiOptions;
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
@@ -141,4 +148,12 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       signing: options.signing,
     });
   else if (options.access) await app.register(disabledSigningRoutes);
+  if (options.access && options.webhooks)
+    await app.register(webhookRoutes, {
+      ...shared,
+      access: options.access,
+      gate: options.gate ?? null,
+      webhooks: options.webhooks,
+    });
+  if (options.replication) await app.register(replicationRoutes, options.replication);
 }

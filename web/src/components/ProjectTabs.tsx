@@ -11,6 +11,9 @@ const TABS = [
 ] as const;
 
 export function ProjectTabs(props: { project: string; current?: 'members' | 'robots' | 'logs' | 'signing' }) {
+  { tab: 'webhooks', label: 'Webhooks' },
+
+export function ProjectTabs(props: { project: string; current?: 'members' | 'robots' | 'logs' | 'webhooks' }) {
   return (
     <>
       <p className="crumbs">
