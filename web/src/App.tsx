@@ -49,8 +49,7 @@ function Page(props: { path: string; search: URLSearchParams; auth: AuthState; o
     const page = kubePage(path);
     if (page) return page;
   }
-  const project = /^\/projects\/([^/]+)(?:\/(members|robots|logs|signing))?\/?$/.exec(path);
-  const project = /^\/projects\/([^/]+)(?:\/(members|robots|logs|webhooks))?\/?$/.exec(path);
+  const project = /^\/projects\/([^/]+)(?:\/(members|robots|logs|signing|webhooks))?\/?$/.exec(path);
   if (project) {
     const name = decode(project[1]);
     if (project[2] === 'members') return <MembersPage project={name} />;

@@ -8,12 +8,13 @@ const TABS = [
   { tab: 'robots', label: 'Robot accounts' },
   { tab: 'logs', label: 'Logs' },
   { tab: 'signing', label: 'Signing' },
+  { tab: 'webhooks', label: 'Webhooks' },
 ] as const;
 
-export function ProjectTabs(props: { project: string; current?: 'members' | 'robots' | 'logs' | 'signing' }) {
-  { tab: 'webhooks', label: 'Webhooks' },
-
-export function ProjectTabs(props: { project: string; current?: 'members' | 'robots' | 'logs' | 'webhooks' }) {
+export function ProjectTabs(props: {
+  project: string;
+  current?: 'members' | 'robots' | 'logs' | 'signing' | 'webhooks';
+}) {
   return (
     <>
       <p className="crumbs">
