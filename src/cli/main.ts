@@ -7,6 +7,7 @@ import { projectCommand } from './project.ts';
 import { robotCommand } from './robot.ts';
 import { serveCommand } from './serve.ts';
 import { userCommand } from './user.ts';
+import { vulndbCommand } from './vulndb.ts';
 
 const program = new Command('berth').description('Berth container registry').version('0.1.0');
 program.addCommand(serveCommand());
@@ -15,6 +16,7 @@ program.addCommand(kubeCommand());
 program.addCommand(userCommand());
 program.addCommand(projectCommand());
 program.addCommand(robotCommand());
+program.addCommand(vulndbCommand());
 program.parseAsync(process.argv).catch((err) => {
   console.error(`berth: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);

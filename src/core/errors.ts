@@ -19,7 +19,9 @@ export type OciErrorCode =
   | 'TOOMANYREQUESTS'
   | 'RANGE_INVALID'
   | 'MANIFEST_TOO_LARGE'
-  | 'PAGINATION_NUMBER_INVALID';
+  | 'PAGINATION_NUMBER_INVALID'
+  /** A pull gate (signatures, vulnerabilities) refuses the artifact: Harbor's 412. */
+  | 'PRECONDITION_FAILED';
 
 export class RegistryError extends Error {
   readonly code: OciErrorCode;

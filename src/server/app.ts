@@ -14,7 +14,9 @@ import { KyselyAccessStore } from '../adapters/metadata/access-store.ts';
 import { KyselyKubeStore } from '../adapters/metadata/kube-store.ts';
 import { KyselyCatalog } from '../adapters/metadata/kysely-catalog.ts';
 import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
+import { KyselyScanStore } from '../adapters/metadata/scan-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
+import { readRpmDb } from '../adapters/scan/rpmdb.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
 import { ensureAdmin } from '../core/access/bootstrap.ts';
 import { LoginLimiter } from '../core/access/limiter.ts';
@@ -24,11 +26,13 @@ import { Registry } from '../core/registry.ts';
 import { createKube, type KubeFeature } from '../features/kube/feature.ts';
 import { accessRobots } from '../features/kube/robots.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
+import { createScan } from '../features/scan/feature.ts';
 import { TrafficRecorder } from '../features/traffic/recorder.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
 import { Gate } from '../http/access/gate.ts';
 import { RegistryAccess } from '../http/access/registry-access.ts';
 import { catalogAuditor, catalogAuthorizer, catalogScope } from '../http/api/access/catalog-seam.ts';
+import { sysadminOf } from '../http/api/access/context.ts';
 import { kubeActor, kubeAuthorizer } from '../http/api/kube/access-seam.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
@@ -197,6 +201,14 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   const kube = await openKube(config, registry, log, access);
   if (!(registry.metadata instanceof KyselyStore)) throw new Error('the metadata store cannot answer catalog queries');
   const catalog = new KyselyCatalog(registry.metadata.db);
+  const scan = createScan({
+    registry,
+    store: KyselyScanStore.over(registry.metadata.db),
+    readRpm: readRpmDb,
+    projectId: async (name) => (await access.store.projectByName(name))?.id ?? null,
+    scanOnPush: config.scan.on_push,
+    log,
+  });
   const traffic = new TrafficRecorder({
     store: catalog,
     flushEveryMs: 5_000,
@@ -251,6 +263,8 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     authorizeCatalog: catalogAuthorizer({ registry, access, gate }),
     catalogScope: catalogScope({ registry, access, gate }),
     auditCatalog: catalogAuditor({ registry, access, gate }),
+    scan,
+    requireAdmin: async (request) => void (await sysadminOf({ registry, access, gate }, request)),
   });
   await webPlugin(app, {});
   if (config.kube.worker) kube.worker.start();

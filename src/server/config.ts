@@ -75,6 +75,11 @@ export interface ServerConfig {
     /** Run the reconcile worker in this process. */
     worker: boolean;
   };
+  /** Vulnerability scanning. */
+  scan: {
+    /** Scan every pushed image (projects can also ask for it with Harbor's auto_scan). */
+    on_push: boolean;
+  };
   auth: AuthConfig;
 }
 
@@ -98,6 +103,7 @@ export function defaults(): ServerConfig {
     database: { driver: 'sqlite', sqlite: {}, postgres: { pool_size: 10 } },
     secrets: {},
     kube: { reconcile_interval: 600, worker: true },
+    scan: { on_push: false },
     auth: {
       enabled: true,
       token_ttl: 300,
@@ -162,6 +168,7 @@ export const ENV_KEYS: Record<string, string> = {
   BERTH_SECRET_KEY_FILE: 'secrets.key_file',
   BERTH_KUBE_RECONCILE_INTERVAL: 'kube.reconcile_interval',
   BERTH_KUBE_WORKER: 'kube.worker',
+  BERTH_SCAN_ON_PUSH: 'scan.on_push',
   BERTH_AUTH: 'auth.enabled',
   BERTH_ADMIN_PASSWORD: 'auth.admin_password',
   BERTH_TOKEN_KEY_FILE: 'auth.token_key_file',

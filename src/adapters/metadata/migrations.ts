@@ -10,6 +10,7 @@ import { accessMigration } from './migrations-access.ts';
 import { jobsMigration } from './migrations-jobs.ts';
 import { kubeMigration } from './migrations-kube.ts';
 import { pullsMigration } from './migrations-pulls.ts';
+import { scanMigration } from './migrations-scan.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -100,6 +101,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0009_console_catalog': catalogMigration(),
     '0010_kube_connection_tests': kubeTestsMigration(),
     '0011_pull_counts': pullsMigration,
+    '0350_scan': scanMigration(dialect),
   };
 }
 

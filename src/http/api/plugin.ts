@@ -2,11 +2,12 @@
  * The management API under /api/v2.0, in Harbor's shapes. Each resource is a
  * small plugin registered here; they share the error format below.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessService } from '../../core/access/service.ts';
 import type { CatalogQueries } from '../../core/ports-catalog.ts';
 import type { Registry } from '../../core/registry.ts';
 import type { KubeFeature } from '../../features/kube/feature.ts';
+import type { ScanService } from '../../features/scan/service.ts';
 import type { Gate } from '../access/gate.ts';
 import { accessRoutes } from './access/plugin.ts';
 import { artifactRoutes } from './artifacts.ts';
@@ -18,6 +19,7 @@ import { kubeRoutes } from './kube/plugin.ts';
 import { openApiRoutes } from './openapi.ts';
 import { apiErrorFromRegistry } from './registry-errors.ts';
 import { repositoryBrowsingRoutes } from './repositories.ts';
+import { scanRoutes } from './scan/plugin.ts';
 import { statisticsRoutes } from './statistics.ts';
 
 export interface ApiOptions {
@@ -44,6 +46,10 @@ export interface ApiOptions {
   catalogScope?: CatalogScoper;
   /** Where tag and artifact edits are audited; absent: not audited. */
   auditCatalog?: CatalogAuditor;
+  /** Vulnerability scanning (scans, the vulnerability database, the security summary); absent: not served. */
+  scan?: ScanService;
+  /** Throws unless the caller is a system administrator (the vulnerability database). */
+  requireAdmin?: (request: FastifyRequest) => Promise<void>;
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
@@ -81,6 +87,13 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
     await app.register(repositoryBrowsingRoutes, browsing);
     await app.register(artifactRoutes, browsing);
     await app.register(statisticsRoutes, browsing);
+    if (options.scan && options.requireAdmin)
+      await app.register(scanRoutes, {
+        scan: options.scan,
+        catalog: browsing,
+        requireAdmin: options.requireAdmin,
+        projectId: async (name) => (await options.access?.store.projectByName(name))?.id ?? null,
+      });
   }
   if (options.kube)
     await app.register(kubeRoutes, {

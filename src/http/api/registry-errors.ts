@@ -14,6 +14,7 @@ const STATUS: Record<string, [number, string]> = {
   UNAUTHORIZED: [401, 'UNAUTHORIZED'],
   DENIED: [403, 'FORBIDDEN'],
   TOOMANYREQUESTS: [429, 'TOO_MANY_REQUESTS'],
+  PRECONDITION_FAILED: [412, 'PRECONDITION'],
 };
 
 /** The ApiError for a RegistryError the management API can explain; null otherwise. */

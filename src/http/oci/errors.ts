@@ -20,6 +20,7 @@ const TABLE: Record<OciErrorCode, { status: number; code: string }> = {
   RANGE_INVALID: { status: 416, code: 'BLOB_UPLOAD_INVALID' },
   MANIFEST_TOO_LARGE: { status: 413, code: 'MANIFEST_INVALID' },
   PAGINATION_NUMBER_INVALID: { status: 400, code: 'PAGINATION_NUMBER_INVALID' },
+  PRECONDITION_FAILED: { status: 412, code: 'DENIED' },
 };
 
 export function httpError(code: OciErrorCode): { status: number; code: string } {
