@@ -27,6 +27,7 @@ import { createKube, type KubeFeature } from '../features/kube/feature.ts';
 import { accessRobots } from '../features/kube/robots.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
 import { createScan } from '../features/scan/feature.ts';
+import type { ScanService } from '../features/scan/service.ts';
 import { TrafficRecorder } from '../features/traffic/recorder.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
 import { Gate } from '../http/access/gate.ts';
@@ -57,6 +58,8 @@ export interface Berth {
   registry: Registry;
   kube: KubeFeature;
   access: AccessService;
+  /** Vulnerability scanning (reports, database, pull gate). */
+  scan: ScanService;
   /** Traffic and pull counters; `flush()` writes what is counted so far. */
   traffic: TrafficRecorder;
   close(): Promise<void>;
@@ -272,6 +275,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     app,
     registry,
     access,
+    scan,
     kube,
     traffic,
     async close() {

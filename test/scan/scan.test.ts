@@ -1,0 +1,174 @@
+/**
+ * Scanning end to end over HTTP: images built offline are pushed, an OSV
+ * database is imported, scans find exactly the vulnerable packages (dpkg by
+ * source package, PyPI, npm, Maven, Go; Alpine's apk), whiteouts hide what
+ * they delete, derived labels follow the content, and the prevent_vul gate
+ * refuses pulls with a message naming the worst finding until allowlisted.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { type RunningBerth, startInProcess } from '../support/inprocess.ts';
+import { alpineImage, blobsOf, debianImage, OSV_RECORDS } from './fixtures.ts';
+
+const REPORT = 'application/vnd.security.vulnerability.report; version=1.1';
+
+async function push(url: string, repo: string, tag: string, image: ReturnType<typeof blobsOf>): Promise<void> {
+  for (const data of [...image.blobs.map((b) => b.data), image.config]) {
+    const digest = `sha256:${(await import('node:crypto')).createHash('sha256').update(data).digest('hex')}`;
+    const r = await fetch(`${url}/v2/${repo}/blobs/uploads/?digest=${digest}`, { method: 'POST', body: data });
+    assert.equal(r.status, 201, await r.text());
+  }
+  const r = await fetch(`${url}/v2/${repo}/manifests/${tag}`, {
+    method: 'PUT',
+    body: image.manifest,
+    headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+  });
+  assert.equal(r.status, 201, await r.text());
+}
+
+async function scanned(url: string, project: string, repo: string, ref: string) {
+  const base = `${url}/api/v2.0/projects/${project}/repositories/${encodeURIComponent(repo)}/artifacts/${ref}`;
+  const started = await fetch(`${base}/scan`, { method: 'POST' });
+  assert.equal(started.status, 202);
+  for (let i = 0; i < 200; i++) {
+    const r = await fetch(`${base}/additions/vulnerabilities`);
+    if (r.status === 200) {
+      const body = (await r.json()) as Record<
+        string,
+        { scan_status: string; vulnerabilities: Record<string, unknown>[]; labels: string[] }
+      >;
+      if (body[REPORT].scan_status !== 'Running') return body[REPORT];
+    }
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error('scan did not finish');
+}
+
+describe('vulnerability scanning', () => {
+  let berth: RunningBerth;
+  const debian = blobsOf(debianImage());
+  const alpine = blobsOf(alpineImage(), 'nobody');
+
+  before(async () => {
+    berth = await startInProcess();
+    await berth.berth.access.store.createProject({ name: 'team', public: false, ownerId: null });
+    await push(berth.url, 'team/app', 'v1', debian);
+    await push(berth.url, 'team/alpine', 'v1', alpine);
+  });
+  after(() => berth.stop());
+
+  test('the OSV import counts records per ecosystem and skips malformed ones', async () => {
+    const r = await fetch(`${berth.url}/api/v2.0/vuln-db`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ format: 'osv', entries: OSV_RECORDS }),
+    });
+    assert.equal(r.status, 201);
+    const body = (await r.json()) as {
+      imported: number;
+      skipped: number;
+      by_ecosystem: Record<string, number>;
+      updated_at: string;
+    };
+    assert.equal(body.imported, OSV_RECORDS.length - 1);
+    assert.equal(body.skipped, 1);
+    assert.deepEqual(body.by_ecosystem, { Alpine: 1, Debian: 2, Go: 1, Maven: 1, PyPI: 1, npm: 4 });
+    assert.equal(body.updated_at, '2024-01-01T00:00:00Z');
+    const bad = await fetch(`${berth.url}/api/v2.0/vuln-db`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ format: 'nvd', entries: [] }),
+    });
+    assert.equal(bad.status, 400);
+    const zip = await fetch(`${berth.url}/api/v2.0/vuln-db`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/zip' },
+      body: Buffer.from('not a zip'),
+    });
+    assert.equal(zip.status, 400);
+  });
+
+  test('a Debian image: exactly the affected packages, with fix versions and severities', async () => {
+    const report = await scanned(berth.url, 'team', 'app', 'v1');
+    assert.equal(report.scan_status, 'Success');
+    const found = report.vulnerabilities.map(
+      (v) => `${v.id} ${v.package} ${v.version} -> ${v.fix_version} ${v.severity}`,
+    );
+    assert.deepEqual(found, [
+      'GHSA-jfh8-c2jp-5v3q org.apache.logging.log4j:log4j-core 2.14.1 -> 2.15.0 Critical',
+      'GHSA-35jh-r3h4-6jhm lodash 4.17.15 -> 4.17.21 High',
+      'DEBIAN-CVE-2023-5678 libssl3 3.0.11-1~deb12u1 -> 3.0.13-1~deb12u1 Medium',
+      'GHSA-j8r2-6x86-q33q requests 2.25.0 -> 2.31.0 Medium',
+      'GO-2023-1988 golang.org/x/net 0.10.0 -> 0.13.0 Medium',
+    ]);
+    for (const label of [
+      'os:debian-12',
+      'arch:amd64',
+      'has-shell',
+      'runs-as-root',
+      'sbom',
+      'runtime:python',
+      'runtime:node',
+      'runtime:java',
+      'runtime:go-1.21.0',
+    ])
+      assert.ok(report.labels.includes(label), `${label} in ${report.labels}`);
+  });
+
+  test('an Alpine image: apk packages matched with apk version order; not root, no shell', async () => {
+    const report = await scanned(berth.url, 'team', 'alpine', 'v1');
+    assert.deepEqual(
+      report.vulnerabilities.map((v) => `${v.id} ${v.package} ${v.version} ${v.severity}`),
+      ['ALPINE-CVE-2023-42363 busybox 1.36.1-r15 High'],
+    );
+    assert.ok(report.labels.includes('os:alpine-3.19.1'));
+    assert.ok(!report.labels.includes('runs-as-root'));
+    assert.ok(!report.labels.includes('has-shell'));
+  });
+
+  test('the prevent_vul gate refuses pulls at or above the severity, names the worst, and respects allowlists', async () => {
+    const project = await berth.berth.access.store.projectByName('team');
+    assert.ok(project);
+    const get = (repo: string) =>
+      fetch(`${berth.url}/v2/team/${repo}/manifests/v1`, {
+        headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+      });
+    assert.equal((await get('app')).status, 200, 'no policy: pulls pass');
+    await berth.berth.scan.store.setPolicy(project.id, { preventVulnerable: true, severity: 'High' });
+    berth.berth.scan.policyChanged();
+    const refused = await get('app');
+    assert.equal(refused.status, 412);
+    const error = ((await refused.json()) as { errors: { code: string; message: string }[] }).errors[0];
+    assert.equal(error.code, 'DENIED');
+    assert.match(error.message, /2 vulnerabilities at or above high \(worst: GHSA-jfh8-c2jp-5v3q, critical/);
+    // Alpine's High finding is refused too; allowlisting its CVE (an alias) lets it through.
+    assert.equal((await get('alpine')).status, 412);
+    const put = await fetch(`${berth.url}/api/v2.0/system/CVEAllowlist`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ items: [{ cve_id: 'CVE-2023-42363' }] }),
+    });
+    assert.equal(put.status, 200);
+    assert.equal((await get('alpine')).status, 200);
+    // Only Critical blocks now: the lodash High finding no longer counts.
+    await berth.berth.scan.store.setPolicy(project.id, { severity: 'Critical' });
+    berth.berth.scan.policyChanged();
+    const still = await get('app');
+    assert.equal(still.status, 412);
+    assert.match(
+      ((await still.json()) as { errors: { message: string }[] }).errors[0].message,
+      /^1 vulnerability at or above critical/,
+    );
+  });
+
+  test('the security summary counts findings by severity', async () => {
+    const r = await fetch(`${berth.url}/api/v2.0/security/summary?with_dangerous_cve=true`);
+    assert.equal(r.status, 200);
+    const s = (await r.json()) as Record<string, number> & { dangerous_cves: { cve_id: string }[] };
+    assert.equal(s.critical_cnt, 1);
+    assert.equal(s.high_cnt, 2);
+    assert.equal(s.medium_cnt, 3);
+    assert.equal(s.total_vuls, 6);
+    assert.equal(s.dangerous_cves[0].cve_id, 'GHSA-jfh8-c2jp-5v3q');
+  });
+});
