@@ -15,12 +15,15 @@ const REPORT = 'application/vnd.security.vulnerability.report; version=1.1';
 async function push(url: string, repo: string, tag: string, image: ReturnType<typeof blobsOf>): Promise<void> {
   for (const data of [...image.blobs.map((b) => b.data), image.config]) {
     const digest = `sha256:${(await import('node:crypto')).createHash('sha256').update(data).digest('hex')}`;
-    const r = await fetch(`${url}/v2/${repo}/blobs/uploads/?digest=${digest}`, { method: 'POST', body: data });
+    const r = await fetch(`${url}/v2/${repo}/blobs/uploads/?digest=${digest}`, {
+      method: 'POST',
+      body: new Uint8Array(data),
+    });
     assert.equal(r.status, 201, await r.text());
   }
   const r = await fetch(`${url}/v2/${repo}/manifests/${tag}`, {
     method: 'PUT',
-    body: image.manifest,
+    body: new Uint8Array(image.manifest),
     headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
   });
   assert.equal(r.status, 201, await r.text());
@@ -83,7 +86,7 @@ describe('vulnerability scanning', () => {
     const zip = await fetch(`${berth.url}/api/v2.0/vuln-db`, {
       method: 'POST',
       headers: { 'content-type': 'application/zip' },
-      body: Buffer.from('not a zip'),
+      body: new TextEncoder().encode('not a zip'),
     });
     assert.equal(zip.status, 400);
   });
