@@ -9,6 +9,7 @@ import { RegistryError } from '../../core/errors.ts';
 import type { PullCheck, RegistryGuard } from '../../core/hooks.ts';
 import { projectOf } from '../../core/names.ts';
 import type { Registry } from '../../core/registry.ts';
+import { attachSbom, cyclonedx } from './cyclonedx.ts';
 import { deriveLabels } from './labels.ts';
 import { affects, type OsvRecord, osvProblem, SEVERITY_ORDER, type Severity, severityOf } from './osv.ts';
 import type { Package } from './packages.ts';
@@ -35,6 +36,8 @@ export interface ScanServiceOptions {
   onError?(err: unknown, digest: string): void;
   /** Told after each scan (webhooks: SCANNING_COMPLETED / SCANNING_FAILED; metrics). */
   onScanned?(report: ScanReport, repository: string): void;
+  /** Store the SBOM as a CycloneDX referrer of the image (default true). */
+  attachSbom?: boolean;
 }
 
 const INDEX_TYPES = new Set([
@@ -148,6 +151,7 @@ export class ScanService {
       const contents = await this.contents(digest);
       const packages = contents.flatMap((c) => c.packages);
       const findings = await this.match(packages);
+      await this.storeSbom(repository, digest, packages, contents[0]?.os?.prettyName ?? null);
       const info = await this.options.store.databaseInfo();
       report = {
         ...base,
@@ -166,6 +170,19 @@ export class ScanService {
     this.forget(digest);
     this.options.onScanned?.(report, repository);
     return report;
+  }
+
+  /** The SBOM as a CycloneDX referrer of the image (replaced on each scan is not needed: same content, same digest). */
+  private async storeSbom(repository: string, digest: string, packages: Package[], os: string | null): Promise<void> {
+    if (this.options.attachSbom === false) return;
+    const record = await this.options.registry.manifestRecord(repository, digest);
+    const sbom = cyclonedx({ repository, digest }, packages, os);
+    await attachSbom(
+      this.options.registry,
+      repository,
+      { digest, mediaType: record.mediaType, size: record.size },
+      sbom,
+    );
   }
 
   /** The content of a manifest, or of each child of an index. */
