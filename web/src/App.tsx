@@ -12,6 +12,7 @@ import { ProjectsPage } from './pages/ProjectsPage.tsx';
 import { RepositoriesPage } from './pages/RepositoriesPage.tsx';
 import { RepositoryPage } from './pages/RepositoryPage.tsx';
 import { RobotsPage } from './pages/RobotsPage.tsx';
+import { SecurityPage } from './pages/SecurityPage.tsx';
 import { UsersPage } from './pages/UsersPage.tsx';
 import { Link, navigate, useLocation } from './router.tsx';
 
@@ -31,6 +32,7 @@ function Page(props: { path: string; search: URLSearchParams; auth: AuthState; o
   if (path === '/users') return <UsersPage search={search} />;
   if (path === '/robots') return <RobotsPage search={search} />;
   if (path === '/audit-logs') return <AuditLogPage search={search} />;
+  if (path === '/security') return <SecurityPage search={search} />;
   if (path.startsWith('/kube')) {
     const page = kubePage(path);
     if (page) return page;
@@ -118,6 +120,7 @@ export function App() {
           {admin ? <NavLink to="/robots" label="Robots" path={path} /> : null}
           {admin ? <NavLink to="/users" label="Users" path={path} /> : null}
           {admin ? <NavLink to="/kube" label="Kubernetes" path={path} /> : null}
+          {admin ? <NavLink to="/security" label="Security" path={path} /> : null}
           <NavLink to="/audit-logs" label="Audit log" path={path} />
           <span className="spacer" />
           {auth.kind === 'signed-in' ? (

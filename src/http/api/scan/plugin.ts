@@ -289,6 +289,9 @@ export async function scanRoutes(parent: FastifyInstance, options: ScanApiOption
             links: f.links,
           })),
       );
+      rows.sort(
+        (a, b) => SEVERITY_ORDER.indexOf(b.severity as Severity) - SEVERITY_ORDER.indexOf(a.severity as Severity),
+      );
       const size = q.page_size ?? 10;
       const page = q.page ?? 1;
       reply.header('x-total-count', String(rows.length));
