@@ -6,6 +6,7 @@ import { kubeCommand } from './kube.ts';
 import { projectCommand } from './project.ts';
 import { robotCommand } from './robot.ts';
 import { serveCommand } from './serve.ts';
+import { signingCommands } from './signing.ts';
 import { userCommand } from './user.ts';
 import { vulndbCommand } from './vulndb.ts';
 
@@ -17,6 +18,7 @@ program.addCommand(userCommand());
 program.addCommand(projectCommand());
 program.addCommand(robotCommand());
 program.addCommand(vulndbCommand());
+for (const c of signingCommands()) program.addCommand(c);
 program.parseAsync(process.argv).catch((err) => {
   console.error(`berth: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);

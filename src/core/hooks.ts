@@ -64,6 +64,8 @@ export interface PullCheck {
   reference: string;
   record: ManifestRecord;
   caller: Caller;
+  /** True for a HEAD (digest and size only, no content): gates may let it through, as Harbor does. */
+  headOnly?: boolean;
 }
 
 /** Each hook may throw a RegistryError to refuse; optional hooks cost nothing when absent. */

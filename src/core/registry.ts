@@ -138,9 +138,15 @@ export class Registry {
    * The pull gates (signature, vulnerability, …) for a client's read of a
    * manifest; a no-op without guards, so the hot path pays nothing.
    */
-  async checkPull(repository: string, reference: string, record: ManifestRecord, caller: Caller): Promise<void> {
+  async checkPull(
+    repository: string,
+    reference: string,
+    record: ManifestRecord,
+    caller: Caller,
+    headOnly = false,
+  ): Promise<void> {
     if (this.hooks.has('beforeManifestPull'))
-      await this.hooks.check('beforeManifestPull', { repository, reference, record, caller });
+      await this.hooks.check('beforeManifestPull', { repository, reference, record, caller, headOnly });
   }
 
   /** Tells listeners a client pulled a manifest (after the response was sent). */

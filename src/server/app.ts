@@ -15,6 +15,7 @@ import { KyselyKubeStore } from '../adapters/metadata/kube-store.ts';
 import { KyselyCatalog } from '../adapters/metadata/kysely-catalog.ts';
 import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
 import { KyselyScanStore } from '../adapters/metadata/scan-store.ts';
+import { KyselySigningStore } from '../adapters/metadata/signing-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { readRpmDb } from '../adapters/scan/rpmdb.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
@@ -28,6 +29,7 @@ import { accessRobots } from '../features/kube/robots.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
 import { createScan } from '../features/scan/feature.ts';
 import type { ScanService } from '../features/scan/service.ts';
+import { createSigning, type SigningFeature } from '../features/signing/feature.ts';
 import { TrafficRecorder } from '../features/traffic/recorder.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
 import { Gate } from '../http/access/gate.ts';
@@ -62,6 +64,7 @@ export interface Berth {
   scan: ScanService;
   /** Traffic and pull counters; `flush()` writes what is counted so far. */
   traffic: TrafficRecorder;
+  signing: SigningFeature;
   close(): Promise<void>;
 }
 
@@ -212,6 +215,11 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     scanOnPush: config.scan.on_push,
     log,
   });
+  const signing = await createSigning({
+    registry,
+    store: KyselySigningStore.over(registry.metadata.db),
+    onError: (err) => log.warn({ err }, 'signature verification failed'),
+  });
   const traffic = new TrafficRecorder({
     store: catalog,
     flushEveryMs: 5_000,
@@ -268,6 +276,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     auditCatalog: catalogAuditor({ registry, access, gate }),
     scan,
     requireAdmin: async (request) => void (await sysadminOf({ registry, access, gate }, request)),
+    signing: signing.service,
   });
   await webPlugin(app, {});
   if (config.kube.worker) kube.worker.start();
@@ -278,7 +287,9 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     scan,
     kube,
     traffic,
+    signing,
     async close() {
+      signing.close();
       await app.close();
       await traffic.close();
       await access.close();

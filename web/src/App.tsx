@@ -13,6 +13,7 @@ import { RepositoriesPage } from './pages/RepositoriesPage.tsx';
 import { RepositoryPage } from './pages/RepositoryPage.tsx';
 import { RobotsPage } from './pages/RobotsPage.tsx';
 import { SecurityPage } from './pages/SecurityPage.tsx';
+import { SigningPage } from './pages/SigningPage.tsx';
 import { UsersPage } from './pages/UsersPage.tsx';
 import { Link, navigate, useLocation } from './router.tsx';
 
@@ -37,12 +38,13 @@ function Page(props: { path: string; search: URLSearchParams; auth: AuthState; o
     const page = kubePage(path);
     if (page) return page;
   }
-  const project = /^\/projects\/([^/]+)(?:\/(members|robots|logs))?\/?$/.exec(path);
+  const project = /^\/projects\/([^/]+)(?:\/(members|robots|logs|signing))?\/?$/.exec(path);
   if (project) {
     const name = decode(project[1]);
     if (project[2] === 'members') return <MembersPage project={name} />;
     if (project[2] === 'robots') return <RobotsPage project={name} search={search} />;
     if (project[2] === 'logs') return <AuditLogPage project={name} search={search} />;
+    if (project[2] === 'signing') return <SigningPage project={name} />;
     return <RepositoriesPage project={name} search={search} />;
   }
   const repo = /^\/projects\/([^/]+)\/repositories\/(.+)$/.exec(path);

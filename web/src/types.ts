@@ -42,6 +42,9 @@ export interface Accessory {
   size: number;
   creation_time: string;
   annotations?: Record<string, string>;
+  /** Signatures only: whether one verifies with a trusted key, and how. */
+  signed?: boolean;
+  signature?: { format: string; tag_scheme: boolean; key: string | null; fingerprint: string | null; errors: string[] };
 }
 
 export interface Artifact {

@@ -11,6 +11,7 @@ import { jobsMigration } from './migrations-jobs.ts';
 import { kubeMigration } from './migrations-kube.ts';
 import { pullsMigration } from './migrations-pulls.ts';
 import { scanMigration } from './migrations-scan.ts';
+import { signingMigration } from './migrations-signing.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -101,6 +102,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0009_console_catalog': catalogMigration(),
     '0010_kube_connection_tests': kubeTestsMigration(),
     '0011_pull_counts': pullsMigration,
+    '0300_signing': signingMigration(dialect),
     '0350_scan': scanMigration(dialect),
   };
 }

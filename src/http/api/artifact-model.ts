@@ -14,7 +14,7 @@ import { blobKey } from '../../core/digest.ts';
 import type { ManifestRecord } from '../../core/ports.ts';
 import type { TagInfo } from '../../core/ports-catalog.ts';
 import type { Registry } from '../../core/registry.ts';
-import type { CatalogOptions } from './catalog-context.ts';
+import type { CatalogOptions, SignatureAccessoryView } from './catalog-context.ts';
 
 /** Tags shown with each artifact of a list; the rest are paged through the tags endpoint. */
 export const TAGS_PER_ARTIFACT = 20;
@@ -177,16 +177,43 @@ export async function artifactDetail(options: CatalogOptions, repository: string
       urls: c.urls ?? [],
     })),
     history: config?.history ?? [],
-    accessories: referrers.map((r) => ({
-      digest: r.digest,
-      type: referrerKind(r.artifactType, r.mediaType),
-      artifact_type: r.artifactType,
-      media_type: r.mediaType,
-      size: referrerSizes.get(r.digest) ?? r.size,
-      subject_artifact_digest: record.digest,
-      subject_artifact_repo: repository,
-      creation_time: r.createdAt,
-      annotations: r.annotations ? (JSON.parse(r.annotations) as Record<string, string>) : {},
-    })),
+    accessories: withSignatures(
+      referrers.map((r) => ({
+        digest: r.digest,
+        type: referrerKind(r.artifactType, r.mediaType),
+        artifact_type: r.artifactType,
+        media_type: r.mediaType,
+        size: referrerSizes.get(r.digest) ?? r.size,
+        subject_artifact_digest: record.digest,
+        subject_artifact_repo: repository,
+        creation_time: r.createdAt,
+        annotations: r.annotations ? (JSON.parse(r.annotations) as Record<string, string>) : {},
+      })),
+      options.signatures ? await options.signatures(repository, record.digest) : [],
+      { digest: record.digest, repository },
+    ),
   };
+}
+
+/** Referrer accessories with their verification merged in, plus tag-scheme signatures (which are not referrers). */
+function withSignatures<T extends { digest: string }>(
+  accessories: T[],
+  signatures: SignatureAccessoryView[],
+  subject: { digest: string; repository: string },
+) {
+  const byDigest = new Map(signatures.map((s) => [s.digest, s]));
+  const merged: Record<string, unknown>[] = accessories.map((a) => {
+    const s = byDigest.get(a.digest);
+    return s ? { ...a, type: s.type, signed: s.signed, signature: s.signature } : a;
+  });
+  for (const s of signatures) {
+    if (accessories.some((a) => a.digest === s.digest)) continue;
+    merged.push({
+      ...s,
+      subject_artifact_digest: subject.digest,
+      subject_artifact_repo: subject.repository,
+      annotations: {},
+    });
+  }
+  return merged;
 }

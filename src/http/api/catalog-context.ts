@@ -62,6 +62,29 @@ export interface CatalogOptions {
   scope?: CatalogScoper;
   /** Absent: edits are not audited (no identity module wired). */
   audit?: CatalogAuditor;
+  /** An artifact's signatures with their verification (the signing feature); absent: referrers only. */
+  signatures?: SignatureLister;
+}
+
+/** Signature accessories in Harbor's shape plus their verification (`signed`, `signature`). */
+export type SignatureLister = (repository: string, digest: string) => Promise<SignatureAccessoryView[]>;
+
+export interface SignatureAccessoryView {
+  digest: string;
+  size: number;
+  /** Harbor's accessory type: `signature.cosign` or `signature.notation`. */
+  type: string;
+  artifact_type: string | null;
+  media_type: string;
+  creation_time: string | null;
+  signed: boolean;
+  signature: {
+    format: string;
+    tag_scheme: boolean;
+    key: string | null;
+    fingerprint: string | null;
+    errors: string[];
+  };
 }
 
 /**

@@ -50,6 +50,13 @@ export const ROUTES: readonly Row[] = [
   ['get', '/projects/{project}/robots', 'robots', "A project's robot accounts", { paged: true }],
   ['post', '/projects/{project}/robots', 'robots', 'Create a project robot (secret shown once)', { body: true }],
   ['get', '/projects/{project}/logs', 'audit', "A project's audit log", { paged: true }],
+  ['get', '/projects/{project}/trusted-keys', 'signing', "A project's trusted keys and certificates"],
+  ['post', '/projects/{project}/trusted-keys', 'signing', 'Trust a public key or certificate (PEM)', { body: true }],
+  ['delete', '/projects/{project}/trusted-keys/{id}', 'signing', 'Stop trusting a key'],
+  ['get', '/system/trusted-keys', 'signing', 'Registry-wide trusted keys (system administrators)'],
+  ['post', '/system/trusted-keys', 'signing', 'Trust a key in every project', { body: true }],
+  ['delete', '/system/trusted-keys/{id}', 'signing', 'Stop trusting a registry-wide key'],
+  ['get', `${ART}/signatures`, 'signing', 'Every signature of the artifact with its verification'],
 
   ['get', '/robots', 'robots', 'Robot accounts', { paged: true }],
   ['post', '/robots', 'robots', 'Create a robot (secret shown once)', { body: true }],

@@ -8,6 +8,7 @@ import type { CatalogQueries } from '../../core/ports-catalog.ts';
 import type { Registry } from '../../core/registry.ts';
 import type { KubeFeature } from '../../features/kube/feature.ts';
 import type { ScanService } from '../../features/scan/service.ts';
+import type { SigningService } from '../../features/signing/service.ts';
 import type { Gate } from '../access/gate.ts';
 import { accessRoutes } from './access/plugin.ts';
 import { artifactRoutes } from './artifacts.ts';
@@ -20,6 +21,10 @@ import { openApiRoutes } from './openapi.ts';
 import { apiErrorFromRegistry } from './registry-errors.ts';
 import { repositoryBrowsingRoutes } from './repositories.ts';
 import { scanRoutes } from './scan/plugin.ts';
+import { signatureLister } from './signing/accessories.ts';
+import { disabledSigningMetadata, disabledSigningRoutes } from './signing/disabled.ts';
+import { signingProjectMetadata } from './signing/metadata.ts';
+import { signingRoutes } from './signing/plugin.ts';
 import { statisticsRoutes } from './statistics.ts';
 
 export interface ApiOptions {
@@ -50,6 +55,8 @@ export interface ApiOptions {
   scan?: ScanService;
   /** Throws unless the caller is a system administrator (the vulnerability database). */
   requireAdmin?: (request: FastifyRequest) => Promise<void>;
+  /** Signature verification (trusted keys, project content-trust switches); absent: not served. */
+  signing?: SigningService;
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
@@ -83,6 +90,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       authorize: options.authorizeCatalog,
       scope: options.catalogScope,
       audit: options.auditCatalog,
+      signatures: options.signing ? signatureLister(options.signing) : undefined,
     };
     await app.register(repositoryBrowsingRoutes, browsing);
     await app.register(artifactRoutes, browsing);
@@ -107,5 +115,14 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       access: options.access,
       gate: options.gate ?? null,
       onRobotSecretRotated: options.onRobotSecretRotated,
+      projectMetadata: options.signing ? signingProjectMetadata(options.signing) : disabledSigningMetadata,
     });
+  if (options.access && options.signing)
+    await app.register(signingRoutes, {
+      ...shared,
+      access: options.access,
+      gate: options.gate ?? null,
+      signing: options.signing,
+    });
+  else if (options.access) await app.register(disabledSigningRoutes);
 }

@@ -28,7 +28,7 @@ async function read(ctx: OciContext, route: ManifestRoute, withBody: boolean): P
   const caller = await ctx.access.authorize(ctx.req, route.name, ['pull']);
   const { registry } = ctx;
   const record = await registry.manifestRecord(route.name, route.reference);
-  await registry.checkPull(route.name, route.reference, record, caller);
+  await registry.checkPull(route.name, route.reference, record, caller, !withBody);
   const headers = {
     'content-type': record.mediaType,
     'docker-content-digest': record.digest,

@@ -7,9 +7,10 @@ const TABS = [
   { tab: 'members', label: 'Members' },
   { tab: 'robots', label: 'Robot accounts' },
   { tab: 'logs', label: 'Logs' },
+  { tab: 'signing', label: 'Signing' },
 ] as const;
 
-export function ProjectTabs(props: { project: string; current?: 'members' | 'robots' | 'logs' }) {
+export function ProjectTabs(props: { project: string; current?: 'members' | 'robots' | 'logs' | 'signing' }) {
   return (
     <>
       <p className="crumbs">

@@ -2,7 +2,7 @@
 import { bytes, dateTime, platform, shortDigest } from '../format.ts';
 import { artifactRoute } from '../links.ts';
 import { Link } from '../router.tsx';
-import type { Artifact, HistoryEntry, Layer } from '../types.ts';
+import type { Accessory, Artifact, HistoryEntry, Layer } from '../types.ts';
 
 /** Pairs each history step with the layer it produced (steps marked empty_layer produce none). */
 function buildSteps(history: HistoryEntry[], layers: Layer[]) {
@@ -142,6 +142,7 @@ export function ArtifactInternals(props: { artifact: Artifact; repository: strin
                   <th>Artifact type</th>
                   <th>Digest</th>
                   <th>Size</th>
+                  <th>Verification</th>
                   <th className="hide-narrow">Pushed</th>
                 </tr>
               </thead>
@@ -158,6 +159,7 @@ export function ArtifactInternals(props: { artifact: Artifact; repository: strin
                       </Link>
                     </td>
                     <td>{bytes(r.size)}</td>
+                    <td className="small">{verification(r)}</td>
                     <td className="hide-narrow">{dateTime(r.creation_time)}</td>
                   </tr>
                 ))}
@@ -167,6 +169,22 @@ export function ArtifactInternals(props: { artifact: Artifact; repository: strin
         )}
       </div>
     </>
+  );
+}
+
+/** A signature's verification in a few words: by which trusted key, or why not. */
+function verification(r: Accessory) {
+  if (!r.signature) return <span className="muted">—</span>;
+  if (r.signed)
+    return (
+      <span className="ok-text" style={{ color: 'var(--ok, #1a7f37)' }}>
+        ✔ signed by {r.signature.key}
+      </span>
+    );
+  return (
+    <span className="danger-text" title={r.signature.errors.join('\n')}>
+      ✘ {r.signature.errors[0] ?? 'not verified'}
+    </span>
   );
 }
 

@@ -15,6 +15,16 @@ export interface AccessApi {
   gate: Gate | null;
   /** Told when a robot's secret is refreshed, with the new secret (Kubernetes pull secrets carry it). */
   onRobotSecretRotated?: (robotName: string, secret: string) => Promise<void>;
+  /** Project metadata kept by features (e.g. signing's enable_content_trust*); absent: only `public`. */
+  projectMetadata?: ProjectMetadataExtension;
+}
+
+/** Extra keys of a project's `metadata`: read into the project view, written by POST/PUT (400 on a bad value). */
+export interface ProjectMetadataExtension {
+  /** Throws the 400 `write` would, before anything is stored (a project is created only with valid metadata). */
+  check(metadata: Record<string, unknown>): void;
+  read(projectId: number): Promise<Record<string, string>>;
+  write(projectId: number, metadata: Record<string, unknown>): Promise<void>;
 }
 
 /** With authentication off, every caller acts as this administrator. */

@@ -10,7 +10,7 @@ import { type AccessApi, addressOf, callerOf, paged, projectParam, requireOn, sl
 interface ProjectReq {
   project_name?: string;
   public?: boolean;
-  metadata?: { public?: string | boolean };
+  metadata?: { public?: string | boolean } & Record<string, unknown>;
 }
 
 function publicFlag(body: ProjectReq): boolean | undefined {
@@ -51,7 +51,7 @@ async function view(api: AccessApi, who: Principal, p: ProjectRecord, withCount:
     current_user_role_id: role ? ROLE_IDS[role] : 0,
     current_user_role_ids: role ? [ROLE_IDS[role]] : [],
     ...(withCount ? { repo_count: (await repositoriesOf(api, p.name, 100_000)).length } : {}),
-    metadata: { public: String(p.public) },
+    metadata: { public: String(p.public), ...(await api.projectMetadata?.read(p.id)) },
   };
 }
 
@@ -89,8 +89,10 @@ export async function projectRoutes(app: FastifyInstance, api: AccessApi): Promi
     const name = body.project_name ?? '';
     if (!isValidName(name) || name.includes('/') || name.length > 255)
       throw badRequest('project_name must be lower case letters, digits and . _ - separators');
+    api.projectMetadata?.check(body.metadata ?? {});
     const created = await store.createProject({ name, public: publicFlag(body) ?? false, ownerId: who.id || null });
     if (!created) throw conflict(`project ${name} already exists`);
+    await api.projectMetadata?.write(created.id, body.metadata ?? {});
     if (who.id) await store.addMember(created.id, who.id, 'projectAdmin');
     await api.access.audit({
       username: who.name,
@@ -116,6 +118,7 @@ export async function projectRoutes(app: FastifyInstance, api: AccessApi): Promi
     const project = await projectParam(api, request, (request.params as { project: string }).project);
     await requireOn(api, who, project, 'changeSettings');
     const flag = publicFlag((request.body ?? {}) as ProjectReq);
+    await api.projectMetadata?.write(project.id, ((request.body ?? {}) as ProjectReq).metadata ?? {});
     if (flag !== undefined && flag !== project.public) {
       await store.updateProject(project.id, { public: flag });
       await api.access.audit({
