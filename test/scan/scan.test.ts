@@ -130,15 +130,32 @@ describe('vulnerability scanning', () => {
   });
 
   test('the prevent_vul gate refuses pulls at or above the severity, names the worst, and respects allowlists', async () => {
-    const project = await berth.berth.access.store.projectByName('team');
-    assert.ok(project);
     const get = (repo: string) =>
       fetch(`${berth.url}/v2/team/${repo}/manifests/v1`, {
         headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
       });
     assert.equal((await get('app')).status, 200, 'no policy: pulls pass');
-    await berth.berth.scan.store.setPolicy(project.id, { preventVulnerable: true, severity: 'High' });
-    berth.berth.scan.policyChanged();
+    const setMetadata = (body: unknown) =>
+      fetch(`${berth.url}/api/v2.0/projects/team`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const bad = await setMetadata({ metadata: { prevent_vul: 'true', severity: 'severe' } });
+    assert.equal(bad.status, 400);
+    const badError = ((await bad.json()) as { errors: { message: string }[] }).errors[0];
+    assert.match(badError.message, /metadata\.severity/);
+    assert.equal((await get('app')).status, 200, 'a refused update stores nothing');
+    assert.equal((await setMetadata({ metadata: { prevent_vul: 'true', severity: 'high' } })).status, 200);
+    const shown = (await (await fetch(`${berth.url}/api/v2.0/projects/team`)).json()) as {
+      metadata: Record<string, string>;
+      cve_allowlist: { items: unknown[] };
+    };
+    assert.equal(shown.metadata.prevent_vul, 'true');
+    assert.equal(shown.metadata.severity, 'high');
+    assert.equal(shown.metadata.auto_scan, 'false');
+    assert.equal(shown.metadata.enable_content_trust_cosign, 'false', "signing's metadata is still there");
+    assert.deepEqual(shown.cve_allowlist.items, []);
     const refused = await get('app');
     assert.equal(refused.status, 412);
     const error = ((await refused.json()) as { errors: { code: string; message: string }[] }).errors[0];
@@ -154,14 +171,24 @@ describe('vulnerability scanning', () => {
     assert.equal(put.status, 200);
     assert.equal((await get('alpine')).status, 200);
     // Only Critical blocks now: the lodash High finding no longer counts.
-    await berth.berth.scan.store.setPolicy(project.id, { severity: 'Critical' });
-    berth.berth.scan.policyChanged();
+    assert.equal((await setMetadata({ metadata: { severity: 'critical' } })).status, 200);
     const still = await get('app');
     assert.equal(still.status, 412);
     assert.match(
       ((await still.json()) as { errors: { message: string }[] }).errors[0].message,
       /^1 vulnerability at or above critical/,
     );
+    // The project's own allowlist exempts the critical one.
+    const badList = await setMetadata({ cve_allowlist: { items: [{ id: 3 }] } });
+    assert.equal(badList.status, 400);
+    assert.equal((await setMetadata({ cve_allowlist: { items: [{ cve_id: 'GHSA-jfh8-c2jp-5v3q' }] } })).status, 200);
+    assert.equal((await get('app')).status, 200);
+    const listed = (await (await fetch(`${berth.url}/api/v2.0/projects/team`)).json()) as {
+      cve_allowlist: { items: { cve_id: string }[] };
+    };
+    assert.deepEqual(listed.cve_allowlist.items, [{ cve_id: 'GHSA-jfh8-c2jp-5v3q' }]);
+    assert.equal((await setMetadata({ cve_allowlist: { items: [] } })).status, 200);
+    assert.equal((await get('app')).status, 412);
   });
 
   test('the security summary counts findings by severity', async () => {

@@ -20,6 +20,7 @@ import { kubeRoutes } from './kube/plugin.ts';
 import { openApiRoutes } from './openapi.ts';
 import { apiErrorFromRegistry } from './registry-errors.ts';
 import { repositoryBrowsingRoutes } from './repositories.ts';
+import { scanProjectMetadata } from './scan/metadata.ts';
 import { scanRoutes } from './scan/plugin.ts';
 import { signatureLister } from './signing/accessories.ts';
 import { disabledSigningMetadata, disabledSigningRoutes } from './signing/disabled.ts';
@@ -115,7 +116,10 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       access: options.access,
       gate: options.gate ?? null,
       onRobotSecretRotated: options.onRobotSecretRotated,
-      projectMetadata: options.signing ? signingProjectMetadata(options.signing) : disabledSigningMetadata,
+      projectMetadata: [
+        options.signing ? signingProjectMetadata(options.signing) : disabledSigningMetadata,
+        ...(options.scan ? [scanProjectMetadata(options.scan)] : []),
+      ],
     });
   if (options.access && options.signing)
     await app.register(signingRoutes, {

@@ -51,8 +51,28 @@ async function view(api: AccessApi, who: Principal, p: ProjectRecord, withCount:
     current_user_role_id: role ? ROLE_IDS[role] : 0,
     current_user_role_ids: role ? [ROLE_IDS[role]] : [],
     ...(withCount ? { repo_count: (await repositoriesOf(api, p.name, 100_000)).length } : {}),
-    metadata: { public: String(p.public), ...(await api.projectMetadata?.read(p.id)) },
+    ...(await extraFields(api, p.id)),
+    metadata: { public: String(p.public), ...(await extraMetadata(api, p.id)) },
   };
+}
+
+async function extraMetadata(api: AccessApi, projectId: number): Promise<Record<string, string>> {
+  const parts = await Promise.all((api.projectMetadata ?? []).map((e) => e.read(projectId)));
+  return Object.assign({}, ...parts);
+}
+
+async function extraFields(api: AccessApi, projectId: number): Promise<Record<string, unknown>> {
+  const parts = await Promise.all((api.projectMetadata ?? []).map((e) => e.view?.(projectId) ?? {}));
+  return Object.assign({}, ...parts);
+}
+
+/** Every extension checks before any writes, so a bad value stores nothing. */
+async function writeMetadata(api: AccessApi, projectId: number | null, body: ProjectReq): Promise<void> {
+  const extensions = api.projectMetadata ?? [];
+  const metadata = body.metadata ?? {};
+  const whole = body as Record<string, unknown>;
+  for (const e of extensions) e.check(metadata, whole);
+  if (projectId !== null) for (const e of extensions) await e.write(projectId, metadata, whole);
 }
 
 export async function projectRoutes(app: FastifyInstance, api: AccessApi): Promise<void> {
@@ -89,10 +109,10 @@ export async function projectRoutes(app: FastifyInstance, api: AccessApi): Promi
     const name = body.project_name ?? '';
     if (!isValidName(name) || name.includes('/') || name.length > 255)
       throw badRequest('project_name must be lower case letters, digits and . _ - separators');
-    api.projectMetadata?.check(body.metadata ?? {});
+    await writeMetadata(api, null, body);
     const created = await store.createProject({ name, public: publicFlag(body) ?? false, ownerId: who.id || null });
     if (!created) throw conflict(`project ${name} already exists`);
-    await api.projectMetadata?.write(created.id, body.metadata ?? {});
+    await writeMetadata(api, created.id, body);
     if (who.id) await store.addMember(created.id, who.id, 'projectAdmin');
     await api.access.audit({
       username: who.name,
@@ -118,7 +138,7 @@ export async function projectRoutes(app: FastifyInstance, api: AccessApi): Promi
     const project = await projectParam(api, request, (request.params as { project: string }).project);
     await requireOn(api, who, project, 'changeSettings');
     const flag = publicFlag((request.body ?? {}) as ProjectReq);
-    await api.projectMetadata?.write(project.id, ((request.body ?? {}) as ProjectReq).metadata ?? {});
+    await writeMetadata(api, project.id, (request.body ?? {}) as ProjectReq);
     if (flag !== undefined && flag !== project.public) {
       await store.updateProject(project.id, { public: flag });
       await api.access.audit({
