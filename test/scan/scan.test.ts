@@ -191,6 +191,20 @@ describe('vulnerability scanning', () => {
     assert.equal((await get('app')).status, 412);
   });
 
+  test('with_scan_overview=true adds scan_overview to the artifact list and detail', async () => {
+    const base = `${berth.url}/api/v2.0/projects/team/repositories/app/artifacts`;
+    type Overview = Record<string, { scan_status: string; severity: string; summary: { total: number } }>;
+    const plain = (await (await fetch(base)).json()) as { scan_overview?: Overview }[];
+    assert.equal(plain[0].scan_overview, undefined, 'only when asked');
+    const listed = (await (await fetch(`${base}?with_scan_overview=true`)).json()) as { scan_overview: Overview }[];
+    const overview = listed[0].scan_overview[REPORT];
+    assert.equal(overview.scan_status, 'Success');
+    assert.equal(overview.severity, 'Critical');
+    assert.ok(overview.summary.total > 0);
+    const one = (await (await fetch(`${base}/v1?with_scan_overview=true`)).json()) as { scan_overview: Overview };
+    assert.deepEqual(one.scan_overview[REPORT].summary, overview.summary);
+  });
+
   test('the security summary counts findings by severity', async () => {
     const r = await fetch(`${berth.url}/api/v2.0/security/summary?with_dangerous_cve=true`);
     assert.equal(r.status, 200);

@@ -12,6 +12,7 @@ import { isValidTag } from '../../core/names.ts';
 import type { ArtifactSortField, RepositorySummary } from '../../core/ports-catalog.ts';
 import { artifactDetail, artifactPage, imageConfig } from './artifact-model.ts';
 import {
+  type ArtifactView,
   type CatalogOptions,
   type CatalogPermission,
   decodeParam,
@@ -26,7 +27,17 @@ const SORTS: readonly ArtifactSortField[] = ['push_time', 'digest'];
 const BASE = '/projects/:project/repositories/:repository/artifacts';
 
 type ArtifactParams = RepositoryParams & { reference: string };
-type ListQuery = { q?: string; sort?: string; page?: string; page_size?: string; all?: string };
+type ListQuery = {
+  q?: string;
+  sort?: string;
+  page?: string;
+  page_size?: string;
+  all?: string;
+  with_scan_overview?: string;
+  with_label?: string;
+};
+/** A label-filtered list is filtered in memory over at most this many artifacts. */
+const LABEL_FILTER_SCAN = 10_000;
 
 export async function artifactRoutes(app: FastifyInstance, options: CatalogOptions): Promise<void> {
   const { registry, catalog } = options;
@@ -56,28 +67,54 @@ export async function artifactRoutes(app: FastifyInstance, options: CatalogOptio
     const repository = await resolveRepository(options, request, request.params, 'pull');
     const page = pageParams(request.query);
     const sort = sortParam(request.query.sort, SORTS, { field: 'push_time', descending: true });
-    const terms = queryTerms(request.query.q, ['tags', 'digest']);
+    const terms = queryTerms(request.query.q, ['tags', 'digest', 'labels']);
     const tags = terms.get('tags');
     const digest = terms.get('digest');
-    const result = await catalog.listArtifacts(
-      {
-        repository: repository.name,
-        all: request.query.all === 'true',
-        ...(tags?.fuzzy ? { tagContains: tags.value } : {}),
-        ...(tags && !tags.fuzzy ? { tag: tags.value } : {}),
-        ...(digest ? { digestPrefix: digest.value } : {}),
-      },
-      sort,
-      page,
-    );
+    const labelled = await labelledDigests(repository.name, terms.get('labels')?.value);
+    const filter = {
+      repository: repository.name,
+      all: request.query.all === 'true',
+      ...(tags?.fuzzy ? { tagContains: tags.value } : {}),
+      ...(tags && !tags.fuzzy ? { tag: tags.value } : {}),
+      ...(digest ? { digestPrefix: digest.value } : {}),
+    };
+    let result = labelled
+      ? await catalog.listArtifacts(filter, sort, { offset: 0, limit: LABEL_FILTER_SCAN })
+      : await catalog.listArtifacts(filter, sort, page);
+    if (labelled) {
+      const kept = result.items.filter((r) => labelled.has(r.digest));
+      result = { items: kept.slice(page.offset, page.offset + page.limit), total: kept.length };
+    }
     setPageHeaders(request, reply, page, result.total);
-    return artifactPage(options, repository.name, result.items);
+    return decorated(repository.name, await artifactPage(options, repository.name, result.items), request.query);
   });
 
-  app.get<{ Params: ArtifactParams }>(`${BASE}/:reference`, async (request) => {
+  app.get<{ Params: ArtifactParams; Querystring: ListQuery }>(`${BASE}/:reference`, async (request) => {
     const { repository, record } = await locate(request);
-    return artifactDetail(options, repository, record);
+    const [view] = await decorated(repository, [await artifactDetail(options, repository, record)], request.query);
+    return view;
   });
+
+  async function decorated<T extends ArtifactView>(repository: string, views: T[], query: ListQuery): Promise<T[]> {
+    for (const d of options.decorators ?? []) await d.decorate(repository, views, query);
+    return views;
+  }
+
+  /** Harbor's `labels=(1 2)` (all of) or `labels={1 2}` (any of) or `labels=1`; null when not filtered. */
+  async function labelledDigests(repository: string, value: string | undefined): Promise<Set<string> | null> {
+    if (value === undefined) return null;
+    const every = !value.startsWith('{');
+    const ids = value
+      .replace(/^[({]|[)}]$/g, '')
+      .split(/[\s+]+/)
+      .filter(Boolean)
+      .map(Number);
+    if (ids.length === 0 || ids.some((id) => !Number.isInteger(id) || id <= 0))
+      throw badRequest('q labels must be label ids: labels=(1 2) for all of them, labels={1 2} for any');
+    const source = (options.decorators ?? []).find((d) => d.digestsWithLabels);
+    if (!source?.digestsWithLabels) return new Set();
+    return source.digestsWithLabels(repository, ids, every);
+  }
 
   app.delete<{ Params: ArtifactParams }>(`${BASE}/:reference`, async (request) => {
     const reference = decodeParam(request.params.reference);

@@ -20,6 +20,7 @@ import { kubeRoutes } from './kube/plugin.ts';
 import { openApiRoutes } from './openapi.ts';
 import { apiErrorFromRegistry } from './registry-errors.ts';
 import { repositoryBrowsingRoutes } from './repositories.ts';
+import { scanOverviewDecorator } from './scan/decorator.ts';
 import { scanProjectMetadata } from './scan/metadata.ts';
 import { scanRoutes } from './scan/plugin.ts';
 import { signatureLister } from './signing/accessories.ts';
@@ -92,6 +93,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       scope: options.catalogScope,
       audit: options.auditCatalog,
       signatures: options.signing ? signatureLister(options.signing) : undefined,
+      decorators: options.scan ? [scanOverviewDecorator(options.scan)] : [],
     };
     await app.register(repositoryBrowsingRoutes, browsing);
     await app.register(artifactRoutes, browsing);
