@@ -14,6 +14,7 @@ import { KyselyAccessStore } from '../adapters/metadata/access-store.ts';
 import { KyselyKubeStore } from '../adapters/metadata/kube-store.ts';
 import { KyselyCatalog } from '../adapters/metadata/kysely-catalog.ts';
 import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
+import { KyselyLabelStore } from '../adapters/metadata/label-store.ts';
 import { KyselyScanStore } from '../adapters/metadata/scan-store.ts';
 import { KyselySigningStore } from '../adapters/metadata/signing-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
@@ -275,6 +276,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     catalogScope: catalogScope({ registry, access, gate }),
     auditCatalog: catalogAuditor({ registry, access, gate }),
     scan,
+    labels: KyselyLabelStore.over(registry.metadata.db),
     requireAdmin: async (request) => void (await sysadminOf({ registry, access, gate }, request)),
     signing: signing.service,
   });

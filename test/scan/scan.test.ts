@@ -205,6 +205,72 @@ describe('vulnerability scanning', () => {
     assert.deepEqual(one.scan_overview[REPORT].summary, overview.summary);
   });
 
+  test('labels: global and project scope, attach/detach, filtered lists, derived labels marked', async () => {
+    const api = `${berth.url}/api/v2.0`;
+    const send = (method: string, path: string, body?: unknown) =>
+      fetch(`${api}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const team = (await (await fetch(`${api}/projects/team`)).json()) as { project_id: number };
+    const badColor = await send('POST', '/labels', { name: 'prod', color: 'red' });
+    assert.equal(badColor.status, 400);
+    assert.match(((await badColor.json()) as { errors: { message: string }[] }).errors[0].message, /color/);
+    const made = await send('POST', '/labels', { name: 'prod', color: '#00aa00', scope: 'g' });
+    assert.equal(made.status, 201);
+    const prodId = Number(made.headers.get('location')?.split('/').pop());
+    assert.equal((await send('POST', '/labels', { name: 'prod', scope: 'g' })).status, 409);
+    const own = await send('POST', '/labels', { name: 'qa', scope: 'p', project_id: team.project_id });
+    assert.equal(own.status, 201);
+    const qaId = Number(own.headers.get('location')?.split('/').pop());
+    const globals = (await (await fetch(`${api}/labels?scope=g`)).json()) as { name: string }[];
+    assert.deepEqual(
+      globals.map((l) => l.name),
+      ['prod'],
+    );
+    const projects = (await (await fetch(`${api}/labels?scope=p&project_id=${team.project_id}`)).json()) as {
+      name: string;
+    }[];
+    assert.deepEqual(
+      projects.map((l) => l.name),
+      ['qa'],
+    );
+
+    const artifacts = `${api}/projects/team/repositories/app/artifacts`;
+    assert.equal(
+      (await send('POST', '/projects/team/repositories/app/artifacts/v1/labels', { id: prodId })).status,
+      200,
+    );
+    assert.equal(
+      (await send('POST', '/projects/team/repositories/app/artifacts/v1/labels', { id: prodId })).status,
+      409,
+    );
+    type View = { digest: string; labels: { id: number; name: string; derived?: boolean }[] };
+    const listed = (await (await fetch(`${artifacts}?q=${encodeURIComponent(`labels=(${prodId})`)}`)).json()) as View[];
+    assert.equal(listed.length, 1);
+    const names = listed[0].labels.map((l) => `${l.name}${l.derived ? ' (derived)' : ''}`);
+    assert.ok(names.includes('prod'));
+    assert.ok(names.includes('os:debian-12 (derived)'), names.join(', '));
+    const none = (await (
+      await fetch(`${artifacts}?q=${encodeURIComponent(`labels=(${prodId} ${qaId})`)}`)
+    ).json()) as View[];
+    assert.equal(none.length, 0, 'all of the labels');
+    const any = (await (
+      await fetch(`${artifacts}?q=${encodeURIComponent(`labels={${prodId} ${qaId}}`)}`)
+    ).json()) as View[];
+    assert.equal(any.length, 1, 'any of the labels');
+    assert.equal((await fetch(`${artifacts}?q=labels%3D(x)`)).status, 400);
+    assert.equal((await send('DELETE', `/projects/team/repositories/app/artifacts/v1/labels/${prodId}`)).status, 200);
+    assert.equal((await send('DELETE', `/projects/team/repositories/app/artifacts/v1/labels/${prodId}`)).status, 404);
+    const after = (await (await fetch(`${artifacts}?q=${encodeURIComponent(`labels=(${prodId})`)}`)).json()) as View[];
+    assert.equal(after.length, 0);
+    assert.equal((await send('PUT', `/labels/${prodId}`, { name: 'production' })).status, 200);
+    assert.equal(((await (await fetch(`${api}/labels/${prodId}`)).json()) as { name: string }).name, 'production');
+    assert.equal((await send('DELETE', `/labels/${qaId}`)).status, 200);
+    assert.equal((await fetch(`${api}/labels/${qaId}`)).status, 404);
+  });
+
   test('the security summary counts findings by severity', async () => {
     const r = await fetch(`${berth.url}/api/v2.0/security/summary?with_dangerous_cve=true`);
     assert.equal(r.status, 200);

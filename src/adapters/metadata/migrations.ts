@@ -9,6 +9,7 @@ import { kubeTestsMigration } from './migration-kube-tests.ts';
 import { accessMigration } from './migrations-access.ts';
 import { jobsMigration } from './migrations-jobs.ts';
 import { kubeMigration } from './migrations-kube.ts';
+import { labelsMigration } from './migrations-labels.ts';
 import { pullsMigration } from './migrations-pulls.ts';
 import { scanMigration } from './migrations-scan.ts';
 import { signingMigration } from './migrations-signing.ts';
@@ -104,6 +105,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0011_pull_counts': pullsMigration,
     '0300_signing': signingMigration(dialect),
     '0350_scan': scanMigration(dialect),
+    '0351_labels': labelsMigration(dialect),
   };
 }
 

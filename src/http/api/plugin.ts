@@ -7,6 +7,7 @@ import type { AccessService } from '../../core/access/service.ts';
 import type { CatalogQueries } from '../../core/ports-catalog.ts';
 import type { Registry } from '../../core/registry.ts';
 import type { KubeFeature } from '../../features/kube/feature.ts';
+import type { LabelStore } from '../../features/labels/store.ts';
 import type { ScanService } from '../../features/scan/service.ts';
 import type { SigningService } from '../../features/signing/service.ts';
 import type { Gate } from '../access/gate.ts';
@@ -17,6 +18,7 @@ import { ApiError, apiErrorBody } from './errors.ts';
 import { healthRoutes } from './health.ts';
 import type { KubeApiOptions, KubeAuthorizer } from './kube/context.ts';
 import { kubeRoutes } from './kube/plugin.ts';
+import { labelDecorator, labelRoutes } from './labels/plugin.ts';
 import { openApiRoutes } from './openapi.ts';
 import { apiErrorFromRegistry } from './registry-errors.ts';
 import { repositoryBrowsingRoutes } from './repositories.ts';
@@ -57,6 +59,8 @@ export interface ApiOptions {
   scan?: ScanService;
   /** Throws unless the caller is a system administrator (the vulnerability database). */
   requireAdmin?: (request: FastifyRequest) => Promise<void>;
+  /** Harbor's user-defined labels (with `access` and `requireAdmin`); absent: artifacts carry no labels. */
+  labels?: LabelStore;
   /** Signature verification (trusted keys, project content-trust switches); absent: not served. */
   signing?: SigningService;
 }
@@ -95,6 +99,22 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       signatures: options.signing ? signatureLister(options.signing) : undefined,
       decorators: options.scan ? [scanOverviewDecorator(options.scan)] : [],
     };
+    const scan = options.scan;
+    const labels =
+      options.labels && options.access && options.requireAdmin
+        ? {
+            labels: options.labels,
+            catalog: browsing,
+            requireAdmin: options.requireAdmin,
+            projectById: (id: number) => options.access?.store.projectById(id) ?? Promise.resolve(null),
+            projectByName: (name: string) => options.access?.store.projectByName(name) ?? Promise.resolve(null),
+            derived: scan ? async (digest: string) => (await scan.store.report(digest))?.labels ?? [] : undefined,
+          }
+        : null;
+    if (labels) {
+      browsing.decorators.push(labelDecorator(labels));
+      await app.register(labelRoutes, labels);
+    }
     await app.register(repositoryBrowsingRoutes, browsing);
     await app.register(artifactRoutes, browsing);
     await app.register(statisticsRoutes, browsing);
