@@ -28,7 +28,7 @@ import { Registry } from '../core/registry.ts';
 import { createKube, type KubeFeature } from '../features/kube/feature.ts';
 import { accessRobots } from '../features/kube/robots.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
-import { createScan } from '../features/scan/feature.ts';
+import { createScan, type ScanFeature } from '../features/scan/feature.ts';
 import type { ScanService } from '../features/scan/service.ts';
 import { createSigning, type SigningFeature } from '../features/signing/feature.ts';
 import { TrafficRecorder } from '../features/traffic/recorder.ts';
@@ -63,6 +63,8 @@ export interface Berth {
   access: AccessService;
   /** Vulnerability scanning (reports, database, pull gate). */
   scan: ScanService;
+  /** The scanning feature (rescans, metrics). */
+  scanFeature: ScanFeature;
   /** Traffic and pull counters; `flush()` writes what is counted so far. */
   traffic: TrafficRecorder;
   signing: SigningFeature;
@@ -214,6 +216,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     readRpm: readRpmDb,
     projectId: async (name) => (await access.store.projectByName(name))?.id ?? null,
     scanOnPush: config.scan.on_push,
+    rescanDays: config.scan.rescan_days,
     log,
   });
   const signing = await createSigning({
@@ -235,6 +238,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   });
   const metrics = new RequestMetrics();
   accessLog(app, log, metrics);
+  metrics.addSource(() => scan.metrics.render());
   await app.register(metricsRoute, { metrics });
   countManifestTraffic(app, traffic);
   const onUnexpected = (err: unknown) => log.error({ err }, 'unexpected error');
@@ -275,7 +279,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     authorizeCatalog: catalogAuthorizer({ registry, access, gate }),
     catalogScope: catalogScope({ registry, access, gate }),
     auditCatalog: catalogAuditor({ registry, access, gate }),
-    scan,
+    scan: scan.service,
     labels: KyselyLabelStore.over(registry.metadata.db),
     requireAdmin: async (request) => void (await sysadminOf({ registry, access, gate }, request)),
     signing: signing.service,
@@ -286,12 +290,14 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     app,
     registry,
     access,
-    scan,
+    scan: scan.service,
+    scanFeature: scan,
     kube,
     traffic,
     signing,
     async close() {
       signing.close();
+      scan.close();
       await app.close();
       await traffic.close();
       await access.close();

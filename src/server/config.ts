@@ -79,6 +79,8 @@ export interface ServerConfig {
   scan: {
     /** Scan every pushed image (projects can also ask for it with Harbor's auto_scan). */
     on_push: boolean;
+    /** After a newer vulnerability database is imported, images pulled within this many days are rescanned (0: never). */
+    rescan_days: number;
   };
   auth: AuthConfig;
 }
@@ -103,7 +105,7 @@ export function defaults(): ServerConfig {
     database: { driver: 'sqlite', sqlite: {}, postgres: { pool_size: 10 } },
     secrets: {},
     kube: { reconcile_interval: 600, worker: true },
-    scan: { on_push: false },
+    scan: { on_push: false, rescan_days: 7 },
     auth: {
       enabled: true,
       token_ttl: 300,
@@ -169,6 +171,7 @@ export const ENV_KEYS: Record<string, string> = {
   BERTH_KUBE_RECONCILE_INTERVAL: 'kube.reconcile_interval',
   BERTH_KUBE_WORKER: 'kube.worker',
   BERTH_SCAN_ON_PUSH: 'scan.on_push',
+  BERTH_SCAN_RESCAN_DAYS: 'scan.rescan_days',
   BERTH_AUTH: 'auth.enabled',
   BERTH_ADMIN_PASSWORD: 'auth.admin_password',
   BERTH_TOKEN_KEY_FILE: 'auth.token_key_file',
@@ -315,6 +318,10 @@ function validate(config: ServerConfig): void {
   const interval = config.kube.reconcile_interval;
   if (!Number.isInteger(interval) || interval < 0) {
     throw new ConfigError('kube.reconcile_interval', 'must be a whole number of seconds, 0 to turn it off');
+  }
+  const rescanDays = config.scan.rescan_days;
+  if (!Number.isInteger(rescanDays) || rescanDays < 0) {
+    throw new ConfigError('scan.rescan_days', 'must be a whole number of days, 0 to turn rescans off');
   }
   if (config.storage.driver === 's3') {
     if (!config.storage.s3.bucket) throw new ConfigError('storage.s3.bucket', 'required when storage.driver is s3');

@@ -271,6 +271,32 @@ describe('vulnerability scanning', () => {
     assert.equal((await fetch(`${api}/labels/${qaId}`)).status, 404);
   });
 
+  test('a newer database rescans images pulled recently; scans are counted at /metrics', async () => {
+    const accept = { accept: 'application/vnd.oci.image.manifest.v1+json' };
+    assert.equal((await fetch(`${berth.url}/v2/team/alpine/manifests/v1`, { headers: accept })).status, 200);
+    // A pull is noted asynchronously; wait until it is stored.
+    for (let i = 0; i < 100 && (await berth.berth.scan.store.pulledSince('2000-01-01', 10)).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const newer = { ...(OSV_RECORDS[0] as Record<string, unknown>), modified: '2099-01-01T00:00:00Z' };
+    const r = await fetch(`${berth.url}/api/v2.0/vuln-db`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ format: 'osv', entries: [newer] }),
+    });
+    assert.equal(r.status, 201);
+    await new Promise((r) => setTimeout(r, 50));
+    await berth.berth.scanFeature.rescans.idle();
+    const report = await berth.berth.scan.store.report(
+      (await berth.berth.registry.manifestRecord('team/alpine', 'v1')).digest,
+    );
+    assert.ok(report);
+    assert.equal(report.dbUpdatedAt, '2099-01-01T00:00:00Z', 'rescanned against the newer database');
+    const metrics = await (await fetch(`${berth.url}/metrics`)).text();
+    assert.match(metrics, /berth_scans_total\{status="Success"\} [1-9]/);
+    assert.match(metrics, /berth_scan_rescans_queued_total [1-9]/);
+    assert.match(metrics, /berth_scan_duration_seconds_count [1-9]/);
+  });
+
   test('the security summary counts findings by severity', async () => {
     const r = await fetch(`${berth.url}/api/v2.0/security/summary?with_dangerous_cve=true`);
     assert.equal(r.status, 200);

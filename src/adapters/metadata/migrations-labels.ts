@@ -39,3 +39,24 @@ export function labelsMigration(dialect: Dialect): Migration {
     },
   };
 }
+
+/** Migration 0352_scan_pulls: the day each manifest was last pulled, so a newer database rescans what is in use. */
+export function scanPullsMigration(dialect: Dialect): Migration {
+  const key = (col: ColumnDefinitionBuilder) =>
+    dialect === 'postgres' ? col.modifyEnd(sql`collate "C"`).notNull() : col.notNull();
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('scan_pulls')
+        .addColumn('repository', 'text', key)
+        .addColumn('digest', 'text', key)
+        .addColumn('pulled_on', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('scan_pulls_pk', ['repository', 'digest'])
+        .execute();
+      await db.schema.createIndex('scan_pulls_day').on('scan_pulls').column('pulled_on').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('scan_pulls').execute();
+    },
+  };
+}

@@ -9,7 +9,7 @@ import { kubeTestsMigration } from './migration-kube-tests.ts';
 import { accessMigration } from './migrations-access.ts';
 import { jobsMigration } from './migrations-jobs.ts';
 import { kubeMigration } from './migrations-kube.ts';
-import { labelsMigration } from './migrations-labels.ts';
+import { labelsMigration, scanPullsMigration } from './migrations-labels.ts';
 import { pullsMigration } from './migrations-pulls.ts';
 import { scanMigration } from './migrations-scan.ts';
 import { signingMigration } from './migrations-signing.ts';
@@ -106,6 +106,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0300_signing': signingMigration(dialect),
     '0350_scan': scanMigration(dialect),
     '0351_labels': labelsMigration(dialect),
+    '0352_scan_pulls': scanPullsMigration(dialect),
   };
 }
 

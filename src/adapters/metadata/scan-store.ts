@@ -15,6 +15,7 @@ export interface ScanTables {
   scan_reports: { digest: string; status: string; report: string; updated_at: string };
   scan_policies: { project_id: number; prevent_vul: number; severity: string; auto_scan: number };
   scan_allowlists: { project_id: number; items: string; expires_at: number | null };
+  scan_pulls: { repository: string; digest: string; pulled_on: string };
 }
 
 const BATCH = 200;
@@ -168,6 +169,24 @@ export class KyselyScanStore implements ScanStore {
       .insertInto('scan_allowlists')
       .values(row)
       .onConflict((oc) => oc.column('project_id').doUpdateSet({ items: row.items, expires_at: row.expires_at }))
+      .execute();
+  }
+
+  async notePull(repository: string, digest: string, day: string): Promise<void> {
+    await this.db
+      .insertInto('scan_pulls')
+      .values({ repository, digest, pulled_on: day })
+      .onConflict((oc) => oc.columns(['repository', 'digest']).doUpdateSet({ pulled_on: day }))
+      .execute();
+  }
+
+  async pulledSince(day: string, limit: number): Promise<{ repository: string; digest: string }[]> {
+    return this.db
+      .selectFrom('scan_pulls')
+      .select(['repository', 'digest'])
+      .where('pulled_on', '>=', day)
+      .orderBy('pulled_on', 'desc')
+      .limit(limit)
       .execute();
   }
 }

@@ -36,6 +36,8 @@ export interface ScanServiceOptions {
   onError?(err: unknown, digest: string): void;
   /** Told after each scan (webhooks: SCANNING_COMPLETED / SCANNING_FAILED; metrics). */
   onScanned?(report: ScanReport, repository: string): void;
+  /** Told when an import moved the database's time forward (rescans of recently pulled images). */
+  onNewerDatabase?(updatedAt: string): void;
   /** Store the SBOM as a CycloneDX referrer of the image (default true). */
   attachSbom?: boolean;
 }
@@ -79,9 +81,11 @@ export class ScanService {
           record,
         });
     }
+    const before = (await this.options.store.databaseInfo()).updatedAt;
     await this.options.store.putAdvisories(rows);
     this.verdicts.clear();
     const info = await this.options.store.databaseInfo();
+    if (info.updatedAt && (before === null || info.updatedAt > before)) this.options.onNewerDatabase?.(info.updatedAt);
     return {
       imported,
       skipped: values.length - imported,
