@@ -57,11 +57,33 @@ describe('security dashboard', { skip: skip ?? false }, () => {
     await page.getByRole('heading', { name: 'Most dangerous CVEs' }).waitFor();
     await page.getByText('GHSA-jfh8-c2jp-5v3q').first().waitFor();
     assert.equal(await page.locator('table.list tbody tr').count(), 6);
+    await page.getByRole('img', { name: 'findings per scan day' }).waitFor();
     await session.shot(page, '40-security');
+    await page.setViewportSize({ width: 375, height: 800 });
+    // On a phone the page itself never scrolls sideways: wide tables scroll inside their own box.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
+    await session.shot(page, '41-security-narrow');
     await page.getByRole('combobox', { name: 'severity' }).selectOption('Critical');
     await page.waitForFunction(() => document.querySelectorAll('table.list tbody tr').length === 1);
-    await page.setViewportSize({ width: 375, height: 800 });
-    await session.shot(page, '41-security-narrow');
+    await page.close();
+  });
+
+  test("an artifact's vulnerabilities with filters and derived labels", T, async () => {
+    const page = await session.open('/projects/team/repositories/app/artifacts/v1');
+    await page.getByRole('heading', { name: 'Vulnerabilities' }).waitFor();
+    const rows = page.locator('.vulnerabilities table.list tbody tr');
+    await page.getByText('GHSA-jfh8-c2jp-5v3q').first().waitFor();
+    const all = await rows.count();
+    assert.ok(all >= 4, `${all} findings`);
+    await page.getByText('os:debian-12').first().waitFor();
+    await page.locator('.vulnerabilities').getByRole('combobox', { name: 'severity' }).selectOption('Critical');
+    await page.waitForFunction(() => document.querySelectorAll('.vulnerabilities table.list tbody tr').length === 1);
+    await page.locator('.vulnerabilities').getByRole('combobox', { name: 'severity' }).selectOption('');
+    await page.getByRole('textbox', { name: 'package' }).fill('libssl');
+    await page.waitForFunction(() => document.querySelectorAll('.vulnerabilities table.list tbody tr').length === 1);
+    await page.getByRole('textbox', { name: 'package' }).fill('');
+    await session.shot(page, '42-artifact-vulnerabilities');
     await page.close();
   });
 });

@@ -14,6 +14,7 @@ import { artifactRoute, projectRoute, repositoryRoute } from '../links.ts';
 import { Link, navigate } from '../router.tsx';
 import type { Artifact } from '../types.ts';
 import { ArtifactInternals } from './ArtifactInternals.tsx';
+import { ArtifactVulnerabilities } from './ArtifactVulnerabilities.tsx';
 import { TagEditor } from './TagEditor.tsx';
 
 export function ArtifactPage(props: { project: string; repository: string; reference: string }) {
@@ -97,6 +98,7 @@ export function ArtifactPage(props: { project: string; repository: string; refer
             ) : null}
           </dl>
           <TagEditor artifact={a} base={base} project={props.project} onChange={artifact.reload} />
+          <ArtifactVulnerabilities base={base} />
           <ArtifactInternals artifact={a} repository={props.repository} />
         </>
       ) : null}

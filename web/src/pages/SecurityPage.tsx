@@ -28,6 +28,42 @@ interface Summary {
   scanned_cnt: number;
   dangerous_cves?: { cve_id: string; severity: string; package: string; version: string; count: number }[];
   dangerous_artifacts?: { digest: string; critical_cnt: number; high_cnt: number; medium_cnt: number }[];
+  trend?: { day: string; scans: number; findings: number; critical: number; high: number }[];
+}
+
+/** Findings per scan day: stacked critical/high/other columns, one per day with scans. */
+function Trend(props: { days: NonNullable<Summary['trend']> }) {
+  const max = Math.max(1, ...props.days.map((d) => d.findings));
+  // At least 8 slots wide, so one day of scans is a column, not the whole panel.
+  const width = Math.max(8, props.days.length) * 40;
+  const h = (n: number) => (120 * n) / max;
+  return (
+    <svg
+      viewBox={`0 0 ${width} 160`}
+      width="100%"
+      style={{ maxHeight: 200 }}
+      role="img"
+      aria-label="findings per scan day"
+    >
+      {props.days.map((d, i) => {
+        const other = d.findings - d.critical - d.high;
+        return (
+          <g key={d.day} transform={`translate(${i * 40 + 8} 0)`}>
+            <title>{`${d.day}: ${d.findings} findings in ${d.scans} scans`}</title>
+            <rect x="0" y={130 - h(d.findings)} width="24" height={h(other)} fill="#e8a300" />
+            <rect x="0" y={130 - h(d.critical + d.high)} width="24" height={h(d.high)} fill={COLORS.High} />
+            <rect x="0" y={130 - h(d.critical)} width="24" height={h(d.critical)} fill={COLORS.Critical} />
+            <text x="12" y={124 - h(d.findings)} fontSize="11" textAnchor="middle">
+              {d.findings}
+            </text>
+            <text x="12" y="148" fontSize="9" textAnchor="middle">
+              {d.day.slice(5)}
+            </text>
+          </g>
+        );
+      })}
+    </svg>
+  );
 }
 
 interface Finding {
@@ -63,7 +99,9 @@ function Bars(props: { rows: { label: string; value: number; color: string }[] }
 export function SecurityPage(props: { search: URLSearchParams }) {
   const severity = props.search.get('severity') ?? '';
   const pkg = props.search.get('package') ?? '';
-  const summary = useApi<Summary>('/security/summary?with_dangerous_cve=true&with_dangerous_artifact=true');
+  const summary = useApi<Summary>(
+    '/security/summary?with_dangerous_cve=true&with_dangerous_artifact=true&with_trend=true',
+  );
   const vul = useApi<Finding[]>(
     `/security/vul?page=1&page_size=50${severity ? `&severity=${encodeURIComponent(severity)}` : ''}${pkg ? `&package=${encodeURIComponent(pkg)}` : ''}`,
   );
@@ -72,7 +110,7 @@ export function SecurityPage(props: { search: URLSearchParams }) {
     ? { Critical: s.critical_cnt, High: s.high_cnt, Medium: s.medium_cnt, Low: s.low_cnt, Unknown: s.unknown_cnt }
     : {};
   return (
-    <section>
+    <section className="security">
       <h1>Security</h1>
       <ErrorBox error={summary.error} onRetry={summary.reload} />
       <div className="cards">
@@ -105,40 +143,48 @@ export function SecurityPage(props: { search: URLSearchParams }) {
           ) : null}
         </div>
         <div className="panel">
+          <h2>Findings per scan day</h2>
+          {s?.trend?.length ? <Trend days={s.trend} /> : <p className="muted">No scans yet.</p>}
+        </div>
+        <div className="panel">
           <h2>Most dangerous CVEs</h2>
-          <table>
-            <tbody>
-              {(s?.dangerous_cves ?? []).map((c) => (
-                <tr key={c.cve_id}>
-                  <td>
-                    <span className="badge" style={{ background: COLORS[c.severity] ?? '#888', color: '#fff' }}>
-                      {c.severity}
-                    </span>
-                  </td>
-                  <td>{c.cve_id}</td>
-                  <td>
-                    {c.package} {c.version}
-                  </td>
-                  <td>{c.count}×</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <div className="table-wrap">
+            <table>
+              <tbody>
+                {(s?.dangerous_cves ?? []).map((c) => (
+                  <tr key={c.cve_id}>
+                    <td>
+                      <span className="badge" style={{ background: COLORS[c.severity] ?? '#888', color: '#fff' }}>
+                        {c.severity}
+                      </span>
+                    </td>
+                    <td>{c.cve_id}</td>
+                    <td>
+                      {c.package} {c.version}
+                    </td>
+                    <td>{c.count}×</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </div>
         <div className="panel">
           <h2>Most vulnerable artifacts</h2>
-          <table>
-            <tbody>
-              {(s?.dangerous_artifacts ?? []).map((a) => (
-                <tr key={a.digest}>
-                  <td title={a.digest}>{shortDigest(a.digest)}</td>
-                  <td>{a.critical_cnt} critical</td>
-                  <td>{a.high_cnt} high</td>
-                  <td>{a.medium_cnt} medium</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <div className="table-wrap">
+            <table>
+              <tbody>
+                {(s?.dangerous_artifacts ?? []).map((a) => (
+                  <tr key={a.digest}>
+                    <td title={a.digest}>{shortDigest(a.digest)}</td>
+                    <td>{a.critical_cnt} critical</td>
+                    <td>{a.high_cnt} high</td>
+                    <td>{a.medium_cnt} medium</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </div>
       </div>
       <h2>Findings</h2>
@@ -158,30 +204,32 @@ export function SecurityPage(props: { search: URLSearchParams }) {
         />
       </div>
       <ErrorBox error={vul.error} onRetry={vul.reload} />
-      <table className="list">
-        <thead>
-          <tr>
-            <th>Severity</th>
-            <th>Vulnerability</th>
-            <th>Package</th>
-            <th>Installed</th>
-            <th>Fixed in</th>
-            <th>Artifact</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(vul.data ?? []).map((f) => (
-            <tr key={`${f.digest}-${f.cve_id}-${f.package}`}>
-              <td>{f.severity}</td>
-              <td title={f.desc}>{f.links[0] ? <a href={f.links[0]}>{f.cve_id}</a> : f.cve_id}</td>
-              <td>{f.package}</td>
-              <td>{f.version}</td>
-              <td>{f.fixed_version || '—'}</td>
-              <td title={f.digest}>{shortDigest(f.digest)}</td>
+      <div className="table-wrap">
+        <table className="list">
+          <thead>
+            <tr>
+              <th>Severity</th>
+              <th>Vulnerability</th>
+              <th>Package</th>
+              <th>Installed</th>
+              <th>Fixed in</th>
+              <th>Artifact</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {(vul.data ?? []).map((f) => (
+              <tr key={`${f.digest}-${f.cve_id}-${f.package}`}>
+                <td>{f.severity}</td>
+                <td title={f.desc}>{f.links[0] ? <a href={f.links[0]}>{f.cve_id}</a> : f.cve_id}</td>
+                <td>{f.package}</td>
+                <td>{f.version}</td>
+                <td>{f.fixed_version || '—'}</td>
+                <td title={f.digest}>{shortDigest(f.digest)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }

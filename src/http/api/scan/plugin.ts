@@ -190,6 +190,8 @@ export async function scanRoutes(parent: FastifyInstance, options: ScanApiOption
         querystring: Type.Object({
           with_dangerous_cve: Type.Optional(Type.Boolean()),
           with_dangerous_artifact: Type.Optional(Type.Boolean()),
+          /** Berth's extension: findings of the latest reports by the day they were scanned. */
+          with_trend: Type.Optional(Type.Boolean()),
         }),
       },
     },
@@ -247,6 +249,7 @@ export async function scanRoutes(parent: FastifyInstance, options: ScanApiOption
               })),
             }
           : {}),
+        ...(request.query.with_trend ? { trend: trendOf(reports) } : {}),
       };
     },
   );
@@ -298,4 +301,19 @@ export async function scanRoutes(parent: FastifyInstance, options: ScanApiOption
       return rows.slice((page - 1) * size, page * size);
     },
   );
+}
+
+/** Findings per scan day over the last 30 days with scans (each artifact counted by its latest report). */
+function trendOf(reports: ScanReport[]) {
+  const days = new Map<string, { day: string; scans: number; findings: number; critical: number; high: number }>();
+  for (const r of reports) {
+    const day = (r.endedAt ?? r.startedAt).slice(0, 10);
+    const d = days.get(day) ?? { day, scans: 0, findings: 0, critical: 0, high: 0 };
+    d.scans++;
+    d.findings += r.findings.length;
+    d.critical += r.findings.filter((f) => f.severity === 'Critical').length;
+    d.high += r.findings.filter((f) => f.severity === 'High').length;
+    days.set(day, d);
+  }
+  return [...days.values()].sort((a, b) => a.day.localeCompare(b.day)).slice(-30);
 }
