@@ -36,7 +36,7 @@ function Trend(props: { days: NonNullable<Summary['trend']> }) {
   const max = Math.max(1, ...props.days.map((d) => d.findings));
   // At least 8 slots wide, so one day of scans is a column, not the whole panel.
   const width = Math.max(8, props.days.length) * 40;
-  const h = (n: number) => (120 * n) / max;
+  const h = (n: number) => (110 * n) / max;
   return (
     <svg
       viewBox={`0 0 ${width} 160`}
@@ -50,13 +50,13 @@ function Trend(props: { days: NonNullable<Summary['trend']> }) {
         return (
           <g key={d.day} transform={`translate(${i * 40 + 8} 0)`}>
             <title>{`${d.day}: ${d.findings} findings in ${d.scans} scans`}</title>
-            <rect x="0" y={130 - h(d.findings)} width="24" height={h(other)} fill="#e8a300" />
-            <rect x="0" y={130 - h(d.critical + d.high)} width="24" height={h(d.high)} fill={COLORS.High} />
-            <rect x="0" y={130 - h(d.critical)} width="24" height={h(d.critical)} fill={COLORS.Critical} />
-            <text x="12" y={124 - h(d.findings)} fontSize="11" textAnchor="middle">
+            <rect x="0" y={135 - h(d.findings)} width="24" height={h(other)} fill="#e8a300" />
+            <rect x="0" y={135 - h(d.critical + d.high)} width="24" height={h(d.high)} fill={COLORS.High} />
+            <rect x="0" y={135 - h(d.critical)} width="24" height={h(d.critical)} fill={COLORS.Critical} />
+            <text x="12" y={130 - h(d.findings)} fontSize="11" textAnchor="middle">
               {d.findings}
             </text>
-            <text x="12" y="148" fontSize="9" textAnchor="middle">
+            <text x="12" y="152" fontSize="9" textAnchor="middle">
               {d.day.slice(5)}
             </text>
           </g>
