@@ -5,6 +5,7 @@ import { fsckCommand } from './fsck.ts';
 import { kubeCommand } from './kube.ts';
 import { projectCommand } from './project.ts';
 import { robotCommand } from './robot.ts';
+import { scanCommand } from './scan.ts';
 import { serveCommand } from './serve.ts';
 import { signingCommands } from './signing.ts';
 import { userCommand } from './user.ts';
@@ -18,6 +19,7 @@ program.addCommand(userCommand());
 program.addCommand(projectCommand());
 program.addCommand(robotCommand());
 program.addCommand(vulndbCommand());
+program.addCommand(scanCommand());
 for (const c of signingCommands()) program.addCommand(c);
 program.parseAsync(process.argv).catch((err) => {
   console.error(`berth: ${err instanceof Error ? err.message : String(err)}`);

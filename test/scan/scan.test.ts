@@ -6,7 +6,9 @@
  * refuses pulls with a message naming the worst finding until allowlisted.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import { REPO_ROOT } from '../support/berth.ts';
 import { type RunningBerth, startInProcess } from '../support/inprocess.ts';
 import { alpineImage, blobsOf, debianImage, OSV_RECORDS } from './fixtures.ts';
 
@@ -306,5 +308,20 @@ describe('vulnerability scanning', () => {
     assert.equal(s.medium_cnt, 3);
     assert.equal(s.total_vuls, 6);
     assert.equal(s.dangerous_cves[0].cve_id, 'GHSA-jfh8-c2jp-5v3q');
+  });
+
+  test('berth scan <repo>:<tag> prints the findings and exits 3 at --fail-on', async () => {
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'scan', 'team/app:v1', '--data', berth.dataDir, '--fail-on', 'critical'],
+      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(run.status, 3, run.stderr);
+    assert.match(run.stdout, /Success, \d+ packages, 5 findings/);
+    assert.match(
+      run.stdout,
+      /Critical +GHSA-jfh8-c2jp-5v3q +org\.apache\.logging\.log4j:log4j-core 2\.14\.1 -> 2\.15\.0/,
+    );
+    assert.match(run.stdout, /labels: .*os:debian-12/);
   });
 });
