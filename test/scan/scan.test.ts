@@ -299,6 +299,25 @@ describe('vulnerability scanning', () => {
     assert.match(metrics, /berth_scan_duration_seconds_count [1-9]/);
   });
 
+  test('/scanners lists the built-in scanner; registering an external one answers 501', async () => {
+    const list = (await (await fetch(`${berth.url}/api/v2.0/scanners`)).json()) as {
+      uuid: string;
+      is_default: boolean;
+    }[];
+    assert.deepEqual(
+      list.map((s) => [s.uuid, s.is_default]),
+      [['berth-builtin', true]],
+    );
+    assert.equal((await fetch(`${berth.url}/api/v2.0/scanners/berth-builtin`)).status, 200);
+    assert.equal((await fetch(`${berth.url}/api/v2.0/scanners/other`)).status, 404);
+    const post = await fetch(`${berth.url}/api/v2.0/scanners`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'trivy', url: 'http://trivy:8080' }),
+    });
+    assert.equal(post.status, 501);
+  });
+
   test('the security summary counts findings by severity', async () => {
     const r = await fetch(`${berth.url}/api/v2.0/security/summary?with_dangerous_cve=true`);
     assert.equal(r.status, 200);

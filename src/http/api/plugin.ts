@@ -25,6 +25,7 @@ import { repositoryBrowsingRoutes } from './repositories.ts';
 import { scanOverviewDecorator } from './scan/decorator.ts';
 import { scanProjectMetadata } from './scan/metadata.ts';
 import { scanRoutes } from './scan/plugin.ts';
+import { scannerRoutes } from './scan/scanners.ts';
 import { signatureLister } from './signing/accessories.ts';
 import { disabledSigningMetadata, disabledSigningRoutes } from './signing/disabled.ts';
 import { signingProjectMetadata } from './signing/metadata.ts';
@@ -118,6 +119,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
     await app.register(repositoryBrowsingRoutes, browsing);
     await app.register(artifactRoutes, browsing);
     await app.register(statisticsRoutes, browsing);
+    if (options.scan && options.requireAdmin) await app.register(scannerRoutes, { requireAdmin: options.requireAdmin });
     if (options.scan && options.requireAdmin)
       await app.register(scanRoutes, {
         scan: options.scan,
