@@ -25,6 +25,8 @@ const label = (value: string | number) => String(value).replace(/["\\\n]/g, '_')
 export class RequestMetrics {
   readonly registry = new Registry();
   private readonly series = new Map<string, Series>();
+  /** Features' own metrics (e.g. scans), rendered after the request metrics. */
+  private readonly sources: (() => string)[] = [];
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'berth_' });
@@ -43,6 +45,11 @@ export class RequestMetrics {
     let i = 0;
     while (i < BUCKETS.length && seconds > BUCKETS[i]) i++;
     s.buckets[i]++;
+  }
+
+  /** Adds a feature's metrics, in Prometheus text (HELP/TYPE lines included). */
+  addSource(render: () => string): void {
+    this.sources.push(render);
   }
 
   async render(): Promise<string> {
@@ -95,6 +102,7 @@ export class RequestMetrics {
       lines.push(`berth_http_request_duration_seconds_sum{${labels}} ${m.seconds}`);
       lines.push(`berth_http_request_duration_seconds_count{${labels}} ${m.count}`);
     }
+    for (const source of this.sources) lines.push(source().trimEnd());
     return `${await this.registry.metrics()}\n${lines.join('\n')}\n`;
   }
 }

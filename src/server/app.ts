@@ -17,14 +17,17 @@ import { KyselyGcStore } from '../adapters/metadata/gc-store.ts';
 import { KyselyKubeStore } from '../adapters/metadata/kube-store.ts';
 import { KyselyCatalog } from '../adapters/metadata/kysely-catalog.ts';
 import type { KyselyStore } from '../adapters/metadata/kysely-store.ts';
-import { KyselySessionStore } from '../adapters/metadata/sessions-store.ts';
-import { KyselySigningStore } from '../adapters/metadata/signing-store.ts';
+import { KyselyLabelStore } from '../adapters/metadata/label-store.ts';
 import { KyselyLifecycleStore } from '../adapters/metadata/lifecycle-store.ts';
 import { KyselyProxyStore } from '../adapters/metadata/proxy-store.ts';
-import { KyselyReplicationStore } from '../adapters/metadata/replication-store.ts';
-import { KyselyWebhookStore } from '../adapters/metadata/webhooks-store.ts';
 import { KyselyRegistriesStore } from '../adapters/metadata/registries-store.ts';
+import { KyselyReplicationStore } from '../adapters/metadata/replication-store.ts';
+import { KyselyScanStore } from '../adapters/metadata/scan-store.ts';
+import { KyselySessionStore } from '../adapters/metadata/sessions-store.ts';
+import { KyselySigningStore } from '../adapters/metadata/signing-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
+import { KyselyWebhookStore } from '../adapters/metadata/webhooks-store.ts';
+import { readRpmDb } from '../adapters/scan/rpmdb.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
 import { ensureAdmin } from '../core/access/bootstrap.ts';
 import { LoginLimiter } from '../core/access/limiter.ts';
@@ -39,15 +42,17 @@ import { createKube, type KubeFeature } from '../features/kube/feature.ts';
 import { accessRobots } from '../features/kube/robots.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
 import type { KubeStore } from '../features/kube/store.ts';
-import { SessionService } from '../features/sessions/service.ts';
-import { createSigning, type SigningFeature } from '../features/signing/feature.ts';
-import type { SigningStore } from '../features/signing/store.ts';
 import { createLifecycle, type LifecycleFeature } from '../features/lifecycle/feature.ts';
 import { createProxy, proxyConfigFrom } from '../features/proxy/feature.ts';
 import { mirrorUrl } from '../features/proxy/mirror.ts';
 import { refusingPushes } from '../features/proxy/push-refusal.ts';
 import { createRegistries } from '../features/registries/feature.ts';
 import type { RegistriesService } from '../features/registries/service.ts';
+import { createScan, type ScanFeature } from '../features/scan/feature.ts';
+import type { ScanService } from '../features/scan/service.ts';
+import { SessionService } from '../features/sessions/service.ts';
+import { createSigning, type SigningFeature } from '../features/signing/feature.ts';
+import type { SigningStore } from '../features/signing/store.ts';
 import { TrafficRecorder } from '../features/traffic/recorder.ts';
 import type { WebhooksFeature } from '../features/webhooks/feature.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
@@ -55,15 +60,15 @@ import { Gate, PROBE_HEADER, probeSignature } from '../http/access/gate.ts';
 import { RegistryAccess } from '../http/access/registry-access.ts';
 import { accessLog } from '../http/access-log.ts';
 import { catalogAuditor, catalogAuthorizer, catalogScope } from '../http/api/access/catalog-seam.ts';
-import { callerOf, requireOn } from '../http/api/access/context.ts';
+import { callerOf, requireOn, sysadminOf } from '../http/api/access/context.ts';
 import { kubeActor, kubeAuthorizer } from '../http/api/kube/access-seam.ts';
 import { apiPlugin } from '../http/api/plugin.ts';
+import { proxyProjectExtension } from '../http/api/proxy/extension.ts';
+import { registriesAuthorizer } from '../http/api/registries/access-seam.ts';
 import { sessionRoutes } from '../http/api/sessions/routes.ts';
 import { trustProxies } from '../http/client-address.ts';
 import { lazySchemaController, warmUp } from '../http/lazy-schemas.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
-import { proxyProjectExtension } from '../http/api/proxy/extension.ts';
-import { registriesAuthorizer } from '../http/api/registries/access-seam.ts';
 import { ociPlugin, openAccess as openOciAccess } from '../http/oci/plugin.ts';
 import { countManifestTraffic } from '../http/oci/traffic-hook.ts';
 import { oidcRoutes } from '../http/oidc/routes.ts';
@@ -92,6 +97,10 @@ export interface Berth {
   registry: Registry;
   kube: KubeFeature;
   access: AccessService;
+  /** Vulnerability scanning (reports, database, pull gate). */
+  scan: ScanService;
+  /** The scanning feature (rescans, metrics). */
+  scanFeature: ScanFeature;
   /** Traffic and pull counters; `flush()` writes what is counted so far. */
   traffic: TrafficRecorder;
   signing: SigningFeature;
@@ -122,6 +131,8 @@ interface MetadataPorts {
   proxy(): KyselyProxyStore;
   webhooks(): KyselyWebhookStore;
   replication(): KyselyReplicationStore;
+  scan(): KyselyScanStore;
+  labels(): KyselyLabelStore;
 }
 
 /** The ports of each registry's metadata store, as openRegistry opened them. */
@@ -150,6 +161,8 @@ function portsOver(store: KyselyStore): MetadataPorts {
     proxy: () => KyselyProxyStore.over(store.db),
     webhooks: () => KyselyWebhookStore.over(store.db),
     replication: () => KyselyReplicationStore.over(store.db),
+    scan: () => KyselyScanStore.over(store.db),
+    labels: () => KyselyLabelStore.over(store.db),
   };
 }
 
@@ -179,7 +192,6 @@ export function openLifecycle(
     onError: options.onError,
   });
 }
-
 
 async function openMetadata(config: ServerConfig): Promise<MetadataPorts> {
   const { database } = config;
@@ -331,6 +343,15 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     probeHeaders: (authorization) => ({ [PROBE_HEADER]: probeSignature(probeKey, authorization) }),
   });
   const catalog = metadataPorts(registry).catalog();
+  const scan = createScan({
+    registry,
+    store: metadataPorts(registry).scan(),
+    readRpm: readRpmDb,
+    projectId: async (name) => (await access.store.projectByName(name))?.id ?? null,
+    scanOnPush: config.scan.on_push,
+    rescanDays: config.scan.rescan_days,
+    log,
+  });
   const signing = await createSigning({
     registry,
     store: metadataPorts(registry).signing(),
@@ -404,6 +425,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   );
   accessLog(app, log, metrics);
   installLimits(app, config.limits, metrics.registry);
+  metrics.addSource(() => scan.metrics.render());
   await app.register(metricsRoute, { metrics });
   countManifestTraffic(app, traffic);
   await securityHeaders(app);
@@ -455,6 +477,9 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     authorizeCatalog: catalogAuthorizer({ registry, access, gate }),
     catalogScope: catalogScope({ registry, access, gate }),
     auditCatalog: catalogAuditor({ registry, access, gate }),
+    scan: scan.service,
+    labels: metadataPorts(registry).labels(),
+    requireAdmin: async (request) => void (await sysadminOf({ registry, access, gate }, request)),
     signing: signing.service,
     lifecycle,
     registries: { registries, authorize: registriesAuthorizer({ registry, access, gate }) },
@@ -484,6 +509,8 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     app,
     registry,
     access,
+    scan: scan.service,
+    scanFeature: scan,
     kube,
     traffic,
     signing,
@@ -493,6 +520,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     registries,
     async close() {
       signing.close();
+      scan.close();
       await app.close();
       await lifecycle.stop();
       await proxy.close();

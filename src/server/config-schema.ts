@@ -97,6 +97,20 @@ export const ConfigSchema = Type.Object({
       description: 'days without a pull after which a cached image is dropped; 0: never',
     }),
   }),
+  scan: Type.Object({
+    on_push: flag({
+      default: false,
+      env: 'BERTH_SCAN_ON_PUSH',
+      description: "scan every pushed image (projects can also ask for it with Harbor's auto_scan)",
+    }),
+    rescan_days: int({
+      default: 7,
+      minimum: 0,
+      env: 'BERTH_SCAN_RESCAN_DAYS',
+      description:
+        'after a newer vulnerability database is imported, rescan images pulled within this many days; 0: never',
+    }),
+  }),
   tls: Type.Object({
     cert: maybeText({
       env: 'BERTH_TLS_CERT',

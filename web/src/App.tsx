@@ -14,6 +14,7 @@ import { ReplicationPage } from './pages/ReplicationPage.tsx';
 import { RepositoriesPage } from './pages/RepositoriesPage.tsx';
 import { RepositoryPage } from './pages/RepositoryPage.tsx';
 import { RobotsPage } from './pages/RobotsPage.tsx';
+import { SecurityPage } from './pages/SecurityPage.tsx';
 import { SigningPage } from './pages/SigningPage.tsx';
 import { StoragePage } from './pages/StoragePage.tsx';
 import { TagHistoryPage } from './pages/TagHistoryPage.tsx';
@@ -45,6 +46,7 @@ function Page(props: { path: string; search: URLSearchParams; auth: AuthState; o
     );
   if (path === '/registries') return <RegistriesPage />;
   if (path === '/replication') return <ReplicationPage />;
+  if (path === '/security') return <SecurityPage search={search} />;
   if (path.startsWith('/kube')) {
     const page = kubePage(path);
     if (page) return page;
@@ -138,6 +140,7 @@ export function App() {
           {admin ? <NavLink to="/storage" label="Storage" path={path} /> : null}
           {admin ? <NavLink to="/registries" label="Registries" path={path} /> : null}
           {admin ? <NavLink to="/replication" label="Replication" path={path} /> : null}
+          {admin ? <NavLink to="/security" label="Security" path={path} /> : null}
           <NavLink to="/audit-logs" label="Audit log" path={path} />
           <span className="spacer" />
           {auth.kind === 'signed-in' ? (

@@ -9,14 +9,16 @@ import { kubeTestsMigration } from './migration-kube-tests.ts';
 import { accessMigration } from './migrations-access.ts';
 import { jobsMigration } from './migrations-jobs.ts';
 import { kubeMigration } from './migrations-kube.ts';
+import { labelsMigration, scanPullsMigration } from './migrations-labels.ts';
 import { lifecycleMigration } from './migrations-lifecycle.ts';
-import { pullsMigration } from './migrations-pulls.ts';
-import { signingMigration } from './migrations-signing.ts';
-import { sessionsMigration } from './sessions-store.ts';
 import { proxyProjectsMigration } from './migrations-proxy.ts';
+import { pullsMigration } from './migrations-pulls.ts';
 import { registriesMigration } from './migrations-registries.ts';
 import { replicationMigration } from './migrations-replication.ts';
+import { scanMigration } from './migrations-scan.ts';
+import { signingMigration } from './migrations-signing.ts';
 import { webhooksMigration } from './migrations-webhooks.ts';
+import { sessionsMigration } from './sessions-store.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -114,6 +116,9 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0201_proxy_projects': proxyProjectsMigration(dialect),
     '0250_webhooks': webhooksMigration(dialect),
     '0251_replication': replicationMigration(dialect),
+    '0350_scan': scanMigration(dialect),
+    '0351_labels': labelsMigration(dialect),
+    '0352_scan_pulls': scanPullsMigration(dialect),
   };
 }
 

@@ -14,6 +14,7 @@ import type { ArtifactSortField, RepositorySummary } from '../../core/ports-cata
 import { doc, Empty, typed } from '../shared/schemas.ts';
 import { artifactDetail, artifactPage, imageConfig } from './artifact-model.ts';
 import {
+  type ArtifactView,
   type CatalogOptions,
   type CatalogPermission,
   decodeParam,
@@ -23,6 +24,7 @@ import {
 import {
   Accessory,
   Artifact,
+  ArtifactDetailQuery,
   ArtifactListQuery,
   ArtifactParams as ArtifactParamsSchema,
   BuildHistory,
@@ -40,6 +42,10 @@ const SORTS: readonly ArtifactSortField[] = ['push_time', 'digest'];
 const BASE = '/projects/:project_name_or_id/repositories/:repository_name/artifacts';
 
 type ArtifactParams = RepositoryParams & { reference: string };
+/** What decorators read of the query (scan overview, labels). */
+type DecoratorQuery = { with_scan_overview?: string; with_label?: string };
+/** A label-filtered list is filtered in memory over at most this many artifacts. */
+const LABEL_FILTER_SCAN = 10_000;
 
 export async function artifactRoutes(parent: FastifyInstance, options: CatalogOptions): Promise<void> {
   const app = typed(parent);
@@ -72,32 +78,67 @@ export async function artifactRoutes(parent: FastifyInstance, options: CatalogOp
     const repository = await resolveRepository(options, request, request.params, 'pull');
     const page = pageParams(request.query);
     const sort = sortParam(request.query.sort, SORTS, { field: 'push_time', descending: true });
-    const terms = queryTerms(request.query.q, ['tags', 'digest']);
+    const terms = queryTerms(request.query.q, ['tags', 'digest', 'labels']);
     const tags = terms.get('tags');
     const digest = terms.get('digest');
-    const result = await catalog.listArtifacts(
-      {
-        repository: repository.name,
-        all: request.query.all === 'true',
-        ...(tags?.fuzzy ? { tagContains: tags.value } : {}),
-        ...(tags && !tags.fuzzy ? { tag: tags.value } : {}),
-        ...(digest ? { digestPrefix: digest.value } : {}),
-      },
-      sort,
-      page,
-    );
+    const labelled = await labelledDigests(repository.name, terms.get('labels')?.value);
+    const filter = {
+      repository: repository.name,
+      all: request.query.all === 'true',
+      ...(tags?.fuzzy ? { tagContains: tags.value } : {}),
+      ...(tags && !tags.fuzzy ? { tag: tags.value } : {}),
+      ...(digest ? { digestPrefix: digest.value } : {}),
+    };
+    let result = labelled
+      ? await catalog.listArtifacts(filter, sort, { offset: 0, limit: LABEL_FILTER_SCAN })
+      : await catalog.listArtifacts(filter, sort, page);
+    if (labelled) {
+      const kept = result.items.filter((r) => labelled.has(r.digest));
+      result = { items: kept.slice(page.offset, page.offset + page.limit), total: kept.length };
+    }
     setPageHeaders(request, reply, page, result.total);
-    return artifactPage(options, repository.name, result.items);
+    return decorated(
+      repository.name,
+      await artifactPage(options, repository.name, result.items),
+      request.query as DecoratorQuery,
+    );
   });
+
+  async function decorated<T extends ArtifactView>(
+    repository: string,
+    views: T[],
+    query: DecoratorQuery,
+  ): Promise<T[]> {
+    for (const d of options.decorators ?? []) await d.decorate(repository, views, query);
+    return views;
+  }
+
+  /** Harbor's `labels=(1 2)` (all of) or `labels={1 2}` (any of) or `labels=1`; null when not filtered. */
+  async function labelledDigests(repository: string, value: string | undefined): Promise<Set<string> | null> {
+    if (value === undefined) return null;
+    const every = !value.startsWith('{');
+    const ids = value
+      .replace(/^[({]|[)}]$/g, '')
+      .split(/[\s+]+/)
+      .filter(Boolean)
+      .map(Number);
+    if (ids.length === 0 || ids.some((id) => !Number.isInteger(id) || id <= 0))
+      throw badRequest('q labels must be label ids: labels=(1 2) for all of them, labels={1 2} for any');
+    const source = (options.decorators ?? []).find((d) => d.digestsWithLabels);
+    if (!source?.digestsWithLabels) return new Set();
+    return source.digestsWithLabels(repository, ids, every);
+  }
 
   const get = {
     ...doc('artifacts', 'One artifact with layers, config, history and accessories'),
     ...one,
+    querystring: ArtifactDetailQuery,
     response: { 200: Artifact },
   };
   app.get(`${BASE}/:reference`, { schema: get }, async (request) => {
     const { repository, record } = await locate(request);
-    return artifactDetail(options, repository, record);
+    const [view] = await decorated(repository, [await artifactDetail(options, repository, record)], request.query);
+    return view;
   });
 
   const del = { ...doc('artifacts', 'Delete an artifact (audited)'), ...one, response: { 200: Empty } };

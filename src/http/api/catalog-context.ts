@@ -64,6 +64,21 @@ export interface CatalogOptions {
   audit?: CatalogAuditor;
   /** An artifact's signatures with their verification (the signing feature); absent: referrers only. */
   signatures?: SignatureLister;
+  /** Features that add to artifact views (scan overview, labels); each is called once per page. */
+  decorators?: ArtifactDecorator[];
+}
+
+/** An artifact as the list and detail routes return it, before it is sent. */
+export type ArtifactView = { digest: string } & Record<string, unknown>;
+
+/**
+ * Adds fields to a page of artifact views (list) or to one (detail), from the request's query
+ * (e.g. `with_scan_overview=true`); `digestsWithLabels` narrows a list by `q=labels=(…)`.
+ */
+export interface ArtifactDecorator {
+  decorate(repository: string, views: ArtifactView[], query: Record<string, string | undefined>): Promise<void>;
+  /** The digests carrying all (`every`) or any of the labels; only one decorator (labels) answers it. */
+  digestsWithLabels?(repository: string, labelIds: number[], every: boolean): Promise<Set<string>>;
 }
 
 /** Signature accessories in Harbor's shape plus their verification (`signed`, `signature`). */

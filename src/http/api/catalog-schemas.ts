@@ -30,11 +30,18 @@ export const ProjectNameParam = Type.Object({
 });
 
 export const ListQuery = Type.Object({ ...PageQuery, ...SearchQuery });
+/** What artifact views can be decorated with (features/scan, features/labels). */
+const DecoratorQuery = {
+  with_scan_overview: Type.Optional(Type.String({ description: '`true`: each artifact with its scan_overview' })),
+  with_label: Type.Optional(Type.String({ description: '`true`: each artifact with its labels' })),
+};
 export const ArtifactListQuery = Type.Object({
   ...PageQuery,
   ...SearchQuery,
   all: Type.Optional(Type.String({ description: '`true`: also the children of indexes' })),
+  ...DecoratorQuery,
 });
+export const ArtifactDetailQuery = Type.Object(DecoratorQuery);
 
 export const Repository = Named(
   'Repository',
@@ -177,6 +184,8 @@ export const Artifact = Named(
     layers: Type.Optional(Type.Array(Layer)),
     history: Type.Optional(BuildHistory),
     accessories: Type.Optional(Type.Array(Accessory)),
+    /** Harbor's scan summary by report MIME type (with_scan_overview=true). */
+    scan_overview: Type.Optional(Type.Record(Type.String(), Anything)),
   }),
 );
 

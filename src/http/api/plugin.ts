@@ -2,13 +2,15 @@
  * The management API under /api/v2.0, in Harbor's shapes. Each resource is a
  * small plugin registered here; they share the error format below.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessService } from '../../core/access/service.ts';
 import type { CatalogQueries } from '../../core/ports-catalog.ts';
 import type { Registry } from '../../core/registry.ts';
 import type { KubeFeature } from '../../features/kube/feature.ts';
-import type { SigningService } from '../../features/signing/service.ts';
+import type { LabelStore } from '../../features/labels/store.ts';
 import type { LifecycleFeature } from '../../features/lifecycle/feature.ts';
+import type { ScanService } from '../../features/scan/service.ts';
+import type { SigningService } from '../../features/signing/service.ts';
 import type { WebhookService } from '../../features/webhooks/service.ts';
 import type { Gate } from '../access/gate.ts';
 import { notEnabledRoutes, refuseAll } from '../shared/not-enabled.ts';
@@ -21,6 +23,7 @@ import { ApiError, apiErrorBody } from './errors.ts';
 import { healthRoutes } from './health.ts';
 import type { KubeApiOptions, KubeAuthorizer } from './kube/context.ts';
 import { kubeRoutes } from './kube/plugin.ts';
+import { labelDecorator, labelRoutes } from './labels/plugin.ts';
 import { lifecycleRoutes } from './lifecycle/plugin.ts';
 import { openApiRoutes, recordRoutes } from './openapi.ts';
 import { type ProxyApiOptions, proxyRoutes } from './proxy/plugin.ts';
@@ -28,6 +31,10 @@ import { type RegistriesApiOptions, registriesRoutes } from './registries/plugin
 import { apiErrorFromRegistry } from './registry-errors.ts';
 import { type ReplicationApiOptions, replicationRoutes } from './replication/plugin.ts';
 import { repositoryBrowsingRoutes } from './repositories.ts';
+import { scanOverviewDecorator } from './scan/decorator.ts';
+import { scanProjectMetadata } from './scan/metadata.ts';
+import { scanRoutes } from './scan/plugin.ts';
+import { scannerRoutes } from './scan/scanners.ts';
 import { signatureLister } from './signing/accessories.ts';
 import { disabledSigningMetadata, disabledSigningRoutes } from './signing/disabled.ts';
 import { signingProjectMetadata } from './signing/metadata.ts';
@@ -59,6 +66,12 @@ export interface ApiOptions {
   catalogScope?: CatalogScoper;
   /** Where tag and artifact edits are audited; absent: not audited. */
   auditCatalog?: CatalogAuditor;
+  /** Vulnerability scanning (scans, the vulnerability database, the security summary); absent: not served. */
+  scan?: ScanService;
+  /** Throws unless the caller is a system administrator (the vulnerability database). */
+  requireAdmin?: (request: FastifyRequest) => Promise<void>;
+  /** Harbor's user-defined labels (with `access` and `requireAdmin`); absent: artifacts carry no labels. */
+  labels?: LabelStore;
   /** Signature verification (trusted keys, project content-trust switches); absent: not served. */
   signing?: SigningService;
   /** GC, quotas, immutable tag rules, tag history; absent: not served. */
@@ -100,10 +113,35 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       scope: options.catalogScope,
       audit: options.auditCatalog,
       signatures: options.signing ? signatureLister(options.signing) : undefined,
+      decorators: options.scan ? [scanOverviewDecorator(options.scan)] : [],
     };
+    const scan = options.scan;
+    const labels =
+      options.labels && options.access && options.requireAdmin
+        ? {
+            labels: options.labels,
+            catalog: browsing,
+            requireAdmin: options.requireAdmin,
+            projectById: (id: number) => options.access?.store.projectById(id) ?? Promise.resolve(null),
+            projectByName: (name: string) => options.access?.store.projectByName(name) ?? Promise.resolve(null),
+            derived: scan ? async (digest: string) => (await scan.store.report(digest))?.labels ?? [] : undefined,
+          }
+        : null;
+    if (labels) {
+      browsing.decorators.push(labelDecorator(labels));
+      await app.register(labelRoutes, labels);
+    }
     await app.register(repositoryBrowsingRoutes, browsing);
     await app.register(artifactRoutes, browsing);
     await app.register(statisticsRoutes, browsing);
+    if (options.scan && options.requireAdmin) await app.register(scannerRoutes, { requireAdmin: options.requireAdmin });
+    if (options.scan && options.requireAdmin)
+      await app.register(scanRoutes, {
+        scan: options.scan,
+        catalog: browsing,
+        requireAdmin: options.requireAdmin,
+        projectId: async (name) => (await options.access?.store.projectByName(name))?.id ?? null,
+      });
   } else {
     await app.register(notEnabledRoutes, { feature: 'browsing', paths: ['/repositories', '/statistics'] });
   }
@@ -122,7 +160,10 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       access: options.access,
       gate: options.gate ?? null,
       onRobotSecretRotated: options.onRobotSecretRotated,
-      projectMetadata: options.signing ? signingProjectMetadata(options.signing) : disabledSigningMetadata,
+      projectMetadata: [
+        options.signing ? signingProjectMetadata(options.signing) : disabledSigningMetadata,
+        ...(options.scan ? [scanProjectMetadata(options.scan)] : []),
+      ],
       onStorageLimit: options.lifecycle
         ? async (project, limit) => void (await options.lifecycle?.store.setQuota(project.id, project.name, limit))
         : undefined,

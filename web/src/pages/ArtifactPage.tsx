@@ -15,6 +15,7 @@ import { artifactRoute, projectRoute, repositoryRoute } from '../links.ts';
 import { Link, navigate } from '../router.tsx';
 import type { Artifact } from '../types.ts';
 import { ArtifactInternals } from './ArtifactInternals.tsx';
+import { ArtifactVulnerabilities } from './ArtifactVulnerabilities.tsx';
 import { TagEditor } from './TagEditor.tsx';
 
 export function ArtifactPage(props: { project: string; repository: string; reference: string }) {
@@ -116,6 +117,7 @@ export function ArtifactPage(props: { project: string; repository: string; refer
             // Once its tags change, the tag in the address may be gone: go on by digest.
             onChange={() => (byTag ? navigate(artifactRoute(props.repository, a.digest), true) : artifact.reload())}
           />
+          <ArtifactVulnerabilities base={`${repositoryPath(props.project, props.repository)}/artifacts/${a.digest}`} />
           <ArtifactInternals artifact={a} repository={props.repository} />
         </>
       ) : null}

@@ -18,19 +18,24 @@ export interface AccessApi {
   /** Told when a robot's secret is refreshed, with the new secret (Kubernetes pull secrets carry it). */
   onRobotSecretRotated?: (robotName: string, secret: string) => Promise<void>;
   /** Project metadata kept by features (e.g. signing's enable_content_trust*); absent: only `public`. */
-  projectMetadata?: ProjectMetadataExtension;
+  projectMetadata?: ProjectMetadataExtension[];
   /** Told a project's `storage_limit` (bytes, -1 unlimited) at create and update. */
   onStorageLimit?: (project: ProjectRecord, limit: number) => Promise<void>;
   /** Extra project fields of other features (proxy caches, groups); absent: none. */
   projectExtension?: ProjectExtension;
 }
 
-/** Extra keys of a project's `metadata`: read into the project view, written by POST/PUT (400 on a bad value). */
+/**
+ * Extra keys of a project's `metadata` (and top-level fields such as `cve_allowlist`): read into the
+ * project view, written by POST/PUT (400 on a bad value). Several features each add one.
+ */
 export interface ProjectMetadataExtension {
   /** Throws the 400 `write` would, before anything is stored (a project is created only with valid metadata). */
-  check(metadata: Record<string, unknown>): void;
+  check(metadata: Record<string, unknown>, body?: Record<string, unknown>): void;
   read(projectId: number): Promise<Record<string, string>>;
-  write(projectId: number, metadata: Record<string, unknown>): Promise<void>;
+  write(projectId: number, metadata: Record<string, unknown>, body?: Record<string, unknown>): Promise<void>;
+  /** Top-level fields of the project view besides `metadata` (e.g. `cve_allowlist`). */
+  view?(projectId: number): Promise<Record<string, unknown>>;
 }
 
 /** With authentication off, every caller acts as this administrator. */

@@ -44,9 +44,30 @@ async function view(api: AccessApi, who: Principal, p: ProjectRecord, withCount:
     current_user_role_id: role ? ROLE_IDS[role] : 0,
     current_user_role_ids: role ? [ROLE_IDS[role]] : [],
     ...(withCount ? { repo_count: (await repositoriesOf(api, p.name, 100_000)).length } : {}),
-    metadata: { public: String(p.public), ...(await api.projectMetadata?.read(p.id)) },
+    ...(await extraFields(api, p.id)),
+    metadata: { public: String(p.public), ...(await extraMetadata(api, p.id)) },
     ...(api.projectExtension?.view(p) ?? {}),
   };
+}
+
+async function extraMetadata(api: AccessApi, projectId: number): Promise<Record<string, string>> {
+  const parts = await Promise.all((api.projectMetadata ?? []).map((e) => e.read(projectId)));
+  return Object.assign({}, ...parts);
+}
+
+async function extraFields(api: AccessApi, projectId: number): Promise<Record<string, unknown>> {
+  const parts = await Promise.all((api.projectMetadata ?? []).map((e) => e.view?.(projectId) ?? {}));
+  return Object.assign({}, ...parts);
+}
+
+/** Every extension checks before any writes, so a bad value stores nothing. */
+async function writeMetadata(api: AccessApi, projectId: number | null, body: Static<typeof ProjectReq>): Promise<void> {
+  const extensions = api.projectMetadata ?? [];
+  const metadata = body.metadata ?? {};
+  const whole = body as Record<string, unknown>;
+  for (const e of extensions) e.check(metadata as Record<string, unknown>, whole);
+  if (projectId !== null)
+    for (const e of extensions) await e.write(projectId, metadata as Record<string, unknown>, whole);
 }
 
 export async function projectRoutes(parent: FastifyInstance, api: AccessApi): Promise<void> {
@@ -95,13 +116,13 @@ export async function projectRoutes(parent: FastifyInstance, api: AccessApi): Pr
     const name = body.project_name ?? '';
     if (!isValidName(name) || name.includes('/') || name.length > 255)
       throw badRequest('project_name must be lower case letters, digits and . _ - separators');
-    api.projectMetadata?.check(body.metadata ?? {});
+    await writeMetadata(api, null, body);
     const ext = api.projectExtension;
     await ext?.check(body as Record<string, unknown>, null);
     const limit = storageLimit(body);
     const created = await store.createProject({ name, public: publicFlag(body) ?? false, ownerId: who.id || null });
     if (!created) throw conflict(`project ${name} already exists`);
-    await api.projectMetadata?.write(created.id, body.metadata ?? {});
+    await writeMetadata(api, created.id, body);
     if (limit !== undefined) await api.onStorageLimit?.(created, limit);
     await ext?.save(body as Record<string, unknown>, created, true);
     if (who.id) await store.addMember(created.id, who.id, 'projectAdmin');
@@ -132,7 +153,7 @@ export async function projectRoutes(parent: FastifyInstance, api: AccessApi): Pr
     await requireOn(api, who, project, 'changeSettings');
     const flag = publicFlag(request.body);
     await api.projectExtension?.check(request.body as Record<string, unknown>, project);
-    await api.projectMetadata?.write(project.id, (request.body.metadata ?? {}) as Record<string, unknown>);
+    await writeMetadata(api, project.id, request.body);
     const limit = storageLimit(request.body);
     if (limit !== undefined) await api.onStorageLimit?.(project, limit);
     await api.projectExtension?.save(request.body as Record<string, unknown>, project, false);

@@ -24,6 +24,8 @@ export const ProjectReq = Named(
     registry_id: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 2_147_483_647 }), Type.Null()])),
     /** Berth's priority groups: member projects, in order. */
     group_members: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { maxItems: 32 })),
+    /** Harbor's project CVE allowlist (features/scan). */
+    cve_allowlist: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   }),
 );
 export const Project = Named(
@@ -43,6 +45,7 @@ export const Project = Named(
     metadata: Type.Object({ public: Type.String() }, { additionalProperties: Type.String() }),
     registry_id: Type.Optional(Type.Integer()),
     group_members: Type.Optional(Type.Array(Type.String())),
+    cve_allowlist: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   }),
 );
 export const ProjectListQuery = Type.Object({

@@ -55,7 +55,11 @@ const CheckView = Type.Object({
 const ProjectParams = Type.Object({ project_name_or_id: Type.String() });
 const KeyParams = Type.Object({ project_name_or_id: Type.String(), id: Type.String({ pattern: '^[0-9]+$' }) });
 const SystemKeyParams = Type.Object({ id: Type.String({ pattern: '^[0-9]+$' }) });
-const ArtifactParams = Type.Object({ project_name_or_id: Type.String(), repository_name: Type.String(), reference: Type.String() });
+const ArtifactParams = Type.Object({
+  project_name_or_id: Type.String(),
+  repository_name: Type.String(),
+  reference: Type.String(),
+});
 
 export function keyView(k: TrustedKeyRecord) {
   return {

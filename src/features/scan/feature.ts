@@ -1,0 +1,83 @@
+/**
+ * The scanning feature from its ports: the service, its pull gate on the
+ * registry, and scans on push when a project asks for them (Harbor's
+ * `auto_scan`) or the server is configured to scan every push.
+ */
+import { projectOf } from '../../core/names.ts';
+import type { Registry } from '../../core/registry.ts';
+import { ScanMetrics } from './metrics.ts';
+import { Rescanner } from './rescan.ts';
+import type { RpmReader } from './sbom.ts';
+import { ScanService } from './service.ts';
+import type { ScanStore } from './store.ts';
+
+export interface ScanFeatureOptions {
+  registry: Registry;
+  store: ScanStore;
+  readRpm?: RpmReader;
+  projectId(name: string): Promise<number | null>;
+  /** Scan every pushed image, whatever the project says. */
+  scanOnPush?: boolean;
+  log?: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+  /** Images pulled within this many days are rescanned when a newer database is imported (0: never; default 7). */
+  rescanDays?: number;
+  /** Scan counts and durations (served at /metrics). */
+  metrics?: ScanMetrics;
+}
+
+export interface ScanFeature {
+  service: ScanService;
+  rescans: Rescanner;
+  metrics: ScanMetrics;
+  close(): void;
+}
+
+export function createScan(options: ScanFeatureOptions): ScanFeature {
+  const { registry, log } = options;
+  const metrics = options.metrics ?? new ScanMetrics();
+  let rescans: Rescanner | null = null;
+  const scan = new ScanService({
+    store: options.store,
+    registry,
+    readRpm: options.readRpm,
+    projectId: options.projectId,
+    onError: (err, digest) => log?.warn({ err, digest }, 'scan failed'),
+    onNewerDatabase: (updatedAt) =>
+      void rescans
+        ?.databaseUpdated()
+        .then((n) => n > 0 && log?.info({ updatedAt, images: n }, 'rescanning recently pulled images'))
+        .catch((err) => log?.warn({ err }, 'could not queue rescans')),
+    onScanned: (report, repository) => {
+      if (report.endedAt)
+        metrics.record(report.status, (Date.parse(report.endedAt) - Date.parse(report.startedAt)) / 1000);
+      log?.info(
+        { repository, digest: report.digest, status: report.status, findings: report.findings.length },
+        'scan finished',
+      );
+    },
+  });
+  rescans = new Rescanner({
+    scan,
+    days: options.rescanDays ?? 7,
+    onQueued: (n) => {
+      metrics.rescansQueued += n;
+    },
+    onError: (err, digest) => log?.warn({ err, digest }, 'rescan failed'),
+  });
+  const rescanner = rescans;
+  registry.hooks.addGuard(scan.guard());
+  registry.hooks.on(async (event) => {
+    if (event.type === 'manifest.pulled') {
+      void rescanner.pulled(event.repository, event.digest).catch(() => {});
+      return;
+    }
+    if (event.type !== 'manifest.pushed' || event.subject !== null) return;
+    let wanted = options.scanOnPush === true;
+    if (!wanted) {
+      const id = await options.projectId(projectOf(event.repository));
+      wanted = id !== null && (await options.store.policy(id)).autoScan;
+    }
+    if (wanted) void scan.scan(event.repository, event.digest).catch(() => {});
+  });
+  return { service: scan, rescans: rescanner, metrics, close: () => rescanner.close() };
+}

@@ -1,0 +1,68 @@
+/** What the scanner keeps: the imported vulnerability database, reports, project policies, allowlists. */
+import type { OsvRecord, Severity } from './osv.ts';
+
+export interface AdvisoryRow {
+  /** Ecosystem as the record names it (`Debian:12`, `npm`). */
+  ecosystem: string;
+  name: string;
+  id: string;
+  modified: string;
+  record: OsvRecord;
+}
+
+export type ScanStatus = 'Pending' | 'Running' | 'Success' | 'Error' | 'Stopped';
+
+export interface Finding {
+  id: string;
+  package: string;
+  version: string;
+  fix_version: string;
+  severity: Severity;
+  description: string;
+  links: string[];
+  ecosystem: string;
+  path: string;
+  aliases: string[];
+}
+
+export interface ScanReport {
+  digest: string;
+  status: ScanStatus;
+  startedAt: string;
+  endedAt: string | null;
+  error: string | null;
+  findings: Finding[];
+  /** Packages listed (the SBOM's size); the SBOM itself is a referrer of the image. */
+  packages: number;
+  /** Labels derived from the content (os, arch, runtimes, shell, root). */
+  labels: string[];
+  /** Database time of the advisories used. */
+  dbUpdatedAt: string | null;
+}
+
+export interface ScanPolicy {
+  preventVulnerable: boolean;
+  /** Pulls of images with findings at or above this severity are refused. */
+  severity: Severity;
+  autoScan: boolean;
+}
+
+export interface ScanStore {
+  /** Adds or replaces advisories by (id, ecosystem, name); returns how many rows changed. */
+  putAdvisories(rows: AdvisoryRow[]): Promise<number>;
+  advisories(ecosystemBase: string, name: string): Promise<AdvisoryRow[]>;
+  databaseInfo(): Promise<{ byEcosystem: Record<string, number>; records: number; updatedAt: string | null }>;
+  saveReport(report: ScanReport): Promise<void>;
+  report(digest: string): Promise<ScanReport | null>;
+  policy(projectId: number): Promise<ScanPolicy>;
+  setPolicy(projectId: number, patch: Partial<ScanPolicy>): Promise<void>;
+  /** CVE ids exempted: project 0 is the system list. */
+  allowlist(projectId: number): Promise<{ items: string[]; expiresAt: number | null }>;
+  setAllowlist(projectId: number, items: string[], expiresAt: number | null): Promise<void>;
+  /** Records that a manifest was pulled on `day` (YYYY-MM-DD). */
+  notePull(repository: string, digest: string, day: string): Promise<void>;
+  /** Manifests pulled on or after `day`, most recent first. */
+  pulledSince(day: string, limit: number): Promise<{ repository: string; digest: string }[]>;
+  /** Every stored report (security summary). */
+  reports(limit: number): Promise<ScanReport[]>;
+}

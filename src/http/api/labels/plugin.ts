@@ -1,0 +1,235 @@
+/**
+ * Harbor's labels: /labels (global `g` and project `p` scope), attaching and
+ * detaching them on artifacts, and — as an artifact decorator — the labels an
+ * artifact carries in list/detail views, plus the labels derived from its
+ * content by the scanner (marked `derived: true`, id 0), and `q=labels=(…)`.
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { Label, LabelStore } from '../../../features/labels/store.ts';
+import {
+  type ArtifactDecorator,
+  authorize,
+  type CatalogOptions,
+  decodeParam,
+  type RepositoryParams,
+  resolveRepository,
+} from '../catalog-context.ts';
+import { conflict, invalidField, notFound } from '../errors.ts';
+import { pageParams, setPageHeaders } from '../paging.ts';
+
+export interface LabelApiOptions {
+  labels: LabelStore;
+  catalog: CatalogOptions;
+  /** Throws 401/403 unless the caller is a system administrator (global labels). */
+  requireAdmin(request: FastifyRequest): Promise<void>;
+  projectById(id: number): Promise<{ id: number; name: string } | null>;
+  projectByName(name: string): Promise<{ id: number; name: string } | null>;
+  /** Labels the scanner derived from an artifact's content; absent: none. */
+  derived?(digest: string): Promise<string[]>;
+}
+
+const COLOR = /^(#[0-9A-Fa-f]{3}([0-9A-Fa-f]{3})?)?$/;
+const LabelBody = Type.Object({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  description: Type.Optional(Type.String({ maxLength: 1024 })),
+  color: Type.Optional(Type.String({ maxLength: 7 })),
+  scope: Type.Optional(Type.Union([Type.Literal('g'), Type.Literal('p')])),
+  project_id: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+const ArtifactParams = Type.Object({
+  project_name_or_id: Type.String({ minLength: 1, maxLength: 255 }),
+  repository_name: Type.String({ minLength: 1, maxLength: 1024 }),
+  reference: Type.String({ minLength: 1, maxLength: 255 }),
+});
+
+export function labelJson(l: Label) {
+  return {
+    id: l.id,
+    name: l.name,
+    description: l.description,
+    color: l.color,
+    scope: l.scope,
+    project_id: l.projectId,
+    creation_time: l.createdAt,
+    update_time: l.updatedAt,
+    deleted: false,
+  };
+}
+
+function derivedJson(name: string) {
+  return {
+    id: 0,
+    name,
+    description: 'derived from the image content by the scanner',
+    color: '',
+    scope: 'g',
+    project_id: 0,
+    creation_time: '',
+    update_time: '',
+    deleted: false,
+    derived: true,
+  };
+}
+
+export function labelDecorator(options: LabelApiOptions): ArtifactDecorator {
+  return {
+    async decorate(repository, views) {
+      const attached = await options.labels.attached(
+        repository,
+        views.map((v) => v.digest),
+      );
+      await Promise.all(
+        views.map(async (v) => {
+          const derived = options.derived ? await options.derived(v.digest) : [];
+          v.labels = [...(attached.get(v.digest) ?? []).map(labelJson), ...derived.map(derivedJson)];
+        }),
+      );
+    },
+    digestsWithLabels: (repository, ids, every) => options.labels.digestsWith(repository, ids, every),
+  };
+}
+
+export async function labelRoutes(parent: FastifyInstance, options: LabelApiOptions): Promise<void> {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const { labels, catalog } = options;
+
+  /** Who may change a label: administrators for global ones, maintainers and up for a project's. */
+  const mayManage = async (request: FastifyRequest, label: Pick<Label, 'scope' | 'projectId'>) => {
+    if (label.scope === 'g') return options.requireAdmin(request);
+    const project = await options.projectById(label.projectId);
+    if (!project) throw invalidField('project_id', `project ${label.projectId} does not exist`);
+    await authorize(catalog, request, project.name, 'deleteRepository');
+  };
+
+  const existing = async (id: number) => {
+    const label = await labels.get(id);
+    if (!label) throw notFound(`label ${id} does not exist`);
+    return label;
+  };
+
+  const checkColor = (color: string | undefined) => {
+    if (color !== undefined && !COLOR.test(color)) throw invalidField('color', 'color must be #RGB or #RRGGBB');
+  };
+
+  app.get(
+    '/labels',
+    {
+      schema: {
+        querystring: Type.Object({
+          name: Type.Optional(Type.String({ maxLength: 128 })),
+          scope: Type.Optional(Type.Union([Type.Literal('g'), Type.Literal('p')])),
+          project_id: Type.Optional(Type.Integer({ minimum: 1 })),
+          page: Type.Optional(Type.String()),
+          page_size: Type.Optional(Type.String()),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const scope = request.query.scope ?? 'g';
+      let projectId = 0;
+      if (scope === 'p') {
+        if (request.query.project_id === undefined)
+          throw invalidField('project_id', 'project_id is required with scope=p');
+        const project = await options.projectById(request.query.project_id);
+        if (!project) throw notFound(`project ${request.query.project_id} does not exist`);
+        await authorize(catalog, request, project.name, 'pull');
+        projectId = project.id;
+      } else await authorize(catalog, request, null, 'pull');
+      const page = pageParams(request.query);
+      const result = await labels.list({ scope, projectId, name: request.query.name, ...page });
+      setPageHeaders(request, reply, page, result.total);
+      return result.items.map(labelJson);
+    },
+  );
+
+  app.post('/labels', { schema: { body: LabelBody } }, async (request, reply) => {
+    const body = request.body;
+    if (!body.name) throw invalidField('name', 'name is required');
+    const scope = body.scope ?? 'g';
+    if (scope === 'p' && !body.project_id) throw invalidField('project_id', 'project_id is required with scope p');
+    checkColor(body.color);
+    const input = {
+      name: body.name,
+      description: body.description ?? '',
+      color: body.color ?? '',
+      scope,
+      projectId: scope === 'p' ? (body.project_id ?? 0) : 0,
+    };
+    await mayManage(request, input);
+    const created = await labels.create(input);
+    if (!created) throw conflict(`a label named ${input.name} already exists in this scope`);
+    return reply.status(201).header('location', `/api/v2.0/labels/${created.id}`).send();
+  });
+
+  const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+
+  app.get('/labels/:id', { schema: { params: IdParams } }, async (request) => {
+    const label = await existing(request.params.id);
+    if (label.scope === 'p') {
+      const project = await options.projectById(label.projectId);
+      await authorize(catalog, request, project?.name ?? null, 'pull');
+    } else await authorize(catalog, request, null, 'pull');
+    return labelJson(label);
+  });
+
+  app.put('/labels/:id', { schema: { params: IdParams, body: LabelBody } }, async (request) => {
+    const label = await existing(request.params.id);
+    await mayManage(request, label);
+    checkColor(request.body.color);
+    const { name, description, color } = request.body;
+    if (!(await labels.update(label.id, { name, description, color })))
+      throw conflict(`a label named ${name} already exists in this scope`);
+    return {};
+  });
+
+  app.delete('/labels/:id', { schema: { params: IdParams } }, async (request) => {
+    const label = await existing(request.params.id);
+    await mayManage(request, label);
+    await labels.remove(label.id);
+    return {};
+  });
+
+  const base = '/projects/:project_name_or_id/repositories/:repository_name/artifacts/:reference/labels';
+  const artifact = async (
+    request: FastifyRequest,
+    params: { project_name_or_id: string; repository_name: string; reference: string },
+  ) => {
+    const repository = await resolveRepository(catalog, request, params as RepositoryParams, 'push');
+    const record = await catalog.registry.manifestRecord(repository.name, decodeParam(params.reference));
+    return { repository: repository.name, digest: record.digest, project: decodeParam(params.project_name_or_id) };
+  };
+
+  /** A label fits an artifact when it is global or of the artifact's project. */
+  const usable = async (id: number, project: string) => {
+    const label = await labels.get(id);
+    if (!label) throw notFound(`label ${id} does not exist`);
+    if (label.scope === 'p' && (await options.projectByName(project))?.id !== label.projectId)
+      throw invalidField('id', `label ${id} belongs to another project`);
+    return label;
+  };
+
+  app.post(
+    base,
+    { schema: { params: ArtifactParams, body: Type.Object({ id: Type.Integer({ minimum: 1 }) }) } },
+    async (request, reply) => {
+      const { repository, digest, project } = await artifact(request, request.params);
+      const label = await usable(request.body.id, project);
+      if (!(await labels.attach(repository, digest, label.id)))
+        throw conflict(`label ${label.id} is already on this artifact`);
+      return reply.status(200).send({});
+    },
+  );
+
+  app.delete(
+    `${base}/:label_id`,
+    { schema: { params: Type.Object({ ...ArtifactParams.properties, label_id: Type.Integer({ minimum: 1 }) }) } },
+    async (request) => {
+      const { repository, digest } = await artifact(request, request.params);
+      if (!(await labels.detach(repository, digest, request.params.label_id)))
+        throw notFound(`label ${request.params.label_id} is not on this artifact`);
+      return {};
+    },
+  );
+}
