@@ -20,7 +20,8 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   keepNames: true,
-  external: ['better-sqlite3', '@aws-sdk/*', '@kubernetes/client-node', 'pg-native'],
+  // The CycloneDX library requires optional XML plugins at load time: left to Node's resolution.
+  external: ['better-sqlite3', '@aws-sdk/*', '@kubernetes/client-node', 'pg-native', '@cyclonedx/cyclonedx-library'],
   // Bundled CommonJS packages call require() for Node's built-ins.
   banner: { js: "import { createRequire as __berthRequire } from 'node:module'; const require = __berthRequire(import.meta.url);" },
 });

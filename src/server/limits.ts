@@ -46,7 +46,7 @@ export class RateLimiter {
   }
 }
 
-const tooMany = (message: string, retryAfter: number, detail: object) =>
+const tooMany = (message: string, _retryAfter: number, detail: object) =>
   JSON.stringify({ errors: [{ code: 'TOOMANYREQUESTS', message, detail }] });
 
 /** Request methods that send an upload's bytes: POST (monolithic or start), PATCH (chunk), PUT (last chunk). */

@@ -30,6 +30,7 @@ async function api(base: string, method: string, path: string, body?: unknown) {
   try {
     json = JSON.parse(text);
   } catch {}
+  // biome-ignore lint/suspicious/noExplicitAny: the API's JSON answers vary by endpoint
   return { status: res.status, headers: res.headers, text, json: json as any };
 }
 
@@ -179,7 +180,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const mount = await client.request('POST', `/v2/small/y/blobs/uploads/?mount=${blob.digest}&from=small/x`);
       assert.equal(mount.status, 201);
       const quotas = await api(server.url, 'GET', '/quotas?reference=project');
-      const q = quotas.json.find((x: any) => x.ref.name === 'small');
+      const q = quotas.json.find((x: { ref: { name: string } }) => x.ref.name === 'small');
       assert.equal(q.hard.storage, 2000);
       assert.equal(q.used.storage, 1500);
       const put2 = await api(server.url, 'PUT', `/quotas/${q.id}`, { hard: { storage: -2 } });
@@ -194,7 +195,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await client.pushManifest('dd/one', 'b', img.manifest);
       const size = img.manifest.bytes.length + img.blobs.reduce((s, b) => s + b.bytes.length, 0);
       const quotas = await api(server.url, 'GET', '/quotas?page_size=100');
-      const q = quotas.json.find((x: any) => x.ref.name === 'dd');
+      const q = quotas.json.find((x: { ref: { name: string } }) => x.ref.name === 'dd');
       assert.deepEqual(q.usage, { logical: 2 * size, physical: size });
       const all = await api(server.url, 'GET', '/storage/usage');
       assert.ok(all.json.logical >= q.usage.logical);
@@ -245,7 +246,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const h = await api(server.url, 'GET', '/projects/lib/repositories/roll/tags/prod/history');
       assert.equal(h.status, 200);
       assert.deepEqual(
-        h.json.map((e: any) => [e.operation, e.digest]),
+        h.json.map((e: { operation: string; digest: string }) => [e.operation, e.digest]),
         [
           ['move', two.manifest.digest],
           ['push', one.manifest.digest],
@@ -261,7 +262,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       assert.equal((await client.delete('/v2/lib/roll/manifests/prod')).status, 202);
       const h2 = await api(server.url, 'GET', '/projects/lib/repositories/roll/tags/prod/history');
       assert.deepEqual(
-        h2.json.map((e: any) => e.operation),
+        h2.json.map((e: { operation: string }) => e.operation),
         ['delete', 'rollback', 'move', 'push'],
       );
       const bad = await api(server.url, 'POST', '/projects/lib/repositories/roll/tags/prod/rollback', {

@@ -19,7 +19,6 @@ import {
   OCI_CONFIG,
   OCI_EMPTY,
   OCI_LAYER_GZIP,
-  OCI_MANIFEST,
   RegistryClient,
   randomBlob,
 } from '../support/oci.ts';

@@ -28,7 +28,7 @@ const FILTER_TYPES = ['name', 'tag', 'label', 'resource'] as const;
 const TRIGGERS: TriggerType[] = ['manual', 'scheduled', 'event_based'];
 
 /** Registry id of a side: null for this Berth (absent, null or id 0, as Harbor's "Local"). */
-const sideOf = (r: { id?: number } | null | undefined) => (r && r.id ? r.id : null);
+const sideOf = (r: { id?: number } | null | undefined) => (r?.id ? r.id : null);
 
 export function checkPolicy(input: PolicyInput): NewPolicy {
   const name = (input.name ?? '').trim();

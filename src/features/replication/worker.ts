@@ -54,7 +54,7 @@ export class ReplicationWorker {
   async runExecution(job: Job): Promise<JobOutcome> {
     const { executionId } = job.payload as { executionId: number };
     const execution = await this.store.execution(executionId);
-    if (!execution || execution.status !== 'InProgress') return undefined;
+    if (execution?.status !== 'InProgress') return undefined;
     const policy = await this.store.policy(execution.policyId);
     if (!policy) {
       await this.store.settleExecution(executionId, 'Failed', 'the policy was deleted');
@@ -203,7 +203,7 @@ export class ReplicationWorker {
 
   private async settle(policy: PolicyRecord, executionId: number): Promise<void> {
     const e = await this.store.settleExecution(executionId, null);
-    if (!e || e.status !== 'InProgress' || e.inProgress > 0) return;
+    if (e?.status !== 'InProgress' || e.inProgress > 0) return;
     const status = e.stopped > 0 ? 'Stopped' : e.failed > 0 ? 'Failed' : 'Succeed';
     await this.store.settleExecution(executionId, status, e.failed > 0 ? `${e.failed} of ${e.total} tasks failed` : '');
     this.finished(policy, executionId, status);

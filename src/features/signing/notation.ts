@@ -126,7 +126,7 @@ export function checkNotation(
   if (env.scheme !== 'notary.x509')
     return fail('invalid', `signing scheme ${String(env.scheme)} is not supported (only notary.x509)`);
   const crit = env.critical;
-  if (!crit || !crit.includes(SCHEME) || (env.hasExpiry && !crit.includes(EXPIRY)))
+  if (!crit?.includes(SCHEME) || (env.hasExpiry && !crit.includes(EXPIRY)))
     return fail('invalid', 'the signed attributes signing scheme and expiry must be marked critical');
   const unknown = crit.find((c) => typeof c !== 'string' || !KNOWN_CRITICAL.has(c));
   if (unknown !== undefined) return fail('invalid', `unknown critical signed attribute ${String(unknown)}`);
