@@ -1,12 +1,9 @@
 /** `berth registry`: upstream registries (proxy caches, replication), on the data folder's database. */
 import { Command } from 'commander';
-import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
-import { KyselyProxyStore } from '../adapters/metadata/proxy-store.ts';
-import { KyselyRegistriesStore } from '../adapters/metadata/registries-store.ts';
 import { OutboundPolicy } from '../core/outbound.ts';
 import { createRegistries } from '../features/registries/feature.ts';
 import type { RegistriesService } from '../features/registries/service.ts';
-import { openRegistry, openSecretBox } from '../server/app.ts';
+import { metadataPorts, openRegistry, openSecretBox } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { DATA, fail, readPassword } from './access-common.ts';
 
@@ -14,13 +11,13 @@ async function withRegistries<T>(data: string | undefined, fn: (r: RegistriesSer
   const config = loadConfig({ overrides: { data_dir: data } });
   const registry = await openRegistry(config);
   try {
-    if (!(registry.metadata instanceof KyselyStore)) fail('the metadata store does not hold registries');
+    const ports = metadataPorts(registry);
     const registries = createRegistries({
-      store: KyselyRegistriesStore.over(registry.metadata.db),
+      store: ports.registries(),
       box: await openSecretBox(config),
       policy: OutboundPolicy.fromSetting(config.outbound.allow),
     });
-    const proxies = KyselyProxyStore.over(registry.metadata.db);
+    const proxies = ports.proxy();
     registries.addUseCheck(async (x) => {
       const users = (await proxies.list()).filter((p) => p.registryId === x.id).map((p) => p.project);
       return users.length ? `registry ${x.name} is the upstream of project ${users.join(', ')}` : null;

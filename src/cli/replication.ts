@@ -5,11 +5,9 @@
  * database; the server's replication worker runs it.
  */
 import { Command } from 'commander';
-import { KyselyStore } from '../adapters/metadata/kysely-store.ts';
-import { KyselyReplicationStore } from '../adapters/metadata/replication-store.ts';
 import type { RegistriesService } from '../features/registries/service.ts';
 import { ReplicationService } from '../features/replication/service.ts';
-import { openRegistry } from '../server/app.ts';
+import { metadataPorts, openRegistry } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { type CommonFlags, table, withStore } from './kube-common.ts';
 
@@ -17,10 +15,10 @@ async function withReplication<T>(flags: CommonFlags, fn: (service: ReplicationS
   const config = loadConfig({ file: flags.config, overrides: { data_dir: flags.data } });
   const registry = await openRegistry(config);
   try {
-    if (!(registry.metadata instanceof KyselyStore)) throw new Error('the metadata store does not hold replication');
+    const ports = metadataPorts(registry);
     const service = new ReplicationService({
-      store: KyselyReplicationStore.over(registry.metadata.db),
-      jobs: registry.metadata.jobs,
+      store: ports.replication(),
+      jobs: ports.jobs,
       // Policies are created through the API, which checks their registries; these commands do not need them.
       registries: {} as RegistriesService,
       taskAttempts: 30,

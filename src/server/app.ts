@@ -117,7 +117,7 @@ export interface Berth {
  * identities, Kubernetes settings, catalog queries), built here, where the
  * concrete store is known, so nothing else asks what the store is.
  */
-interface MetadataPorts {
+export interface MetadataPorts {
   metadata: MetadataStore;
   jobs: JobQueue;
   access(): AccessStore;
@@ -138,7 +138,8 @@ interface MetadataPorts {
 /** The ports of each registry's metadata store, as openRegistry opened them. */
 const portsByStore = new WeakMap<MetadataStore, MetadataPorts>();
 
-function metadataPorts(registry: Registry): MetadataPorts {
+/** The stores of a registry opened by openRegistry (the CLI's commands use them too). */
+export function metadataPorts(registry: Registry): MetadataPorts {
   const ports = portsByStore.get(registry.metadata);
   if (!ports) throw new Error('this registry was not opened by openRegistry: its metadata ports are unknown');
   return ports;

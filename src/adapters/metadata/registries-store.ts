@@ -1,7 +1,12 @@
 /** RegistriesStore over Kysely (SQLite and PostgreSQL, migration 0200_registries). */
 import type { Kysely } from 'kysely';
-import type { RegistriesStore } from '../../features/registries/store.ts';
-import type { NewRegistry, RegistryPatch, RegistryRecord, RegistryType } from '../../features/registries/types.ts';
+import type {
+  NewRegistry,
+  RegistriesStore,
+  RegistryPatch,
+  RegistryRecord,
+  RegistryType,
+} from '../../features/registries/store.ts';
 
 export interface RegistriesTables {
   registries: {

@@ -1,7 +1,13 @@
 /** ScanStore over Kysely (SQLite and PostgreSQL, migration 0350_scan). Records and reports are JSON text. */
 import type { Kysely } from 'kysely';
-import type { OsvRecord, Severity } from '../../features/scan/osv.ts';
-import type { AdvisoryRow, ScanPolicy, ScanReport, ScanStore } from '../../features/scan/store.ts';
+import type {
+  AdvisoryRow,
+  OsvRecord,
+  ScanPolicy,
+  ScanReport,
+  ScanStore,
+  Severity,
+} from '../../features/scan/store.ts';
 
 export interface ScanTables {
   scan_advisories: {

@@ -15,3 +15,5 @@ export interface RegistriesStore {
   update(id: number, patch: RegistryPatch): Promise<RegistryRecord | null | 'conflict'>;
   delete(id: number): Promise<boolean>;
 }
+
+export type { NewRegistry, RegistryPatch, RegistryRecord, RegistryType } from './types.ts';

@@ -1,6 +1,8 @@
 /** What the scanner keeps: the imported vulnerability database, reports, project policies, allowlists. */
 import type { OsvRecord, Severity } from './osv.ts';
 
+export type { OsvRecord, Severity };
+
 export interface AdvisoryRow {
   /** Ecosystem as the record names it (`Debian:12`, `npm`). */
   ecosystem: string;
