@@ -20,8 +20,9 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   keepNames: true,
-  // The CycloneDX library requires optional XML plugins at load time: left to Node's resolution.
-  external: ['better-sqlite3', '@aws-sdk/*', '@kubernetes/client-node', 'pg-native', '@cyclonedx/cyclonedx-library'],
+  // The CycloneDX library requires optional XML plugins at load time, and yaml's named exports are
+  // lost in the bundle's CommonJS interop (import('yaml').parse): both left to Node's resolution.
+  external: ['better-sqlite3', '@aws-sdk/*', '@kubernetes/client-node', 'pg-native', '@cyclonedx/cyclonedx-library', 'yaml'],
   // Bundled CommonJS packages call require() for Node's built-ins.
   banner: { js: "import { createRequire as __berthRequire } from 'node:module'; const require = __berthRequire(import.meta.url);" },
 });

@@ -282,6 +282,9 @@ export async function openKube(
     robots: access ? accessRobots(access) : undefined,
     outbound: outboundPolicy(config),
     diagnose,
+    serviceAccountDir: config.kube.in_cluster
+      ? (process.env.BERTH_SERVICE_ACCOUNT_DIR ?? '/var/run/secrets/kubernetes.io/serviceaccount')
+      : undefined,
     // Loaded on first use: a start that never talks to a cluster does not pay for client-node.
     clusterFor: async (kubeconfig, context) => {
       const { clusterFromKubeconfig } = await import('../adapters/kubernetes/client-node-cluster.ts');

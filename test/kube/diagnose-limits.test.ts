@@ -6,8 +6,13 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { clusterFromKubeconfig } from '../../src/adapters/kubernetes/client-node-cluster.ts';
+import { OutboundPolicy } from '../../src/core/outbound.ts';
 import type { KubeCluster } from '../../src/features/kube/cluster.ts';
 import { diagnoseImage, diagnoseWithCredentials } from '../../src/features/kube/diagnose.ts';
+
+/** The test registries listen on loopback, which the outbound rule refuses unless allowed. */
+const LOOPBACK = { outbound: OutboundPolicy.fromList(['127.0.0.0/8', '::1']) };
+
 import { FakeApiServer } from './fake-apiserver.ts';
 import { TestRegistry } from './test-registry.ts';
 
@@ -80,7 +85,7 @@ describe('pull diagnosis: rate limits, platforms, a connection alone', () => {
   });
 
   it('a 429 on /v2/ is "rate limited" with its Retry-After, not a broken registry', async () => {
-    const d = await diagnoseImage(cluster, { namespace: 'apps', image: `${limitedV2}/team/app:1.0` });
+    const d = await diagnoseImage(cluster, { namespace: 'apps', image: `${limitedV2}/team/app:1.0` }, LOOPBACK);
     assert.equal(d.code, 'RATE_LIMITED', d.message);
     assert.equal(d.retryAfter, '120');
     assert.match(d.message, /rate limit/);
@@ -89,44 +94,56 @@ describe('pull diagnosis: rate limits, platforms, a connection alone', () => {
   });
 
   it('a 429 from the token endpoint is "rate limited", not wrong credentials', async () => {
-    const d = await diagnoseWithCredentials({
-      image: `${limitedToken}/team/app:1.0`,
-      server: `http://${limitedToken}`,
-      username: 'ci',
-      password: 'whatever',
-    });
+    const d = await diagnoseWithCredentials(
+      {
+        image: `${limitedToken}/team/app:1.0`,
+        server: `http://${limitedToken}`,
+        username: 'ci',
+        password: 'whatever',
+      },
+      LOOPBACK,
+    );
     assert.equal(d.code, 'RATE_LIMITED', d.message);
     assert.equal(d.retryAfter, '30');
   });
 
   it('an index without the node platform is "no image for linux/amd64"; the platform asked is honoured', async () => {
     const image = `${indexed}/team/multi:1.0`;
-    const amd = await diagnoseImage(cluster, { namespace: 'apps', image });
+    const amd = await diagnoseImage(cluster, { namespace: 'apps', image }, LOOPBACK);
     assert.equal(amd.code, 'PLATFORM_NOT_FOUND', amd.message);
     assert.equal(amd.ok, false);
     assert.match(amd.message, /^no image for linux\/amd64/);
     assert.deepEqual(amd.platforms, ['linux/arm64/v8']);
-    const arm = await diagnoseImage(cluster, { namespace: 'apps', image }, { platform: 'linux/arm64' });
+    const arm = await diagnoseImage(cluster, { namespace: 'apps', image }, { ...LOOPBACK, platform: 'linux/arm64' });
     assert.equal(arm.code, 'PULLABLE', arm.message);
   });
 
   it('diagnoses from a registry connection alone, before any cluster exists', async () => {
     const image = `${registry.host}/team/app:1.0`;
-    const good = await diagnoseWithCredentials({
-      image,
-      server: registry.url,
-      username: 'ci',
-      password: 'good-password',
-    });
+    const good = await diagnoseWithCredentials(
+      {
+        image,
+        server: registry.url,
+        username: 'ci',
+        password: 'good-password',
+      },
+      LOOPBACK,
+    );
     assert.equal(good.code, 'PULLABLE', good.message);
-    const bad = await diagnoseWithCredentials({ image, server: registry.url, username: 'ci', password: 'nope' });
+    const bad = await diagnoseWithCredentials(
+      { image, server: registry.url, username: 'ci', password: 'nope' },
+      LOOPBACK,
+    );
     assert.equal(bad.code, 'WRONG_CREDENTIALS', bad.message);
-    const missing = await diagnoseWithCredentials({
-      image: `${registry.host}/team/app:2.0`,
-      server: registry.url,
-      username: 'ci',
-      password: 'good-password',
-    });
+    const missing = await diagnoseWithCredentials(
+      {
+        image: `${registry.host}/team/app:2.0`,
+        server: registry.url,
+        username: 'ci',
+        password: 'good-password',
+      },
+      LOOPBACK,
+    );
     assert.equal(missing.code, 'MANIFEST_NOT_FOUND');
   });
 });

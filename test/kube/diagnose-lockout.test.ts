@@ -21,7 +21,7 @@ import {
 
 let r: Running;
 before(async () => {
-  r = await startBerth({ BERTH_LOGIN_MAX_FAILURES: '2' });
+  r = await startBerth({ BERTH_LOGIN_MAX_FAILURES: '2', BERTH_OUTBOUND_ALLOW: '127.0.0.0/8,::1' });
   await createProject(r, 'team', false);
   await createUser(r, 'puller');
   await api(r, 'POST', '/projects/team/members', {

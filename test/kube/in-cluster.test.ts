@@ -69,7 +69,7 @@ describe('in-cluster service account', () => {
       ).stdout;
     await assert.rejects(run({}), /kube\.in_cluster: true/);
     assert.match(
-      await run({ BERTH_KUBE_IN_CLUSTER: 'true' }),
+      await run({ BERTH_KUBE_IN_CLUSTER: 'true', BERTH_OUTBOUND_ALLOW: '127.0.0.0/8,::1' }),
       /registered cluster here .*\nnamespaces: default, team-a/s,
     );
   });

@@ -1,13 +1,6 @@
 /** ScanStore over Kysely (SQLite and PostgreSQL, migration 0350_scan). Records and reports are JSON text. */
 import type { Kysely } from 'kysely';
-import type {
-  AdvisoryRow,
-  OsvRecord,
-  ScanPolicy,
-  ScanReport,
-  ScanStore,
-  Severity,
-} from '../../features/scan/store.ts';
+import type { AdvisoryRow, OsvRecord, ScanPolicy, ScanReport, ScanStore, Severity } from '../../features/scan/store.ts';
 
 export interface ScanTables {
   scan_advisories: {

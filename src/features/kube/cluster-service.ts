@@ -31,6 +31,8 @@ export interface ClusterServiceDeps {
   diagnose?: DiagnoseOptions;
   /** Where a cluster's API server (and proxy) may be; default: the strict policy. */
   outbound?: OutboundPolicy;
+  /** kube.in_cluster: the service-account folder whose token and CA a kubeconfig may name. */
+  serviceAccountDir?: string;
 }
 
 export interface PlacementInput {
@@ -58,7 +60,7 @@ export class ClusterService {
    * checked before client-node sees it, so nothing runs and nothing connects.
    */
   private async vet(kubeconfig: string, context?: string): Promise<string> {
-    const { server, urls } = await serverOf(kubeconfig, context);
+    const { server, urls } = await serverOf(kubeconfig, context, this.deps.serviceAccountDir);
     for (const url of urls) {
       try {
         await this.outbound.assertAllowed(url);
@@ -335,7 +337,11 @@ function checkNames(field: string, values: unknown, required: boolean): string[]
 }
 
 /** The API server URL of the context to use; errors name the kubeconfig's missing part. */
-async function serverOf(kubeconfig: string, context?: string): Promise<{ server: string; urls: string[] }> {
+async function serverOf(
+  kubeconfig: string,
+  context?: string,
+  serviceAccountDir?: string,
+): Promise<{ server: string; urls: string[] }> {
   // biome-ignore lint/suspicious/noExplicitAny: a kubeconfig is free-form YAML until checked.
   let doc: any;
   try {
@@ -345,7 +351,7 @@ async function serverOf(kubeconfig: string, context?: string): Promise<{ server:
   } catch (e) {
     throw new KubeInvalidError('kubeconfig', `kubeconfig is not valid YAML: ${(e as Error).message}`);
   }
-  const { urls } = checkKubeconfig(doc);
+  const { urls } = checkKubeconfig(doc, { serviceAccountDir });
   const name = context ?? doc?.['current-context'];
   if (!name) throw new KubeInvalidError('kubeconfig', 'kubeconfig has no current-context; name a context');
   const ctx = (doc?.contexts ?? []).find((c: { name?: string }) => c?.name === name);

@@ -8,7 +8,7 @@ import { robotFullName, validRobotShortName } from '../../core/access/robots.ts'
 import type { JobQueue } from '../../core/jobs.ts';
 import { OutboundPolicy, OutboundRefusedError } from '../../core/outbound.ts';
 import { type ConnectionTestOptions, type ConnectionTestResult, testConnection } from './connection-test.ts';
-import { ConnectionInvalidError, parseConnection, type RegistryConnection } from './connections.ts';
+import { addressUrl, ConnectionInvalidError, parseConnection, type RegistryConnection } from './connections.ts';
 import { KubeConflictError, KubeInvalidError, KubeNotFoundError } from './errors.ts';
 import {
   containerSnippetYaml,
@@ -65,7 +65,7 @@ export class ConnectionService {
   /** A 400 naming `address` when the server may not connect there (loopback, metadata, …). */
   private async assertReachable(address: string): Promise<void> {
     try {
-      await this.outbound.assertAllowed(address);
+      await this.outbound.assertAllowed(addressUrl(address));
     } catch (e) {
       if (e instanceof OutboundRefusedError) throw new KubeInvalidError('address', `address: ${e.message}`);
       throw e;

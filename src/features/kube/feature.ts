@@ -21,6 +21,8 @@ export interface KubeFeatureDeps {
   worker: Omit<KubeWorkerOptions, 'jobs' | 'clusters' | 'store'>;
   /** Where connections, clusters and probes may connect; default: the strict policy. */
   outbound?: OutboundPolicy;
+  /** kube.in_cluster: the service-account folder whose token and CA a kubeconfig may name. */
+  serviceAccountDir?: string;
 }
 
 export interface KubeFeature {
@@ -49,6 +51,7 @@ export function createKube(deps: KubeFeatureDeps): KubeFeature {
     clusterFor: deps.clusterFor,
     diagnose: { ...deps.diagnose, outbound: deps.outbound },
     outbound: deps.outbound,
+    serviceAccountDir: deps.serviceAccountDir,
   });
   worker = new KubeWorker({ ...deps.worker, jobs: deps.jobs, clusters, store: deps.store });
   return { connections, groups: new GroupService(deps.store), clusters, worker, jobs: deps.jobs };

@@ -46,9 +46,26 @@ export interface KubeconfigEndpoints {
   urls: string[];
 }
 
+/**
+ * In-cluster mode (an explicit operator setting, kube.in_cluster): the one
+ * kubeconfig Berth writes for its own service account may name the token and
+ * CA files the kubelet mounts in that folder, and nothing else.
+ */
+function serviceAccountFile(field: string, value: unknown, dir: string | undefined): boolean {
+  if (!dir) return false;
+  if (field === 'certificate-authority') return value === `${dir}/ca.crt`;
+  if (field !== 'auth-provider' || typeof value !== 'object' || value === null) return false;
+  const p = value as { name?: unknown; config?: Record<string, unknown> };
+  const keys = Object.keys(p.config ?? {});
+  return p.name === 'tokenFile' && keys.length === 1 && p.config?.tokenFile === `${dir}/token`;
+}
+
 /** Throws KubeInvalidError (400 naming `kubeconfig`) unless every user and cluster entry is inline-only. */
-// biome-ignore lint/suspicious/noExplicitAny: a kubeconfig is free-form YAML until checked.
-export function checkKubeconfig(doc: any): KubeconfigEndpoints {
+export function checkKubeconfig(
+  // biome-ignore lint/suspicious/noExplicitAny: a kubeconfig is free-form YAML until checked.
+  doc: any,
+  options: { serviceAccountDir?: string } = {},
+): KubeconfigEndpoints {
   if (!doc || typeof doc !== 'object' || Array.isArray(doc))
     throw new KubeInvalidError('kubeconfig', 'kubeconfig must be a YAML mapping');
   const refuse = (where: string, field: string) =>
@@ -66,7 +83,11 @@ export function checkKubeconfig(doc: any): KubeconfigEndpoints {
     if (typeof user !== 'object' || Array.isArray(user))
       throw new KubeInvalidError('kubeconfig', 'kubeconfig users[].user must be a mapping');
     for (const field of Object.keys(user as object))
-      if (!USER_FIELDS.has(field)) throw refuse(`user "${String(entry?.name ?? '')}"`, field);
+      if (
+        !USER_FIELDS.has(field) &&
+        !serviceAccountFile(field, (user as Record<string, unknown>)[field], options.serviceAccountDir)
+      )
+        throw refuse(`user "${String(entry?.name ?? '')}"`, field);
   }
   const urls: string[] = [];
   for (const entry of entries('clusters')) {
@@ -75,7 +96,8 @@ export function checkKubeconfig(doc: any): KubeconfigEndpoints {
       throw new KubeInvalidError('kubeconfig', 'kubeconfig clusters[].cluster must be a mapping');
     const c = cluster as Record<string, unknown>;
     for (const field of Object.keys(c))
-      if (!CLUSTER_FIELDS.has(field)) throw refuse(`cluster "${String(entry?.name ?? '')}"`, field);
+      if (!CLUSTER_FIELDS.has(field) && !serviceAccountFile(field, c[field], options.serviceAccountDir))
+        throw refuse(`cluster "${String(entry?.name ?? '')}"`, field);
     for (const field of ['server', 'proxy-url'])
       if (c[field] !== undefined) {
         if (typeof c[field] !== 'string' || !/^https?:\/\//i.test(c[field] as string))

@@ -7,6 +7,7 @@
  * 404s are remembered briefly; a circuit breaker per upstream stops waiting
  * on a dead one.
  */
+
 import { isDigest } from '../../core/digest.ts';
 import { blobUnknown, manifestUnknown, RegistryError } from '../../core/errors.ts';
 import { MAX_MANIFEST_BYTES } from '../../core/manifest.ts';
@@ -19,6 +20,7 @@ import type { RegistryRecord } from '../registries/types.ts';
 import { Breaker } from './breaker.ts';
 import type { BlobFlights } from './flights.ts';
 import type { ProxyMetrics } from './metrics.ts';
+import { PROXY_FILL } from './push-refusal.ts';
 import { invalidFromUpstream, upstreamFailed, upstreamRepository } from './upstream.ts';
 
 export interface ProxyCacheOptions {
@@ -190,7 +192,13 @@ export class ProxyCache {
         },
         async (body, length) => {
           try {
-            await this.o.registry.uploads.monolithic(repository, digest, body, length >= 0 ? { length } : {});
+            await this.o.registry.uploads.monolithic(
+              repository,
+              digest,
+              body,
+              length >= 0 ? { length } : {},
+              PROXY_FILL,
+            );
           } catch (err) {
             const bad = invalidFromUpstream(err);
             this.o.metrics.upstreamError(project, bad.failure);

@@ -4,7 +4,12 @@
  * and as a manifest guard (whatever path a push takes).
  */
 import { RegistryError } from '../../core/errors.ts';
+import type { Caller } from '../../core/hooks.ts';
 import type { Registry } from '../../core/registry.ts';
+
+/** Who fills a proxy cache: the one writer its projects accept blobs from. */
+export const PROXY_FILL: Caller = { actor: 'berth-proxy-cache' };
+
 import type { ProxyProjects } from './projects.ts';
 
 export function pushRefusal(projects: ProxyProjects, repository: string): RegistryError | null {
@@ -17,18 +22,29 @@ export function pushRefusal(projects: ProxyProjects, repository: string): Regist
 }
 
 interface Authorizer<C> {
-  authorize(req: never, repository: string | null, actions: Array<'pull' | 'push' | 'delete'>): Promise<C>;
+  authorize(
+    req: never,
+    repository: string | null,
+    actions: Array<'pull' | 'push' | 'delete'>,
+    alsoNeeded?: never[],
+  ): Promise<C>;
 }
 
 /** Wraps the /v2 access check: a push to a proxy or group project is DENIED before anything else. */
 export function refusingPushes<C, A extends Authorizer<C>>(base: A, projects: ProxyProjects): A {
   const wrapped = Object.create(base) as A;
-  wrapped.authorize = (async (req: never, repository: string | null, actions: Array<'pull' | 'push' | 'delete'>) => {
+  wrapped.authorize = (async (
+    req: never,
+    repository: string | null,
+    actions: Array<'pull' | 'push' | 'delete'>,
+    alsoNeeded?: never[],
+  ) => {
     if (repository !== null && actions.includes('push')) {
       const refusal = pushRefusal(projects, repository);
       if (refusal) throw refusal;
     }
-    return base.authorize(req, repository, actions);
+    // The other scopes the request needs (a mount's `from`) go through: they name the challenge.
+    return base.authorize(req, repository, actions, alsoNeeded);
   }) as A['authorize'];
   return wrapped;
 }
@@ -40,7 +56,8 @@ export function addPushGuard(registry: Registry, projects: ProxyProjects): void 
       const refusal = pushRefusal(projects, repository);
       if (refusal) throw refusal;
     },
-    async beforeBlobLink({ repository }) {
+    async beforeBlobLink({ repository, caller }) {
+      if (caller.actor === PROXY_FILL.actor) return;
       const refusal = pushRefusal(projects, repository);
       if (refusal) throw refusal;
     },
