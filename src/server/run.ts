@@ -32,7 +32,7 @@ export async function runServer(config: ServerConfig): Promise<void> {
   await preflight(config);
   const berth = await buildApp(config, log);
   await berth.app.listen({ host: config.server.host, port: config.server.port });
-  const bound = boundAddress(berth.app.server.address(), config.server.host);
+  const bound = boundAddress(berth.app.server.address(), config.server.host, config.tls.cert ? 'https' : 'http');
   log.info({ address: bound.listening, data: config.data_dir }, 'berth is listening');
   log.flush();
   // Shown only now that the server is up: a start that failed earlier shows nothing
@@ -62,13 +62,14 @@ export async function runServer(config: ServerConfig): Promise<void> {
 export function boundAddress(
   info: AddressInfo | string | null,
   configuredHost: string,
+  scheme: 'http' | 'https' = 'http',
 ): { listening: string; open: string } {
   if (!info || typeof info === 'string') return { listening: String(info ?? configuredHost), open: String(info) };
   const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
   const everywhere = info.address === '0.0.0.0' || info.address === '::';
   return {
-    listening: `http://${host}:${info.port}`,
-    open: `http://${everywhere || info.address === '127.0.0.1' ? 'localhost' : host}:${info.port}/`,
+    listening: `${scheme}://${host}:${info.port}`,
+    open: `${scheme}://${everywhere || info.address === '127.0.0.1' ? 'localhost' : host}:${info.port}/`,
   };
 }
 

@@ -154,7 +154,10 @@ describe('TLS and HTTP/2', () => {
     } finally {
       await skopeo.cleanup();
     }
-    const proto = berth.log.filter((l) => l.includes('"path":"/v2/tls/busybox/manifests/v1"'));
+    // The server writes its log in batches (at least once a second): wait for the lines.
+    const logged = () => berth.log.filter((l) => l.includes('"path":"/v2/tls/busybox/manifests/v1"'));
+    for (let i = 0; i < 50 && logged().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    const proto = logged();
     assert.ok(proto.length > 0, 'requests were logged');
   });
 
