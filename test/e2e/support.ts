@@ -65,6 +65,8 @@ export async function startBerth(): Promise<RunningBerth> {
         BERTH_HOST: '127.0.0.1',
         BERTH_AUTH: 'on',
         BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        // The Kubernetes pages test against registries and API servers on loopback.
+        BERTH_OUTBOUND_ALLOW: '127.0.0.0/8,::1',
       },
     }),
     pino({ level: 'silent' }),

@@ -141,7 +141,6 @@ export function App() {
           {admin ? <NavLink to="/registries" label="Registries" path={path} /> : null}
           {admin ? <NavLink to="/replication" label="Replication" path={path} /> : null}
           {admin ? <NavLink to="/security" label="Security" path={path} /> : null}
-          <NavLink to="/audit-logs" label="Audit log" path={path} />
           <span className="spacer" />
           {auth.kind === 'signed-in' ? (
             <span className="who">

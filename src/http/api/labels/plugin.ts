@@ -163,10 +163,10 @@ export async function labelRoutes(parent: FastifyInstance, options: LabelApiOpti
     return reply.status(201).header('location', `/api/v2.0/labels/${created.id}`).send();
   });
 
-  const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+  const IdParams = Type.Object({ label_id: Type.Integer({ minimum: 1 }) });
 
-  app.get('/labels/:id', { schema: { params: IdParams } }, async (request) => {
-    const label = await existing(request.params.id);
+  app.get('/labels/:label_id', { schema: { params: IdParams } }, async (request) => {
+    const label = await existing(request.params.label_id);
     if (label.scope === 'p') {
       const project = await options.projectById(label.projectId);
       await authorize(catalog, request, project?.name ?? null, 'pull');
@@ -174,8 +174,8 @@ export async function labelRoutes(parent: FastifyInstance, options: LabelApiOpti
     return labelJson(label);
   });
 
-  app.put('/labels/:id', { schema: { params: IdParams, body: LabelBody } }, async (request) => {
-    const label = await existing(request.params.id);
+  app.put('/labels/:label_id', { schema: { params: IdParams, body: LabelBody } }, async (request) => {
+    const label = await existing(request.params.label_id);
     await mayManage(request, label);
     checkColor(request.body.color);
     const { name, description, color } = request.body;
@@ -184,8 +184,8 @@ export async function labelRoutes(parent: FastifyInstance, options: LabelApiOpti
     return {};
   });
 
-  app.delete('/labels/:id', { schema: { params: IdParams } }, async (request) => {
-    const label = await existing(request.params.id);
+  app.delete('/labels/:label_id', { schema: { params: IdParams } }, async (request) => {
+    const label = await existing(request.params.label_id);
     await mayManage(request, label);
     await labels.remove(label.id);
     return {};

@@ -27,15 +27,15 @@ export async function proxyRoutes(plain: FastifyInstance, options: ProxyApiOptio
   const { projects, cache } = options.proxy;
 
   app.get(
-    '/projects/:project_name/group_pulls',
+    '/projects/:project_name_or_id/group_pulls',
     {
       schema: {
-        params: Type.Object({ project_name: Type.String({ minLength: 1 }) }),
+        params: Type.Object({ project_name_or_id: Type.String({ minLength: 1 }) }),
         response: { 200: Type.Array(GroupPull) },
       },
     },
     async (request) => {
-      const name = request.params.project_name;
+      const name = request.params.project_name_or_id;
       await options.authorize?.(request, name);
       const s = projects.settingsOf(name);
       if (!s?.members) throw notFound(`project ${name} is not a group`);
@@ -44,15 +44,15 @@ export async function proxyRoutes(plain: FastifyInstance, options: ProxyApiOptio
   );
 
   app.get(
-    '/projects/:project_name/proxy_status',
+    '/projects/:project_name_or_id/proxy_status',
     {
       schema: {
-        params: Type.Object({ project_name: Type.String({ minLength: 1 }) }),
+        params: Type.Object({ project_name_or_id: Type.String({ minLength: 1 }) }),
         response: { 200: Type.Object({ registry_id: Type.Integer(), circuit_open: Type.Boolean() }) },
       },
     },
     async (request) => {
-      const name = request.params.project_name;
+      const name = request.params.project_name_or_id;
       await options.authorize?.(request, name);
       const s = projects.settingsOf(name);
       if (s?.registryId == null) throw notFound(`project ${name} is not a proxy cache`);

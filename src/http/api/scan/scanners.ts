@@ -44,11 +44,12 @@ export async function scannerRoutes(
     return [builtIn()];
   });
   app.get(
-    '/scanners/:id',
-    { schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } },
+    '/scanners/:registration_id',
+    { schema: { params: Type.Object({ registration_id: Type.String({ maxLength: 64 }) }) } },
     async (request) => {
       await options.requireAdmin(request);
-      if (request.params.id !== BUILT_IN_SCANNER_ID) throw notFound(`scanner ${request.params.id} does not exist`);
+      const id = request.params.registration_id;
+      if (id !== BUILT_IN_SCANNER_ID) throw notFound(`scanner ${id} does not exist`);
       return builtIn();
     },
   );
