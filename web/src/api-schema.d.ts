@@ -73,20 +73,20 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/labels/{id}": {
+    "/labels/{label_id}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** GET /labels/{id} */
-        get: operations["getLabelsId"];
-        /** PUT /labels/{id} */
-        put: operations["putLabelsId"];
+        /** GET /labels/{label_id} */
+        get: operations["getLabelsLabelId"];
+        /** PUT /labels/{label_id} */
+        put: operations["putLabelsLabelId"];
         post?: never;
-        /** DELETE /labels/{id} */
-        delete: operations["deleteLabelsId"];
+        /** DELETE /labels/{label_id} */
+        delete: operations["deleteLabelsLabelId"];
         options?: never;
         head?: never;
         patch?: never;
@@ -351,15 +351,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/scanners/{id}": {
+    "/scanners/{registration_id}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** GET /scanners/{id} */
-        get: operations["getScannersId"];
+        /** GET /scanners/{registration_id} */
+        get: operations["getScannersRegistrationId"];
         put?: never;
         post?: never;
         delete?: never;
@@ -928,15 +928,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/projects/{project_name}/group_pulls": {
+    "/projects/{project_name_or_id}/group_pulls": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** GET /projects/{project_name}/group_pulls */
-        get: operations["getProjectsProjectNameGroupPulls"];
+        /** GET /projects/{project_name_or_id}/group_pulls */
+        get: operations["getProjectsProjectNameOrIdGroupPulls"];
         put?: never;
         post?: never;
         delete?: never;
@@ -945,15 +945,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/projects/{project_name}/proxy_status": {
+    "/projects/{project_name_or_id}/proxy_status": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** GET /projects/{project_name}/proxy_status */
-        get: operations["getProjectsProjectNameProxyStatus"];
+        /** GET /projects/{project_name_or_id}/proxy_status */
+        get: operations["getProjectsProjectNameOrIdProxyStatus"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2370,12 +2370,12 @@ export interface operations {
             };
         };
     };
-    getLabelsId: {
+    getLabelsLabelId: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                label_id: number;
             };
             cookie?: never;
         };
@@ -2426,12 +2426,12 @@ export interface operations {
             };
         };
     };
-    putLabelsId: {
+    putLabelsLabelId: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                label_id: number;
             };
             cookie?: never;
         };
@@ -2492,12 +2492,12 @@ export interface operations {
             };
         };
     };
-    deleteLabelsId: {
+    deleteLabelsLabelId: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                label_id: number;
             };
             cookie?: never;
         };
@@ -3762,12 +3762,12 @@ export interface operations {
             };
         };
     };
-    getScannersId: {
+    getScannersRegistrationId: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                registration_id: string;
             };
             cookie?: never;
         };
@@ -6836,12 +6836,12 @@ export interface operations {
             };
         };
     };
-    getProjectsProjectNameGroupPulls: {
+    getProjectsProjectNameOrIdGroupPulls: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                project_name: string;
+                project_name_or_id: string;
             };
             cookie?: never;
         };
@@ -6900,12 +6900,12 @@ export interface operations {
             };
         };
     };
-    getProjectsProjectNameProxyStatus: {
+    getProjectsProjectNameOrIdProxyStatus: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                project_name: string;
+                project_name_or_id: string;
             };
             cookie?: never;
         };
