@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { UNDECLARED } from '../../src/http/api/openapi.ts';
 import { call, type Running, startBerth } from '../access/support.ts';
-import { berthOperations, harborOperations, type Operation, shape } from './harbor-contract.ts';
+import { berthOperations, HARBOR_SWAGGER, harborOperations, type Operation, shape } from './harbor-contract.ts';
 
 /**
  * Fastify's router shares the `/projects/:x` segment between all routes
@@ -111,6 +111,10 @@ const RESPONSES_TO_DECLARE = new Set([
 let r: Running;
 let berth: Operation[];
 const harbor = harborOperations();
+/** The comparisons need Harbor's definition, kept in the team's shared folder beside the checkout. */
+const needHarbor = {
+  skip: HARBOR_SWAGGER ? false : "Harbor's definition is not beside this checkout (../shared/ref; set HARBOR_SWAGGER)",
+};
 
 before(async () => {
   r = await startBerth();
@@ -123,7 +127,7 @@ after(async () => {
 const onHarborPaths = () =>
   berth.map((b) => ({ b, h: harbor.filter((h) => shape(h.path) === shape(b.path)) })).filter(({ h }) => h.length > 0);
 
-test('Berth serves Harbor paths with Harbor methods', () => {
+test('Berth serves Harbor paths with Harbor methods', needHarbor, () => {
   const matched = onHarborPaths();
   assert.ok(matched.length >= 40, `operations on Harbor paths: ${matched.length}`);
   const unknown = matched.filter(({ b, h }) => !h.some((op) => op.method === b.method));
@@ -133,7 +137,7 @@ test('Berth serves Harbor paths with Harbor methods', () => {
   );
 });
 
-test("path parameters carry Harbor's names", () => {
+test("path parameters carry Harbor's names", needHarbor, () => {
   for (const { b, h } of onHarborPaths()) {
     const op = h.find((x) => x.method === b.method);
     if (!op) continue;
@@ -145,7 +149,7 @@ test("path parameters carry Harbor's names", () => {
   }
 });
 
-test("query parameters, request fields and response fields are Harbor's or listed additions", () => {
+test("query parameters, request fields and response fields are Harbor's or listed additions", needHarbor, () => {
   const differences: string[] = [];
   for (const { b, h } of onHarborPaths()) {
     const op = h.find((x) => x.method === b.method);
