@@ -77,8 +77,14 @@ export function SigningPage(props: { project: string }) {
                 onChange={(e) => {
                   const on = e.target.checked;
                   setPending((p) => ({ ...p, [s.key]: on }));
-                  void run(() => put(base, { metadata: { [s.key]: String(on) } })).then(() =>
-                    setPending(({ [s.key]: _, ...rest }) => rest),
+                  // The switch keeps its new state once saved (the reload reads the same value back);
+                  // a refused change puts it back.
+                  void put(base, { metadata: { [s.key]: String(on) } }).then(
+                    () => run(async () => {}),
+                    (err) => {
+                      setPending(({ [s.key]: _, ...rest }) => rest);
+                      setError(describeError(err, { permission }));
+                    },
                   );
                 }}
               />{' '}
