@@ -219,27 +219,7 @@ export class Registry {
       caller,
     });
 
-    if ((await this.metadata.blobSize(digest)) === null) {
-      await this.storage.put(blobKey(digest), bytes);
-      await this.metadata.recordBlob(digest, bytes.length);
-    }
-    const record: ManifestRecord = {
-      digest,
-      mediaType: parsed.mediaType,
-      size: bytes.length,
-      artifactType: parsed.artifactType,
-      subject: parsed.subject?.digest ?? null,
-      configDigest: parsed.config?.digest ?? null,
-      annotations: parsed.annotations ? JSON.stringify(parsed.annotations) : null,
-      createdAt: this.clock.now().toISOString(),
-    };
-    const refs = [
-      ...parsed.blobs.map((d) => ({ digest: d, kind: 'blob' as const })),
-      ...parsed.manifests.map((d) => ({ digest: d, kind: 'manifest' as const })),
-    ];
-    await this.metadata.ensureRepository(repository);
-    await this.metadata.putManifest(repository, record, refs, byDigest ? undefined : reference);
-    this.manifestBytes.set(digest, bytes);
+    const record = await this.storeManifest(repository, tag, digest, bytes, parsed);
     if (this.hooks.listening)
       this.hooks.emit({
         type: 'manifest.pushed',
@@ -274,6 +254,17 @@ export class Registry {
     const digest = digestOf(bytes, expectedDigest ? parseDigest(expectedDigest).algorithm : 'sha256');
     if (expectedDigest && digest !== expectedDigest)
       throw digestInvalid('the manifest does not match its digest', { expected: expectedDigest, actual: digest });
+    return this.storeManifest(repository, tag, digest, bytes, parsed);
+  }
+
+  /** The bytes once by digest, then the record, its references and the tag; shared by pushes and cache fills. */
+  private async storeManifest(
+    repository: string,
+    tag: string | null,
+    digest: string,
+    bytes: Buffer,
+    parsed: ParsedManifest,
+  ): Promise<ManifestRecord> {
     if ((await this.metadata.blobSize(digest)) === null) {
       await this.storage.put(blobKey(digest), bytes);
       await this.metadata.recordBlob(digest, bytes.length);
