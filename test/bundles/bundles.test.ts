@@ -206,4 +206,73 @@ describe('berth export / import', () => {
       await target.stop();
     }
   });
+
+  test('a running Berth imports a bundle through its API: administrators only, bad input changes nothing', async () => {
+    const bundle = join(dir, 'live.tar');
+    berth(['export', ...images, '--output', bundle, '--data', source.dataDir]);
+    const password = 'Bundles-Admin-1';
+    const target = await startServer({ env: { BERTH_AUTH: 'on', BERTH_ADMIN_PASSWORD: password } });
+    const admin = `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
+    const post = (body: Uint8Array, authorization?: string) =>
+      fetch(`${target.url}/api/v2.0/bundles/import`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-tar', ...(authorization ? { authorization } : {}) },
+        body: new Uint8Array(body),
+      });
+    try {
+      const bytes = await readFile(bundle);
+      assert.equal((await post(bytes)).status, 401, 'anonymous');
+      const created = await fetch(`${target.url}/api/v2.0/users`, {
+        method: 'POST',
+        headers: { authorization: admin, 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'dev', password: 'Bundles-Dev-1', email: 'dev@example.com', realname: 'Dev' }),
+      });
+      assert.equal(created.status, 201, await created.text());
+      const dev = `Basic ${Buffer.from('dev:Bundles-Dev-1').toString('base64')}`;
+      assert.equal((await post(bytes, dev)).status, 403, 'not an administrator');
+      const garbage = await post(Buffer.from('not a tar archive at all'), admin);
+      assert.equal(garbage.status, 400);
+      assert.match(((await garbage.json()) as { errors: { message: string }[] }).errors[0].message, /OCI image layout/);
+      const project = await fetch(`${target.url}/api/v2.0/projects/edge`, { headers: { authorization: admin } });
+      assert.equal(project.status, 404, 'a refused import creates no project');
+
+      // The CLI uploads with a progress bar; the server tags as the admin's push would.
+      const out = execFileSync(process.execPath, [BERTH_BIN, 'import', bundle, '--url', target.url], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, BERTH_USERNAME: 'admin', BERTH_PASSWORD: password },
+      });
+      assert.match(out, /imported 3 images: \d+ blobs written/);
+      const again = await post(bytes, admin);
+      assert.equal(again.status, 201);
+      const report = (await again.json()) as { blobs_written: number; blobs_present: number; images: unknown[] };
+      assert.equal(report.images.length, 3);
+      assert.equal(report.blobs_written, 0, 'blobs already present are verified, not written again');
+      assert.ok(report.blobs_present > 0);
+      assert.equal(
+        (await fetch(`${target.url}/api/v2.0/projects/edge`, { headers: { authorization: admin } })).status,
+        200,
+      );
+      const audit = (await (
+        await fetch(`${target.url}/api/v2.0/audit-logs?page_size=100`, { headers: { authorization: admin } })
+      ).json()) as { operation: string; username: string; resource: string }[];
+      assert.ok(audit.some((e) => e.operation === 'import' && e.username === 'admin' && e.resource === images[1]));
+
+      for (const [i, ref] of images.entries()) {
+        await skopeo.ok(['copy', '--all', '--preserve-digests', source.ref(ref), `oci:${join(dir, 'live-a')}:i${i}`]);
+        await skopeo.ok([
+          'copy',
+          '--all',
+          '--preserve-digests',
+          '--src-creds',
+          `admin:${password}`,
+          target.ref(ref),
+          `oci:${join(dir, 'live-b')}:i${i}`,
+        ]);
+        await assertLayoutsEqual(join(dir, 'live-a'), `i${i}`, join(dir, 'live-b'), `i${i}`);
+      }
+    } finally {
+      await target.stop();
+    }
+  });
 });

@@ -9,6 +9,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { blobKey, parseDigest } from '../../core/digest.ts';
+import type { Caller } from '../../core/hooks.ts';
 import type { Registry } from '../../core/registry.ts';
 import { parseRef, REF_NAME } from './graph.ts';
 import { readTar, type TarEntry } from './tar.ts';
@@ -19,6 +20,13 @@ export interface ImportOptions {
   /** The repository for entries named by a bare tag (`skopeo … oci-archive:FILE:v1`). */
   repository?: string;
   progress?: (done: number, total: number, current: string) => void;
+  /**
+   * Called once per repository the bundle will fill, before any byte is
+   * written: a running server creates the project and checks the caller here.
+   */
+  beforeTag?: (repository: string) => Promise<void>;
+  /** Who the tags are pushed as (tag history, webhooks, audit); the CLI on a stopped folder: nobody. */
+  caller?: Caller;
 }
 
 export interface ImportReport {
@@ -82,10 +90,22 @@ export async function importBundle(
   options: ImportOptions = {},
 ): Promise<ImportReport> {
   const report: ImportReport = { images: [], blobsWritten: 0, blobsPresent: 0, bytesWritten: 0 };
+  // First pass: the layout, the index and the total size, so a wrong file or a
+  // refused repository is known before anything is written.
   let index: IndexJson | null = null;
   let layout = false;
   let total = 0;
-  for await (const entry of readTar(archive)) if (entry.type === 'file') total += entry.size;
+  for await (const entry of readTar(archive)) {
+    if (entry.type !== 'file') continue;
+    total += entry.size;
+    if (entry.name === 'oci-layout') layout = (await readJson(entry)).imageLayoutVersion === '1.0.0';
+    else if (entry.name === 'index.json') index = (await readJson(entry)) as IndexJson;
+  }
+  if (!layout) throw new BundleError('not an OCI image layout archive: no oci-layout file with version 1.0.0');
+  if (!index) throw new BundleError('not an OCI image layout archive: no index.json');
+  const targets = (index.manifests ?? []).map((entry) => ({ entry, ...targetOf(entry, options) }));
+  for (const repository of new Set(targets.map((t) => t.repository))) await options.beforeTag?.(repository);
+
   let done = 0;
   const onBytes = (n: number) => {
     done += n;
@@ -93,18 +113,6 @@ export async function importBundle(
   };
   for await (const entry of readTar(archive)) {
     if (entry.type !== 'file') continue;
-    if (entry.name === 'oci-layout') {
-      const chunks: Buffer[] = [];
-      for await (const c of entry.open()) chunks.push(c as Buffer);
-      layout = JSON.parse(Buffer.concat(chunks).toString('utf8')).imageLayoutVersion === '1.0.0';
-      continue;
-    }
-    if (entry.name === 'index.json') {
-      const chunks: Buffer[] = [];
-      for await (const c of entry.open()) chunks.push(c as Buffer);
-      index = JSON.parse(Buffer.concat(chunks).toString('utf8')) as IndexJson;
-      continue;
-    }
     const m = /^blobs\/(sha256|sha512)\/([0-9a-f]+)$/.exec(entry.name);
     if (!m) continue;
     const digest = `${m[1]}:${m[2]}`;
@@ -119,31 +127,50 @@ export async function importBundle(
       report.bytesWritten += entry.size;
     }
   }
-  if (!layout) throw new BundleError('not an OCI image layout archive: no oci-layout file with version 1.0.0');
-  if (!index) throw new BundleError('not an OCI image layout archive: no index.json');
 
-  for (const entry of index.manifests ?? []) {
-    const name = entry.annotations?.[REF_NAME];
-    let { repository, reference } = name ? parseRef(name) : { repository: '', reference: null as string | null };
-    if (name && !name.includes('/') && !name.includes('@') && !name.includes(':')) {
-      // A bare tag, as skopeo writes for `oci-archive:FILE:TAG`.
-      repository = options.repository ?? '';
-      reference = name;
-    }
-    if (!repository) {
-      throw new BundleError(
-        `index.json entry ${entry.digest} (${name ?? 'no ref.name'}) names no repository: pass --repository`,
-      );
-    }
-    repository = targetRepository(repository, options.project);
-    await tagImage(registry, repository, reference ?? entry.digest, entry.digest, entry.mediaType);
-    report.images.push({ repository, reference: reference ?? entry.digest, digest: entry.digest });
+  for (const { entry, repository, reference } of targets) {
+    await tagImage(registry, repository, reference, entry.digest, entry.mediaType, options.caller);
+    report.images.push({ repository, reference, digest: entry.digest });
   }
   return report;
 }
 
+async function readJson(entry: TarEntry): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const c of entry.open()) chunks.push(c as Buffer);
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+  } catch {
+    throw new BundleError(`${entry.name} in the bundle is not valid JSON`);
+  }
+}
+
+/** Where an index.json entry goes: its ref.name (or a bare tag with --repository), after --project. */
+function targetOf(entry: NonNullable<IndexJson['manifests']>[number], options: ImportOptions) {
+  const name = entry.annotations?.[REF_NAME];
+  let { repository, reference } = name ? parseRef(name) : { repository: '', reference: null as string | null };
+  if (name && !name.includes('/') && !name.includes('@') && !name.includes(':')) {
+    // A bare tag, as skopeo writes for `oci-archive:FILE:TAG`.
+    repository = options.repository ?? '';
+    reference = name;
+  }
+  if (!repository) {
+    throw new BundleError(
+      `index.json entry ${entry.digest} (${name ?? 'no ref.name'}) names no repository: pass --repository`,
+    );
+  }
+  return { repository: targetRepository(repository, options.project), reference: reference ?? entry.digest };
+}
+
 /** Links what the manifest needs into the repository (children first) and puts it under `reference`. */
-async function tagImage(registry: Registry, repository: string, reference: string, digest: string, mediaType: string) {
+async function tagImage(
+  registry: Registry,
+  repository: string,
+  reference: string,
+  digest: string,
+  mediaType: string,
+  caller?: Caller,
+) {
   const bytes = await registry.storage.get(blobKey(digest));
   if (!bytes)
     throw new BundleError(
@@ -157,7 +184,7 @@ async function tagImage(registry: Registry, repository: string, reference: strin
   };
   await registry.metadata.ensureRepository(repository);
   for (const child of doc.manifests ?? [])
-    await tagImage(registry, repository, child.digest, child.digest, child.mediaType);
+    await tagImage(registry, repository, child.digest, child.digest, child.mediaType, caller);
   const blobs = [...(doc.config ? [doc.config] : []), ...(doc.layers ?? []).filter((l) => !l.urls?.length)];
   for (const blob of blobs) {
     if ((await registry.metadata.blobSize(blob.digest)) === null)
@@ -166,5 +193,5 @@ async function tagImage(registry: Registry, repository: string, reference: strin
       );
     await registry.metadata.linkBlob(repository, blob.digest);
   }
-  await registry.putManifest(repository, reference, bytes, doc.mediaType ?? mediaType);
+  await registry.putManifest(repository, reference, bytes, doc.mediaType ?? mediaType, caller);
 }

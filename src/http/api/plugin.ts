@@ -18,6 +18,7 @@ import { apiErrorHandler, installSchemaValidation } from '../shared/validation.t
 import { accessRoutes } from './access/plugin.ts';
 import type { ProjectExtension } from './access/project-extension.ts';
 import { artifactRoutes } from './artifacts.ts';
+import { bundleRoutes } from './bundles/plugin.ts';
 import type { CatalogAuditor, CatalogAuthorizer, CatalogScoper, TrafficSource } from './catalog-context.ts';
 import { ApiError, apiErrorBody } from './errors.ts';
 import { healthRoutes } from './health.ts';
@@ -169,10 +170,12 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
         : undefined,
       projectExtension: options.projectExtension,
     });
+  if (options.access)
+    await app.register(bundleRoutes, { ...shared, access: options.access, gate: options.gate ?? null });
   else
     await app.register(notEnabledRoutes, {
       feature: 'identities (projects, users, robots, audit log)',
-      paths: ['/users', '/robots', '/audit-logs', '/projects'],
+      paths: ['/users', '/robots', '/audit-logs', '/projects', '/bundles'],
     });
   if (options.lifecycle)
     await app.register(lifecycleRoutes, {
