@@ -1895,6 +1895,7 @@ export interface components {
             members: {
                 connection_id: number;
                 project?: string;
+                ns_mirror?: boolean;
             }[];
             creation_time: string;
             update_time: string;
@@ -5185,6 +5186,7 @@ export interface operations {
                     members?: {
                         connection_id?: unknown;
                         project?: string | null;
+                        ns_mirror?: boolean | null;
                     }[] | null;
                 };
             };
@@ -5315,6 +5317,7 @@ export interface operations {
                     members?: {
                         connection_id?: unknown;
                         project?: string | null;
+                        ns_mirror?: boolean | null;
                     }[] | null;
                 };
             };
