@@ -20,6 +20,10 @@
  * load moves less than the times themselves. Writes its section of
  * bench/RESULTS.md (PROXY_BENCH_OUT=FILE elsewhere, PROXY_BENCH_OUT=- not at
  * all); PROXY_BENCH_PROFILE=DIR runs Berth under --cpu-prof.
+ * PROXY_BENCH_BASELINE=DIR (another checkout or a copy of bin/ and dist/)
+ * adds a second Berth of that build with its own proxy project on the same
+ * upstream: each round's first pull goes through both, alternately first,
+ * for a before/after ratio measured in one run.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -124,26 +128,37 @@ async function main(): Promise<void> {
     logFile: path.join(work, 'berth.log'),
     ...(process.env.PROXY_BENCH_PROFILE ? { cpuProfDir: process.env.PROXY_BENCH_PROFILE } : {}),
   });
+  const baselineRoot = process.env.PROXY_BENCH_BASELINE;
+  const baseline = baselineRoot
+    ? await startBerth({
+        root: path.resolve(baselineRoot),
+        dataDir: path.join(work, 'baseline'),
+        logFile: path.join(work, 'baseline.log'),
+      })
+    : null;
+  const ab = { time: [] as number[], cpuThis: 0, cpuBase: 0 };
   const t = { direct: [] as number[], first: [] as number[], cached: [] as number[], hosted: [] as number[] };
   const pairRatio = { first: [] as number[], cached: [] as number[] };
   const cpu = { direct: 0, first: 0, cached: 0, hosted: 0 };
   const small = { cached: [] as number[], hosted: [] as number[], cachedCpu: 0, hostedCpu: 0 };
   const load0 = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   try {
-    const api = (p: string, body: unknown) =>
-      request('POST', `${berth.url}/api/v2.0${p}`, {
-        body: JSON.stringify(body),
-        headers: { 'content-type': 'application/json' },
-      });
-    const reg = await api('/registries', { name: 'up', type: 'docker-registry', url: upstream.url });
-    if (reg.status !== 201) throw new Error(`create registry: ${reg.status} ${reg.body}`);
-    const id = Number(String(reg.headers.location).split('/').pop());
-    for (const body of [
-      { project_name: 'proxy', registry_id: id, metadata: { public: 'true' } },
-      { project_name: 'hosted', metadata: { public: 'true' } },
-    ]) {
-      const res = await api('/projects', body);
-      if (res.status !== 201) throw new Error(`create project: ${res.status} ${res.body}`);
+    for (const b of baseline ? [berth, baseline] : [berth]) {
+      const api = (p: string, body: unknown) =>
+        request('POST', `${b.url}/api/v2.0${p}`, {
+          body: JSON.stringify(body),
+          headers: { 'content-type': 'application/json' },
+        });
+      const reg = await api('/registries', { name: 'up', type: 'docker-registry', url: upstream.url });
+      if (reg.status !== 201) throw new Error(`create registry: ${reg.status} ${reg.body}`);
+      const id = Number(String(reg.headers.location).split('/').pop());
+      for (const body of [
+        { project_name: 'proxy', registry_id: id, metadata: { public: 'true' } },
+        { project_name: 'hosted', metadata: { public: 'true' } },
+      ]) {
+        const res = await api('/projects', body);
+        if (res.status !== 201) throw new Error(`create project: ${res.status} ${res.body}`);
+      }
     }
     /** Times one pull and adds Berth's (and, when given, the upstream's) CPU seconds to `cpu[kind]`. */
     const timed = async (kind: keyof typeof cpu, base: string, repo: string, withUpstream = false) => {
@@ -164,7 +179,29 @@ async function main(): Promise<void> {
       const direct = await pull(upstream.url, repo, 'v1');
       cpu.direct += upstream.cpuSeconds() - c0;
       t.direct.push(direct);
-      pairRatio.first.push((await timed('first', berth.url, `proxy/${repo}`)) / direct);
+      const thisFirst = async () => {
+        const s = await timed('first', berth.url, `proxy/${repo}`);
+        pairRatio.first.push(s / direct);
+        return s;
+      };
+      if (baseline) {
+        // Before/after: the same fill through the baseline build and this one, alternately first.
+        const baseFirst = async () => {
+          const c = baseline.cpuSeconds();
+          const s = await pull(baseline.url, `proxy/${repo}`, 'v1');
+          ab.cpuBase += baseline.cpuSeconds() - c;
+          return s;
+        };
+        const c = berth.cpuSeconds();
+        if (round % 2) {
+          const b = await baseFirst();
+          ab.time.push((await thisFirst()) / b);
+        } else {
+          const a = await thisFirst();
+          ab.time.push(a / (await baseFirst()));
+        }
+        ab.cpuThis += berth.cpuSeconds() - c;
+      } else await thisFirst();
       if (PAIRS === 0) continue; // first pulls only (profiling a fill)
       await push(berth.url, `hosted/${repo}`, 'v1', blobs);
       // Both read once before (the same page-cache state); then pairs, ABBA.
@@ -200,6 +237,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    await baseline?.stop();
     await berth.stop();
     await upstream.stop();
     if (!process.env.PROXY_BENCH_KEEP) rmSync(work, { recursive: true, force: true });
@@ -230,6 +268,11 @@ async function main(): Promise<void> {
     `| first pull through Berth / direct pull (time) | ${firstRatio.toFixed(2)}× | ${range(pairRatio.first)} | ≤ ${GOAL_FIRST}× | ${firstRatio <= GOAL_FIRST ? 'met' : 'not met'} |`,
     `| cached pull / hosted pull (throughput) | ${cachedRatio.toFixed(2)}× | ${range(pairRatio.cached)} | ≥ ${GOAL_CACHED}× | ${cachedRatio >= GOAL_CACHED ? 'met' : 'not met'} |`,
     `| small image, cached / hosted (pulls/s, ${SMALL_PULLS} each) | ${(median(small.hosted) / median(small.cached)).toFixed(2)}× | Berth CPU per pull: cached ${((small.cachedCpu / SMALL_PULLS) * 1000).toFixed(2)} ms, hosted ${((small.hostedCpu / SMALL_PULLS) * 1000).toFixed(2)} ms | | |`,
+    ...(baseline
+      ? [
+          `| first pull, this build / baseline (${baselineRoot}) | ${median(ab.time).toFixed(2)}× time | ${range(ab.time)} | CPU ${(ab.cpuThis / ROUNDS).toFixed(2)} s / ${(ab.cpuBase / ROUNDS).toFixed(2)} s per pull | |`,
+        ]
+      : []),
     '<!-- proxy:end -->',
     '',
   ].join('\n');
