@@ -6349,7 +6349,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -6416,12 +6416,18 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
-            201: {
+            /** @description Done */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "healthy";
+                        message: string;
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -6558,12 +6564,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -6614,12 +6622,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
