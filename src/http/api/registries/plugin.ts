@@ -188,7 +188,7 @@ export async function registriesRoutes(plain: FastifyInstance, options: Registri
       accessSecret: b.access_secret,
     });
     if (!result.ok) throw new ApiError(400, 'BAD_REQUEST', `the registry is unhealthy: ${result.message}`);
-    return { status: 'healthy', message: result.message };
+    return { status: 'healthy' as const, message: result.message };
   });
 
   app.get('/registries/:id', { schema: { params: IdParams, response: { 200: RegistryView } } }, async (request) => {
