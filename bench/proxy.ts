@@ -13,7 +13,7 @@
  * A pull = GET manifest, then every blob, 3 at a time (as containerd and
  * podman do), bodies read to the end. Each round pulls a fresh random image
  * of LAYERS x LAYER_MIB (env PROXY_BENCH_LAYERS / _LAYER_MIB, default
- * 4 x 32 MiB) that no side has yet; cached and hosted pulls alternate in
+ * 4 x 24 MiB) that no side has yet; cached and hosted pulls alternate in
  * PAIRS pairs per round in ABBA order (so neither always goes first).
  * Figures: medians over ROUNDS (PROXY_BENCH_ROUNDS, default 3; BENCH_QUICK=1: 1); the ratios
  * are the medians of the back-to-back pair ratios, which the shared machine's
@@ -37,10 +37,10 @@ import { startBerth, startDistribution } from './servers.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ROUNDS = Number(process.env.PROXY_BENCH_ROUNDS ?? (QUICK ? 1 : 3));
-const PAIRS = Number(process.env.PROXY_BENCH_PAIRS ?? (QUICK ? 2 : 4));
-const SMALL_PULLS = Number(process.env.PROXY_BENCH_SMALL_PULLS ?? (QUICK ? 50 : 200));
+const PAIRS = Number(process.env.PROXY_BENCH_PAIRS ?? (QUICK ? 2 : 3));
+const SMALL_PULLS = Number(process.env.PROXY_BENCH_SMALL_PULLS ?? (QUICK ? 50 : 100));
 const LAYERS = Number(process.env.PROXY_BENCH_LAYERS ?? 4);
-const LAYER_MIB = Number(process.env.PROXY_BENCH_LAYER_MIB ?? 32);
+const LAYER_MIB = Number(process.env.PROXY_BENCH_LAYER_MIB ?? 24);
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
 const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
