@@ -1,19 +1,33 @@
 /**
- * Proxy-cache figures (issue 16), standalone: `npm run build && node --import tsx bench/proxy.ts`.
+ * `npm run bench`, proxy-cache section (issue 16); alone:
+ * `npm run build && node --import tsx bench/proxy.ts`.
  *
  * - first pull through Berth (uncached: Berth fetches from the upstream,
  *   stores and streams) against a direct pull from the upstream (CNCF
  *   Distribution on this machine); goal <= 1.2x the time;
  * - a cached pull (proxy project, everything stored) against a hosted pull of
- *   the same image; goal >= 0.95x the throughput.
+ *   the same image; goal >= 0.95x the throughput;
+ * - the per-request cost of both paths: a small image (manifest + 2 x 1 KiB)
+ *   pulled SMALL_PULLS times each, alternating, with Berth's CPU per pull.
  *
  * A pull = GET manifest, then every blob, 3 at a time (as containerd and
- * podman do), bodies read to the end. Each figure is the median of ROUNDS
- * (env PROXY_BENCH_ROUNDS, default 5) rounds over a fresh random image of
- * LAYERS x LAYER_MIB (env, default 4 x 32 MiB).
+ * podman do), bodies read to the end. Each round pulls a fresh random image
+ * of LAYERS x LAYER_MIB (env PROXY_BENCH_LAYERS / _LAYER_MIB, default
+ * 4 x 24 MiB) that no side has yet; cached and hosted pulls alternate in
+ * PAIRS pairs per round in ABBA order (so neither always goes first).
+ * Figures: medians over ROUNDS (PROXY_BENCH_ROUNDS, default 3; BENCH_QUICK=1: 1); the ratios
+ * are the medians of the back-to-back pair ratios, which the shared machine's
+ * load moves less than the times themselves. Writes its section of
+ * bench/RESULTS.md (PROXY_BENCH_OUT=FILE elsewhere, PROXY_BENCH_OUT=- not at
+ * all); PROXY_BENCH_PROFILE=DIR runs Berth under --cpu-prof.
+ * PROXY_BENCH_BASELINE=DIR (another checkout or a copy of bin/ and dist/)
+ * adds a second Berth of that build with its own proxy project on the same
+ * upstream: each round's first pull goes through both, alternately first,
+ * for a before/after ratio measured in one run.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,9 +35,12 @@ import { agent, request } from './lib/net.ts';
 import { median } from './lib/stats.ts';
 import { startBerth, startDistribution } from './servers.ts';
 
-const ROUNDS = Number(process.env.PROXY_BENCH_ROUNDS ?? 5);
+const QUICK = process.env.BENCH_QUICK === '1';
+const ROUNDS = Number(process.env.PROXY_BENCH_ROUNDS ?? (QUICK ? 1 : 3));
+const PAIRS = Number(process.env.PROXY_BENCH_PAIRS ?? (QUICK ? 2 : 3));
+const SMALL_PULLS = Number(process.env.PROXY_BENCH_SMALL_PULLS ?? (QUICK ? 50 : 100));
 const LAYERS = Number(process.env.PROXY_BENCH_LAYERS ?? 4);
-const LAYER_MIB = Number(process.env.PROXY_BENCH_LAYER_MIB ?? 32);
+const LAYER_MIB = Number(process.env.PROXY_BENCH_LAYER_MIB ?? 24);
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
 const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -93,6 +110,10 @@ async function pull(base: string, repo: string, tag: string): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
+/** Goals of issue 16. */
+const GOAL_CACHED = 0.95;
+const GOAL_FIRST = 1.2;
+
 async function main(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), 'berth-proxy-bench-'));
   process.env.BERTH_OUTBOUND_ALLOW = '127.0.0.0/8,::1';
@@ -105,69 +126,173 @@ async function main(): Promise<void> {
     root: ROOT,
     dataDir: path.join(work, 'berth'),
     logFile: path.join(work, 'berth.log'),
+    ...(process.env.PROXY_BENCH_PROFILE ? { cpuProfDir: process.env.PROXY_BENCH_PROFILE } : {}),
   });
+  const baselineRoot = process.env.PROXY_BENCH_BASELINE;
+  const baseline = baselineRoot
+    ? await startBerth({
+        root: path.resolve(baselineRoot),
+        dataDir: path.join(work, 'baseline'),
+        logFile: path.join(work, 'baseline.log'),
+      })
+    : null;
+  const ab = { time: [] as number[], cpuThis: 0, cpuBase: 0 };
+  const t = { direct: [] as number[], first: [] as number[], cached: [] as number[], hosted: [] as number[] };
+  const pairRatio = { first: [] as number[], cached: [] as number[] };
+  const cpu = { direct: 0, first: 0, cached: 0, hosted: 0 };
+  const small = { cached: [] as number[], hosted: [] as number[], cachedCpu: 0, hostedCpu: 0 };
+  const load0 = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   try {
-    const api = (p: string, body: unknown) =>
-      request('POST', `${berth.url}/api/v2.0${p}`, {
-        body: JSON.stringify(body),
-        headers: { 'content-type': 'application/json' },
-      });
-    const reg = await api('/registries', { name: 'up', type: 'docker-registry', url: upstream.url });
-    if (reg.status !== 201) throw new Error(`create registry: ${reg.status} ${reg.body}`);
-    const id = Number(String(reg.headers.location).split('/').pop());
-    for (const body of [
-      { project_name: 'proxy', registry_id: id, metadata: { public: 'true' } },
-      { project_name: 'hosted', metadata: { public: 'true' } },
-    ]) {
-      const res = await api('/projects', body);
-      if (res.status !== 201) throw new Error(`create project: ${res.status} ${res.body}`);
+    for (const b of baseline ? [berth, baseline] : [berth]) {
+      const api = (p: string, body: unknown) =>
+        request('POST', `${b.url}/api/v2.0${p}`, {
+          body: JSON.stringify(body),
+          headers: { 'content-type': 'application/json' },
+        });
+      const reg = await api('/registries', { name: 'up', type: 'docker-registry', url: upstream.url });
+      if (reg.status !== 201) throw new Error(`create registry: ${reg.status} ${reg.body}`);
+      const id = Number(String(reg.headers.location).split('/').pop());
+      for (const body of [
+        { project_name: 'proxy', registry_id: id, metadata: { public: 'true' } },
+        { project_name: 'hosted', metadata: { public: 'true' } },
+      ]) {
+        const res = await api('/projects', body);
+        if (res.status !== 201) throw new Error(`create project: ${res.status} ${res.body}`);
+      }
     }
-    const mib = (LAYERS * LAYER_MIB).toFixed(0);
-    const direct: number[] = [];
-    const first: number[] = [];
-    const cached: number[] = [];
-    const hosted: number[] = [];
-    // CPU seconds (the process trees): the part of the cost the shared machine's load does not distort.
-    let directCpu = 0;
-    let firstCpu = 0;
+    /** Times one pull and adds Berth's (and, when given, the upstream's) CPU seconds to `cpu[kind]`. */
+    const timed = async (kind: keyof typeof cpu, base: string, repo: string, withUpstream = false) => {
+      const c0 = berth.cpuSeconds() + (withUpstream ? upstream.cpuSeconds() : 0);
+      const s = await pull(base, repo, 'v1');
+      cpu[kind] += berth.cpuSeconds() + (withUpstream ? upstream.cpuSeconds() : 0) - c0;
+      t[kind].push(s);
+      return s;
+    };
     for (let round = 0; round < ROUNDS; round++) {
       const blobs = [randomBytes(512), ...Array.from({ length: LAYERS }, () => randomBytes(LAYER_MIB * 1024 * 1024))];
       const repo = `bench/img${round}`;
       await push(upstream.url, repo, 'v1', blobs);
-      await push(berth.url, `hosted/${repo}`, 'v1', blobs);
-      // Warm the upstream's page cache the same way for both sides, then: direct, then first-through-Berth.
+      // The upstream's page cache warmed the same way for both, then direct, then the first pull through Berth
+      // (before Berth holds any of these blobs: a real fill).
       await pull(upstream.url, repo, 'v1');
-      let cpu0 = upstream.cpuSeconds();
-      direct.push(await pull(upstream.url, repo, 'v1'));
-      directCpu += upstream.cpuSeconds() - cpu0;
-      cpu0 = berth.cpuSeconds() + upstream.cpuSeconds();
-      first.push(await pull(berth.url, `proxy/${repo}`, 'v1'));
-      firstCpu += berth.cpuSeconds() + upstream.cpuSeconds() - cpu0;
-      // Cached against hosted, both read once before (the same page-cache state), alternating which goes first.
+      const c0 = upstream.cpuSeconds();
+      const direct = await pull(upstream.url, repo, 'v1');
+      cpu.direct += upstream.cpuSeconds() - c0;
+      t.direct.push(direct);
+      const thisFirst = async () => {
+        const s = await timed('first', berth.url, `proxy/${repo}`);
+        pairRatio.first.push(s / direct);
+        return s;
+      };
+      if (baseline) {
+        // Before/after: the same fill through the baseline build and this one, alternately first.
+        const baseFirst = async () => {
+          const c = baseline.cpuSeconds();
+          const s = await pull(baseline.url, `proxy/${repo}`, 'v1');
+          ab.cpuBase += baseline.cpuSeconds() - c;
+          return s;
+        };
+        const c = berth.cpuSeconds();
+        if (round % 2) {
+          const b = await baseFirst();
+          ab.time.push((await thisFirst()) / b);
+        } else {
+          const a = await thisFirst();
+          ab.time.push(a / (await baseFirst()));
+        }
+        ab.cpuThis += berth.cpuSeconds() - c;
+      } else await thisFirst();
+      if (PAIRS === 0) continue; // first pulls only (profiling a fill)
+      await push(berth.url, `hosted/${repo}`, 'v1', blobs);
+      // Both read once before (the same page-cache state); then pairs, ABBA.
       await pull(berth.url, `hosted/${repo}`, 'v1');
       await pull(berth.url, `proxy/${repo}`, 'v1');
-      for (const order of round % 2 ? ['c', 'h'] : ['h', 'c']) {
-        if (order === 'c') cached.push(await pull(berth.url, `proxy/${repo}`, 'v1'));
-        else hosted.push(await pull(berth.url, `hosted/${repo}`, 'v1'));
+      for (let p = 0; p < PAIRS; p++) {
+        const cachedFirst = (p + round) % 2 === 1;
+        const a = await timed(
+          cachedFirst ? 'cached' : 'hosted',
+          berth.url,
+          `${cachedFirst ? 'proxy' : 'hosted'}/${repo}`,
+        );
+        const b = await timed(
+          cachedFirst ? 'hosted' : 'cached',
+          berth.url,
+          `${cachedFirst ? 'hosted' : 'proxy'}/${repo}`,
+        );
+        // Throughput ratio cached/hosted = hosted time / cached time.
+        pairRatio.cached.push(cachedFirst ? b / a : a / b);
       }
     }
-    const mb = (LAYERS * LAYER_MIB * 1024 * 1024) / 1e6;
-    const line = (name: string, xs: number[]) =>
-      `${name.padEnd(34)} ${(median(xs) * 1000).toFixed(0).padStart(6)} ms  ${(mb / median(xs)).toFixed(0).padStart(5)} MB/s`;
-    console.log(`# proxy cache bench: ${ROUNDS} rounds, image ${LAYERS} x ${LAYER_MIB} MiB (${mib} MiB), medians`);
-    console.log(line('direct pull from upstream', direct));
-    console.log(line('first pull through Berth (miss)', first));
-    console.log(line('hosted pull from Berth', hosted));
-    console.log(line('cached pull from Berth (proxy hit)', cached));
-    console.log(
-      `CPU per pull: direct ${(directCpu / ROUNDS).toFixed(2)} s (upstream); first through Berth ${(firstCpu / ROUNDS).toFixed(2)} s (Berth + upstream)`,
-    );
-    console.log(`first-through-Berth / direct time: ${(median(first) / median(direct)).toFixed(2)}x (goal <= 1.2x)`);
-    console.log(`cached / hosted throughput:        ${(median(hosted) / median(cached)).toFixed(2)}x (goal >= 0.95x)`);
+    // Per-request cost: a small image, pulled alternately from both sides.
+    const tiny = [randomBytes(256), randomBytes(1024), randomBytes(1024)];
+    await push(upstream.url, 'bench/small', 'v1', tiny);
+    await push(berth.url, 'hosted/bench/small', 'v1', tiny);
+    await pull(berth.url, 'proxy/bench/small', 'v1');
+    await pull(berth.url, 'hosted/bench/small', 'v1');
+    for (let i = 0; i < SMALL_PULLS; i++) {
+      for (const side of i % 2 ? (['cached', 'hosted'] as const) : (['hosted', 'cached'] as const)) {
+        const c0 = berth.cpuSeconds();
+        small[side].push(await pull(berth.url, `${side === 'cached' ? 'proxy' : 'hosted'}/bench/small`, 'v1'));
+        small[side === 'cached' ? 'cachedCpu' : 'hostedCpu'] += berth.cpuSeconds() - c0;
+      }
+    }
   } finally {
+    await baseline?.stop();
     await berth.stop();
     await upstream.stop();
     if (!process.env.PROXY_BENCH_KEEP) rmSync(work, { recursive: true, force: true });
+  }
+  const load1 = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const mb = (LAYERS * LAYER_MIB * 1024 * 1024) / 1e6;
+  const ms = (x: number) => (x * 1000).toFixed(0);
+  const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+  const firstRatio = median(pairRatio.first);
+  const cachedRatio = median(pairRatio.cached);
+  const row = (name: string, kind: keyof typeof cpu, n: number, cpuNote: string) =>
+    `| ${name} | ${ms(median(t[kind]))} | ${(mb / median(t[kind])).toFixed(0)} | ${(cpu[kind] / n).toFixed(3)} ${cpuNote} |`;
+  const section = [
+    '<!-- proxy:begin (bench/proxy.ts writes this section; the rest of the file is bench/run.ts) -->',
+    '## Proxy cache (bench/proxy.ts)',
+    '',
+    `${new Date().toISOString()}, berth ${gitHead()}, load average ${load0} → ${load1}. Image ${LAYERS} × ${LAYER_MIB} MiB, fresh each round; ${ROUNDS} round(s), ${PAIRS} cached/hosted pairs per round (ABBA); medians. A pull: manifest, then its blobs 3 at a time. Upstream: CNCF Distribution on this machine.`,
+    '',
+    '| pull | ms | MB/s | CPU s per pull |',
+    '|---|---:|---:|---|',
+    row('direct from the upstream', 'direct', ROUNDS, '(upstream)'),
+    row('first through Berth (miss: fetch, verify, store, stream)', 'first', ROUNDS, '(Berth)'),
+    row('hosted, from Berth', 'hosted', ROUNDS * PAIRS, '(Berth)'),
+    row('cached, from a proxy project (hit)', 'cached', ROUNDS * PAIRS, '(Berth)'),
+    '',
+    '| figure | value | pair ratios | goal | met |',
+    '|---|---:|---|---|---|',
+    `| first pull through Berth / direct pull (time) | ${firstRatio.toFixed(2)}× | ${range(pairRatio.first)} | ≤ ${GOAL_FIRST}× | ${firstRatio <= GOAL_FIRST ? 'met' : 'not met'} |`,
+    `| cached pull / hosted pull (throughput) | ${cachedRatio.toFixed(2)}× | ${range(pairRatio.cached)} | ≥ ${GOAL_CACHED}× | ${cachedRatio >= GOAL_CACHED ? 'met' : 'not met'} |`,
+    `| small image, cached / hosted (pulls/s, ${SMALL_PULLS} each) | ${(median(small.hosted) / median(small.cached)).toFixed(2)}× | Berth CPU per pull: cached ${((small.cachedCpu / SMALL_PULLS) * 1000).toFixed(2)} ms, hosted ${((small.hostedCpu / SMALL_PULLS) * 1000).toFixed(2)} ms | | |`,
+    ...(baseline
+      ? [
+          `| first pull, this build / baseline (${baselineRoot}) | ${median(ab.time).toFixed(2)}× time | ${range(ab.time)} | CPU ${(ab.cpuThis / ROUNDS).toFixed(2)} s / ${(ab.cpuBase / ROUNDS).toFixed(2)} s per pull | |`,
+        ]
+      : []),
+    '<!-- proxy:end -->',
+    '',
+  ].join('\n');
+  process.stdout.write(section);
+  // A quick run is a smoke test: it leaves bench/RESULTS.md alone.
+  const out =
+    process.env.PROXY_BENCH_OUT ?? path.join(ROOT, 'bench', QUICK ? 'work/RESULTS-proxy.quick.md' : 'RESULTS.md');
+  if (out !== '-') {
+    const before = existsSync(out) ? readFileSync(out, 'utf8') : '';
+    mkdirSync(path.dirname(out), { recursive: true });
+    const kept = before.replace(/\n?<!-- proxy:begin[\s\S]*<!-- proxy:end -->\n?/, '');
+    writeFileSync(out, `${kept.trimEnd()}\n\n${section}`);
+  }
+}
+
+function gitHead(): string {
+  try {
+    return execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
   }
 }
 

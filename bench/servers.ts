@@ -127,13 +127,26 @@ export interface BerthOptions {
 export async function startBerth(o: BerthOptions): Promise<ServerHandle> {
   const port = await freePort();
   mkdirSync(o.dataDir, { recursive: true });
-  const profiling = o.cpuProfDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${o.cpuProfDir}` } : {};
+  const serve = ['serve', '--host', '127.0.0.1', '--port', String(port), '--data', o.dataDir];
+  // Node refuses --cpu-prof in NODE_OPTIONS: a profiled run calls node itself, with the launcher's flags (bin/berth.js).
+  const launcher = o.cpuProfDir
+    ? {
+        cmd: process.execPath,
+        args: [
+          '--cpu-prof',
+          `--cpu-prof-dir=${o.cpuProfDir}`,
+          '--max-semi-space-size=4',
+          '--v8-pool-size=1',
+          path.join(o.root, 'dist/bundle/main.js'),
+          ...serve,
+        ],
+      }
+    : { cmd: path.join(o.root, 'bin/berth.js'), args: serve };
   return launch({
     name: 'berth',
-    cmd: path.join(o.root, 'bin/berth.js'),
-    args: ['serve', '--host', '127.0.0.1', '--port', String(port), '--data', o.dataDir],
+    ...launcher,
     cwd: o.root,
-    env: { NODE_ENV: 'production', BERTH_AUTH: 'off', ...profiling, ...o.env },
+    env: { NODE_ENV: 'production', BERTH_AUTH: 'off', ...o.env },
     logFile: o.logFile,
     port,
     // With authentication on, /v2/ answers 401 to an anonymous client; health answers 200.

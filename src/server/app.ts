@@ -282,6 +282,7 @@ export async function openKube(
     robots: access ? accessRobots(access) : undefined,
     outbound: outboundPolicy(config),
     diagnose,
+    mirrorProjects: proxyConfigFrom(config.proxy).mirrors,
     serviceAccountDir: config.kube.in_cluster
       ? (process.env.BERTH_SERVICE_ACCOUNT_DIR ?? '/var/run/secrets/kubernetes.io/serviceaccount')
       : undefined,

@@ -21,6 +21,7 @@ const PATH_ALIASES: Record<string, string> = { project_name: 'project_name_or_id
 /** Berth's additions to Harbor's shapes, by `method path`. */
 const ADDITIONS: Record<string, { query?: string[]; body?: string[]; response?: string[] }> = {
   'get /systeminfo': { response: ['berth_version', 'storage_driver'] },
+  'post /registries/ping': { response: ['status', 'message'] },
   'get /statistics': { response: ['total_artifact_count', 'projects'] },
   'get /repositories': { response: ['project_name'] },
   'get /projects/{}/repositories': { response: ['project_name'] },
@@ -84,10 +85,6 @@ const RESPONSES_TO_DECLARE = new Set([
   'put /system/CVEAllowlist',
   'get /security/summary',
   'get /security/vul',
-  'post /registries',
-  'post /registries/ping',
-  'put /registries/{id}',
-  'delete /registries/{id}',
   'delete /projects/{project_name_or_id}/trusted-keys/{id}',
   'delete /system/trusted-keys/{id}',
   'get /projects/{project_name_or_id}/webhook/events',

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { parse as parseToml } from 'smol-toml';
 import { KyselyKubeStore } from '../../src/adapters/metadata/kube-store.ts';
 import type { KyselyStore } from '../../src/adapters/metadata/kysely-store.ts';
 import { pullSecretJson } from '../../src/features/kube/pullsecret.ts';
@@ -49,7 +50,11 @@ describe('kube management API', () => {
     await Promise.all([api.start(), registry.start()]);
     for (const ns of ['team-a', 'team-b', 'lonely']) api.addNamespace(ns);
     berth = await startInProcess({
-      env: { BERTH_KUBE_RECONCILE_INTERVAL: '0', BERTH_OUTBOUND_ALLOW: '127.0.0.0/8,::1' },
+      env: {
+        BERTH_KUBE_RECONCILE_INTERVAL: '0',
+        BERTH_OUTBOUND_ALLOW: '127.0.0.0/8,::1',
+        BERTH_PROXY_MIRRORS: 'docker.io=hub-cache,quay.io=quay-cache',
+      },
     });
   });
   after(async () => {
@@ -367,6 +372,64 @@ describe('kube management API', () => {
     assert.match(conf.text, /prefix = "docker\.io"/);
     assert.match(conf.text, new RegExp(`location = "${registry.host}/dockerhub-proxy"`));
     assert.equal((await call('DELETE', `/kube/connections/${connectionId}`)).status, 409);
+  });
+
+  it('renders a Berth member in mirror mode: containerd at its root (?ns=), CRI-O at the mapped project, upstream last', async () => {
+    const g = await call('POST', '/kube/groups', {
+      name: 'hub-through-berth',
+      upstream: 'docker.io',
+      members: [{ connection_id: connectionId, ns_mirror: true }],
+    });
+    assert.equal(g.status, 201, g.text);
+    assert.deepEqual(g.json.members, [{ connection_id: connectionId, ns_mirror: true }]);
+    const got = await call('GET', `/kube/groups/${g.json.id}`);
+    assert.equal(got.json.members[0].ns_mirror, true);
+
+    const containerd = await call('GET', `/kube/mirrors?format=containerd&group=${g.json.id}`);
+    assert.equal(containerd.status, 200, containerd.text);
+    assert.equal(containerd.json.files.length, 1);
+    assert.equal(containerd.json.files[0].path, 'docker.io/hosts.toml');
+    const hosts = parseToml(containerd.json.files[0].content) as {
+      server: string;
+      host: Record<string, { capabilities: string[]; override_path?: boolean }>;
+    };
+    // The upstream is the fallback; Berth's root is the one mirror, so containerd appends /v2/<repo>/…?ns=docker.io.
+    assert.equal(hosts.server, 'https://registry-1.docker.io');
+    assert.deepEqual(Object.keys(hosts.host), [registry.url]);
+    assert.deepEqual(hosts.host[registry.url]?.capabilities, ['pull', 'resolve']);
+    assert.equal(hosts.host[registry.url]?.override_path, undefined);
+
+    const conf = await call('GET', `/kube/mirrors?format=registries.conf&group=${g.json.id}`);
+    const parsed = parseToml(conf.text) as {
+      registry: Array<{ prefix: string; location: string; mirror: Array<{ location: string }> }>;
+    };
+    // CRI-O sends no ns: its mirror is the project BERTH_PROXY_MIRRORS binds to docker.io; docker.io stays last.
+    assert.deepEqual(
+      parsed.registry.map((r) => [r.prefix, r.location, r.mirror.map((m) => m.location)]),
+      [['docker.io', 'docker.io', [`${registry.host}/hub-cache`]]],
+    );
+
+    // A named project wins over the map; an upstream the map does not bind needs one.
+    const named = await call('PUT', `/kube/groups/${g.json.id}`, {
+      members: [{ connection_id: connectionId, ns_mirror: true, project: 'dockerhub' }],
+    });
+    assert.equal(named.status, 200, named.text);
+    const conf2 = await call('GET', `/kube/mirrors?format=registries.conf&group=${g.json.id}`);
+    assert.match(conf2.text, new RegExp(`location = "${registry.host}/dockerhub"`));
+    const unmapped = await call('POST', '/kube/groups', {
+      name: 'ghcr-through-berth',
+      upstream: 'ghcr.io',
+      members: [{ connection_id: connectionId, ns_mirror: true }],
+    });
+    assert.equal(unmapped.status, 400);
+    assert.match(unmapped.text, /BERTH_PROXY_MIRRORS/);
+    const notBool = await call('POST', '/kube/groups', {
+      name: 'quay-through-berth',
+      upstream: 'quay.io',
+      members: [{ connection_id: connectionId, ns_mirror: 'yes' }],
+    });
+    assert.equal(notBool.status, 400);
+    assert.equal((await call('DELETE', `/kube/groups/${g.json.id}`)).status, 200);
   });
 
   async function waitForJob(id: string) {

@@ -52,6 +52,20 @@ async function suite(md: KyselyStore) {
 
   await projects.remove('all');
   assert.equal(await store.get('all'), null);
+
+  // Fill leases (single flight across nodes): one holder; a live lease is kept, a lapsed one taken over.
+  const t0 = Date.parse('2026-12-07T00:00:00.000Z');
+  const iso = (ms: number) => new Date(t0 + ms).toISOString();
+  assert.equal(await store.claimFill('sha256:f', 'node-a', iso(0), iso(30_000)), 'node-a');
+  assert.equal(await store.claimFill('sha256:f', 'node-b', iso(1_000), iso(31_000)), 'node-a');
+  assert.equal(await store.renewFill('sha256:f', 'node-a', iso(40_000)), true);
+  assert.equal(await store.renewFill('sha256:f', 'node-b', iso(40_000)), false);
+  assert.equal(await store.claimFill('sha256:f', 'node-b', iso(35_000), iso(65_000)), 'node-a', 'renewed: still held');
+  assert.equal(await store.claimFill('sha256:f', 'node-b', iso(41_000), iso(71_000)), 'node-b', 'lapsed: taken over');
+  await store.releaseFill('sha256:f', 'node-a'); // no longer the holder: no effect
+  assert.equal(await store.claimFill('sha256:f', 'node-c', iso(42_000), iso(72_000)), 'node-b');
+  await store.releaseFill('sha256:f', 'node-b');
+  assert.equal(await store.claimFill('sha256:f', 'node-c', iso(43_000), iso(73_000)), 'node-c', 'released: free');
 }
 
 test('sqlite', async () => {

@@ -1912,6 +1912,7 @@ export interface components {
             members: {
                 connection_id: number;
                 project?: string;
+                ns_mirror?: boolean;
             }[];
             creation_time: string;
             update_time: string;
@@ -5202,6 +5203,7 @@ export interface operations {
                     members?: {
                         connection_id?: unknown;
                         project?: string | null;
+                        ns_mirror?: boolean | null;
                     }[] | null;
                 };
             };
@@ -5332,6 +5334,7 @@ export interface operations {
                     members?: {
                         connection_id?: unknown;
                         project?: string | null;
+                        ns_mirror?: boolean | null;
                     }[] | null;
                 };
             };
@@ -6363,7 +6366,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -6430,12 +6433,18 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
-            201: {
+            /** @description Done */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "healthy";
+                        message: string;
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -6572,12 +6581,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -6628,12 +6639,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {

@@ -11,7 +11,7 @@ import { jobsMigration } from './migrations-jobs.ts';
 import { kubeMigration } from './migrations-kube.ts';
 import { labelsMigration, scanPullsMigration } from './migrations-labels.ts';
 import { lifecycleMigration } from './migrations-lifecycle.ts';
-import { proxyProjectsMigration } from './migrations-proxy.ts';
+import { proxyFillsMigration, proxyProjectsMigration } from './migrations-proxy.ts';
 import { pullsMigration } from './migrations-pulls.ts';
 import { registriesMigration } from './migrations-registries.ts';
 import { replicationMigration } from './migrations-replication.ts';
@@ -114,6 +114,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0100_lifecycle': lifecycleMigration(dialect),
     '0200_registries': registriesMigration(dialect),
     '0201_proxy_projects': proxyProjectsMigration(dialect),
+    '0210_proxy_fills': proxyFillsMigration(dialect),
     '0250_webhooks': webhooksMigration(dialect),
     '0251_replication': replicationMigration(dialect),
     '0350_scan': scanMigration(dialect),

@@ -1,10 +1,11 @@
-/** ProxyStore over Kysely (SQLite and PostgreSQL, migration 0201_proxy_projects). */
+/** ProxyStore over Kysely (SQLite and PostgreSQL, migrations 0201_proxy_projects and 0210_proxy_fills). */
 import { type Kysely, sql } from 'kysely';
 import type { ProxySettings, ProxyStore } from '../../features/proxy/store.ts';
 
 interface ProxyTables {
   proxy_projects: { project: string; registry_id: number | null; members: string | null; updated_at: string };
   manifests: { repository: string; digest: string; created_at: string; pulled_at: string | null };
+  proxy_fills: { digest: string; owner: string; expires_at: string };
 }
 
 const toSettings = (r: ProxyTables['proxy_projects']): ProxySettings => ({
@@ -71,5 +72,39 @@ export class KyselyProxyStore implements ProxyStore {
 
   async delete(project: string): Promise<void> {
     await this.db.deleteFrom('proxy_projects').where('project', '=', project).execute();
+  }
+
+  async claimFill(digest: string, owner: string, now: string, until: string): Promise<string> {
+    // A released lease may vanish between the two statements: then try again.
+    for (;;) {
+      // One statement: a free or lapsed lease is taken, a live one is left alone (ISO times compare as text).
+      await this.db
+        .insertInto('proxy_fills')
+        .values({ digest, owner, expires_at: until })
+        .onConflict((oc) =>
+          oc.column('digest').doUpdateSet({ owner, expires_at: until }).where('proxy_fills.expires_at', '<', now),
+        )
+        .execute();
+      const row = await this.db
+        .selectFrom('proxy_fills')
+        .select('owner')
+        .where('digest', '=', digest)
+        .executeTakeFirst();
+      if (row) return row.owner;
+    }
+  }
+
+  async renewFill(digest: string, owner: string, until: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('proxy_fills')
+      .set({ expires_at: until })
+      .where('digest', '=', digest)
+      .where('owner', '=', owner)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async releaseFill(digest: string, owner: string): Promise<void> {
+    await this.db.deleteFrom('proxy_fills').where('digest', '=', digest).where('owner', '=', owner).execute();
   }
 }

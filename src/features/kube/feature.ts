@@ -23,6 +23,8 @@ export interface KubeFeatureDeps {
   outbound?: OutboundPolicy;
   /** kube.in_cluster: the service-account folder whose token and CA a kubeconfig may name. */
   serviceAccountDir?: string;
+  /** BERTH_PROXY_MIRRORS (`ns` host → project): the default project of group members in mirror mode. */
+  mirrorProjects?: ReadonlyMap<string, string>;
 }
 
 export interface KubeFeature {
@@ -54,5 +56,5 @@ export function createKube(deps: KubeFeatureDeps): KubeFeature {
     serviceAccountDir: deps.serviceAccountDir,
   });
   worker = new KubeWorker({ ...deps.worker, jobs: deps.jobs, clusters, store: deps.store });
-  return { connections, groups: new GroupService(deps.store), clusters, worker, jobs: deps.jobs };
+  return { connections, groups: new GroupService(deps.store, deps.mirrorProjects), clusters, worker, jobs: deps.jobs };
 }

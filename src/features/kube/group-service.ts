@@ -15,8 +15,22 @@ export interface GroupInput {
 
 const NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
+/** The project a Berth mirror map (`ns` host → project) binds to `upstream`; Docker Hub answers to three names. */
+export function mirrorProjectOf(map: ReadonlyMap<string, string>, upstream: string): string | undefined {
+  const host = upstream.toLowerCase();
+  const hub = host === 'docker.io' || host === 'index.docker.io' || host === 'registry-1.docker.io';
+  return map.get(host) ?? (hub ? (map.get('docker.io') ?? map.get('index.docker.io')) : undefined);
+}
+
 export class GroupService {
-  constructor(private readonly store: KubeStore) {}
+  /**
+   * `mirrorProjects`: this Berth's `ns` host → project map (BERTH_PROXY_MIRRORS),
+   * the default project of a member in mirror mode.
+   */
+  constructor(
+    private readonly store: KubeStore,
+    private readonly mirrorProjects: ReadonlyMap<string, string> = new Map(),
+  ) {}
 
   list(): Promise<GroupRecord[]> {
     return this.store.listGroups();
@@ -100,7 +114,16 @@ export class GroupService {
       if (!conn) {
         throw new KubeInvalidError(`members[${i}].connection_id`, `registry connection ${m.connectionId} not found`);
       }
-      mirrors.push({ address: conn.address, ...(m.project ? { project: m.project } : {}) });
+      if (m.nsMirror) {
+        const project = m.project || mirrorProjectOf(this.mirrorProjects, group.upstream);
+        if (!project) {
+          throw new KubeInvalidError(
+            `members[${i}].project`,
+            `members[${i}] is a Berth mirror of ${group.upstream}, which BERTH_PROXY_MIRRORS does not map to a project: name the project (CRI-O needs it)`,
+          );
+        }
+        mirrors.push({ address: conn.address, project, namespace: true });
+      } else mirrors.push({ address: conn.address, ...(m.project ? { project: m.project } : {}) });
     }
     const resolved = { upstream: group.upstream, upstreamInsecure: group.upstreamInsecure, mirrors };
     const problems = validateMirrorGroup(resolved);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, test } from 'node:test';
 import { parse as parseToml } from 'smol-toml';
+import { mirrorProjectOf } from './group-service.ts';
 import { berthMirrorGroup, containerdHostsFiles, type MirrorGroup, registriesConf, tomlString } from './mirrors.ts';
 
 interface HostsToml {
@@ -120,4 +121,15 @@ test('Berth mirror mode: containerd points at the root (it sends ?ns=), CRI-O at
   const conf = registriesConf([group]);
   assert.match(conf, /location = "berth\.local:5000\/hub"/);
   assert.match(conf, /prefix = "docker\.io"\nlocation = "docker\.io"/);
+});
+
+test("a Berth mirror member's default project comes from BERTH_PROXY_MIRRORS, Docker Hub by any of its names", () => {
+  const map = new Map([
+    ['docker.io', 'hub'],
+    ['ghcr.io', 'ghcr'],
+  ]);
+  assert.equal(mirrorProjectOf(map, 'docker.io'), 'hub');
+  assert.equal(mirrorProjectOf(map, 'registry-1.docker.io'), 'hub');
+  assert.equal(mirrorProjectOf(map, 'GHCR.io'), 'ghcr');
+  assert.equal(mirrorProjectOf(map, 'quay.io'), undefined);
 });

@@ -47,6 +47,13 @@ export interface GroupMember {
   connectionId: number;
   /** A proxy-cache project on that registry serving the upstream. */
   project?: string;
+  /**
+   * The registry is a Berth answering in mirror mode: containerd is pointed
+   * at its root and sends `?ns=<upstream>`; CRI-O, which sends no `ns`, uses
+   * `project` (by default the project Berth's BERTH_PROXY_MIRRORS binds to
+   * the upstream).
+   */
+  nsMirror?: boolean;
 }
 
 export interface GroupRecord {

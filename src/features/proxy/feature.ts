@@ -1,7 +1,11 @@
 /** Proxy-cache and group projects from their ports (wired by src/server/app.ts). */
+
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Registry as PromRegistry } from 'prom-client';
 import type { Registry } from '../../core/registry.ts';
 import type { RegistriesService } from '../registries/service.ts';
+import { FillLeaseCoordinator } from './fill-lease.ts';
 import { BlobFlights } from './flights.ts';
 import { proxyMetrics } from './metrics.ts';
 import { parseMirrorMap } from './mirror.ts';
@@ -45,6 +49,8 @@ export interface ProxyDeps {
   config: ProxyConfig;
   prometheus?: PromRegistry;
   log?: { warn(obj: object, msg: string): void };
+  /** Cross-node fill lease length in ms (default 30 s; tests shorten it). */
+  fillLeaseMs?: number;
 }
 
 export interface ProxyFeature {
@@ -65,6 +71,11 @@ export async function createProxy(deps: ProxyDeps): Promise<ProxyFeature> {
     log: deps.log,
     tagTtlMs: deps.config.tagTtl * 1000,
     negativeTtlMs: deps.config.negativeTtl * 1000,
+    fillLeases: new FillLeaseCoordinator({
+      leases: deps.store,
+      owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+      ttlMs: deps.fillLeaseMs,
+    }),
   });
   const projects = new ProxyProjects(deps.registry, deps.store, cache);
   await projects.reload();

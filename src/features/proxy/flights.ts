@@ -8,6 +8,12 @@
  * pass, so without waiting for the store's commit): on a wrong digest or a
  * truncated body every client is cut off short of a complete response, and
  * nothing is stored.
+ *
+ * A client that has read everything received so far is "live": the next
+ * chunks are handed to it from memory as they pass (no spool read, no new
+ * buffer); only a client that falls behind (its socket is slower, or it
+ * joined late) reads the spool file until it catches up. Spool writes are
+ * batched (one writev for the chunks that came while the last write ran).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -21,11 +27,27 @@ export interface FlightSource {
   body: Readable;
 }
 
+/** A client's view of a flight. */
+interface FlightReader {
+  /** Bytes handed to the client so far. */
+  pos: number;
+  /** Caught up with the upstream: the tee hands it chunks directly. */
+  live: boolean;
+  /** Hands bytes to the client; false: its buffer is full (it leaves live mode and resumes by reading). */
+  deliver(chunk: Buffer): boolean;
+  /** Runs the reader's pump (a state change: verified, finished, failed). */
+  wake(): void;
+}
+
 interface Flight {
   digest: string;
   path: string;
   size: number;
+  /** Bytes that passed the tee (hashed, handed to the store and the live readers). */
+  received: number;
+  /** Bytes in the spool file. */
   written: number;
+  readers: Set<FlightReader>;
   state: 'running' | 'done' | 'failed';
   /** Every byte arrived and hashes to the digest: clients may have the last byte (before the store commits). */
   verified: boolean;
@@ -126,7 +148,9 @@ export class BlobFlights {
       digest,
       path,
       size: source.size,
+      received: 0,
       written: 0,
+      readers: new Set(),
       state: 'running',
       verified: false,
       error: null,
@@ -140,30 +164,72 @@ export class BlobFlights {
       const waiters = flight.waiters.splice(0);
       for (const w of waiters) w();
     };
+    /** A state change every reader must see (live ones are waiting on the tee, not on the spool). */
+    const wakeAll = () => {
+      notify();
+      for (const r of flight.readers) r.wake();
+    };
     // The spool write runs beside the store: a chunk goes on to the upload at once, and readers
     // see it once it is in the spool file (writes are chained, so in order).
     const [algorithm, expected] = digest.split(':') as [string, string];
     const hash = createHash(algorithm);
+    // Chunks waiting for the spool, written together by one writer at a time.
+    let queued: Buffer[] = [];
+    let writing: Promise<void> | null = null;
+    let spoolError: Error | null = null;
+    const spool = (c: Buffer) => {
+      queued.push(c);
+      if (writing) return;
+      writing = (async () => {
+        try {
+          while (queued.length > 0) {
+            const batch = queued;
+            queued = [];
+            const { bytesWritten } = await file.writev(batch, flight.written);
+            const total = batch.reduce((n, b) => n + b.length, 0);
+            if (bytesWritten !== total) throw new Error(`spool write: ${bytesWritten} of ${total} bytes`);
+            flight.written += total;
+            notify();
+          }
+        } catch (err) {
+          spoolError = err as Error;
+        } finally {
+          writing = null;
+        }
+      })();
+    };
     async function* tee(): AsyncIterable<Buffer> {
-      let spooled: Promise<void> = Promise.resolve();
       for await (const chunk of source.body) {
+        if (spoolError) throw spoolError;
         const c = chunk as Buffer;
-        spooled = spooled.then(async () => {
-          await file.write(c);
-          flight.written += c.length;
-          notify();
-        });
-        // Marked handled here; a failure still reaches the store through the await below.
-        spooled.catch(() => {});
+        const at = flight.received;
+        flight.received += c.length;
+        spool(c);
         onBytes(c.length);
         hash.update(c);
+        // Live clients get the chunk now, short of the blob's last byte (that waits for verification).
+        const end = Math.min(flight.received, flight.size - 1);
+        if (end > at) {
+          for (const r of flight.readers) {
+            if (!r.live) continue;
+            if (r.pos !== at) {
+              r.live = false;
+              r.wake();
+              continue;
+            }
+            const part = end - at === c.length ? c : c.subarray(0, end - at);
+            r.pos = end;
+            if (!r.deliver(part)) r.live = false;
+          }
+        }
         yield c;
       }
-      await spooled;
+      while (writing) await writing;
+      if (spoolError) throw spoolError;
       // Checked here too, so clients get their last byte without waiting for the store's commit (fsync).
       if (flight.written === flight.size && hash.digest('hex') === expected) {
         flight.verified = true;
-        notify();
+        wakeAll();
       }
     }
     const run = async () => {
@@ -186,10 +252,11 @@ export class BlobFlights {
         flight.error = err as Error;
         source.body.destroy();
       } finally {
+        while (writing) await writing;
         await file.close().catch(() => {});
         this.flights.delete(digest);
         this.sizes.delete(digest);
-        notify();
+        wakeAll();
         settle();
         if (flight.refs === 0) await unlink(path).catch(() => {});
       }
@@ -208,30 +275,51 @@ export class BlobFlights {
   }
 
   private reader(flight: Flight, handle: FileHandle): Readable {
-    let pos = 0;
     let busy = false;
+    let again = false;
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
+      flight.readers.delete(reader);
       void handle.close().catch(() => {});
       this.release(flight);
     };
     const changed = () => new Promise<void>((resolve) => flight.waiters.push(resolve));
+    const run = () => {
+      if (busy) {
+        again = true; // woken while pumping: look again once this pass ends
+        return;
+      }
+      busy = true;
+      void pump().finally(() => {
+        busy = false;
+        if (again) {
+          again = false;
+          run();
+        }
+      });
+    };
     const stream = new Readable({
       highWaterMark: 1024 * 1024,
       read() {
-        if (busy) return;
-        busy = true;
-        void pump().finally(() => {
-          busy = false;
-        });
+        if (!reader.live) run();
       },
       destroy(err, callback) {
         release();
         callback(err);
       },
     });
+    const reader: FlightReader = {
+      pos: 0,
+      live: false,
+      deliver: (chunk) => stream.push(chunk),
+      wake: () => {
+        reader.live = false;
+        run();
+      },
+    };
+    flight.readers.add(reader);
     const pump = async () => {
       for (;;) {
         if (stream.destroyed) return;
@@ -239,19 +327,24 @@ export class BlobFlights {
           stream.destroy(flight.error ?? new Error('upstream fetch failed'));
           return;
         }
+        const final = flight.state === 'done' || flight.verified;
         // The last byte waits for verification: a failed blob never reaches a client whole.
-        const limit =
-          flight.state === 'done' || flight.verified ? flight.written : Math.min(flight.written, flight.size - 1);
-        if (pos < limit) {
-          const buf = Buffer.allocUnsafe(Math.min(limit - pos, 1024 * 1024));
-          const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
-          pos += bytesRead;
+        const limit = final ? flight.written : Math.min(flight.written, flight.size - 1);
+        if (reader.pos < limit) {
+          const buf = Buffer.allocUnsafe(Math.min(limit - reader.pos, 1024 * 1024));
+          const { bytesRead } = await handle.read(buf, 0, buf.length, reader.pos);
+          reader.pos += bytesRead;
           if (!stream.push(buf.subarray(0, bytesRead))) return;
           continue;
         }
-        if (flight.state === 'done' || flight.verified) {
+        if (final && reader.pos >= flight.written) {
           stream.push(null);
           release();
+          return;
+        }
+        if (!final && flight.state === 'running' && reader.pos === Math.min(flight.received, flight.size - 1)) {
+          // Caught up with the upstream: the tee hands over what comes next (or a wake says it is over).
+          reader.live = true;
           return;
         }
         await changed();

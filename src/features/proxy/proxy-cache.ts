@@ -18,6 +18,7 @@ import { UpstreamError } from '../registries/client.ts';
 import type { RegistriesService } from '../registries/service.ts';
 import type { RegistryRecord } from '../registries/types.ts';
 import { Breaker } from './breaker.ts';
+import { type FillLeaseCoordinator, type HeldLease, StoredElsewhere } from './fill-lease.ts';
 import type { BlobFlights } from './flights.ts';
 import type { ProxyMetrics } from './metrics.ts';
 import { PROXY_FILL } from './push-refusal.ts';
@@ -34,6 +35,8 @@ export interface ProxyCacheOptions {
   /** An upstream 404 is remembered this long (default 30 s). */
   negativeTtlMs?: number;
   breaker?: { threshold?: number; cooldownMs?: number };
+  /** Single flight across the nodes sharing the database; absent: per node only. */
+  fillLeases?: FillLeaseCoordinator;
   now?: () => number;
 }
 
@@ -42,6 +45,8 @@ export class ProxyCache {
   private readonly negative = new Map<string, number>();
   private readonly breakers = new Map<number, Breaker>();
   private readonly records = new Map<number, { at: number; record: RegistryRecord }>();
+  /** Cross-node leases held by this node's fetches, by digest (released once the fetch is stored or failed). */
+  private readonly held = new Map<string, HeldLease>();
   private readonly now: () => number;
 
   constructor(private readonly o: ProxyCacheOptions) {
@@ -181,16 +186,26 @@ export class ProxyCache {
       const joined = await this.o.flights.join(
         digest,
         async () => {
-          const fetched = await client.getBlob(remote, digest);
-          breaker.success();
-          if (!fetched) {
-            this.negative.set(key, this.now() + (this.o.negativeTtlMs ?? 30_000));
-            throw blobUnknown(digest);
+          // Another node fetching it: wait for its fill to be stored (StoredElsewhere) rather than fetch again.
+          const lease = await this.o.fillLeases?.acquire(digest, () => md.blobSize(digest));
+          try {
+            const fetched = await client.getBlob(remote, digest);
+            breaker.success();
+            if (!fetched) {
+              this.negative.set(key, this.now() + (this.o.negativeTtlMs ?? 30_000));
+              throw blobUnknown(digest);
+            }
+            this.o.metrics.miss(project, 'blob');
+            if (lease) this.held.set(digest, lease);
+            return fetched;
+          } catch (err) {
+            await lease?.release();
+            throw err;
           }
-          this.o.metrics.miss(project, 'blob');
-          return fetched;
         },
         async (body, length) => {
+          const lease = this.held.get(digest);
+          this.held.delete(digest);
           try {
             await this.o.registry.uploads.monolithic(
               repository,
@@ -204,6 +219,8 @@ export class ProxyCache {
             this.o.metrics.upstreamError(project, bad.failure);
             this.o.log?.warn({ project, digest, err: bad.message }, 'proxy cache: refused a blob from the upstream');
             throw bad;
+          } finally {
+            await lease?.release();
           }
         },
         (n) => this.o.metrics.upstreamBytes(project, n),
@@ -219,6 +236,13 @@ export class ProxyCache {
         .catch(() => {});
       return joined.stream ? { size: joined.size, stream: joined.stream } : { size: joined.size };
     } catch (err) {
+      if (err instanceof StoredElsewhere) {
+        // Another node fetched and stored it: this repository links it, and the client gets it from storage.
+        await md.ensureRepository(repository);
+        await md.linkBlob(repository, digest);
+        this.o.metrics.hit(project, 'blob');
+        return { size: err.size };
+      }
       if (err instanceof RegistryError) throw err;
       if (!(err instanceof UpstreamError)) throw err;
       this.o.metrics.upstreamError(project, err.failure);

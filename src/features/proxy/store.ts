@@ -1,7 +1,8 @@
 /**
  * What makes a project a proxy cache (an upstream registry) or a group (an
  * ordered list of member projects). Kysely adapter:
- * `src/adapters/metadata/proxy-store.ts` (migration `0201_proxy_projects`).
+ * `src/adapters/metadata/proxy-store.ts` (migrations `0201_proxy_projects`,
+ * `0210_proxy_fills`).
  */
 export interface ProxySettings {
   project: string;
@@ -11,7 +12,25 @@ export interface ProxySettings {
   members: string[] | null;
 }
 
-export interface ProxyStore {
+/**
+ * Who is fetching a blob from an upstream, across the nodes sharing one
+ * database: a lease with an expiry, renewed while the fetch runs, so a node
+ * that dies mid-fetch frees it by ceasing to renew.
+ */
+export interface FillLeases {
+  /**
+   * Takes the lease on `digest` for `owner` until `until` (ISO time) when
+   * nobody holds it or the holder's lease ended before `now`; returns the
+   * holder afterwards (`owner` itself when taken).
+   */
+  claimFill(digest: string, owner: string, now: string, until: string): Promise<string>;
+  /** Extends `owner`'s lease; false when it is no longer the holder. */
+  renewFill(digest: string, owner: string, until: string): Promise<boolean>;
+  /** Ends `owner`'s lease (no-op when another holds it). */
+  releaseFill(digest: string, owner: string): Promise<void>;
+}
+
+export interface ProxyStore extends FillLeases {
   list(): Promise<ProxySettings[]>;
   get(project: string): Promise<ProxySettings | null>;
   put(settings: ProxySettings): Promise<void>;

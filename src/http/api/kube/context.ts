@@ -109,7 +109,11 @@ export const groupView = (g: GroupRecord) => ({
   name: g.name,
   upstream: g.upstream,
   upstream_insecure: g.upstreamInsecure,
-  members: g.members.map((m) => ({ connection_id: m.connectionId, ...(m.project ? { project: m.project } : {}) })),
+  members: g.members.map((m) => ({
+    connection_id: m.connectionId,
+    ...(m.project ? { project: m.project } : {}),
+    ...(m.nsMirror ? { ns_mirror: true } : {}),
+  })),
   creation_time: g.createdAt,
   update_time: g.updatedAt,
 });

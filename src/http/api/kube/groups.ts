@@ -10,14 +10,17 @@ import { Group, GroupBody, IdParams, Mirrors, MirrorsQuery, Paged } from './sche
 function members(b: Record<string, unknown>): GroupMember[] | undefined {
   const v = b.members;
   if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v)) throw badRequest('members must be a list of {connection_id, project?}');
+  if (!Array.isArray(v)) throw badRequest('members must be a list of {connection_id, project?, ns_mirror?}');
   return v.map((m, i) => {
     if (typeof m !== 'object' || m === null) throw badRequest(`members[${i}] must be an object`);
     const entry = m as Record<string, unknown>;
     const connectionId = optionalInt(entry.connection_id, `members[${i}].connection_id`);
     if (connectionId === undefined) throw badRequest(`members[${i}].connection_id is required`);
     const project = str(entry, 'project');
-    return { connectionId, ...(project ? { project } : {}) };
+    const ns = entry.ns_mirror;
+    if (ns !== undefined && ns !== null && typeof ns !== 'boolean')
+      throw badRequest(`members[${i}].ns_mirror must be true or false`);
+    return { connectionId, ...(project ? { project } : {}), ...(ns ? { nsMirror: true } : {}) };
   });
 }
 

@@ -78,7 +78,22 @@ export const GroupBody = Type.Object({
   upstream: Text,
   upstream_insecure: Type.Optional(Nullable(Type.Boolean())),
   members: Type.Optional(
-    Nullable(Type.Array(Type.Object({ connection_id: Type.Optional(Type.Unknown()), project: Text }))),
+    Nullable(
+      Type.Array(
+        Type.Object({
+          connection_id: Type.Optional(Type.Unknown()),
+          project: Text,
+          ns_mirror: Type.Optional(
+            Nullable(
+              Type.Boolean({
+                description:
+                  'the connection is a Berth in mirror mode: containerd goes to its root with `?ns=<upstream>`; CRI-O to `project` (default: the project BERTH_PROXY_MIRRORS binds to the upstream)',
+              }),
+            ),
+          ),
+        }),
+      ),
+    ),
   ),
 });
 export const Group = Named(
@@ -88,7 +103,13 @@ export const Group = Named(
     name: Type.String(),
     upstream: Type.String(),
     upstream_insecure: Type.Boolean(),
-    members: Type.Array(Type.Object({ connection_id: Type.Integer(), project: Type.Optional(Type.String()) })),
+    members: Type.Array(
+      Type.Object({
+        connection_id: Type.Integer(),
+        project: Type.Optional(Type.String()),
+        ns_mirror: Type.Optional(Type.Boolean()),
+      }),
+    ),
     creation_time: Type.String(),
     update_time: Type.String(),
   }),

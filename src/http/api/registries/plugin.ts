@@ -14,6 +14,7 @@ import {
   RegistriesNotFoundError,
   type RegistryRecord,
 } from '../../../features/registries/types.ts';
+import { Empty, NoBody } from '../../shared/schemas.ts';
 import { ApiError, invalidField } from '../errors.ts';
 import { pageParams, queryTerms, setPageHeaders } from '../paging.ts';
 
@@ -77,6 +78,9 @@ const RegistryView = Type.Object({
   creation_time: Type.String(),
   update_time: Type.String(),
 });
+
+/** Harbor answers a healthy ping with an empty 200; Berth says so in words (an unhealthy one is a 400). */
+const PingResult = Type.Object({ status: Type.Literal('healthy'), message: Type.String() });
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 
@@ -151,7 +155,7 @@ export async function registriesRoutes(plain: FastifyInstance, options: Registri
     },
   );
 
-  app.post('/registries', { schema: { body: RegistryBody } }, async (request, reply) => {
+  app.post('/registries', { schema: { body: RegistryBody, response: { 201: NoBody } } }, async (request, reply) => {
     await allow(request);
     const b = request.body;
     const created = await registries.create({
@@ -168,7 +172,7 @@ export async function registriesRoutes(plain: FastifyInstance, options: Registri
     reply.status(201).header('location', `/api/v2.0/registries/${created.id}`).send();
   });
 
-  app.post('/registries/ping', { schema: { body: RegistryPing } }, async (request) => {
+  app.post('/registries/ping', { schema: { body: RegistryPing, response: { 200: PingResult } } }, async (request) => {
     await allow(request);
     const b = request.body;
     if ((b.id === undefined || b.id === null) && !b.url && b.type !== 'docker-hub')
@@ -184,7 +188,7 @@ export async function registriesRoutes(plain: FastifyInstance, options: Registri
       accessSecret: b.access_secret,
     });
     if (!result.ok) throw new ApiError(400, 'BAD_REQUEST', `the registry is unhealthy: ${result.message}`);
-    return { status: 'healthy', message: result.message };
+    return { status: 'healthy' as const, message: result.message };
   });
 
   app.get('/registries/:id', { schema: { params: IdParams, response: { 200: RegistryView } } }, async (request) => {
@@ -201,23 +205,27 @@ export async function registriesRoutes(plain: FastifyInstance, options: Registri
     },
   );
 
-  app.put('/registries/:id', { schema: { params: IdParams, body: RegistryUpdate } }, async (request) => {
-    await allow(request);
-    const b = request.body;
-    await registries.update(request.params.id, {
-      name: b.name ?? undefined,
-      description: b.description ?? undefined,
-      url: b.url ?? undefined,
-      insecure: b.insecure ?? undefined,
-      caCertificate: b.ca_certificate ?? undefined,
-      credentialType: b.credential_type ?? undefined,
-      accessKey: b.access_key ?? undefined,
-      accessSecret: b.access_secret ?? undefined,
-    });
-    return {};
-  });
+  app.put(
+    '/registries/:id',
+    { schema: { params: IdParams, body: RegistryUpdate, response: { 200: Empty } } },
+    async (request) => {
+      await allow(request);
+      const b = request.body;
+      await registries.update(request.params.id, {
+        name: b.name ?? undefined,
+        description: b.description ?? undefined,
+        url: b.url ?? undefined,
+        insecure: b.insecure ?? undefined,
+        caCertificate: b.ca_certificate ?? undefined,
+        credentialType: b.credential_type ?? undefined,
+        accessKey: b.access_key ?? undefined,
+        accessSecret: b.access_secret ?? undefined,
+      });
+      return {};
+    },
+  );
 
-  app.delete('/registries/:id', { schema: { params: IdParams } }, async (request) => {
+  app.delete('/registries/:id', { schema: { params: IdParams, response: { 200: Empty } } }, async (request) => {
     await allow(request);
     await registries.delete(request.params.id);
     return {};

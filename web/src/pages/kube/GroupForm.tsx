@@ -4,12 +4,61 @@ import { post } from '../../api.ts';
 import { describeError } from '../../components/ErrorBox.tsx';
 import { FieldError, isFieldError } from '../../components/FieldError.tsx';
 import { useAction } from '../../components/use-action.ts';
+import { messages, useT } from '../../i18n/index.ts';
 import { KUBE_CONTEXT } from './KubeTabs.tsx';
 import type { Connection } from './types.ts';
 
-type Member = { connection_id: number; project?: string };
+type Member = { connection_id: number; project?: string; ns_mirror?: boolean };
+
+const catalog = messages(
+  {
+    project: 'project {name}',
+    nsMirror: 'mirror mode (?ns=)',
+    up: 'up',
+    down: 'down',
+    remove: 'remove',
+    title: 'New connection group',
+    name: 'Name',
+    groupName: 'Group name',
+    namePlaceholder: 'e.g. dockerhub',
+    upstream: 'Upstream',
+    upstreamHint: 'The registry host images name (docker.io, ghcr.io); tried last.',
+    mirrors: 'Mirrors, tried first to last',
+    mirrorConnection: 'Mirror connection',
+    proxyProject: 'Proxy project',
+    projectPlaceholder: 'proxy-cache project (optional)',
+    nsMirrorLabel: 'Berth mirror mode',
+    nsMirrorHint:
+      "The connection is a Berth: containerd asks its root with ?ns=<upstream>; CRI-O uses the project (default: the one Berth's BERTH_PROXY_MIRRORS binds to the upstream).",
+    addMirror: 'Add mirror',
+    create: 'Create group',
+  },
+  {
+    project: '项目 {name}',
+    nsMirror: '镜像模式（?ns=）',
+    up: '上移',
+    down: '下移',
+    remove: '移除',
+    title: '新建连接分组',
+    name: '名称',
+    groupName: '分组名称',
+    namePlaceholder: '例如 dockerhub',
+    upstream: '上游',
+    upstreamHint: '镜像名中的仓库主机（docker.io、ghcr.io）；最后尝试。',
+    mirrors: '镜像，按从先到后的顺序尝试',
+    mirrorConnection: '镜像连接',
+    proxyProject: '代理项目',
+    projectPlaceholder: '代理缓存项目（可选）',
+    nsMirrorLabel: 'Berth 镜像模式',
+    nsMirrorHint:
+      '该连接是一个 Berth：containerd 以 ?ns=<上游> 访问其根路径；CRI-O 使用项目（默认为 Berth 的 BERTH_PROXY_MIRRORS 为该上游绑定的项目）。',
+    addMirror: '添加镜像',
+    create: '创建分组',
+  },
+);
 
 function MemberList(props: { members: Member[]; connections: Connection[]; onChange: (m: Member[]) => void }) {
+  const t = useT(catalog);
   const name = (id: number) => props.connections.find((c) => c.id === id)?.name ?? `#${id}`;
   const move = (i: number, by: number) => {
     const next = [...props.members];
@@ -20,19 +69,20 @@ function MemberList(props: { members: Member[]; connections: Connection[]; onCha
   return (
     <ol className="members">
       {props.members.map((m, i) => (
-        <li key={`${m.connection_id}-${m.project ?? ''}`}>
+        <li key={`${m.connection_id}-${m.project ?? ''}-${m.ns_mirror ? 'ns' : ''}`}>
           <span>
             <strong>{name(m.connection_id)}</strong>
-            {m.project ? <span className="muted"> · project {m.project}</span> : null}
+            {m.ns_mirror ? <span className="muted"> · {t('nsMirror')}</span> : null}
+            {m.project ? <span className="muted"> · {t('project', { name: m.project })}</span> : null}
           </span>
           <span className="actions-row">
-            <button type="button" className="link" aria-label="up" disabled={i === 0} onClick={() => move(i, -1)}>
+            <button type="button" className="link" aria-label={t('up')} disabled={i === 0} onClick={() => move(i, -1)}>
               ↑
             </button>
             <button
               type="button"
               className="link"
-              aria-label="down"
+              aria-label={t('down')}
               disabled={i === props.members.length - 1}
               onClick={() => move(i, 1)}
             >
@@ -41,7 +91,7 @@ function MemberList(props: { members: Member[]; connections: Connection[]; onCha
             <button
               type="button"
               className="link danger-text"
-              aria-label="remove"
+              aria-label={t('remove')}
               onClick={() => props.onChange(props.members.filter((_, j) => j !== i))}
             >
               ×
@@ -59,7 +109,9 @@ export function GroupForm(props: { connections: Connection[]; onDone: () => void
   const [members, setMembers] = useState<Member[]>([]);
   const [pick, setPick] = useState<number | ''>(props.connections[0]?.id ?? '');
   const [project, setProject] = useState('');
+  const [nsMirror, setNsMirror] = useState(false);
   const action = useAction();
+  const t = useT(catalog);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const made = await action.run(() =>
@@ -69,28 +121,28 @@ export function GroupForm(props: { connections: Connection[]; onDone: () => void
   };
   return (
     <form className="panel kube-form" onSubmit={submit}>
-      <h2>New connection group</h2>
+      <h2>{t('title')}</h2>
       <label className="field">
-        Name
+        {t('name')}
         <input
-          aria-label="Group name"
+          aria-label={t('groupName')}
           value={name}
-          placeholder="e.g. dockerhub"
+          placeholder={t('namePlaceholder')}
           onChange={(e) => setName(e.target.value)}
         />
       </label>
       <FieldError error={action.error} field="name" />
       <label className="field">
-        Upstream
-        <input aria-label="Upstream" value={upstream} onChange={(e) => setUpstream(e.target.value)} />
+        {t('upstream')}
+        <input aria-label={t('upstream')} value={upstream} onChange={(e) => setUpstream(e.target.value)} />
       </label>
-      <span className="hint">The registry host images name (docker.io, ghcr.io); tried last.</span>
+      <span className="hint">{t('upstreamHint')}</span>
       <FieldError error={action.error} field="upstream" />
       <fieldset className="choice">
-        <legend>Mirrors, tried first to last</legend>
+        <legend>{t('mirrors')}</legend>
         <MemberList members={members} connections={props.connections} onChange={setMembers} />
         <div className="inline-form">
-          <select aria-label="Mirror connection" value={pick} onChange={(e) => setPick(Number(e.target.value))}>
+          <select aria-label={t('mirrorConnection')} value={pick} onChange={(e) => setPick(Number(e.target.value))}>
             {props.connections.map((c) => (
               <option key={c.id} value={c.id}>
                 {c.name}
@@ -98,25 +150,35 @@ export function GroupForm(props: { connections: Connection[]; onDone: () => void
             ))}
           </select>
           <input
-            aria-label="Proxy project"
-            placeholder="proxy-cache project (optional)"
+            aria-label={t('proxyProject')}
+            placeholder={t('projectPlaceholder')}
             value={project}
             onChange={(e) => setProject(e.target.value)}
           />
+          <label title={t('nsMirrorHint')}>
+            <input type="checkbox" checked={nsMirror} onChange={(e) => setNsMirror(e.target.checked)} />{' '}
+            {t('nsMirrorLabel')}
+          </label>
           <button
             type="button"
             disabled={pick === ''}
             onClick={() => {
               setMembers([
                 ...members,
-                { connection_id: Number(pick), ...(project.trim() ? { project: project.trim() } : {}) },
+                {
+                  connection_id: Number(pick),
+                  ...(project.trim() ? { project: project.trim() } : {}),
+                  ...(nsMirror ? { ns_mirror: true } : {}),
+                },
               ]);
               setProject('');
+              setNsMirror(false);
             }}
           >
-            Add mirror
+            {t('addMirror')}
           </button>
         </div>
+        {nsMirror ? <span className="hint">{t('nsMirrorHint')}</span> : null}
       </fieldset>
       <FieldError error={action.error} field="members" />
       {action.error && !isFieldError(action.error, ['name', 'upstream', 'members']) ? (
@@ -124,7 +186,7 @@ export function GroupForm(props: { connections: Connection[]; onDone: () => void
       ) : null}
       <div className="actions">
         <button type="submit" disabled={action.busy || !name.trim() || members.length === 0}>
-          Create group
+          {t('create')}
         </button>
       </div>
     </form>

@@ -11,31 +11,70 @@ import { ErrorBox } from '../../components/ErrorBox.tsx';
 import { useAction } from '../../components/use-action.ts';
 import { useApi } from '../../components/use-api.ts';
 import { useConfirm } from '../../components/use-confirm.tsx';
+import { common } from '../../i18n/common.ts';
+import { messages, useT } from '../../i18n/index.ts';
 import { GroupForm } from './GroupForm.tsx';
 import { KUBE_CONTEXT, KubeTabs } from './KubeTabs.tsx';
 import type { Connection, Group } from './types.ts';
 
+const catalog = messages(
+  {
+    runtimeConfig: 'Runtime configuration',
+    filesUnder: 'Files under',
+    configPathNote: "(containerd's config_path); no restart needed.",
+    crioTitle: 'CRI-O and podman',
+    crioNote: '(or a drop-in in registries.conf.d/).',
+    intro: "Nodes pull an upstream's images from your registries first, and from the upstream last.",
+    newGroup: 'New group',
+    group: 'Group',
+    upstream: 'Upstream',
+    triedInOrder: 'Tried in order',
+    nsMirror: 'mirror mode (?ns=)',
+    deleteTitle: 'Delete the group {name}?',
+    deleteMessage: 'Its mirror files are no longer rendered; the connections stay.',
+    deleteGroup: 'Delete group',
+    empty: 'No groups yet. A group lists the connections that mirror one upstream, such as docker.io.',
+  },
+  {
+    runtimeConfig: '运行时配置',
+    filesUnder: '文件位于',
+    configPathNote: '（containerd 的 config_path）；无需重启。',
+    crioTitle: 'CRI-O 与 podman',
+    crioNote: '（或 registries.conf.d/ 中的附加文件）。',
+    intro: '节点先从你的镜像仓库拉取上游的镜像，最后才从上游拉取。',
+    newGroup: '新建分组',
+    group: '分组',
+    upstream: '上游',
+    triedInOrder: '尝试顺序',
+    nsMirror: '镜像模式（?ns=）',
+    deleteTitle: '删除分组 {name}？',
+    deleteMessage: '不再生成它的镜像配置文件；连接保留。',
+    deleteGroup: '删除分组',
+    empty: '还没有分组。分组列出为同一个上游（如 docker.io）做镜像的连接。',
+  },
+);
+
 /** Remounted (by key) when groups change, so both files are read again. */
 function Rendered() {
+  const t = useT(catalog);
   const containerd = useApi<{ config_path: string; files: { path: string; content: string }[] }>(
     '/kube/mirrors?format=containerd',
   );
   const conf = useApi<string>('/kube/mirrors?format=registries.conf', { text: true });
   return (
     <div className="panel">
-      <h2>Runtime configuration</h2>
+      <h2>{t('runtimeConfig')}</h2>
       <ErrorBox error={containerd.error ?? conf.error} context={KUBE_CONTEXT} />
       <h3>containerd</h3>
       <p className="muted small">
-        Files under <code>{containerd.data?.config_path ?? '/etc/containerd/certs.d'}</code> (containerd's{' '}
-        <code>config_path</code>); no restart needed.
+        {t('filesUnder')} <code>{containerd.data?.config_path ?? '/etc/containerd/certs.d'}</code> {t('configPathNote')}
       </p>
       {(containerd.data?.files ?? []).map((f) => (
         <CodeBlock key={f.path} title={`${containerd.data?.config_path}/${f.path}`} text={f.content} />
       ))}
-      <h3>CRI-O and podman</h3>
+      <h3>{t('crioTitle')}</h3>
       <p className="muted small">
-        <code>/etc/containers/registries.conf</code> (or a drop-in in <code>registries.conf.d/</code>).
+        <code>/etc/containers/registries.conf</code> {t('crioNote')}
       </p>
       {conf.data ? <CodeBlock title="registries.conf" text={conf.data} /> : null}
     </div>
@@ -43,6 +82,8 @@ function Rendered() {
 }
 
 export function MirrorsPage() {
+  const t = useT(catalog);
+  const c = useT(common);
   const { ask, dialog } = useConfirm();
   const groups = useApi<Group[]>('/kube/groups?page_size=100');
   const connections = useApi<Connection[]>('/kube/connections?page_size=100');
@@ -59,10 +100,10 @@ export function MirrorsPage() {
       {dialog}
       <KubeTabs current="mirrors" />
       <div className="title-row">
-        <p className="muted">Nodes pull an upstream's images from your registries first, and from the upstream last.</p>
+        <p className="muted">{t('intro')}</p>
         {groups.data ? (
           <button type="button" onClick={() => setAdding((a) => !a)}>
-            {adding ? 'Cancel' : 'New group'}
+            {adding ? c('cancel') : t('newGroup')}
           </button>
         ) : null}
       </div>
@@ -81,9 +122,9 @@ export function MirrorsPage() {
           <table>
             <thead>
               <tr>
-                <th>Group</th>
-                <th>Upstream</th>
-                <th>Tried in order</th>
+                <th>{t('group')}</th>
+                <th>{t('upstream')}</th>
+                <th>{t('triedInOrder')}</th>
                 <th />
               </tr>
             </thead>
@@ -94,7 +135,10 @@ export function MirrorsPage() {
                   <td className="mono">{g.upstream}</td>
                   <td className="small">
                     {[
-                      ...g.members.map((m) => `${name(m.connection_id)}${m.project ? ` (${m.project})` : ''}`),
+                      ...g.members.map(
+                        (m) =>
+                          `${name(m.connection_id)}${m.ns_mirror ? ` [${t('nsMirror')}]` : ''}${m.project ? ` (${m.project})` : ''}`,
+                      ),
                       g.upstream,
                     ].join(' → ')}
                   </td>
@@ -104,25 +148,21 @@ export function MirrorsPage() {
                       className="link danger-text"
                       onClick={async () => {
                         const ok = await ask({
-                          title: `Delete the group ${g.name}?`,
-                          message: 'Its mirror files are no longer rendered; the connections stay.',
-                          confirmLabel: 'Delete group',
+                          title: t('deleteTitle', { name: g.name }),
+                          message: t('deleteMessage'),
+                          confirmLabel: t('deleteGroup'),
                         });
                         if (!ok) return;
                         await action.run(() => del(`/kube/groups/${g.id}`));
                         changed();
                       }}
                     >
-                      Delete
+                      {c('delete')}
                     </button>
                   </td>
                 </tr>
               ))}
-              {groups.data.length === 0 ? (
-                <EmptyRow columns={4}>
-                  No groups yet. A group lists the connections that mirror one upstream, such as docker.io.
-                </EmptyRow>
-              ) : null}
+              {groups.data.length === 0 ? <EmptyRow columns={4}>{t('empty')}</EmptyRow> : null}
             </tbody>
           </table>
         </div>

@@ -68,7 +68,7 @@ export interface Group {
   name: string;
   upstream: string;
   upstream_insecure: boolean;
-  members: { connection_id: number; project?: string }[];
+  members: { connection_id: number; project?: string; ns_mirror?: boolean }[];
 }
 
 export interface Job {

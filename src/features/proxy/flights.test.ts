@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import { after, test } from 'node:test';
+import { BlobFlights } from './flights.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'berth-flights-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+/** An upstream body under the test's control: chunks are written when the test says. */
+function upstream(size: number) {
+  const body = new PassThrough({ highWaterMark: 64 * 1024 });
+  return { source: { size, body }, body };
+}
+
+async function collect(stream: Readable, slow = false): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of stream) {
+    parts.push(c as Buffer);
+    if (slow) await new Promise((r) => setTimeout(r, 2));
+  }
+  return Buffer.concat(parts);
+}
+
+async function storeAll(body: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of body) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+test('one fetch for all: an early, a late and a slow client each get every byte; the store gets them once', async () => {
+  const flights = new BlobFlights(join(dir, 'a'));
+  const blob = randomBytes(3 * 1024 * 1024 + 17);
+  const up = upstream(blob.length);
+  let fetches = 0;
+  let stored: Buffer | null = null;
+  const fetch = async () => {
+    fetches++;
+    return up.source;
+  };
+  const store = async (body: AsyncIterable<Buffer>) => {
+    stored = await storeAll(body);
+  };
+  const first = await flights.join(digestOf(blob), fetch, store, () => {});
+  assert.ok(first.stream);
+  const early = collect(first.stream);
+  const slowJoin = await flights.join(digestOf(blob), fetch, store, () => {});
+  const slow = collect(slowJoin.stream!, true);
+  // Half the body, then a client joins late (it reads the spool from the start).
+  up.body.write(blob.subarray(0, blob.length >> 1));
+  await new Promise((r) => setTimeout(r, 20));
+  const late = await flights.join(digestOf(blob), fetch, store, () => {});
+  const lateBytes = collect(late.stream!);
+  for (let at = blob.length >> 1; at < blob.length; at += 100_000) up.body.write(blob.subarray(at, at + 100_000));
+  up.body.end();
+  assert.deepEqual(await early, blob);
+  assert.deepEqual(await lateBytes, blob);
+  assert.deepEqual(await slow, blob);
+  await first.finished;
+  assert.equal(fetches, 1);
+  assert.deepEqual(stored, blob);
+  await flights.drain();
+  assert.deepEqual(readdirSync(join(dir, 'a')), [], 'spool files are removed');
+});
+
+test('a body with the wrong digest reaches no client whole: every client errors short of the last byte', async () => {
+  const flights = new BlobFlights(join(dir, 'b'));
+  const blob = randomBytes(256 * 1024);
+  const wrong = Buffer.from(blob);
+  wrong[wrong.length - 1] ^= 1;
+  const up = upstream(blob.length);
+  const store = async (body: AsyncIterable<Buffer>) => {
+    const got = await storeAll(body);
+    if (digestOf(got) !== digestOf(blob)) throw new Error('digest mismatch');
+  };
+  const a = await flights.join(
+    digestOf(blob),
+    async () => up.source,
+    store,
+    () => {},
+  );
+  const received: Buffer[] = [];
+  a.stream!.on('data', (c: Buffer) => received.push(c));
+  const ended = new Promise<Error | null>((resolve) => {
+    a.stream!.on('error', resolve);
+    a.stream!.on('end', () => resolve(null));
+  });
+  up.body.end(wrong);
+  const err = await ended;
+  assert.ok(err, 'the client is cut off');
+  assert.ok(Buffer.concat(received).length < blob.length, 'short of the last byte');
+  await a.finished;
+});
+
+test('a truncated body: clients error, nothing whole is handed out', async () => {
+  const flights = new BlobFlights(join(dir, 'c'));
+  const blob = randomBytes(200_000);
+  const up = upstream(blob.length);
+  const store = async (body: AsyncIterable<Buffer>) => {
+    const got = await storeAll(body);
+    if (got.length !== blob.length) throw new Error('short body');
+  };
+  const a = await flights.join(
+    digestOf(blob),
+    async () => up.source,
+    store,
+    () => {},
+  );
+  const got = collect(a.stream!);
+  up.body.end(blob.subarray(0, 150_000));
+  await assert.rejects(got);
+});
