@@ -89,7 +89,7 @@ import {
 import { listenerOptions, watchLimits } from './http-limits.ts';
 import { installLimits } from './limits.ts';
 import { tlsServerOptions } from './tls.ts';
-import { openReplication } from './wire-replication.ts';
+import { labelsOfArtifact, openReplication } from './wire-replication.ts';
 import { openWebhooks } from './wire-webhooks.ts';
 
 export interface Berth {
@@ -426,6 +426,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     metrics.registry,
     (err) => log.error({ err }, 'replication failed'),
     { replication: ports.replication(), jobs: ports.jobs },
+    labelsOfArtifact(ports.labels(), scan.service),
   );
   accessLog(app, log, metrics);
   installLimits(app, config.limits, metrics.registry);
