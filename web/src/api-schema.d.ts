@@ -10548,12 +10548,21 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        event_type: string[];
+                        notify_type: string[];
+                        payload_formats: {
+                            notify_type: string;
+                            formats: string[];
+                        }[];
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -10707,12 +10716,17 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        signing_secret?: string;
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -10861,12 +10875,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -10918,12 +10934,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11135,12 +11153,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": string;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11195,12 +11215,73 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description A page; X-Total-Count and Link give the rest */
             200: {
                 headers: {
+                    "X-Total-Count"?: number;
+                    Link?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description: string;
+                        src_registry: {
+                            id: number;
+                            name: string;
+                            url: string;
+                            type: string;
+                            insecure: boolean;
+                            ca_certificate: string | null;
+                            description: string;
+                            status: string;
+                            credential: {
+                                type: string;
+                                access_key: string;
+                            };
+                            creation_time: string;
+                            update_time: string;
+                        };
+                        dest_registry: {
+                            id: number;
+                            name: string;
+                            url: string;
+                            type: string;
+                            insecure: boolean;
+                            ca_certificate: string | null;
+                            description: string;
+                            status: string;
+                            credential: {
+                                type: string;
+                                access_key: string;
+                            };
+                            creation_time: string;
+                            update_time: string;
+                        };
+                        dest_namespace: string;
+                        dest_namespace_replace_count: number;
+                        trigger: {
+                            type: string;
+                            trigger_settings: {
+                                cron: string;
+                            };
+                        };
+                        filters: {
+                            type: string;
+                            value: string | string[];
+                            decoration: string;
+                        }[];
+                        replicate_deletion: boolean;
+                        deletion: boolean;
+                        override: boolean;
+                        enabled: boolean;
+                        creation_time: string;
+                        update_time: string;
+                        speed: number;
+                        copy_by_chunk: boolean;
+                    }[];
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11285,7 +11366,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -11341,12 +11422,71 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description: string;
+                        src_registry: {
+                            id: number;
+                            name: string;
+                            url: string;
+                            type: string;
+                            insecure: boolean;
+                            ca_certificate: string | null;
+                            description: string;
+                            status: string;
+                            credential: {
+                                type: string;
+                                access_key: string;
+                            };
+                            creation_time: string;
+                            update_time: string;
+                        };
+                        dest_registry: {
+                            id: number;
+                            name: string;
+                            url: string;
+                            type: string;
+                            insecure: boolean;
+                            ca_certificate: string | null;
+                            description: string;
+                            status: string;
+                            credential: {
+                                type: string;
+                                access_key: string;
+                            };
+                            creation_time: string;
+                            update_time: string;
+                        };
+                        dest_namespace: string;
+                        dest_namespace_replace_count: number;
+                        trigger: {
+                            type: string;
+                            trigger_settings: {
+                                cron: string;
+                            };
+                        };
+                        filters: {
+                            type: string;
+                            value: string | string[];
+                            decoration: string;
+                        }[];
+                        replicate_deletion: boolean;
+                        deletion: boolean;
+                        override: boolean;
+                        enabled: boolean;
+                        creation_time: string;
+                        update_time: string;
+                        speed: number;
+                        copy_by_chunk: boolean;
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11433,12 +11573,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11489,12 +11631,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11551,12 +11695,31 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description A page; X-Total-Count and Link give the rest */
             200: {
                 headers: {
+                    "X-Total-Count"?: number;
+                    Link?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        policy_id: number;
+                        status: string;
+                        trigger: string;
+                        start_time: string;
+                        end_time: string;
+                        status_text: string;
+                        total: number;
+                        failed: number;
+                        succeed: number;
+                        in_progress: number;
+                        stopped: number;
+                        /** @description Berth's addition: blob bytes sent so far */
+                        bytes: number;
+                    }[];
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11611,7 +11774,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -11667,12 +11830,29 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        policy_id: number;
+                        status: string;
+                        trigger: string;
+                        start_time: string;
+                        end_time: string;
+                        status_text: string;
+                        total: number;
+                        failed: number;
+                        succeed: number;
+                        in_progress: number;
+                        stopped: number;
+                        /** @description Berth's addition: blob bytes sent so far */
+                        bytes: number;
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11723,12 +11903,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11786,12 +11968,31 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description A page; X-Total-Count and Link give the rest */
             200: {
                 headers: {
+                    "X-Total-Count"?: number;
+                    Link?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        execution_id: number;
+                        status: string;
+                        job_id: string;
+                        operation: string;
+                        resource_type: string;
+                        src_resource: string;
+                        dst_resource: string;
+                        start_time: string;
+                        end_time: string;
+                        /** @description Berth's addition: blob bytes sent */
+                        bytes: number;
+                        /** @description Berth's addition: attempts made */
+                        attempts: number;
+                    }[];
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11843,12 +12044,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": string;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
