@@ -1,7 +1,8 @@
 /**
  * Replication in Harbor's shapes (/api/v2.0/replication/…): policies,
  * executions (start, stop), their tasks and task logs. System administrators only.
- * Berth adds `bytes` to executions and tasks and `attempts` to tasks.
+ * Berth adds `bytes` to executions and tasks, `attempts` to tasks, and
+ * POST …/executions/{id}/retry (the failed and stopped tasks again, as a new execution).
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -332,6 +333,17 @@ export async function replicationRoutes(base: FastifyInstance, options: Replicat
     await replication.stop(request.params.id);
     return {};
   });
+
+  // Berth's addition: a new execution with the failed and stopped tasks of an ended one (the console's Retry).
+  app.post(
+    '/replication/executions/:id/retry',
+    { schema: { params: IdParams, response: { 201: NoBody } } },
+    async (request, reply) => {
+      const id = await replication.retry(request.params.id);
+      reply.header('location', `/api/v2.0/replication/executions/${id}`);
+      return reply.status(201).send();
+    },
+  );
 
   app.get(
     '/replication/executions/:id/tasks',

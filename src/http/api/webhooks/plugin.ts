@@ -16,7 +16,7 @@ import {
 import { EVENT_TYPES, PAYLOAD_FORMATS } from '../../../features/webhooks/events.ts';
 import { type PolicyInput, viewOf, type WebhookService } from '../../../features/webhooks/service.ts';
 import type { DeliveryRecord } from '../../../features/webhooks/store.ts';
-import { Empty } from '../../shared/schemas.ts';
+import { Empty, NoBody } from '../../shared/schemas.ts';
 import { type AccessApi, callerOf, idParam, paged, projectParam, requireOn, sliceOf } from '../access/context.ts';
 import { ApiError, conflict, invalidField, notFound } from '../errors.ts';
 
@@ -275,6 +275,23 @@ export async function webhookRoutes(base: FastifyInstance, api: WebhookApi): Pro
       const policyId = idParam(request.params.webhook_policy_id, 'webhook_policy_id');
       const { total, items } = await api.webhooks.deliveries(project.id, policyId, slice);
       return paged(request, reply, slice, total, items.map(executionOf));
+    },
+  );
+
+  // Berth's addition: the same body sent again as a new execution (the console's Retry of a failed delivery).
+  app.post(
+    `${base_}/policies/:webhook_policy_id/executions/:execution_id/retry`,
+    { schema: { params: ExecParams, response: { 201: NoBody } } },
+    async (request, reply) => {
+      const { project } = await projectFor(request, request.params.project_name_or_id);
+      const policyId = idParam(request.params.webhook_policy_id, 'webhook_policy_id');
+      const id = await api.webhooks.redeliver(
+        project.id,
+        policyId,
+        idParam(request.params.execution_id, 'execution_id'),
+      );
+      reply.header('location', `/api/v2.0/projects/${project.id}/webhook/policies/${policyId}/executions/${id}`);
+      return reply.status(201).send();
     },
   );
 
