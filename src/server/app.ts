@@ -90,7 +90,7 @@ import { listenerOptions, watchLimits } from './http-limits.ts';
 import { installLimits } from './limits.ts';
 import { tlsServerOptions } from './tls.ts';
 import { labelsOfArtifact, openReplication } from './wire-replication.ts';
-import { openWebhooks } from './wire-webhooks.ts';
+import { openWebhooks, scanWebhooks } from './wire-webhooks.ts';
 
 export interface Berth {
   app: FastifyInstance;
@@ -418,6 +418,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     (err) => log.error({ err }, 'webhook delivery failed'),
     { webhooks: ports.webhooks(), jobs: ports.jobs },
   );
+  scanWebhooks(scan, webhooks, access, config, (err) => log.warn({ err }, 'could not report a scan to webhooks'));
   const replication = openReplication(
     registry,
     registries,
