@@ -11,6 +11,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { promisify } from 'node:util';
 import { type RegistryServer, startServer } from '../test/support/berth.ts';
 import {
@@ -194,7 +195,11 @@ function section(total: number, first: Pair[], again: Pair[]): string {
     BEGIN,
     '## Replication (bench/replication.ts)',
     '',
-    `Image of ${LAYERS} random layers × ${LAYER_MIB} MiB = ${total} MiB, copied from a source Berth (auth off) to a fresh CNCF Distribution per copier and round, loopback; medians of ${first.length} round(s), the two copiers alternating who goes first. Berth: a manual execution of a push-based policy, POST to status Succeed (polled every 20 ms). skopeo: \`skopeo copy docker://SOURCE/bench/img:1 docker://TARGET/bench/img:1\` (its default parallel layer copies). Ratio = skopeo time / Berth time (higher is better for Berth); "pair ratios" is the range over rounds. CPU s: user + system seconds of every process in the copy (source Berth, which also runs Berth's replication, the target, and skopeo itself), steadier than wall time on a loaded machine.`,
+    `Run ${new Date().toISOString().slice(0, 16)}Z, load average at the end ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(
+        ' ',
+      )}. Image of ${LAYERS} random layers × ${LAYER_MIB} MiB = ${total} MiB, copied from a source Berth (auth off) to a fresh CNCF Distribution per copier and round, loopback; medians of ${first.length} round(s), the two copiers alternating who goes first. Berth: a manual execution of a push-based policy, POST to status Succeed (polled every 20 ms). skopeo: \`skopeo copy docker://SOURCE/bench/img:1 docker://TARGET/bench/img:1\` (its default parallel layer copies). Ratio = skopeo time / Berth time (higher is better for Berth); "pair ratios" is the range over rounds. CPU s: user + system seconds of every process in the copy (source Berth, which also runs Berth's replication, the target, and skopeo itself), steadier than wall time on a loaded machine.`,
     '',
     '| copy | Berth replication, s | skopeo copy, s | ratio | pair ratios | goal | met | Berth CPU s | skopeo CPU s |',
     '|---|---:|---:|---:|---|---|---|---:|---:|',
