@@ -229,6 +229,14 @@ export function ReplicationPage() {
     if (ok) await action.run(() => put(`/replication/executions/${e.id}`, {})).then(reload);
   };
   const retry = (e: Execution) => action.run(() => post(`/replication/executions/${e.id}/retry`, {})).then(reload);
+  const triggerName = (trigger: string) =>
+    trigger === 'manual'
+      ? t('manual')
+      : trigger === 'scheduled'
+        ? t('scheduled')
+        : trigger === 'event_based'
+          ? t('eventBased')
+          : trigger;
   const nameOf = (policyId: number) => policies.data?.find((p) => p.id === policyId)?.name ?? `#${policyId}`;
   const current = executions.data?.find((e) => e.id === open);
 
@@ -272,7 +280,7 @@ export function ReplicationPage() {
                   {e.failed ? ` (${t('failedCount', { n: e.failed })})` : ''}
                 </td>
                 <td>{bytes(e.bytes)}</td>
-                <td className="hide-narrow">{e.trigger}</td>
+                <td className="hide-narrow">{triggerName(e.trigger)}</td>
                 <td className="hide-narrow">{dateTime(e.start_time)}</td>
                 <td className="right">
                   <button type="button" className="link" onClick={() => setOpen(open === e.id ? null : e.id)}>
