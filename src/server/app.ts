@@ -89,8 +89,8 @@ import {
 import { listenerOptions, watchLimits } from './http-limits.ts';
 import { installLimits } from './limits.ts';
 import { tlsServerOptions } from './tls.ts';
-import { openReplication } from './wire-replication.ts';
-import { openWebhooks } from './wire-webhooks.ts';
+import { labelsOfArtifact, openReplication } from './wire-replication.ts';
+import { openWebhooks, scanWebhooks } from './wire-webhooks.ts';
 
 export interface Berth {
   app: FastifyInstance;
@@ -419,6 +419,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     (err) => log.error({ err }, 'webhook delivery failed'),
     { webhooks: ports.webhooks(), jobs: ports.jobs },
   );
+  scanWebhooks(scan, webhooks, access, config, (err) => log.warn({ err }, 'could not report a scan to webhooks'));
   const replication = openReplication(
     registry,
     registries,
@@ -427,6 +428,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     metrics.registry,
     (err) => log.error({ err }, 'replication failed'),
     { replication: ports.replication(), jobs: ports.jobs },
+    labelsOfArtifact(ports.labels(), scan.service),
   );
   accessLog(app, log, metrics);
   installLimits(app, config.limits, metrics.registry);

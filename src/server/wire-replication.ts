@@ -6,11 +6,23 @@ import type { KyselyReplicationStore } from '../adapters/metadata/replication-st
 import type { AccessService } from '../core/access/service.ts';
 import type { JobQueue } from '../core/jobs.ts';
 import type { Registry } from '../core/registry.ts';
+import type { LabelStore } from '../features/labels/store.ts';
 import type { RegistriesService } from '../features/registries/service.ts';
 import { createReplication, type ReplicationFeature } from '../features/replication/feature.ts';
+import type { LabelsOf } from '../features/replication/sides.ts';
+import type { ScanService } from '../features/scan/service.ts';
 import type { WebhooksFeature } from '../features/webhooks/feature.ts';
 
 const envNumber = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+
+/** Label names of a local artifact for label filters: attached labels, then the scanner's derived ones. */
+export function labelsOfArtifact(labels: LabelStore, scan: ScanService | null): LabelsOf {
+  return async (repository, digest) => {
+    const attached = (await labels.attached(repository, [digest])).get(digest) ?? [];
+    const derived = scan ? ((await scan.store.report(digest))?.labels ?? []) : [];
+    return [...attached.map((l) => l.name), ...derived];
+  };
+}
 
 export function openReplication(
   registry: Registry,
@@ -20,6 +32,7 @@ export function openReplication(
   metrics: MetricsRegistry | undefined,
   onError: (err: unknown) => void,
   stores: { replication: KyselyReplicationStore; jobs: JobQueue },
+  labelsOf?: LabelsOf,
 ): ReplicationFeature {
   const replication = createReplication({
     store: stores.replication,
@@ -32,6 +45,7 @@ export function openReplication(
     taskAttempts: envNumber('BERTH_REPLICATION_ATTEMPTS'),
     retryBaseMs: envNumber('BERTH_REPLICATION_RETRY_MS'),
     retryMaxMs: envNumber('BERTH_REPLICATION_RETRY_MAX_MS'),
+    labelsOf,
     // The REPLICATION webhook goes to the projects of the policy's name filter when it names one.
     onExecutionDone: (policy, executionId, status) => {
       const project = policy.filters.find((f) => f.type === 'name')?.value.split('/')[0];

@@ -53,10 +53,13 @@ const ADDITIONS: Record<string, { query?: string[]; body?: string[]; response?: 
   'get /quotas': { response: ['usage'] },
   'get /quotas/{}': { response: ['usage'] },
   // The per-policy secret of each delivery's HMAC signature header (issue 17).
-  'post /projects/{}/webhook/policies': { body: ['signing_secret'] },
   'put /projects/{}/webhook/policies/{}': { body: ['signing_secret'] },
-  'get /replication/executions': { query: ['q'] },
-  'get /replication/executions/{}/tasks': { query: ['q'] },
+  // Bytes sent and attempts made, per execution and task.
+  'get /replication/executions': { query: ['q'], response: ['bytes'] },
+  'get /replication/executions/{}': { response: ['bytes'] },
+  'get /replication/executions/{}/tasks': { query: ['q'], response: ['bytes', 'attempts'] },
+  // The id and the signing secret of a new webhook policy (Harbor answers no body).
+  'post /projects/{}/webhook/policies': { body: ['signing_secret'], response: ['id', 'signing_secret'] },
 };
 
 /**
@@ -87,22 +90,6 @@ const RESPONSES_TO_DECLARE = new Set([
   'get /security/vul',
   'delete /projects/{project_name_or_id}/trusted-keys/{id}',
   'delete /system/trusted-keys/{id}',
-  'get /projects/{project_name_or_id}/webhook/events',
-  'post /projects/{project_name_or_id}/webhook/policies',
-  'put /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}',
-  'delete /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}',
-  'get /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions/{execution_id}/tasks/{task_id}/log',
-  'get /replication/policies',
-  'post /replication/policies',
-  'get /replication/policies/{id}',
-  'put /replication/policies/{id}',
-  'delete /replication/policies/{id}',
-  'get /replication/executions',
-  'post /replication/executions',
-  'get /replication/executions/{id}',
-  'put /replication/executions/{id}',
-  'get /replication/executions/{id}/tasks',
-  'get /replication/executions/{id}/tasks/{task_id}/log',
 ]);
 
 let r: Running;

@@ -7,8 +7,19 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { scanningEvent } from '../../src/features/webhooks/events.ts';
+import { makeTar } from '../support/images.ts';
 import { type RunningBerth, startInProcess } from '../support/inprocess.ts';
-import { RegistryClient } from '../support/oci.ts';
+import {
+  blobOf,
+  configBlob,
+  descriptor,
+  imageManifest,
+  OCI_CONFIG,
+  OCI_LAYER_GZIP,
+  RegistryClient,
+} from '../support/oci.ts';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -233,5 +244,60 @@ describe('webhooks', () => {
     assert.equal(list.headers.get('x-total-count'), '2');
     assert.equal((await call('DELETE', `/projects/team/webhook/policies/${id}`)).status, 200);
     assert.equal((await call('GET', `/projects/team/webhook/policies/${id}`)).status, 404);
+  });
+
+  it('reports scans (SCANNING_COMPLETED with the scan overview, SCANNING_FAILED) and events other features emit', async () => {
+    const created = await call('POST', '/projects/team/webhook/policies', {
+      name: 'scans',
+      event_types: ['SCANNING_COMPLETED', 'SCANNING_FAILED', 'TAG_RETENTION'],
+      targets: [{ type: 'http', address: `${receiver.url}/scans` }],
+    });
+    assert.equal(created.status, 201, created.text);
+    const oci = new RegistryClient(berth.url);
+    const push = async (tag: string, layer: ReturnType<typeof blobOf>) => {
+      const config = configBlob();
+      await oci.pushBlobs('team/scanned', config, layer);
+      const m = imageManifest({ config: descriptor(config, OCI_CONFIG), layers: [descriptor(layer, OCI_LAYER_GZIP)] });
+      await oci.pushManifest('team/scanned', tag, m);
+      const scan = await call('POST', `/projects/team/repositories/scanned/artifacts/${tag}/scan`);
+      assert.equal(scan.status, 202, scan.text);
+      return m.digest;
+    };
+    const good = await push(
+      'good',
+      blobOf(gzipSync(makeTar([{ name: 'etc/hello', type: 'file', data: Buffer.from('hi') }]))),
+    );
+    const [done] = await receiver.waitFor(1, '/scans');
+    const completed = JSON.parse(done!.body);
+    assert.equal(completed.type, 'SCANNING_COMPLETED');
+    assert.equal(completed.operator, 'scanner');
+    assert.equal(completed.event_data.resources[0].digest, good);
+    const overview = Object.values(completed.event_data.resources[0].scan_overview)[0] as { scan_status: string };
+    assert.equal(overview.scan_status, 'Success');
+    assert.equal(completed.event_data.repository.repo_full_name, 'team/scanned');
+
+    // The scanner reads broken layers leniently (problems, not errors); an errored scan maps to SCANNING_FAILED.
+    const failed = scanningEvent({
+      registryHost: 'h',
+      repository: 'team/scanned',
+      digest: good,
+      failed: true,
+      at: new Date().toISOString(),
+      public_: false,
+      scanOverview: null,
+    });
+    assert.equal(failed.type, 'SCANNING_FAILED');
+
+    // The documented way for any feature (tag retention here) to report an event.
+    const queued = await berth.berth.webhooks.emit({
+      type: 'TAG_RETENTION',
+      project: 'team',
+      operator: 'retention',
+      at: new Date().toISOString(),
+      eventData: { retention: { total: 2, retained: 1 } },
+    });
+    assert.equal(queued, 1);
+    const [, retention] = await receiver.waitFor(2, '/scans');
+    assert.deepEqual(JSON.parse(retention!.body).event_data.retention, { total: 2, retained: 1 });
   });
 });

@@ -1616,6 +1616,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions/{execution_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** POST /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions/{execution_id}/retry */
+        post: operations["postProjectsProjectNameOrIdWebhookPoliciesWebhookPolicyIdExecutionsExecutionIdRetry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions/{execution_id}/tasks": {
         parameters: {
             query?: never;
@@ -1717,6 +1734,23 @@ export interface paths {
         /** PUT /replication/executions/{id} */
         put: operations["putReplicationExecutionsId"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/replication/executions/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** POST /replication/executions/{id}/retry */
+        post: operations["postReplicationExecutionsIdRetry"];
         delete?: never;
         options?: never;
         head?: never;
@@ -10648,12 +10682,21 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        event_type: string[];
+                        notify_type: string[];
+                        payload_formats: {
+                            notify_type: string;
+                            formats: string[];
+                        }[];
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -10807,12 +10850,17 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        signing_secret?: string;
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -10961,12 +11009,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11018,12 +11068,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11102,6 +11154,64 @@ export interface operations {
                         end_time: string;
                     }[];
                 };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    postProjectsProjectNameOrIdWebhookPoliciesWebhookPolicyIdExecutionsExecutionIdRetry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_name_or_id: string;
+                webhook_policy_id: string;
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11235,12 +11345,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": string;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11295,12 +11407,73 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description A page; X-Total-Count and Link give the rest */
             200: {
                 headers: {
+                    "X-Total-Count"?: number;
+                    Link?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description: string;
+                        src_registry: {
+                            id: number;
+                            name: string;
+                            url: string;
+                            type: string;
+                            insecure: boolean;
+                            ca_certificate: string | null;
+                            description: string;
+                            status: string;
+                            credential: {
+                                type: string;
+                                access_key: string;
+                            };
+                            creation_time: string;
+                            update_time: string;
+                        };
+                        dest_registry: {
+                            id: number;
+                            name: string;
+                            url: string;
+                            type: string;
+                            insecure: boolean;
+                            ca_certificate: string | null;
+                            description: string;
+                            status: string;
+                            credential: {
+                                type: string;
+                                access_key: string;
+                            };
+                            creation_time: string;
+                            update_time: string;
+                        };
+                        dest_namespace: string;
+                        dest_namespace_replace_count: number;
+                        trigger: {
+                            type: string;
+                            trigger_settings: {
+                                cron: string;
+                            };
+                        };
+                        filters: {
+                            type: string;
+                            value: string | string[];
+                            decoration: string;
+                        }[];
+                        replicate_deletion: boolean;
+                        deletion: boolean;
+                        override: boolean;
+                        enabled: boolean;
+                        creation_time: string;
+                        update_time: string;
+                        speed: number;
+                        copy_by_chunk: boolean;
+                    }[];
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11385,7 +11558,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -11441,12 +11614,71 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description: string;
+                        src_registry: {
+                            id: number;
+                            name: string;
+                            url: string;
+                            type: string;
+                            insecure: boolean;
+                            ca_certificate: string | null;
+                            description: string;
+                            status: string;
+                            credential: {
+                                type: string;
+                                access_key: string;
+                            };
+                            creation_time: string;
+                            update_time: string;
+                        };
+                        dest_registry: {
+                            id: number;
+                            name: string;
+                            url: string;
+                            type: string;
+                            insecure: boolean;
+                            ca_certificate: string | null;
+                            description: string;
+                            status: string;
+                            credential: {
+                                type: string;
+                                access_key: string;
+                            };
+                            creation_time: string;
+                            update_time: string;
+                        };
+                        dest_namespace: string;
+                        dest_namespace_replace_count: number;
+                        trigger: {
+                            type: string;
+                            trigger_settings: {
+                                cron: string;
+                            };
+                        };
+                        filters: {
+                            type: string;
+                            value: string | string[];
+                            decoration: string;
+                        }[];
+                        replicate_deletion: boolean;
+                        deletion: boolean;
+                        override: boolean;
+                        enabled: boolean;
+                        creation_time: string;
+                        update_time: string;
+                        speed: number;
+                        copy_by_chunk: boolean;
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11533,12 +11765,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11589,12 +11823,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11651,12 +11887,31 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description A page; X-Total-Count and Link give the rest */
             200: {
                 headers: {
+                    "X-Total-Count"?: number;
+                    Link?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        policy_id: number;
+                        status: string;
+                        trigger: string;
+                        start_time: string;
+                        end_time: string;
+                        status_text: string;
+                        total: number;
+                        failed: number;
+                        succeed: number;
+                        in_progress: number;
+                        stopped: number;
+                        /** @description Berth's addition: blob bytes sent so far */
+                        bytes: number;
+                    }[];
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11711,7 +11966,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -11767,12 +12022,29 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        policy_id: number;
+                        status: string;
+                        trigger: string;
+                        start_time: string;
+                        end_time: string;
+                        status_text: string;
+                        total: number;
+                        failed: number;
+                        succeed: number;
+                        in_progress: number;
+                        stopped: number;
+                        /** @description Berth's addition: blob bytes sent so far */
+                        bytes: number;
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11823,8 +12095,66 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    postReplicationExecutionsIdRetry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11886,12 +12216,31 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description A page; X-Total-Count and Link give the rest */
             200: {
                 headers: {
+                    "X-Total-Count"?: number;
+                    Link?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        execution_id: number;
+                        status: string;
+                        job_id: string;
+                        operation: string;
+                        resource_type: string;
+                        src_resource: string;
+                        dst_resource: string;
+                        start_time: string;
+                        end_time: string;
+                        /** @description Berth's addition: blob bytes sent */
+                        bytes: number;
+                        /** @description Berth's addition: attempts made */
+                        attempts: number;
+                    }[];
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11943,12 +12292,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": string;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {

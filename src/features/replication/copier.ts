@@ -56,6 +56,9 @@ export interface CopyResult {
   digest: string;
 }
 
+/** Whole-blob uploads in flight at once for one artifact. */
+const PARALLEL_BLOBS = 3;
+
 const INDEX_TYPES = new Set([
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.docker.distribution.manifest.list.v2+json',
@@ -127,11 +130,11 @@ export class ArtifactCopier {
       const blobs = [parsed.config, ...(parsed.layers ?? []), ...(parsed.blobs ?? [])].filter(
         (d): d is Descriptor => !!d,
       );
-      for (const blob of blobs) {
-        // Foreign layers live elsewhere (their urls); registries do not hold them.
-        if (blob.urls?.length) continue;
-        await this.copyBlob(blob);
-      }
+      // Foreign layers live elsewhere (their urls); registries do not hold them.
+      const wanted = blobs.filter((b) => !b.urls?.length);
+      // Whole-blob uploads have no checkpoint to share, so several go at once (as docker and skopeo do);
+      // chunked ones keep one checkpoint per task and go one by one.
+      await eachLimited(wanted, this.o.chunkBytes > 0 ? 1 : PARALLEL_BLOBS, (b) => this.copyBlob(b));
     }
     const digest = await this.o.destination.putManifest(this.o.dstRepository, reference, m);
     if (digest !== m.digest)
@@ -175,7 +178,8 @@ export class ArtifactCopier {
       }
     }
     await this.o.checkStopped();
-    const resume = this.o.checkpoint?.digest === blob.digest ? this.o.checkpoint : null;
+    const chunked = this.o.chunkBytes > 0;
+    const resume = chunked && this.o.checkpoint?.digest === blob.digest ? this.o.checkpoint : null;
     if (resume)
       await this.o.log(`continuing the upload of ${blob.digest} from the checkpoint (${resume.offset} bytes)`);
     let sent = 0;
@@ -196,7 +200,7 @@ export class ArtifactCopier {
             confirmedAtStart = p.offset;
             if (resume) await this.o.log(`the destination has ${p.offset} of ${blob.size} bytes of ${blob.digest}`);
           }
-          await this.o.saveCheckpoint({ digest: blob.digest, location: p.location, offset: p.offset });
+          if (chunked) await this.o.saveCheckpoint({ digest: blob.digest, location: p.location, offset: p.offset });
           await this.o.checkStopped();
         },
       },
@@ -205,10 +209,10 @@ export class ArtifactCopier {
       await push;
     } catch (err) {
       // A session the target refused to complete (wrong digest) cannot be continued: the next attempt starts afresh.
-      if (/digest/i.test((err as Error).message)) await this.o.saveCheckpoint(null);
+      if (chunked && /digest/i.test((err as Error).message)) await this.o.saveCheckpoint(null);
       throw err;
     }
-    await this.o.saveCheckpoint(null);
+    if (chunked) await this.o.saveCheckpoint(null);
     await this.o.setBlobHome(blob.digest, dstRepository);
     this.o.onBlob?.('copied');
     await this.o.log(
@@ -236,6 +240,24 @@ export class ArtifactCopier {
     pacer.on('close', () => source.destroy());
     return source.pipe(pacer);
   }
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time; waits for all, then throws the first failure. */
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown = null;
+  const lane = async () => {
+    while (next < items.length && failure === null) {
+      const item = items[next++];
+      try {
+        await fn(item);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failure !== null) throw failure;
 }
 
 /** The digest of bytes (for checks in tests and callers). */

@@ -10,7 +10,7 @@ import type { Registry } from '../../core/registry.ts';
 import type { RegistriesService } from '../registries/service.ts';
 import { JobRunner } from '../webhooks/job-runner.ts';
 import { EXECUTION_JOB, ReplicationService, TASK_JOB } from './service.ts';
-import { LocalSide } from './sides.ts';
+import { type LabelsOf, LocalSide } from './sides.ts';
 import type { PolicyRecord, ReplicationStore } from './store.ts';
 import { ReplicationWorker } from './worker.ts';
 
@@ -28,6 +28,8 @@ export interface ReplicationDeps {
   retryBaseMs?: number;
   retryMaxMs?: number;
   concurrency?: number;
+  /** Label names of a local artifact, for label filters; absent: local artifacts carry none. */
+  labelsOf?: LabelsOf;
   onExecutionDone?: (policy: PolicyRecord, executionId: number, status: string) => void;
   onError?: (err: unknown) => void;
 }
@@ -74,7 +76,7 @@ export function createReplication(deps: ReplicationDeps): ReplicationFeature {
   const worker = new ReplicationWorker({
     service,
     registries: deps.registries,
-    local: new LocalSide(deps.registry),
+    local: new LocalSide(deps.registry, deps.labelsOf),
     chunkBytes: deps.chunkBytes ?? 8 * 1024 * 1024,
     taskAttempts,
     retryBaseMs: deps.retryBaseMs ?? 2_000,

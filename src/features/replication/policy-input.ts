@@ -112,7 +112,10 @@ export function checkPolicy(input: PolicyInput): NewPolicy {
   };
 }
 
-/** Whether a repository and tag pass a policy's filters. */
+/**
+ * Whether a repository and tag pass a policy's name, tag and resource
+ * filters; label filters need the artifact (`labelsPass`) and pass here.
+ */
 export function selects(filters: Filter[], repository: string, tag: string | null): boolean {
   for (const f of filters) {
     const hit = (() => {
@@ -122,13 +125,39 @@ export function selects(filters: Filter[], repository: string, tag: string | nul
         case 'tag':
           return tag === null ? f.value === '' || f.value === '**' : f.value === '' || doublestar(f.value).test(tag);
         case 'label':
-          // Berth has no artifact labels: nothing carries one.
-          return f.value === '';
+          return true;
         default:
           return true;
       }
     })();
+    if (f.type === 'label') continue;
     if (f.decoration === 'excludes' ? hit && f.value !== '' : !hit) return false;
+  }
+  return true;
+}
+
+/** The label names a label filter lists (stored comma-separated; Harbor sends a list). */
+export const labelNames = (f: Filter) =>
+  f.value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** Whether a policy needs an artifact's labels to decide (a label filter naming any). */
+export const hasLabelFilter = (filters: Filter[]) => filters.some((f) => f.type === 'label' && labelNames(f).length);
+
+/**
+ * Harbor's label filters: `matches` selects an artifact carrying every label
+ * listed, `excludes` one that does not carry all of them; an empty list selects all.
+ */
+export function labelsPass(filters: Filter[], carried: string[]): boolean {
+  const have = new Set(carried);
+  for (const f of filters) {
+    if (f.type !== 'label') continue;
+    const wanted = labelNames(f);
+    if (!wanted.length) continue;
+    const all = wanted.every((name) => have.has(name));
+    if (f.decoration === 'excludes' ? all : !all) return false;
   }
   return true;
 }

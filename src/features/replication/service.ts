@@ -115,6 +115,37 @@ export class ReplicationService {
     await this.o.store.settleExecution(id, 'Stopped', 'stopped by request');
   }
 
+  /**
+   * Retries what an ended execution did not finish: a new execution of the
+   * same policy with copies of its failed and stopped tasks (the history of
+   * the first stays as it was). Blobs already at the target are not sent again.
+   */
+  async retry(executionId: number): Promise<number> {
+    const e = await this.execution(executionId);
+    if (e.status === 'InProgress')
+      throw new ReplicationBusyError(`replication execution ${executionId} is still running; stop it first`);
+    const policy = await this.policy(e.policyId);
+    if (!policy.enabled) throw new ReplicationInputError('policy_id', `replication policy ${policy.name} is disabled`);
+    const unfinished: NewTask[] = [];
+    for (const status of ['Failed', 'Stopped']) {
+      for (let offset = 0; ; offset += 100) {
+        const { items } = await this.o.store.tasks(executionId, { status }, { offset, limit: 100 });
+        unfinished.push(
+          ...items.map((t) => ({
+            operation: t.operation,
+            resourceType: t.resourceType,
+            srcResource: t.srcResource,
+            dstResource: t.dstResource,
+          })),
+        );
+        if (items.length < 100) break;
+      }
+    }
+    // An execution that failed before it listed anything: run the policy again.
+    if (unfinished.length === 0) return this.start(policy.id, 'manual');
+    return this.startWithTasks(policy.id, 'manual', unfinished);
+  }
+
   async tasks(
     executionId: number,
     filter: { status?: string; resourceType?: string },

@@ -24,7 +24,12 @@ export interface SourceSide {
   blob(repository: string, digest: string, offset: number): Promise<Readable>;
   /** Digests of the manifests that refer to `digest` (signatures, SBOMs); [] when the side cannot tell. */
   referrers(repository: string, digest: string): Promise<string[]>;
+  /** Names of the labels the artifact carries (label filters); [] when the side has none or cannot tell. */
+  labels(repository: string, digest: string): Promise<string[]>;
 }
+
+/** Label names of a local artifact: Harbor's attached labels and the scanner's derived ones. */
+export type LabelsOf = (repository: string, digest: string) => Promise<string[]>;
 
 export interface DestinationSide {
   /** A stable name for the blob-home table (`local`, `registry:3`). */
@@ -53,7 +58,14 @@ const notFound = (err: unknown) => {
 
 export class LocalSide implements SourceSide, DestinationSide {
   readonly key = 'local';
-  constructor(private readonly registry: Registry) {}
+  constructor(
+    private readonly registry: Registry,
+    private readonly labelsOf: LabelsOf = async () => [],
+  ) {}
+
+  labels(repository: string, digest: string): Promise<string[]> {
+    return this.labelsOf(repository, digest);
+  }
 
   async repositories(): Promise<string[]> {
     const out: string[] = [];
@@ -181,6 +193,11 @@ export class RemoteSide implements SourceSide, DestinationSide {
   }
 
   async referrers(): Promise<string[]> {
+    return [];
+  }
+
+  /** The distribution API carries no labels: a remote's artifacts carry none as far as filters go. */
+  async labels(): Promise<string[]> {
     return [];
   }
 

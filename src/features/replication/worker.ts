@@ -13,7 +13,7 @@ import type { RegistriesService } from '../registries/service.ts';
 import { backoff, type JobOutcome } from '../webhooks/job-runner.ts';
 import { ArtifactCopier, PermanentCopyError, StoppedError } from './copier.ts';
 import { destinationRepository, parseCron } from './patterns.ts';
-import { selects } from './policy-input.ts';
+import { hasLabelFilter, labelsPass, selects } from './policy-input.ts';
 import type { ReplicationService } from './service.ts';
 import { type DestinationSide, type LocalSide, RemoteSide, type SourceSide } from './sides.ts';
 import type { NewTask, PolicyRecord, TaskRecord } from './store.ts';
@@ -75,6 +75,7 @@ export class ReplicationWorker {
         const dst = destinationRepository(repository, policy.destNamespace, policy.destNamespaceReplaceCount);
         for (const tag of await source.tags(repository)) {
           if (!selects(policy.filters, repository, tag)) continue;
+          if (!(await this.labelsAllow(policy, source, repository, tag))) continue;
           tasks.push({
             operation: 'copy',
             resourceType: 'image',
@@ -201,6 +202,18 @@ export class ReplicationWorker {
     }
   }
 
+  /** Label filters: the artifact's labels at the source (a tag is resolved to its digest first). */
+  private async labelsAllow(
+    policy: PolicyRecord,
+    source: SourceSide,
+    repository: string,
+    reference: string,
+  ): Promise<boolean> {
+    if (!hasLabelFilter(policy.filters)) return true;
+    const digest = reference.includes(':') ? reference : (await source.manifest(repository, reference))?.digest;
+    return labelsPass(policy.filters, digest ? await source.labels(repository, digest) : []);
+  }
+
   private async settle(policy: PolicyRecord, executionId: number): Promise<void> {
     const e = await this.store.settleExecution(executionId, null);
     if (e?.status !== 'InProgress' || e.inProgress > 0) return;
@@ -228,6 +241,7 @@ export class ReplicationWorker {
       const tag = event.type === 'manifest.deleted' ? null : event.tag;
       if (!selects(policy.filters, event.repository, tag)) continue;
       if (event.type !== 'manifest.pushed' && !policy.replicateDeletion) continue;
+      if (!(await this.labelsAllow(policy, this.o.local, event.repository, event.digest))) continue;
       const dst = destinationRepository(event.repository, policy.destNamespace, policy.destNamespaceReplaceCount);
       const task: NewTask =
         event.type === 'manifest.pushed'

@@ -9,7 +9,7 @@ import { ScanMetrics } from './metrics.ts';
 import { Rescanner } from './rescan.ts';
 import type { RpmReader } from './sbom.ts';
 import { ScanService } from './service.ts';
-import type { ScanStore } from './store.ts';
+import type { ScanReport, ScanStore } from './store.ts';
 
 export interface ScanFeatureOptions {
   registry: Registry;
@@ -29,6 +29,8 @@ export interface ScanFeature {
   service: ScanService;
   rescans: Rescanner;
   metrics: ScanMetrics;
+  /** Tells `listener` of every finished scan (the SCANNING_COMPLETED / SCANNING_FAILED webhooks). */
+  onScanned(listener: (report: ScanReport, repository: string) => void): void;
   close(): void;
 }
 
@@ -36,6 +38,7 @@ export function createScan(options: ScanFeatureOptions): ScanFeature {
   const { registry, log } = options;
   const metrics = options.metrics ?? new ScanMetrics();
   let rescans: Rescanner | null = null;
+  const scannedListeners: ((report: ScanReport, repository: string) => void)[] = [];
   const scan = new ScanService({
     store: options.store,
     registry,
@@ -54,6 +57,7 @@ export function createScan(options: ScanFeatureOptions): ScanFeature {
         { repository, digest: report.digest, status: report.status, findings: report.findings.length },
         'scan finished',
       );
+      for (const listener of scannedListeners) listener(report, repository);
     },
   });
   rescans = new Rescanner({
@@ -79,5 +83,11 @@ export function createScan(options: ScanFeatureOptions): ScanFeature {
     }
     if (wanted) void scan.scan(event.repository, event.digest).catch(() => {});
   });
-  return { service: scan, rescans: rescanner, metrics, close: () => rescanner.close() };
+  return {
+    service: scan,
+    rescans: rescanner,
+    metrics,
+    onScanned: (listener) => void scannedListeners.push(listener),
+    close: () => rescanner.close(),
+  };
 }

@@ -80,6 +80,38 @@ export function artifactEventData(
   };
 }
 
+/**
+ * Harbor's SCANNING_COMPLETED / SCANNING_FAILED event of one scanned
+ * artifact: the artifact's `event_data` with its `scan_overview` (by report
+ * MIME type, as the artifact API shows it) in the resource.
+ */
+export function scanningEvent(input: {
+  registryHost: string;
+  repository: string;
+  digest: string;
+  failed: boolean;
+  at: string;
+  public_: boolean;
+  scanOverview: Record<string, unknown> | null;
+}): WebhookEvent {
+  const data = artifactEventData(
+    input.registryHost,
+    input.repository,
+    { digest: input.digest, tag: null },
+    input.at,
+    input.public_,
+  );
+  const [resource] = data.resources as Record<string, unknown>[];
+  if (resource && input.scanOverview) resource.scan_overview = input.scanOverview;
+  return {
+    type: input.failed ? 'SCANNING_FAILED' : 'SCANNING_COMPLETED',
+    project: input.repository.split('/')[0] as string,
+    operator: 'scanner',
+    at: input.at,
+    eventData: data,
+  };
+}
+
 /** The webhook event of a registry event, or null for those webhooks do not report. */
 export function fromRegistryEvent(
   event: RegistryEvent,

@@ -160,6 +160,23 @@ export class WebhookService {
     return d;
   }
 
+  /** Sends an ended delivery again, as a new delivery of the same body to the same target (the console's Retry). */
+  async redeliver(projectId: number, policyId: number, deliveryId: number): Promise<number> {
+    const d = await this.delivery(projectId, policyId, deliveryId);
+    if (d.status === 'Pending' || d.status === 'InProgress')
+      throw new WebhookConflictError(`execution ${deliveryId} is still being delivered`);
+    const id = await this.o.store.addDelivery({
+      policyId,
+      eventType: d.eventType,
+      address: d.address,
+      payloadFormat: d.payloadFormat,
+      body: d.body,
+    });
+    await this.o.jobs.enqueue(DELIVERY_JOB, { deliveryId: id }, { maxAttempts: this.o.maxAttempts ?? 6 });
+    this.o.onQueued?.();
+    return id;
+  }
+
   /**
    * The extension point: any feature (quota, retention, scans, replication)
    * reports an event of a project here. Queues one delivery per enabled

@@ -65,7 +65,7 @@ const RegistryPing = Type.Object({
   ca_certificate: nullable(Type.String()),
 });
 
-const RegistryView = Type.Object({
+export const RegistryView = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   url: Type.String(),

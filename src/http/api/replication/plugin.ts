@@ -1,7 +1,8 @@
 /**
  * Replication in Harbor's shapes (/api/v2.0/replication/…): policies,
  * executions (start, stop), their tasks and task logs. System administrators only.
- * Berth adds `bytes` to executions and tasks and `attempts` to tasks.
+ * Berth adds `bytes` to executions and tasks, `attempts` to tasks, and
+ * POST …/executions/{id}/retry (the failed and stopped tasks again, as a new execution).
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -13,12 +14,13 @@ import {
   ReplicationInputError,
   ReplicationNotFoundError,
 } from '../../../features/replication/errors.ts';
-import type { PolicyInput } from '../../../features/replication/policy-input.ts';
+import { labelNames, type PolicyInput } from '../../../features/replication/policy-input.ts';
 import type { ReplicationService } from '../../../features/replication/service.ts';
-import type { ExecutionRecord, PolicyRecord, TaskRecord } from '../../../features/replication/store.ts';
+import type { ExecutionRecord, Filter, PolicyRecord, TaskRecord } from '../../../features/replication/store.ts';
+import { Empty, NoBody } from '../../shared/schemas.ts';
 import { paged, sliceOf } from '../access/context.ts';
 import { ApiError, conflict, invalidField, notFound } from '../errors.ts';
-import { registryView } from '../registries/plugin.ts';
+import { RegistryView, registryView } from '../registries/plugin.ts';
 
 export interface ReplicationApiOptions {
   replication: ReplicationService;
@@ -68,6 +70,65 @@ const PolicyBody = Type.Object({
   single_active_replication: Type.Optional(Type.Boolean({ nullable: true })),
 });
 
+// Response shapes: Harbor's ReplicationPolicy, ReplicationExecution and ReplicationTask (Berth adds bytes and attempts).
+const PolicyView = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  description: Type.String(),
+  src_registry: RegistryView,
+  dest_registry: RegistryView,
+  dest_namespace: Type.String(),
+  dest_namespace_replace_count: Type.Integer(),
+  trigger: Type.Object({ type: Type.String(), trigger_settings: Type.Object({ cron: Type.String() }) }),
+  filters: Type.Array(
+    Type.Object({
+      type: Type.String(),
+      // A pattern, or the label names of a label filter.
+      value: Type.Union([Type.String(), Type.Array(Type.String())]),
+      decoration: Type.String(),
+    }),
+  ),
+  replicate_deletion: Type.Boolean(),
+  deletion: Type.Boolean(),
+  override: Type.Boolean(),
+  enabled: Type.Boolean(),
+  creation_time: Type.String(),
+  update_time: Type.String(),
+  speed: Type.Integer(),
+  copy_by_chunk: Type.Boolean(),
+});
+
+const ExecutionView = Type.Object({
+  id: Type.Integer(),
+  policy_id: Type.Integer(),
+  status: Type.String(),
+  trigger: Type.String(),
+  start_time: Type.String(),
+  end_time: Type.String(),
+  status_text: Type.String(),
+  total: Type.Integer(),
+  failed: Type.Integer(),
+  succeed: Type.Integer(),
+  in_progress: Type.Integer(),
+  stopped: Type.Integer(),
+  bytes: Type.Integer({ description: "Berth's addition: blob bytes sent so far" }),
+});
+
+const TaskView = Type.Object({
+  id: Type.Integer(),
+  execution_id: Type.Integer(),
+  status: Type.String(),
+  job_id: Type.String(),
+  operation: Type.String(),
+  resource_type: Type.String(),
+  src_resource: Type.String(),
+  dst_resource: Type.String(),
+  start_time: Type.String(),
+  end_time: Type.String(),
+  bytes: Type.Integer({ description: "Berth's addition: blob bytes sent" }),
+  attempts: Type.Integer({ description: "Berth's addition: attempts made" }),
+});
+
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 const TaskParams = Type.Object({ id: Type.Integer({ minimum: 1 }), task_id: Type.Integer({ minimum: 1 }) });
 const Paging = {
@@ -91,6 +152,13 @@ const LOCAL = {
   creation_time: '',
   update_time: '',
 };
+
+/** Harbor's filter shape: a label filter's value is the list of label names. */
+const filterView = (f: Filter) => ({
+  type: f.type,
+  value: f.type === 'label' ? labelNames(f) : f.value,
+  decoration: f.decoration,
+});
 
 const executionView = (e: ExecutionRecord) => ({
   id: e.id,
@@ -168,7 +236,7 @@ export async function replicationRoutes(base: FastifyInstance, options: Replicat
     dest_namespace: p.destNamespace,
     dest_namespace_replace_count: p.destNamespaceReplaceCount,
     trigger: { type: p.trigger.type, trigger_settings: { cron: p.trigger.cron } },
-    filters: p.filters,
+    filters: p.filters.map(filterView),
     replicate_deletion: p.replicateDeletion,
     deletion: p.replicateDeletion,
     override: p.override,
@@ -181,7 +249,12 @@ export async function replicationRoutes(base: FastifyInstance, options: Replicat
 
   app.get(
     '/replication/policies',
-    { schema: { querystring: Type.Object({ ...Paging, name: Type.Optional(Type.String()) }) } },
+    {
+      schema: {
+        querystring: Type.Object({ ...Paging, name: Type.Optional(Type.String()) }),
+        response: { 200: Type.Array(PolicyView) },
+      },
+    },
     async (request, reply) => {
       const slice = sliceOf(request);
       const all = await replication.policies({ name: request.query.name });
@@ -190,22 +263,29 @@ export async function replicationRoutes(base: FastifyInstance, options: Replicat
     },
   );
 
-  app.post('/replication/policies', { schema: { body: PolicyBody } }, async (request, reply) => {
-    const id = await replication.create(request.body as PolicyInput);
-    reply.header('location', `/api/v2.0/replication/policies/${id}`);
-    return reply.status(201).send();
-  });
-
-  app.get('/replication/policies/:id', { schema: { params: IdParams } }, async (request) =>
-    policyView(await replication.policy(request.params.id)),
+  app.post(
+    '/replication/policies',
+    { schema: { body: PolicyBody, response: { 201: NoBody } } },
+    async (request, reply) => {
+      const id = await replication.create(request.body as PolicyInput);
+      reply.header('location', `/api/v2.0/replication/policies/${id}`);
+      return reply.status(201).send();
+    },
   );
 
-  app.put('/replication/policies/:id', { schema: { params: IdParams, body: PolicyBody } }, async (request) => {
+  app.get(
+    '/replication/policies/:id',
+    { schema: { params: IdParams, response: { 200: PolicyView } } },
+    async (request) => policyView(await replication.policy(request.params.id)),
+  );
+
+  const changed = { params: IdParams, response: { 200: Empty } };
+  app.put('/replication/policies/:id', { schema: { ...changed, body: PolicyBody } }, async (request) => {
     await replication.update(request.params.id, request.body as PolicyInput);
     return {};
   });
 
-  app.delete('/replication/policies/:id', { schema: { params: IdParams } }, async (request) => {
+  app.delete('/replication/policies/:id', { schema: changed }, async (request) => {
     await replication.remove(request.params.id);
     return {};
   });
@@ -220,6 +300,7 @@ export async function replicationRoutes(base: FastifyInstance, options: Replicat
           status: Type.Optional(Type.String()),
           trigger: Type.Optional(Type.String()),
         }),
+        response: { 200: Type.Array(ExecutionView) },
       },
     },
     async (request, reply) => {
@@ -234,7 +315,7 @@ export async function replicationRoutes(base: FastifyInstance, options: Replicat
 
   app.post(
     '/replication/executions',
-    { schema: { body: Type.Object({ policy_id: Type.Integer({ minimum: 1 }) }) } },
+    { schema: { body: Type.Object({ policy_id: Type.Integer({ minimum: 1 }) }), response: { 201: NoBody } } },
     async (request, reply) => {
       const id = await replication.start(request.body.policy_id, 'manual');
       reply.header('location', `/api/v2.0/replication/executions/${id}`);
@@ -242,14 +323,27 @@ export async function replicationRoutes(base: FastifyInstance, options: Replicat
     },
   );
 
-  app.get('/replication/executions/:id', { schema: { params: IdParams } }, async (request) =>
-    executionView(await replication.execution(request.params.id)),
+  app.get(
+    '/replication/executions/:id',
+    { schema: { params: IdParams, response: { 200: ExecutionView } } },
+    async (request) => executionView(await replication.execution(request.params.id)),
   );
 
-  app.put('/replication/executions/:id', { schema: { params: IdParams } }, async (request) => {
+  app.put('/replication/executions/:id', { schema: changed }, async (request) => {
     await replication.stop(request.params.id);
     return {};
   });
+
+  // Berth's addition: a new execution with the failed and stopped tasks of an ended one (the console's Retry).
+  app.post(
+    '/replication/executions/:id/retry',
+    { schema: { params: IdParams, response: { 201: NoBody } } },
+    async (request, reply) => {
+      const id = await replication.retry(request.params.id);
+      reply.header('location', `/api/v2.0/replication/executions/${id}`);
+      return reply.status(201).send();
+    },
+  );
 
   app.get(
     '/replication/executions/:id/tasks',
@@ -261,6 +355,7 @@ export async function replicationRoutes(base: FastifyInstance, options: Replicat
           status: Type.Optional(Type.String()),
           resource_type: Type.Optional(Type.String()),
         }),
+        response: { 200: Type.Array(TaskView) },
       },
     },
     async (request, reply) => {
@@ -276,7 +371,7 @@ export async function replicationRoutes(base: FastifyInstance, options: Replicat
 
   app.get(
     '/replication/executions/:id/tasks/:task_id/log',
-    { schema: { params: TaskParams } },
+    { schema: { params: TaskParams, response: { 200: Type.String({ description: 'the task log, text/plain' }) } } },
     async (request, reply) => {
       const task = await replication.task(request.params.id, request.params.task_id);
       return reply.type('text/plain; charset=utf-8').send(task.log);

@@ -16,6 +16,7 @@ import {
 import { EVENT_TYPES, PAYLOAD_FORMATS } from '../../../features/webhooks/events.ts';
 import { type PolicyInput, viewOf, type WebhookService } from '../../../features/webhooks/service.ts';
 import type { DeliveryRecord } from '../../../features/webhooks/store.ts';
+import { Empty, NoBody } from '../../shared/schemas.ts';
 import { type AccessApi, callerOf, idParam, paged, projectParam, requireOn, sliceOf } from '../access/context.ts';
 import { ApiError, conflict, invalidField, notFound } from '../errors.ts';
 
@@ -90,6 +91,15 @@ const Task = Type.Object({
   start_time: Type.String(),
   end_time: Type.String(),
 });
+
+const EventTypes = Type.Object({
+  event_type: Type.Array(Type.String()),
+  notify_type: Type.Array(Type.String()),
+  payload_formats: Type.Array(Type.Object({ notify_type: Type.String(), formats: Type.Array(Type.String()) })),
+});
+
+/** Harbor answers 201 without a body; Berth adds the id and, when it made one, the signing secret (shown once). */
+const Created = Type.Object({ id: Type.Integer(), signing_secret: Type.Optional(Type.String()) });
 
 const ProjectParams = Type.Object({ project_name_or_id: Type.String() });
 const PolicyParams = Type.Object({ project_name_or_id: Type.String(), webhook_policy_id: Type.String() });
@@ -193,7 +203,7 @@ export async function webhookRoutes(base: FastifyInstance, api: WebhookApi): Pro
 
   const base_ = '/projects/:project_name_or_id/webhook';
 
-  app.get(`${base_}/events`, { schema: { params: ProjectParams } }, async (request) => {
+  app.get(`${base_}/events`, { schema: { params: ProjectParams, response: { 200: EventTypes } } }, async (request) => {
     await projectFor(request, request.params.project_name_or_id);
     return {
       event_type: [...EVENT_TYPES],
@@ -213,7 +223,8 @@ export async function webhookRoutes(base: FastifyInstance, api: WebhookApi): Pro
     },
   );
 
-  app.post(`${base_}/policies`, { schema: { params: ProjectParams, body: PolicyBody } }, async (request, reply) => {
+  const create = { params: ProjectParams, body: PolicyBody, response: { 201: Created } };
+  app.post(`${base_}/policies`, { schema: create }, async (request, reply) => {
     const { who, project } = await projectFor(request, request.params.project_name_or_id);
     const { id, secret } = await api.webhooks.create(
       project.id,
@@ -236,7 +247,7 @@ export async function webhookRoutes(base: FastifyInstance, api: WebhookApi): Pro
 
   app.put(
     `${base_}/policies/:webhook_policy_id`,
-    { schema: { params: PolicyParams, body: PolicyBody } },
+    { schema: { params: PolicyParams, body: PolicyBody, response: { 200: Empty } } },
     async (request) => {
       const { project } = await projectFor(request, request.params.project_name_or_id);
       await api.webhooks.update(
@@ -248,7 +259,8 @@ export async function webhookRoutes(base: FastifyInstance, api: WebhookApi): Pro
     },
   );
 
-  app.delete(`${base_}/policies/:webhook_policy_id`, { schema: { params: PolicyParams } }, async (request) => {
+  const remove = { params: PolicyParams, response: { 200: Empty } };
+  app.delete(`${base_}/policies/:webhook_policy_id`, { schema: remove }, async (request) => {
     const { project } = await projectFor(request, request.params.project_name_or_id);
     await api.webhooks.remove(project.id, idParam(request.params.webhook_policy_id, 'webhook_policy_id'));
     return {};
@@ -263,6 +275,23 @@ export async function webhookRoutes(base: FastifyInstance, api: WebhookApi): Pro
       const policyId = idParam(request.params.webhook_policy_id, 'webhook_policy_id');
       const { total, items } = await api.webhooks.deliveries(project.id, policyId, slice);
       return paged(request, reply, slice, total, items.map(executionOf));
+    },
+  );
+
+  // Berth's addition: the same body sent again as a new execution (the console's Retry of a failed delivery).
+  app.post(
+    `${base_}/policies/:webhook_policy_id/executions/:execution_id/retry`,
+    { schema: { params: ExecParams, response: { 201: NoBody } } },
+    async (request, reply) => {
+      const { project } = await projectFor(request, request.params.project_name_or_id);
+      const policyId = idParam(request.params.webhook_policy_id, 'webhook_policy_id');
+      const id = await api.webhooks.redeliver(
+        project.id,
+        policyId,
+        idParam(request.params.execution_id, 'execution_id'),
+      );
+      reply.header('location', `/api/v2.0/projects/${project.id}/webhook/policies/${policyId}/executions/${id}`);
+      return reply.status(201).send();
     },
   );
 
@@ -282,7 +311,7 @@ export async function webhookRoutes(base: FastifyInstance, api: WebhookApi): Pro
 
   app.get(
     `${base_}/policies/:webhook_policy_id/executions/:execution_id/tasks/:task_id/log`,
-    { schema: { params: TaskParams } },
+    { schema: { params: TaskParams, response: { 200: Type.String({ description: 'the delivery log, text/plain' }) } } },
     async (request, reply) => {
       const { project } = await projectFor(request, request.params.project_name_or_id);
       const d = await api.webhooks.delivery(
