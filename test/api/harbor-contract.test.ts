@@ -55,6 +55,9 @@ const ADDITIONS: Record<string, { query?: string[]; body?: string[]; response?: 
   'post /projects/{}/webhook/policies': { body: ['signing_secret'] },
   'put /projects/{}/webhook/policies/{}': { body: ['signing_secret'] },
   'get /replication/executions': { query: ['q'] },
+  // The registry's display name in the console (issue 21).
+  'get /configurations': { response: ['registry_name'] },
+  'put /configurations': { body: ['registry_name'] },
   'get /replication/executions/{}/tasks': { query: ['q'] },
 };
 

@@ -169,7 +169,8 @@ export interface paths {
         };
         /** One repository */
         get: operations["getProjectsProjectNameOrIdRepositoriesRepositoryName"];
-        put?: never;
+        /** Change a repository's description (markdown) */
+        put: operations["putProjectsProjectNameOrIdRepositoriesRepositoryName"];
         post?: never;
         /** Delete a repository */
         delete: operations["deleteProjectsProjectNameOrIdRepositoriesRepositoryName"];
@@ -325,6 +326,23 @@ export interface paths {
         };
         /** Latest pushes in projects the caller may pull from (`limit`) */
         get: operations["getStatisticsRecent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Projects and repositories whose name contains `q`, among those the caller may pull from */
+        get: operations["getSearch"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1248,6 +1266,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/configurations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** System settings (administrators) */
+        get: operations["getConfigurations"];
+        /** Change system settings (administrators) */
+        put: operations["putConfigurations"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/system/gc": {
         parameters: {
             query?: never;
@@ -1822,6 +1858,34 @@ export interface components {
             client_address: string;
             op_time: string;
         };
+        Configurations: {
+            auth_mode?: string;
+            token_expiration?: number;
+            project_creation_restriction?: string;
+            registry_name?: string;
+        };
+        ConfigurationsResponse: {
+            auth_mode: {
+                /** @description db_auth, ldap_auth or oidc_auth (from the server configuration) */
+                value: string;
+                editable: boolean;
+            };
+            token_expiration: {
+                /** @description minutes a registry token lives */
+                value: number;
+                editable: boolean;
+            };
+            project_creation_restriction: {
+                /** @description everyone or adminonly */
+                value: string;
+                editable: boolean;
+            };
+            registry_name: {
+                /** @description Berth's addition: the registry's name in the console */
+                value: string;
+                editable: boolean;
+            };
+        };
         ExtraAttrs: {
             architecture?: string;
             os?: string;
@@ -2016,6 +2080,8 @@ export interface components {
             pull_count: number;
             creation_time: string;
             update_time: string;
+            /** @description markdown (GET of one repository) */
+            description?: string;
         };
         Robot: {
             id: number;
@@ -2061,6 +2127,22 @@ export interface components {
         };
         RoleRequest: {
             role_id: number;
+        };
+        Search: {
+            project: {
+                name: string;
+                metadata: {
+                    public: string;
+                };
+            }[];
+            repository: components["schemas"]["SearchRepository"][];
+        };
+        SearchRepository: {
+            project_name: string;
+            project_public: boolean;
+            repository_name: string;
+            pull_count: number;
+            artifact_count: number;
         };
         Statistic: {
             private_project_count: number;
@@ -2869,6 +2951,74 @@ export interface operations {
             };
         };
     };
+    putProjectsProjectNameOrIdRepositoriesRepositoryName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the project's name */
+                project_name_or_id: string;
+                /** @description name inside the project; slashes encoded twice */
+                repository_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description markdown, shown rendered (no raw HTML) */
+                    description: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
     deleteProjectsProjectNameOrIdRepositoriesRepositoryName: {
         parameters: {
             query?: never;
@@ -3614,6 +3764,65 @@ export interface operations {
                         tag: string | null;
                         push_time: string;
                     }[];
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    getSearch: {
+        parameters: {
+            query: {
+                /** @description part of a name */
+                q: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Search"];
                 };
             };
             /** @description Invalid request: the message names the field */
@@ -8787,6 +8996,122 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditLog"][];
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    getConfigurations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigurationsResponse"];
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    putConfigurations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Configurations"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
                 };
             };
             /** @description Invalid request: the message names the field */

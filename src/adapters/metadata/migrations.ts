@@ -19,6 +19,7 @@ import { scanMigration } from './migrations-scan.ts';
 import { signingMigration } from './migrations-signing.ts';
 import { webhooksMigration } from './migrations-webhooks.ts';
 import { sessionsMigration } from './sessions-store.ts';
+import { settingsMigration } from './settings-store.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -111,6 +112,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0011_pull_counts': pullsMigration,
     '0300_signing': signingMigration(dialect),
     '0400_console_sessions': sessionsMigration,
+    '0410_settings': settingsMigration,
     '0100_lifecycle': lifecycleMigration(dialect),
     '0200_registries': registriesMigration(dialect),
     '0201_proxy_projects': proxyProjectsMigration(dialect),

@@ -23,6 +23,8 @@ export interface AccessApi {
   onStorageLimit?: (project: ProjectRecord, limit: number) => Promise<void>;
   /** Extra project fields of other features (proxy caches, groups); absent: none. */
   projectExtension?: ProjectExtension;
+  /** False when only administrators may create projects (system setting project_creation_restriction). */
+  mayCreateProjects?: () => Promise<boolean>;
 }
 
 /**
