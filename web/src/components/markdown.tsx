@@ -92,6 +92,8 @@ export function Markdown(props: { text: string }) {
       while (i < lines.length && /^\s*([-*+]|\d+[.)])\s+/.test(lines[i]))
         items.push(lines[i++].replace(/^\s*([-*+]|\d+[.)])\s+/, ''));
       const k = key();
+      // The text is rendered whole each time: an item's position is its identity.
+      // biome-ignore lint/suspicious/noArrayIndexKey: items have no id of their own
       const children = items.map((item, j) => <li key={`${k}-${j}`}>{inline(item, `${k}-${j}`)}</li>);
       blocks.push(ordered ? <ol key={k}>{children}</ol> : <ul key={k}>{children}</ul>);
       continue;

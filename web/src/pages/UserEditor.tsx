@@ -88,7 +88,7 @@ export function UserEditor(props: { user: User; onDone: () => void }) {
   const base = `/users/${u.user_id}`;
   const source = u.auth_source ?? 'local';
   return (
-    <div className="panel form" role="region" aria-label={t('title', { name: u.username })}>
+    <section className="panel form" aria-label={t('title', { name: u.username })}>
       <div className="title-row">
         <h2>{t('title', { name: u.username })}</h2>
         <button type="button" className="link" onClick={props.onDone}>
@@ -175,6 +175,6 @@ export function UserEditor(props: { user: User; onDone: () => void }) {
         <p className="muted">{t('noPassword', { name: u.username, source })}</p>
       ) : null}
       <ErrorBox error={action.error} context={{ permission: 'system administrator' }} />
-    </div>
+    </section>
   );
 }
