@@ -2,8 +2,11 @@
 import { useEffect, useState } from 'react';
 import { signOut } from './api.ts';
 import { type AuthState, loadAuth } from './auth.ts';
+import { ConsoleExtras } from './components/ConsoleExtras.tsx';
 import { ArtifactPage } from './pages/ArtifactPage.tsx';
 import { AuditLogPage } from './pages/AuditLogPage.tsx';
+import { AboutPage } from './pages/admin/AboutPage.tsx';
+import { SystemSettingsPage } from './pages/admin/SystemSettingsPage.tsx';
 import { Dashboard } from './pages/Dashboard.tsx';
 import { kubePage } from './pages/kube/routes.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
@@ -40,6 +43,8 @@ function Page(props: { path: string; search: URLSearchParams; auth: AuthState; o
   if (path === '/robots') return <RobotsPage search={search} />;
   if (path === '/audit-logs') return <AuditLogPage search={search} />;
   if (path === '/storage') return <StoragePage />;
+  if (path === '/admin/settings') return <SystemSettingsPage />;
+  if (path === '/about') return <AboutPage />;
   const tagHistory = /^\/projects\/([^/]+)\/repositories\/(.+)\/tags\/([^/]+)\/history$/.exec(path);
   if (tagHistory)
     return (
@@ -143,6 +148,7 @@ export function App() {
           {admin ? <NavLink to="/registries" label="Registries" path={path} /> : null}
           {admin ? <NavLink to="/replication" label="Replication" path={path} /> : null}
           {admin ? <NavLink to="/security" label="Security" path={path} /> : null}
+          <ConsoleExtras path={path} admin={admin} signedIn={auth.kind === 'signed-in' || auth.kind === 'open'} />
           <span className="spacer" />
           {auth.kind === 'signed-in' ? (
             <span className="who">
