@@ -284,6 +284,7 @@ export async function openKube(
     box: await openSecretBox(config, log),
     jobs: ports.jobs,
     robots: access ? accessRobots(access) : undefined,
+    rotationOverlapSeconds: config.kube.rotation_overlap,
     outbound: outboundPolicy(config),
     diagnose,
     serviceAccountDir: config.kube.in_cluster
@@ -494,6 +495,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     authorizeKube: kubeAuthorizer({ registry, access, gate }),
     kubeActor: kubeActor({ registry, access, gate }),
     onRobotSecretRotated: (name, secret) => kube.connections.robotSecretRotated(name, secret).then(() => {}),
+    robotSecretOverlap: (name) => kube.rotation.overlapFor(name),
     catalog,
     traffic,
     authorizeCatalog: catalogAuthorizer({ registry, access, gate }),

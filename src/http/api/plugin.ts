@@ -61,6 +61,8 @@ export interface ApiOptions {
   gate?: Gate | null;
   /** Told when a robot's secret is refreshed (PATCH /robots/{id}), with the new secret. */
   onRobotSecretRotated?: (robotName: string, secret: string) => Promise<void>;
+  /** Seconds a refreshed robot's old secret stays valid (Kubernetes clusters catching up); absent: 0. */
+  robotSecretOverlap?: (robotName: string) => Promise<number>;
   /** Browsing queries (repositories, artifacts, tags, statistics); absent: those routes are not served. */
   catalog?: CatalogQueries;
   traffic?: TrafficSource;
@@ -170,6 +172,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       access: options.access,
       gate: options.gate ?? null,
       onRobotSecretRotated: options.onRobotSecretRotated,
+      robotSecretOverlap: options.robotSecretOverlap,
       projectMetadata: [
         options.signing ? signingProjectMetadata(options.signing) : disabledSigningMetadata,
         ...(options.scan ? [scanProjectMetadata(options.scan)] : []),
