@@ -168,7 +168,8 @@ export function ProjectsPage(props: { search: URLSearchParams }) {
         confirmLabel: t('deleteAll'),
       });
       if (!force) return;
-      if ((await action.run(() => del(`${path}?force=true`))) === undefined) return;
+      // del resolves to nothing: `true` tells success from the undefined of a failure.
+      if ((await action.run(() => del(`${path}?force=true`).then(() => true))) === undefined) return;
     }
     projects.reload();
   };
