@@ -13,6 +13,7 @@ import { useAction } from '../components/use-action.ts';
 import { useIsAdmin } from '../components/use-admin.ts';
 import { useApi } from '../components/use-api.ts';
 import { useConfirm } from '../components/use-confirm.tsx';
+import '../components/admin.css';
 import { bytes } from '../format.ts';
 import { common } from '../i18n/common.ts';
 import { messages, useT } from '../i18n/index.ts';
@@ -161,7 +162,7 @@ export function ProjectSettingsPage(props: { project: string }) {
 
   const check = (key: keyof Switches, label: string) =>
     form ? (
-      <label className="check">
+      <label className="check setting">
         <input
           type="checkbox"
           name={key}
