@@ -18,10 +18,11 @@ async function withRobots<T>(
   data: string | undefined,
   act: (robots: RobotService, access: AccessService) => Promise<T>,
   onSecretRotated?: (name: string, secret: string) => Promise<unknown>,
+  overlapFor?: (name: string) => Promise<number>,
 ): Promise<T> {
   return withAccess(data, async (access) => {
     try {
-      return await act(new RobotService(access, onSecretRotated), access);
+      return await act(new RobotService(access, onSecretRotated, overlapFor), access);
     } catch (err) {
       if (err instanceof RobotError) fail(err.message);
       throw err;
@@ -114,7 +115,9 @@ export function robotCommand(): Command {
   }
   cmd
     .command('regenerate <name>')
-    .description('a new secret (printed once); the old one stops working')
+    .description(
+      'a new secret (printed once); the old one stops working, or (kept in synced clusters) once every cluster holds the new one',
+    )
     .option(...DATA)
     .action(async (name: string, flags) =>
       withRobots(
@@ -128,6 +131,8 @@ export function robotCommand(): Command {
         },
         // Registry connections carrying this robot get the new secret; a running berth serve reconciles their copies.
         (robot, secret) => withKube({ data: flags.data }, (kube) => kube.connections.robotSecretRotated(robot, secret)),
+        // The old secret stays valid while clusters hold pull secrets with it (kube.rotation_overlap).
+        (robot) => withKube({ data: flags.data }, (kube) => kube.rotation.overlapFor(robot)),
       ),
     );
   cmd

@@ -24,6 +24,7 @@ import { KyselyRegistriesStore } from '../adapters/metadata/registries-store.ts'
 import { KyselyReplicationStore } from '../adapters/metadata/replication-store.ts';
 import { KyselyScanStore } from '../adapters/metadata/scan-store.ts';
 import { KyselySessionStore } from '../adapters/metadata/sessions-store.ts';
+import { KyselySettingsStore } from '../adapters/metadata/settings-store.ts';
 import { KyselySigningStore } from '../adapters/metadata/signing-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { KyselyWebhookStore } from '../adapters/metadata/webhooks-store.ts';
@@ -51,6 +52,7 @@ import type { RegistriesService } from '../features/registries/service.ts';
 import { createScan, type ScanFeature } from '../features/scan/feature.ts';
 import type { ScanService } from '../features/scan/service.ts';
 import { SessionService } from '../features/sessions/service.ts';
+import { SettingsService } from '../features/settings/service.ts';
 import { createSigning, type SigningFeature } from '../features/signing/feature.ts';
 import type { SigningStore } from '../features/signing/store.ts';
 import { TrafficRecorder } from '../features/traffic/recorder.ts';
@@ -125,6 +127,7 @@ export interface MetadataPorts {
   catalog(): KyselyCatalog;
   signing(): SigningStore;
   sessions(): KyselySessionStore;
+  settings(): KyselySettingsStore;
   gc(): KyselyGcStore;
   lifecycle(): KyselyLifecycleStore;
   registries(): KyselyRegistriesStore;
@@ -156,6 +159,7 @@ function portsOver(store: KyselyStore): MetadataPorts {
     catalog: () => new KyselyCatalog(store.db),
     signing: () => KyselySigningStore.over(store.db),
     sessions: () => KyselySessionStore.over(store.db),
+    settings: () => KyselySettingsStore.over(store.db),
     gc: () => KyselyGcStore.over(store.db),
     lifecycle: () => KyselyLifecycleStore.over(store.db),
     registries: () => KyselyRegistriesStore.over(store.db),
@@ -280,6 +284,7 @@ export async function openKube(
     box: await openSecretBox(config, log),
     jobs: ports.jobs,
     robots: access ? accessRobots(access) : undefined,
+    rotationOverlapSeconds: config.kube.rotation_overlap,
     outbound: outboundPolicy(config),
     diagnose,
     mirrorProjects: proxyConfigFrom(config.proxy).mirrors,
@@ -344,6 +349,20 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   const sessions = new SessionService(metadataPorts(registry).sessions(), { ttlSeconds: 8 * 3600 });
   const built = config.auth.enabled ? await buildGate(config, access, log, probeKey, sessions) : null;
   const gate = built?.gate ?? null;
+  const settings = new SettingsService(
+    metadataPorts(registry).settings(),
+    {
+      authMode: config.auth.oidc.issuer ? 'oidc_auth' : config.auth.ldap.url ? 'ldap_auth' : 'db_auth',
+      tokenSeconds: config.auth.token_ttl,
+    },
+    // Registry tokens follow the stored token_expiration (read every few seconds, so every node follows).
+    (seconds) => {
+      if (gate) gate.tokens.options.ttlSeconds = seconds;
+    },
+  );
+  await settings.view();
+  // Other nodes' changes arrive within a minute; the timer never holds the process open.
+  setInterval(() => void settings.view().catch(() => undefined), 60_000).unref();
   const kube = await openKube(config, registry, log, access, {
     probeHeaders: (authorization) => ({ [PROBE_HEADER]: probeSignature(probeKey, authorization) }),
   });
@@ -479,6 +498,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     authorizeKube: kubeAuthorizer({ registry, access, gate }),
     kubeActor: kubeActor({ registry, access, gate }),
     onRobotSecretRotated: (name, secret) => kube.connections.robotSecretRotated(name, secret).then(() => {}),
+    robotSecretOverlap: (name) => kube.rotation.overlapFor(name),
     catalog,
     traffic,
     authorizeCatalog: catalogAuthorizer({ registry, access, gate }),
@@ -500,6 +520,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
       },
     },
     webhooks: webhooks.service,
+    settings,
     replication: {
       replication: replication.service,
       registries,

@@ -219,6 +219,13 @@ export const ConfigSchema = Type.Object({
       description: 'seconds between full reconciles of every pull-secret copy; 0: off',
     }),
     worker: flag({ default: true, env: 'BERTH_KUBE_WORKER', description: 'run the reconcile worker in this process' }),
+    rotation_overlap: int({
+      default: 86_400,
+      minimum: 0,
+      env: 'BERTH_KUBE_ROTATION_OVERLAP',
+      description:
+        "seconds a refreshed robot secret's old value stays valid while synced clusters still hold it (ends early once all hold the new one); 0: none",
+    }),
     in_cluster: flag({
       default: false,
       env: 'BERTH_KUBE_IN_CLUSTER',

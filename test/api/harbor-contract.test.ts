@@ -60,6 +60,9 @@ const ADDITIONS: Record<string, { query?: string[]; body?: string[]; response?: 
   'get /replication/executions/{}/tasks': { query: ['q'], response: ['bytes', 'attempts'] },
   // The id and the signing secret of a new webhook policy (Harbor answers no body).
   'post /projects/{}/webhook/policies': { body: ['signing_secret'], response: ['id', 'signing_secret'] },
+  // The registry's display name in the console (issue 21).
+  'get /configurations': { response: ['registry_name'] },
+  'put /configurations': { body: ['registry_name'] },
 };
 
 /**

@@ -2,12 +2,16 @@
 import { useEffect, useState } from 'react';
 import { signOut } from './api.ts';
 import { type AuthState, loadAuth } from './auth.ts';
+import { ConsoleExtras } from './components/ConsoleExtras.tsx';
 import { ArtifactPage } from './pages/ArtifactPage.tsx';
 import { AuditLogPage } from './pages/AuditLogPage.tsx';
+import { AboutPage } from './pages/admin/AboutPage.tsx';
+import { SystemSettingsPage } from './pages/admin/SystemSettingsPage.tsx';
 import { Dashboard } from './pages/Dashboard.tsx';
 import { kubePage } from './pages/kube/routes.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { MembersPage } from './pages/MembersPage.tsx';
+import { ProjectSettingsPage } from './pages/ProjectSettingsPage.tsx';
 import { ProjectsPage } from './pages/ProjectsPage.tsx';
 import { RegistriesPage } from './pages/RegistriesPage.tsx';
 import { ReplicationPage } from './pages/ReplicationPage.tsx';
@@ -39,6 +43,8 @@ function Page(props: { path: string; search: URLSearchParams; auth: AuthState; o
   if (path === '/robots') return <RobotsPage search={search} />;
   if (path === '/audit-logs') return <AuditLogPage search={search} />;
   if (path === '/storage') return <StoragePage />;
+  if (path === '/admin/settings') return <SystemSettingsPage />;
+  if (path === '/about') return <AboutPage />;
   const tagHistory = /^\/projects\/([^/]+)\/repositories\/(.+)\/tags\/([^/]+)\/history$/.exec(path);
   if (tagHistory)
     return (
@@ -51,7 +57,7 @@ function Page(props: { path: string; search: URLSearchParams; auth: AuthState; o
     const page = kubePage(path);
     if (page) return page;
   }
-  const project = /^\/projects\/([^/]+)(?:\/(members|robots|logs|signing|webhooks))?\/?$/.exec(path);
+  const project = /^\/projects\/([^/]+)(?:\/(members|robots|logs|signing|webhooks|settings))?\/?$/.exec(path);
   if (project) {
     const name = decode(project[1]);
     if (project[2] === 'members') return <MembersPage project={name} />;
@@ -59,6 +65,7 @@ function Page(props: { path: string; search: URLSearchParams; auth: AuthState; o
     if (project[2] === 'logs') return <AuditLogPage project={name} search={search} />;
     if (project[2] === 'signing') return <SigningPage project={name} />;
     if (project[2] === 'webhooks') return <WebhooksPage project={name} />;
+    if (project[2] === 'settings') return <ProjectSettingsPage project={name} />;
     return <RepositoriesPage project={name} search={search} />;
   }
   const repo = /^\/projects\/([^/]+)\/repositories\/(.+)$/.exec(path);
@@ -141,6 +148,7 @@ export function App() {
           {admin ? <NavLink to="/registries" label="Registries" path={path} /> : null}
           {admin ? <NavLink to="/replication" label="Replication" path={path} /> : null}
           {admin ? <NavLink to="/security" label="Security" path={path} /> : null}
+          <ConsoleExtras path={path} admin={admin} signedIn={auth.kind === 'signed-in' || auth.kind === 'open'} />
           <span className="spacer" />
           {auth.kind === 'signed-in' ? (
             <span className="who">

@@ -169,7 +169,8 @@ export interface paths {
         };
         /** One repository */
         get: operations["getProjectsProjectNameOrIdRepositoriesRepositoryName"];
-        put?: never;
+        /** Change a repository's description (markdown) */
+        put: operations["putProjectsProjectNameOrIdRepositoriesRepositoryName"];
         post?: never;
         /** Delete a repository */
         delete: operations["deleteProjectsProjectNameOrIdRepositoriesRepositoryName"];
@@ -325,6 +326,23 @@ export interface paths {
         };
         /** Latest pushes in projects the caller may pull from (`limit`) */
         get: operations["getStatisticsRecent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Projects and repositories whose name contains `q`, among those the caller may pull from */
+        get: operations["getSearch"];
         put?: never;
         post?: never;
         delete?: never;
@@ -554,6 +572,23 @@ export interface paths {
         put?: never;
         /** Test a connection against its registry */
         post: operations["postKubeConnectionsIdTest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/kube/connections/{id}/rotation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Credential version held per cluster, and the old secret overlap window */
+        get: operations["getKubeConnectionsIdRotation"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1248,17 +1283,18 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/bundles/import": {
+    "/configurations": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        /** Import an offline bundle (OCI image layout tar) into this registry */
-        post: operations["postBundlesImport"];
+        /** System settings (administrators) */
+        get: operations["getConfigurations"];
+        /** Change system settings (administrators) */
+        put: operations["putConfigurations"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1616,23 +1652,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions/{execution_id}/retry": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** POST /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions/{execution_id}/retry */
-        post: operations["postProjectsProjectNameOrIdWebhookPoliciesWebhookPolicyIdExecutionsExecutionIdRetry"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions/{execution_id}/tasks": {
         parameters: {
             query?: never;
@@ -1734,23 +1753,6 @@ export interface paths {
         /** PUT /replication/executions/{id} */
         put: operations["putReplicationExecutionsId"];
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/replication/executions/{id}/retry": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** POST /replication/executions/{id}/retry */
-        post: operations["postReplicationExecutionsIdRetry"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1873,6 +1875,34 @@ export interface components {
             client_address: string;
             op_time: string;
         };
+        Configurations: {
+            auth_mode?: string;
+            token_expiration?: number;
+            project_creation_restriction?: string;
+            registry_name?: string;
+        };
+        ConfigurationsResponse: {
+            auth_mode: {
+                /** @description db_auth, ldap_auth or oidc_auth (from the server configuration) */
+                value: string;
+                editable: boolean;
+            };
+            token_expiration: {
+                /** @description minutes a registry token lives */
+                value: number;
+                editable: boolean;
+            };
+            project_creation_restriction: {
+                /** @description everyone or adminonly */
+                value: string;
+                editable: boolean;
+            };
+            registry_name: {
+                /** @description Berth's addition: the registry's name in the console */
+                value: string;
+                editable: boolean;
+            };
+        };
         ExtraAttrs: {
             architecture?: string;
             os?: string;
@@ -1946,7 +1976,6 @@ export interface components {
             members: {
                 connection_id: number;
                 project?: string;
-                ns_mirror?: boolean;
             }[];
             creation_time: string;
             update_time: string;
@@ -2068,6 +2097,8 @@ export interface components {
             pull_count: number;
             creation_time: string;
             update_time: string;
+            /** @description markdown (GET of one repository) */
+            description?: string;
         };
         Robot: {
             id: number;
@@ -2113,6 +2144,22 @@ export interface components {
         };
         RoleRequest: {
             role_id: number;
+        };
+        Search: {
+            project: {
+                name: string;
+                metadata: {
+                    public: string;
+                };
+            }[];
+            repository: components["schemas"]["SearchRepository"][];
+        };
+        SearchRepository: {
+            project_name: string;
+            project_public: boolean;
+            repository_name: string;
+            pull_count: number;
+            artifact_count: number;
         };
         Statistic: {
             private_project_count: number;
@@ -2921,6 +2968,74 @@ export interface operations {
             };
         };
     };
+    putProjectsProjectNameOrIdRepositoriesRepositoryName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the project's name */
+                project_name_or_id: string;
+                /** @description name inside the project; slashes encoded twice */
+                repository_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description markdown, shown rendered (no raw HTML) */
+                    description: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
     deleteProjectsProjectNameOrIdRepositoriesRepositoryName: {
         parameters: {
             query?: never;
@@ -3666,6 +3781,65 @@ export interface operations {
                         tag: string | null;
                         push_time: string;
                     }[];
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    getSearch: {
+        parameters: {
+            query: {
+                /** @description part of a name */
+                q: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Search"];
                 };
             };
             /** @description Invalid request: the message names the field */
@@ -4853,6 +5027,81 @@ export interface operations {
             };
         };
     };
+    getKubeConnectionsIdRotation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description numeric id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        connection_id: number;
+                        robot: string | null;
+                        /** @description until when the robot's old secret is still accepted; null: no overlap open */
+                        previous_secret_until: string | null;
+                        /** @description every cluster holds the current credentials */
+                        settled: boolean;
+                        clusters: {
+                            cluster_id: number;
+                            cluster: string;
+                            /** @description `current`, `previous` or `none` */
+                            holds: string;
+                            copies: number;
+                            /** @description copies holding the current credentials */
+                            current: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
     getKubeConnectionsIdPullsecret: {
         parameters: {
             query?: {
@@ -5237,7 +5486,6 @@ export interface operations {
                     members?: {
                         connection_id?: unknown;
                         project?: string | null;
-                        ns_mirror?: boolean | null;
                     }[] | null;
                 };
             };
@@ -5368,7 +5616,6 @@ export interface operations {
                     members?: {
                         connection_id?: unknown;
                         project?: string | null;
-                        ns_mirror?: boolean | null;
                     }[] | null;
                 };
             };
@@ -6400,7 +6647,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Done */
+            /** @description Not declared by the route */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -6467,18 +6714,12 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Done */
-            200: {
+            /** @description Not declared by the route */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        /** @constant */
-                        status: "healthy";
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -6615,14 +6856,12 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Done */
+            /** @description Not declared by the route */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": Record<string, never>;
-                };
+                content?: never;
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -6673,14 +6912,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Done */
+            /** @description Not declared by the route */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": Record<string, never>;
-                };
+                content?: never;
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -8891,14 +9128,9 @@ export interface operations {
             };
         };
     };
-    postBundlesImport: {
+    getConfigurations: {
         parameters: {
-            query?: {
-                /** @description put every repository under this project */
-                project?: string;
-                /** @description the repository of images named by a bare tag (skopeo archives) */
-                repository?: string;
-            };
+            query?: never;
             header?: never;
             path?: never;
             cookie?: never;
@@ -8906,21 +9138,72 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Done */
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        images: {
-                            repository: string;
-                            reference: string;
-                            digest: string;
-                        }[];
-                        blobs_written: number;
-                        blobs_present: number;
-                        bytes_written: number;
-                    };
+                    "application/json": components["schemas"]["ConfigurationsResponse"];
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    putConfigurations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Configurations"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
                 };
             };
             /** @description Invalid request: the message names the field */
@@ -10682,21 +10965,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Done */
+            /** @description Not declared by the route */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        event_type: string[];
-                        notify_type: string[];
-                        payload_formats: {
-                            notify_type: string;
-                            formats: string[];
-                        }[];
-                    };
-                };
+                content?: never;
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -10850,17 +11124,12 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Done */
+            /** @description Not declared by the route */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        id: number;
-                        signing_secret?: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11009,14 +11278,12 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Done */
+            /** @description Not declared by the route */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": Record<string, never>;
-                };
+                content?: never;
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11068,14 +11335,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Done */
+            /** @description Not declared by the route */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": Record<string, never>;
-                };
+                content?: never;
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11154,64 +11419,6 @@ export interface operations {
                         end_time: string;
                     }[];
                 };
-            };
-            /** @description Invalid request: the message names the field */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not found (or not visible to the caller) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-        };
-    };
-    postProjectsProjectNameOrIdWebhookPoliciesWebhookPolicyIdExecutionsExecutionIdRetry: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                project_name_or_id: string;
-                webhook_policy_id: string;
-                execution_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Done */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11345,14 +11552,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Done */
+            /** @description Not declared by the route */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": string;
-                };
+                content?: never;
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11407,73 +11612,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page; X-Total-Count and Link give the rest */
+            /** @description Not declared by the route */
             200: {
                 headers: {
-                    "X-Total-Count"?: number;
-                    Link?: string;
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        id: number;
-                        name: string;
-                        description: string;
-                        src_registry: {
-                            id: number;
-                            name: string;
-                            url: string;
-                            type: string;
-                            insecure: boolean;
-                            ca_certificate: string | null;
-                            description: string;
-                            status: string;
-                            credential: {
-                                type: string;
-                                access_key: string;
-                            };
-                            creation_time: string;
-                            update_time: string;
-                        };
-                        dest_registry: {
-                            id: number;
-                            name: string;
-                            url: string;
-                            type: string;
-                            insecure: boolean;
-                            ca_certificate: string | null;
-                            description: string;
-                            status: string;
-                            credential: {
-                                type: string;
-                                access_key: string;
-                            };
-                            creation_time: string;
-                            update_time: string;
-                        };
-                        dest_namespace: string;
-                        dest_namespace_replace_count: number;
-                        trigger: {
-                            type: string;
-                            trigger_settings: {
-                                cron: string;
-                            };
-                        };
-                        filters: {
-                            type: string;
-                            value: string | string[];
-                            decoration: string;
-                        }[];
-                        replicate_deletion: boolean;
-                        deletion: boolean;
-                        override: boolean;
-                        enabled: boolean;
-                        creation_time: string;
-                        update_time: string;
-                        speed: number;
-                        copy_by_chunk: boolean;
-                    }[];
-                };
+                content?: never;
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11558,7 +11702,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Done */
+            /** @description Not declared by the route */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -11614,71 +11758,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Done */
+            /** @description Not declared by the route */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        id: number;
-                        name: string;
-                        description: string;
-                        src_registry: {
-                            id: number;
-                            name: string;
-                            url: string;
-                            type: string;
-                            insecure: boolean;
-                            ca_certificate: string | null;
-                            description: string;
-                            status: string;
-                            credential: {
-                                type: string;
-                                access_key: string;
-                            };
-                            creation_time: string;
-                            update_time: string;
-                        };
-                        dest_registry: {
-                            id: number;
-                            name: string;
-                            url: string;
-                            type: string;
-                            insecure: boolean;
-                            ca_certificate: string | null;
-                            description: string;
-                            status: string;
-                            credential: {
-                                type: string;
-                                access_key: string;
-                            };
-                            creation_time: string;
-                            update_time: string;
-                        };
-                        dest_namespace: string;
-                        dest_namespace_replace_count: number;
-                        trigger: {
-                            type: string;
-                            trigger_settings: {
-                                cron: string;
-                            };
-                        };
-                        filters: {
-                            type: string;
-                            value: string | string[];
-                            decoration: string;
-                        }[];
-                        replicate_deletion: boolean;
-                        deletion: boolean;
-                        override: boolean;
-                        enabled: boolean;
-                        creation_time: string;
-                        update_time: string;
-                        speed: number;
-                        copy_by_chunk: boolean;
-                    };
-                };
+                content?: never;
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11765,14 +11850,12 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Done */
+            /** @description Not declared by the route */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": Record<string, never>;
-                };
+                content?: never;
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11823,14 +11906,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Done */
+            /** @description Not declared by the route */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": Record<string, never>;
-                };
+                content?: never;
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11887,31 +11968,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page; X-Total-Count and Link give the rest */
+            /** @description Not declared by the route */
             200: {
                 headers: {
-                    "X-Total-Count"?: number;
-                    Link?: string;
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        id: number;
-                        policy_id: number;
-                        status: string;
-                        trigger: string;
-                        start_time: string;
-                        end_time: string;
-                        status_text: string;
-                        total: number;
-                        failed: number;
-                        succeed: number;
-                        in_progress: number;
-                        stopped: number;
-                        /** @description Berth's addition: blob bytes sent so far */
-                        bytes: number;
-                    }[];
-                };
+                content?: never;
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11966,7 +12028,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Done */
+            /** @description Not declared by the route */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -12022,29 +12084,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Done */
+            /** @description Not declared by the route */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        id: number;
-                        policy_id: number;
-                        status: string;
-                        trigger: string;
-                        start_time: string;
-                        end_time: string;
-                        status_text: string;
-                        total: number;
-                        failed: number;
-                        succeed: number;
-                        in_progress: number;
-                        stopped: number;
-                        /** @description Berth's addition: blob bytes sent so far */
-                        bytes: number;
-                    };
-                };
+                content?: never;
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -12095,66 +12140,8 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Done */
+            /** @description Not declared by the route */
             200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": Record<string, never>;
-                };
-            };
-            /** @description Invalid request: the message names the field */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not found (or not visible to the caller) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-        };
-    };
-    postReplicationExecutionsIdRetry: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Done */
-            201: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12216,31 +12203,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page; X-Total-Count and Link give the rest */
+            /** @description Not declared by the route */
             200: {
                 headers: {
-                    "X-Total-Count"?: number;
-                    Link?: string;
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        id: number;
-                        execution_id: number;
-                        status: string;
-                        job_id: string;
-                        operation: string;
-                        resource_type: string;
-                        src_resource: string;
-                        dst_resource: string;
-                        start_time: string;
-                        end_time: string;
-                        /** @description Berth's addition: blob bytes sent */
-                        bytes: number;
-                        /** @description Berth's addition: attempts made */
-                        attempts: number;
-                    }[];
-                };
+                content?: never;
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -12292,14 +12260,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Done */
+            /** @description Not declared by the route */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": string;
-                };
+                content?: never;
             };
             /** @description Invalid request: the message names the field */
             400: {

@@ -130,6 +130,8 @@ export const get = <T>(path: string) => request<T>(path).then((r) => r.data);
 export const getText = (path: string) => request<string>(path, { text: true }).then((r) => r.data);
 export const post = <T>(path: string, body: unknown) => request<T>(path, { method: 'POST', body }).then((r) => r.data);
 export const put = <T>(path: string, body: unknown) => request<T>(path, { method: 'PUT', body }).then((r) => r.data);
+export const patch = <T>(path: string, body: unknown) =>
+  request<T>(path, { method: 'PATCH', body }).then((r) => r.data);
 export const del = (path: string) => request<unknown>(path, { method: 'DELETE' }).then(() => undefined);
 
 /** `/projects/{p}/repositories/{r}` with the repository part encoded twice, as Harbor expects. */

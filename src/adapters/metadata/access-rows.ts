@@ -38,6 +38,9 @@ export interface RobotsTable {
   level: string;
   project_id: number | null;
   secret_hash: string;
+  /** Migration 0411_robot_secret_overlap. */
+  previous_secret_hash: string | null;
+  previous_secret_until: string | null;
   disabled: number;
   expires_at: string | null;
   permissions: string;
@@ -96,6 +99,8 @@ export const toRobot = (r: Selectable<RobotsTable>): RobotRecord => ({
   level: r.level as RobotRecord['level'],
   projectId: r.project_id === null ? null : Number(r.project_id),
   secretHash: r.secret_hash,
+  previousSecretHash: r.previous_secret_hash ?? null,
+  previousSecretUntil: r.previous_secret_until ?? null,
   disabled: Number(r.disabled) === 1,
   expiresAt: r.expires_at,
   permissions: JSON.parse(r.permissions),

@@ -69,13 +69,26 @@ export class KyselyRobotsAndAudit {
 
   async updateRobot(
     id: number,
-    patch: Partial<Pick<RobotRecord, 'description' | 'secretHash' | 'disabled' | 'expiresAt' | 'permissions'>>,
+    patch: Partial<
+      Pick<
+        RobotRecord,
+        | 'description'
+        | 'secretHash'
+        | 'previousSecretHash'
+        | 'previousSecretUntil'
+        | 'disabled'
+        | 'expiresAt'
+        | 'permissions'
+      >
+    >,
   ): Promise<void> {
     await this.db
       .updateTable('robots')
       .set({
         description: patch.description,
         secret_hash: patch.secretHash,
+        previous_secret_hash: patch.previousSecretHash,
+        previous_secret_until: patch.previousSecretUntil,
         disabled: bool(patch.disabled),
         expires_at: patch.expiresAt,
         permissions: patch.permissions ? JSON.stringify(patch.permissions) : undefined,

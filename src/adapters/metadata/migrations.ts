@@ -15,10 +15,12 @@ import { proxyFillsMigration, proxyProjectsMigration } from './migrations-proxy.
 import { pullsMigration } from './migrations-pulls.ts';
 import { registriesMigration } from './migrations-registries.ts';
 import { replicationMigration } from './migrations-replication.ts';
+import { robotOverlapMigration } from './migrations-robot-overlap.ts';
 import { scanMigration } from './migrations-scan.ts';
 import { signingMigration } from './migrations-signing.ts';
 import { webhooksMigration } from './migrations-webhooks.ts';
 import { sessionsMigration } from './sessions-store.ts';
+import { settingsMigration } from './settings-store.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -111,6 +113,8 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0011_pull_counts': pullsMigration,
     '0300_signing': signingMigration(dialect),
     '0400_console_sessions': sessionsMigration,
+    '0410_settings': settingsMigration,
+    '0411_robot_secret_overlap': robotOverlapMigration,
     '0100_lifecycle': lifecycleMigration(dialect),
     '0200_registries': registriesMigration(dialect),
     '0201_proxy_projects': proxyProjectsMigration(dialect),

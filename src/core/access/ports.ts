@@ -64,6 +64,12 @@ export interface RobotRecord {
   level: 'project' | 'system';
   projectId: number | null;
   secretHash: string;
+  /**
+   * The secret before the last refresh, still accepted until `previousSecretUntil`
+   * while Kubernetes clusters holding copies of it catch up (null: none).
+   */
+  previousSecretHash?: string | null;
+  previousSecretUntil?: string | null;
   disabled: boolean;
   /** ISO time, or null for never. */
   expiresAt: string | null;
@@ -148,7 +154,18 @@ export interface AccessStore {
   listRobots(query: Slice & { projectId?: number; level?: 'project' | 'system' }): Promise<Listed<RobotRecord>>;
   updateRobot(
     id: number,
-    patch: Partial<Pick<RobotRecord, 'description' | 'secretHash' | 'disabled' | 'expiresAt' | 'permissions'>>,
+    patch: Partial<
+      Pick<
+        RobotRecord,
+        | 'description'
+        | 'secretHash'
+        | 'previousSecretHash'
+        | 'previousSecretUntil'
+        | 'disabled'
+        | 'expiresAt'
+        | 'permissions'
+      >
+    >,
   ): Promise<void>;
   deleteRobot(id: number): Promise<boolean>;
 

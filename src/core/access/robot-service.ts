@@ -72,6 +72,11 @@ export class RobotService {
     private readonly access: AccessService,
     /** Told when a robot's secret changes, with the new secret (Kubernetes pull secrets carry it). */
     private readonly onSecretRotated?: (robotName: string, secret: string) => Promise<unknown>,
+    /**
+     * Seconds the old secret stays accepted after a refresh (0: it stops at once, Harbor's rule).
+     * The Kubernetes feature asks for a window while clusters hold pull secrets with the old one.
+     */
+    private readonly overlapFor?: (robotName: string) => Promise<number>,
   ) {}
 
   private audit(actor: Actor, robot: string, project: string | null, operation: string) {
@@ -124,14 +129,24 @@ export class RobotService {
     await this.audit(actor, robot.name, project?.name ?? null, op);
   }
 
-  /** A new secret (the given one, or a generated one); the old one stops working at once. */
+  /**
+   * A new secret (the given one, or a generated one). The old one stops working at once, unless
+   * `overlapFor` asks for a window: then it stays accepted until every holder has the new one
+   * (`retirePreviousSecret`) or the window ends, whichever comes first.
+   */
   async rotateSecret(robot: RobotRecord, project: ProjectRecord | null, actor: Actor, given?: string) {
     if (given !== undefined) {
       const problem = secretProblem(given);
       if (problem) throw new RobotError('invalid', problem, 'secret');
     }
     const secret = given ?? generateSecret();
-    await this.access.store.updateRobot(robot.id, { secretHash: await hashSecret(secret) });
+    const overlap = (await this.overlapFor?.(robot.name)) ?? 0;
+    const until = overlap > 0 ? new Date(Date.now() + overlap * 1000).toISOString() : null;
+    await this.access.store.updateRobot(robot.id, {
+      secretHash: await hashSecret(secret),
+      previousSecretHash: until ? robot.secretHash : null,
+      previousSecretUntil: until,
+    });
     await this.audit(actor, robot.name, project?.name ?? null, 'refresh_secret');
     const notified = await this.onSecretRotated?.(robot.name, secret);
     return { secret, notified };

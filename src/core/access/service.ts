@@ -61,6 +61,13 @@ export class AccessService {
 
   // ------------------------------------------------------------------ logins
 
+  /** The secret before a refresh, while its overlap window is open (clusters still hold copies of it). */
+  private async previousSecretMatches(robot: RobotRecord, password: string): Promise<boolean> {
+    const until = robot.previousSecretUntil;
+    if (!robot.previousSecretHash || !until || Date.parse(until) <= this.now().getTime()) return false;
+    return this.check(password, robot.previousSecretHash);
+  }
+
   /** Checks a username (or robot name) and password; null when they don't match an active account. */
   async login(username: string, password: string): Promise<Principal | null> {
     if (!username || !password) return null;
@@ -69,7 +76,8 @@ export class AccessService {
     if (isRobotName(username)) {
       const robot = await this.store.robotByName(username);
       if (!robot) return this.burn(password);
-      if (!(await this.check(password, robot.secretHash))) return null;
+      if (!(await this.check(password, robot.secretHash)) && !(await this.previousSecretMatches(robot, password)))
+        return null;
       return this.robotPrincipal(username);
     }
     const user = await this.store.userByName(username);

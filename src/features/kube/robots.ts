@@ -43,6 +43,10 @@ export interface BerthRobots {
   }): Promise<IssuedRobot | null>;
   /** Undoes `createPullRobot` (the connection could not be stored). */
   deleteRobot(robot: IssuedRobot, project: ProjectRef, actor: Actor): Promise<void>;
+  /** Until when the robot's previous secret is accepted (a refresh's overlap window); null: none open. */
+  previousSecretUntil?(robotName: string): Promise<string | null>;
+  /** Ends the overlap window: only the current secret works from now on. */
+  retirePreviousSecret?(robotName: string): Promise<void>;
 }
 
 export function accessRobots(access: AccessService): BerthRobots {
@@ -75,6 +79,16 @@ export function accessRobots(access: AccessService): BerthRobots {
       if (!made) return null;
       await audit(actor, made.robot.name, project.name, 'create');
       return { id: made.robot.id, name: made.robot.name, secret: made.secret };
+    },
+    async previousSecretUntil(robotName) {
+      const robot = await access.store.robotByName(robotName);
+      const until = robot?.previousSecretHash ? (robot.previousSecretUntil ?? null) : null;
+      return until && Date.parse(until) > Date.now() ? until : null;
+    },
+    async retirePreviousSecret(robotName) {
+      const robot = await access.store.robotByName(robotName);
+      if (robot?.previousSecretHash)
+        await access.store.updateRobot(robot.id, { previousSecretHash: null, previousSecretUntil: null });
     },
     async deleteRobot(robot, project, actor) {
       await access.store.deleteRobot(robot.id);

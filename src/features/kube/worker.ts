@@ -27,6 +27,8 @@ export interface KubeWorkerOptions {
   retryMs?: number;
   onError?: (err: unknown, job?: Job) => void;
   onJob?: (job: Job, outcome: 'done' | 'retry', detail?: string) => void;
+  /** Run after each job, done or not (retiring a refreshed robot's old secret once every cluster has the new one). */
+  afterRun?: () => Promise<unknown>;
 }
 
 export const PERIODIC_KEY = 'kube.full-reconcile';
@@ -124,6 +126,7 @@ export class KubeWorker {
     } finally {
       clearInterval(keep);
     }
+    await this.options.afterRun?.().catch((err) => this.options.onError?.(err, job));
     return true;
   }
 

@@ -66,6 +66,8 @@ export interface CatalogOptions {
   signatures?: SignatureLister;
   /** Features that add to artifact views (scan overview, labels); each is called once per page. */
   decorators?: ArtifactDecorator[];
+  /** A repository's markdown description (the settings feature); absent: none. */
+  describe?: (repository: string) => Promise<string | null>;
 }
 
 /** An artifact as the list and detail routes return it, before it is sent. */

@@ -52,6 +52,7 @@ export const Repository = Named(
     pull_count: Type.Integer(),
     creation_time: Type.String(),
     update_time: Type.String(),
+    description: Type.Optional(Type.String({ description: 'markdown (GET of one repository)' })),
   }),
 );
 

@@ -2,6 +2,7 @@
  * The management API under /api/v2.0, in Harbor's shapes. Each resource is a
  * small plugin registered here; they share the error format below.
  */
+
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessService } from '../../core/access/service.ts';
 import type { CatalogQueries } from '../../core/ports-catalog.ts';
@@ -10,6 +11,7 @@ import type { KubeFeature } from '../../features/kube/feature.ts';
 import type { LabelStore } from '../../features/labels/store.ts';
 import type { LifecycleFeature } from '../../features/lifecycle/feature.ts';
 import type { ScanService } from '../../features/scan/service.ts';
+import type { SettingsService } from '../../features/settings/service.ts';
 import type { SigningService } from '../../features/signing/service.ts';
 import type { WebhookService } from '../../features/webhooks/service.ts';
 import type { Gate } from '../access/gate.ts';
@@ -36,6 +38,8 @@ import { scanOverviewDecorator } from './scan/decorator.ts';
 import { scanProjectMetadata } from './scan/metadata.ts';
 import { scanRoutes } from './scan/plugin.ts';
 import { scannerRoutes } from './scan/scanners.ts';
+import { searchRoutes } from './search.ts';
+import { settingsRoutes } from './settings/plugin.ts';
 import { signatureLister } from './signing/accessories.ts';
 import { disabledSigningMetadata, disabledSigningRoutes } from './signing/disabled.ts';
 import { signingProjectMetadata } from './signing/metadata.ts';
@@ -58,6 +62,8 @@ export interface ApiOptions {
   gate?: Gate | null;
   /** Told when a robot's secret is refreshed (PATCH /robots/{id}), with the new secret. */
   onRobotSecretRotated?: (robotName: string, secret: string) => Promise<void>;
+  /** Seconds a refreshed robot's old secret stays valid (Kubernetes clusters catching up); absent: 0. */
+  robotSecretOverlap?: (robotName: string) => Promise<number>;
   /** Browsing queries (repositories, artifacts, tags, statistics); absent: those routes are not served. */
   catalog?: CatalogQueries;
   traffic?: TrafficSource;
@@ -87,6 +93,8 @@ export interface ApiOptions {
   webhooks?: WebhookService;
   /** Replication policies and executions (/replication/…); absent: not served. */
   replication?: ReplicationApiOptions;
+  /** System settings (/configurations) and repository descriptions; served with `access`. */
+  settings?: SettingsService;
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
@@ -115,6 +123,9 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       audit: options.auditCatalog,
       signatures: options.signing ? signatureLister(options.signing) : undefined,
       decorators: options.scan ? [scanOverviewDecorator(options.scan)] : [],
+      describe: options.settings
+        ? (name: string) => options.settings?.description(name) ?? Promise.resolve(null)
+        : undefined,
     };
     const scan = options.scan;
     const labels =
@@ -135,6 +146,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
     await app.register(repositoryBrowsingRoutes, browsing);
     await app.register(artifactRoutes, browsing);
     await app.register(statisticsRoutes, browsing);
+    await app.register(searchRoutes, browsing);
     if (options.scan && options.requireAdmin) await app.register(scannerRoutes, { requireAdmin: options.requireAdmin });
     if (options.scan && options.requireAdmin)
       await app.register(scanRoutes, {
@@ -161,6 +173,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       access: options.access,
       gate: options.gate ?? null,
       onRobotSecretRotated: options.onRobotSecretRotated,
+      robotSecretOverlap: options.robotSecretOverlap,
       projectMetadata: [
         options.signing ? signingProjectMetadata(options.signing) : disabledSigningMetadata,
         ...(options.scan ? [scanProjectMetadata(options.scan)] : []),
@@ -169,6 +182,14 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
         ? async (project, limit) => void (await options.lifecycle?.store.setQuota(project.id, project.name, limit))
         : undefined,
       projectExtension: options.projectExtension,
+      mayCreateProjects: options.settings
+        ? async () => (await options.settings?.view())?.project_creation_restriction !== 'adminonly'
+        : undefined,
+    });
+  if (options.access && options.settings)
+    await app.register(settingsRoutes, {
+      api: { registry: options.registry, access: options.access, gate: options.gate ?? null },
+      settings: options.settings,
     });
   if (options.access)
     await app.register(bundleRoutes, { ...shared, access: options.access, gate: options.gate ?? null });

@@ -73,7 +73,8 @@ export async function repositoryBrowsingRoutes(parent: FastifyInstance, options:
   });
 
   const one = { ...doc('repositories', 'One repository'), params: RepositoryParams, response: { 200: Repository } };
-  app.get('/projects/:project_name_or_id/repositories/:repository_name', { schema: one }, async (request) =>
-    repositoryJson(await resolveRepository(options, request, request.params, 'pull')),
-  );
+  app.get('/projects/:project_name_or_id/repositories/:repository_name', { schema: one }, async (request) => {
+    const found = await resolveRepository(options, request, request.params, 'pull');
+    return { ...repositoryJson(found), description: (await options.describe?.(found.name)) ?? '' };
+  });
 }

@@ -9,11 +9,12 @@ const TABS = [
   { tab: 'logs', label: 'Logs' },
   { tab: 'signing', label: 'Signing' },
   { tab: 'webhooks', label: 'Webhooks' },
+  { tab: 'settings', label: 'Settings' },
 ] as const;
 
 export function ProjectTabs(props: {
   project: string;
-  current?: 'members' | 'robots' | 'logs' | 'signing' | 'webhooks';
+  current?: 'members' | 'robots' | 'logs' | 'signing' | 'webhooks' | 'settings';
 }) {
   return (
     <>

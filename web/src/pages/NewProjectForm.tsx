@@ -9,11 +9,54 @@ import { ErrorBox } from '../components/ErrorBox.tsx';
 import { FieldError, isFieldError } from '../components/FieldError.tsx';
 import { useAction } from '../components/use-action.ts';
 import { useApi } from '../components/use-api.ts';
+import { common } from '../i18n/common.ts';
+import { messages, useT } from '../i18n/index.ts';
 import type { UpstreamRegistry } from './RegistriesPage.tsx';
+
+const catalog = messages(
+  {
+    title: 'New project',
+    name: 'Name',
+    public: 'Public (anyone may pull)',
+    kind: 'Kind',
+    hosted: 'Hosted (push and pull)',
+    proxy: 'Proxy cache of a registry',
+    group: 'Group of projects',
+    upstream: 'Upstream registry',
+    choose: 'choose…',
+    members: 'Members, in priority order (comma separated)',
+    proxyNotice: 'Proxy cache of registry #{id}: pushes are refused.',
+    groupTitle: 'Group: {members}',
+    pulled: 'Pulled',
+    answeredBy: 'Answered by',
+    when: 'When',
+    noPulls: 'No pulls since the server started.',
+  },
+  {
+    title: '新建项目',
+    name: '名称',
+    public: '公开（任何人都可以拉取）',
+    kind: '类型',
+    hosted: '托管（推送和拉取）',
+    proxy: '镜像仓库的代理缓存',
+    group: '项目组',
+    upstream: '上游仓库',
+    choose: '请选择…',
+    members: '成员，按优先级排列（逗号分隔）',
+    proxyNotice: '仓库 #{id} 的代理缓存：不接受推送。',
+    groupTitle: '项目组：{members}',
+    pulled: '拉取内容',
+    answeredBy: '响应成员',
+    when: '时间',
+    noPulls: '服务器启动以来没有拉取。',
+  },
+);
 
 type Kind = 'hosted' | 'proxy' | 'group';
 
 export function NewProjectForm(props: { onDone: () => void }) {
+  const t = useT(catalog);
+  const c = useT(common);
   const [name, setName] = useState('');
   const [isPublic, setPublic] = useState(false);
   const [kind, setKind] = useState<Kind>('hosted');
@@ -39,32 +82,26 @@ export function NewProjectForm(props: { onDone: () => void }) {
         void submit();
       }}
     >
-      <h2>New project</h2>
+      <h2>{t('title')}</h2>
       <label>
-        Name <input value={name} onChange={(e) => setName(e.target.value)} required />
+        {t('name')} <input value={name} onChange={(e) => setName(e.target.value)} required />
       </label>
       <label className="check">
-        <input type="checkbox" checked={isPublic} onChange={(e) => setPublic(e.target.checked)} /> Public (anyone may
-        pull)
+        <input type="checkbox" checked={isPublic} onChange={(e) => setPublic(e.target.checked)} /> {t('public')}
       </label>
       <fieldset>
-        <legend>Kind</legend>
+        <legend>{t('kind')}</legend>
         {(['hosted', 'proxy', 'group'] as const).map((k) => (
           <label key={k} className="check">
-            <input type="radio" name="kind" checked={kind === k} onChange={() => setKind(k)} />{' '}
-            {k === 'hosted'
-              ? 'Hosted (push and pull)'
-              : k === 'proxy'
-                ? 'Proxy cache of a registry'
-                : 'Group of projects'}
+            <input type="radio" name="kind" checked={kind === k} onChange={() => setKind(k)} /> {t(k)}
           </label>
         ))}
       </fieldset>
       {kind === 'proxy' ? (
         <label>
-          Upstream registry
+          {t('upstream')}
           <select value={registryId} onChange={(e) => setRegistryId(e.target.value)} required>
-            <option value="">choose…</option>
+            <option value="">{t('choose')}</option>
             {(registries.data ?? []).map((r) => (
               <option key={r.id} value={r.id}>
                 {r.name} ({r.url})
@@ -76,7 +113,7 @@ export function NewProjectForm(props: { onDone: () => void }) {
       ) : null}
       {kind === 'group' ? (
         <label>
-          Members, in priority order (comma separated)
+          {t('members')}
           <input value={members} placeholder="hosted, dockerhub-proxy" onChange={(e) => setMembers(e.target.value)} />
           <FieldError error={save.error} field="group_members" />
         </label>
@@ -84,10 +121,10 @@ export function NewProjectForm(props: { onDone: () => void }) {
       {isFieldError(save.error, ['registry_id', 'group_members']) ? null : <ErrorBox error={save.error} />}
       <div className="buttons">
         <button type="submit" disabled={save.busy}>
-          Create
+          {c('create')}
         </button>
         <button type="button" onClick={props.onDone}>
-          Cancel
+          {c('cancel')}
         </button>
       </div>
     </form>
@@ -104,23 +141,23 @@ interface GroupPull {
 
 /** For a group project: which member answered its recent pulls. */
 export function GroupPulls(props: { project: string }) {
+  const t = useT(catalog);
   const project = useApi<{ group_members?: string[]; registry_id?: number }>(
     `/projects/${encodeURIComponent(props.project)}`,
   );
   const members = project.data?.group_members;
   const pulls = useApi<GroupPull[]>(members ? `/projects/${encodeURIComponent(props.project)}/group_pulls` : null);
-  if (project.data?.registry_id)
-    return <p className="notice">Proxy cache of registry #{project.data.registry_id}: pushes are refused.</p>;
+  if (project.data?.registry_id) return <p className="notice">{t('proxyNotice', { id: project.data.registry_id })}</p>;
   if (!members) return null;
   return (
     <div className="panel">
-      <h2>Group: {members.join(' → ')}</h2>
+      <h2>{t('groupTitle', { members: members.join(' → ') })}</h2>
       <table>
         <thead>
           <tr>
-            <th>Pulled</th>
-            <th>Answered by</th>
-            <th className="hide-narrow">When</th>
+            <th>{t('pulled')}</th>
+            <th>{t('answeredBy')}</th>
+            <th className="hide-narrow">{t('when')}</th>
           </tr>
         </thead>
         <tbody>
@@ -137,7 +174,7 @@ export function GroupPulls(props: { project: string }) {
           ))}
           {pulls.data?.length === 0 ? (
             <tr>
-              <td colSpan={3}>No pulls since the server started.</td>
+              <td colSpan={3}>{t('noPulls')}</td>
             </tr>
           ) : null}
         </tbody>

@@ -6,6 +6,7 @@ import { CopyField } from '../components/CopyButton.tsx';
 import { EmptyRow } from '../components/EmptyRow.tsx';
 import { describeError, ErrorBox } from '../components/ErrorBox.tsx';
 import { Pager, pageFrom } from '../components/Pager.tsx';
+import { RepositoryTools } from '../components/RepositoryTools.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
 import { useApi } from '../components/use-api.ts';
 import { useProjectAccess } from '../components/use-project-access.ts';
@@ -61,6 +62,7 @@ export function RepositoryPage(props: { project: string; repository: string; sea
         text={podmanCommand('pull', `${registryHost()}/${props.repository}:${firstTag ?? 'latest'}`)}
         label="Copy pull command"
       />
+      <RepositoryTools {...props} canEdit={access.canDelete} onChanged={artifacts.reload} />
       <div className="toolbar">
         <SearchBox value={text} placeholder="Search tags (or paste sha256:…)" />
         <select aria-label="sort" value={sort} onChange={(e) => setQuery({ sort: e.target.value, page: undefined })}>

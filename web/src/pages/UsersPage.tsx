@@ -1,25 +1,75 @@
-/** Local users, for system administrators (Harbor's /users). */
+/** Users, for system administrators (Harbor's /users): create, edit, make administrator, reset password, delete. */
 import { type FormEvent, useState } from 'react';
 import { del, post, put, query } from '../api.ts';
-import { describeError, ErrorBox } from '../components/ErrorBox.tsx';
+import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Pager, pageFrom } from '../components/Pager.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
+import { useAction } from '../components/use-action.ts';
 import { useApi } from '../components/use-api.ts';
 import { useConfirm } from '../components/use-confirm.tsx';
 import { dateTime } from '../format.ts';
+import { common } from '../i18n/common.ts';
+import { messages, useT } from '../i18n/index.ts';
+import { type User, UserEditor } from './UserEditor.tsx';
 
-interface User {
-  user_id: number;
-  username: string;
-  email?: string;
-  realname?: string;
-  sysadmin_flag: boolean;
-  creation_time?: string;
-}
+const catalog = messages(
+  {
+    title: 'Users',
+    newUser: 'New user',
+    username: 'Username',
+    email: 'Email',
+    realname: 'Full name',
+    password: 'Password',
+    createUser: 'Create user',
+    search: 'Search users',
+    admin: 'Administrator',
+    created: 'Created',
+    source: 'Sign-in',
+    isAdmin: '{name} is an administrator',
+    grantTitle: 'Make {name} a system administrator?',
+    grantMessage: '{name} will be able to change every project, user and setting.',
+    grant: 'Make administrator',
+    revokeTitle: 'Remove the administrator role from {name}?',
+    revokeMessage: '{name} keeps their project roles.',
+    revoke: 'Remove administrator',
+    deleteTitle: 'Delete the user {name}?',
+    deleteMessage: 'Their memberships go with them; what they pushed stays.',
+    deleteUser: 'Delete user',
+    usersNoun: 'users',
+    local: 'password',
+  },
+  {
+    title: '用户',
+    newUser: '新建用户',
+    username: '用户名',
+    email: '邮箱',
+    realname: '全名',
+    password: '密码',
+    createUser: '创建用户',
+    search: '搜索用户',
+    admin: '管理员',
+    created: '创建时间',
+    source: '登录方式',
+    isAdmin: '{name} 是管理员',
+    grantTitle: '将 {name} 设为系统管理员？',
+    grantMessage: '{name} 将可以修改所有项目、用户和设置。',
+    grant: '设为管理员',
+    revokeTitle: '取消 {name} 的管理员角色？',
+    revokeMessage: '{name} 在各项目中的角色保持不变。',
+    revoke: '取消管理员',
+    deleteTitle: '删除用户 {name}？',
+    deleteMessage: '其项目成员身份将一并删除；其推送的内容保留。',
+    deleteUser: '删除用户',
+    usersNoun: '个用户',
+    local: '密码',
+  },
+);
 
 const EMPTY = { username: '', email: '', realname: '', password: '' };
 
 export function UsersPage(props: { search: URLSearchParams }) {
+  const t = useT(catalog);
+  const c = useT(common);
   const { ask, dialog } = useConfirm();
   const { page, pageSize } = pageFrom(props.search);
   const name = props.search.get('q') ?? '';
@@ -27,20 +77,15 @@ export function UsersPage(props: { search: URLSearchParams }) {
     `/users${query({ page, page_size: pageSize, q: name ? `username=~${name}` : undefined })}`,
   );
   const [form, setForm] = useState(EMPTY);
-  const [error, setError] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<User | null>(null);
+  const action = useAction();
   const permission = 'system administrator';
 
-  const run = async (action: () => Promise<unknown>) => {
-    setError(null);
-    try {
-      await action();
-      users.reload();
-      return true;
-    } catch (err) {
-      setError(describeError(err, { permission }));
-      return false;
-    }
+  const run = async (fn: () => Promise<unknown>) => {
+    const ok = (await action.run(async () => (await fn()) ?? true)) !== undefined;
+    users.reload();
+    return ok;
   };
   const create = async (e: FormEvent) => {
     e.preventDefault();
@@ -49,14 +94,23 @@ export function UsersPage(props: { search: URLSearchParams }) {
       setAdding(false);
     }
   };
+  const setAdmin = async (u: User, flag: boolean) => {
+    const n = { name: u.username };
+    const ok = await ask({
+      title: t(flag ? 'grantTitle' : 'revokeTitle', n),
+      message: t(flag ? 'grantMessage' : 'revokeMessage', n),
+      confirmLabel: t(flag ? 'grant' : 'revoke'),
+    });
+    if (ok) await run(() => put(`/users/${u.user_id}/sysadmin`, { sysadmin_flag: flag }));
+  };
   return (
     <section>
       {dialog}
       <div className="title-row">
-        <h1>Users</h1>
+        <h1>{t('title')}</h1>
         {users.data ? (
           <button type="button" onClick={() => setAdding((a) => !a)}>
-            {adding ? 'Cancel' : 'New user'}
+            {adding ? c('cancel') : t('newUser')}
           </button>
         ) : null}
       </div>
@@ -65,7 +119,7 @@ export function UsersPage(props: { search: URLSearchParams }) {
         <form className="stack-form" onSubmit={create}>
           {(['username', 'email', 'realname', 'password'] as const).map((field) => (
             <label key={field} className="field">
-              {field === 'realname' ? 'full name' : field}
+              {t(field)}
               <input
                 type={field === 'password' ? 'password' : field === 'email' ? 'email' : 'text'}
                 value={form[field]}
@@ -75,23 +129,34 @@ export function UsersPage(props: { search: URLSearchParams }) {
               />
             </label>
           ))}
-          <button type="submit">Create user</button>
+          <button type="submit">{t('createUser')}</button>
         </form>
       ) : null}
-      {error ? <p className="error">{error}</p> : null}
+      <ErrorBox error={action.error} context={{ permission }} />
+      {editing ? (
+        <UserEditor
+          key={editing.user_id}
+          user={editing}
+          onDone={() => {
+            setEditing(null);
+            users.reload();
+          }}
+        />
+      ) : null}
       {users.data ? (
         <>
           <div className="toolbar">
-            <SearchBox value={name} placeholder="Search users" />
+            <SearchBox value={name} placeholder={t('search')} />
           </div>
           <div className="table-wrap">
             <table>
               <thead>
                 <tr>
-                  <th>Username</th>
-                  <th className="hide-narrow">Email</th>
-                  <th>Administrator</th>
-                  <th className="hide-narrow">Created</th>
+                  <th>{t('username')}</th>
+                  <th className="hide-narrow">{t('email')}</th>
+                  <th>{t('admin')}</th>
+                  <th className="hide-narrow">{t('source')}</th>
+                  <th className="hide-narrow">{t('created')}</th>
                   <th />
                 </tr>
               </thead>
@@ -106,28 +171,31 @@ export function UsersPage(props: { search: URLSearchParams }) {
                     <td>
                       <input
                         type="checkbox"
-                        aria-label={`${u.username} is an administrator`}
+                        aria-label={t('isAdmin', { name: u.username })}
                         checked={u.sysadmin_flag}
-                        onChange={(e) =>
-                          run(() => put(`/users/${u.user_id}/sysadmin`, { sysadmin_flag: e.target.checked }))
-                        }
+                        disabled={action.busy}
+                        onChange={(e) => setAdmin(u, e.target.checked)}
                       />
                     </td>
+                    <td className="hide-narrow">{u.auth_source ?? t('local')}</td>
                     <td className="hide-narrow">{dateTime(u.creation_time)}</td>
-                    <td className="right">
+                    <td className="right nowrap">
+                      <button type="button" className="link" onClick={() => setEditing(u)}>
+                        {c('edit')}
+                      </button>{' '}
                       <button
                         type="button"
                         className="link danger-text"
                         onClick={async () => {
                           const ok = await ask({
-                            title: `Delete the user ${u.username}?`,
-                            message: 'Their memberships go with them; what they pushed stays.',
-                            confirmLabel: 'Delete user',
+                            title: t('deleteTitle', { name: u.username }),
+                            message: t('deleteMessage'),
+                            confirmLabel: t('deleteUser'),
                           });
                           if (ok) await run(() => del(`/users/${u.user_id}`));
                         }}
                       >
-                        Delete
+                        {c('delete')}
                       </button>
                     </td>
                   </tr>
@@ -135,7 +203,7 @@ export function UsersPage(props: { search: URLSearchParams }) {
               </tbody>
             </table>
           </div>
-          <Pager page={page} pageSize={pageSize} total={users.total} noun="users" />
+          <Pager page={page} pageSize={pageSize} total={users.total} noun={t('usersNoun')} />
         </>
       ) : null}
     </section>

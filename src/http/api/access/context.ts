@@ -17,12 +17,16 @@ export interface AccessApi {
   gate: Gate | null;
   /** Told when a robot's secret is refreshed, with the new secret (Kubernetes pull secrets carry it). */
   onRobotSecretRotated?: (robotName: string, secret: string) => Promise<void>;
+  /** Seconds the old secret stays valid on refresh (Kubernetes clusters still holding it); absent: 0. */
+  robotSecretOverlap?: (robotName: string) => Promise<number>;
   /** Project metadata kept by features (e.g. signing's enable_content_trust*); absent: only `public`. */
   projectMetadata?: ProjectMetadataExtension[];
   /** Told a project's `storage_limit` (bytes, -1 unlimited) at create and update. */
   onStorageLimit?: (project: ProjectRecord, limit: number) => Promise<void>;
   /** Extra project fields of other features (proxy caches, groups); absent: none. */
   projectExtension?: ProjectExtension;
+  /** False when only administrators may create projects (system setting project_creation_restriction). */
+  mayCreateProjects?: () => Promise<boolean>;
 }
 
 /**

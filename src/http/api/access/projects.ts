@@ -112,6 +112,8 @@ export async function projectRoutes(parent: FastifyInstance, api: AccessApi): Pr
   app.post('/projects', { schema: create }, async (request, reply) => {
     const who = await userOf(api, request);
     if (who.kind !== 'user') throw new ApiError(403, 'FORBIDDEN', 'robots may not create projects');
+    if (!who.sysadmin && api.mayCreateProjects && !(await api.mayCreateProjects()))
+      throw new ApiError(403, 'FORBIDDEN', 'only system administrators may create projects here');
     const body = request.body;
     const name = body.project_name ?? '';
     if (!isValidName(name) || name.includes('/') || name.length > 255)

@@ -63,7 +63,7 @@ export async function robotRoutes(parent: FastifyInstance, api: AccessApi): Prom
     await mayManage(who, robot.level, project);
     return { who, robot, project };
   };
-  const robots = new RobotService(api.access, api.onRobotSecretRotated);
+  const robots = new RobotService(api.access, api.onRobotSecretRotated, api.robotSecretOverlap);
   const actor = (request: FastifyRequest, who: Principal): Actor => ({
     name: who.kind === 'anonymous' ? 'anonymous' : who.name,
     address: addressOf(request),

@@ -231,6 +231,8 @@ export async function clusterRoutes(app: FastifyInstance, options: KubeApiOption
     async (request) => {
       const placement = await guarded(request);
       await clusters.sync(placement.id);
+      // A cluster that was behind may now hold the new robot secret: the old one can retire.
+      await options.kube.rotation.settle();
       return placementView(await clusters.placement(placement.id));
     },
   );

@@ -184,6 +184,52 @@ export async function connectionRoutes(app: FastifyInstance, options: KubeApiOpt
     },
   );
 
+  const Rotation = Type.Object({
+    connection_id: Type.Integer(),
+    robot: Type.Union([Type.String(), Type.Null()]),
+    previous_secret_until: Type.Union([Type.String(), Type.Null()], {
+      description: "until when the robot's old secret is still accepted; null: no overlap open",
+    }),
+    settled: Type.Boolean({ description: 'every cluster holds the current credentials' }),
+    clusters: Type.Array(
+      Type.Object({
+        cluster_id: Type.Integer(),
+        cluster: Type.String(),
+        holds: Type.String({ description: '`current`, `previous` or `none`' }),
+        copies: Type.Integer(),
+        current: Type.Integer({ description: 'copies holding the current credentials' }),
+      }),
+    ),
+  });
+  /** Which credential version each cluster holds, and the robot secret's overlap window (after a refresh). */
+  app.get(
+    '/kube/connections/:id/rotation',
+    {
+      schema: {
+        ...doc('kube', 'Credential version held per cluster, and the old secret overlap window'),
+        params: IdParams,
+        response: { 200: Rotation },
+      },
+    },
+    async (request) => {
+      const record = await guarded(request);
+      const s = await options.kube.rotation.status(record.id);
+      return {
+        connection_id: s.connectionId,
+        robot: s.robot,
+        previous_secret_until: s.previousSecretUntil,
+        settled: s.settled,
+        clusters: s.clusters.map((c) => ({
+          cluster_id: c.clusterId,
+          cluster: c.cluster,
+          holds: c.holds,
+          copies: c.copies,
+          current: c.current,
+        })),
+      };
+    },
+  );
+
   /** The Secret exactly as `kubectl create secret docker-registry … --dry-run=client -o yaml|json` prints it. */
   app.get(
     '/kube/connections/:id/pullsecret',
