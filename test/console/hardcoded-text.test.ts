@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
+import { hardCodedText } from './hardcoded-text.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -33,78 +33,6 @@ export const NOT_YET_CONVERTED = new Set([
   'web/src/pages/UsersPage.tsx',
   'web/src/pages/WebhooksPage.tsx',
 ]);
-
-/** Words that are names or code, the same in every language. Keep it short. */
-const ALLOWED = new Set(['Berth', 'Harbor', 'English', '简体中文', 'OCI', 'OIDC', 'YAML', 'JSON', 'TOML']);
-
-/** Props a person reads (on elements and on the console's own components). */
-const VISIBLE_PROPS = new Set([
-  'title',
-  'placeholder',
-  'aria-label',
-  'alt',
-  'label',
-  'confirmLabel',
-  'copyLabel',
-  'noun',
-  'hint',
-]);
-const CODE_ELEMENTS = new Set(['code', 'pre', 'kbd', 'samp']);
-
-const hasWords = (s: string) => /\p{L}{2,}/u.test(s) && !ALLOWED.has(s.trim());
-
-function tagName(node: ts.Node): string | null {
-  if (ts.isJsxElement(node)) return node.openingElement.tagName.getText();
-  return null;
-}
-
-function insideCode(node: ts.Node): boolean {
-  for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
-    const name = tagName(n);
-    if (name && CODE_ELEMENTS.has(name)) return true;
-  }
-  return false;
-}
-
-/** String literals an expression can evaluate to directly (through ?:, ||, ??, && and parentheses, template parts). */
-function literalTexts(expr: ts.Expression): string[] {
-  if (ts.isStringLiteral(expr) || ts.isNoSubstitutionTemplateLiteral(expr)) return [expr.text];
-  if (ts.isTemplateExpression(expr)) return [expr.head.text, ...expr.templateSpans.map((s) => s.literal.text)];
-  if (ts.isParenthesizedExpression(expr)) return literalTexts(expr.expression);
-  if (ts.isConditionalExpression(expr)) return [...literalTexts(expr.whenTrue), ...literalTexts(expr.whenFalse)];
-  if (ts.isBinaryExpression(expr)) {
-    const op = expr.operatorToken.kind;
-    if (op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.QuestionQuestionToken)
-      return [...literalTexts(expr.left), ...literalTexts(expr.right)];
-    if (op === ts.SyntaxKind.AmpersandAmpersandToken) return literalTexts(expr.right);
-    if (op === ts.SyntaxKind.PlusToken) return [...literalTexts(expr.left), ...literalTexts(expr.right)];
-  }
-  return [];
-}
-
-export function hardCodedText(file: string, source: string): string[] {
-  const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TSX);
-  const found: string[] = [];
-  const report = (node: ts.Node, text: string) => {
-    const { line } = sf.getLineAndCharacterOfPosition(node.getStart());
-    found.push(`${file}:${line + 1}: ${JSON.stringify(text.trim().replace(/\s+/g, ' '))}`);
-  };
-  const visit = (node: ts.Node) => {
-    if (ts.isJsxText(node) && hasWords(node.text) && !insideCode(node)) report(node, node.text);
-    if (ts.isJsxExpression(node) && node.expression && !insideCode(node)) {
-      const parent = node.parent;
-      const isChild = ts.isJsxElement(parent) || ts.isJsxFragment(parent);
-      const isVisibleProp = ts.isJsxAttribute(parent) && VISIBLE_PROPS.has(parent.name.getText());
-      if (isChild || isVisibleProp) for (const t of literalTexts(node.expression)) if (hasWords(t)) report(node, t);
-    }
-    if (ts.isJsxAttribute(node) && VISIBLE_PROPS.has(node.name.getText()) && node.initializer) {
-      if (ts.isStringLiteral(node.initializer) && hasWords(node.initializer.text)) report(node, node.initializer.text);
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(sf);
-  return found;
-}
 
 function tsxFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

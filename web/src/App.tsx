@@ -2,6 +2,8 @@
 import { useEffect, useState } from 'react';
 import { signOut } from './api.ts';
 import { type AuthState, loadAuth } from './auth.ts';
+import { LanguageSwitch } from './components/LanguageSwitch.tsx';
+import { messages, useT } from './i18n/index.ts';
 import { ArtifactPage } from './pages/ArtifactPage.tsx';
 import { AuditLogPage } from './pages/AuditLogPage.tsx';
 import { Dashboard } from './pages/Dashboard.tsx';
@@ -73,11 +75,16 @@ function Page(props: { path: string; search: URLSearchParams; auth: AuthState; o
     }
     return <RepositoryPage project={projectName} repository={repository} search={search} />;
   }
+  return <NotFound path={path} />;
+}
+
+function NotFound(props: { path: string }) {
+  const t = useT(text);
   return (
     <section>
-      <h1>Not found</h1>
+      <h1>{t('notFound')}</h1>
       <p>
-        Nothing lives at <code>{path}</code>. <Link to="/">Back to the dashboard</Link>.
+        {t('nothingAt')} <code>{props.path}</code> <Link to="/">{t('back')}</Link>
       </p>
     </section>
   );
@@ -93,18 +100,15 @@ function NavLink(props: { to: string; label: string; path: string }) {
 }
 
 export function App() {
+  const t = useT(text);
   const { path, search } = useLocation();
   const [auth, setAuth] = useState<AuthState>({ kind: 'loading' });
   const [menuOpen, setMenuOpen] = useState(false);
 
   useEffect(() => {
+    // A 401 no longer sends the visitor away: public projects stay readable,
+    // and the page says "please sign in" with the header's link beside it.
     loadAuth().then(setAuth);
-    const onUnauthorized = () => {
-      if (location.pathname !== '/login')
-        navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
-    };
-    window.addEventListener('berth:unauthorized', onUnauthorized);
-    return () => window.removeEventListener('berth:unauthorized', onUnauthorized);
   }, []);
   // biome-ignore lint/correctness/useExhaustiveDependencies: close the menu on every navigation
   useEffect(() => setMenuOpen(false), [path]);
@@ -125,22 +129,22 @@ export function App() {
           type="button"
           className="menu-toggle"
           aria-expanded={menuOpen}
-          aria-label="menu"
+          aria-label={t('menu')}
           onClick={() => setMenuOpen((o) => !o)}
         >
           ☰
         </button>
         <nav className={menuOpen ? 'mainnav open' : 'mainnav'}>
-          <NavLink to="/" label="Dashboard" path={path} />
-          <NavLink to="/projects" label="Projects" path={path} />
-          {admin ? <NavLink to="/robots" label="Robots" path={path} /> : null}
-          {admin ? <NavLink to="/users" label="Users" path={path} /> : null}
-          {admin ? <NavLink to="/kube" label="Kubernetes" path={path} /> : null}
-          {admin ? <NavLink to="/audit-logs" label="Audit log" path={path} /> : null}
-          {admin ? <NavLink to="/storage" label="Storage" path={path} /> : null}
-          {admin ? <NavLink to="/registries" label="Registries" path={path} /> : null}
-          {admin ? <NavLink to="/replication" label="Replication" path={path} /> : null}
-          {admin ? <NavLink to="/security" label="Security" path={path} /> : null}
+          <NavLink to="/" label={t('dashboard')} path={path} />
+          <NavLink to="/projects" label={t('projects')} path={path} />
+          {admin ? <NavLink to="/robots" label={t('robots')} path={path} /> : null}
+          {admin ? <NavLink to="/users" label={t('users')} path={path} /> : null}
+          {admin ? <NavLink to="/kube" label={t('kube')} path={path} /> : null}
+          {admin ? <NavLink to="/audit-logs" label={t('auditLog')} path={path} /> : null}
+          {admin ? <NavLink to="/storage" label={t('storage')} path={path} /> : null}
+          {admin ? <NavLink to="/registries" label={t('registries')} path={path} /> : null}
+          {admin ? <NavLink to="/replication" label={t('replication')} path={path} /> : null}
+          {admin ? <NavLink to="/security" label={t('security')} path={path} /> : null}
           <span className="spacer" />
           {auth.kind === 'signed-in' ? (
             <span className="who">
@@ -155,16 +159,23 @@ export function App() {
                   });
                 }}
               >
-                Sign out
+                {t('signOut')}
               </button>
             </span>
           ) : auth.kind === 'anonymous' ? (
-            <Link to="/login">Sign in</Link>
+            <Link
+              to={
+                path === '/login' ? path : `/login?next=${encodeURIComponent(path + (search.size ? `?${search}` : ''))}`
+              }
+            >
+              {t('signIn')}
+            </Link>
           ) : auth.kind === 'open' ? (
-            <span className="who muted" title="This server has no accounts yet: everyone may do everything.">
-              open access
+            <span className="who muted" title={t('openTitle')}>
+              {t('open')}
             </span>
           ) : null}
+          <LanguageSwitch />
         </nav>
       </header>
       <main className="content">
@@ -173,3 +184,46 @@ export function App() {
     </div>
   );
 }
+
+const text = messages(
+  {
+    notFound: 'Not found',
+    nothingAt: 'Nothing lives at',
+    back: 'Back to the dashboard',
+    menu: 'menu',
+    dashboard: 'Dashboard',
+    projects: 'Projects',
+    robots: 'Robots',
+    users: 'Users',
+    kube: 'Kubernetes',
+    auditLog: 'Audit log',
+    storage: 'Storage',
+    registries: 'Registries',
+    replication: 'Replication',
+    security: 'Security',
+    signOut: 'Sign out',
+    signIn: 'Sign in',
+    openTitle: 'This server has no accounts yet: everyone may do everything.',
+    open: 'open access',
+  },
+  {
+    notFound: '未找到',
+    nothingAt: '此地址下没有内容：',
+    back: '返回仪表盘',
+    menu: '菜单',
+    dashboard: '仪表盘',
+    projects: '项目',
+    robots: '机器人账户',
+    users: '用户',
+    kube: 'Kubernetes',
+    auditLog: '审计日志',
+    storage: '存储',
+    registries: '仓库管理',
+    replication: '复制管理',
+    security: '安全',
+    signOut: '退出登录',
+    signIn: '登录',
+    openTitle: '此服务器尚无账户：所有人都可执行所有操作。',
+    open: '开放访问',
+  },
+);
