@@ -1,7 +1,7 @@
 /** Page navigation for Harbor-style lists (page, page_size, X-Total-Count). */
-import { setQuery } from '../router.tsx';
 
 import { messages, useT } from '../i18n/index.ts';
+import { setQuery } from '../router.tsx';
 
 const text = messages(
   {

@@ -1,8 +1,8 @@
 /** The title and tabs shared by a project's pages. */
-import { projectRoute } from '../links.ts';
-import { Link } from '../router.tsx';
 
 import { messages, useT } from '../i18n/index.ts';
+import { projectRoute } from '../links.ts';
+import { Link } from '../router.tsx';
 
 const text = messages(
   {

@@ -5,6 +5,8 @@ import { ErrorBox } from '../components/ErrorBox.tsx';
 import { type DayTraffic, TrafficChart } from '../components/TrafficChart.tsx';
 import { useApi } from '../components/use-api.ts';
 import { ago, bytes, shortDigest } from '../format.ts';
+import { auditWord, auditWords } from '../i18n/audit.ts';
+import { messages, useT } from '../i18n/index.ts';
 import { artifactRoute, projectRoute } from '../links.ts';
 import { Link } from '../router.tsx';
 
@@ -53,44 +55,46 @@ function useActivity(): { activity: Activity | null; error: unknown } {
 }
 
 export function Dashboard() {
+  const t = useT(text);
   const stats = useApi<Statistics>('/statistics');
   // With the identity module, projects exist on their own (even empty); count those.
   const projectList = useApi<unknown[]>('/projects?page=1&page_size=1');
   const traffic = useApi<DayTraffic[]>('/statistics/traffic?days=30');
+  const words = useT(auditWords);
   const { activity, error: activityError } = useActivity();
   const s = stats.data;
   const projects = s?.projects ?? [];
   const maxStorage = Math.max(1, ...projects.map((p) => p.storage));
   return (
     <section>
-      <h1>Dashboard</h1>
+      <h1>{t('title')}</h1>
       <ErrorBox error={stats.error} onRetry={stats.reload} />
       <div className="cards">
         <Card
-          label="Projects"
+          label={t('projects')}
           value={projectList.total !== null ? String(projectList.total) : s ? String(s.total_project_count) : '…'}
           to="/projects"
         />
-        <Card label="Repositories" value={s ? String(s.total_repo_count) : '…'} />
-        <Card label="Artifacts" value={s ? String(s.total_artifact_count ?? '—') : '…'} />
-        <Card label="Storage used" value={s ? bytes(s.total_storage_consumption) : '…'} />
+        <Card label={t('repositories')} value={s ? String(s.total_repo_count) : '…'} />
+        <Card label={t('artifacts')} value={s ? String(s.total_artifact_count ?? '—') : '…'} />
+        <Card label={t('storage')} value={s ? bytes(s.total_storage_consumption) : '…'} />
       </div>
       <div className="panels">
         <div className="panel wide">
-          <h2>Pushes and pulls, last 30 days</h2>
+          <h2>{t('traffic')}</h2>
           <ErrorBox error={traffic.error} onRetry={traffic.reload} />
           {traffic.data ? <TrafficChart days={traffic.data} /> : null}
         </div>
         <div className="panel">
-          <h2>Storage per project</h2>
-          {projects.length === 0 && s ? <p className="muted">Nothing pushed yet.</p> : null}
+          <h2>{t('perProject')}</h2>
+          {projects.length === 0 && s ? <p className="muted">{t('nothing')}</p> : null}
           <ul className="bars">
             {projects.slice(0, 10).map((p) => (
               <li key={p.name}>
                 <div className="bar-label">
                   <Link to={projectRoute(p.name)}>{p.name}</Link>
                   <span className="muted">
-                    {bytes(p.storage)} · {p.repo_count} {p.repo_count === 1 ? 'repository' : 'repositories'}
+                    {bytes(p.storage)} · {t(p.repo_count === 1 ? 'oneRepo' : 'repos', { n: p.repo_count })}
                   </span>
                 </div>
                 <div className="bar">
@@ -101,20 +105,21 @@ export function Dashboard() {
           </ul>
         </div>
         <div className="panel">
-          <h2>Recent activity</h2>
+          <h2>{t('recent')}</h2>
           <ErrorBox error={activityError} />
-          {activity?.entries.length === 0 ? <p className="muted">No activity yet.</p> : null}
+          {activity?.entries.length === 0 ? <p className="muted">{t('noActivity')}</p> : null}
           <ul className="activity">
             {activity?.source === 'audit'
               ? activity.entries.map((e) => (
                   <li key={e.id}>
-                    <strong>{e.username}</strong> {e.operation} {e.resource_type} <AuditResource entry={e} />
+                    <strong>{e.username}</strong> {auditWord(words, e.operation)} {auditWord(words, e.resource_type)}{' '}
+                    <AuditResource entry={e} />
                     <span className="muted"> · {ago(e.op_time)}</span>
                   </li>
                 ))
               : activity?.entries.map((e) => (
                   <li key={`${e.repository_name}@${e.digest}@${e.tag}`}>
-                    pushed{' '}
+                    {t('pushed')}{' '}
                     <Link to={artifactRoute(e.repository_name, e.digest)}>
                       {e.repository_name}
                       {e.tag ? `:${e.tag}` : `@${shortDigest(e.digest)}`}
@@ -157,3 +162,36 @@ function AuditResource(props: { entry: AuditEntry }) {
     </Link>
   );
 }
+
+const text = messages(
+  {
+    title: 'Dashboard',
+    projects: 'Projects',
+    repositories: 'Repositories',
+    artifacts: 'Artifacts',
+    storage: 'Storage used',
+    traffic: 'Pushes and pulls, last 30 days',
+    perProject: 'Storage per project',
+    nothing: 'Nothing pushed yet.',
+    oneRepo: '{n} repository',
+    repos: '{n} repositories',
+    recent: 'Recent activity',
+    noActivity: 'No activity yet.',
+    pushed: 'pushed',
+  },
+  {
+    title: '仪表盘',
+    projects: '项目',
+    repositories: '仓库',
+    artifacts: '制品',
+    storage: '已用存储',
+    traffic: '最近 30 天的推送与拉取',
+    perProject: '各项目存储',
+    nothing: '尚未推送任何内容。',
+    oneRepo: '{n} 个仓库',
+    repos: '{n} 个仓库',
+    recent: '最近活动',
+    noActivity: '尚无活动。',
+    pushed: '推送了',
+  },
+);
