@@ -7,7 +7,19 @@
 import ts from 'typescript';
 
 /** Words that are names or code, the same in every language. Keep it short. */
-const ALLOWED = new Set(['Berth', 'Harbor', 'English', '简体中文', 'OCI', 'OIDC', 'YAML', 'JSON', 'TOML']);
+const ALLOWED = new Set([
+  'Berth',
+  'Harbor',
+  'English',
+  '简体中文',
+  'OCI',
+  'OIDC',
+  'YAML',
+  'JSON',
+  'TOML',
+  'PEM',
+  '-----BEGIN PUBLIC KEY-----',
+]);
 
 /** Props a person reads (on elements and on the console's own components). */
 const VISIBLE_PROPS = new Set([
