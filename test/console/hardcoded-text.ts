@@ -18,6 +18,7 @@ const ALLOWED = new Set([
   'JSON',
   'TOML',
   'PEM',
+  'Kubernetes',
   '-----BEGIN PUBLIC KEY-----',
 ]);
 
