@@ -19,6 +19,9 @@ const ALLOWED = new Set([
   'TOML',
   'PEM',
   'Kubernetes',
+  'kubeconfig',
+  'current-context',
+  'apiVersion: v1&#10;kind: Config&#10;clusters: …',
   '-----BEGIN PUBLIC KEY-----',
 ]);
 
