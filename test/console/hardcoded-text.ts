@@ -20,6 +20,10 @@ const ALLOWED = new Set([
   'PEM',
   'Kubernetes',
   'kubeconfig',
+  'kubelet',
+  'containerd',
+  'registries.conf',
+  'default',
   'current-context',
   'apiVersion: v1&#10;kind: Config&#10;clusters: …',
   '-----BEGIN PUBLIC KEY-----',
@@ -39,7 +43,9 @@ const VISIBLE_PROPS = new Set([
 ]);
 const CODE_ELEMENTS = new Set(['code', 'pre', 'kbd', 'samp']);
 
-const hasWords = (s: string) => /\p{L}{2,}/u.test(s) && !ALLOWED.has(s.trim());
+/** Text with a word in it that is not an allowed name (symbols around a name, as in `· kubelet:`, are ignored). */
+const hasWords = (s: string) =>
+  /\p{L}{2,}/u.test(s) && !ALLOWED.has(s.trim()) && !ALLOWED.has(s.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, ''));
 
 function tagName(node: ts.Node): string | null {
   if (ts.isJsxElement(node)) return node.openingElement.tagName.getText();

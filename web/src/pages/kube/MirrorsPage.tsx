@@ -11,31 +11,35 @@ import { ErrorBox } from '../../components/ErrorBox.tsx';
 import { useAction } from '../../components/use-action.ts';
 import { useApi } from '../../components/use-api.ts';
 import { useConfirm } from '../../components/use-confirm.tsx';
+import { messages, useT } from '../../i18n/index.ts';
 import { GroupForm } from './GroupForm.tsx';
 import { KUBE_CONTEXT, KubeTabs } from './KubeTabs.tsx';
 import type { Connection, Group } from './types.ts';
 
 /** Remounted (by key) when groups change, so both files are read again. */
 function Rendered() {
+  const t = useT(text);
   const containerd = useApi<{ config_path: string; files: { path: string; content: string }[] }>(
     '/kube/mirrors?format=containerd',
   );
   const conf = useApi<string>('/kube/mirrors?format=registries.conf', { text: true });
   return (
     <div className="panel">
-      <h2>Runtime configuration</h2>
+      <h2>{t('runtime')}</h2>
       <ErrorBox error={containerd.error ?? conf.error} context={KUBE_CONTEXT} />
       <h3>containerd</h3>
       <p className="muted small">
-        Files under <code>{containerd.data?.config_path ?? '/etc/containerd/certs.d'}</code> (containerd's{' '}
-        <code>config_path</code>); no restart needed.
+        {t('filesUnder')} <code>{containerd.data?.config_path ?? '/etc/containerd/certs.d'}</code> {t('containerds')}{' '}
+        <code>config_path</code>
+        {t('noRestart')}
       </p>
       {(containerd.data?.files ?? []).map((f) => (
         <CodeBlock key={f.path} title={`${containerd.data?.config_path}/${f.path}`} text={f.content} />
       ))}
-      <h3>CRI-O and podman</h3>
+      <h3>{t('crio')}</h3>
       <p className="muted small">
-        <code>/etc/containers/registries.conf</code> (or a drop-in in <code>registries.conf.d/</code>).
+        <code>/etc/containers/registries.conf</code> {t('dropIn')} <code>registries.conf.d/</code>
+        {t('dropInEnd')}
       </p>
       {conf.data ? <CodeBlock title="registries.conf" text={conf.data} /> : null}
     </div>
@@ -43,6 +47,7 @@ function Rendered() {
 }
 
 export function MirrorsPage() {
+  const t = useT(text);
   const { ask, dialog } = useConfirm();
   const groups = useApi<Group[]>('/kube/groups?page_size=100');
   const connections = useApi<Connection[]>('/kube/connections?page_size=100');
@@ -59,10 +64,10 @@ export function MirrorsPage() {
       {dialog}
       <KubeTabs current="mirrors" />
       <div className="title-row">
-        <p className="muted">Nodes pull an upstream's images from your registries first, and from the upstream last.</p>
+        <p className="muted">{t('intro')}</p>
         {groups.data ? (
           <button type="button" onClick={() => setAdding((a) => !a)}>
-            {adding ? 'Cancel' : 'New group'}
+            {adding ? t('cancel') : t('newGroup')}
           </button>
         ) : null}
       </div>
@@ -81,9 +86,9 @@ export function MirrorsPage() {
           <table>
             <thead>
               <tr>
-                <th>Group</th>
-                <th>Upstream</th>
-                <th>Tried in order</th>
+                <th>{t('group')}</th>
+                <th>{t('upstream')}</th>
+                <th>{t('order')}</th>
                 <th />
               </tr>
             </thead>
@@ -104,25 +109,21 @@ export function MirrorsPage() {
                       className="link danger-text"
                       onClick={async () => {
                         const ok = await ask({
-                          title: `Delete the group ${g.name}?`,
-                          message: 'Its mirror files are no longer rendered; the connections stay.',
-                          confirmLabel: 'Delete group',
+                          title: t('deleteTitle', { name: g.name }),
+                          message: t('deleteMessage'),
+                          confirmLabel: t('deleteGroup'),
                         });
                         if (!ok) return;
                         await action.run(() => del(`/kube/groups/${g.id}`));
                         changed();
                       }}
                     >
-                      Delete
+                      {t('delete')}
                     </button>
                   </td>
                 </tr>
               ))}
-              {groups.data.length === 0 ? (
-                <EmptyRow columns={4}>
-                  No groups yet. A group lists the connections that mirror one upstream, such as docker.io.
-                </EmptyRow>
-              ) : null}
+              {groups.data.length === 0 ? <EmptyRow columns={4}>{t('empty')}</EmptyRow> : null}
             </tbody>
           </table>
         </div>
@@ -131,3 +132,46 @@ export function MirrorsPage() {
     </section>
   );
 }
+
+const text = messages(
+  {
+    runtime: 'Runtime configuration',
+    filesUnder: 'Files under',
+    containerds: "(containerd's",
+    noRestart: '); no restart needed.',
+    crio: 'CRI-O and podman',
+    dropIn: '(or a drop-in in',
+    dropInEnd: ').',
+    intro: "Nodes pull an upstream's images from your registries first, and from the upstream last.",
+    cancel: 'Cancel',
+    newGroup: 'New group',
+    group: 'Group',
+    upstream: 'Upstream',
+    order: 'Tried in order',
+    deleteTitle: 'Delete the group {name}?',
+    deleteMessage: 'Its mirror files are no longer rendered; the connections stay.',
+    deleteGroup: 'Delete group',
+    delete: 'Delete',
+    empty: 'No groups yet. A group lists the connections that mirror one upstream, such as docker.io.',
+  },
+  {
+    runtime: '运行时配置',
+    filesUnder: '文件位于',
+    containerds: '（containerd 的',
+    noRestart: '）；无需重启。',
+    crio: 'CRI-O 与 podman',
+    dropIn: '（或放在',
+    dropInEnd: '中的附加配置）。',
+    intro: '节点先从你的镜像仓库拉取上游镜像，最后才从上游拉取。',
+    cancel: '取消',
+    newGroup: '新建分组',
+    group: '分组',
+    upstream: '上游',
+    order: '尝试顺序',
+    deleteTitle: '删除分组 {name}？',
+    deleteMessage: '将不再生成它的镜像加速文件；连接会保留。',
+    deleteGroup: '删除分组',
+    delete: '删除',
+    empty: '尚无分组。分组列出镜像同一上游（如 docker.io）的多个连接。',
+  },
+);
