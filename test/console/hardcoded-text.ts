@@ -24,6 +24,7 @@ const ALLOWED = new Set([
   'containerd',
   'registries.conf',
   'default',
+  'default, builder',
   'current-context',
   'apiVersion: v1&#10;kind: Config&#10;clusters: …',
   '-----BEGIN PUBLIC KEY-----',
