@@ -35,7 +35,7 @@ function decode(segment: string): string {
 function Page(props: { path: string; search: URLSearchParams; auth: AuthState; onAuth: (a: AuthState) => void }) {
   const { path, search } = props;
   if (path === '/login') return <LoginPage onSignedIn={props.onAuth} />;
-  if (path === '/' || path === '') return <Dashboard />;
+  if (path === '/' || path === '') return <Dashboard auth={props.auth} />;
   if (path === '/projects') return <ProjectsPage search={search} />;
   if (path === '/users') return <UsersPage search={search} />;
   if (path === '/robots') return <RobotsPage search={search} />;

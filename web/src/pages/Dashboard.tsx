@@ -1,6 +1,7 @@
 /** Counts, storage (total and per project), pushes and pulls over time, recent activity. */
 import { useEffect, useState } from 'react';
 import { ApiError, get } from '../api.ts';
+import type { AuthState } from '../auth.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { type DayTraffic, TrafficChart } from '../components/TrafficChart.tsx';
 import { useApi } from '../components/use-api.ts';
@@ -36,10 +37,16 @@ interface AuditEntry {
 
 type Activity = { source: 'audit'; entries: AuditEntry[] } | { source: 'pushes'; entries: RecentPush[] };
 
-function useActivity(): { activity: Activity | null; error: unknown } {
+/** Recent activity: the audit log for administrators (others may not read it), recent pushes otherwise. */
+function useActivity(from: 'audit' | 'pushes' | null): { activity: Activity | null; error: unknown } {
   const [state, setState] = useState<{ activity: Activity | null; error: unknown }>({ activity: null, error: null });
   useEffect(() => {
-    get<AuditEntry[]>('/audit-logs?page=1&page_size=8&sort=-op_time')
+    if (from === null) return;
+    const audit =
+      from === 'audit'
+        ? get<AuditEntry[]>('/audit-logs?page=1&page_size=8&sort=-op_time')
+        : Promise.reject(new ApiError(403, 'FORBIDDEN', ''));
+    audit
       .then((entries) => ({ source: 'audit', entries }) as Activity)
       .catch(async (err) => {
         // Without the audit log (not installed, or not allowed), recent pushes still tell the story.
@@ -50,18 +57,24 @@ function useActivity(): { activity: Activity | null; error: unknown } {
         (activity) => setState({ activity, error: null }),
         (error) => setState({ activity: null, error }),
       );
-  }, []);
+  }, [from]);
   return state;
 }
 
-export function Dashboard() {
+export function Dashboard(props: { auth: AuthState }) {
   const t = useT(text);
-  const stats = useApi<Statistics>('/statistics');
+  const { kind } = props.auth;
+  // Statistics need an account: a visitor (or a page still asking who is signed in) requests none of them.
+  const member = kind === 'signed-in' || kind === 'open';
+  const admin = kind === 'open' || (kind === 'signed-in' && props.auth.user.sysadmin_flag === true);
+  const stats = useApi<Statistics>(member ? '/statistics' : null);
   // With the identity module, projects exist on their own (even empty); count those.
-  const projectList = useApi<unknown[]>('/projects?page=1&page_size=1');
-  const traffic = useApi<DayTraffic[]>('/statistics/traffic?days=30');
+  const projectList = useApi<unknown[]>(kind === 'loading' ? null : '/projects?page=1&page_size=1');
+  const traffic = useApi<DayTraffic[]>(member ? '/statistics/traffic?days=30' : null);
   const words = useT(auditWords);
-  const { activity, error: activityError } = useActivity();
+  const { activity, error: activityError } = useActivity(member ? (admin ? 'audit' : 'pushes') : null);
+  if (kind === 'loading') return null;
+  if (!member) return <VisitorDashboard publicProjects={projectList.total} />;
   const s = stats.data;
   const projects = s?.projects ?? [];
   const maxStorage = Math.max(1, ...projects.map((p) => p.storage));
@@ -134,6 +147,26 @@ export function Dashboard() {
   );
 }
 
+/** What a visitor who is not signed in sees: the public projects to browse, and the way to sign in. */
+function VisitorDashboard(props: { publicProjects: number | null }) {
+  const t = useT(text);
+  return (
+    <section>
+      <h1>{t('title')}</h1>
+      <div className="cards">
+        <Card
+          label={t('publicProjects')}
+          value={props.publicProjects === null ? '…' : String(props.publicProjects)}
+          to="/projects"
+        />
+      </div>
+      <p className="notice">
+        {t('visitor')} <Link to="/projects">{t('browse')}</Link> <Link to="/login">{t('signInMore')}</Link>
+      </p>
+    </section>
+  );
+}
+
 function Card(props: { label: string; value: string; to?: string }) {
   const body = (
     <>
@@ -178,6 +211,10 @@ const text = messages(
     recent: 'Recent activity',
     noActivity: 'No activity yet.',
     pushed: 'pushed',
+    publicProjects: 'Public projects',
+    visitor: 'You are browsing as a visitor: public projects are open to read.',
+    browse: 'Browse them.',
+    signInMore: 'Sign in to see more.',
   },
   {
     title: '仪表盘',
@@ -193,5 +230,9 @@ const text = messages(
     recent: '最近活动',
     noActivity: '尚无活动。',
     pushed: '推送了',
+    publicProjects: '公开项目',
+    visitor: '你正以访客身份浏览：公开项目可以直接查看。',
+    browse: '去看看。',
+    signInMore: '登录以查看更多。',
   },
 );
