@@ -91,13 +91,17 @@ describe('anonymous visitors and languages', { skip: skip ?? false }, () => {
       assert.deepEqual(errors, [], `${path} as a visitor`);
       await page.close();
     }
-    const admin = await session.open('/');
+    // Signed in (the session cookie is the context's), a fresh tab on the dashboard fails no request either.
+    const signIn = await session.open('/');
+    await signIn.waitForLoadState('networkidle');
+    const admin = await session.browser.newPage();
     const errors = await consoleErrors(admin, async () => {
-      await admin.reload();
+      await admin.goto(`${session.server.url}/`);
       await admin.locator('.card').first().waitFor();
     });
     assert.deepEqual(errors, [], '/ signed in as admin');
     await admin.close();
+    await signIn.close();
   });
 
   test('a visitor reads public projects without signing in, and sees no write action', T, async (t) => {
