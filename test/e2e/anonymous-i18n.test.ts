@@ -35,7 +35,10 @@ async function consoleErrors(page: Page, fn: () => Promise<void>): Promise<strin
   page.on('response', (r) => {
     if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`);
   });
-  page.on('requestfailed', (r) => errors.push(`failed ${r.url()}`));
+  // A request the page itself gave up (navigating on) is not shown in the browser console; any other failure is.
+  page.on('requestfailed', (r) => {
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED') errors.push(`failed ${r.url()} ${r.failure()?.errorText}`);
+  });
   await fn();
   await page.waitForLoadState('networkidle');
   return errors;
@@ -45,7 +48,8 @@ async function anonymousPage(viewport: { width: number; height: number }, locale
   const page = await session.browser.newPage();
   await page.context().clearCookies();
   await page.setViewportSize(viewport);
-  await page.goto(`${session.server.url}/favicon.ico`).catch(() => undefined);
+  // A JSON answer of the same origin (not the console, whose requests would still be running) to set the language.
+  await page.goto(`${session.server.url}/c/session`);
   await page.evaluate((l) => localStorage.setItem('berth.locale', l), locale);
   return page;
 }
