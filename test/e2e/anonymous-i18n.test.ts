@@ -135,7 +135,7 @@ describe('anonymous visitors and languages', { skip: skip ?? false }, () => {
 
       // A private project reads as "sign in", not as a redirect.
       await page.goto(`${session.server.url}/projects/team/repositories/app`);
-      await page.getByRole('alert').first().waitFor();
+      await page.getByRole('alert').getByRole('link', { name: 'Sign in' }).waitFor();
       assert.equal(new URL(page.url()).pathname, '/projects/team/repositories/app');
       await page.close();
     }
