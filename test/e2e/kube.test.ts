@@ -293,7 +293,7 @@ describe('console: Kubernetes', { skip: skip ?? false }, () => {
     await error.waitFor();
     assert.match(
       (await error.textContent()) ?? '',
-      /Permission denied\. You need the “system administrator” permission/,
+      /Permission denied: you need the “system administrator” permission/,
     );
     await shot(page, '25-kube-forbidden');
     await page.close();

@@ -33,7 +33,7 @@ describe('console sign-in through a server session', { skip: skip ?? false }, ()
     await page.getByLabel(/username/i).fill('admin');
     await page.getByLabel('Password').fill('not-the-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('alert').getByText('Invalid username or password.').waitFor();
+    await page.getByRole('alert').getByText('Wrong user name or password.').waitFor();
     assert.deepEqual(
       failed.filter((f) => !f.startsWith('401 /c/login')),
       [],

@@ -3,6 +3,8 @@ import { useEffect, useState } from 'react';
 import { signOut } from './api.ts';
 import { type AuthState, loadAuth } from './auth.ts';
 import { ConsoleExtras } from './components/ConsoleExtras.tsx';
+import { LanguageSwitch } from './components/LanguageSwitch.tsx';
+import { messages, useT } from './i18n/index.ts';
 import { ArtifactPage } from './pages/ArtifactPage.tsx';
 import { AuditLogPage } from './pages/AuditLogPage.tsx';
 import { AboutPage } from './pages/admin/AboutPage.tsx';
@@ -37,7 +39,7 @@ function decode(segment: string): string {
 function Page(props: { path: string; search: URLSearchParams; auth: AuthState; onAuth: (a: AuthState) => void }) {
   const { path, search } = props;
   if (path === '/login') return <LoginPage onSignedIn={props.onAuth} />;
-  if (path === '/' || path === '') return <Dashboard />;
+  if (path === '/' || path === '') return <Dashboard auth={props.auth} />;
   if (path === '/projects') return <ProjectsPage search={search} />;
   if (path === '/users') return <UsersPage search={search} />;
   if (path === '/robots') return <RobotsPage search={search} />;
@@ -80,11 +82,16 @@ function Page(props: { path: string; search: URLSearchParams; auth: AuthState; o
     }
     return <RepositoryPage project={projectName} repository={repository} search={search} />;
   }
+  return <NotFound path={path} />;
+}
+
+function NotFound(props: { path: string }) {
+  const t = useT(text);
   return (
     <section>
-      <h1>Not found</h1>
+      <h1>{t('notFound')}</h1>
       <p>
-        Nothing lives at <code>{path}</code>. <Link to="/">Back to the dashboard</Link>.
+        {t('nothingAt')} <code>{props.path}</code> <Link to="/">{t('back')}</Link>
       </p>
     </section>
   );
@@ -100,18 +107,15 @@ function NavLink(props: { to: string; label: string; path: string }) {
 }
 
 export function App() {
+  const t = useT(text);
   const { path, search } = useLocation();
   const [auth, setAuth] = useState<AuthState>({ kind: 'loading' });
   const [menuOpen, setMenuOpen] = useState(false);
 
   useEffect(() => {
+    // A 401 no longer sends the visitor away: public projects stay readable,
+    // and the page says "please sign in" with the header's link beside it.
     loadAuth().then(setAuth);
-    const onUnauthorized = () => {
-      if (location.pathname !== '/login')
-        navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
-    };
-    window.addEventListener('berth:unauthorized', onUnauthorized);
-    return () => window.removeEventListener('berth:unauthorized', onUnauthorized);
   }, []);
   // biome-ignore lint/correctness/useExhaustiveDependencies: close the menu on every navigation
   useEffect(() => setMenuOpen(false), [path]);
@@ -132,22 +136,22 @@ export function App() {
           type="button"
           className="menu-toggle"
           aria-expanded={menuOpen}
-          aria-label="menu"
+          aria-label={t('menu')}
           onClick={() => setMenuOpen((o) => !o)}
         >
           ☰
         </button>
         <nav className={menuOpen ? 'mainnav open' : 'mainnav'}>
-          <NavLink to="/" label="Dashboard" path={path} />
-          <NavLink to="/projects" label="Projects" path={path} />
-          {admin ? <NavLink to="/robots" label="Robots" path={path} /> : null}
-          {admin ? <NavLink to="/users" label="Users" path={path} /> : null}
-          {admin ? <NavLink to="/kube" label="Kubernetes" path={path} /> : null}
-          {admin ? <NavLink to="/audit-logs" label="Audit log" path={path} /> : null}
-          {admin ? <NavLink to="/storage" label="Storage" path={path} /> : null}
-          {admin ? <NavLink to="/registries" label="Registries" path={path} /> : null}
-          {admin ? <NavLink to="/replication" label="Replication" path={path} /> : null}
-          {admin ? <NavLink to="/security" label="Security" path={path} /> : null}
+          <NavLink to="/" label={t('dashboard')} path={path} />
+          <NavLink to="/projects" label={t('projects')} path={path} />
+          {admin ? <NavLink to="/robots" label={t('robots')} path={path} /> : null}
+          {admin ? <NavLink to="/users" label={t('users')} path={path} /> : null}
+          {admin ? <NavLink to="/kube" label={t('kube')} path={path} /> : null}
+          {admin ? <NavLink to="/audit-logs" label={t('auditLog')} path={path} /> : null}
+          {admin ? <NavLink to="/storage" label={t('storage')} path={path} /> : null}
+          {admin ? <NavLink to="/registries" label={t('registries')} path={path} /> : null}
+          {admin ? <NavLink to="/replication" label={t('replication')} path={path} /> : null}
+          {admin ? <NavLink to="/security" label={t('security')} path={path} /> : null}
           <ConsoleExtras path={path} admin={admin} signedIn={auth.kind === 'signed-in' || auth.kind === 'open'} />
           <span className="spacer" />
           {auth.kind === 'signed-in' ? (
@@ -163,16 +167,23 @@ export function App() {
                   });
                 }}
               >
-                Sign out
+                {t('signOut')}
               </button>
             </span>
           ) : auth.kind === 'anonymous' ? (
-            <Link to="/login">Sign in</Link>
+            <Link
+              to={
+                path === '/login' ? path : `/login?next=${encodeURIComponent(path + (search.size ? `?${search}` : ''))}`
+              }
+            >
+              {t('signIn')}
+            </Link>
           ) : auth.kind === 'open' ? (
-            <span className="who muted" title="This server has no accounts yet: everyone may do everything.">
-              open access
+            <span className="who muted" title={t('openTitle')}>
+              {t('open')}
             </span>
           ) : null}
+          <LanguageSwitch />
         </nav>
       </header>
       <main className="content">
@@ -181,3 +192,46 @@ export function App() {
     </div>
   );
 }
+
+const text = messages(
+  {
+    notFound: 'Not found',
+    nothingAt: 'Nothing lives at',
+    back: 'Back to the dashboard',
+    menu: 'menu',
+    dashboard: 'Dashboard',
+    projects: 'Projects',
+    robots: 'Robots',
+    users: 'Users',
+    kube: 'Kubernetes',
+    auditLog: 'Audit log',
+    storage: 'Storage',
+    registries: 'Registries',
+    replication: 'Replication',
+    security: 'Security',
+    signOut: 'Sign out',
+    signIn: 'Sign in',
+    openTitle: 'This server has no accounts yet: everyone may do everything.',
+    open: 'open access',
+  },
+  {
+    notFound: '未找到',
+    nothingAt: '此地址下没有内容：',
+    back: '返回仪表盘',
+    menu: '菜单',
+    dashboard: '仪表盘',
+    projects: '项目',
+    robots: '机器人账户',
+    users: '用户',
+    kube: 'Kubernetes',
+    auditLog: '审计日志',
+    storage: '存储',
+    registries: '仓库管理',
+    replication: '复制管理',
+    security: '安全',
+    signOut: '退出登录',
+    signIn: '登录',
+    openTitle: '此服务器尚无账户：所有人都可执行所有操作。',
+    open: '开放访问',
+  },
+);

@@ -1,4 +1,11 @@
-/** Formatting shared by the pages. */
+/** Formatting shared by the pages (words in the console's current language). */
+import { getLocale, messages } from './i18n/index.ts';
+
+const words = messages(
+  { justNow: 'just now', min: '{n} min ago', h: '{n} h ago', d: '{n} d ago', unknown: 'unknown' },
+  { justNow: '刚刚', min: '{n} 分钟前', h: '{n} 小时前', d: '{n} 天前', unknown: '未知' },
+);
+const word = (key: keyof (typeof words)['en'], n = 0) => words[getLocale()][key].replace('{n}', String(n));
 
 export function bytes(n: number | null | undefined): string {
   if (n === null || n === undefined || Number.isNaN(n)) return '—';
@@ -20,20 +27,20 @@ export function shortDigest(digest: string): string {
 export function dateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(getLocale(), { dateStyle: 'medium', timeStyle: 'short' });
 }
 
 export function ago(iso: string | null | undefined): string {
   if (!iso) return '—';
   const s = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
-  if (s < 60) return 'just now';
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
-  return `${Math.floor(s / 86400)} d ago`;
+  if (s < 60) return word('justNow');
+  if (s < 3600) return word('min', Math.floor(s / 60));
+  if (s < 86400) return word('h', Math.floor(s / 3600));
+  return word('d', Math.floor(s / 86400));
 }
 
 export function platform(p: { os?: string; architecture?: string; variant?: string } | null | undefined): string {
-  if (!p) return 'unknown';
+  if (!p) return word('unknown');
   return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
 }
 

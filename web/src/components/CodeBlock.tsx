@@ -6,7 +6,7 @@ export function CodeBlock(props: { title: string; text: string; copyLabel?: stri
     <figure className="code-block">
       <figcaption>
         <span className="mono">{props.title}</span>
-        <CopyButton text={props.text} label={props.copyLabel ?? 'Copy'} />
+        <CopyButton text={props.text} label={props.copyLabel} />
       </figcaption>
       <pre>
         <code>{props.text}</code>

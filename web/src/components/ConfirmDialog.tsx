@@ -1,6 +1,13 @@
 /** Asks before a destructive action; the user may have to type a word to confirm. */
 import { type ReactNode, useState } from 'react';
 
+import { messages, useT } from '../i18n/index.ts';
+
+const text = messages(
+  { typeBefore: 'Type ', typeAfter: ' to confirm', cancel: 'Cancel', working: 'Working…' },
+  { typeBefore: '输入 ', typeAfter: ' 以确认', cancel: '取消', working: '处理中…' },
+);
+
 export function ConfirmDialog(props: {
   title: string;
   children: ReactNode;
@@ -10,6 +17,7 @@ export function ConfirmDialog(props: {
   onConfirm: () => Promise<void>;
   onCancel: () => void;
 }) {
+  const t = useT(text);
   const [typed, setTyped] = useState('');
   const [busy, setBusy] = useState(false);
   const ready = !props.typeToConfirm || typed === props.typeToConfirm;
@@ -28,14 +36,16 @@ export function ConfirmDialog(props: {
         <div>{props.children}</div>
         {props.typeToConfirm ? (
           <label className="field">
-            Type <code>{props.typeToConfirm}</code> to confirm
+            {t('typeBefore')}
+            <code>{props.typeToConfirm}</code>
+            {t('typeAfter')}
             {/* biome-ignore lint/a11y/noAutofocus: the dialog asks for exactly this input */}
             <input value={typed} onChange={(e) => setTyped(e.target.value)} autoFocus />
           </label>
         ) : null}
         <div className="actions">
           <button type="button" onClick={props.onCancel} disabled={busy}>
-            Cancel
+            {t('cancel')}
           </button>
           <button
             type="button"
@@ -50,7 +60,7 @@ export function ConfirmDialog(props: {
               }
             }}
           >
-            {busy ? 'Working…' : props.confirmLabel}
+            {busy ? t('working') : props.confirmLabel}
           </button>
         </div>
       </div>

@@ -1,41 +1,33 @@
 /**
- * Says what went wrong in words a person can act on. A 403 names the
- * permission the action needs; an absent endpoint says which module is missing.
+ * Says what went wrong in words a person can act on (see describe-error.ts):
+ * a 403 names the permission the action needs, an absent endpoint says which
+ * module is missing, and no raw JSON ever reaches the page.
  */
 import { ApiError } from '../api.ts';
+import { messages, useLocale, useT } from '../i18n/index.ts';
+import { Link } from '../router.tsx';
+import { describeError, type ErrorContext } from './describe-error.ts';
 
-export interface ErrorContext {
-  /** The permission the failed action needs, e.g. "delete artifact in project team". */
-  permission?: string;
-  /** What the missing endpoint belongs to, e.g. "robot accounts". */
-  feature?: string;
-}
+export { describeError, type ErrorContext } from './describe-error.ts';
 
-export function describeError(error: unknown, context: ErrorContext = {}): string {
-  if (!(error instanceof ApiError)) return (error as Error)?.message ?? String(error);
-  if (error.status === 403) {
-    const needed = context.permission ? `You need the “${context.permission}” permission. ` : '';
-    return `Permission denied. ${needed}The server said: ${error.message}`;
-  }
-  if (error.status === 401) return 'Please sign in: this needs an account.';
-  if (error.absent) {
-    return `${context.feature ? `${capitalize(context.feature)} are` : 'This is'} not available on this server yet: it needs Berth's identity and access module.`;
-  }
-  if (error.status === 0) return error.message;
-  return `${error.message} (${error.status} ${error.code})`;
-}
-
-const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const text = messages({ retry: 'Retry', signIn: 'Sign in' }, { retry: '重试', signIn: '登录' });
 
 export function ErrorBox(props: { error: unknown; context?: ErrorContext; onRetry?: () => void }) {
+  const locale = useLocale();
+  const t = useT(text);
   if (!props.error) return null;
   const absent = props.error instanceof ApiError && props.error.absent;
+  // A 401 is answered with a way to sign in and come back here, not with a redirect that loses the page.
+  const signIn = props.error instanceof ApiError && props.error.status === 401;
   return (
     <div className={absent ? 'notice' : 'error'} role="alert">
-      <span>{describeError(props.error, props.context)}</span>
-      {props.onRetry && !absent ? (
+      <span>{describeError(props.error, props.context, locale)}</span>
+      {signIn ? (
+        <Link to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`}>{t('signIn')}</Link>
+      ) : null}
+      {props.onRetry && !absent && !signIn ? (
         <button type="button" className="link" onClick={props.onRetry}>
-          Retry
+          {t('retry')}
         </button>
       ) : null}
     </div>

@@ -1,6 +1,27 @@
 /** Pushes and pulls per day as an SVG line chart drawn at its container's width (text stays readable). */
 import { useEffect, useRef, useState } from 'react';
 
+import { messages, useT } from '../i18n/index.ts';
+
+const text = messages(
+  {
+    none: 'No traffic recorded yet.',
+    aria: 'pushes and pulls over the last {days} days',
+    pullsOn: '{day}: {n} pulls',
+    pushesOn: '{day}: {n} pushes',
+    pushes: 'pushes ({n})',
+    pulls: 'pulls ({n})',
+  },
+  {
+    none: '尚无流量记录。',
+    aria: '最近 {days} 天的推送与拉取',
+    pullsOn: '{day}：拉取 {n} 次',
+    pushesOn: '{day}：推送 {n} 次',
+    pushes: '推送（{n}）',
+    pulls: '拉取（{n}）',
+  },
+);
+
 export interface DayTraffic {
   day: string;
   pushes: number;
@@ -32,12 +53,13 @@ function useWidth(fallback: number) {
 }
 
 export function TrafficChart(props: { days: DayTraffic[] }) {
+  const t = useT(text);
   const { days } = props;
   const { ref, width: W } = useWidth(640);
   if (days.length === 0) {
     return (
       <figure className="chart" ref={ref}>
-        <p className="muted">No traffic recorded yet.</p>
+        <p className="muted">{t('none')}</p>
       </figure>
     );
   }
@@ -52,7 +74,7 @@ export function TrafficChart(props: { days: DayTraffic[] }) {
   const total = (key: 'pushes' | 'pulls') => days.reduce((n, d) => n + d[key], 0);
   return (
     <figure className="chart" ref={ref}>
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`pushes and pulls over the last ${days.length} days`}>
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={t('aria', { days: days.length })}>
         {ticks.map((t) => (
           <g key={t}>
             <line x1={PAD.left} x2={W - PAD.right} y1={y(t)} y2={y(t)} className="grid" />
@@ -81,17 +103,17 @@ export function TrafficChart(props: { days: DayTraffic[] }) {
         {days.map((d, i) => (
           <g key={`p${d.day}`}>
             <circle cx={x(i)} cy={y(d.pulls)} r={d.pulls > 0 ? 2.5 : 0} className="dot pulls">
-              <title>{`${d.day}: ${d.pulls} pulls`}</title>
+              <title>{t('pullsOn', { day: d.day, n: d.pulls })}</title>
             </circle>
             <circle cx={x(i)} cy={y(d.pushes)} r={d.pushes > 0 ? 2.5 : 0} className="dot pushes">
-              <title>{`${d.day}: ${d.pushes} pushes`}</title>
+              <title>{t('pushesOn', { day: d.day, n: d.pushes })}</title>
             </circle>
           </g>
         ))}
       </svg>
       <figcaption>
-        <span className="legend pushes">pushes ({total('pushes')})</span>
-        <span className="legend pulls">pulls ({total('pulls')})</span>
+        <span className="legend pushes">{t('pushes', { n: total('pushes') })}</span>
+        <span className="legend pulls">{t('pulls', { n: total('pulls') })}</span>
       </figcaption>
     </figure>
   );

@@ -11,6 +11,8 @@ export interface ConfirmRequest {
   title: string;
   message: ReactNode;
   confirmLabel: string;
+  /** When set, the person types this (a repository's name…) before confirming. */
+  typeToConfirm?: string;
 }
 
 export function useConfirm(): { ask: (request: ConfirmRequest) => Promise<boolean>; dialog: ReactNode } {
@@ -23,6 +25,7 @@ export function useConfirm(): { ask: (request: ConfirmRequest) => Promise<boolea
     <ConfirmDialog
       title={pending.title}
       confirmLabel={pending.confirmLabel}
+      typeToConfirm={pending.typeToConfirm}
       onConfirm={async () => {
         pending.resolve(true);
         setPending(null);

@@ -8,6 +8,8 @@ import { request, sessionInfo } from '../api.ts';
 
 export interface ProjectAccess {
   known: boolean;
+  /** A visitor who is not signed in (reading a public project): pages hide write actions instead of disabling them. */
+  anonymous?: boolean;
   canPush: boolean;
   canDelete: boolean;
   canManage: boolean;
@@ -34,7 +36,7 @@ export function useProjectAccess(project: string): ProjectAccess {
       // Asked first, so an anonymous visitor of a public project triggers no 401 (and no redirect to sign-in).
       const session = await sessionInfo().catch(() => null);
       if (session?.auth === 'off') return EVERYTHING;
-      if (!session?.signed_in) return accessForRole(0, false);
+      if (!session?.signed_in) return { ...accessForRole(0, false), anonymous: true };
       const [sysadmin, role] = await Promise.all([
         request<{ sysadmin_flag?: boolean }>('/users/current').then(
           (r) => r.data.sysadmin_flag === true,

@@ -1,5 +1,6 @@
 /** What is inside an artifact: platforms, layers with the commands that made them, config, labels, referrers. */
 import { bytes, dateTime, platform, shortDigest } from '../format.ts';
+import { messages, type Translate, useT } from '../i18n/index.ts';
 import { artifactRoute } from '../links.ts';
 import { Link } from '../router.tsx';
 import type { Accessory, Artifact, HistoryEntry, Layer } from '../types.ts';
@@ -20,17 +21,20 @@ function shortMediaType(type: string): string {
 }
 
 function KeyValues(props: { title: string; values: Record<string, string> | undefined }) {
+  const t = useT(text);
   const entries = Object.entries(props.values ?? {});
   return (
     <div className="panel">
       <h2>{props.title}</h2>
       {entries.length === 0 ? (
-        <p className="muted">None.</p>
+        <p className="muted">{t('none')}</p>
       ) : (
         <dl className="kv">
           {entries.map(([k, v]) => (
             <div key={k}>
-              <dt>{k}</dt>
+              <dt className="label-key">
+                <BreakableKey text={k} />
+              </dt>
               <dd>{v}</dd>
             </div>
           ))}
@@ -41,6 +45,7 @@ function KeyValues(props: { title: string; values: Record<string, string> | unde
 }
 
 export function ArtifactInternals(props: { artifact: Artifact; repository: string }) {
+  const t = useT(text);
   const a = props.artifact;
   const layers = a.layers ?? [];
   const steps = buildSteps(a.history ?? [], layers);
@@ -50,14 +55,14 @@ export function ArtifactInternals(props: { artifact: Artifact; repository: strin
     <>
       {a.references.length > 0 ? (
         <div className="panel">
-          <h2>Platforms</h2>
+          <h2>{t('platforms')}</h2>
           <div className="table-wrap">
             <table>
               <thead>
                 <tr>
-                  <th>Platform</th>
-                  <th>Manifest</th>
-                  <th>Size</th>
+                  <th>{t('platform')}</th>
+                  <th>{t('manifest')}</th>
+                  <th>{t('size')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -80,7 +85,7 @@ export function ArtifactInternals(props: { artifact: Artifact; repository: strin
       {layers.length > 0 ? (
         <div className="panel">
           <h2>
-            Layers{' '}
+            {t('layers')}{' '}
             <span className="muted small">
               ({layers.length}, {bytes(layerTotal)})
             </span>
@@ -89,7 +94,7 @@ export function ArtifactInternals(props: { artifact: Artifact; repository: strin
             {steps.map((s, i) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: build steps are a fixed, ordered list; commands repeat
               <li key={`${i}-${s.layer?.digest ?? 'empty'}`} className={s.layer ? 'layer' : 'layer empty'}>
-                <code className="command">{s.history.created_by ?? (s.layer ? '(no history recorded)' : '')}</code>
+                <code className="command">{s.history.created_by ?? (s.layer ? t('noHistory') : '')}</code>
                 <span className="layer-meta">
                   {s.layer ? (
                     <>
@@ -100,7 +105,7 @@ export function ArtifactInternals(props: { artifact: Artifact; repository: strin
                       <span className="muted small">{shortMediaType(s.layer.media_type)}</span>
                     </>
                   ) : (
-                    <span className="muted small">no layer</span>
+                    <span className="muted small">{t('noLayer')}</span>
                   )}
                 </span>
               </li>
@@ -110,13 +115,13 @@ export function ArtifactInternals(props: { artifact: Artifact; repository: strin
       ) : null}
       {config && (config.Cmd || config.Entrypoint || config.Env || config.WorkingDir || config.User) ? (
         <div className="panel">
-          <h2>Run configuration</h2>
+          <h2>{t('runConfig')}</h2>
           <dl className="kv">
             {config.Entrypoint ? <KV k="Entrypoint" v={JSON.stringify(config.Entrypoint)} /> : null}
             {config.Cmd ? <KV k="Cmd" v={JSON.stringify(config.Cmd)} /> : null}
-            {config.WorkingDir ? <KV k="Working dir" v={config.WorkingDir} /> : null}
-            {config.User ? <KV k="User" v={config.User} /> : null}
-            {config.ExposedPorts ? <KV k="Ports" v={Object.keys(config.ExposedPorts).join(', ')} /> : null}
+            {config.WorkingDir ? <KV k={t('workingDir')} v={config.WorkingDir} /> : null}
+            {config.User ? <KV k={t('user')} v={config.User} /> : null}
+            {config.ExposedPorts ? <KV k={t('ports')} v={Object.keys(config.ExposedPorts).join(', ')} /> : null}
             {(config.Env ?? []).map((e) => (
               <KV key={e} k="Env" v={e} />
             ))}
@@ -124,26 +129,26 @@ export function ArtifactInternals(props: { artifact: Artifact; repository: strin
         </div>
       ) : null}
       <div className="two-col">
-        <KeyValues title="Labels" values={config?.Labels} />
-        <KeyValues title="Annotations" values={a.annotations} />
+        <KeyValues title={t('labels')} values={config?.Labels} />
+        <KeyValues title={t('annotations')} values={a.annotations} />
       </div>
       <div className="panel">
         <h2>
-          Referrers <span className="muted small">(signatures, SBOMs and other artifacts about this one)</span>
+          {t('referrers')} <span className="muted small">{t('referrersHint')}</span>
         </h2>
         {(a.accessories ?? []).length === 0 ? (
-          <p className="muted">Nothing refers to this artifact.</p>
+          <p className="muted">{t('noReferrers')}</p>
         ) : (
           <div className="table-wrap">
             <table>
               <thead>
                 <tr>
-                  <th>Kind</th>
-                  <th>Artifact type</th>
-                  <th>Digest</th>
-                  <th>Size</th>
-                  <th>Verification</th>
-                  <th className="hide-narrow">Pushed</th>
+                  <th>{t('kind')}</th>
+                  <th>{t('artifactType')}</th>
+                  <th>{t('digest')}</th>
+                  <th>{t('size')}</th>
+                  <th>{t('verification')}</th>
+                  <th className="hide-narrow">{t('pushed')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -159,7 +164,7 @@ export function ArtifactInternals(props: { artifact: Artifact; repository: strin
                       </Link>
                     </td>
                     <td>{bytes(r.size)}</td>
-                    <td className="small">{verification(r)}</td>
+                    <td className="small">{verification(r, t)}</td>
                     <td className="hide-narrow">{dateTime(r.creation_time)}</td>
                   </tr>
                 ))}
@@ -173,17 +178,17 @@ export function ArtifactInternals(props: { artifact: Artifact; repository: strin
 }
 
 /** A signature's verification in a few words: by which trusted key, or why not. */
-function verification(r: Accessory) {
+function verification(r: Accessory, t: Translate<keyof (typeof text)['en']>) {
   if (!r.signature) return <span className="muted">—</span>;
   if (r.signed)
     return (
       <span className="ok-text" style={{ color: 'var(--ok, #1a7f37)' }}>
-        ✔ signed by {r.signature.key}
+        {t('signedBy', { key: r.signature.key ?? '' })}
       </span>
     );
   return (
     <span className="danger-text" title={r.signature.errors.join('\n')}>
-      ✘ {r.signature.errors[0] ?? 'not verified'}
+      ✘ {r.signature.errors[0] ?? t('notVerified')}
     </span>
   );
 }
@@ -214,3 +219,58 @@ function KV(props: { k: string; v: string }) {
     </div>
   );
 }
+
+const text = messages(
+  {
+    none: 'None.',
+    platforms: 'Platforms',
+    platform: 'Platform',
+    manifest: 'Manifest',
+    size: 'Size',
+    layers: 'Layers',
+    noHistory: '(no history recorded)',
+    noLayer: 'no layer',
+    runConfig: 'Run configuration',
+    workingDir: 'Working dir',
+    user: 'User',
+    ports: 'Ports',
+    labels: 'Labels',
+    annotations: 'Annotations',
+    referrers: 'Referrers',
+    referrersHint: '(signatures, SBOMs and other artifacts about this one)',
+    noReferrers: 'Nothing refers to this artifact.',
+    kind: 'Kind',
+    artifactType: 'Artifact type',
+    digest: 'Digest',
+    verification: 'Verification',
+    pushed: 'Pushed',
+    signedBy: '✔ signed by {key}',
+    notVerified: 'not verified',
+  },
+  {
+    none: '无。',
+    platforms: '平台',
+    platform: '平台',
+    manifest: '清单',
+    size: '大小',
+    layers: '层',
+    noHistory: '（未记录构建历史）',
+    noLayer: '无层',
+    runConfig: '运行配置',
+    workingDir: '工作目录',
+    user: '用户',
+    ports: '端口',
+    labels: '标签（Labels）',
+    annotations: '注解',
+    referrers: '引用者',
+    referrersHint: '（关于此制品的签名、SBOM 及其他制品）',
+    noReferrers: '没有引用此制品的内容。',
+    kind: '种类',
+    artifactType: '制品类型',
+    digest: '摘要',
+    verification: '验证',
+    pushed: '推送时间',
+    signedBy: '✔ 已由 {key} 签名',
+    notVerified: '未验证',
+  },
+);

@@ -3,14 +3,15 @@
  * and build history, labels and annotations, platforms of an index, and what
  * refers to it. Deleting asks first.
  */
-import { useState } from 'react';
 import { ApiError, del, repositoryPath } from '../api.ts';
-import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { CopyButton, CopyField } from '../components/CopyButton.tsx';
-import { describeError, ErrorBox } from '../components/ErrorBox.tsx';
+import { ErrorBox } from '../components/ErrorBox.tsx';
+import { useAction } from '../components/use-action.ts';
 import { useApi } from '../components/use-api.ts';
+import { useConfirm } from '../components/use-confirm.tsx';
 import { useProjectAccess } from '../components/use-project-access.ts';
 import { bytes, dateTime, platform, podmanCommand, registryHost, shortDigest } from '../format.ts';
+import { messages, useT } from '../i18n/index.ts';
 import { artifactRoute, projectRoute, repositoryRoute } from '../links.ts';
 import { Link, navigate } from '../router.tsx';
 import type { Artifact } from '../types.ts';
@@ -20,19 +21,41 @@ import { TagEditor } from './TagEditor.tsx';
 
 export function ArtifactPage(props: { project: string; repository: string; reference: string }) {
   const base = `${repositoryPath(props.project, props.repository)}/artifacts/${encodeURIComponent(props.reference)}`;
+  const t = useT(text);
   const artifact = useApi<Artifact>(base);
-  const [confirming, setConfirming] = useState(false);
-  const [deleteError, setDeleteError] = useState<unknown>(null);
+  const { ask, dialog } = useConfirm();
+  const removal = useAction();
   const a = artifact.data;
   const access = useProjectAccess(props.project);
   // Opened by tag, the address keeps the tag (what the user asked for); actions use the digest.
   const byTag = !props.reference.includes(':');
   const notFound = artifact.error instanceof ApiError && artifact.error.status === 404;
   const isIndex = (a?.references.length ?? 0) > 0;
+  const deleteArtifact = async (a: Artifact) => {
+    const tags = `${a.tags.map((tag) => tag.name).join(', ')}${a.tag_count > a.tags.length ? ', …' : ''}`;
+    const ok = await ask({
+      title: t('deleteTitle'),
+      message: (
+        <>
+          <code className="mono">{a.digest}</code>
+          <br />
+          {a.tag_count === 0 ? t('noTags') : t(a.tag_count === 1 ? 'oneTag' : 'manyTags', { n: a.tag_count, tags })}{' '}
+          {t('manifestUnknown')}
+        </>
+      ),
+      confirmLabel: t('deleteArtifact'),
+    });
+    if (!ok) return;
+    const done = await removal.run(async () => {
+      await del(`${repositoryPath(props.project, props.repository)}/artifacts/${a.digest}`);
+      return true;
+    });
+    if (done) navigate(repositoryRoute(props.repository));
+  };
   return (
     <section>
       <p className="crumbs">
-        <Link to="/projects">Projects</Link> / <Link to={projectRoute(props.project)}>{props.project}</Link> /{' '}
+        <Link to="/projects">{t('projects')}</Link> / <Link to={projectRoute(props.project)}>{props.project}</Link> /{' '}
         <Link to={repositoryRoute(props.repository)}>{props.repository}</Link> /
       </p>
       <div className="title-row">
@@ -44,50 +67,52 @@ export function ArtifactPage(props: { project: string; repository: string; refer
             <span className="muted">@{shortDigest(props.reference)}</span>
           )}
         </h1>
-        {a ? (
+        {a && !access.anonymous ? (
           <button
             type="button"
             className="danger"
-            disabled={!access.canDelete}
-            title={access.canDelete ? undefined : `needs the delete artifact permission in project ${props.project}`}
-            onClick={() => setConfirming(true)}
+            disabled={!access.canDelete || removal.busy}
+            title={access.canDelete ? undefined : t('needsDelete', { project: props.project })}
+            onClick={() => deleteArtifact(a)}
           >
-            Delete artifact
+            {t('deleteArtifact')}
           </button>
         ) : null}
       </div>
       {notFound ? (
         <p className="notice">
-          {props.repository} has no artifact{' '}
-          {props.reference.startsWith('sha256:') ? shortDigest(props.reference) : `tagged “${props.reference}”`} (any
-          more). <Link to={repositoryRoute(props.repository)}>See its artifacts</Link>.
+          {props.reference.startsWith('sha256:')
+            ? t('noDigest', { repository: props.repository, digest: shortDigest(props.reference) })
+            : t('noTag', { repository: props.repository, tag: props.reference })}{' '}
+          <Link to={repositoryRoute(props.repository)}>{t('seeArtifacts')}</Link>
         </p>
       ) : (
         <ErrorBox
           error={artifact.error}
           onRetry={artifact.reload}
-          context={{ permission: `pull in project ${props.project}` }}
+          context={{ permission: t('pullIn', { project: props.project }) }}
         />
       )}
+      <ErrorBox error={removal.error} context={{ permission: t('deleteIn', { project: props.project }) }} />
       {a ? (
         <>
           <CopyField
             text={podmanCommand('pull', `${registryHost()}/${props.repository}@${a.digest}`)}
-            label="Copy pull command"
+            label={t('copyPull')}
           />
           <dl className="facts">
-            <dt>Digest</dt>
+            <dt>{t('digest')}</dt>
             <dd className="mono digest">
-              {a.digest} <CopyButton text={a.digest} label="Copy digest" />
+              {a.digest} <CopyButton text={a.digest} label={t('copyDigest')} />
             </dd>
-            <dt>Type</dt>
+            <dt>{t('type')}</dt>
             <dd>
-              {isIndex ? 'multi-platform index' : a.type.toLowerCase()}
+              {isIndex ? t('multi') : a.type.toLowerCase()}
               <span className="muted small"> · {a.manifest_media_type}</span>
             </dd>
-            <dt>Size</dt>
+            <dt>{t('size')}</dt>
             <dd>{bytes(a.size)}</dd>
-            <dt>{isIndex ? 'Platforms' : 'Platform'}</dt>
+            <dt>{isIndex ? t('platforms') : t('platform')}</dt>
             <dd>
               {isIndex
                 ? a.references.map((r) => platform(r.platform)).join(', ')
@@ -95,13 +120,13 @@ export function ArtifactPage(props: { project: string; repository: string; refer
                   ? platform(a.extra_attrs)
                   : '—'}
             </dd>
-            <dt>Created</dt>
+            <dt>{t('created')}</dt>
             <dd>{dateTime(a.extra_attrs?.created)}</dd>
-            <dt>Pushed</dt>
+            <dt>{t('pushed')}</dt>
             <dd>{dateTime(a.push_time)}</dd>
             {a.subject_digest ? (
               <>
-                <dt>Refers to</dt>
+                <dt>{t('refersTo')}</dt>
                 <dd>
                   <Link to={artifactRoute(props.repository, a.subject_digest)} className="mono">
                     {shortDigest(a.subject_digest)}
@@ -121,39 +146,62 @@ export function ArtifactPage(props: { project: string; repository: string; refer
           <ArtifactInternals artifact={a} repository={props.repository} />
         </>
       ) : null}
-      {confirming && a ? (
-        <ConfirmDialog
-          title="Delete this artifact?"
-          confirmLabel="Delete artifact"
-          onCancel={() => {
-            setConfirming(false);
-            setDeleteError(null);
-          }}
-          onConfirm={async () => {
-            try {
-              await del(`${repositoryPath(props.project, props.repository)}/artifacts/${a.digest}`);
-              navigate(repositoryRoute(props.repository));
-            } catch (err) {
-              setDeleteError(err);
-            }
-          }}
-        >
-          <p>
-            <code className="mono">{a.digest}</code>
-          </p>
-          <p>
-            {a.tag_count > 0
-              ? `${a.tag_count === 1 ? 'Its tag' : `Its ${a.tag_count} tags`} (${a.tags.map((t) => t.name).join(', ')}${a.tag_count > a.tags.length ? ', …' : ''}) ${a.tag_count === 1 ? 'goes' : 'go'} with it. `
-              : 'It has no tags. '}
-            Anyone pulling it by digest will get “manifest unknown”.
-          </p>
-          {deleteError ? (
-            <p className="error">
-              {describeError(deleteError, { permission: `delete artifact in project ${props.project}` })}
-            </p>
-          ) : null}
-        </ConfirmDialog>
-      ) : null}
+      {dialog}
     </section>
   );
 }
+
+const text = messages(
+  {
+    projects: 'Projects',
+    deleteTitle: 'Delete this artifact?',
+    deleteArtifact: 'Delete artifact',
+    noTags: 'It has no tags.',
+    oneTag: 'Its tag ({tags}) goes with it.',
+    manyTags: 'Its {n} tags ({tags}) go with it.',
+    manifestUnknown: 'Anyone pulling it by digest will get “manifest unknown”.',
+    needsDelete: 'needs the delete artifact permission in project {project}',
+    deleteIn: 'delete artifact in project {project}',
+    pullIn: 'pull in project {project}',
+    noDigest: '{repository} has no artifact {digest} (any more).',
+    noTag: '{repository} has no artifact tagged “{tag}” (any more).',
+    seeArtifacts: 'See its artifacts.',
+    copyPull: 'Copy pull command',
+    digest: 'Digest',
+    copyDigest: 'Copy digest',
+    type: 'Type',
+    multi: 'multi-platform index',
+    size: 'Size',
+    platforms: 'Platforms',
+    platform: 'Platform',
+    created: 'Created',
+    pushed: 'Pushed',
+    refersTo: 'Refers to',
+  },
+  {
+    projects: '项目',
+    deleteTitle: '删除此制品？',
+    deleteArtifact: '删除制品',
+    noTags: '它没有标签。',
+    oneTag: '它的标签（{tags}）将一并删除。',
+    manyTags: '它的 {n} 个标签（{tags}）将一并删除。',
+    manifestUnknown: '之后按摘要拉取它会得到“manifest unknown”。',
+    needsDelete: '需要项目 {project} 的删除制品权限',
+    deleteIn: '在项目 {project} 中删除制品',
+    pullIn: '在项目 {project} 中拉取',
+    noDigest: '{repository} 中（已）没有制品 {digest}。',
+    noTag: '{repository} 中（已）没有标签为“{tag}”的制品。',
+    seeArtifacts: '查看它的制品。',
+    copyPull: '复制拉取命令',
+    digest: '摘要',
+    copyDigest: '复制摘要',
+    type: '类型',
+    multi: '多平台索引',
+    size: '大小',
+    platforms: '平台',
+    platform: '平台',
+    created: '构建时间',
+    pushed: '推送时间',
+    refersTo: '引用对象',
+  },
+);

@@ -7,6 +7,8 @@ import { ProjectTabs } from '../components/ProjectTabs.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
 import { useApi } from '../components/use-api.ts';
 import { dateTime } from '../format.ts';
+import { auditWord, auditWords } from '../i18n/audit.ts';
+import { messages, useT } from '../i18n/index.ts';
 import { setQuery } from '../router.tsx';
 
 interface AuditEntry {
@@ -24,6 +26,8 @@ const OPERATIONS = ['', 'create', 'delete', 'pull', 'push', 'update', 'login'];
 const TYPES = ['', 'artifact', 'repository', 'project', 'member', 'robot', 'user', 'login'];
 
 export function AuditLogPage(props: { project?: string; search: URLSearchParams }) {
+  const t = useT(text);
+  const words = useT(auditWords);
   const { page, pageSize } = pageFrom(props.search);
   const username = props.search.get('username') ?? '';
   const operation = props.search.get('operation') ?? '';
@@ -37,47 +41,47 @@ export function AuditLogPage(props: { project?: string; search: URLSearchParams 
     .join(',');
   const base = props.project ? `/projects/${encodeURIComponent(props.project)}/logs` : '/audit-logs';
   const logs = useApi<AuditEntry[]>(`${base}${query({ page, page_size: pageSize, sort: '-op_time', q })}`);
-  const permission = props.project ? `read the audit log of project ${props.project}` : 'system administrator';
+  const permission = props.project ? t('permission', { project: props.project }) : t('admin');
   return (
     <section>
-      {props.project ? <ProjectTabs project={props.project} current="logs" /> : <h1>Audit log</h1>}
+      {props.project ? <ProjectTabs project={props.project} current="logs" /> : <h1>{t('title')}</h1>}
       <div className="toolbar">
-        <SearchBox value={username} placeholder="Username" param="username" />
+        <SearchBox value={username} placeholder={t('username')} param="username" />
         <select
-          aria-label="operation"
+          aria-label={t('operation')}
           value={operation}
           onChange={(e) => setQuery({ operation: e.target.value, page: undefined })}
         >
           {OPERATIONS.map((o) => (
             <option key={o} value={o}>
-              {o || 'any operation'}
+              {o ? auditWord(words, o) : t('anyOperation')}
             </option>
           ))}
         </select>
         <select
-          aria-label="resource type"
+          aria-label={t('resourceType')}
           value={type}
           onChange={(e) => setQuery({ resource_type: e.target.value, page: undefined })}
         >
-          {TYPES.map((t) => (
-            <option key={t} value={t}>
-              {t || 'any resource'}
+          {TYPES.map((r) => (
+            <option key={r} value={r}>
+              {r ? auditWord(words, r) : t('anyResource')}
             </option>
           ))}
         </select>
       </div>
-      <ErrorBox error={logs.error} onRetry={logs.reload} context={{ permission, feature: 'audit logs' }} />
+      <ErrorBox error={logs.error} onRetry={logs.reload} context={{ permission, feature: t('feature') }} />
       {logs.data ? (
         <>
           <div className="table-wrap">
             <table>
               <thead>
                 <tr>
-                  <th>When</th>
-                  <th>Who</th>
-                  <th>Operation</th>
-                  <th>Resource</th>
-                  <th className="hide-narrow">From</th>
+                  <th>{t('when')}</th>
+                  <th>{t('who')}</th>
+                  <th>{t('operationHead')}</th>
+                  <th>{t('resource')}</th>
+                  <th className="hide-narrow">{t('from')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -86,24 +90,65 @@ export function AuditLogPage(props: { project?: string; search: URLSearchParams 
                     <td className="nowrap">{dateTime(e.op_time)}</td>
                     <td>{e.username}</td>
                     <td>
-                      {e.operation}
-                      {e.operation_result === false ? <span className="badge failure">failed</span> : null}
+                      {auditWord(words, e.operation)}
+                      {e.operation_result === false ? <span className="badge failure">{t('failed')}</span> : null}
                     </td>
                     <td>
-                      <span className="muted small">{e.resource_type}</span> <code>{e.resource}</code>
+                      <span className="muted small">{auditWord(words, e.resource_type)}</span> <code>{e.resource}</code>
                     </td>
                     <td className="hide-narrow muted">{e.client_address}</td>
                   </tr>
                 ))}
-                {logs.data.length === 0 ? (
-                  <EmptyRow columns={5}>Nothing logged{q ? ' matches these filters' : ' yet'}.</EmptyRow>
-                ) : null}
+                {logs.data.length === 0 ? <EmptyRow columns={5}>{q ? t('noMatch') : t('empty')}</EmptyRow> : null}
               </tbody>
             </table>
           </div>
-          <Pager page={page} pageSize={pageSize} total={logs.total} noun="events" />
+          <Pager page={page} pageSize={pageSize} total={logs.total} noun={t('events')} />
         </>
       ) : null}
     </section>
   );
 }
+
+const text = messages(
+  {
+    title: 'Audit log',
+    permission: 'read the audit log of project {project}',
+    admin: 'system administrator',
+    feature: 'audit logs',
+    username: 'Username',
+    operation: 'operation',
+    anyOperation: 'any operation',
+    resourceType: 'resource type',
+    anyResource: 'any resource',
+    when: 'When',
+    who: 'Who',
+    operationHead: 'Operation',
+    resource: 'Resource',
+    from: 'From',
+    failed: 'failed',
+    noMatch: 'Nothing logged matches these filters.',
+    empty: 'Nothing logged yet.',
+    events: 'events',
+  },
+  {
+    title: '审计日志',
+    permission: '读取项目 {project} 的审计日志',
+    admin: '系统管理员',
+    feature: '审计日志',
+    username: '用户名',
+    operation: '操作',
+    anyOperation: '所有操作',
+    resourceType: '资源类型',
+    anyResource: '所有资源',
+    when: '时间',
+    who: '用户',
+    operationHead: '操作',
+    resource: '资源',
+    from: '来源',
+    failed: '失败',
+    noMatch: '没有符合筛选条件的日志。',
+    empty: '尚无日志。',
+    events: '事件',
+  },
+);

@@ -1,10 +1,13 @@
 /** Counts, storage (total and per project), pushes and pulls over time, recent activity. */
 import { useEffect, useState } from 'react';
 import { ApiError, get } from '../api.ts';
+import type { AuthState } from '../auth.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { type DayTraffic, TrafficChart } from '../components/TrafficChart.tsx';
 import { useApi } from '../components/use-api.ts';
 import { ago, bytes, shortDigest } from '../format.ts';
+import { auditWord, auditWords } from '../i18n/audit.ts';
+import { messages, useT } from '../i18n/index.ts';
 import { artifactRoute, projectRoute } from '../links.ts';
 import { Link } from '../router.tsx';
 
@@ -34,10 +37,16 @@ interface AuditEntry {
 
 type Activity = { source: 'audit'; entries: AuditEntry[] } | { source: 'pushes'; entries: RecentPush[] };
 
-function useActivity(): { activity: Activity | null; error: unknown } {
+/** Recent activity: the audit log for administrators (others may not read it), recent pushes otherwise. */
+function useActivity(from: 'audit' | 'pushes' | null): { activity: Activity | null; error: unknown } {
   const [state, setState] = useState<{ activity: Activity | null; error: unknown }>({ activity: null, error: null });
   useEffect(() => {
-    get<AuditEntry[]>('/audit-logs?page=1&page_size=8&sort=-op_time')
+    if (from === null) return;
+    const audit =
+      from === 'audit'
+        ? get<AuditEntry[]>('/audit-logs?page=1&page_size=8&sort=-op_time')
+        : Promise.reject(new ApiError(403, 'FORBIDDEN', ''));
+    audit
       .then((entries) => ({ source: 'audit', entries }) as Activity)
       .catch(async (err) => {
         // Without the audit log (not installed, or not allowed), recent pushes still tell the story.
@@ -48,49 +57,57 @@ function useActivity(): { activity: Activity | null; error: unknown } {
         (activity) => setState({ activity, error: null }),
         (error) => setState({ activity: null, error }),
       );
-  }, []);
+  }, [from]);
   return state;
 }
 
-export function Dashboard() {
-  const stats = useApi<Statistics>('/statistics');
+export function Dashboard(props: { auth: AuthState }) {
+  const t = useT(text);
+  const { kind } = props.auth;
+  // Statistics need an account: a visitor (or a page still asking who is signed in) requests none of them.
+  const member = kind === 'signed-in' || kind === 'open';
+  const admin = kind === 'open' || (kind === 'signed-in' && props.auth.user.sysadmin_flag === true);
+  const stats = useApi<Statistics>(member ? '/statistics' : null);
   // With the identity module, projects exist on their own (even empty); count those.
-  const projectList = useApi<unknown[]>('/projects?page=1&page_size=1');
-  const traffic = useApi<DayTraffic[]>('/statistics/traffic?days=30');
-  const { activity, error: activityError } = useActivity();
+  const projectList = useApi<unknown[]>(kind === 'loading' ? null : '/projects?page=1&page_size=1');
+  const traffic = useApi<DayTraffic[]>(member ? '/statistics/traffic?days=30' : null);
+  const words = useT(auditWords);
+  const { activity, error: activityError } = useActivity(member ? (admin ? 'audit' : 'pushes') : null);
+  if (kind === 'loading') return null;
+  if (!member) return <VisitorDashboard publicProjects={projectList.total} />;
   const s = stats.data;
   const projects = s?.projects ?? [];
   const maxStorage = Math.max(1, ...projects.map((p) => p.storage));
   return (
     <section>
-      <h1>Dashboard</h1>
+      <h1>{t('title')}</h1>
       <ErrorBox error={stats.error} onRetry={stats.reload} />
       <div className="cards">
         <Card
-          label="Projects"
+          label={t('projects')}
           value={projectList.total !== null ? String(projectList.total) : s ? String(s.total_project_count) : '…'}
           to="/projects"
         />
-        <Card label="Repositories" value={s ? String(s.total_repo_count) : '…'} />
-        <Card label="Artifacts" value={s ? String(s.total_artifact_count ?? '—') : '…'} />
-        <Card label="Storage used" value={s ? bytes(s.total_storage_consumption) : '…'} />
+        <Card label={t('repositories')} value={s ? String(s.total_repo_count) : '…'} />
+        <Card label={t('artifacts')} value={s ? String(s.total_artifact_count ?? '—') : '…'} />
+        <Card label={t('storage')} value={s ? bytes(s.total_storage_consumption) : '…'} />
       </div>
       <div className="panels">
         <div className="panel wide">
-          <h2>Pushes and pulls, last 30 days</h2>
+          <h2>{t('traffic')}</h2>
           <ErrorBox error={traffic.error} onRetry={traffic.reload} />
           {traffic.data ? <TrafficChart days={traffic.data} /> : null}
         </div>
         <div className="panel">
-          <h2>Storage per project</h2>
-          {projects.length === 0 && s ? <p className="muted">Nothing pushed yet.</p> : null}
+          <h2>{t('perProject')}</h2>
+          {projects.length === 0 && s ? <p className="muted">{t('nothing')}</p> : null}
           <ul className="bars">
             {projects.slice(0, 10).map((p) => (
               <li key={p.name}>
                 <div className="bar-label">
                   <Link to={projectRoute(p.name)}>{p.name}</Link>
                   <span className="muted">
-                    {bytes(p.storage)} · {p.repo_count} {p.repo_count === 1 ? 'repository' : 'repositories'}
+                    {bytes(p.storage)} · {t(p.repo_count === 1 ? 'oneRepo' : 'repos', { n: p.repo_count })}
                   </span>
                 </div>
                 <div className="bar">
@@ -101,20 +118,21 @@ export function Dashboard() {
           </ul>
         </div>
         <div className="panel">
-          <h2>Recent activity</h2>
+          <h2>{t('recent')}</h2>
           <ErrorBox error={activityError} />
-          {activity?.entries.length === 0 ? <p className="muted">No activity yet.</p> : null}
+          {activity?.entries.length === 0 ? <p className="muted">{t('noActivity')}</p> : null}
           <ul className="activity">
             {activity?.source === 'audit'
               ? activity.entries.map((e) => (
                   <li key={e.id}>
-                    <strong>{e.username}</strong> {e.operation} {e.resource_type} <AuditResource entry={e} />
+                    <strong>{e.username}</strong> {auditWord(words, e.operation)} {auditWord(words, e.resource_type)}{' '}
+                    <AuditResource entry={e} />
                     <span className="muted"> · {ago(e.op_time)}</span>
                   </li>
                 ))
               : activity?.entries.map((e) => (
                   <li key={`${e.repository_name}@${e.digest}@${e.tag}`}>
-                    pushed{' '}
+                    {t('pushed')}{' '}
                     <Link to={artifactRoute(e.repository_name, e.digest)}>
                       {e.repository_name}
                       {e.tag ? `:${e.tag}` : `@${shortDigest(e.digest)}`}
@@ -125,6 +143,26 @@ export function Dashboard() {
           </ul>
         </div>
       </div>
+    </section>
+  );
+}
+
+/** What a visitor who is not signed in sees: the public projects to browse, and the way to sign in. */
+function VisitorDashboard(props: { publicProjects: number | null }) {
+  const t = useT(text);
+  return (
+    <section>
+      <h1>{t('title')}</h1>
+      <div className="cards">
+        <Card
+          label={t('publicProjects')}
+          value={props.publicProjects === null ? '…' : String(props.publicProjects)}
+          to="/projects"
+        />
+      </div>
+      <p className="notice">
+        {t('visitor')} <Link to="/projects">{t('browse')}</Link> <Link to="/login">{t('signInMore')}</Link>
+      </p>
     </section>
   );
 }
@@ -157,3 +195,44 @@ function AuditResource(props: { entry: AuditEntry }) {
     </Link>
   );
 }
+
+const text = messages(
+  {
+    title: 'Dashboard',
+    projects: 'Projects',
+    repositories: 'Repositories',
+    artifacts: 'Artifacts',
+    storage: 'Storage used',
+    traffic: 'Pushes and pulls, last 30 days',
+    perProject: 'Storage per project',
+    nothing: 'Nothing pushed yet.',
+    oneRepo: '{n} repository',
+    repos: '{n} repositories',
+    recent: 'Recent activity',
+    noActivity: 'No activity yet.',
+    pushed: 'pushed',
+    publicProjects: 'Public projects',
+    visitor: 'You are browsing as a visitor: public projects are open to read.',
+    browse: 'Browse them.',
+    signInMore: 'Sign in to see more.',
+  },
+  {
+    title: '仪表盘',
+    projects: '项目',
+    repositories: '仓库',
+    artifacts: '制品',
+    storage: '已用存储',
+    traffic: '最近 30 天的推送与拉取',
+    perProject: '各项目存储',
+    nothing: '尚未推送任何内容。',
+    oneRepo: '{n} 个仓库',
+    repos: '{n} 个仓库',
+    recent: '最近活动',
+    noActivity: '尚无活动。',
+    pushed: '推送了',
+    publicProjects: '公开项目',
+    visitor: '你正以访客身份浏览：公开项目可以直接查看。',
+    browse: '去看看。',
+    signInMore: '登录以查看更多。',
+  },
+);

@@ -7,6 +7,7 @@ import { ProjectTabs } from '../components/ProjectTabs.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
 import { useApi } from '../components/use-api.ts';
 import { ago, dateTime } from '../format.ts';
+import { messages, useT } from '../i18n/index.ts';
 import { repositoryRoute } from '../links.ts';
 import { Link, setQuery } from '../router.tsx';
 import { GroupPulls } from './NewProjectForm.tsx';
@@ -21,6 +22,7 @@ export interface Repository {
 }
 
 export function RepositoriesPage(props: { project: string; search: URLSearchParams }) {
+  const t = useT(text);
   const { page, pageSize } = pageFrom(props.search);
   const name = props.search.get('q') ?? '';
   const sort = props.search.get('sort') ?? '-update_time';
@@ -37,11 +39,11 @@ export function RepositoriesPage(props: { project: string; search: URLSearchPara
     return (
       <section>
         <p className="crumbs">
-          <Link to="/projects">Projects</Link> /
+          <Link to="/projects">{t('projects')}</Link> /
         </p>
         <h1>{props.project}</h1>
         <p className="notice" role="alert">
-          There is no project “{props.project}”. <Link to="/projects">See all projects</Link>.
+          {t('noProject', { project: props.project })} <Link to="/projects">{t('allProjects')}</Link>
         </p>
       </section>
     );
@@ -51,28 +53,32 @@ export function RepositoriesPage(props: { project: string; search: URLSearchPara
       <ProjectTabs project={props.project} />
       <GroupPulls project={props.project} />
       <div className="toolbar">
-        <SearchBox value={name} placeholder="Search repositories" />
-        <select aria-label="sort" value={sort} onChange={(e) => setQuery({ sort: e.target.value, page: undefined })}>
-          <option value="-update_time">Recently updated</option>
-          <option value="name">Name A–Z</option>
-          <option value="-name">Name Z–A</option>
-          <option value="-creation_time">Newest first</option>
-          <option value="creation_time">Oldest first</option>
+        <SearchBox value={name} placeholder={t('search')} />
+        <select
+          aria-label={t('sort')}
+          value={sort}
+          onChange={(e) => setQuery({ sort: e.target.value, page: undefined })}
+        >
+          <option value="-update_time">{t('recent')}</option>
+          <option value="name">{t('az')}</option>
+          <option value="-name">{t('za')}</option>
+          <option value="-creation_time">{t('newest')}</option>
+          <option value="creation_time">{t('oldest')}</option>
         </select>
       </div>
       <ErrorBox
         error={repos.error}
         onRetry={repos.reload}
-        context={{ permission: `pull in project ${props.project}` }}
+        context={{ permission: t('pullIn', { project: props.project }) }}
       />
       <div className="table-wrap">
         <table>
           <thead>
             <tr>
-              <th>Repository</th>
-              <th>Artifacts</th>
-              <th>Updated</th>
-              <th className="hide-narrow">Created</th>
+              <th>{t('repository')}</th>
+              <th>{t('artifacts')}</th>
+              <th>{t('updated')}</th>
+              <th className="hide-narrow">{t('created')}</th>
             </tr>
           </thead>
           <tbody>
@@ -87,14 +93,55 @@ export function RepositoriesPage(props: { project: string; search: URLSearchPara
               </tr>
             ))}
             {repos.data?.length === 0 ? (
-              <EmptyRow columns={4}>
-                {name ? `No repository matches “${name}”.` : `No repositories in ${props.project} yet.`}
-              </EmptyRow>
+              <EmptyRow columns={4}>{name ? t('noMatch', { name }) : t('empty', { project: props.project })}</EmptyRow>
             ) : null}
           </tbody>
         </table>
       </div>
-      <Pager page={page} pageSize={pageSize} total={repos.total} noun="repositories" />
+      <Pager page={page} pageSize={pageSize} total={repos.total} noun={t('repositories')} />
     </section>
   );
 }
+
+const text = messages(
+  {
+    projects: 'Projects',
+    noProject: 'There is no project “{project}”.',
+    allProjects: 'See all projects.',
+    search: 'Search repositories',
+    sort: 'sort',
+    recent: 'Recently updated',
+    az: 'Name A–Z',
+    za: 'Name Z–A',
+    newest: 'Newest first',
+    oldest: 'Oldest first',
+    pullIn: 'pull in project {project}',
+    repository: 'Repository',
+    artifacts: 'Artifacts',
+    updated: 'Updated',
+    created: 'Created',
+    noMatch: 'No repository matches “{name}”.',
+    empty: 'No repositories in {project} yet.',
+    repositories: 'repositories',
+  },
+  {
+    projects: '项目',
+    noProject: '项目“{project}”不存在。',
+    allProjects: '查看所有项目。',
+    search: '搜索仓库',
+    sort: '排序',
+    recent: '最近更新',
+    az: '名称 A–Z',
+    za: '名称 Z–A',
+    newest: '最新创建',
+    oldest: '最早创建',
+    pullIn: '在项目 {project} 中拉取',
+    repository: '仓库',
+    artifacts: '制品',
+    updated: '更新时间',
+    created: '创建时间',
+    noMatch: '没有与“{name}”匹配的仓库。',
+    empty: '{project} 中还没有仓库。',
+    repositories: '仓库',
+  },
+);

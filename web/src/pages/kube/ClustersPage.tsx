@@ -1,17 +1,19 @@
 /** Clusters, registered by pasting a kubeconfig; listing its namespaces is the check. */
 import { type FormEvent, useState } from 'react';
 import { del, post } from '../../api.ts';
-import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { EmptyRow } from '../../components/EmptyRow.tsx';
 import { describeError, ErrorBox } from '../../components/ErrorBox.tsx';
 import { FieldError, isFieldError } from '../../components/FieldError.tsx';
 import { useAction } from '../../components/use-action.ts';
 import { useApi } from '../../components/use-api.ts';
+import { useConfirm } from '../../components/use-confirm.tsx';
 import { dateTime } from '../../format.ts';
+import { messages, useT } from '../../i18n/index.ts';
 import { KUBE_CONTEXT, KubeTabs } from './KubeTabs.tsx';
 import type { Cluster } from './types.ts';
 
 function RegisterForm(props: { onDone: (c: Cluster & { namespaces: string[] }) => void }) {
+  const t = useT(text);
   const [name, setName] = useState('');
   const [kubeconfig, setKubeconfig] = useState('');
   const [context, setContext] = useState('');
@@ -29,13 +31,13 @@ function RegisterForm(props: { onDone: (c: Cluster & { namespaces: string[] }) =
   };
   return (
     <form className="panel kube-form" onSubmit={submit}>
-      <h2>Register a cluster</h2>
+      <h2>{t('registerTitle')}</h2>
       <label className="field">
-        Name
+        {t('name')}
         <input
-          aria-label="Cluster name"
+          aria-label={t('clusterName')}
           value={name}
-          placeholder="e.g. prod"
+          placeholder={t('nameHint')}
           onChange={(e) => setName(e.target.value)}
         />
       </label>
@@ -52,16 +54,14 @@ function RegisterForm(props: { onDone: (c: Cluster & { namespaces: string[] }) =
           onChange={(e) => setKubeconfig(e.target.value)}
         />
       </label>
-      <span className="hint">
-        Stored encrypted. Use a service account that may read namespaces and manage secrets and service accounts.
-      </span>
+      <span className="hint">{t('kubeconfigHint')}</span>
       <FieldError error={action.error} field="kubeconfig" />
       <label className="field">
-        Context (optional)
+        {t('contextOptional')}
         <input
-          aria-label="Context"
+          aria-label={t('context')}
           value={context}
-          placeholder="the kubeconfig's current-context"
+          placeholder={t('contextHint')}
           onChange={(e) => setContext(e.target.value)}
         />
       </label>
@@ -71,7 +71,7 @@ function RegisterForm(props: { onDone: (c: Cluster & { namespaces: string[] }) =
       ) : null}
       <div className="actions">
         <button type="submit" disabled={action.busy || !name.trim() || !kubeconfig.trim()}>
-          {action.busy ? 'Checking…' : 'Register cluster'}
+          {action.busy ? t('checking') : t('register')}
         </button>
       </div>
     </form>
@@ -79,19 +79,30 @@ function RegisterForm(props: { onDone: (c: Cluster & { namespaces: string[] }) =
 }
 
 export function ClustersPage() {
+  const t = useT(text);
   const list = useApi<Cluster[]>('/kube/clusters?page_size=100');
   const [adding, setAdding] = useState(false);
   const [registered, setRegistered] = useState<(Cluster & { namespaces: string[] }) | null>(null);
-  const [deleting, setDeleting] = useState<Cluster | null>(null);
   const action = useAction();
+  const { ask, dialog } = useConfirm();
+  const remove = async (c: Cluster) => {
+    const ok = await ask({
+      title: t('deleteTitle', { name: c.name }),
+      message: t('deleteMessage'),
+      confirmLabel: t('deleteCluster'),
+    });
+    if (!ok) return;
+    await action.run(() => del(`/kube/clusters/${c.id}`));
+    list.reload();
+  };
   return (
     <section>
       <KubeTabs current="clusters" />
       <div className="title-row">
-        <p className="muted">Clusters Berth writes pull secrets into and diagnoses pulls in.</p>
+        <p className="muted">{t('intro')}</p>
         {list.data ? (
           <button type="button" onClick={() => setAdding((a) => !a)}>
-            {adding ? 'Cancel' : 'Register cluster'}
+            {adding ? t('cancel') : t('register')}
           </button>
         ) : null}
       </div>
@@ -107,10 +118,8 @@ export function ClustersPage() {
       ) : null}
       {registered ? (
         <div className="secret-box" role="status">
-          <h2>Cluster {registered.name} registered</h2>
-          <p>
-            The kubeconfig works: {registered.server} lists {registered.namespaces.length} namespaces.
-          </p>
+          <h2>{t('registered', { name: registered.name })}</h2>
+          <p>{t('works', { server: registered.server, n: registered.namespaces.length })}</p>
           <ul className="chips">
             {registered.namespaces.map((ns) => (
               <li key={ns} className="chip">
@@ -125,10 +134,10 @@ export function ClustersPage() {
           <table>
             <thead>
               <tr>
-                <th>Name</th>
-                <th>API server</th>
-                <th className="hide-narrow">Context</th>
-                <th className="hide-narrow">Registered</th>
+                <th>{t('name')}</th>
+                <th>{t('apiServer')}</th>
+                <th className="hide-narrow">{t('context')}</th>
+                <th className="hide-narrow">{t('registeredAt')}</th>
                 <th />
               </tr>
             </thead>
@@ -137,37 +146,71 @@ export function ClustersPage() {
                 <tr key={c.id}>
                   <td>{c.name}</td>
                   <td className="mono wrap">{c.server}</td>
-                  <td className="hide-narrow">{c.context ?? <span className="muted">current-context</span>}</td>
+                  <td className="hide-narrow">{c.context ?? <span className="muted mono">current-context</span>}</td>
                   <td className="hide-narrow">{dateTime(c.creation_time)}</td>
                   <td className="right">
-                    <button type="button" className="link danger-text" onClick={() => setDeleting(c)}>
-                      Delete
+                    <button type="button" className="link danger-text" onClick={() => remove(c)}>
+                      {t('delete')}
                     </button>
                   </td>
                 </tr>
               ))}
-              {list.data.length === 0 ? (
-                <EmptyRow columns={5}>No clusters yet. Register one by pasting its kubeconfig.</EmptyRow>
-              ) : null}
+              {list.data.length === 0 ? <EmptyRow columns={5}>{t('empty')}</EmptyRow> : null}
             </tbody>
           </table>
         </div>
       ) : null}
-      {deleting ? (
-        <ConfirmDialog
-          title={`Delete cluster ${deleting.name}?`}
-          confirmLabel="Delete cluster"
-          onCancel={() => setDeleting(null)}
-          onConfirm={async () => {
-            const target = deleting;
-            setDeleting(null);
-            await action.run(() => del(`/kube/clusters/${target.id}`));
-            list.reload();
-          }}
-        >
-          <p>Berth forgets its kubeconfig. Secrets it wrote stay in the cluster.</p>
-        </ConfirmDialog>
-      ) : null}
+      {dialog}
     </section>
   );
 }
+
+const text = messages(
+  {
+    registerTitle: 'Register a cluster',
+    name: 'Name',
+    clusterName: 'Cluster name',
+    nameHint: 'e.g. prod',
+    kubeconfigHint:
+      'Stored encrypted. Use a service account that may read namespaces and manage secrets and service accounts.',
+    contextOptional: 'Context (optional)',
+    context: 'Context',
+    contextHint: "the kubeconfig's current-context",
+    checking: 'Checking…',
+    register: 'Register cluster',
+    intro: 'Clusters Berth writes pull secrets into and diagnoses pulls in.',
+    cancel: 'Cancel',
+    registered: 'Cluster {name} registered',
+    works: 'The kubeconfig works: {server} lists {n} namespaces.',
+    apiServer: 'API server',
+    registeredAt: 'Registered',
+    delete: 'Delete',
+    empty: 'No clusters yet. Register one by pasting its kubeconfig.',
+    deleteTitle: 'Delete cluster {name}?',
+    deleteMessage: 'Berth forgets its kubeconfig. Secrets it wrote stay in the cluster.',
+    deleteCluster: 'Delete cluster',
+  },
+  {
+    registerTitle: '注册集群',
+    name: '名称',
+    clusterName: '集群名称',
+    nameHint: '例如 prod',
+    kubeconfigHint: '加密存储。请使用可读取命名空间、并可管理 Secret 和服务账户的服务账户。',
+    contextOptional: '上下文（可选）',
+    context: '上下文',
+    contextHint: 'kubeconfig 的 current-context',
+    checking: '正在检查…',
+    register: '注册集群',
+    intro: 'Berth 会向这些集群写入拉取密钥，并在其中诊断拉取问题。',
+    cancel: '取消',
+    registered: '集群 {name} 已注册',
+    works: 'kubeconfig 可用：{server} 列出了 {n} 个命名空间。',
+    apiServer: 'API 服务器',
+    registeredAt: '注册时间',
+    delete: '删除',
+    empty: '尚无集群。粘贴 kubeconfig 即可注册。',
+    deleteTitle: '删除集群 {name}？',
+    deleteMessage: 'Berth 将忘记它的 kubeconfig。已写入的 Secret 会保留在集群中。',
+    deleteCluster: '删除集群',
+  },
+);

@@ -5,6 +5,7 @@ import { describeError } from '../../components/ErrorBox.tsx';
 import { FieldError, isFieldError } from '../../components/FieldError.tsx';
 import { useAction } from '../../components/use-action.ts';
 import { useApi } from '../../components/use-api.ts';
+import { messages, useT } from '../../i18n/index.ts';
 import { Link } from '../../router.tsx';
 import { KUBE_CONTEXT } from './KubeTabs.tsx';
 import type { Cluster, Connection } from './types.ts';
@@ -12,6 +13,7 @@ import type { Cluster, Connection } from './types.ts';
 const FIELDS = ['cluster_id', 'namespaces', 'service_accounts', 'secret_name'];
 
 export function PlacementForm(props: { connection: Connection; clusters: Cluster[]; onDone: () => void }) {
+  const t = useT(text);
   const [clusterId, setClusterId] = useState<number | null>(props.clusters[0]?.id ?? null);
   const [chosen, setChosen] = useState<Set<string>>(new Set());
   const [accounts, setAccounts] = useState('');
@@ -22,7 +24,7 @@ export function PlacementForm(props: { connection: Connection; clusters: Cluster
   if (props.clusters.length === 0) {
     return (
       <p className="notice">
-        No clusters yet: <Link to="/kube/clusters">register one by its kubeconfig</Link> first.
+        {t('noClusters')} <Link to="/kube/clusters">{t('registerOne')}</Link>
       </p>
     );
   }
@@ -51,9 +53,9 @@ export function PlacementForm(props: { connection: Connection; clusters: Cluster
   return (
     <form className="kube-form sub-form" onSubmit={submit}>
       <label className="field">
-        Cluster
+        {t('cluster')}
         <select
-          aria-label="Cluster"
+          aria-label={t('cluster')}
           value={clusterId ?? ''}
           onChange={(e) => {
             setClusterId(Number(e.target.value));
@@ -68,8 +70,8 @@ export function PlacementForm(props: { connection: Connection; clusters: Cluster
         </select>
       </label>
       <fieldset className="namespaces">
-        <legend>Namespaces</legend>
-        {namespaces.loading ? <span className="muted small">listing namespaces…</span> : null}
+        <legend>{t('namespaces')}</legend>
+        {namespaces.loading ? <span className="muted small">{t('listing')}</span> : null}
         {(namespaces.data ?? []).map((ns) => (
           <label key={ns.name} className="check">
             <input type="checkbox" checked={chosen.has(ns.name)} onChange={(e) => toggle(ns.name, e.target.checked)} />
@@ -80,19 +82,19 @@ export function PlacementForm(props: { connection: Connection; clusters: Cluster
       <FieldError error={action.error} field="namespaces" />
       {namespaces.error ? <p className="error">{describeError(namespaces.error, KUBE_CONTEXT)}</p> : null}
       <label className="field">
-        Service accounts (optional)
+        {t('accountsOptional')}
         <input
-          aria-label="Service accounts"
+          aria-label={t('accounts')}
           placeholder="default, builder"
           value={accounts}
           onChange={(e) => setAccounts(e.target.value)}
         />
       </label>
-      <span className="hint">Each gets the secret in its imagePullSecrets, so pods need no change.</span>
+      <span className="hint">{t('accountsHint')}</span>
       <FieldError error={action.error} field="service_accounts" />
       <label className="field">
-        Secret name
-        <input aria-label="Placement secret name" value={secretName} onChange={(e) => setSecretName(e.target.value)} />
+        {t('secretName')}
+        <input aria-label={t('placementSecret')} value={secretName} onChange={(e) => setSecretName(e.target.value)} />
       </label>
       <FieldError error={action.error} field="secret_name" />
       {action.error && !isFieldError(action.error, FIELDS) ? (
@@ -100,9 +102,38 @@ export function PlacementForm(props: { connection: Connection; clusters: Cluster
       ) : null}
       <div className="actions">
         <button type="submit" disabled={action.busy || chosen.size === 0}>
-          Place secret
+          {t('place')}
         </button>
       </div>
     </form>
   );
 }
+
+const text = messages(
+  {
+    noClusters: 'No clusters yet:',
+    registerOne: 'register one by its kubeconfig first.',
+    cluster: 'Cluster',
+    namespaces: 'Namespaces',
+    listing: 'listing namespaces…',
+    accountsOptional: 'Service accounts (optional)',
+    accounts: 'Service accounts',
+    accountsHint: 'Each gets the secret in its imagePullSecrets, so pods need no change.',
+    secretName: 'Secret name',
+    placementSecret: 'Placement secret name',
+    place: 'Place secret',
+  },
+  {
+    noClusters: '尚无集群：',
+    registerOne: '请先用 kubeconfig 注册一个集群。',
+    cluster: '集群',
+    namespaces: '命名空间',
+    listing: '正在列出命名空间…',
+    accountsOptional: '服务账户（可选）',
+    accounts: '服务账户',
+    accountsHint: '每个服务账户的 imagePullSecrets 中都会加入此密钥，Pod 无需修改。',
+    secretName: '密钥名称',
+    placementSecret: '放置的密钥名称',
+    place: '放置密钥',
+  },
+);

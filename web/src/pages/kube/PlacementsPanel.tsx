@@ -10,6 +10,7 @@ import { useAction } from '../../components/use-action.ts';
 import { useApi } from '../../components/use-api.ts';
 import { useConfirm } from '../../components/use-confirm.tsx';
 import { ago, dateTime } from '../../format.ts';
+import { messages, useT } from '../../i18n/index.ts';
 import { KUBE_CONTEXT } from './KubeTabs.tsx';
 import { PlacementForm } from './PlacementForm.tsx';
 import type { Cluster, Connection, Copy, Job, Placement } from './types.ts';
@@ -45,16 +46,17 @@ function useJob(id: string | null, onEnd: () => void): Job | null {
 }
 
 function CopiesTable(props: { copies: Copy[] }) {
-  if (props.copies.length === 0) return <p className="muted small">Not synced yet.</p>;
+  const t = useT(text);
+  if (props.copies.length === 0) return <p className="muted small">{t('notSynced')}</p>;
   return (
     <div className="table-wrap">
       <table className="copies">
         <thead>
           <tr>
-            <th>Namespace</th>
-            <th>State</th>
-            <th>Message</th>
-            <th className="hide-narrow">Synced</th>
+            <th>{t('namespace')}</th>
+            <th>{t('state')}</th>
+            <th>{t('message')}</th>
+            <th className="hide-narrow">{t('synced')}</th>
           </tr>
         </thead>
         <tbody>
@@ -62,14 +64,17 @@ function CopiesTable(props: { copies: Copy[] }) {
             <tr key={c.namespace} className={c.state === 'failed' ? 'failed' : undefined} data-namespace={c.namespace}>
               <td className="mono">{c.namespace}</td>
               <td>
-                <span className={`badge state ${STATE_CLASS[c.state]}`}>{c.state}</span>
-                {c.current || c.state === 'pending' ? null : <div className="small muted">old credentials</div>}
+                <span className={`badge state ${STATE_CLASS[c.state]}`}>{t(c.state)}</span>
+                {c.current || c.state === 'pending' ? null : <div className="small muted">{t('oldCredentials')}</div>}
               </td>
               <td className="small wrap">
                 {c.message ?? (c.service_accounts.length ? null : '—')}
                 {c.service_accounts.map((sa) => (
                   <div key={sa.name} className="muted">
-                    service account {sa.name}: {sa.state}
+                    {t('saState', {
+                      name: sa.name,
+                      state: sa.state in STATE_CLASS ? t(sa.state as Copy['state']) : sa.state,
+                    })}
                     {sa.message ? ` (${sa.message})` : ''}
                   </div>
                 ))}
@@ -86,6 +91,7 @@ function CopiesTable(props: { copies: Copy[] }) {
 }
 
 export function PlacementsPanel(props: { connection: Connection }) {
+  const t = useT(text);
   const { ask, dialog } = useConfirm();
   const placements = useApi<Placement[]>(`/kube/placements?connection_id=${props.connection.id}&page_size=100`);
   const clusters = useApi<Cluster[]>('/kube/clusters?page_size=100');
@@ -93,7 +99,7 @@ export function PlacementsPanel(props: { connection: Connection }) {
   const [jobId, setJobId] = useState<string | null>(null);
   const action = useAction();
   const job = useJob(jobId, placements.reload);
-  const clusterName = (id: number) => clusters.data?.find((c) => c.id === id)?.name ?? `cluster ${id}`;
+  const clusterName = (id: number) => clusters.data?.find((c) => c.id === id)?.name ?? t('clusterN', { id });
 
   const syncAll = async () => {
     setJobId(null);
@@ -107,13 +113,13 @@ export function PlacementsPanel(props: { connection: Connection }) {
     <div className="panel">
       {dialog}
       <div className="title-row">
-        <h2>Placed in clusters</h2>
+        <h2>{t('placed')}</h2>
         <span className="actions-row">
           <button type="button" onClick={syncAll} disabled={action.busy || !placements.data?.length}>
-            Sync now
+            {t('syncNow')}
           </button>
           <button type="button" onClick={() => setAdding((a) => !a)}>
-            {adding ? 'Cancel' : 'Add placement'}
+            {adding ? t('cancel') : t('add')}
           </button>
         </span>
       </div>
@@ -123,9 +129,9 @@ export function PlacementsPanel(props: { connection: Connection }) {
           role="status"
           data-job-status={job.status}
         >
-          Sync job {job.id.slice(0, 8)}: <strong>{job.status}</strong>
+          {t('syncJob', { id: job.id.slice(0, 8) })} <strong>{t(job.status)}</strong>
           {job.status === 'queued' || job.status === 'running' ? ' …' : ''}
-          {job.attempts > 1 ? ` (attempt ${job.attempts})` : ''}
+          {job.attempts > 1 ? t('attempt', { n: job.attempts }) : ''}
           {job.last_error ? ` — ${job.last_error}` : ''}
         </p>
       ) : null}
@@ -140,16 +146,12 @@ export function PlacementsPanel(props: { connection: Connection }) {
           }}
         />
       ) : null}
-      {placements.data?.length === 0 && !adding ? (
-        <p className="muted">
-          Not placed anywhere yet. Register a cluster, then add a placement to keep this secret in its namespaces.
-        </p>
-      ) : null}
+      {placements.data?.length === 0 && !adding ? <p className="muted">{t('none')}</p> : null}
       {(placements.data ?? []).map((p) => (
-        <section key={p.id} className="placement" aria-label={`placement in ${clusterName(p.cluster_id)}`}>
+        <section key={p.id} className="placement" aria-label={t('placementIn', { cluster: clusterName(p.cluster_id) })}>
           <div className="title-row">
             <h3>
-              {clusterName(p.cluster_id)} <span className="muted">· secret</span> <code>{p.secret_name}</code>
+              {clusterName(p.cluster_id)} <span className="muted">· {t('secret')}</span> <code>{p.secret_name}</code>
             </h3>
             <span className="actions-row">
               <button
@@ -161,29 +163,29 @@ export function PlacementsPanel(props: { connection: Connection }) {
                   placements.reload();
                 }}
               >
-                Sync this cluster
+                {t('syncCluster')}
               </button>
               <button
                 type="button"
                 className="link danger-text"
                 onClick={async () => {
                   const ok = await ask({
-                    title: `Stop placing ${p.secret_name} in ${clusterName(p.cluster_id)}?`,
-                    message: 'Berth stops keeping the secret current there.',
-                    confirmLabel: 'Stop placing',
+                    title: t('stopTitle', { secret: p.secret_name, cluster: clusterName(p.cluster_id) }),
+                    message: t('stopMessage'),
+                    confirmLabel: t('stop'),
                   });
                   if (!ok) return;
                   await action.run(() => del(`/kube/placements/${p.id}`));
                   placements.reload();
                 }}
               >
-                Remove
+                {t('remove')}
               </button>
             </span>
           </div>
           <p className="small muted">
-            namespaces {p.namespaces.join(', ')}
-            {p.service_accounts.length ? ` · service accounts ${p.service_accounts.join(', ')}` : ''}
+            {t('namespacesList', { list: p.namespaces.join(', ') })}
+            {p.service_accounts.length ? ` · ${t('accountsList', { list: p.service_accounts.join(', ') })}` : ''}
           </p>
           <CopiesTable copies={p.copies} />
         </section>
@@ -191,3 +193,74 @@ export function PlacementsPanel(props: { connection: Connection }) {
     </div>
   );
 }
+
+const text = messages(
+  {
+    notSynced: 'Not synced yet.',
+    namespace: 'Namespace',
+    state: 'State',
+    message: 'Message',
+    synced: 'Synced',
+    created: 'created',
+    updated: 'updated',
+    unchanged: 'unchanged',
+    failed: 'failed',
+    pending: 'pending',
+    queued: 'queued',
+    running: 'running',
+    done: 'done',
+    oldCredentials: 'old credentials',
+    saState: 'service account {name}: {state}',
+    clusterN: 'cluster {id}',
+    placed: 'Placed in clusters',
+    syncNow: 'Sync now',
+    cancel: 'Cancel',
+    add: 'Add placement',
+    syncJob: 'Sync job {id}:',
+    attempt: ' (attempt {n})',
+    none: 'Not placed anywhere yet. Register a cluster, then add a placement to keep this secret in its namespaces.',
+    placementIn: 'placement in {cluster}',
+    secret: 'secret',
+    syncCluster: 'Sync this cluster',
+    stopTitle: 'Stop placing {secret} in {cluster}?',
+    stopMessage: 'Berth stops keeping the secret current there.',
+    stop: 'Stop placing',
+    remove: 'Remove',
+    namespacesList: 'namespaces {list}',
+    accountsList: 'service accounts {list}',
+  },
+  {
+    notSynced: '尚未同步。',
+    namespace: '命名空间',
+    state: '状态',
+    message: '信息',
+    synced: '同步时间',
+    created: '已创建',
+    updated: '已更新',
+    unchanged: '未变化',
+    failed: '失败',
+    pending: '等待中',
+    queued: '排队中',
+    running: '运行中',
+    done: '完成',
+    oldCredentials: '旧凭据',
+    saState: '服务账户 {name}：{state}',
+    clusterN: '集群 {id}',
+    placed: '已放置的集群',
+    syncNow: '立即同步',
+    cancel: '取消',
+    add: '添加放置',
+    syncJob: '同步任务 {id}：',
+    attempt: '（第 {n} 次尝试）',
+    none: '尚未放置到任何地方。注册一个集群，然后添加放置，即可让此密钥保持在其命名空间中。',
+    placementIn: '{cluster} 中的放置',
+    secret: '密钥',
+    syncCluster: '同步此集群',
+    stopTitle: '停止在 {cluster} 中放置 {secret}？',
+    stopMessage: 'Berth 将不再保持该处密钥为最新。',
+    stop: '停止放置',
+    remove: '移除',
+    namespacesList: '命名空间 {list}',
+    accountsList: '服务账户 {list}',
+  },
+);

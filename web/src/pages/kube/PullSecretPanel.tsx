@@ -4,9 +4,11 @@ import { query } from '../../api.ts';
 import { CodeBlock } from '../../components/CodeBlock.tsx';
 import { fieldMessage } from '../../components/FieldError.tsx';
 import { useApi } from '../../components/use-api.ts';
+import { messages, useT } from '../../i18n/index.ts';
 import type { Connection } from './types.ts';
 
 export function PullSecretPanel(props: { connection: Connection }) {
+  const t = useT(text);
   const [namespace, setNamespace] = useState('default');
   const [name, setName] = useState(`${props.connection.name}-pull`);
   const [format, setFormat] = useState<'yaml' | 'json'>('yaml');
@@ -16,21 +18,22 @@ export function PullSecretPanel(props: { connection: Connection }) {
   );
   return (
     <div className="panel">
-      <h2>Pull secret</h2>
+      <h2>{t('title')}</h2>
       <p className="muted small">
-        Exactly what <code>kubectl create secret docker-registry … --dry-run=client -o {format}</code> prints. Apply it
-        with <code>kubectl apply -f secret.{format}</code>, or let Berth place it (below).
+        {t('exactly')} <code>kubectl create secret docker-registry … --dry-run=client -o {format}</code> {t('prints')}{' '}
+        <code>kubectl apply -f secret.{format}</code>
+        {t('orPlace')}
       </p>
       <div className="inline-form">
         <label className="field">
-          Namespace
-          <input aria-label="Namespace" value={namespace} onChange={(e) => setNamespace(e.target.value)} />
+          {t('namespace')}
+          <input aria-label={t('namespace')} value={namespace} onChange={(e) => setNamespace(e.target.value)} />
         </label>
         <label className="field">
-          Secret name
-          <input aria-label="Secret name" value={name} onChange={(e) => setName(e.target.value)} />
+          {t('secretName')}
+          <input aria-label={t('secretName')} value={name} onChange={(e) => setName(e.target.value)} />
         </label>
-        <fieldset className="segmented" aria-label="format">
+        <fieldset className="segmented" aria-label={t('format')}>
           {(['yaml', 'json'] as const).map((f) => (
             <button
               key={f}
@@ -46,8 +49,35 @@ export function PullSecretPanel(props: { connection: Connection }) {
       </div>
       {secret.error ? <p className="error">{fieldMessage(secret.error)}</p> : null}
       {secret.data && !secret.error ? (
-        <CodeBlock title={`${name}.${format}`} text={secret.data} copyLabel={`Copy ${format.toUpperCase()}`} />
+        <CodeBlock
+          title={`${name}.${format}`}
+          text={secret.data}
+          copyLabel={t('copy', { format: format.toUpperCase() })}
+        />
       ) : null}
     </div>
   );
 }
+
+const text = messages(
+  {
+    title: 'Pull secret',
+    exactly: 'Exactly what',
+    prints: 'prints. Apply it with',
+    orPlace: ', or let Berth place it (below).',
+    namespace: 'Namespace',
+    secretName: 'Secret name',
+    format: 'format',
+    copy: 'Copy {format}',
+  },
+  {
+    title: '拉取密钥',
+    exactly: '与',
+    prints: '的输出完全一致。可用',
+    orPlace: '应用，或让 Berth 放置它（见下方）。',
+    namespace: '命名空间',
+    secretName: '密钥名称',
+    format: '格式',
+    copy: '复制 {format}',
+  },
+);

@@ -4,6 +4,7 @@ import { query } from '../../api.ts';
 import { CodeBlock } from '../../components/CodeBlock.tsx';
 import { fieldMessage } from '../../components/FieldError.tsx';
 import { useApi } from '../../components/use-api.ts';
+import { messages, useT } from '../../i18n/index.ts';
 import type { Connection } from './types.ts';
 
 /** Kubernetes' default: Always for `:latest` or untagged (no digest), IfNotPresent otherwise. */
@@ -16,6 +17,7 @@ function defaultPullPolicy(image: string): string {
 }
 
 export function SnippetPanel(props: { connection: Connection }) {
+  const t = useT(text);
   const host = (() => {
     try {
       // A host-only address (as kubectl accepts) means HTTPS.
@@ -36,13 +38,15 @@ export function SnippetPanel(props: { connection: Connection }) {
   );
   return (
     <div className="panel">
-      <h2>Container snippet</h2>
+      <h2>{t('title')}</h2>
       <label className="field">
-        Image
-        <input aria-label="Image" value={image} onChange={(e) => setImage(e.target.value)} />
+        {t('image')}
+        <input aria-label={t('image')} value={image} onChange={(e) => setImage(e.target.value)} />
       </label>
       <fieldset className="policies">
-        <legend>imagePullPolicy</legend>
+        <legend>
+          <code>imagePullPolicy</code>
+        </legend>
         {(policies.data ?? []).map((p) => (
           <label key={p.name} className="policy">
             <input type="radio" name="policy" checked={policy === p.name} onChange={() => setPolicy(p.name)} />
@@ -53,7 +57,12 @@ export function SnippetPanel(props: { connection: Connection }) {
         ))}
       </fieldset>
       {snippet.error ? <p className="error">{fieldMessage(snippet.error)}</p> : null}
-      {snippet.data && !snippet.error ? <CodeBlock title="pod spec (containers)" text={snippet.data} /> : null}
+      {snippet.data && !snippet.error ? <CodeBlock title={t('podSpec')} text={snippet.data} /> : null}
     </div>
   );
 }
+
+const text = messages(
+  { title: 'Container snippet', image: 'Image', podSpec: 'pod spec (containers)' },
+  { title: '容器片段', image: '镜像', podSpec: 'Pod 规约（containers）' },
+);

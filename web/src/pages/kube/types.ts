@@ -102,10 +102,3 @@ export interface PodDiagnosis {
 export function robotProject(robot: string): string | null {
   return /^robot\$([^+]+)\+/.exec(robot)?.[1] ?? null;
 }
-
-export const STEP_LABELS: Record<Check['step'], string> = {
-  reachable: 'Reachable',
-  'registry-api': 'Registry API (/v2/)',
-  credentials: 'Credentials',
-  pull: 'Pull',
-};
