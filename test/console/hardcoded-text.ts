@@ -46,7 +46,11 @@ const CODE_ELEMENTS = new Set(['code', 'pre', 'kbd', 'samp']);
 
 /** Text with a word in it that is not an allowed name (symbols around a name, as in `· kubelet:`, are ignored). */
 const hasWords = (s: string) =>
-  /\p{L}{2,}/u.test(s) && !ALLOWED.has(s.trim()) && !ALLOWED.has(s.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, ''));
+  /\p{L}{2,}/u.test(s) &&
+  // An example address in a placeholder is the same in every language.
+  !/^https?:\/\/\S+$/.test(s.trim()) &&
+  !ALLOWED.has(s.trim()) &&
+  !ALLOWED.has(s.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, ''));
 
 function tagName(node: ts.Node): string | null {
   if (ts.isJsxElement(node)) return node.openingElement.tagName.getText();

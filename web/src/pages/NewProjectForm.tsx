@@ -15,6 +15,7 @@ import type { UpstreamRegistry } from './RegistriesPage.tsx';
 
 const catalog = messages(
   {
+    membersPlaceholder: 'hosted, dockerhub-proxy',
     title: 'New project',
     name: 'Name',
     public: 'Public (anyone may pull)',
@@ -33,6 +34,7 @@ const catalog = messages(
     noPulls: 'No pulls since the server started.',
   },
   {
+    membersPlaceholder: 'hosted, dockerhub-proxy',
     title: '新建项目',
     name: '名称',
     public: '公开（任何人都可以拉取）',
@@ -114,7 +116,7 @@ export function NewProjectForm(props: { onDone: () => void }) {
       {kind === 'group' ? (
         <label>
           {t('members')}
-          <input value={members} placeholder="hosted, dockerhub-proxy" onChange={(e) => setMembers(e.target.value)} />
+          <input value={members} placeholder={t('membersPlaceholder')} onChange={(e) => setMembers(e.target.value)} />
           <FieldError error={save.error} field="group_members" />
         </label>
       ) : null}

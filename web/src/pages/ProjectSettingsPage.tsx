@@ -21,6 +21,10 @@ import type { UpstreamRegistry } from './RegistriesPage.tsx';
 
 const catalog = messages(
   {
+    ariaSettings: 'Project settings',
+    ariaSeverity: 'Severity',
+    ariaMembers: 'Group members',
+    ariaQuota: 'Quota',
     general: 'General',
     public: 'Public: anyone may pull, without signing in',
     gates: 'Pull gates',
@@ -51,6 +55,10 @@ const catalog = messages(
     severity_critical: 'critical',
   },
   {
+    ariaSettings: '项目设置',
+    ariaSeverity: '严重程度',
+    ariaMembers: '组成员',
+    ariaQuota: '配额',
     general: '常规',
     public: '公开：任何人无需登录即可拉取',
     gates: '拉取限制',
@@ -180,7 +188,7 @@ export function ProjectSettingsPage(props: { project: string }) {
       <ErrorBox error={project.error} onRetry={project.reload} />
       {form && project.data ? (
         <>
-          <form className="panel form" onSubmit={submit} aria-label="project settings">
+          <form className="panel form" onSubmit={submit} aria-label={t('ariaSettings')}>
             <h2>{t('general')}</h2>
             {check('public', t('public'))}
             <h2>{t('gates')}</h2>
@@ -190,7 +198,7 @@ export function ProjectSettingsPage(props: { project: string }) {
             <div className="inline-form">
               {check('prevent_vul', t('preventVul'))}
               <select
-                aria-label="severity"
+                aria-label={t('ariaSeverity')}
                 value={severity}
                 disabled={!form.prevent_vul}
                 onChange={(e) => setSeverity(e.target.value)}
@@ -208,7 +216,7 @@ export function ProjectSettingsPage(props: { project: string }) {
                 <h2>{t('group')}</h2>
                 <label className="field">
                   {t('groupHint')}
-                  <input aria-label="group members" value={members} onChange={(e) => setMembers(e.target.value)} />
+                  <input aria-label={t('ariaMembers')} value={members} onChange={(e) => setMembers(e.target.value)} />
                   <FieldError error={save.error} field="group_members" />
                 </label>
               </>
@@ -256,7 +264,7 @@ function QuotaPanel(props: { projectId: number; admin: boolean }) {
   return (
     <form
       className="panel form"
-      aria-label="quota"
+      aria-label={t('ariaQuota')}
       onSubmit={async (e) => {
         e.preventDefault();
         const storage = amount.trim() === '' ? -1 : Math.round(Number(amount) * UNITS[unit]);

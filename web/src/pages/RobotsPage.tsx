@@ -21,6 +21,7 @@ import { messages, useT } from '../i18n/index.ts';
 
 const catalog = messages(
   {
+    ariaExpiry: 'Expiry',
     systemTitle: 'System robot accounts',
     created: 'Robot {name} created',
     refreshed: 'New secret for {name}',
@@ -64,6 +65,7 @@ const catalog = messages(
     robotsNoun: 'robots',
   },
   {
+    ariaExpiry: '有效期',
     systemTitle: '系统级机器人账号',
     created: '已创建机器人 {name}',
     refreshed: '{name} 的新密钥',
@@ -237,7 +239,7 @@ export function RobotsPage(props: { project?: string; search: URLSearchParams })
             />
             <label>
               {t('expiresIn')}
-              <select aria-label="expiry" value={days} onChange={(e) => setDays(Number(e.target.value))}>
+              <select aria-label={t('ariaExpiry')} value={days} onChange={(e) => setDays(Number(e.target.value))}>
                 <option value={7}>{t('days7')}</option>
                 <option value={30}>{t('days30')}</option>
                 <option value={90}>{t('days90')}</option>
