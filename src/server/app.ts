@@ -19,6 +19,7 @@ import { KyselyCatalog } from '../adapters/metadata/kysely-catalog.ts';
 import type { KyselyStore } from '../adapters/metadata/kysely-store.ts';
 import { KyselyLabelStore } from '../adapters/metadata/label-store.ts';
 import { KyselyLifecycleStore } from '../adapters/metadata/lifecycle-store.ts';
+import { KyselyRetentionStore } from '../adapters/metadata/retention-store.ts';
 import { KyselyProxyStore } from '../adapters/metadata/proxy-store.ts';
 import { KyselyRegistriesStore } from '../adapters/metadata/registries-store.ts';
 import { KyselyReplicationStore } from '../adapters/metadata/replication-store.ts';
@@ -127,6 +128,7 @@ export interface MetadataPorts {
   sessions(): KyselySessionStore;
   gc(): KyselyGcStore;
   lifecycle(): KyselyLifecycleStore;
+  retention(): KyselyRetentionStore;
   registries(): KyselyRegistriesStore;
   proxy(): KyselyProxyStore;
   webhooks(): KyselyWebhookStore;
@@ -158,6 +160,7 @@ function portsOver(store: KyselyStore): MetadataPorts {
     sessions: () => KyselySessionStore.over(store.db),
     gc: () => KyselyGcStore.over(store.db),
     lifecycle: () => KyselyLifecycleStore.over(store.db),
+    retention: () => KyselyRetentionStore.over(store.db),
     registries: () => KyselyRegistriesStore.over(store.db),
     proxy: () => KyselyProxyStore.over(store.db),
     webhooks: () => KyselyWebhookStore.over(store.db),
@@ -185,6 +188,11 @@ export function openLifecycle(
     registry,
     gcStore: ports.gc(),
     store: ports.lifecycle(),
+    retentionStore: ports.retention(),
+    labels: async (repository, digests) => {
+      const attached = await ports.labels().attached(repository, digests);
+      return new Map([...attached].map(([digest, labels]) => [digest, labels.map((l) => l.name)]));
+    },
     jobs: ports.jobs,
     owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     keepHistory: number('BERTH_GC_KEEP_HISTORY', 10),

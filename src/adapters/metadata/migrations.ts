@@ -15,6 +15,7 @@ import { proxyProjectsMigration } from './migrations-proxy.ts';
 import { pullsMigration } from './migrations-pulls.ts';
 import { registriesMigration } from './migrations-registries.ts';
 import { replicationMigration } from './migrations-replication.ts';
+import { retentionMigration } from './migrations-retention.ts';
 import { scanMigration } from './migrations-scan.ts';
 import { signingMigration } from './migrations-signing.ts';
 import { webhooksMigration } from './migrations-webhooks.ts';
@@ -112,6 +113,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0300_signing': signingMigration(dialect),
     '0400_console_sessions': sessionsMigration,
     '0100_lifecycle': lifecycleMigration(dialect),
+    '0110_retention': retentionMigration(dialect),
     '0200_registries': registriesMigration(dialect),
     '0201_proxy_projects': proxyProjectsMigration(dialect),
     '0250_webhooks': webhooksMigration(dialect),
