@@ -12,7 +12,7 @@ import type {
   RetentionStore,
   RetentionTask,
   RunStatus,
-} from '../../features/lifecycle/retention-ports.ts';
+} from '../../features/lifecycle/ports.ts';
 
 type Row = Record<string, unknown>;
 const now = () => new Date().toISOString();

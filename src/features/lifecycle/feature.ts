@@ -12,9 +12,8 @@ import { GcConflictError, GcService } from './gc-service.ts';
 import { TagHistory } from './history.ts';
 import { ImmutableTags } from './immutable.ts';
 import { GcMetrics, RetentionMetrics } from './metrics.ts';
-import type { GcParameters, GcStore, LifecycleStore } from './ports.ts';
+import type { GcParameters, GcStore, LifecycleStore, RetentionStore } from './ports.ts';
 import { quotaGuard } from './quota.ts';
-import type { RetentionStore } from './retention-ports.ts';
 import { RetentionService } from './retention-service.ts';
 
 export interface LifecycleOptions {

@@ -7,13 +7,7 @@
 import { CronError, parseCron } from './cron.ts';
 import { doublestar } from './immutable.ts';
 import type { Selector } from './ports.ts';
-import {
-  type Candidate,
-  type RetentionPolicy,
-  type RetentionRule,
-  TEMPLATES,
-  type Template,
-} from './retention-ports.ts';
+import { type Candidate, type RetentionPolicy, type RetentionRule, TEMPLATES, type Template } from './ports.ts';
 
 export class RetentionInputError extends Error {
   constructor(

@@ -9,14 +9,14 @@ import type { Registry } from '../../core/registry.ts';
 import { CronError, cronMatches, parseCron } from './cron.ts';
 import type { TagHistory } from './history.ts';
 import type { ImmutableTags } from './immutable.ts';
-import type { GcStore } from './ports.ts';
 import type {
   Candidate,
+  GcStore,
   RetentionExecution,
   RetentionPolicy,
   RetentionPolicyRow,
   RetentionStore,
-} from './retention-ports.ts';
+} from './ports.ts';
 import { decide, inScope } from './retention-rules.ts';
 
 export const RETENTION_SCHEDULE_PREFIX = 'retention:';

@@ -7,11 +7,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type {
-  RetentionExecution,
-  RetentionPolicyRow,
-  RetentionTask,
-} from '../../../features/lifecycle/retention-ports.ts';
+import type { RetentionExecution, RetentionPolicyRow, RetentionTask } from '../../../features/lifecycle/ports.ts';
 import { checkPolicy, RETENTION_METADATA, RetentionInputError } from '../../../features/lifecycle/retention-rules.ts';
 import { RetentionBusyError, RetentionExistsError } from '../../../features/lifecycle/retention-service.ts';
 import type { ProjectMetadataExtension } from '../access/context.ts';
