@@ -263,3 +263,39 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+describe('berth retention show|run', () => {
+  test('shows the policy, runs a dry run then a real one with a summary', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const dataDir = await mkdtemp(join(tmpdir(), 'berth-retention-cli-'));
+    const server = await startInProcess({ dataDir });
+    try {
+      const client = new RegistryClient(server.url);
+      await api(server.url, 'POST', '/projects', { project_name: 'cli' });
+      const ref = (await api(server.url, 'GET', '/projects/cli')).json.project_id;
+      for (const t of ['a', 'b', 'c']) await client.pushImage('cli/app', t, 1);
+      assert.equal((await api(server.url, 'POST', '/retentions', policy(ref, [rule('latestPushedK', 1)]))).status, 201);
+    } finally {
+      await server.stop();
+    }
+    const berth = (...args: string[]) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--data', dataDir], {
+        env: { ...process.env, BERTH_AUTH: 'off' },
+      });
+    try {
+      const dry = await berth('retention', 'run', 'cli', '--dry-run');
+      assert.match(dry.stdout, /Success; 1 repositories, 1 of 3 artifacts retained, would remove 2 in/);
+      const real = await berth('retention', 'run', 'cli');
+      assert.match(real.stdout, /removed 2 in/);
+      const again = await berth('retention', 'show', 'cli');
+      assert.match(again.stdout, /rule 1 latestPushedK=1: repositories repoMatches \*\*; tags matches \*\*/);
+      assert.match(again.stdout, /execution 2 Success Manual/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
