@@ -5,7 +5,10 @@ export function projectOf(repository: string): string {
   return slash === -1 ? repository : repository.slice(0, slash);
 }
 
-export function projectRoute(project: string, tab?: 'members' | 'robots' | 'logs' | 'signing' | 'webhooks'): string {
+export function projectRoute(
+  project: string,
+  tab?: 'members' | 'robots' | 'logs' | 'signing' | 'webhooks' | 'policies',
+): string {
   return `/projects/${encodeURIComponent(project)}${tab ? `/${tab}` : ''}`;
 }
 

@@ -1,34 +1,60 @@
 /** The title and tabs shared by a project's pages. */
+import { messages, useT } from '../i18n/index.ts';
 import { projectRoute } from '../links.ts';
 import { Link } from '../router.tsx';
 
+const text = messages(
+  {
+    projects: 'Projects',
+    repositories: 'Repositories',
+    members: 'Members',
+    robots: 'Robot accounts',
+    logs: 'Logs',
+    signing: 'Signing',
+    webhooks: 'Webhooks',
+    policies: 'Policies',
+  },
+  {
+    projects: '项目',
+    repositories: '仓库',
+    members: '成员',
+    robots: '机器人账户',
+    logs: '日志',
+    signing: '签名',
+    webhooks: 'Webhooks',
+    policies: '策略',
+  },
+);
+
 const TABS = [
-  { tab: undefined, label: 'Repositories' },
-  { tab: 'members', label: 'Members' },
-  { tab: 'robots', label: 'Robot accounts' },
-  { tab: 'logs', label: 'Logs' },
-  { tab: 'signing', label: 'Signing' },
-  { tab: 'webhooks', label: 'Webhooks' },
+  { tab: undefined, label: 'repositories' },
+  { tab: 'members', label: 'members' },
+  { tab: 'robots', label: 'robots' },
+  { tab: 'logs', label: 'logs' },
+  { tab: 'signing', label: 'signing' },
+  { tab: 'webhooks', label: 'webhooks' },
+  { tab: 'policies', label: 'policies' },
 ] as const;
 
 export function ProjectTabs(props: {
   project: string;
-  current?: 'members' | 'robots' | 'logs' | 'signing' | 'webhooks';
+  current?: 'members' | 'robots' | 'logs' | 'signing' | 'webhooks' | 'policies';
 }) {
+  const t = useT(text);
   return (
     <>
       <p className="crumbs">
-        <Link to="/projects">Projects</Link> /
+        <Link to="/projects">{t('projects')}</Link> /
       </p>
       <h1>{props.project}</h1>
       <nav className="tabs">
-        {TABS.map((t) => (
+        {TABS.map((tab) => (
           <Link
-            key={t.label}
-            to={projectRoute(props.project, t.tab)}
-            className={t.tab === props.current ? 'active' : undefined}
+            key={tab.label}
+            to={projectRoute(props.project, tab.tab)}
+            className={tab.tab === props.current ? 'active' : undefined}
           >
-            {t.label}
+            {t(tab.label)}
           </Link>
         ))}
       </nav>

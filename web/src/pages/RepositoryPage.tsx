@@ -10,7 +10,7 @@ import { SearchBox } from '../components/SearchBox.tsx';
 import { useApi } from '../components/use-api.ts';
 import { useProjectAccess } from '../components/use-project-access.ts';
 import { ago, bytes, dateTime, platform, podmanCommand, registryHost, shortDigest } from '../format.ts';
-import { artifactRoute, projectRoute } from '../links.ts';
+import { artifactRoute, projectRoute, repositoryRoute } from '../links.ts';
 import { Link, navigate, setQuery } from '../router.tsx';
 import type { Artifact } from '../types.ts';
 
@@ -20,9 +20,9 @@ export function TagChips(props: { tags: { name: string }[]; count: number; repos
     <span className="chips">
       {props.tags.length === 0 ? <span className="muted">untagged</span> : null}
       {props.tags.map((t) => (
-        <span key={t.name} className="chip">
+        <Link key={t.name} className="chip" to={`${repositoryRoute(props.repository)}/tags/${t.name}/history`}>
           {t.name}
-        </span>
+        </Link>
       ))}
       {more > 0 ? <span className="chip more">+{more} more</span> : null}
     </span>
