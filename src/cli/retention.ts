@@ -43,9 +43,8 @@ export function retentionCommand(): Command {
         console.log(
           `retention policy ${row.id} of ${row.projectName}; schedule: ${row.policy.trigger.settings.cron || 'none'}`,
         );
-        row.policy.rules.forEach((r, i) =>
-          console.log(`  ${describeRule(r, i)}${r.disabled ? ' (disabled)' : ''}: ${selectors(r)}`),
-        );
+        for (const [i, r] of row.policy.rules.entries())
+          console.log(`  ${describeRule(r, i)}${r.disabled ? ' (disabled)' : ''}: ${selectors(r)}`);
         for (const e of executions)
           console.log(`  execution ${e.id} ${e.status}${e.dryRun ? ' (dry run)' : ''} ${e.trigger} ${e.startTime}`);
       });
