@@ -224,6 +224,21 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       assert.equal(list.json.find((e: { id: number }) => e.id === running.id).status, 'Stopped');
     });
 
+    test('a cron schedule fires an execution once (trigger Schedule)', async () => {
+      assert.equal((await api(server.url, 'POST', '/projects', { project_name: 'cron' })).status, 201);
+      const ref = (await api(server.url, 'GET', '/projects/cron')).json.project_id;
+      const created = await api(server.url, 'POST', '/retentions', policy(ref, [rule('always', null)], '0 30 2 * * *'));
+      const id = idOf(created.headers.get('location'));
+      const at = new Date('2030-01-02T02:30:10Z');
+      await server.berth.lifecycle.tick(at);
+      await server.berth.lifecycle.tick(at);
+      await server.berth.lifecycle.retention.idle();
+      const list = await api(server.url, 'GET', `/retentions/${id}/executions`);
+      assert.equal(list.json.length, 1, list.text);
+      assert.equal(list.json[0].trigger, 'Schedule');
+      assert.equal(list.json[0].dry_run, false);
+    });
+
     test('label selectors: an artifact with the label is retained', async () => {
       assert.equal((await api(server.url, 'POST', '/projects', { project_name: 'lab' })).status, 201);
       const labProject = (await api(server.url, 'GET', '/projects/lab')).json.project_id;
