@@ -10,6 +10,7 @@ import { kubeCommand } from './kube.ts';
 import { projectCommand } from './project.ts';
 import { registryCommand } from './registry.ts';
 import { replicationCommand } from './replication.ts';
+import { retentionCommand } from './retention.ts';
 import { robotCommand } from './robot.ts';
 import { scanCommand } from './scan.ts';
 import { serveCommand } from './serve.ts';
@@ -33,6 +34,7 @@ program.addCommand(importCommand());
 program.addCommand(configCommand());
 program.addCommand(gcCommand());
 program.addCommand(tagCommand());
+program.addCommand(retentionCommand());
 program.addCommand(registryCommand());
 program.addCommand(replicationCommand());
 program.parseAsync(process.argv).catch((err) => {

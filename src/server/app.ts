@@ -22,6 +22,7 @@ import { KyselyLifecycleStore } from '../adapters/metadata/lifecycle-store.ts';
 import { KyselyProxyStore } from '../adapters/metadata/proxy-store.ts';
 import { KyselyRegistriesStore } from '../adapters/metadata/registries-store.ts';
 import { KyselyReplicationStore } from '../adapters/metadata/replication-store.ts';
+import { KyselyRetentionStore } from '../adapters/metadata/retention-store.ts';
 import { KyselyScanStore } from '../adapters/metadata/scan-store.ts';
 import { KyselySessionStore } from '../adapters/metadata/sessions-store.ts';
 import { KyselySettingsStore } from '../adapters/metadata/settings-store.ts';
@@ -130,6 +131,7 @@ export interface MetadataPorts {
   settings(): KyselySettingsStore;
   gc(): KyselyGcStore;
   lifecycle(): KyselyLifecycleStore;
+  retention(): KyselyRetentionStore;
   registries(): KyselyRegistriesStore;
   proxy(): KyselyProxyStore;
   webhooks(): KyselyWebhookStore;
@@ -162,6 +164,7 @@ function portsOver(store: KyselyStore): MetadataPorts {
     settings: () => KyselySettingsStore.over(store.db),
     gc: () => KyselyGcStore.over(store.db),
     lifecycle: () => KyselyLifecycleStore.over(store.db),
+    retention: () => KyselyRetentionStore.over(store.db),
     registries: () => KyselyRegistriesStore.over(store.db),
     proxy: () => KyselyProxyStore.over(store.db),
     webhooks: () => KyselyWebhookStore.over(store.db),
@@ -189,6 +192,11 @@ export function openLifecycle(
     registry,
     gcStore: ports.gc(),
     store: ports.lifecycle(),
+    retentionStore: ports.retention(),
+    labels: async (repository, digests) => {
+      const attached = await ports.labels().attached(repository, digests);
+      return new Map([...attached].map(([digest, labels]) => [digest, labels.map((l) => l.name)]));
+    },
     jobs: ports.jobs,
     owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     keepHistory: number('BERTH_GC_KEEP_HISTORY', 10),

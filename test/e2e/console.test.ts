@@ -174,7 +174,7 @@ describe('web console', { skip: skip ?? false }, () => {
     const row = page.locator('table.artifacts tbody tr', { hasText: '2.2' });
     await row.waitFor();
     assert.match(await row.innerText(), /linux\/amd64, linux\/arm64/);
-    await row.getByRole('link').click();
+    await row.getByRole('link').first().click();
     await page.getByRole('heading', { name: 'Platforms' }).waitFor();
     assert.equal(await page.locator('.panel table tbody tr').count(), 2);
     await shot(page, '12-index');
@@ -196,7 +196,7 @@ describe('web console', { skip: skip ?? false }, () => {
     const row = page.locator('table.artifacts tbody tr').first();
     await row.waitFor();
     assert.match(await row.innerText(), /\+980 more/);
-    await row.getByRole('link').click();
+    await row.getByRole('link').first().click();
     await page.getByText('Show more (900 not shown)').click();
     await page.getByText('Show more (800 not shown)').waitFor();
     assert.equal(await page.locator('.tag-list .chip').count(), 200);

@@ -14,6 +14,7 @@ import { kubePage } from './pages/kube/routes.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { MembersPage } from './pages/MembersPage.tsx';
 import { ProjectSettingsPage } from './pages/ProjectSettingsPage.tsx';
+import { PoliciesPage } from './pages/PoliciesPage.tsx';
 import { ProjectsPage } from './pages/ProjectsPage.tsx';
 import { RegistriesPage } from './pages/RegistriesPage.tsx';
 import { ReplicationPage } from './pages/ReplicationPage.tsx';
@@ -59,7 +60,7 @@ function Page(props: { path: string; search: URLSearchParams; auth: AuthState; o
     const page = kubePage(path);
     if (page) return page;
   }
-  const project = /^\/projects\/([^/]+)(?:\/(members|robots|logs|signing|webhooks|settings))?\/?$/.exec(path);
+  const project = /^\/projects\/([^/]+)(?:\/(members|robots|logs|signing|webhooks|settings|policies))?\/?$/.exec(path);
   if (project) {
     const name = decode(project[1]);
     if (project[2] === 'members') return <MembersPage project={name} />;
@@ -68,6 +69,7 @@ function Page(props: { path: string; search: URLSearchParams; auth: AuthState; o
     if (project[2] === 'signing') return <SigningPage project={name} />;
     if (project[2] === 'webhooks') return <WebhooksPage project={name} />;
     if (project[2] === 'settings') return <ProjectSettingsPage project={name} />;
+    if (project[2] === 'policies') return <PoliciesPage project={name} />;
     return <RepositoriesPage project={name} search={search} />;
   }
   const repo = /^\/projects\/([^/]+)\/repositories\/(.+)$/.exec(path);

@@ -7,7 +7,7 @@ export function projectOf(repository: string): string {
 
 export function projectRoute(
   project: string,
-  tab?: 'members' | 'robots' | 'logs' | 'signing' | 'webhooks' | 'settings',
+  tab?: 'members' | 'robots' | 'logs' | 'signing' | 'webhooks' | 'settings' | 'policies',
 ): string {
   return `/projects/${encodeURIComponent(project)}${tab ? `/${tab}` : ''}`;
 }

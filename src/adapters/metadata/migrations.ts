@@ -16,6 +16,7 @@ import { pullsMigration } from './migrations-pulls.ts';
 import { registriesMigration } from './migrations-registries.ts';
 import { replicationMigration } from './migrations-replication.ts';
 import { robotOverlapMigration } from './migrations-robot-overlap.ts';
+import { retentionMigration } from './migrations-retention.ts';
 import { scanMigration } from './migrations-scan.ts';
 import { signingMigration } from './migrations-signing.ts';
 import { webhooksMigration } from './migrations-webhooks.ts';
@@ -116,6 +117,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0410_settings': settingsMigration,
     '0411_robot_secret_overlap': robotOverlapMigration,
     '0100_lifecycle': lifecycleMigration(dialect),
+    '0110_retention': retentionMigration(dialect),
     '0200_registries': registriesMigration(dialect),
     '0201_proxy_projects': proxyProjectsMigration(dialect),
     '0210_proxy_fills': proxyFillsMigration(dialect),

@@ -17,6 +17,9 @@ import { appendFile } from './direct-append.ts';
 import { storageError } from './storage-errors.ts';
 import { syncPath } from './sync-path.ts';
 
+/** File removals in flight per deleteMany call. */
+const DELETE_CONCURRENCY = 4;
+
 /** Two buffers per download; at most 8 big ones (32 MiB) exist, later downloads use 256 KiB ones. */
 const sendBuffers = new BufferPool(4 * 1024 * 1024, 8, 256 * 1024);
 
@@ -166,8 +169,10 @@ export class FsDriver implements StorageDriver {
 
   async deleteMany(keys: string[]): Promise<void> {
     const folders = new Set<string>();
-    for (let i = 0; i < keys.length; i += 64) {
-      const batch = keys.slice(i, i + 64).map((key) => this.path(key));
+    // A few at a time: libuv's 4 threads serve every file operation, and 64 queued removals
+    // made a concurrent push's writes wait behind them (bench/FINDINGS.md, GC while pushing).
+    for (let i = 0; i < keys.length; i += DELETE_CONCURRENCY) {
+      const batch = keys.slice(i, i + DELETE_CONCURRENCY).map((key) => this.path(key));
       await Promise.all(batch.map((path) => rm(path, { force: true })));
       for (const path of batch) folders.add(dirname(path));
     }

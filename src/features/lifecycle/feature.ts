@@ -11,14 +11,18 @@ import { GcPushGuard, waitUntilSettled } from './gc-guard.ts';
 import { GcConflictError, GcService } from './gc-service.ts';
 import { TagHistory } from './history.ts';
 import { ImmutableTags } from './immutable.ts';
-import { GcMetrics } from './metrics.ts';
-import type { GcParameters, GcStore, LifecycleStore } from './ports.ts';
+import { GcMetrics, RetentionMetrics } from './metrics.ts';
+import type { GcParameters, GcStore, LifecycleStore, RetentionStore } from './ports.ts';
 import { quotaGuard } from './quota.ts';
+import { RetentionService } from './retention-service.ts';
 
 export interface LifecycleOptions {
   registry: Registry;
   gcStore: GcStore;
   store: LifecycleStore;
+  retentionStore: RetentionStore;
+  /** Label names of a repository's artifacts by digest (the labels feature); absent: label selectors match nothing. */
+  labels?: (repository: string, digests: string[]) => Promise<Map<string, string[]>>;
   jobs: JobQueue;
   /** This node's name for job leases. */
   owner: string;
@@ -35,6 +39,7 @@ export interface LifecycleFeature {
   store: LifecycleStore;
   history: TagHistory;
   immutable: ImmutableTags;
+  retention: RetentionService;
   registry: Registry;
   /** Runs queued GC jobs and fires schedules in the background. */
   start(): void;
@@ -72,6 +77,16 @@ export function createLifecycle(o: LifecycleOptions): LifecycleFeature {
   registry.hooks.on(history.listener);
   registry.hooks.on(pushes.listener);
   registry.uploads.blobSettled = (digest) => waitUntilSettled(gcStore, [digest]);
+  const retention = new RetentionService({
+    store: o.retentionStore,
+    registry,
+    immutable,
+    history,
+    schedules: gcStore,
+    labels: o.labels,
+    metrics: o.metrics ? new RetentionMetrics(o.metrics) : undefined,
+    onError: o.onError,
+  });
 
   const tick = async (now = new Date()) => {
     const minute = new Date(Math.floor(now.getTime() / 60_000) * 60_000).toISOString();
@@ -88,6 +103,7 @@ export function createLifecycle(o: LifecycleOptions): LifecycleFeature {
         if (!(err instanceof GcConflictError)) throw err;
       });
     }
+    await retention.tick(now, minute);
   };
 
   let timers: NodeJS.Timeout[] = [];
@@ -104,6 +120,7 @@ export function createLifecycle(o: LifecycleOptions): LifecycleFeature {
     store,
     history,
     immutable,
+    retention,
     registry,
     tick,
     kick: () => {
@@ -118,6 +135,7 @@ export function createLifecycle(o: LifecycleOptions): LifecycleFeature {
       stopped = true;
       for (const t of timers) clearInterval(t);
       await running;
+      await retention.idle();
       await history.idle();
     },
   };

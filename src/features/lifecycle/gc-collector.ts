@@ -40,7 +40,16 @@ export interface CollectOptions {
   now?: () => Date;
 }
 
-const PAGE = 1000;
+/**
+ * Blobs marked per page. Small on purpose: each page is a few synchronous
+ * SQLite statements (and a transaction that queues every other query of the
+ * process), so a page of 1,000 held pushes for tens of milliseconds at a time
+ * and pushes fell from 30/s to 5/s during a run; pages of 200 with a turn of
+ * the event loop between steps keep them flowing (bench/FINDINGS.md).
+ */
+const PAGE = 200;
+/** Bytes are deleted in batches of up to this many keys (S3's DeleteObjects takes 1,000). */
+const SWEEP_BATCH = 1000;
 const HOUR = 3_600_000;
 
 export class GcStopped extends Error {}
@@ -131,6 +140,22 @@ export async function collect(run: GcRun, o: CollectOptions): Promise<GcCounts> 
   let done = 0;
   const inFlight = new Set<Promise<void>>();
   let sweepFailure: unknown = null;
+  // Forgotten blobs waiting for their bytes to go (their tombstones keep linkers waiting meanwhile).
+  let batch: BlobRow[] = [];
+  const sweep = async (blobs: BlobRow[]) => {
+    if (blobs.length === 0) return;
+    const task = (async () => {
+      await deleteBytes(blobs);
+      await store.clearTombstones(blobs.map((b) => b.digest));
+    })();
+    inFlight.add(task);
+    task
+      .catch((err) => {
+        sweepFailure ??= err;
+      })
+      .finally(() => inFlight.delete(task));
+    if (inFlight.size >= Math.max(1, p.workers)) await Promise.race(inFlight);
+  };
   for (;;) {
     const page = await store.blobCandidates(cutoff, after, PAGE);
     if (page.length === 0) break;
@@ -141,23 +166,20 @@ export async function collect(run: GcRun, o: CollectOptions): Promise<GcCounts> 
         counts.blobsDeleted++;
         counts.bytesFreed += b.size;
       }
+      await yieldToRequests();
     } else {
+      await yieldToRequests();
       await store.tombstone(run.id, page);
+      await yieldToRequests();
       const gone = await store.forgetUnreferenced(
         page.map((b) => b.digest),
         cutoff,
       );
-      const sweep = (async () => {
-        await deleteBytes(gone);
-        await store.clearTombstones(gone.map((b) => b.digest));
-      })();
-      inFlight.add(sweep);
-      sweep
-        .catch((err) => {
-          sweepFailure ??= err;
-        })
-        .finally(() => inFlight.delete(sweep));
-      if (inFlight.size >= Math.max(1, p.workers)) await Promise.race(inFlight);
+      batch.push(...gone);
+      if (batch.length >= SWEEP_BATCH) {
+        await sweep(batch);
+        batch = [];
+      }
       const bytes = gone.reduce((s, b) => s + b.size, 0);
       counts.blobsDeleted += gone.length;
       counts.bytesFreed += bytes;
@@ -169,6 +191,7 @@ export async function collect(run: GcRun, o: CollectOptions): Promise<GcCounts> 
     done += page.length;
     o.progress?.('blobs', done, Math.max(total.count, done));
   }
+  await sweep(batch);
   await Promise.allSettled(inFlight);
   if (p.dryRun) await store.addCounts(run.id, { blobsDeleted: counts.blobsDeleted, bytesFreed: counts.bytesFreed });
   if (sweepFailure) throw sweepFailure; // tombstones stay: the next run finishes these deletions

@@ -23,6 +23,8 @@ export class TagHistory {
   private readonly deleting = new Map<string, string[]>();
   /** `repository:tag@digest` pushes that are rollbacks. */
   private readonly rollbacks = new Set<string>();
+  /** `repository@digest` deletes made by tag retention. */
+  private readonly retention = new Set<string>();
 
   constructor(
     private readonly store: LifecycleStore,
@@ -62,15 +64,20 @@ export class TagHistory {
       this.write(e.repository, e.tag, { digest: e.digest, at: e.at, actor: e.actor, operation: 'delete' });
     } else if (e.type === 'manifest.deleted') {
       const key = `${e.repository}@${e.digest}`;
+      const operation = this.retention.delete(key) ? 'retention' : 'delete';
       for (const tag of this.deleting.get(key) ?? [])
-        this.write(e.repository, tag, { digest: e.digest, at: e.at, actor: e.actor, operation: 'delete' });
+        this.write(e.repository, tag, { digest: e.digest, at: e.at, actor: e.actor, operation });
       this.deleting.delete(key);
     }
   };
 
-  /** A change made by retention (not a client): recorded as such. */
-  recordRetention(repository: string, tag: string, digest: string): void {
-    this.write(repository, tag, { digest, at: new Date().toISOString(), actor: 'retention', operation: 'retention' });
+  /** The next delete of `digest` is retention's: its tags' entries say "retention". */
+  markRetention(repository: string, digest: string): void {
+    this.retention.add(`${repository}@${digest}`);
+  }
+
+  unmarkRetention(repository: string, digest: string): void {
+    this.retention.delete(`${repository}@${digest}`);
   }
 
   async list(repository: string, tag: string, limit = 100): Promise<HistoryEntry[]> {

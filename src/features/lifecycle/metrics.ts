@@ -56,3 +56,31 @@ export class GcMetrics {
     }
   }
 }
+
+/** Tag retention: executions by outcome and dry run, artifacts removed. */
+export class RetentionMetrics {
+  private readonly runs: Counter<'status' | 'dry_run'>;
+  private readonly removedTotal: Counter;
+
+  constructor(registry: Registry) {
+    this.runs = new Counter({
+      name: 'berth_retention_runs_total',
+      help: 'Tag retention executions finished, by outcome and dry run.',
+      labelNames: ['status', 'dry_run'],
+      registers: [registry],
+    });
+    this.removedTotal = new Counter({
+      name: 'berth_retention_artifacts_removed_total',
+      help: 'Artifacts removed by tag retention.',
+      registers: [registry],
+    });
+  }
+
+  run(status: string, dryRun: boolean): void {
+    this.runs.inc({ status, dry_run: String(dryRun) });
+  }
+
+  removed(n: number): void {
+    this.removedTotal.inc(n);
+  }
+}

@@ -28,6 +28,7 @@ import type { KubeApiOptions, KubeAuthorizer } from './kube/context.ts';
 import { kubeRoutes } from './kube/plugin.ts';
 import { labelDecorator, labelRoutes } from './labels/plugin.ts';
 import { lifecycleRoutes } from './lifecycle/plugin.ts';
+import { retentionProjectMetadata } from './lifecycle/retention.ts';
 import { openApiRoutes, recordRoutes } from './openapi.ts';
 import { type ProxyApiOptions, proxyRoutes } from './proxy/plugin.ts';
 import { type RegistriesApiOptions, registriesRoutes } from './registries/plugin.ts';
@@ -177,6 +178,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       projectMetadata: [
         options.signing ? signingProjectMetadata(options.signing) : disabledSigningMetadata,
         ...(options.scan ? [scanProjectMetadata(options.scan)] : []),
+        ...(options.lifecycle ? [retentionProjectMetadata({ lifecycle: options.lifecycle })] : []),
       ],
       onStorageLimit: options.lifecycle
         ? async (project, limit) => void (await options.lifecycle?.store.setQuota(project.id, project.name, limit))

@@ -14,6 +14,7 @@ const text = messages(
     signing: 'Signing',
     webhooks: 'Webhooks',
     settings: 'Settings',
+    policies: 'Policies',
   },
   {
     projects: '项目',
@@ -24,6 +25,7 @@ const text = messages(
     signing: '签名',
     webhooks: 'Webhooks',
     settings: '设置',
+    policies: '策略',
   },
 );
 
@@ -35,11 +37,12 @@ const TABS = [
   { tab: 'signing', label: 'signing' },
   { tab: 'webhooks', label: 'webhooks' },
   { tab: 'settings', label: 'settings' },
+  { tab: 'policies', label: 'policies' },
 ] as const;
 
 export function ProjectTabs(props: {
   project: string;
-  current?: 'members' | 'robots' | 'logs' | 'signing' | 'webhooks' | 'settings';
+  current?: 'members' | 'robots' | 'logs' | 'signing' | 'webhooks' | 'settings' | 'policies';
 }) {
   const t = useT(text);
   return (

@@ -12,7 +12,7 @@ import { useConfirm } from '../components/use-confirm.tsx';
 import { useProjectAccess } from '../components/use-project-access.ts';
 import { ago, bytes, dateTime, platform, podmanCommand, registryHost, shortDigest } from '../format.ts';
 import { messages, useT } from '../i18n/index.ts';
-import { artifactRoute, projectRoute } from '../links.ts';
+import { artifactRoute, projectRoute, repositoryRoute } from '../links.ts';
 import { Link, navigate, setQuery } from '../router.tsx';
 import type { Artifact } from '../types.ts';
 
@@ -23,9 +23,9 @@ export function TagChips(props: { tags: { name: string }[]; count: number; repos
     <span className="chips">
       {props.tags.length === 0 ? <span className="muted">{t('untagged')}</span> : null}
       {props.tags.map((tag) => (
-        <span key={tag.name} className="chip">
+        <Link key={tag.name} className="chip" to={`${repositoryRoute(props.repository)}/tags/${tag.name}/history`}>
           {tag.name}
-        </span>
+        </Link>
       ))}
       {more > 0 ? <span className="chip more">{t('more', { n: more })}</span> : null}
     </span>
