@@ -2,7 +2,9 @@
  * The only wiring: builds the adapters from configuration, hands them to the
  * core, and mounts the HTTP modules. Nothing else names a concrete adapter.
  */
+
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -23,6 +25,7 @@ import { KyselyProxyStore } from '../adapters/metadata/proxy-store.ts';
 import { KyselyRegistriesStore } from '../adapters/metadata/registries-store.ts';
 import { KyselyReplicationStore } from '../adapters/metadata/replication-store.ts';
 import { KyselyScanStore } from '../adapters/metadata/scan-store.ts';
+import { KyselyScannerStore } from '../adapters/metadata/scanner-store.ts';
 import { KyselySessionStore } from '../adapters/metadata/sessions-store.ts';
 import { KyselySigningStore } from '../adapters/metadata/signing-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
@@ -49,6 +52,7 @@ import { refusingPushes } from '../features/proxy/push-refusal.ts';
 import { createRegistries } from '../features/registries/feature.ts';
 import type { RegistriesService } from '../features/registries/service.ts';
 import { createScan, type ScanFeature } from '../features/scan/feature.ts';
+import { ScannerRegistry } from '../features/scan/scanners.ts';
 import type { ScanService } from '../features/scan/service.ts';
 import { SessionService } from '../features/sessions/service.ts';
 import { createSigning, type SigningFeature } from '../features/signing/feature.ts';
@@ -132,6 +136,7 @@ export interface MetadataPorts {
   webhooks(): KyselyWebhookStore;
   replication(): KyselyReplicationStore;
   scan(): KyselyScanStore;
+  scanners(): KyselyScannerStore;
   labels(): KyselyLabelStore;
 }
 
@@ -163,6 +168,7 @@ function portsOver(store: KyselyStore): MetadataPorts {
     webhooks: () => KyselyWebhookStore.over(store.db),
     replication: () => KyselyReplicationStore.over(store.db),
     scan: () => KyselyScanStore.over(store.db),
+    scanners: () => KyselyScannerStore.over(store.db),
     labels: () => KyselyLabelStore.over(store.db),
   };
 }
@@ -347,8 +353,19 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     probeHeaders: (authorization) => ({ [PROBE_HEADER]: probeSignature(probeKey, authorization) }),
   });
   const catalog = metadataPorts(registry).catalog();
+  const scanners = new ScannerRegistry({
+    store: metadataPorts(registry).scanners(),
+    box: await openSecretBox(config, log),
+    outbound: OutboundPolicy.fromSetting(config.outbound.allow),
+    projectId: async (name) => (await access.store.projectByName(name))?.id ?? null,
+    registryUrl: () =>
+      config.scan.registry_url ?? listeningUrl(app.server.address(), config.tls.cert ? 'https' : 'http'),
+    pullCredential: async (repository) =>
+      gate ? `Bearer ${(await gate.tokens.issueScanGrant(repository)).token}` : '',
+  });
   const scan = createScan({
     registry,
+    scanners,
     store: metadataPorts(registry).scan(),
     readRpm: readRpmDb,
     projectId: async (name) => (await access.store.projectByName(name))?.id ?? null,
@@ -537,4 +554,11 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
       await registry.metadata.close();
     },
   };
+}
+
+/** The address Berth answers on, as a scanner on this machine or network reaches it (a wildcard becomes loopback). */
+function listeningUrl(info: AddressInfo | string | null, scheme: 'http' | 'https'): string {
+  if (!info || typeof info === 'string') return `${scheme}://127.0.0.1`;
+  const address = info.address === '0.0.0.0' ? '127.0.0.1' : info.address === '::' ? '::1' : info.address;
+  return `${scheme}://${info.family === 'IPv6' || address.includes(':') ? `[${address}]` : address}:${info.port}`;
 }

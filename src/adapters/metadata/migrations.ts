@@ -16,6 +16,7 @@ import { pullsMigration } from './migrations-pulls.ts';
 import { registriesMigration } from './migrations-registries.ts';
 import { replicationMigration } from './migrations-replication.ts';
 import { scanMigration } from './migrations-scan.ts';
+import { scannersMigration } from './migrations-scanners.ts';
 import { signingMigration } from './migrations-signing.ts';
 import { webhooksMigration } from './migrations-webhooks.ts';
 import { sessionsMigration } from './sessions-store.ts';
@@ -119,6 +120,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0350_scan': scanMigration(dialect),
     '0351_labels': labelsMigration(dialect),
     '0352_scan_pulls': scanPullsMigration(dialect),
+    '0360_scanners': scannersMigration(dialect),
   };
 }
 

@@ -8,6 +8,7 @@ import type { Registry } from '../../core/registry.ts';
 import { ScanMetrics } from './metrics.ts';
 import { Rescanner } from './rescan.ts';
 import type { RpmReader } from './sbom.ts';
+import type { ScannerRegistry } from './scanners.ts';
 import { ScanService } from './service.ts';
 import type { ScanStore } from './store.ts';
 
@@ -23,6 +24,8 @@ export interface ScanFeatureOptions {
   rescanDays?: number;
   /** Scan counts and durations (served at /metrics). */
   metrics?: ScanMetrics;
+  /** External scanners (Harbor's pluggable scanner API); absent: the built-in scanner only. */
+  scanners?: ScannerRegistry;
 }
 
 export interface ScanFeature {
@@ -41,6 +44,7 @@ export function createScan(options: ScanFeatureOptions): ScanFeature {
     registry,
     readRpm: options.readRpm,
     projectId: options.projectId,
+    scanners: options.scanners,
     onError: (err, digest) => log?.warn({ err, digest }, 'scan failed'),
     onNewerDatabase: (updatedAt) =>
       void rescans

@@ -40,6 +40,8 @@ export interface ScanReport {
   labels: string[];
   /** Database time of the advisories used. */
   dbUpdatedAt: string | null;
+  /** The external scanner that made the report; absent: the built-in scanner. */
+  scanner?: { name: string; vendor: string; version: string };
 }
 
 export interface ScanPolicy {

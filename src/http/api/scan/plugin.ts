@@ -65,7 +65,7 @@ export async function scanOverview(scan: ScanService, digest: string) {
       summary: { total: s.total, fixable: s.fixable, summary: s.summary },
       start_time: report.startedAt,
       end_time: report.endedAt,
-      scanner: SCANNER,
+      scanner: report.scanner ?? SCANNER,
       complete_percent: report.status === 'Running' ? 50 : 100,
     },
   };
@@ -113,7 +113,7 @@ export async function scanRoutes(parent: FastifyInstance, options: ScanApiOption
       [REPORT_MIME]: {
         generated_at: report.endedAt ?? report.startedAt,
         artifact: { digest },
-        scanner: SCANNER,
+        scanner: report.scanner ?? SCANNER,
         severity: summary(report).severity,
         scan_status: report.status,
         error: report.error ?? undefined,
