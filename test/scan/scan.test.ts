@@ -299,7 +299,7 @@ describe('vulnerability scanning', () => {
     assert.match(metrics, /berth_scan_duration_seconds_count [1-9]/);
   });
 
-  test('/scanners lists the built-in scanner; registering an external one answers 501', async () => {
+  test('/scanners lists the built-in scanner; an adapter on a refused address is not registered', async () => {
     const list = (await (await fetch(`${berth.url}/api/v2.0/scanners`)).json()) as {
       uuid: string;
       is_default: boolean;
@@ -310,12 +310,15 @@ describe('vulnerability scanning', () => {
     );
     assert.equal((await fetch(`${berth.url}/api/v2.0/scanners/berth-builtin`)).status, 200);
     assert.equal((await fetch(`${berth.url}/api/v2.0/scanners/other`)).status, 404);
+    // This server has no BERTH_OUTBOUND_ALLOW: a loopback adapter is refused by the outbound rule.
     const post = await fetch(`${berth.url}/api/v2.0/scanners`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'trivy', url: 'http://trivy:8080' }),
+      body: JSON.stringify({ name: 'trivy', url: 'http://127.0.0.1:9/' }),
     });
-    assert.equal(post.status, 501);
+    assert.equal(post.status, 400);
+    assert.match(await post.text(), /loopback/);
+    assert.equal(((await (await fetch(`${berth.url}/api/v2.0/scanners`)).json()) as unknown[]).length, 1);
   });
 
   test('the security summary counts findings by severity', async () => {

@@ -1985,6 +1985,18 @@ export interface components {
             creation_time: string;
             update_time: string;
         };
+        Label: {
+            id: number;
+            name: string;
+            description: string;
+            color: string;
+            scope: string;
+            project_id: number;
+            creation_time: string;
+            update_time: string;
+            deleted: boolean;
+            derived?: boolean;
+        };
         Layer: {
             media_type: string;
             digest: string;
@@ -2146,6 +2158,38 @@ export interface components {
             create_time: string;
             update_time: string;
         };
+        SecuritySummary: {
+            critical_cnt: number;
+            high_cnt: number;
+            medium_cnt: number;
+            low_cnt: number;
+            none_cnt: number;
+            unknown_cnt: number;
+            total_vuls: number;
+            fixable_cnt: number;
+            scanned_cnt: number;
+            dangerous_cves?: {
+                cve_id: string;
+                severity: string;
+                package: string;
+                version: string;
+                count: number;
+            }[];
+            dangerous_artifacts?: {
+                digest: string;
+                critical_cnt: number;
+                high_cnt: number;
+                medium_cnt: number;
+            }[];
+            /** @description Berth's: findings per scan day (with_trend=true) */
+            trend?: {
+                day: string;
+                scans: number;
+                findings: number;
+                critical: number;
+                high: number;
+            }[];
+        };
         Statistic: {
             private_project_count: number;
             private_repo_count: number;
@@ -2197,6 +2241,49 @@ export interface components {
             creation_time: string;
             update_time: string;
             auth_source?: string;
+        };
+        VulnerabilityItem: {
+            digest: string;
+            cve_id: string;
+            package: string;
+            version: string;
+            fixed_version: string;
+            severity: string;
+            desc: string;
+            links: string[];
+        };
+        VulnerabilityReport: {
+            generated_at: string;
+            artifact: {
+                digest: string;
+            };
+            scanner: {
+                name: string;
+                vendor: string;
+                version: string;
+            };
+            severity: string;
+            scan_status: string;
+            error?: string;
+            /** @description Berth's: labels derived from the content */
+            labels: string[];
+            vulnerabilities: {
+                id: string;
+                package: string;
+                version: string;
+                fix_version: string;
+                severity: string;
+                description: string;
+                links: string[];
+                artifact_digests: string[];
+                preferred_cvss: null;
+                cwe_ids: string[];
+                vendor_attributes: {
+                    ecosystem: string;
+                    path: string;
+                    aliases: string[];
+                };
+            }[];
         };
     };
     responses: never;
@@ -2345,12 +2432,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description A page; X-Total-Count and Link give the rest */
             200: {
                 headers: {
+                    "X-Total-Count"?: number;
+                    Link?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Label"][];
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -2409,7 +2500,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2465,12 +2556,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Label"];
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -2531,12 +2624,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -2587,12 +2682,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -2651,12 +2748,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
-            201: {
+            /** @description Done */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -2710,12 +2809,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -4370,8 +4471,8 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
-            201: {
+            /** @description Done */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4428,8 +4529,8 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
-            201: {
+            /** @description Done */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4486,12 +4587,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        [key: string]: components["schemas"]["VulnerabilityReport"];
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -4544,12 +4649,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        labels: string[];
+                        derived: boolean;
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -4598,12 +4708,20 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        records: number;
+                        by_ecosystem: {
+                            [key: string]: number;
+                        };
+                        updated_at: string | null;
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -4660,12 +4778,22 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        imported: number;
+                        skipped: number;
+                        problems: string[];
+                        by_ecosystem: {
+                            [key: string]: number;
+                        };
+                        updated_at: string | null;
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -4714,12 +4842,21 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        project_id: number;
+                        expires_at: number | null;
+                        items: {
+                            cve_id: string;
+                        }[];
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -4777,12 +4914,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -4835,12 +4974,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SecuritySummary"];
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -4895,12 +5036,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description A page; X-Total-Count and Link give the rest */
             200: {
                 headers: {
+                    "X-Total-Count"?: number;
+                    Link?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["VulnerabilityItem"][];
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
