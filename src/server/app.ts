@@ -45,6 +45,7 @@ import { createKube, type KubeFeature } from '../features/kube/feature.ts';
 import { accessRobots } from '../features/kube/robots.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
 import type { KubeStore } from '../features/kube/store.ts';
+import { type LabelReader, labelReader } from '../features/labels/ports.ts';
 import { createLifecycle, type LifecycleFeature } from '../features/lifecycle/feature.ts';
 import { createProxy, proxyConfigFrom } from '../features/proxy/feature.ts';
 import { mirrorUrl } from '../features/proxy/mirror.ts';
@@ -105,6 +106,8 @@ export interface Berth {
   scan: ScanService;
   /** The scanning feature (rescans, metrics). */
   scanFeature: ScanFeature;
+  /** Every label of an artifact by name (Harbor's and derived ones): what retention and replication filters read. */
+  labels: LabelReader;
   /** Traffic and pull counters; `flush()` writes what is counted so far. */
   traffic: TrafficRecorder;
   signing: SigningFeature;
@@ -373,6 +376,10 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     rescanDays: config.scan.rescan_days,
     log,
   });
+  const labels = labelReader(
+    metadataPorts(registry).labels(),
+    async (digest) => (await scan.service.store.report(digest))?.labels ?? [],
+  );
   const signing = await createSigning({
     registry,
     store: metadataPorts(registry).signing(),
@@ -532,6 +539,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     access,
     scan: scan.service,
     scanFeature: scan,
+    labels,
     kube,
     traffic,
     signing,
