@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createTestDatabase } from '../../../test/support/postgres.ts';
-import type { ScannerRow } from '../../features/scan/scanner-store.ts';
+import type { ScannerRow } from '../../features/scan/store.ts';
 import { PostgresStore } from './postgres.ts';
 import { KyselyScannerStore } from './scanner-store.ts';
 import { SqliteStore } from './sqlite.ts';

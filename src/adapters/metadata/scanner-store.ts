@@ -1,6 +1,6 @@
 /** ScannerStore over Kysely (SQLite and PostgreSQL, migration 0360_scanners). */
 import type { Kysely } from 'kysely';
-import type { ScannerPatch, ScannerRow, ScannerStore } from '../../features/scan/scanner-store.ts';
+import type { ScannerPatch, ScannerRow, ScannerStore } from '../../features/scan/store.ts';
 
 interface Row {
   uuid: string;

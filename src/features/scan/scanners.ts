@@ -16,8 +16,7 @@ import {
   VULN_REPORT_MIME,
 } from './adapter-client.ts';
 import { SEVERITY_ORDER, type Severity } from './osv.ts';
-import type { ScannerRow, ScannerStore } from './scanner-store.ts';
-import type { Finding } from './store.ts';
+import type { Finding, ScannerRow, ScannerStore } from './store.ts';
 
 export const BUILT_IN_SCANNER_ID = 'berth-builtin';
 export const BUILT_IN = { name: 'Berth', vendor: 'Berth', version: '1.0' };
