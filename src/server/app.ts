@@ -374,6 +374,8 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     projectId: async (name) => (await access.store.projectByName(name))?.id ?? null,
     scanOnPush: config.scan.on_push,
     rescanDays: config.scan.rescan_days,
+    // The registry's pulled_at (traffic recorder) says which images are in use.
+    flushPulls: () => traffic.flush(),
     log,
   });
   const labels = labelReader(

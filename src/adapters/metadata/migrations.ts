@@ -9,7 +9,7 @@ import { kubeTestsMigration } from './migration-kube-tests.ts';
 import { accessMigration } from './migrations-access.ts';
 import { jobsMigration } from './migrations-jobs.ts';
 import { kubeMigration } from './migrations-kube.ts';
-import { labelsMigration, scanPullsMigration } from './migrations-labels.ts';
+import { dropScanPullsMigration, labelsMigration, scanPullsMigration } from './migrations-labels.ts';
 import { lifecycleMigration } from './migrations-lifecycle.ts';
 import { proxyProjectsMigration } from './migrations-proxy.ts';
 import { pullsMigration } from './migrations-pulls.ts';
@@ -121,6 +121,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0351_labels': labelsMigration(dialect),
     '0352_scan_pulls': scanPullsMigration(dialect),
     '0360_scanners': scannersMigration(dialect),
+    '0361_drop_scan_pulls': dropScanPullsMigration(dialect),
   };
 }
 

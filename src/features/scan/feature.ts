@@ -24,6 +24,8 @@ export interface ScanFeatureOptions {
   rescanDays?: number;
   /** Scan counts and durations (served at /metrics). */
   metrics?: ScanMetrics;
+  /** Stores pulls counted but not yet written (before picking recently pulled images to rescan). */
+  flushPulls?(): Promise<void>;
   /** External scanners (Harbor's pluggable scanner API); absent: the built-in scanner only. */
   scanners?: ScannerRegistry;
 }
@@ -63,6 +65,7 @@ export function createScan(options: ScanFeatureOptions): ScanFeature {
   rescans = new Rescanner({
     scan,
     days: options.rescanDays ?? 7,
+    flushPulls: options.flushPulls,
     onQueued: (n) => {
       metrics.rescansQueued += n;
     },
@@ -71,10 +74,6 @@ export function createScan(options: ScanFeatureOptions): ScanFeature {
   const rescanner = rescans;
   registry.hooks.addGuard(scan.guard());
   registry.hooks.on(async (event) => {
-    if (event.type === 'manifest.pulled') {
-      void rescanner.pulled(event.repository, event.digest).catch(() => {});
-      return;
-    }
     if (event.type !== 'manifest.pushed' || event.subject !== null) return;
     let wanted = options.scanOnPush === true;
     if (!wanted) {

@@ -63,9 +63,7 @@ export interface ScanStore {
   /** CVE ids exempted: project 0 is the system list. */
   allowlist(projectId: number): Promise<{ items: string[]; expiresAt: number | null }>;
   setAllowlist(projectId: number, items: string[], expiresAt: number | null): Promise<void>;
-  /** Records that a manifest was pulled on `day` (YYYY-MM-DD). */
-  notePull(repository: string, digest: string, day: string): Promise<void>;
-  /** Manifests pulled on or after `day`, most recent first. */
+  /** Manifests pulled on or after `day` (YYYY-MM-DD), most recent first: the registry's own `pulled_at`. */
   pulledSince(day: string, limit: number): Promise<{ repository: string; digest: string }[]>;
   /** Every stored report (security summary). */
   reports(limit: number): Promise<ScanReport[]>;
