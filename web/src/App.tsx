@@ -14,6 +14,7 @@ import { ReplicationPage } from './pages/ReplicationPage.tsx';
 import { RepositoriesPage } from './pages/RepositoriesPage.tsx';
 import { RepositoryPage } from './pages/RepositoryPage.tsx';
 import { RobotsPage } from './pages/RobotsPage.tsx';
+import { ScannersPage } from './pages/ScannersPage.tsx';
 import { SecurityPage } from './pages/SecurityPage.tsx';
 import { SigningPage } from './pages/SigningPage.tsx';
 import { StoragePage } from './pages/StoragePage.tsx';
@@ -47,6 +48,7 @@ function Page(props: { path: string; search: URLSearchParams; auth: AuthState; o
   if (path === '/registries') return <RegistriesPage />;
   if (path === '/replication') return <ReplicationPage />;
   if (path === '/security') return <SecurityPage search={search} />;
+  if (path === '/scanners') return <ScannersPage />;
   if (path.startsWith('/kube')) {
     const page = kubePage(path);
     if (page) return page;
@@ -141,6 +143,7 @@ export function App() {
           {admin ? <NavLink to="/registries" label="Registries" path={path} /> : null}
           {admin ? <NavLink to="/replication" label="Replication" path={path} /> : null}
           {admin ? <NavLink to="/security" label="Security" path={path} /> : null}
+          {admin ? <NavLink to="/scanners" label="Scanners" path={path} /> : null}
           <span className="spacer" />
           {auth.kind === 'signed-in' ? (
             <span className="who">
