@@ -28,7 +28,7 @@ const catalog = messages(
     description: 'Description',
     skipVerify: 'Do not verify the TLS certificate',
     testConnection: 'Test connection',
-    answered: 'The adapter answered: {scanner}',
+    answered: 'The adapter answered its metadata.',
     test: 'Test',
     makeDefault: 'Make default',
     isDefault: 'Default',
@@ -52,7 +52,7 @@ const catalog = messages(
     description: '描述',
     skipVerify: '不验证 TLS 证书',
     testConnection: '测试连接',
-    answered: '适配器已响应：{scanner}',
+    answered: '适配器已返回其元数据。',
     test: '测试',
     makeDefault: '设为默认',
     isDefault: '默认',
@@ -159,8 +159,8 @@ function ScannerForm(props: { onDone: (saved: boolean) => void }) {
           onClick={() => {
             setAnswered(null);
             void test
-              .run(() => post<Metadata>('/scanners/ping', body))
-              .then((r) => r !== undefined && setAnswered(t('answered', { scanner: describe(r) })));
+              .run(() => post('/scanners/ping', body))
+              .then((r) => r !== undefined && setAnswered(t('answered')));
           }}
         >
           {t('testConnection')}
