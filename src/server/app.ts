@@ -2,7 +2,9 @@
  * The only wiring: builds the adapters from configuration, hands them to the
  * core, and mounts the HTTP modules. Nothing else names a concrete adapter.
  */
+
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -24,6 +26,7 @@ import { KyselyRegistriesStore } from '../adapters/metadata/registries-store.ts'
 import { KyselyReplicationStore } from '../adapters/metadata/replication-store.ts';
 import { KyselyRetentionStore } from '../adapters/metadata/retention-store.ts';
 import { KyselyScanStore } from '../adapters/metadata/scan-store.ts';
+import { KyselyScannerStore } from '../adapters/metadata/scanner-store.ts';
 import { KyselySessionStore } from '../adapters/metadata/sessions-store.ts';
 import { KyselySettingsStore } from '../adapters/metadata/settings-store.ts';
 import { KyselySigningStore } from '../adapters/metadata/signing-store.ts';
@@ -44,6 +47,7 @@ import { createKube, type KubeFeature } from '../features/kube/feature.ts';
 import { accessRobots } from '../features/kube/robots.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
 import type { KubeStore } from '../features/kube/store.ts';
+import { type LabelReader, labelReader } from '../features/labels/ports.ts';
 import { createLifecycle, type LifecycleFeature } from '../features/lifecycle/feature.ts';
 import { createProxy, proxyConfigFrom } from '../features/proxy/feature.ts';
 import { mirrorUrl } from '../features/proxy/mirror.ts';
@@ -51,6 +55,7 @@ import { refusingPushes } from '../features/proxy/push-refusal.ts';
 import { createRegistries } from '../features/registries/feature.ts';
 import type { RegistriesService } from '../features/registries/service.ts';
 import { createScan, type ScanFeature } from '../features/scan/feature.ts';
+import { ScannerRegistry } from '../features/scan/scanners.ts';
 import type { ScanService } from '../features/scan/service.ts';
 import { SessionService } from '../features/sessions/service.ts';
 import { SettingsService } from '../features/settings/service.ts';
@@ -104,6 +109,8 @@ export interface Berth {
   scan: ScanService;
   /** The scanning feature (rescans, metrics). */
   scanFeature: ScanFeature;
+  /** Every label of an artifact by name (Harbor's and derived ones): what retention and replication filters read. */
+  labels: LabelReader;
   /** Traffic and pull counters; `flush()` writes what is counted so far. */
   traffic: TrafficRecorder;
   signing: SigningFeature;
@@ -137,6 +144,7 @@ export interface MetadataPorts {
   webhooks(): KyselyWebhookStore;
   replication(): KyselyReplicationStore;
   scan(): KyselyScanStore;
+  scanners(): KyselyScannerStore;
   labels(): KyselyLabelStore;
 }
 
@@ -170,6 +178,7 @@ function portsOver(store: KyselyStore): MetadataPorts {
     webhooks: () => KyselyWebhookStore.over(store.db),
     replication: () => KyselyReplicationStore.over(store.db),
     scan: () => KyselyScanStore.over(store.db),
+    scanners: () => KyselyScannerStore.over(store.db),
     labels: () => KyselyLabelStore.over(store.db),
   };
 }
@@ -375,15 +384,32 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     probeHeaders: (authorization) => ({ [PROBE_HEADER]: probeSignature(probeKey, authorization) }),
   });
   const catalog = metadataPorts(registry).catalog();
+  const scanners = new ScannerRegistry({
+    store: metadataPorts(registry).scanners(),
+    box: await openSecretBox(config, log),
+    outbound: OutboundPolicy.fromSetting(config.outbound.allow),
+    projectId: async (name) => (await access.store.projectByName(name))?.id ?? null,
+    registryUrl: () =>
+      config.scan.registry_url ?? listeningUrl(app.server.address(), config.tls.cert ? 'https' : 'http'),
+    pullCredential: async (repository) =>
+      gate ? `Bearer ${(await gate.tokens.issueScanGrant(repository)).token}` : '',
+  });
   const scan = createScan({
     registry,
+    scanners,
     store: metadataPorts(registry).scan(),
     readRpm: readRpmDb,
     projectId: async (name) => (await access.store.projectByName(name))?.id ?? null,
     scanOnPush: config.scan.on_push,
     rescanDays: config.scan.rescan_days,
+    // The registry's pulled_at (traffic recorder) says which images are in use.
+    flushPulls: () => traffic.flush(),
     log,
   });
+  const labels = labelReader(
+    metadataPorts(registry).labels(),
+    async (digest) => (await scan.service.store.report(digest))?.labels ?? [],
+  );
   const signing = await createSigning({
     registry,
     store: metadataPorts(registry).signing(),
@@ -547,6 +573,7 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     access,
     scan: scan.service,
     scanFeature: scan,
+    labels,
     kube,
     traffic,
     signing,
@@ -569,4 +596,11 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
       await registry.metadata.close();
     },
   };
+}
+
+/** The address Berth answers on, as a scanner on this machine or network reaches it (a wildcard becomes loopback). */
+function listeningUrl(info: AddressInfo | string | null, scheme: 'http' | 'https'): string {
+  if (!info || typeof info === 'string') return `${scheme}://127.0.0.1`;
+  const address = info.address === '0.0.0.0' ? '127.0.0.1' : info.address === '::' ? '::1' : info.address;
+  return `${scheme}://${info.family === 'IPv6' || address.includes(':') ? `[${address}]` : address}:${info.port}`;
 }

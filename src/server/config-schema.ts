@@ -110,6 +110,11 @@ export const ConfigSchema = Type.Object({
       description:
         'after a newer vulnerability database is imported, rescan images pulled within this many days; 0: never',
     }),
+    registry_url: maybeText({
+      env: 'BERTH_SCAN_REGISTRY_URL',
+      description:
+        "the address external scanners pull images from (Berth's own, as they reach it); default: the address Berth listens on",
+    }),
   }),
   tls: Type.Object({
     cert: maybeText({

@@ -71,26 +71,6 @@ const ADDITIONS: Record<string, { query?: string[]; body?: string[]; response?: 
  * The list may only shrink: a new operation without a response shape fails.
  */
 const RESPONSES_TO_DECLARE = new Set([
-  'get /labels',
-  'post /labels',
-  'get /labels/{label_id}',
-  'put /labels/{label_id}',
-  'delete /labels/{label_id}',
-  'post /projects/{project_name_or_id}/repositories/{repository_name}/artifacts/{reference}/labels',
-  'delete /projects/{project_name_or_id}/repositories/{repository_name}/artifacts/{reference}/labels/{label_id}',
-  'get /scanners',
-  'post /scanners',
-  'get /scanners/{registration_id}',
-  'post /projects/{project_name_or_id}/repositories/{repository_name}/artifacts/{reference}/scan',
-  'post /projects/{project_name_or_id}/repositories/{repository_name}/artifacts/{reference}/scan/stop',
-  'get /projects/{project_name_or_id}/repositories/{repository_name}/artifacts/{reference}/additions/vulnerabilities',
-  'get /projects/{project_name_or_id}/repositories/{repository_name}/artifacts/{reference}/additions/labels-derived',
-  'post /vuln-db',
-  'get /vuln-db',
-  'get /system/CVEAllowlist',
-  'put /system/CVEAllowlist',
-  'get /security/summary',
-  'get /security/vul',
   'delete /projects/{project_name_or_id}/trusted-keys/{id}',
   'delete /system/trusted-keys/{id}',
 ]);

@@ -21,6 +21,7 @@ import { ReplicationPage } from './pages/ReplicationPage.tsx';
 import { RepositoriesPage } from './pages/RepositoriesPage.tsx';
 import { RepositoryPage } from './pages/RepositoryPage.tsx';
 import { RobotsPage } from './pages/RobotsPage.tsx';
+import { ScannersPage } from './pages/ScannersPage.tsx';
 import { SecurityPage } from './pages/SecurityPage.tsx';
 import { SigningPage } from './pages/SigningPage.tsx';
 import { StoragePage } from './pages/StoragePage.tsx';
@@ -56,6 +57,7 @@ function Page(props: { path: string; search: URLSearchParams; auth: AuthState; o
   if (path === '/registries') return <RegistriesPage />;
   if (path === '/replication') return <ReplicationPage />;
   if (path === '/security') return <SecurityPage search={search} />;
+  if (path === '/scanners') return <ScannersPage />;
   if (path.startsWith('/kube')) {
     const page = kubePage(path);
     if (page) return page;
@@ -154,6 +156,7 @@ export function App() {
           {admin ? <NavLink to="/registries" label={t('registries')} path={path} /> : null}
           {admin ? <NavLink to="/replication" label={t('replication')} path={path} /> : null}
           {admin ? <NavLink to="/security" label={t('security')} path={path} /> : null}
+          {admin ? <NavLink to="/scanners" label={t('scanners')} path={path} /> : null}
           <ConsoleExtras path={path} admin={admin} signedIn={auth.kind === 'signed-in' || auth.kind === 'open'} />
           <span className="spacer" />
           {auth.kind === 'signed-in' ? (
@@ -211,6 +214,7 @@ const text = messages(
     registries: 'Registries',
     replication: 'Replication',
     security: 'Security',
+    scanners: 'Scanners',
     signOut: 'Sign out',
     signIn: 'Sign in',
     openTitle: 'This server has no accounts yet: everyone may do everything.',
@@ -231,6 +235,7 @@ const text = messages(
     registries: '仓库管理',
     replication: '复制管理',
     security: '安全',
+    scanners: '扫描器',
     signOut: '退出登录',
     signIn: '登录',
     openTitle: '此服务器尚无账户：所有人都可执行所有操作。',

@@ -169,8 +169,7 @@ export interface paths {
         };
         /** One repository */
         get: operations["getProjectsProjectNameOrIdRepositoriesRepositoryName"];
-        /** Change a repository's description (markdown) */
-        put: operations["putProjectsProjectNameOrIdRepositoriesRepositoryName"];
+        put?: never;
         post?: never;
         /** Delete a repository */
         delete: operations["deleteProjectsProjectNameOrIdRepositoriesRepositoryName"];
@@ -334,23 +333,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/search": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Projects and repositories whose name contains `q`, among those the caller may pull from */
-        get: operations["getSearch"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/scanners": {
         parameters: {
             query?: never;
@@ -358,11 +340,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GET /scanners */
+        /** Scanner registrations */
         get: operations["getScanners"];
         put?: never;
-        /** POST /scanners */
+        /** Register an external scanner (a pluggable scanner API adapter) */
         post: operations["postScanners"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scanners/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check that an adapter answers its metadata */
+        post: operations["postScannersPing"];
         delete?: never;
         options?: never;
         head?: never;
@@ -376,9 +375,47 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GET /scanners/{registration_id} */
+        /** One registration */
         get: operations["getScannersRegistrationId"];
+        /** Change a registration (an omitted credential is kept) */
+        put: operations["putScannersRegistrationId"];
+        post?: never;
+        /** Remove a registration (its projects fall back to the default) */
+        delete: operations["deleteScannersRegistrationId"];
+        options?: never;
+        head?: never;
+        /** Make a registration the default scanner */
+        patch: operations["patchScannersRegistrationId"];
+        trace?: never;
+    };
+    "/scanners/{registration_id}/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The adapter's metadata (scanner, capabilities) */
+        get: operations["getScannersRegistrationIdMetadata"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project_name_or_id}/scanner": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The scanner of a project */
+        get: operations["getProjectsProjectNameOrIdScanner"];
+        /** Choose the scanner of a project */
+        put: operations["putProjectsProjectNameOrIdScanner"];
         post?: never;
         delete?: never;
         options?: never;
@@ -572,23 +609,6 @@ export interface paths {
         put?: never;
         /** Test a connection against its registry */
         post: operations["postKubeConnectionsIdTest"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/kube/connections/{id}/rotation": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Credential version held per cluster, and the old secret overlap window */
-        get: operations["getKubeConnectionsIdRotation"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1283,24 +1303,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/configurations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** System settings (administrators) */
-        get: operations["getConfigurations"];
-        /** Change system settings (administrators) */
-        put: operations["putConfigurations"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/system/gc": {
         parameters: {
             query?: never;
@@ -1488,128 +1490,6 @@ export interface paths {
         put?: never;
         /** POST /projects/{project_name_or_id}/repositories/{repository_name}/tags/{tag}/rollback */
         post: operations["postProjectsProjectNameOrIdRepositoriesRepositoryNameTagsTagRollback"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/retentions/metadatas": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** GET /retentions/metadatas */
-        get: operations["getRetentionsMetadatas"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/retentions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** POST /retentions */
-        post: operations["postRetentions"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/retentions/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** GET /retentions/{id} */
-        get: operations["getRetentionsId"];
-        /** PUT /retentions/{id} */
-        put: operations["putRetentionsId"];
-        post?: never;
-        /** DELETE /retentions/{id} */
-        delete: operations["deleteRetentionsId"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/retentions/{id}/executions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** GET /retentions/{id}/executions */
-        get: operations["getRetentionsIdExecutions"];
-        put?: never;
-        /** POST /retentions/{id}/executions */
-        post: operations["postRetentionsIdExecutions"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/retentions/{id}/executions/{eid}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /** PATCH /retentions/{id}/executions/{eid} */
-        patch: operations["patchRetentionsIdExecutionsEid"];
-        trace?: never;
-    };
-    "/retentions/{id}/executions/{eid}/tasks": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** GET /retentions/{id}/executions/{eid}/tasks */
-        get: operations["getRetentionsIdExecutionsEidTasks"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/retentions/{id}/executions/{eid}/tasks/{tid}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** GET /retentions/{id}/executions/{eid}/tasks/{tid} */
-        get: operations["getRetentionsIdExecutionsEidTasksTid"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1997,34 +1877,6 @@ export interface components {
             client_address: string;
             op_time: string;
         };
-        Configurations: {
-            auth_mode?: string;
-            token_expiration?: number;
-            project_creation_restriction?: string;
-            registry_name?: string;
-        };
-        ConfigurationsResponse: {
-            auth_mode: {
-                /** @description db_auth, ldap_auth or oidc_auth (from the server configuration) */
-                value: string;
-                editable: boolean;
-            };
-            token_expiration: {
-                /** @description minutes a registry token lives */
-                value: number;
-                editable: boolean;
-            };
-            project_creation_restriction: {
-                /** @description everyone or adminonly */
-                value: string;
-                editable: boolean;
-            };
-            registry_name: {
-                /** @description Berth's addition: the registry's name in the console */
-                value: string;
-                editable: boolean;
-            };
-        };
         ExtraAttrs: {
             architecture?: string;
             os?: string;
@@ -2133,6 +1985,18 @@ export interface components {
             creation_time: string;
             update_time: string;
         };
+        Label: {
+            id: number;
+            name: string;
+            description: string;
+            color: string;
+            scope: string;
+            project_id: number;
+            creation_time: string;
+            update_time: string;
+            deleted: boolean;
+            derived?: boolean;
+        };
         Layer: {
             media_type: string;
             digest: string;
@@ -2219,8 +2083,6 @@ export interface components {
             pull_count: number;
             creation_time: string;
             update_time: string;
-            /** @description markdown (GET of one repository) */
-            description?: string;
         };
         Robot: {
             id: number;
@@ -2267,21 +2129,66 @@ export interface components {
         RoleRequest: {
             role_id: number;
         };
-        Search: {
-            project: {
+        ScannerAdapterMetadata: {
+            scanner: {
                 name: string;
-                metadata: {
-                    public: string;
-                };
+                vendor: string;
+                version: string;
+            };
+            capabilities: {
+                type?: string;
+                consumes_mime_types: string[];
+                produces_mime_types: string[];
             }[];
-            repository: components["schemas"]["SearchRepository"][];
+            properties: {
+                [key: string]: string;
+            };
         };
-        SearchRepository: {
-            project_name: string;
-            project_public: boolean;
-            repository_name: string;
-            pull_count: number;
-            artifact_count: number;
+        ScannerRegistration: {
+            uuid: string;
+            name: string;
+            description: string;
+            url: string;
+            disabled: boolean;
+            is_default: boolean;
+            /** @description Basic, Bearer, APIKey or empty; the credential itself is never returned */
+            auth: string;
+            skip_certVerify: boolean;
+            use_internal_addr: boolean;
+            create_time: string;
+            update_time: string;
+        };
+        SecuritySummary: {
+            critical_cnt: number;
+            high_cnt: number;
+            medium_cnt: number;
+            low_cnt: number;
+            none_cnt: number;
+            unknown_cnt: number;
+            total_vuls: number;
+            fixable_cnt: number;
+            scanned_cnt: number;
+            dangerous_cves?: {
+                cve_id: string;
+                severity: string;
+                package: string;
+                version: string;
+                count: number;
+            }[];
+            dangerous_artifacts?: {
+                digest: string;
+                critical_cnt: number;
+                high_cnt: number;
+                medium_cnt: number;
+            }[];
+            /** @description Berth's: findings per scan day (with_trend=true) */
+            trend?: {
+                day: string;
+                scans: number;
+                findings: number;
+                critical: number;
+                high: number;
+            }[];
         };
         Statistic: {
             private_project_count: number;
@@ -2334,6 +2241,49 @@ export interface components {
             creation_time: string;
             update_time: string;
             auth_source?: string;
+        };
+        VulnerabilityItem: {
+            digest: string;
+            cve_id: string;
+            package: string;
+            version: string;
+            fixed_version: string;
+            severity: string;
+            desc: string;
+            links: string[];
+        };
+        VulnerabilityReport: {
+            generated_at: string;
+            artifact: {
+                digest: string;
+            };
+            scanner: {
+                name: string;
+                vendor: string;
+                version: string;
+            };
+            severity: string;
+            scan_status: string;
+            error?: string;
+            /** @description Berth's: labels derived from the content */
+            labels: string[];
+            vulnerabilities: {
+                id: string;
+                package: string;
+                version: string;
+                fix_version: string;
+                severity: string;
+                description: string;
+                links: string[];
+                artifact_digests: string[];
+                preferred_cvss: null;
+                cwe_ids: string[];
+                vendor_attributes: {
+                    ecosystem: string;
+                    path: string;
+                    aliases: string[];
+                };
+            }[];
         };
     };
     responses: never;
@@ -2482,12 +2432,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description A page; X-Total-Count and Link give the rest */
             200: {
                 headers: {
+                    "X-Total-Count"?: number;
+                    Link?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Label"][];
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -2546,7 +2500,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2602,12 +2556,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Label"];
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -2668,12 +2624,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -2724,12 +2682,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -2788,12 +2748,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
-            201: {
+            /** @description Done */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -2847,12 +2809,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -3050,74 +3014,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Repository"];
-                };
-            };
-            /** @description Invalid request: the message names the field */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not found (or not visible to the caller) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-        };
-    };
-    putProjectsProjectNameOrIdRepositoriesRepositoryName: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description the project's name */
-                project_name_or_id: string;
-                /** @description name inside the project; slashes encoded twice */
-                repository_name: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description markdown, shown rendered (no raw HTML) */
-                    description: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Done */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": Record<string, never>;
                 };
             };
             /** @description Invalid request: the message names the field */
@@ -3943,12 +3839,9 @@ export interface operations {
             };
         };
     };
-    getSearch: {
+    getScanners: {
         parameters: {
-            query: {
-                /** @description part of a name */
-                q: string;
-            };
+            query?: never;
             header?: never;
             path?: never;
             cookie?: never;
@@ -3961,62 +3854,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Search"];
+                    "application/json": components["schemas"]["ScannerRegistration"][];
                 };
-            };
-            /** @description Invalid request: the message names the field */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not found (or not visible to the caller) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-        };
-    };
-    getScanners: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Not declared by the route */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -4063,14 +3902,92 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string;
+                    url: string;
+                    auth?: string;
+                    access_credential?: string;
+                    skip_certVerify?: boolean;
+                    use_internal_addr?: boolean;
+                    disabled?: boolean;
+                };
+            };
+        };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    postScannersPing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    url: string;
+                    auth?: string;
+                    access_credential?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -4121,12 +4038,387 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ScannerRegistration"];
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    putScannersRegistrationId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                registration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string;
+                    url: string;
+                    auth?: string;
+                    access_credential?: string;
+                    skip_certVerify?: boolean;
+                    use_internal_addr?: boolean;
+                    disabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    deleteScannersRegistrationId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                registration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScannerRegistration"];
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    patchScannersRegistrationId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                registration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    is_default: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    getScannersRegistrationIdMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                registration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScannerAdapterMetadata"];
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    getProjectsProjectNameOrIdScanner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_name_or_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScannerRegistration"];
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    putProjectsProjectNameOrIdScanner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_name_or_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    uuid: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -4179,8 +4471,8 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
-            201: {
+            /** @description Done */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4237,8 +4529,8 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
-            201: {
+            /** @description Done */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4295,12 +4587,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        [key: string]: components["schemas"]["VulnerabilityReport"];
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -4353,12 +4649,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        labels: string[];
+                        derived: boolean;
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -4407,12 +4708,20 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        records: number;
+                        by_ecosystem: {
+                            [key: string]: number;
+                        };
+                        updated_at: string | null;
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -4469,12 +4778,22 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        imported: number;
+                        skipped: number;
+                        problems: string[];
+                        by_ecosystem: {
+                            [key: string]: number;
+                        };
+                        updated_at: string | null;
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -4523,12 +4842,21 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        project_id: number;
+                        expires_at: number | null;
+                        items: {
+                            cve_id: string;
+                        }[];
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -4586,12 +4914,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -4644,12 +4974,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SecuritySummary"];
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -4704,12 +5036,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description A page; X-Total-Count and Link give the rest */
             200: {
                 headers: {
+                    "X-Total-Count"?: number;
+                    Link?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["VulnerabilityItem"][];
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -5108,81 +5444,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description Invalid request: the message names the field */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not found (or not visible to the caller) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-        };
-    };
-    getKubeConnectionsIdRotation: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description numeric id */
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Done */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        connection_id: number;
-                        robot: string | null;
-                        /** @description until when the robot's old secret is still accepted; null: no overlap open */
-                        previous_secret_until: string | null;
-                        /** @description every cluster holds the current credentials */
-                        settled: boolean;
-                        clusters: {
-                            cluster_id: number;
-                            cluster: string;
-                            /** @description `current`, `previous` or `none` */
-                            holds: string;
-                            copies: number;
-                            /** @description copies holding the current credentials */
-                            current: number;
-                        }[];
                     };
                 };
             };
@@ -9250,122 +9511,6 @@ export interface operations {
             };
         };
     };
-    getConfigurations: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Done */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ConfigurationsResponse"];
-                };
-            };
-            /** @description Invalid request: the message names the field */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not found (or not visible to the caller) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-        };
-    };
-    putConfigurations: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["Configurations"];
-            };
-        };
-        responses: {
-            /** @description Done */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": Record<string, never>;
-                };
-            };
-            /** @description Invalid request: the message names the field */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not found (or not visible to the caller) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-        };
-    };
     getSystemGc: {
         parameters: {
             query?: {
@@ -10604,770 +10749,6 @@ export interface operations {
                             field?: string;
                         }[];
                     };
-                };
-            };
-        };
-    };
-    getRetentionsMetadatas: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Done */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        templates: {
-                            rule_template: string;
-                            display_text: string;
-                            action: string;
-                            params: {
-                                type: string;
-                                unit: string;
-                                required: boolean;
-                            }[];
-                        }[];
-                        scope_selectors: {
-                            display_text: string;
-                            kind: string;
-                            decorations: string[];
-                        }[];
-                        tag_selectors: {
-                            display_text: string;
-                            kind: string;
-                            decorations: string[];
-                        }[];
-                    };
-                };
-            };
-            /** @description Invalid request: the message names the field */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not found (or not visible to the caller) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-        };
-    };
-    postRetentions: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    algorithm?: string;
-                    rules?: {
-                        [key: string]: unknown;
-                    }[];
-                    trigger?: {
-                        [key: string]: unknown;
-                    };
-                    scope?: {
-                        level?: string;
-                        ref?: number;
-                    };
-                } & {
-                    [key: string]: unknown;
-                };
-            };
-        };
-        responses: {
-            /** @description Done */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": null;
-                };
-            };
-            /** @description Invalid request: the message names the field */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not found (or not visible to the caller) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description 409 */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        errors: {
-                            code: string;
-                            message: string;
-                            field?: string;
-                        }[];
-                    };
-                };
-            };
-        };
-    };
-    getRetentionsId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Done */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        id: number;
-                        algorithm: string;
-                        rules: {
-                            id: number;
-                            priority: number;
-                            disabled: boolean;
-                            action: string;
-                            template: string;
-                            params: {
-                                [key: string]: number;
-                            };
-                            tag_selectors: {
-                                kind: string;
-                                decoration: string;
-                                pattern: string;
-                                extras?: string;
-                            }[];
-                            scope_selectors: {
-                                [key: string]: {
-                                    kind: string;
-                                    decoration: string;
-                                    pattern: string;
-                                    extras?: string;
-                                }[];
-                            };
-                        }[];
-                        trigger: {
-                            kind: string;
-                            settings: {
-                                cron: string;
-                            };
-                            references: {
-                                [key: string]: unknown;
-                            };
-                        };
-                        scope: {
-                            level: string;
-                            ref: number;
-                        };
-                    };
-                };
-            };
-            /** @description Invalid request: the message names the field */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not found (or not visible to the caller) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-        };
-    };
-    putRetentionsId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    algorithm?: string;
-                    rules?: {
-                        [key: string]: unknown;
-                    }[];
-                    trigger?: {
-                        [key: string]: unknown;
-                    };
-                    scope?: {
-                        level?: string;
-                        ref?: number;
-                    };
-                } & {
-                    [key: string]: unknown;
-                };
-            };
-        };
-        responses: {
-            /** @description Done */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": null;
-                };
-            };
-            /** @description Invalid request: the message names the field */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not found (or not visible to the caller) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-        };
-    };
-    deleteRetentionsId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Done */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": null;
-                };
-            };
-            /** @description Invalid request: the message names the field */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not found (or not visible to the caller) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description 409 */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        errors: {
-                            code: string;
-                            message: string;
-                            field?: string;
-                        }[];
-                    };
-                };
-            };
-        };
-    };
-    getRetentionsIdExecutions: {
-        parameters: {
-            query?: {
-                page?: number;
-                page_size?: number;
-            };
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description A page; X-Total-Count and Link give the rest */
-            200: {
-                headers: {
-                    "X-Total-Count"?: number;
-                    Link?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        id: number;
-                        policy_id: number;
-                        start_time: string;
-                        end_time: string;
-                        status: string;
-                        trigger: string;
-                        dry_run: boolean;
-                    }[];
-                };
-            };
-            /** @description Invalid request: the message names the field */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not found (or not visible to the caller) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-        };
-    };
-    postRetentionsIdExecutions: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    dry_run?: boolean;
-                };
-            };
-        };
-        responses: {
-            /** @description Done */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": null;
-                };
-            };
-            /** @description Invalid request: the message names the field */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not found (or not visible to the caller) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description 409 */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        errors: {
-                            code: string;
-                            message: string;
-                            field?: string;
-                        }[];
-                    };
-                };
-            };
-        };
-    };
-    patchRetentionsIdExecutionsEid: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-                eid: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    action: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Done */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": null;
-                };
-            };
-            /** @description Invalid request: the message names the field */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not found (or not visible to the caller) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-        };
-    };
-    getRetentionsIdExecutionsEidTasks: {
-        parameters: {
-            query?: {
-                page?: number;
-                page_size?: number;
-            };
-            header?: never;
-            path: {
-                id: number;
-                eid: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description A page; X-Total-Count and Link give the rest */
-            200: {
-                headers: {
-                    "X-Total-Count"?: number;
-                    Link?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        id: number;
-                        execution_id: number;
-                        repository: string;
-                        job_id: string;
-                        status: string;
-                        status_code: number;
-                        status_revision: number;
-                        start_time: string;
-                        end_time: string;
-                        total: number;
-                        retained: number;
-                    }[];
-                };
-            };
-            /** @description Invalid request: the message names the field */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not found (or not visible to the caller) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-        };
-    };
-    getRetentionsIdExecutionsEidTasksTid: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-                eid: number;
-                tid: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Done */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": string;
-                };
-            };
-            /** @description Invalid request: the message names the field */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
-                };
-            };
-            /** @description Not found (or not visible to the caller) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Errors"];
                 };
             };
         };

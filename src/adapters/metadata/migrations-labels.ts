@@ -60,3 +60,13 @@ export function scanPullsMigration(dialect: Dialect): Migration {
     },
   };
 }
+
+/**
+ * Migration 0361_drop_scan_pulls: the scanner's own pull days duplicated the
+ * registry's `manifests.pulled_at` (migration 0011); rescans read that now.
+ * Nothing is lost: both recorded the same pulls.
+ */
+export function dropScanPullsMigration(dialect: Dialect): Migration {
+  const table = scanPullsMigration(dialect);
+  return { up: (db) => table.down?.(db) ?? Promise.resolve(), down: (db) => table.up(db) };
+}

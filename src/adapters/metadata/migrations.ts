@@ -9,7 +9,7 @@ import { kubeTestsMigration } from './migration-kube-tests.ts';
 import { accessMigration } from './migrations-access.ts';
 import { jobsMigration } from './migrations-jobs.ts';
 import { kubeMigration } from './migrations-kube.ts';
-import { labelsMigration, scanPullsMigration } from './migrations-labels.ts';
+import { dropScanPullsMigration, labelsMigration, scanPullsMigration } from './migrations-labels.ts';
 import { lifecycleMigration } from './migrations-lifecycle.ts';
 import { proxyFillsMigration, proxyProjectsMigration } from './migrations-proxy.ts';
 import { pullsMigration } from './migrations-pulls.ts';
@@ -18,6 +18,7 @@ import { replicationMigration } from './migrations-replication.ts';
 import { robotOverlapMigration } from './migrations-robot-overlap.ts';
 import { retentionMigration } from './migrations-retention.ts';
 import { scanMigration } from './migrations-scan.ts';
+import { scannersMigration } from './migrations-scanners.ts';
 import { signingMigration } from './migrations-signing.ts';
 import { webhooksMigration } from './migrations-webhooks.ts';
 import { sessionsMigration } from './sessions-store.ts';
@@ -126,6 +127,8 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0350_scan': scanMigration(dialect),
     '0351_labels': labelsMigration(dialect),
     '0352_scan_pulls': scanPullsMigration(dialect),
+    '0360_scanners': scannersMigration(dialect),
+    '0361_drop_scan_pulls': dropScanPullsMigration(dialect),
   };
 }
 

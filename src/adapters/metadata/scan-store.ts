@@ -14,7 +14,8 @@ export interface ScanTables {
   scan_reports: { digest: string; status: string; report: string; updated_at: string };
   scan_policies: { project_id: number; prevent_vul: number; severity: string; auto_scan: number };
   scan_allowlists: { project_id: number; items: string; expires_at: number | null };
-  scan_pulls: { repository: string; digest: string; pulled_on: string };
+  /** The registry's manifests: `pulled_at` is written by the traffic recorder (migration 0011_pull_counts). */
+  manifests: { repository: string; digest: string; pulled_at: string | null };
 }
 
 const BATCH = 200;
@@ -171,20 +172,12 @@ export class KyselyScanStore implements ScanStore {
       .execute();
   }
 
-  async notePull(repository: string, digest: string, day: string): Promise<void> {
-    await this.db
-      .insertInto('scan_pulls')
-      .values({ repository, digest, pulled_on: day })
-      .onConflict((oc) => oc.columns(['repository', 'digest']).doUpdateSet({ pulled_on: day }))
-      .execute();
-  }
-
   async pulledSince(day: string, limit: number): Promise<{ repository: string; digest: string }[]> {
     return this.db
-      .selectFrom('scan_pulls')
+      .selectFrom('manifests')
       .select(['repository', 'digest'])
-      .where('pulled_on', '>=', day)
-      .orderBy('pulled_on', 'desc')
+      .where('pulled_at', '>=', day)
+      .orderBy('pulled_at', 'desc')
       .limit(limit)
       .execute();
   }

@@ -8,6 +8,7 @@ import type { Registry } from '../../core/registry.ts';
 import { ScanMetrics } from './metrics.ts';
 import { Rescanner } from './rescan.ts';
 import type { RpmReader } from './sbom.ts';
+import type { ScannerRegistry } from './scanners.ts';
 import { ScanService } from './service.ts';
 import type { ScanReport, ScanStore } from './store.ts';
 
@@ -23,6 +24,10 @@ export interface ScanFeatureOptions {
   rescanDays?: number;
   /** Scan counts and durations (served at /metrics). */
   metrics?: ScanMetrics;
+  /** Stores pulls counted but not yet written (before picking recently pulled images to rescan). */
+  flushPulls?(): Promise<void>;
+  /** External scanners (Harbor's pluggable scanner API); absent: the built-in scanner only. */
+  scanners?: ScannerRegistry;
 }
 
 export interface ScanFeature {
@@ -44,6 +49,7 @@ export function createScan(options: ScanFeatureOptions): ScanFeature {
     registry,
     readRpm: options.readRpm,
     projectId: options.projectId,
+    scanners: options.scanners,
     onError: (err, digest) => log?.warn({ err, digest }, 'scan failed'),
     onNewerDatabase: (updatedAt) =>
       void rescans
@@ -63,6 +69,7 @@ export function createScan(options: ScanFeatureOptions): ScanFeature {
   rescans = new Rescanner({
     scan,
     days: options.rescanDays ?? 7,
+    flushPulls: options.flushPulls,
     onQueued: (n) => {
       metrics.rescansQueued += n;
     },
@@ -71,10 +78,6 @@ export function createScan(options: ScanFeatureOptions): ScanFeature {
   const rescanner = rescans;
   registry.hooks.addGuard(scan.guard());
   registry.hooks.on(async (event) => {
-    if (event.type === 'manifest.pulled') {
-      void rescanner.pulled(event.repository, event.digest).catch(() => {});
-      return;
-    }
     if (event.type !== 'manifest.pushed' || event.subject !== null) return;
     let wanted = options.scanOnPush === true;
     if (!wanted) {

@@ -1,8 +1,9 @@
 /**
  * Rescans after a newer vulnerability database: the images pulled in the last
  * N days are scanned again, one at a time in the background (in this
- * process; a restart drops what is still queued). Pulls are noted at most
- * once a day per manifest, so the pull path costs one write a day per image.
+ * process; a restart drops what is still queued). When an image was last
+ * pulled is the registry's own record (`manifests.pulled_at`, written by the
+ * traffic recorder), flushed first so that the latest pulls count.
  */
 import type { ScanService } from './service.ts';
 
@@ -14,31 +15,21 @@ export interface RescanOptions {
   onError?(err: unknown, digest: string): void;
   /** Most images rescanned per import. */
   limit?: number;
+  /** Writes pulls counted but not yet stored (the traffic recorder's flush). */
+  flushPulls?(): Promise<void>;
 }
 
-const NOTED_CAP = 50_000;
-
 export class Rescanner {
-  private readonly noted = new Map<string, string>();
   private queue: { repository: string; digest: string }[] = [];
   private draining: Promise<void> | null = null;
   private closed = false;
 
   constructor(private readonly options: RescanOptions) {}
 
-  /** A pull happened: note its day (once a day per manifest). */
-  async pulled(repository: string, digest: string, at: Date = new Date()): Promise<void> {
-    const day = at.toISOString().slice(0, 10);
-    const key = `${repository}@${digest}`;
-    if (this.noted.get(key) === day) return;
-    if (this.noted.size >= NOTED_CAP) this.noted.clear();
-    this.noted.set(key, day);
-    await this.options.scan.store.notePull(repository, digest, day);
-  }
-
   /** A newer database arrived: queue the recently pulled images. Returns how many were queued. */
   async databaseUpdated(now: Date = new Date()): Promise<number> {
     if (this.options.days <= 0 || this.closed) return 0;
+    await this.options.flushPulls?.();
     const since = new Date(now.getTime() - this.options.days * 86_400_000).toISOString().slice(0, 10);
     const recent = await this.options.scan.store.pulledSince(since, this.options.limit ?? 10_000);
     const queued = new Set(this.queue.map((q) => `${q.repository}@${q.digest}`));

@@ -14,6 +14,7 @@ import { deriveLabels } from './labels.ts';
 import { affects, type OsvRecord, osvProblem, SEVERITY_ORDER, type Severity, severityOf } from './osv.ts';
 import type { Package } from './packages.ts';
 import { type ImageContent, type RpmReader, readImage } from './sbom.ts';
+import type { ExternalScan, ScannerRegistry } from './scanners.ts';
 import type { AdvisoryRow, Finding, ScanReport, ScanStore } from './store.ts';
 
 /** Bad input to an import (the HTTP edge answers 400 with it). */
@@ -40,7 +41,12 @@ export interface ScanServiceOptions {
   onNewerDatabase?(updatedAt: string): void;
   /** Store the SBOM as a CycloneDX referrer of the image (default true). */
   attachSbom?: boolean;
+  /** External scanners (Harbor's pluggable scanner API); absent: the built-in scanner only. */
+  scanners?: ScannerRegistry;
 }
+
+const bySeverity = (a: Finding, b: Finding) =>
+  SEVERITY_ORDER.indexOf(b.severity) - SEVERITY_ORDER.indexOf(a.severity) || a.id.localeCompare(b.id);
 
 const INDEX_TYPES = new Set([
   'application/vnd.oci.image.index.v1+json',
@@ -56,6 +62,10 @@ export class ScanService {
 
   get store(): ScanStore {
     return this.options.store;
+  }
+
+  get scanners(): ScannerRegistry | undefined {
+    return this.options.scanners;
   }
 
   // ------------------------------------------------------------ database
@@ -152,20 +162,9 @@ export class ScanService {
     await this.options.store.saveReport(base);
     let report: ScanReport;
     try {
-      const contents = await this.contents(digest);
-      const packages = contents.flatMap((c) => c.packages);
-      const findings = await this.match(packages);
-      await this.storeSbom(repository, digest, packages, contents[0]?.os?.prettyName ?? null);
-      const info = await this.options.store.databaseInfo();
-      report = {
-        ...base,
-        status: 'Success',
-        endedAt: new Date().toISOString(),
-        findings,
-        packages: packages.length,
-        labels: [...new Set(contents.flatMap((c) => deriveLabels(c)))],
-        dbUpdatedAt: info.updatedAt,
-      };
+      const external = await this.options.scanners?.externalFor(repository);
+      if (external) report = await this.runExternal(external, repository, base);
+      else report = await this.runBuiltIn(repository, base);
     } catch (err) {
       this.options.onError?.(err, digest);
       report = { ...base, status: 'Error', endedAt: new Date().toISOString(), error: (err as Error).message };
@@ -174,6 +173,54 @@ export class ScanService {
     this.forget(digest);
     this.options.onScanned?.(report, repository);
     return report;
+  }
+
+  private async runBuiltIn(repository: string, base: ScanReport): Promise<ScanReport> {
+    const { digest } = base;
+    const contents = await this.contents(digest);
+    const packages = contents.flatMap((c) => c.packages);
+    const findings = await this.match(packages);
+    await this.storeSbom(repository, digest, packages, contents[0]?.os?.prettyName ?? null);
+    const info = await this.options.store.databaseInfo();
+    return {
+      ...base,
+      status: 'Success',
+      endedAt: new Date().toISOString(),
+      findings,
+      packages: packages.length,
+      labels: [...new Set(contents.flatMap((c) => deriveLabels(c)))],
+      dbUpdatedAt: info.updatedAt,
+    };
+  }
+
+  /**
+   * A scan by an external adapter: its findings feed the same report (overview, dashboard, gate);
+   * the derived labels still come from Berth's own reading of the content, when it can read it.
+   */
+  private async runExternal(external: ExternalScan, repository: string, base: ScanReport): Promise<ScanReport> {
+    const record = await this.options.registry.manifestRecord(repository, base.digest);
+    const findings = await external.run({
+      repository,
+      digest: base.digest,
+      tag: '',
+      mimeType: record.mediaType,
+    });
+    let labels: string[] = [];
+    try {
+      labels = [...new Set((await this.contents(base.digest)).flatMap((c) => deriveLabels(c)))];
+    } catch {
+      // Content Berth cannot read is the adapter's business; the labels stay empty.
+    }
+    return {
+      ...base,
+      status: 'Success',
+      endedAt: new Date().toISOString(),
+      findings: findings.sort(bySeverity),
+      packages: 0,
+      labels,
+      dbUpdatedAt: null,
+      scanner: external.scanner,
+    };
   }
 
   /** The SBOM as a CycloneDX referrer of the image (replaced on each scan is not needed: same content, same digest). */
@@ -268,9 +315,7 @@ export class ScanService {
         }
       }
     }
-    return [...out.values()].sort(
-      (a, b) => SEVERITY_ORDER.indexOf(b.severity) - SEVERITY_ORDER.indexOf(a.severity) || a.id.localeCompare(b.id),
-    );
+    return [...out.values()].sort(bySeverity);
   }
 
   // ------------------------------------------------------------ gate

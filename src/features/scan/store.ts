@@ -40,6 +40,8 @@ export interface ScanReport {
   labels: string[];
   /** Database time of the advisories used. */
   dbUpdatedAt: string | null;
+  /** The external scanner that made the report; absent: the built-in scanner. */
+  scanner?: { name: string; vendor: string; version: string };
 }
 
 export interface ScanPolicy {
@@ -61,10 +63,46 @@ export interface ScanStore {
   /** CVE ids exempted: project 0 is the system list. */
   allowlist(projectId: number): Promise<{ items: string[]; expiresAt: number | null }>;
   setAllowlist(projectId: number, items: string[], expiresAt: number | null): Promise<void>;
-  /** Records that a manifest was pulled on `day` (YYYY-MM-DD). */
-  notePull(repository: string, digest: string, day: string): Promise<void>;
-  /** Manifests pulled on or after `day`, most recent first. */
+  /** Manifests pulled on or after `day` (YYYY-MM-DD), most recent first: the registry's own `pulled_at`. */
   pulledSince(day: string, limit: number): Promise<{ repository: string; digest: string }[]>;
   /** Every stored report (security summary). */
   reports(limit: number): Promise<ScanReport[]>;
+}
+
+// ---- external scanners (Harbor's /scanners): registrations, the default, each project's choice.
+// The built-in scanner is not stored: it is the default while no row is.
+
+export interface ScannerRow {
+  uuid: string;
+  name: string;
+  description: string;
+  url: string;
+  /** `Basic`, `Bearer`, `APIKey` or '' (none). */
+  auth: string;
+  /** The adapter's credential, sealed; '' when none. Never returned by the API. */
+  credentialSealed: string;
+  skipCertVerify: boolean;
+  useInternalAddr: boolean;
+  disabled: boolean;
+  isDefault: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type ScannerPatch = Partial<Omit<ScannerRow, 'uuid' | 'createdAt' | 'isDefault'>>;
+
+export interface ScannerStore {
+  list(): Promise<ScannerRow[]>;
+  get(uuid: string): Promise<ScannerRow | null>;
+  /** False when the name is taken. */
+  create(row: ScannerRow): Promise<boolean>;
+  /** False when the new name is taken by another registration. */
+  update(uuid: string, patch: ScannerPatch): Promise<boolean>;
+  /** Also forgets the projects that chose it. */
+  remove(uuid: string): Promise<void>;
+  /** Makes `uuid` the only default; null: none (the built-in scanner is then the default). */
+  setDefault(uuid: string | null): Promise<void>;
+  /** The registration a project chose; null: the default. */
+  projectScanner(projectId: number): Promise<string | null>;
+  setProjectScanner(projectId: number, uuid: string | null): Promise<void>;
 }

@@ -9,15 +9,18 @@ import type { LoginLimiter } from '../../core/access/limiter.ts';
 import { ANONYMOUS, type Principal } from '../../core/access/principal.ts';
 import type { AccessService } from '../../core/access/service.ts';
 import { RegistryError } from '../../core/errors.ts';
+import { projectOf } from '../../core/names.ts';
 import { CSRF_HEADER, cookieValue, SESSION_COOKIE, SessionService } from '../../features/sessions/service.ts';
 import { clientAddress } from '../client-address.ts';
-import type { AccessClaim, TokenService } from '../token/tokens.ts';
+import { type AccessClaim, SCANNER_SUBJECT, type TokenService } from '../token/tokens.ts';
 
 export interface Identity {
   principal: Principal;
   via: 'none' | 'basic' | 'bearer' | 'session';
   /** The token's `access` claims (Bearer only). */
   claims?: AccessClaim[];
+  /** A scanner's pull grant: its reads are inspections, not client pulls (no pull gate, no pull counts). */
+  inspection?: boolean;
 }
 
 export interface GateOptions {
@@ -124,6 +127,7 @@ export class Gate {
         throw this.unauthorized(req, 'invalid or expired token', undefined, 'invalid_token');
       }
       if (verified.subject === '') return { principal: ANONYMOUS, via: 'bearer', claims: verified.access };
+      if (verified.grant === 'scan') return scanGrantIdentity(verified.access);
       const principal = await this.access.current(verified.subject);
       if (!principal || principal.kind === 'anonymous' || principal.id !== verified.accountId)
         throw this.unauthorized(req, 'the account of this token no longer exists or is disabled');
@@ -199,4 +203,30 @@ export class Gate {
     this.limiter.succeed(address, username);
     return principal;
   }
+}
+
+/**
+ * An external scanner's grant as a system robot that may pull exactly the
+ * repositories of its claims (a token Berth signed for one scan; the claims
+ * still bound every request, as for any Bearer token).
+ */
+function scanGrantIdentity(claims: AccessClaim[]): Identity {
+  const pulls = claims.filter((c) => c.type === 'repository' && c.actions.includes('pull'));
+  return {
+    principal: {
+      kind: 'robot',
+      id: 0,
+      name: SCANNER_SUBJECT,
+      level: 'system',
+      projectId: null,
+      permissions: pulls.map((c) => ({
+        kind: 'project',
+        namespace: projectOf(c.name),
+        access: [{ resource: 'repository', action: 'pull' }],
+      })),
+    },
+    via: 'bearer',
+    claims: pulls.map((c) => ({ ...c, actions: ['pull'] })),
+    inspection: true,
+  };
 }

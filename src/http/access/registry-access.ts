@@ -25,7 +25,10 @@ export class RegistryAccess implements AccessControl {
     alsoNeeded: ScopeNeed[] = [],
   ): Promise<Caller> {
     const who = await this.gate.identify(req);
-    const caller: Caller = { actor: who.principal.kind === 'anonymous' ? null : principalName(who.principal) };
+    const caller: Caller = {
+      actor: who.principal.kind === 'anonymous' ? null : principalName(who.principal),
+      ...(who.inspection ? { inspection: true } : {}),
+    };
     if (repository === null) {
       // The base endpoint and the catalog: clients learn here that they must log in.
       if (who.via === 'none') throw this.gate.unauthorized(req, 'authentication required');

@@ -17,6 +17,7 @@ import type { WebhookService } from '../../features/webhooks/service.ts';
 import type { Gate } from '../access/gate.ts';
 import { notEnabledRoutes, refuseAll } from '../shared/not-enabled.ts';
 import { apiErrorHandler, installSchemaValidation } from '../shared/validation.ts';
+import { callerOf, projectParam, requireOn } from './access/context.ts';
 import { accessRoutes } from './access/plugin.ts';
 import type { ProjectExtension } from './access/project-extension.ts';
 import { artifactRoutes } from './artifacts.ts';
@@ -148,7 +149,20 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
     await app.register(artifactRoutes, browsing);
     await app.register(statisticsRoutes, browsing);
     await app.register(searchRoutes, browsing);
-    if (options.scan && options.requireAdmin) await app.register(scannerRoutes, { requireAdmin: options.requireAdmin });
+    const scanners = options.scan?.scanners;
+    const accessApi = options.access
+      ? { registry: options.registry, access: options.access, gate: options.gate ?? null }
+      : null;
+    if (scanners && options.requireAdmin && accessApi)
+      await app.register(scannerRoutes, {
+        scanners,
+        requireAdmin: options.requireAdmin,
+        project: async (request, nameOrId, write) => {
+          const project = await projectParam(accessApi, request, nameOrId);
+          await requireOn(accessApi, await callerOf(accessApi, request), project, write ? 'changeSettings' : 'pull');
+          return project.id;
+        },
+      });
     if (options.scan && options.requireAdmin)
       await app.register(scanRoutes, {
         scan: options.scan,

@@ -23,7 +23,12 @@ export interface TokenOptions {
   ttlSeconds: number;
 }
 
+/** The subject of the pull-only grants Berth gives external scanners (not a valid account name). */
+export const SCANNER_SUBJECT = 'berth:scanner';
+
 export interface VerifiedToken {
+  /** A grant Berth issued for itself (`scan`: an external scanner pulls one artifact), not an account's token. */
+  grant?: 'scan';
   subject: string;
   /** The account's id when issued (`berth_aid`): a new account with an old name is not the old account. */
   accountId: number | null;
@@ -67,6 +72,20 @@ export class TokenService {
       subject,
       accountId !== undefined ? { access, berth_aid: accountId } : { access },
       this.options.ttlSeconds,
+    );
+  }
+
+  /**
+   * A pull-only registry token for one repository, for an external scanner
+   * (Harbor's adapters pull the artifact they scan). No account stands behind
+   * it; the gate honours it for pulls of that repository only.
+   */
+  async issueScanGrant(repository: string, ttlSeconds = 600) {
+    return this.sign(
+      'registry',
+      SCANNER_SUBJECT,
+      { access: [{ type: 'repository', name: repository, actions: ['pull'] }], berth_grant: 'scan' },
+      ttlSeconds,
     );
   }
 
@@ -125,6 +144,7 @@ export class TokenService {
     const access = Array.isArray(payload.access) ? (payload.access as AccessClaim[]) : [];
     return {
       token: {
+        ...(payload.berth_grant === 'scan' && payload.sub === SCANNER_SUBJECT ? { grant: 'scan' as const } : {}),
         subject: typeof payload.sub === 'string' ? payload.sub : '',
         accountId: typeof payload.berth_aid === 'number' ? payload.berth_aid : null,
         access,

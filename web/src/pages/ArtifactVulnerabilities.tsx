@@ -6,7 +6,71 @@
 import { useState } from 'react';
 import { request } from '../api.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';
+import { useAction } from '../components/use-action.ts';
 import { useApi } from '../components/use-api.ts';
+import { messages, useT } from '../i18n/index.ts';
+
+const catalog = messages(
+  {
+    title: 'Vulnerabilities',
+    scan: 'Scan',
+    scanAgain: 'Scan again',
+    notScanned: 'Not scanned yet.',
+    status: 'Status',
+    findings: '{n} findings',
+    derivedLabels: 'derived labels',
+    derivedTitle: 'derived from the image content',
+    anySeverity: 'Any severity',
+    severity: 'Severity',
+    package: 'Package',
+    fixableOnly: 'Fixable only',
+    vulnerability: 'Vulnerability',
+    installed: 'Installed',
+    fixedIn: 'Fixed in',
+    Critical: 'Critical',
+    High: 'High',
+    Medium: 'Medium',
+    Low: 'Low',
+    Unknown: 'Unknown',
+    None: 'None',
+    Success: 'Success',
+    Error: 'Error',
+    Running: 'Running',
+    Pending: 'Pending',
+    Stopped: 'Stopped',
+  },
+  {
+    title: '漏洞',
+    scan: '扫描',
+    scanAgain: '重新扫描',
+    notScanned: '尚未扫描。',
+    status: '状态',
+    findings: '{n} 个漏洞',
+    derivedLabels: '派生标签',
+    derivedTitle: '由镜像内容派生',
+    anySeverity: '任意严重程度',
+    severity: '严重程度',
+    package: '软件包',
+    fixableOnly: '仅可修复',
+    vulnerability: '漏洞',
+    installed: '已安装版本',
+    fixedIn: '修复版本',
+    Critical: '严重',
+    High: '高危',
+    Medium: '中危',
+    Low: '低危',
+    Unknown: '未知',
+    None: '无',
+    Success: '成功',
+    Error: '错误',
+    Running: '运行中',
+    Pending: '等待中',
+    Stopped: '已停止',
+  },
+);
+type Key = keyof (typeof catalog)['en'] & string;
+/** An API word (severity, scan status) as shown; unknown words as they came. */
+const shown = (t: (k: Key) => string, word: string) => (word in catalog.en ? t(word as Key) : word);
 
 const REPORT = 'application/vnd.security.vulnerability.report; version=1.1';
 const SEVERITIES = ['Critical', 'High', 'Medium', 'Low', 'Unknown'];
@@ -28,21 +92,18 @@ interface Report {
 }
 
 export function ArtifactVulnerabilities(props: { base: string }) {
+  const t = useT(catalog);
+  const action = useAction();
   const report = useApi<Record<string, Report>>(`${props.base}/additions/vulnerabilities`);
   const [severity, setSeverity] = useState('');
   const [pkg, setPkg] = useState('');
   const [fixableOnly, setFixableOnly] = useState(false);
-  const [scanError, setScanError] = useState<unknown>(null);
   const r = report.data?.[REPORT];
-  const scan = async () => {
-    setScanError(null);
-    try {
+  const scan = () =>
+    action.run(async () => {
       await request(`${props.base}/scan`, { method: 'POST' });
       setTimeout(report.reload, 1000);
-    } catch (err) {
-      setScanError(err);
-    }
-  };
+    });
   const rows = (r?.vulnerabilities ?? []).filter(
     (v) =>
       (!severity || v.severity === severity) &&
@@ -53,27 +114,27 @@ export function ArtifactVulnerabilities(props: { base: string }) {
   return (
     <div className="panel vulnerabilities">
       <div className="title-row">
-        <h2>Vulnerabilities</h2>
-        <button type="button" onClick={scan}>
-          {r ? 'Scan again' : 'Scan'}
+        <h2>{t('title')}</h2>
+        <button type="button" onClick={scan} disabled={action.busy}>
+          {r ? t('scanAgain') : t('scan')}
         </button>
       </div>
-      <ErrorBox error={scanError} />
+      <ErrorBox error={action.error} />
       {notScanned ? (
-        <p className="muted">Not scanned yet.</p>
+        <p className="muted">{t('notScanned')}</p>
       ) : (
         <ErrorBox error={report.error} onRetry={report.reload} />
       )}
       {r ? (
         <>
           <p>
-            Status: <strong>{r.scan_status}</strong> · {r.vulnerabilities.length} findings
+            {t('status')}: <strong>{shown(t, r.scan_status)}</strong> · {t('findings', { n: r.vulnerabilities.length })}
             {r.labels?.length ? (
               <>
                 {' '}
-                · derived labels:{' '}
+                · {t('derivedLabels')}:{' '}
                 {r.labels.map((l) => (
-                  <span key={l} className="badge derived" title="derived from the image content">
+                  <span key={l} className="badge derived" title={t('derivedTitle')}>
                     {l}
                   </span>
                 ))}
@@ -81,35 +142,40 @@ export function ArtifactVulnerabilities(props: { base: string }) {
             ) : null}
           </p>
           <div className="toolbar">
-            <select value={severity} onChange={(e) => setSeverity(e.target.value)} aria-label="severity">
-              <option value="">Any severity</option>
+            <select value={severity} onChange={(e) => setSeverity(e.target.value)} aria-label={t('severity')}>
+              <option value="">{t('anySeverity')}</option>
               {SEVERITIES.map((s) => (
                 <option key={s} value={s}>
-                  {s}
+                  {shown(t, s)}
                 </option>
               ))}
             </select>
-            <input placeholder="Package" value={pkg} onChange={(e) => setPkg(e.target.value)} aria-label="package" />
+            <input
+              placeholder={t('package')}
+              value={pkg}
+              onChange={(e) => setPkg(e.target.value)}
+              aria-label={t('package')}
+            />
             <label>
-              <input type="checkbox" checked={fixableOnly} onChange={(e) => setFixableOnly(e.target.checked)} /> Fixable
-              only
+              <input type="checkbox" checked={fixableOnly} onChange={(e) => setFixableOnly(e.target.checked)} />{' '}
+              {t('fixableOnly')}
             </label>
           </div>
           <div className="table-wrap">
             <table className="list">
               <thead>
                 <tr>
-                  <th>Severity</th>
-                  <th>Vulnerability</th>
-                  <th>Package</th>
-                  <th>Installed</th>
-                  <th>Fixed in</th>
+                  <th>{t('severity')}</th>
+                  <th>{t('vulnerability')}</th>
+                  <th>{t('package')}</th>
+                  <th>{t('installed')}</th>
+                  <th>{t('fixedIn')}</th>
                 </tr>
               </thead>
               <tbody>
                 {rows.map((v) => (
                   <tr key={`${v.id}-${v.package}-${v.version}`}>
-                    <td>{v.severity}</td>
+                    <td>{shown(t, v.severity)}</td>
                     <td title={v.description}>{v.links[0] ? <a href={v.links[0]}>{v.id}</a> : v.id}</td>
                     <td>{v.package}</td>
                     <td>{v.version}</td>

@@ -6,7 +6,77 @@
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { useApi } from '../components/use-api.ts';
 import { shortDigest } from '../format.ts';
+import { messages, type Translate, useT } from '../i18n/index.ts';
 import { setQuery } from '../router.tsx';
+
+const catalog = messages(
+  {
+    title: 'Security',
+    scanned: 'Scanned artifacts',
+    findings: 'Findings',
+    fixable: 'Fixable',
+    notFixable: 'Not fixable',
+    fixableOf: '{fixable} of {total}',
+    bySeverity: 'Findings by severity',
+    perDay: 'Findings per scan day',
+    perDayLabel: 'findings per scan day',
+    dayTitle: '{day}: {findings} findings in {scans} scans',
+    noScans: 'No scans yet.',
+    dangerousCves: 'Most dangerous CVEs',
+    dangerousArtifacts: 'Most vulnerable artifacts',
+    critical: '{n} critical',
+    high: '{n} high',
+    medium: '{n} medium',
+    anySeverity: 'Any severity',
+    severity: 'Severity',
+    package: 'Package',
+    vulnerability: 'Vulnerability',
+    installed: 'Installed',
+    fixedIn: 'Fixed in',
+    artifact: 'Artifact',
+    Critical: 'Critical',
+    High: 'High',
+    Medium: 'Medium',
+    Low: 'Low',
+    Unknown: 'Unknown',
+    None: 'None',
+  },
+  {
+    title: '安全',
+    scanned: '已扫描的制品',
+    findings: '漏洞',
+    fixable: '可修复',
+    notFixable: '不可修复',
+    fixableOf: '{total} 个中 {fixable} 个',
+    bySeverity: '按严重程度的漏洞',
+    perDay: '每个扫描日的漏洞',
+    perDayLabel: '每个扫描日的漏洞',
+    dayTitle: '{day}：{scans} 次扫描中 {findings} 个漏洞',
+    noScans: '尚无扫描。',
+    dangerousCves: '最危险的 CVE',
+    dangerousArtifacts: '漏洞最多的制品',
+    critical: '{n} 个严重',
+    high: '{n} 个高危',
+    medium: '{n} 个中危',
+    anySeverity: '任意严重程度',
+    severity: '严重程度',
+    package: '软件包',
+    vulnerability: '漏洞',
+    installed: '已安装版本',
+    fixedIn: '修复版本',
+    artifact: '制品',
+    Critical: '严重',
+    High: '高危',
+    Medium: '中危',
+    Low: '低危',
+    Unknown: '未知',
+    None: '无',
+  },
+);
+type Key = keyof (typeof catalog)['en'] & string;
+/** A severity as shown (the API's English name is the key). */
+const severityName = (t: Translate<Key>, s: string) =>
+  (['Critical', 'High', 'Medium', 'Low', 'Unknown', 'None'] as const).includes(s as 'Critical') ? t(s as Key) : s;
 
 const SEVERITIES = ['Critical', 'High', 'Medium', 'Low', 'Unknown'] as const;
 const COLORS: Record<string, string> = {
@@ -32,24 +102,19 @@ interface Summary {
 }
 
 /** Findings per scan day: stacked critical/high/other columns, one per day with scans. */
-function Trend(props: { days: NonNullable<Summary['trend']> }) {
+function Trend(props: { days: NonNullable<Summary['trend']>; t: Translate<Key> }) {
+  const { t } = props;
   const max = Math.max(1, ...props.days.map((d) => d.findings));
   // At least 8 slots wide, so one day of scans is a column, not the whole panel.
   const width = Math.max(8, props.days.length) * 40;
   const h = (n: number) => (110 * n) / max;
   return (
-    <svg
-      viewBox={`0 0 ${width} 160`}
-      width="100%"
-      style={{ maxHeight: 200 }}
-      role="img"
-      aria-label="findings per scan day"
-    >
+    <svg viewBox={`0 0 ${width} 160`} width="100%" style={{ maxHeight: 200 }} role="img" aria-label={t('perDayLabel')}>
       {props.days.map((d, i) => {
         const other = d.findings - d.critical - d.high;
         return (
           <g key={d.day} transform={`translate(${i * 40 + 8} 0)`}>
-            <title>{`${d.day}: ${d.findings} findings in ${d.scans} scans`}</title>
+            <title>{t('dayTitle', { day: d.day, findings: d.findings, scans: d.scans })}</title>
             <rect x="0" y={135 - h(d.findings)} width="24" height={h(other)} fill="#e8a300" />
             <rect x="0" y={135 - h(d.critical + d.high)} width="24" height={h(d.high)} fill={COLORS.High} />
             <rect x="0" y={135 - h(d.critical)} width="24" height={h(d.critical)} fill={COLORS.Critical} />
@@ -77,10 +142,10 @@ interface Finding {
   links: string[];
 }
 
-function Bars(props: { rows: { label: string; value: number; color: string }[] }) {
+function Bars(props: { rows: { label: string; value: number; color: string }[]; label: string }) {
   const max = Math.max(1, ...props.rows.map((r) => r.value));
   return (
-    <svg viewBox={`0 0 320 ${props.rows.length * 28}`} width="100%" role="img" aria-label="findings by severity">
+    <svg viewBox={`0 0 320 ${props.rows.length * 28}`} width="100%" role="img" aria-label={props.label}>
       {props.rows.map((r, i) => (
         <g key={r.label} transform={`translate(0 ${i * 28})`}>
           <text x="0" y="17" fontSize="12">
@@ -97,6 +162,7 @@ function Bars(props: { rows: { label: string; value: number; color: string }[] }
 }
 
 export function SecurityPage(props: { search: URLSearchParams }) {
+  const t = useT(catalog);
   const severity = props.search.get('severity') ?? '';
   const pkg = props.search.get('package') ?? '';
   const summary = useApi<Summary>(
@@ -111,43 +177,53 @@ export function SecurityPage(props: { search: URLSearchParams }) {
     : {};
   return (
     <section className="security">
-      <h1>Security</h1>
+      <h1>{t('title')}</h1>
       <ErrorBox error={summary.error} onRetry={summary.reload} />
       <div className="cards">
         <div className="card">
           <span className="card-value">{s ? s.scanned_cnt : '…'}</span>
-          <span className="card-label">Scanned artifacts</span>
+          <span className="card-label">{t('scanned')}</span>
         </div>
         <div className="card">
           <span className="card-value">{s ? s.total_vuls : '…'}</span>
-          <span className="card-label">Findings</span>
+          <span className="card-label">{t('findings')}</span>
         </div>
         <div className="card">
-          <span className="card-value">{s ? `${s.fixable_cnt} of ${s.total_vuls}` : '…'}</span>
-          <span className="card-label">Fixable</span>
+          <span className="card-value">
+            {s ? t('fixableOf', { fixable: s.fixable_cnt, total: s.total_vuls }) : '…'}
+          </span>
+          <span className="card-label">{t('fixable')}</span>
         </div>
       </div>
       <div className="panels">
         <div className="panel">
-          <h2>Findings by severity</h2>
+          <h2>{t('bySeverity')}</h2>
           {s ? (
-            <Bars rows={SEVERITIES.map((label) => ({ label, value: counts[label] ?? 0, color: COLORS[label] }))} />
+            <Bars
+              label={t('bySeverity')}
+              rows={SEVERITIES.map((label) => ({
+                label: severityName(t, label),
+                value: counts[label] ?? 0,
+                color: COLORS[label],
+              }))}
+            />
           ) : null}
           {s ? (
             <Bars
+              label={t('fixable')}
               rows={[
-                { label: 'Fixable', value: s.fixable_cnt, color: '#2b6cb0' },
-                { label: 'Not fixable', value: s.total_vuls - s.fixable_cnt, color: '#999' },
+                { label: t('fixable'), value: s.fixable_cnt, color: '#2b6cb0' },
+                { label: t('notFixable'), value: s.total_vuls - s.fixable_cnt, color: '#999' },
               ]}
             />
           ) : null}
         </div>
         <div className="panel">
-          <h2>Findings per scan day</h2>
-          {s?.trend?.length ? <Trend days={s.trend} /> : <p className="muted">No scans yet.</p>}
+          <h2>{t('perDay')}</h2>
+          {s?.trend?.length ? <Trend days={s.trend} t={t} /> : <p className="muted">{t('noScans')}</p>}
         </div>
         <div className="panel">
-          <h2>Most dangerous CVEs</h2>
+          <h2>{t('dangerousCves')}</h2>
           <div className="table-wrap">
             <table>
               <tbody>
@@ -155,7 +231,7 @@ export function SecurityPage(props: { search: URLSearchParams }) {
                   <tr key={c.cve_id}>
                     <td>
                       <span className="badge" style={{ background: COLORS[c.severity] ?? '#888', color: '#fff' }}>
-                        {c.severity}
+                        {severityName(t, c.severity)}
                       </span>
                     </td>
                     <td>{c.cve_id}</td>
@@ -170,16 +246,16 @@ export function SecurityPage(props: { search: URLSearchParams }) {
           </div>
         </div>
         <div className="panel">
-          <h2>Most vulnerable artifacts</h2>
+          <h2>{t('dangerousArtifacts')}</h2>
           <div className="table-wrap">
             <table>
               <tbody>
                 {(s?.dangerous_artifacts ?? []).map((a) => (
                   <tr key={a.digest}>
                     <td title={a.digest}>{shortDigest(a.digest)}</td>
-                    <td>{a.critical_cnt} critical</td>
-                    <td>{a.high_cnt} high</td>
-                    <td>{a.medium_cnt} medium</td>
+                    <td>{t('critical', { n: a.critical_cnt })}</td>
+                    <td>{t('high', { n: a.high_cnt })}</td>
+                    <td>{t('medium', { n: a.medium_cnt })}</td>
                   </tr>
                 ))}
               </tbody>
@@ -187,18 +263,19 @@ export function SecurityPage(props: { search: URLSearchParams }) {
           </div>
         </div>
       </div>
-      <h2>Findings</h2>
+      <h2>{t('findings')}</h2>
       <div className="toolbar">
-        <select value={severity} onChange={(e) => setQuery({ severity: e.target.value })} aria-label="severity">
-          <option value="">Any severity</option>
+        <select value={severity} onChange={(e) => setQuery({ severity: e.target.value })} aria-label={t('severity')}>
+          <option value="">{t('anySeverity')}</option>
           {SEVERITIES.map((v) => (
             <option key={v} value={v}>
-              {v}
+              {severityName(t, v)}
             </option>
           ))}
         </select>
         <input
-          placeholder="Package"
+          placeholder={t('package')}
+          aria-label={t('package')}
           defaultValue={pkg}
           onKeyDown={(e) => e.key === 'Enter' && setQuery({ package: (e.target as HTMLInputElement).value })}
         />
@@ -208,18 +285,18 @@ export function SecurityPage(props: { search: URLSearchParams }) {
         <table className="list">
           <thead>
             <tr>
-              <th>Severity</th>
-              <th>Vulnerability</th>
-              <th>Package</th>
-              <th>Installed</th>
-              <th>Fixed in</th>
-              <th>Artifact</th>
+              <th>{t('severity')}</th>
+              <th>{t('vulnerability')}</th>
+              <th>{t('package')}</th>
+              <th>{t('installed')}</th>
+              <th>{t('fixedIn')}</th>
+              <th>{t('artifact')}</th>
             </tr>
           </thead>
           <tbody>
             {(vul.data ?? []).map((f) => (
               <tr key={`${f.digest}-${f.cve_id}-${f.package}`}>
-                <td>{f.severity}</td>
+                <td>{severityName(t, f.severity)}</td>
                 <td title={f.desc}>{f.links[0] ? <a href={f.links[0]}>{f.cve_id}</a> : f.cve_id}</td>
                 <td>{f.package}</td>
                 <td>{f.version}</td>

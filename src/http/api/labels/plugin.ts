@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Label, LabelStore } from '../../../features/labels/store.ts';
+import { Empty, Named, NoBody } from '../../shared/schemas.ts';
 import {
   type ArtifactDecorator,
   authorize,
@@ -38,6 +39,22 @@ const LabelBody = Type.Object({
   scope: Type.Optional(Type.Union([Type.Literal('g'), Type.Literal('p')])),
   project_id: Type.Optional(Type.Integer({ minimum: 0 })),
 });
+/** Harbor's Label; `derived` (Berth's) marks a label read from the content by the scanner. */
+export const LabelView = Named(
+  'Label',
+  Type.Object({
+    id: Type.Integer(),
+    name: Type.String(),
+    description: Type.String(),
+    color: Type.String(),
+    scope: Type.String(),
+    project_id: Type.Integer(),
+    creation_time: Type.String(),
+    update_time: Type.String(),
+    deleted: Type.Boolean(),
+    derived: Type.Optional(Type.Boolean()),
+  }),
+);
 const ArtifactParams = Type.Object({
   project_name_or_id: Type.String({ minLength: 1, maxLength: 255 }),
   repository_name: Type.String({ minLength: 1, maxLength: 1024 }),
@@ -124,6 +141,7 @@ export async function labelRoutes(parent: FastifyInstance, options: LabelApiOpti
           page: Type.Optional(Type.String()),
           page_size: Type.Optional(Type.String()),
         }),
+        response: { 200: Type.Array(LabelView) },
       },
     },
     async (request, reply) => {
@@ -144,7 +162,7 @@ export async function labelRoutes(parent: FastifyInstance, options: LabelApiOpti
     },
   );
 
-  app.post('/labels', { schema: { body: LabelBody } }, async (request, reply) => {
+  app.post('/labels', { schema: { body: LabelBody, response: { 201: NoBody } } }, async (request, reply) => {
     const body = request.body;
     if (!body.name) throw invalidField('name', 'name is required');
     const scope = body.scope ?? 'g';
@@ -165,7 +183,7 @@ export async function labelRoutes(parent: FastifyInstance, options: LabelApiOpti
 
   const IdParams = Type.Object({ label_id: Type.Integer({ minimum: 1 }) });
 
-  app.get('/labels/:label_id', { schema: { params: IdParams } }, async (request) => {
+  app.get('/labels/:label_id', { schema: { params: IdParams, response: { 200: LabelView } } }, async (request) => {
     const label = await existing(request.params.label_id);
     if (label.scope === 'p') {
       const project = await options.projectById(label.projectId);
@@ -174,17 +192,21 @@ export async function labelRoutes(parent: FastifyInstance, options: LabelApiOpti
     return labelJson(label);
   });
 
-  app.put('/labels/:label_id', { schema: { params: IdParams, body: LabelBody } }, async (request) => {
-    const label = await existing(request.params.label_id);
-    await mayManage(request, label);
-    checkColor(request.body.color);
-    const { name, description, color } = request.body;
-    if (!(await labels.update(label.id, { name, description, color })))
-      throw conflict(`a label named ${name} already exists in this scope`);
-    return {};
-  });
+  app.put(
+    '/labels/:label_id',
+    { schema: { params: IdParams, body: LabelBody, response: { 200: Empty } } },
+    async (request) => {
+      const label = await existing(request.params.label_id);
+      await mayManage(request, label);
+      checkColor(request.body.color);
+      const { name, description, color } = request.body;
+      if (!(await labels.update(label.id, { name, description, color })))
+        throw conflict(`a label named ${name} already exists in this scope`);
+      return {};
+    },
+  );
 
-  app.delete('/labels/:label_id', { schema: { params: IdParams } }, async (request) => {
+  app.delete('/labels/:label_id', { schema: { params: IdParams, response: { 200: Empty } } }, async (request) => {
     const label = await existing(request.params.label_id);
     await mayManage(request, label);
     await labels.remove(label.id);
@@ -212,7 +234,13 @@ export async function labelRoutes(parent: FastifyInstance, options: LabelApiOpti
 
   app.post(
     base,
-    { schema: { params: ArtifactParams, body: Type.Object({ id: Type.Integer({ minimum: 1 }) }) } },
+    {
+      schema: {
+        params: ArtifactParams,
+        body: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        response: { 200: Empty },
+      },
+    },
     async (request, reply) => {
       const { repository, digest, project } = await artifact(request, request.params);
       const label = await usable(request.body.id, project);
@@ -224,7 +252,12 @@ export async function labelRoutes(parent: FastifyInstance, options: LabelApiOpti
 
   app.delete(
     `${base}/:label_id`,
-    { schema: { params: Type.Object({ ...ArtifactParams.properties, label_id: Type.Integer({ minimum: 1 }) }) } },
+    {
+      schema: {
+        params: Type.Object({ ...ArtifactParams.properties, label_id: Type.Integer({ minimum: 1 }) }),
+        response: { 200: Empty },
+      },
+    },
     async (request) => {
       const { repository, digest } = await artifact(request, request.params);
       if (!(await labels.detach(repository, digest, request.params.label_id)))

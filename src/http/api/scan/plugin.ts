@@ -11,6 +11,7 @@ import { Type } from 'typebox';
 import { SEVERITY_ORDER, type Severity } from '../../../features/scan/osv.ts';
 import { ScanInputError, type ScanService } from '../../../features/scan/service.ts';
 import type { ScanReport } from '../../../features/scan/store.ts';
+import { Empty, Named, NoBody, Nullable } from '../../shared/schemas.ts';
 import { type CatalogOptions, decodeParam, type RepositoryParams, resolveRepository } from '../catalog-context.ts';
 import { badRequest, notFound } from '../errors.ts';
 
@@ -39,6 +40,107 @@ const Allowlist = Type.Object({
 
 const SEVERITY_NAMES = new Set<string>(SEVERITY_ORDER);
 
+const ScannerInfo = Type.Object({ name: Type.String(), vendor: Type.String(), version: Type.String() });
+/** Harbor's vulnerability report (`application/vnd.security.vulnerability.report; version=1.1`). */
+const VulnerabilityReport = Named(
+  'VulnerabilityReport',
+  Type.Object({
+    generated_at: Type.String(),
+    artifact: Type.Object({ digest: Type.String() }),
+    scanner: ScannerInfo,
+    severity: Type.String(),
+    scan_status: Type.String(),
+    error: Type.Optional(Type.String()),
+    labels: Type.Array(Type.String(), { description: "Berth's: labels derived from the content" }),
+    vulnerabilities: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        package: Type.String(),
+        version: Type.String(),
+        fix_version: Type.String(),
+        severity: Type.String(),
+        description: Type.String(),
+        links: Type.Array(Type.String()),
+        artifact_digests: Type.Array(Type.String()),
+        preferred_cvss: Type.Null(),
+        cwe_ids: Type.Array(Type.String()),
+        vendor_attributes: Type.Object({
+          ecosystem: Type.String(),
+          path: Type.String(),
+          aliases: Type.Array(Type.String()),
+        }),
+      }),
+    ),
+  }),
+);
+const ImportResultView = Type.Object({
+  imported: Type.Integer(),
+  skipped: Type.Integer(),
+  problems: Type.Array(Type.String()),
+  by_ecosystem: Type.Record(Type.String(), Type.Integer()),
+  updated_at: Nullable(Type.String()),
+});
+const CveAllowlist = Type.Object({
+  id: Type.Integer(),
+  project_id: Type.Integer(),
+  expires_at: Nullable(Type.Integer()),
+  items: Type.Array(Type.Object({ cve_id: Type.String() })),
+});
+const Counts = {
+  critical_cnt: Type.Integer(),
+  high_cnt: Type.Integer(),
+  medium_cnt: Type.Integer(),
+};
+const SecuritySummary = Named(
+  'SecuritySummary',
+  Type.Object({
+    ...Counts,
+    low_cnt: Type.Integer(),
+    none_cnt: Type.Integer(),
+    unknown_cnt: Type.Integer(),
+    total_vuls: Type.Integer(),
+    fixable_cnt: Type.Integer(),
+    scanned_cnt: Type.Integer(),
+    dangerous_cves: Type.Optional(
+      Type.Array(
+        Type.Object({
+          cve_id: Type.String(),
+          severity: Type.String(),
+          package: Type.String(),
+          version: Type.String(),
+          count: Type.Integer(),
+        }),
+      ),
+    ),
+    dangerous_artifacts: Type.Optional(Type.Array(Type.Object({ digest: Type.String(), ...Counts }))),
+    trend: Type.Optional(
+      Type.Array(
+        Type.Object({
+          day: Type.String(),
+          scans: Type.Integer(),
+          findings: Type.Integer(),
+          critical: Type.Integer(),
+          high: Type.Integer(),
+        }),
+        { description: "Berth's: findings per scan day (with_trend=true)" },
+      ),
+    ),
+  }),
+);
+const VulnerabilityItem = Named(
+  'VulnerabilityItem',
+  Type.Object({
+    digest: Type.String(),
+    cve_id: Type.String(),
+    package: Type.String(),
+    version: Type.String(),
+    fixed_version: Type.String(),
+    severity: Type.String(),
+    desc: Type.String(),
+    links: Type.Array(Type.String()),
+  }),
+);
+
 function summary(report: ScanReport) {
   const counts: Record<string, number> = {};
   for (const f of report.findings) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
@@ -65,7 +167,7 @@ export async function scanOverview(scan: ScanService, digest: string) {
       summary: { total: s.total, fixable: s.fixable, summary: s.summary },
       start_time: report.startedAt,
       end_time: report.endedAt,
-      scanner: SCANNER,
+      scanner: report.scanner ?? SCANNER,
       complete_percent: report.status === 'Running' ? 50 : 100,
     },
   };
@@ -91,59 +193,75 @@ export async function scanRoutes(parent: FastifyInstance, options: ScanApiOption
 
   const base = '/projects/:project_name_or_id/repositories/:repository_name/artifacts/:reference';
 
-  app.post(`${base}/scan`, { schema: { params: Params } }, async (request, reply) => {
+  app.post(`${base}/scan`, { schema: { params: Params, response: { 202: NoBody } } }, async (request, reply) => {
     // Scanning changes what the project knows of the artifact: developers and up (Harbor's rule).
     const { repository, digest } = await artifact(request, request.params, 'push');
     void scan.scan(repository, digest).catch(() => {});
     return reply.status(202).send();
   });
 
-  app.post(`${base}/scan/stop`, { schema: { params: Params } }, async (request, reply) => {
+  app.post(`${base}/scan/stop`, { schema: { params: Params, response: { 202: NoBody } } }, async (request, reply) => {
     const { repository, digest } = await artifact(request, request.params, 'push');
     if (!scan.isRunning(repository, digest)) throw badRequest('no scan of this artifact is running');
     // A scan in this process runs to its end; it is reported as stopped when it does.
     return reply.status(202).send();
   });
 
-  app.get(`${base}/additions/vulnerabilities`, { schema: { params: Params } }, async (request) => {
-    const { digest } = await artifact(request, request.params, 'pull');
-    const report = await scan.store.report(digest);
-    if (!report) throw notFound('the artifact has not been scanned');
-    return {
-      [REPORT_MIME]: {
-        generated_at: report.endedAt ?? report.startedAt,
-        artifact: { digest },
-        scanner: SCANNER,
-        severity: summary(report).severity,
-        scan_status: report.status,
-        error: report.error ?? undefined,
-        labels: report.labels,
-        vulnerabilities: report.findings.map((f) => ({
-          id: f.id,
-          package: f.package,
-          version: f.version,
-          fix_version: f.fix_version,
-          severity: f.severity,
-          description: f.description,
-          links: f.links,
-          artifact_digests: [digest],
-          preferred_cvss: null,
-          cwe_ids: [],
-          vendor_attributes: { ecosystem: f.ecosystem, path: f.path, aliases: f.aliases },
-        })),
-      },
-    };
-  });
+  app.get(
+    `${base}/additions/vulnerabilities`,
+    { schema: { params: Params, response: { 200: Type.Record(Type.String(), VulnerabilityReport) } } },
+    async (request) => {
+      const { digest } = await artifact(request, request.params, 'pull');
+      const report = await scan.store.report(digest);
+      if (!report) throw notFound('the artifact has not been scanned');
+      return {
+        [REPORT_MIME]: {
+          generated_at: report.endedAt ?? report.startedAt,
+          artifact: { digest },
+          scanner: report.scanner ?? SCANNER,
+          severity: summary(report).severity,
+          scan_status: report.status,
+          error: report.error ?? undefined,
+          labels: report.labels,
+          vulnerabilities: report.findings.map((f) => ({
+            id: f.id,
+            package: f.package,
+            version: f.version,
+            fix_version: f.fix_version,
+            severity: f.severity,
+            description: f.description,
+            links: f.links,
+            artifact_digests: [digest],
+            preferred_cvss: null,
+            cwe_ids: [],
+            vendor_attributes: { ecosystem: f.ecosystem, path: f.path, aliases: f.aliases },
+          })),
+        },
+      };
+    },
+  );
 
-  app.get(`${base}/additions/labels-derived`, { schema: { params: Params } }, async (request) => {
-    const { digest } = await artifact(request, request.params, 'pull');
-    const report = await scan.store.report(digest);
-    return { labels: report?.labels ?? [], derived: true };
-  });
+  app.get(
+    `${base}/additions/labels-derived`,
+    {
+      schema: {
+        params: Params,
+        response: { 200: Type.Object({ labels: Type.Array(Type.String()), derived: Type.Boolean() }) },
+      },
+    },
+    async (request) => {
+      const { digest } = await artifact(request, request.params, 'pull');
+      const report = await scan.store.report(digest);
+      return { labels: report?.labels ?? [], derived: true };
+    },
+  );
 
   app.post(
     '/vuln-db',
-    { bodyLimit: 256 * 1024 * 1024, schema: { body: Type.Union([Osv, Type.Unknown()]) } },
+    {
+      bodyLimit: 256 * 1024 * 1024,
+      schema: { body: Type.Union([Osv, Type.Unknown()]), response: { 201: ImportResultView } },
+    },
     async (request, reply) => {
       await options.requireAdmin(request);
       const body = request.body;
@@ -161,18 +279,23 @@ export async function scanRoutes(parent: FastifyInstance, options: ScanApiOption
     },
   );
 
-  app.get('/vuln-db', async (request) => {
+  const DatabaseInfo = Type.Object({
+    records: Type.Integer(),
+    by_ecosystem: Type.Record(Type.String(), Type.Integer()),
+    updated_at: Nullable(Type.String()),
+  });
+  app.get('/vuln-db', { schema: { response: { 200: DatabaseInfo } } }, async (request) => {
     await options.requireAdmin(request);
     const info = await scan.store.databaseInfo();
     return { records: info.records, by_ecosystem: info.byEcosystem, updated_at: info.updatedAt };
   });
 
-  app.get('/system/CVEAllowlist', async () => {
+  app.get('/system/CVEAllowlist', { schema: { response: { 200: CveAllowlist } } }, async () => {
     const list = await scan.store.allowlist(0);
     return { id: 0, project_id: 0, expires_at: list.expiresAt, items: list.items.map((cve_id) => ({ cve_id })) };
   });
 
-  app.put('/system/CVEAllowlist', { schema: { body: Allowlist } }, async (request) => {
+  app.put('/system/CVEAllowlist', { schema: { body: Allowlist, response: { 200: Empty } } }, async (request) => {
     await options.requireAdmin(request);
     await scan.store.setAllowlist(
       0,
@@ -193,6 +316,7 @@ export async function scanRoutes(parent: FastifyInstance, options: ScanApiOption
           /** Berth's extension: findings of the latest reports by the day they were scanned. */
           with_trend: Type.Optional(Type.Boolean()),
         }),
+        response: { 200: SecuritySummary },
       },
     },
     async (request) => {
@@ -265,6 +389,7 @@ export async function scanRoutes(parent: FastifyInstance, options: ScanApiOption
           page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
           page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
         }),
+        response: { 200: Type.Array(VulnerabilityItem) },
       },
     },
     async (request, reply) => {
