@@ -169,7 +169,8 @@ export interface paths {
         };
         /** One repository */
         get: operations["getProjectsProjectNameOrIdRepositoriesRepositoryName"];
-        put?: never;
+        /** Change a repository's description (markdown) */
+        put: operations["putProjectsProjectNameOrIdRepositoriesRepositoryName"];
         post?: never;
         /** Delete a repository */
         delete: operations["deleteProjectsProjectNameOrIdRepositoriesRepositoryName"];
@@ -325,6 +326,23 @@ export interface paths {
         };
         /** Latest pushes in projects the caller may pull from (`limit`) */
         get: operations["getStatisticsRecent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Projects and repositories whose name contains `q`, among those the caller may pull from */
+        get: operations["getSearch"];
         put?: never;
         post?: never;
         delete?: never;
@@ -609,6 +627,23 @@ export interface paths {
         put?: never;
         /** Test a connection against its registry */
         post: operations["postKubeConnectionsIdTest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/kube/connections/{id}/rotation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Credential version held per cluster, and the old secret overlap window */
+        get: operations["getKubeConnectionsIdRotation"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1303,6 +1338,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/configurations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** System settings (administrators) */
+        get: operations["getConfigurations"];
+        /** Change system settings (administrators) */
+        put: operations["putConfigurations"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bundles/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import an offline bundle (OCI image layout tar) into this registry */
+        post: operations["postBundlesImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/system/gc": {
         parameters: {
             query?: never;
@@ -1496,6 +1566,128 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/retentions/metadatas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GET /retentions/metadatas */
+        get: operations["getRetentionsMetadatas"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/retentions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** POST /retentions */
+        post: operations["postRetentions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/retentions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GET /retentions/{id} */
+        get: operations["getRetentionsId"];
+        /** PUT /retentions/{id} */
+        put: operations["putRetentionsId"];
+        post?: never;
+        /** DELETE /retentions/{id} */
+        delete: operations["deleteRetentionsId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/retentions/{id}/executions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GET /retentions/{id}/executions */
+        get: operations["getRetentionsIdExecutions"];
+        put?: never;
+        /** POST /retentions/{id}/executions */
+        post: operations["postRetentionsIdExecutions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/retentions/{id}/executions/{eid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** PATCH /retentions/{id}/executions/{eid} */
+        patch: operations["patchRetentionsIdExecutionsEid"];
+        trace?: never;
+    };
+    "/retentions/{id}/executions/{eid}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GET /retentions/{id}/executions/{eid}/tasks */
+        get: operations["getRetentionsIdExecutionsEidTasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/retentions/{id}/executions/{eid}/tasks/{tid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GET /retentions/{id}/executions/{eid}/tasks/{tid} */
+        get: operations["getRetentionsIdExecutionsEidTasksTid"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/projects/{project_name_or_id}/trusted-keys": {
         parameters: {
             query?: never;
@@ -1654,6 +1846,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions/{execution_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** POST /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions/{execution_id}/retry */
+        post: operations["postProjectsProjectNameOrIdWebhookPoliciesWebhookPolicyIdExecutionsExecutionIdRetry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions/{execution_id}/tasks": {
         parameters: {
             query?: never;
@@ -1755,6 +1964,23 @@ export interface paths {
         /** PUT /replication/executions/{id} */
         put: operations["putReplicationExecutionsId"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/replication/executions/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** POST /replication/executions/{id}/retry */
+        post: operations["postReplicationExecutionsIdRetry"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1877,6 +2103,34 @@ export interface components {
             client_address: string;
             op_time: string;
         };
+        Configurations: {
+            auth_mode?: string;
+            token_expiration?: number;
+            project_creation_restriction?: string;
+            registry_name?: string;
+        };
+        ConfigurationsResponse: {
+            auth_mode: {
+                /** @description db_auth, ldap_auth or oidc_auth (from the server configuration) */
+                value: string;
+                editable: boolean;
+            };
+            token_expiration: {
+                /** @description minutes a registry token lives */
+                value: number;
+                editable: boolean;
+            };
+            project_creation_restriction: {
+                /** @description everyone or adminonly */
+                value: string;
+                editable: boolean;
+            };
+            registry_name: {
+                /** @description Berth's addition: the registry's name in the console */
+                value: string;
+                editable: boolean;
+            };
+        };
         ExtraAttrs: {
             architecture?: string;
             os?: string;
@@ -1950,6 +2204,7 @@ export interface components {
             members: {
                 connection_id: number;
                 project?: string;
+                ns_mirror?: boolean;
             }[];
             creation_time: string;
             update_time: string;
@@ -2083,6 +2338,8 @@ export interface components {
             pull_count: number;
             creation_time: string;
             update_time: string;
+            /** @description markdown (GET of one repository) */
+            description?: string;
         };
         Robot: {
             id: number;
@@ -2157,6 +2414,22 @@ export interface components {
             use_internal_addr: boolean;
             create_time: string;
             update_time: string;
+        };
+        Search: {
+            project: {
+                name: string;
+                metadata: {
+                    public: string;
+                };
+            }[];
+            repository: components["schemas"]["SearchRepository"][];
+        };
+        SearchRepository: {
+            project_name: string;
+            project_public: boolean;
+            repository_name: string;
+            pull_count: number;
+            artifact_count: number;
         };
         SecuritySummary: {
             critical_cnt: number;
@@ -3054,6 +3327,74 @@ export interface operations {
             };
         };
     };
+    putProjectsProjectNameOrIdRepositoriesRepositoryName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the project's name */
+                project_name_or_id: string;
+                /** @description name inside the project; slashes encoded twice */
+                repository_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description markdown, shown rendered (no raw HTML) */
+                    description: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
     deleteProjectsProjectNameOrIdRepositoriesRepositoryName: {
         parameters: {
             query?: never;
@@ -3799,6 +4140,65 @@ export interface operations {
                         tag: string | null;
                         push_time: string;
                     }[];
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    getSearch: {
+        parameters: {
+            query: {
+                /** @description part of a name */
+                q: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Search"];
                 };
             };
             /** @description Invalid request: the message names the field */
@@ -5485,6 +5885,81 @@ export interface operations {
             };
         };
     };
+    getKubeConnectionsIdRotation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description numeric id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        connection_id: number;
+                        robot: string | null;
+                        /** @description until when the robot's old secret is still accepted; null: no overlap open */
+                        previous_secret_until: string | null;
+                        /** @description every cluster holds the current credentials */
+                        settled: boolean;
+                        clusters: {
+                            cluster_id: number;
+                            cluster: string;
+                            /** @description `current`, `previous` or `none` */
+                            holds: string;
+                            copies: number;
+                            /** @description copies holding the current credentials */
+                            current: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
     getKubeConnectionsIdPullsecret: {
         parameters: {
             query?: {
@@ -5869,6 +6344,7 @@ export interface operations {
                     members?: {
                         connection_id?: unknown;
                         project?: string | null;
+                        ns_mirror?: boolean | null;
                     }[] | null;
                 };
             };
@@ -5999,6 +6475,7 @@ export interface operations {
                     members?: {
                         connection_id?: unknown;
                         project?: string | null;
+                        ns_mirror?: boolean | null;
                     }[] | null;
                 };
             };
@@ -7030,7 +7507,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -7097,12 +7574,18 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
-            201: {
+            /** @description Done */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "healthy";
+                        message: string;
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -7239,12 +7722,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -7295,12 +7780,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -9511,6 +9998,192 @@ export interface operations {
             };
         };
     };
+    getConfigurations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigurationsResponse"];
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    putConfigurations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Configurations"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    postBundlesImport: {
+        parameters: {
+            query?: {
+                /** @description put every repository under this project */
+                project?: string;
+                /** @description the repository of images named by a bare tag (skopeo archives) */
+                repository?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        images: {
+                            repository: string;
+                            reference: string;
+                            digest: string;
+                        }[];
+                        blobs_written: number;
+                        blobs_present: number;
+                        bytes_written: number;
+                    };
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
     getSystemGc: {
         parameters: {
             query?: {
@@ -10753,6 +11426,770 @@ export interface operations {
             };
         };
     };
+    getRetentionsMetadatas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        templates: {
+                            rule_template: string;
+                            display_text: string;
+                            action: string;
+                            params: {
+                                type: string;
+                                unit: string;
+                                required: boolean;
+                            }[];
+                        }[];
+                        scope_selectors: {
+                            display_text: string;
+                            kind: string;
+                            decorations: string[];
+                        }[];
+                        tag_selectors: {
+                            display_text: string;
+                            kind: string;
+                            decorations: string[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    postRetentions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    algorithm?: string;
+                    rules?: {
+                        [key: string]: unknown;
+                    }[];
+                    trigger?: {
+                        [key: string]: unknown;
+                    };
+                    scope?: {
+                        level?: string;
+                        ref?: number;
+                    };
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Done */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description 409 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            code: string;
+                            message: string;
+                            field?: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getRetentionsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        algorithm: string;
+                        rules: {
+                            id: number;
+                            priority: number;
+                            disabled: boolean;
+                            action: string;
+                            template: string;
+                            params: {
+                                [key: string]: number;
+                            };
+                            tag_selectors: {
+                                kind: string;
+                                decoration: string;
+                                pattern: string;
+                                extras?: string;
+                            }[];
+                            scope_selectors: {
+                                [key: string]: {
+                                    kind: string;
+                                    decoration: string;
+                                    pattern: string;
+                                    extras?: string;
+                                }[];
+                            };
+                        }[];
+                        trigger: {
+                            kind: string;
+                            settings: {
+                                cron: string;
+                            };
+                            references: {
+                                [key: string]: unknown;
+                            };
+                        };
+                        scope: {
+                            level: string;
+                            ref: number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    putRetentionsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    algorithm?: string;
+                    rules?: {
+                        [key: string]: unknown;
+                    }[];
+                    trigger?: {
+                        [key: string]: unknown;
+                    };
+                    scope?: {
+                        level?: string;
+                        ref?: number;
+                    };
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    deleteRetentionsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description 409 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            code: string;
+                            message: string;
+                            field?: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getRetentionsIdExecutions: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page; X-Total-Count and Link give the rest */
+            200: {
+                headers: {
+                    "X-Total-Count"?: number;
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        policy_id: number;
+                        start_time: string;
+                        end_time: string;
+                        status: string;
+                        trigger: string;
+                        dry_run: boolean;
+                    }[];
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    postRetentionsIdExecutions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    dry_run?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Done */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description 409 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            code: string;
+                            message: string;
+                            field?: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    patchRetentionsIdExecutionsEid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                eid: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    action: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    getRetentionsIdExecutionsEidTasks: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+                eid: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page; X-Total-Count and Link give the rest */
+            200: {
+                headers: {
+                    "X-Total-Count"?: number;
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        execution_id: number;
+                        repository: string;
+                        job_id: string;
+                        status: string;
+                        status_code: number;
+                        status_revision: number;
+                        start_time: string;
+                        end_time: string;
+                        total: number;
+                        retained: number;
+                    }[];
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    getRetentionsIdExecutionsEidTasksTid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                eid: number;
+                tid: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
     getProjectsProjectNameOrIdTrustedKeys: {
         parameters: {
             query?: never;
@@ -11232,12 +12669,21 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        event_type: string[];
+                        notify_type: string[];
+                        payload_formats: {
+                            notify_type: string;
+                            formats: string[];
+                        }[];
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11391,12 +12837,17 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        signing_secret?: string;
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11545,12 +12996,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11602,12 +13055,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11686,6 +13141,64 @@ export interface operations {
                         end_time: string;
                     }[];
                 };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    postProjectsProjectNameOrIdWebhookPoliciesWebhookPolicyIdExecutionsExecutionIdRetry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_name_or_id: string;
+                webhook_policy_id: string;
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11819,12 +13332,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": string;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11879,12 +13394,73 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description A page; X-Total-Count and Link give the rest */
             200: {
                 headers: {
+                    "X-Total-Count"?: number;
+                    Link?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description: string;
+                        src_registry: {
+                            id: number;
+                            name: string;
+                            url: string;
+                            type: string;
+                            insecure: boolean;
+                            ca_certificate: string | null;
+                            description: string;
+                            status: string;
+                            credential: {
+                                type: string;
+                                access_key: string;
+                            };
+                            creation_time: string;
+                            update_time: string;
+                        };
+                        dest_registry: {
+                            id: number;
+                            name: string;
+                            url: string;
+                            type: string;
+                            insecure: boolean;
+                            ca_certificate: string | null;
+                            description: string;
+                            status: string;
+                            credential: {
+                                type: string;
+                                access_key: string;
+                            };
+                            creation_time: string;
+                            update_time: string;
+                        };
+                        dest_namespace: string;
+                        dest_namespace_replace_count: number;
+                        trigger: {
+                            type: string;
+                            trigger_settings: {
+                                cron: string;
+                            };
+                        };
+                        filters: {
+                            type: string;
+                            value: string | string[];
+                            decoration: string;
+                        }[];
+                        replicate_deletion: boolean;
+                        deletion: boolean;
+                        override: boolean;
+                        enabled: boolean;
+                        creation_time: string;
+                        update_time: string;
+                        speed: number;
+                        copy_by_chunk: boolean;
+                    }[];
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -11969,7 +13545,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -12025,12 +13601,71 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description: string;
+                        src_registry: {
+                            id: number;
+                            name: string;
+                            url: string;
+                            type: string;
+                            insecure: boolean;
+                            ca_certificate: string | null;
+                            description: string;
+                            status: string;
+                            credential: {
+                                type: string;
+                                access_key: string;
+                            };
+                            creation_time: string;
+                            update_time: string;
+                        };
+                        dest_registry: {
+                            id: number;
+                            name: string;
+                            url: string;
+                            type: string;
+                            insecure: boolean;
+                            ca_certificate: string | null;
+                            description: string;
+                            status: string;
+                            credential: {
+                                type: string;
+                                access_key: string;
+                            };
+                            creation_time: string;
+                            update_time: string;
+                        };
+                        dest_namespace: string;
+                        dest_namespace_replace_count: number;
+                        trigger: {
+                            type: string;
+                            trigger_settings: {
+                                cron: string;
+                            };
+                        };
+                        filters: {
+                            type: string;
+                            value: string | string[];
+                            decoration: string;
+                        }[];
+                        replicate_deletion: boolean;
+                        deletion: boolean;
+                        override: boolean;
+                        enabled: boolean;
+                        creation_time: string;
+                        update_time: string;
+                        speed: number;
+                        copy_by_chunk: boolean;
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -12117,12 +13752,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -12173,12 +13810,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -12235,12 +13874,31 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description A page; X-Total-Count and Link give the rest */
             200: {
                 headers: {
+                    "X-Total-Count"?: number;
+                    Link?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        policy_id: number;
+                        status: string;
+                        trigger: string;
+                        start_time: string;
+                        end_time: string;
+                        status_text: string;
+                        total: number;
+                        failed: number;
+                        succeed: number;
+                        in_progress: number;
+                        stopped: number;
+                        /** @description Berth's addition: blob bytes sent so far */
+                        bytes: number;
+                    }[];
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -12295,7 +13953,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -12351,12 +14009,29 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        policy_id: number;
+                        status: string;
+                        trigger: string;
+                        start_time: string;
+                        end_time: string;
+                        status_text: string;
+                        total: number;
+                        failed: number;
+                        succeed: number;
+                        in_progress: number;
+                        stopped: number;
+                        /** @description Berth's addition: blob bytes sent so far */
+                        bytes: number;
+                    };
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -12407,8 +14082,66 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Invalid request: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+        };
+    };
+    postReplicationExecutionsIdRetry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12470,12 +14203,31 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description A page; X-Total-Count and Link give the rest */
             200: {
                 headers: {
+                    "X-Total-Count"?: number;
+                    Link?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        execution_id: number;
+                        status: string;
+                        job_id: string;
+                        operation: string;
+                        resource_type: string;
+                        src_resource: string;
+                        dst_resource: string;
+                        start_time: string;
+                        end_time: string;
+                        /** @description Berth's addition: blob bytes sent */
+                        bytes: number;
+                        /** @description Berth's addition: attempts made */
+                        attempts: number;
+                    }[];
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -12527,12 +14279,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": string;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {

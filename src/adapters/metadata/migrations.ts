@@ -15,8 +15,8 @@ import { proxyFillsMigration, proxyProjectsMigration } from './migrations-proxy.
 import { pullsMigration } from './migrations-pulls.ts';
 import { registriesMigration } from './migrations-registries.ts';
 import { replicationMigration } from './migrations-replication.ts';
-import { robotOverlapMigration } from './migrations-robot-overlap.ts';
 import { retentionMigration } from './migrations-retention.ts';
+import { robotOverlapMigration } from './migrations-robot-overlap.ts';
 import { scanMigration } from './migrations-scan.ts';
 import { scannersMigration } from './migrations-scanners.ts';
 import { signingMigration } from './migrations-signing.ts';

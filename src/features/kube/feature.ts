@@ -80,5 +80,12 @@ export function createKube(deps: KubeFeatureDeps): KubeFeature {
     store: deps.store,
     afterRun: rotation.settle,
   });
-  return { connections, groups: new GroupService(deps.store, deps.mirrorProjects), clusters, worker, jobs: deps.jobs, rotation };
+  return {
+    connections,
+    groups: new GroupService(deps.store, deps.mirrorProjects),
+    clusters,
+    worker,
+    jobs: deps.jobs,
+    rotation,
+  };
 }
