@@ -473,6 +473,27 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     { webhooks: ports.webhooks(), jobs: ports.jobs },
   );
   scanWebhooks(scan, webhooks, access, config, (err) => log.warn({ err }, 'could not report a scan to webhooks'));
+  lifecycle.retention.onFinished = (done) =>
+    void webhooks
+      .emit({
+        type: 'TAG_RETENTION',
+        project: done.project,
+        operator: 'retention',
+        at: new Date().toISOString(),
+        eventData: {
+          retention: {
+            total: done.total,
+            retained: done.retained,
+            removed: done.removed,
+            status: done.status,
+            dry_run: done.dryRun,
+            execution_id: done.executionId,
+            retention_policy_id: done.policyId,
+            project_name: done.project,
+          },
+        },
+      })
+      .catch((err) => log.warn({ err }, 'could not report a retention run to webhooks'));
   const replication = openReplication(
     registry,
     registries,

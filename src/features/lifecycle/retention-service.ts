@@ -50,8 +50,22 @@ export interface RetentionServiceOptions {
   onError?: (err: unknown) => void;
 }
 
+/** What an ended execution did, for the TAG_RETENTION webhook. */
+export interface RetentionFinished {
+  project: string;
+  policyId: number;
+  executionId: number;
+  dryRun: boolean;
+  status: 'Success' | 'Stopped';
+  total: number;
+  retained: number;
+  removed: number;
+}
+
 export class RetentionService {
   private readonly running = new Set<Promise<unknown>>();
+  /** Told when an execution ends (set by the server once webhooks exist; they are made after this feature). */
+  onFinished?: (finished: RetentionFinished) => void;
 
   constructor(private readonly o: RetentionServiceOptions) {}
 
@@ -146,6 +160,7 @@ export class RetentionService {
     for (const [i, repository] of repositories.entries()) {
       if ((await store.execution(execution.id))?.status !== 'Running') {
         this.o.metrics?.run('Stopped', execution.dryRun);
+        this.finished(row, execution, 'Stopped', tally);
         return;
       }
       const taskId = await store.addTask(execution.id, repository);
@@ -157,6 +172,25 @@ export class RetentionService {
     }
     await store.finishExecution(execution.id, 'Success');
     this.o.metrics?.run('Success', execution.dryRun);
+    this.finished(row, execution, 'Success', tally);
+  }
+
+  private finished(
+    row: RetentionPolicyRow,
+    execution: RetentionExecution,
+    status: RetentionFinished['status'],
+    tally: { removed: number; retained: number },
+  ): void {
+    this.onFinished?.({
+      project: row.projectName,
+      policyId: row.id,
+      executionId: execution.id,
+      dryRun: execution.dryRun,
+      status,
+      total: tally.removed + tally.retained,
+      retained: tally.retained,
+      removed: tally.removed,
+    });
   }
 
   private async repository(
