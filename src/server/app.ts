@@ -109,6 +109,8 @@ export interface Berth {
   lifecycle: LifecycleFeature;
   webhooks: WebhooksFeature;
   registries: RegistriesService;
+  /** Starts the background runners if buildApp was asked to defer them (idempotent). */
+  startBackground(): void;
   close(): Promise<void>;
 }
 
@@ -334,7 +336,17 @@ async function buildGate(
   return { gate: new Gate(access, tokens, limiter, { realm: config.auth.token_realm, probeKey, sessions }), generated };
 }
 
-export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth> {
+export interface BuildOptions {
+  /**
+   * Leave the background runners (Kubernetes reconcile, lifecycle schedules,
+   * webhook and replication queues) stopped until `startBackground()`: `serve`
+   * starts them once listening, so their first passes do not delay the first
+   * request (start-up time, bench/FINDINGS.md).
+   */
+  deferBackground?: boolean;
+}
+
+export async function buildApp(config: ServerConfig, log: Logger, options: BuildOptions = {}): Promise<Berth> {
   const registry = await openRegistry(config);
   const access = openAccess(registry, log, config);
   // Berth's own pull diagnoses mark their registry requests, so a bad secret
@@ -505,10 +517,16 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   });
   await app.register(probeRoutes, { registry });
   await webPlugin(app, {});
-  if (config.kube.worker) kube.worker.start();
-  lifecycle.start();
-  webhooks.runner.start();
-  replication.start();
+  let backgroundStarted = false;
+  const startBackground = () => {
+    if (backgroundStarted) return;
+    backgroundStarted = true;
+    if (config.kube.worker) kube.worker.start();
+    lifecycle.start();
+    webhooks.runner.start();
+    replication.start();
+  };
+  if (!options.deferBackground) startBackground();
   return {
     app,
     registry,
@@ -522,7 +540,9 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     lifecycle,
     webhooks,
     registries,
+    startBackground,
     async close() {
+      backgroundStarted = true; // a start still pending must not begin during or after close
       signing.close();
       scan.close();
       await app.close();
