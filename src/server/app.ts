@@ -521,6 +521,7 @@ export async function buildApp(config: ServerConfig, log: Logger, options: Build
   const startBackground = () => {
     if (backgroundStarted) return;
     backgroundStarted = true;
+    metrics.collectDefaults();
     if (config.kube.worker) kube.worker.start();
     lifecycle.start();
     webhooks.runner.start();
