@@ -29,6 +29,7 @@ import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { KyselyWebhookStore } from '../adapters/metadata/webhooks-store.ts';
 import { readRpmDb } from '../adapters/scan/rpmdb.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
+import { lazyStorage } from '../adapters/storage/lazy.ts';
 import { ensureAdmin } from '../core/access/bootstrap.ts';
 import { LoginLimiter } from '../core/access/limiter.ts';
 import type { AccessStore } from '../core/access/ports.ts';
@@ -211,17 +212,19 @@ async function openMetadata(config: ServerConfig): Promise<MetadataPorts> {
 async function openStorage(config: ServerConfig): Promise<StorageDriver> {
   if (config.storage.driver === 's3') {
     const s3 = config.storage.s3;
-    // The AWS SDK is loaded only when configured.
-    const { S3Driver } = await import('../adapters/storage/s3.ts');
-    return new S3Driver({
-      endpoint: s3.endpoint,
-      region: s3.region,
-      bucket: s3.bucket,
-      prefix: s3.prefix,
-      accessKeyId: s3.access_key,
-      secretAccessKey: s3.secret_key,
-      forcePathStyle: s3.force_path_style,
-      redirect: s3.redirect,
+    // The AWS SDK is loaded only when configured, and then at the first object touched (adapters/storage/lazy.ts).
+    return lazyStorage('s3', async () => {
+      const { S3Driver } = await import('../adapters/storage/s3.ts');
+      return new S3Driver({
+        endpoint: s3.endpoint,
+        region: s3.region,
+        bucket: s3.bucket,
+        prefix: s3.prefix,
+        accessKeyId: s3.access_key,
+        secretAccessKey: s3.secret_key,
+        forcePathStyle: s3.force_path_style,
+        redirect: s3.redirect,
+      });
     });
   }
   return new FsDriver(storageDir(config));
