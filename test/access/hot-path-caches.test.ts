@@ -82,6 +82,21 @@ test("a user's cached password stops working when it changes, and a deleted user
   assert.equal(errorCode(await call(r.url, 'GET', MANIFEST, { auth: t })), 'UNAUTHORIZED');
 });
 
+test('64 concurrent Basic requests with the same new credentials share one password check, and all pass', async () => {
+  await createUser(r, 'herd');
+  const res = await api(r, 'POST', '/projects/hot/members', {
+    auth: ADMIN,
+    body: { role_id: 3, member_user: { username: 'herd' } },
+  });
+  assert.equal(res.status, 201, res.body);
+  const auth = basic('herd', 'Passw0rdX');
+  const replies = await Promise.all(Array.from({ length: 64 }, () => call(r.url, 'HEAD', MANIFEST, { auth })));
+  assert.deepEqual([...new Set(replies.map((x) => x.status))], [200]);
+  const wrong = basic('herd', 'Wrong-passw0rd');
+  const refused = await Promise.all(Array.from({ length: 4 }, () => call(r.url, 'GET', MANIFEST, { auth: wrong })));
+  assert.deepEqual([...new Set(refused.map((x) => x.status))], [401]);
+});
+
 test('verified tokens: bounded in number, and not believed past their expiry', async () => {
   const tokens = new TokenService(await generateSigningKeys(), {
     issuer: 'berth',
