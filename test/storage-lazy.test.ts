@@ -7,6 +7,10 @@ import { test } from 'node:test';
 import { FsDriver } from '../src/adapters/storage/fs.ts';
 import { lazyStorage } from '../src/adapters/storage/lazy.ts';
 
+async function* chunks(...parts: Buffer[]): AsyncIterable<Buffer> {
+  yield* parts;
+}
+
 test('opened at the first call, once for concurrent calls, again after a failed open; answers as the driver', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'berth-lazy-storage-'));
   try {
@@ -32,7 +36,7 @@ test('opened at the first call, once for concurrent calls, again after a failed 
     await storage.deleteMany?.(['a/b', 'a/c', 'a/missing']);
     assert.equal(await storage.get('a/b'), null);
     const state = await storage.uploadStart('u1');
-    const { state: after, written } = await storage.uploadAppend('u1', state, 0, [Buffer.from('hello')]);
+    const { state: after, written } = await storage.uploadAppend('u1', state, 0, chunks(Buffer.from('hello')));
     assert.equal(written, 5);
     await storage.uploadCommit('u1', after, 5, 'blobs/x');
     assert.equal((await storage.get('blobs/x'))?.toString(), 'hello');
