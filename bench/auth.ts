@@ -34,11 +34,11 @@ const BASIC = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`;
 type Mode = 'bearer' | 'basic' | 'anonymous' | 'off' | 'distribution';
 const MODES: Mode[] = ['bearer', 'basic', 'anonymous', 'off', 'distribution'];
 const MODE_LABEL: Record<Mode, string> = {
-  bearer: 'Berth, Bearer token (headline: what docker, containerd, skopeo, podman send)',
-  basic: 'Berth, Basic credentials on every request',
-  anonymous: 'Berth, anonymous pull from a public project',
-  off: 'Berth, authentication off',
-  distribution: 'Distribution 2.8 (no auth)',
+  bearer: 'Berth, auth: on, Bearer token (headline: what docker, containerd, skopeo, podman send)',
+  basic: 'Berth, auth: on, Basic credentials on every request',
+  anonymous: 'Berth, auth: on, anonymous pull from a public project',
+  off: 'Berth, auth: off',
+  distribution: 'Distribution 2.8, auth: off',
 };
 type Workload = 'mtag' | 'mdig' | 'head';
 const WORKLOAD_LABEL: Record<Workload, string> = {
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
           add(`${workload}.${mode}.p99`, f.p99ms);
           add(`${workload}.${mode}.err`, f.errors + f.non2xx);
           log(
-            `${workload} ${mode}: ${f.rps.toFixed(0)} req/s, p99 ${f.p99ms.toFixed(1)} ms, errors ${f.errors + f.non2xx}`,
+            `${workload} ${mode} (auth: ${mode === 'off' || mode === 'distribution' ? 'off' : 'on'}): ${f.rps.toFixed(0)} req/s, p99 ${f.p99ms.toFixed(1)} ms, errors ${f.errors + f.non2xx}`,
           );
         }
       }

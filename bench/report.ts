@@ -97,8 +97,8 @@ function pairRatios(r: Results, key: string): number[] {
 }
 
 /** A plain table of medians (no targets or ceilings). */
-export function renderPlain(r: Results, figures: FigureDef[]): string {
-  const lines = ['| figure | Berth | Distribution |', '|---|---:|---:|'];
+export function renderPlain(r: Results, figures: FigureDef[], berth = 'Berth'): string {
+  const lines = [`| figure | ${berth} | Distribution |`, '|---|---:|---:|'];
   for (const f of figures) {
     if (!r.samples.has(f.key)) continue;
     lines.push(
@@ -109,10 +109,10 @@ export function renderPlain(r: Results, figures: FigureDef[]): string {
 }
 
 /** The markdown table: one row per figure. */
-export function renderTable(r: Results, figures: FigureDef[], ceilingDefs: CeilingDef[]): string {
+export function renderTable(r: Results, figures: FigureDef[], ceilingDefs: CeilingDef[], berth = 'Berth'): string {
   const cl = new Map(ceilingDefs.map((c) => [c.key, c.label]));
   const lines = [
-    '| figure | Berth | Distribution | Berth/Dist. | pair ratios | target | met | machine ceiling (same run) |',
+    `| figure | ${berth} | Distribution | Berth/Dist. | pair ratios | target | met | machine ceiling (same run) |`,
     '|---|---:|---:|---:|---|---|---|---|',
   ];
   for (const f of figures) {

@@ -87,7 +87,11 @@ const LAUNCHER_FLAGS = STANDIN
 const PARTIAL = QUICK || ONLY !== null || env.BENCH_PROFILE === '1' || STANDIN || BERTH_ROOT !== ROOT;
 const OUT = env.BENCH_OUT ?? (PARTIAL ? path.join(WORK, 'RESULTS.partial.md') : path.join(BENCH_DIR, 'RESULTS.md'));
 const SIDES: Side[] = ['berth', 'distribution'];
-const NAME: Record<Side, string> = { berth: STANDIN ? 'Berth (stand-in)' : 'Berth', distribution: 'Distribution' };
+/** Every figure of this section is Berth with authentication off (bench/auth.ts measures it on). */
+const NAME: Record<Side, string> = {
+  berth: STANDIN ? 'Berth (stand-in)' : 'Berth (auth: off)',
+  distribution: 'Distribution (auth: off)',
+};
 
 const t0 = Date.now();
 function log(msg: string): void {
@@ -376,7 +380,7 @@ async function main(): Promise<void> {
   }
 
   machine['load average at end'] = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  const table = renderTable(results, FIGURES, CEILINGS);
+  const table = renderTable(results, FIGURES, CEILINGS, NAME.berth);
   const doc = [
     env.BENCH_TITLE ? `# Berth benchmark results: ${env.BENCH_TITLE}` : '# Berth benchmark results',
     '',
@@ -411,13 +415,13 @@ async function main(): Promise<void> {
     '',
     'User + system CPU time of the server process (all threads) during the timed part of each workload, divided by the work done (medians over rounds). On a 2-core machine shared with the client, CPU the server saves is CPU the load generator gets. "Waiting for a CPU" sums the run-queue wait of all the server\'s threads (/proc/…/schedstat): the share of the time the client, the other server idle in the background, and any other load on the machine held it back.',
     '',
-    renderPlain(results, CPU_FIGURES),
+    renderPlain(results, CPU_FIGURES, NAME.berth),
     '',
     '### Where the memory peak was reached',
     '',
     "The servers' peak resident memory (VmHWM) read after each phase of a round (medians over rounds): the phase where a figure jumps is the one that raised the peak.",
     '',
-    renderPlain(results, PHASE_FIGURES),
+    renderPlain(results, PHASE_FIGURES, NAME.berth),
     '',
     failures.length ? `## Failures\n\n${failures.map((f) => `- ${f}`).join('\n')}\n` : '',
     '## All samples',

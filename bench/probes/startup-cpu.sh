@@ -3,21 +3,40 @@
 # the first 200 on /v2/) and idle RSS 10 s later: figures a loaded machine moves
 # far less than wall time (bench/FINDINGS.md, "Session 6").
 #   bash bench/probes/startup-cpu.sh [runs]    ENTRY=dist/cli/main.js compares the unbundled build
+#   REUSE=1: every run starts on the data folder of a first, unmeasured start (as the bench's later rounds
+#   do: no migrations, keys or admin to create); otherwise each run starts on a new folder.
+#   BACKEND=s3pg: S3 (the variables of scripts/s3-up.sh's s3.env) and PostgreSQL (BERTH_DATABASE_URL, default
+#   a new database on 127.0.0.1:5432) instead of the filesystem and SQLite.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 ENTRY=${ENTRY:-$ROOT/dist/bundle/main.js}
 TCK=$(getconf CLK_TCK)
+IDLE=${IDLE:-10}
+serve() { BERTH_AUTH=${BERTH_AUTH:-off} node --max-semi-space-size=4 --v8-pool-size=1 "$ENTRY" serve --host 127.0.0.1 --port "$PORT" --data "$1" >/dev/null 2>&1 & }
+backend() {
+  [ "${BACKEND:-fs}" = s3pg ] || return 0
+  local db="berth_startup_$$_$1"
+  psql -q -h 127.0.0.1 -U postgres -d test -c "create database $db" >/dev/null
+  export BERTH_STORAGE_DRIVER=s3 BERTH_S3_BUCKET="$db" BERTH_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db"
+}
+if [ -n "${REUSE:-}" ]; then
+  shared=$(mktemp -d /tmp/berth-startup.XXXXXX)
+  backend 0
+  serve "$shared"; pid=$!
+  until curl -sf -o /dev/null "$B/v2/"; do sleep 0.01; done
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+fi
 for run in $(seq 1 "${1:-3}"); do
-  data=$(mktemp -d /tmp/berth-startup.XXXXXX)
+  if [ -n "${REUSE:-}" ]; then data=$shared; else data=$(mktemp -d /tmp/berth-startup.XXXXXX); backend "$run"; fi
   t0=$(date +%s%N)
-  BERTH_AUTH=off node --max-semi-space-size=4 --v8-pool-size=1 "$ENTRY" serve --host 127.0.0.1 --port "$PORT" --data "$data" >/dev/null 2>&1 &
-  pid=$!
+  serve "$data"; pid=$!
   until curl -sf -o /dev/null "$B/v2/"; do sleep 0.003; done
   t1=$(date +%s%N)
   read -r u s < <(awk '{print $14, $15}' "/proc/$pid/stat")
-  sleep 10
+  sleep "$IDLE"
   rss=$(awk '/VmRSS/{print $2}' "/proc/$pid/status")
   echo "run $run: $(((u + s) * 1000 / TCK)) cpu-ms, $(((t1 - t0) / 1000000)) ms wall, idle RSS $((rss / 1024)) MiB"
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  rm -rf "$data"
+  [ -n "${REUSE:-}" ] || rm -rf "$data"
 done
+[ -z "${REUSE:-}" ] || rm -rf "$shared"

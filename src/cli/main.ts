@@ -2,42 +2,75 @@
 /** The `berth` command. */
 import { Command } from 'commander';
 import { BERTH_VERSION } from '../core/version.ts';
-import { exportCommand, importCommand } from './bundles.ts';
-import { configCommand } from './config.ts';
-import { fsckCommand } from './fsck.ts';
-import { gcCommand } from './gc.ts';
-import { kubeCommand } from './kube.ts';
-import { projectCommand } from './project.ts';
-import { registryCommand } from './registry.ts';
-import { replicationCommand } from './replication.ts';
-import { retentionCommand } from './retention.ts';
-import { robotCommand } from './robot.ts';
-import { scanCommand } from './scan.ts';
-import { serveCommand } from './serve.ts';
-import { signingCommands } from './signing.ts';
-import { tagCommand } from './tag.ts';
-import { userCommand } from './user.ts';
-import { vulndbCommand } from './vulndb.ts';
 
 const program = new Command('berth').description('Berth container registry').version(BERTH_VERSION);
-program.addCommand(serveCommand());
-program.addCommand(fsckCommand());
-program.addCommand(kubeCommand());
-program.addCommand(userCommand());
-program.addCommand(projectCommand());
-program.addCommand(robotCommand());
-program.addCommand(vulndbCommand());
-program.addCommand(scanCommand());
-for (const c of signingCommands()) program.addCommand(c);
-program.addCommand(exportCommand());
-program.addCommand(importCommand());
-program.addCommand(configCommand());
-program.addCommand(gcCommand());
-program.addCommand(tagCommand());
-program.addCommand(retentionCommand());
-program.addCommand(registryCommand());
-program.addCommand(replicationCommand());
+// `berth serve` loads only the server: the other commands' modules (progress
+// bars, readline, YAML, bundles…) cost start-up time a server never uses
+// (bench/FINDINGS.md, "Start-up, third round").
+if (process.argv[2] === 'serve') {
+  const { serveCommand } = await import('./serve.ts');
+  program.addCommand(serveCommand());
+} else {
+  for (const c of await allCommands()) program.addCommand(c);
+}
 program.parseAsync(process.argv).catch((err) => {
   console.error(`berth: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });
+
+async function allCommands(): Promise<Command[]> {
+  const [
+    bundles,
+    config,
+    fsck,
+    gc,
+    kube,
+    project,
+    registry,
+    replication,
+    retention,
+    robot,
+    scan,
+    serve,
+    signing,
+    tag,
+    user,
+    vulndb,
+  ] = await Promise.all([
+    import('./bundles.ts'),
+    import('./config.ts'),
+    import('./fsck.ts'),
+    import('./gc.ts'),
+    import('./kube.ts'),
+    import('./project.ts'),
+    import('./registry.ts'),
+    import('./replication.ts'),
+    import('./retention.ts'),
+    import('./robot.ts'),
+    import('./scan.ts'),
+    import('./serve.ts'),
+    import('./signing.ts'),
+    import('./tag.ts'),
+    import('./user.ts'),
+    import('./vulndb.ts'),
+  ]);
+  return [
+    serve.serveCommand(),
+    fsck.fsckCommand(),
+    kube.kubeCommand(),
+    user.userCommand(),
+    project.projectCommand(),
+    robot.robotCommand(),
+    vulndb.vulndbCommand(),
+    scan.scanCommand(),
+    ...signing.signingCommands(),
+    bundles.exportCommand(),
+    bundles.importCommand(),
+    config.configCommand(),
+    gc.gcCommand(),
+    tag.tagCommand(),
+    retention.retentionCommand(),
+    registry.registryCommand(),
+    replication.replicationCommand(),
+  ];
+}

@@ -28,7 +28,16 @@ export class RequestMetrics {
   /** Features' own metrics (e.g. scans), rendered after the request metrics. */
   private readonly sources: (() => string)[] = [];
 
-  constructor() {
+  private defaults = false;
+
+  /**
+   * Process metrics (CPU, memory, event-loop delay, GC): started with the
+   * background runners once listening, or at the first scrape if that comes
+   * first; their set-up is ~2% of a start (bench/FINDINGS.md).
+   */
+  collectDefaults(): void {
+    if (this.defaults) return;
+    this.defaults = true;
     collectDefaultMetrics({ register: this.registry, prefix: 'berth_' });
   }
 
@@ -53,6 +62,7 @@ export class RequestMetrics {
   }
 
   async render(): Promise<string> {
+    this.collectDefaults();
     const lines: string[] = [];
     const all = [...this.series.values()];
     lines.push('# HELP berth_http_requests_total HTTP requests served.', '# TYPE berth_http_requests_total counter');

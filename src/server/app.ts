@@ -34,6 +34,7 @@ import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { KyselyWebhookStore } from '../adapters/metadata/webhooks-store.ts';
 import { readRpmDb } from '../adapters/scan/rpmdb.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
+import { lazyStorage } from '../adapters/storage/lazy.ts';
 import { ensureAdmin } from '../core/access/bootstrap.ts';
 import { LoginLimiter } from '../core/access/limiter.ts';
 import type { AccessStore } from '../core/access/ports.ts';
@@ -119,6 +120,8 @@ export interface Berth {
   lifecycle: LifecycleFeature;
   webhooks: WebhooksFeature;
   registries: RegistriesService;
+  /** Starts the background runners if buildApp was asked to defer them (idempotent). */
+  startBackground(): void;
   close(): Promise<void>;
 }
 
@@ -230,17 +233,19 @@ async function openMetadata(config: ServerConfig): Promise<MetadataPorts> {
 async function openStorage(config: ServerConfig): Promise<StorageDriver> {
   if (config.storage.driver === 's3') {
     const s3 = config.storage.s3;
-    // The AWS SDK is loaded only when configured.
-    const { S3Driver } = await import('../adapters/storage/s3.ts');
-    return new S3Driver({
-      endpoint: s3.endpoint,
-      region: s3.region,
-      bucket: s3.bucket,
-      prefix: s3.prefix,
-      accessKeyId: s3.access_key,
-      secretAccessKey: s3.secret_key,
-      forcePathStyle: s3.force_path_style,
-      redirect: s3.redirect,
+    // The AWS SDK is loaded only when configured, and then at the first object touched (adapters/storage/lazy.ts).
+    return lazyStorage('s3', async () => {
+      const { S3Driver } = await import('../adapters/storage/s3.ts');
+      return new S3Driver({
+        endpoint: s3.endpoint,
+        region: s3.region,
+        bucket: s3.bucket,
+        prefix: s3.prefix,
+        accessKeyId: s3.access_key,
+        secretAccessKey: s3.secret_key,
+        forcePathStyle: s3.force_path_style,
+        redirect: s3.redirect,
+      });
     });
   }
   return new FsDriver(storageDir(config));
@@ -357,7 +362,17 @@ async function buildGate(
   return { gate: new Gate(access, tokens, limiter, { realm: config.auth.token_realm, probeKey, sessions }), generated };
 }
 
-export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth> {
+export interface BuildOptions {
+  /**
+   * Leave the background runners (Kubernetes reconcile, lifecycle schedules,
+   * webhook and replication queues) stopped until `startBackground()`: `serve`
+   * starts them once listening, so their first passes do not delay the first
+   * request (start-up time, bench/FINDINGS.md).
+   */
+  deferBackground?: boolean;
+}
+
+export async function buildApp(config: ServerConfig, log: Logger, options: BuildOptions = {}): Promise<Berth> {
   const registry = await openRegistry(config);
   const access = openAccess(registry, log, config);
   // Berth's own pull diagnoses mark their registry requests, so a bad secret
@@ -584,10 +599,17 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
   });
   await app.register(probeRoutes, { registry });
   await webPlugin(app, {});
-  if (config.kube.worker) kube.worker.start();
-  lifecycle.start();
-  webhooks.runner.start();
-  replication.start();
+  let backgroundStarted = false;
+  const startBackground = () => {
+    if (backgroundStarted) return;
+    backgroundStarted = true;
+    metrics.collectDefaults();
+    if (config.kube.worker) kube.worker.start();
+    lifecycle.start();
+    webhooks.runner.start();
+    replication.start();
+  };
+  if (!options.deferBackground) startBackground();
   return {
     app,
     registry,
@@ -602,7 +624,9 @@ export async function buildApp(config: ServerConfig, log: Logger): Promise<Berth
     lifecycle,
     webhooks,
     registries,
+    startBackground,
     async close() {
+      backgroundStarted = true; // a start still pending must not begin during or after close
       signing.close();
       scan.close();
       await app.close();

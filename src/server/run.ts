@@ -30,8 +30,10 @@ export async function runServer(config: ServerConfig): Promise<void> {
   );
   // Port and folders first: a failure here has created nothing and printed no password.
   await preflight(config);
-  const berth = await buildApp(config, log);
+  const berth = await buildApp(config, log, { deferBackground: true });
   await berth.app.listen({ host: config.server.host, port: config.server.port });
+  // The runners' first passes come after the first turn of serving, not before it.
+  setImmediate(() => berth.startBackground());
   const bound = boundAddress(berth.app.server.address(), config.server.host, config.tls.cert ? 'https' : 'http');
   log.info({ address: bound.listening, data: config.data_dir }, 'berth is listening');
   log.flush();

@@ -48,6 +48,8 @@ export class AccessService {
   private readonly now: () => Date;
   /** Recently verified secrets, keyed by a hash of (stored hash, secret): skips scrypt on every Basic request. */
   private readonly verified = new Map<string, number>();
+  /** Checks in progress, by the same key: shared by concurrent requests. */
+  private readonly checking = new Map<string, Promise<boolean>>();
 
   private readonly pulls: AuditBuffer;
 
@@ -131,7 +133,14 @@ export class AccessService {
     const until = this.verified.get(key);
     const now = Date.now();
     if (until !== undefined && until > now) return true;
-    if (!(await verifySecret(secret, stored))) return false;
+    // Concurrent requests with the same credentials (a client's 64 connections
+    // at once) share one check instead of running one scrypt each.
+    let pending = this.checking.get(key);
+    if (!pending) {
+      pending = verifySecret(secret, stored).finally(() => this.checking.delete(key));
+      this.checking.set(key, pending);
+    }
+    if (!(await pending)) return false;
     if (this.verified.size > 10_000) this.verified.clear();
     this.verified.set(key, now + 60_000);
     return true;

@@ -4,7 +4,6 @@
  * referrers API finds it (`artifactType: application/vnd.cyclonedx+json`).
  */
 import { createHash } from 'node:crypto';
-import { Enums, Models, Serialize, Spec } from '@cyclonedx/cyclonedx-library';
 import { blobKey } from '../../core/digest.ts';
 import type { Caller } from '../../core/hooks.ts';
 import type { Registry } from '../../core/registry.ts';
@@ -16,11 +15,19 @@ const SCANNER: Caller = { actor: 'berth-scanner' };
 
 const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
-export function cyclonedx(
+/**
+ * The CycloneDX library (and the optional XML plugins it probes at load) costs
+ * ~200 ms of CPU to load: it is loaded at the first SBOM, not at start-up.
+ */
+let library: Promise<typeof import('@cyclonedx/cyclonedx-library')> | null = null;
+
+export async function cyclonedx(
   image: { repository: string; digest: string },
   packages: Package[],
   os: string | null,
-): Buffer {
+): Promise<Buffer> {
+  library ??= import('@cyclonedx/cyclonedx-library');
+  const { Enums, Models, Serialize, Spec } = await library;
   const bom = new Models.Bom();
   bom.metadata.component = new Models.Component(Enums.ComponentType.Container, image.repository, {
     version: image.digest,

@@ -227,7 +227,7 @@ export class ScanService {
   private async storeSbom(repository: string, digest: string, packages: Package[], os: string | null): Promise<void> {
     if (this.options.attachSbom === false) return;
     const record = await this.options.registry.manifestRecord(repository, digest);
-    const sbom = cyclonedx({ repository, digest }, packages, os);
+    const sbom = await cyclonedx({ repository, digest }, packages, os);
     await attachSbom(
       this.options.registry,
       repository,

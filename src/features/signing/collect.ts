@@ -5,7 +5,6 @@
  * bounded before anything is read; malformed manifests become `invalid`
  * checks, never exceptions.
  */
-import { checkBundle } from './bundle.ts';
 import { checkCosignLayer } from './cosign.ts';
 import { COSE_MEDIA_TYPE, checkNotation, JWS_MEDIA_TYPE } from './notation.ts';
 import {
@@ -17,6 +16,10 @@ import {
 } from './payload.ts';
 import type { Expected, TrustedSet } from './trust.ts';
 import { failed, type SignatureCheck, type SignatureFormat } from './verdict.ts';
+
+/** The Sigstore libraries (~100 ms to load) come with the first Sigstore bundle to check, not at start-up. */
+let bundleModule: Promise<typeof import('./bundle.ts')> | null = null;
+const sigstoreBundles = () => (bundleModule ??= import('./bundle.ts'));
 
 /** A signature manifest is small; a bigger one is refused unread. */
 export const MAX_SIGNATURE_MANIFEST_BYTES = 256 * 1024;
@@ -125,7 +128,7 @@ export async function collectChecks(
         const bytes = await read();
         checks.push(
           bytes
-            ? checkBundle(record.digest, bytes, trust, expected)
+            ? (await sigstoreBundles()).checkBundle(record.digest, bytes, trust, expected)
             : failed(fmt, record.digest, 'invalid', 'the Sigstore bundle is missing or too large'),
         );
       } else if (layer.mediaType === JWS_MEDIA_TYPE || layer.mediaType === COSE_MEDIA_TYPE) {

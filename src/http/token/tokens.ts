@@ -21,6 +21,8 @@ export interface TokenOptions {
   /** The `service` (and `aud`) clients name in their token requests. */
   service: string;
   ttlSeconds: number;
+  /** How many verified tokens to remember (default 10,000; the oldest goes first). */
+  verifiedCacheEntries?: number;
 }
 
 /** The subject of the pull-only grants Berth gives external scanners (not a valid account name). */
@@ -114,6 +116,11 @@ export class TokenService {
    * a manifest GET. Only the signature check is cached; who the subject is
    * (deleted, disabled) is still decided on every request by the caller.
    */
+  /** (Read by tests: the cache's size.) */
+  get verifiedCount(): number {
+    return this.verified.size;
+  }
+
   private readonly verified = new Map<string, { token: VerifiedToken; expiresAt: number }>();
 
   /** Verifies signature (ES256 with our key only), issuer, audience and times; throws otherwise. */
@@ -123,7 +130,7 @@ export class TokenService {
     if (known && known.expiresAt > Date.now()) return known.token;
     if (known) this.verified.delete(key);
     const result = await this.verifyUncached(token, kind);
-    if (this.verified.size >= VERIFIED_CACHE_ENTRIES) {
+    if (this.verified.size >= (this.options.verifiedCacheEntries ?? VERIFIED_CACHE_ENTRIES)) {
       const oldest = this.verified.keys().next().value;
       if (oldest !== undefined) this.verified.delete(oldest);
     }

@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
 /**
@@ -37,20 +36,38 @@ function isServerPath(url: string): boolean {
   return SERVER_SEGMENTS.has(first.toLowerCase());
 }
 
+const ASSET_NOT_FOUND = (path: string) => ({ errors: [{ code: 'NOT_FOUND', message: `no such path: GET ${path}` }] });
+
+/**
+ * The console's files (all under assets/, names carrying a content hash, so
+ * cached for good). The file server is loaded at the first asset asked for: a
+ * registry that nobody browses does not pay for it at start-up, nor for a
+ * walk of the folder (bench/FINDINGS.md, "Start-up, third round").
+ */
+const loadSend = () => import('@fastify/send');
+
+function assetRoutes(app: FastifyInstance, dir: string): void {
+  let sender: ReturnType<typeof loadSend> | null = null;
+  app.get('/assets/*', async (request, reply) => {
+    sender ??= loadSend();
+    const { send } = await sender;
+    const path = (request.raw.url ?? '/').split('?')[0].slice('/assets'.length);
+    // send() decodes the path and refuses anything outside `root` (.., encoded or not).
+    const sent = await send(request.raw, path, { root: dir, index: false, dotfiles: 'ignore' });
+    if (sent.type !== 'file') {
+      sent.stream.destroy?.();
+      return reply.status(404).send(ASSET_NOT_FOUND(`/assets${path}`));
+    }
+    reply.status(sent.statusCode).headers(sent.headers).header('cache-control', 'public, max-age=31536000, immutable');
+    return reply.send(sent.stream);
+  });
+}
+
 export async function webPlugin(app: FastifyInstance, options: WebOptions): Promise<void> {
   const root = options.root ?? defaultConsoleDir;
   const indexFile = join(root, 'index.html');
   const built = existsSync(indexFile);
-  if (built) {
-    await app.register(fastifyStatic, {
-      root,
-      wildcard: false,
-      index: false,
-      setHeaders(res, path) {
-        res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
-      },
-    });
-  }
+  if (built) assetRoutes(app, join(root, 'assets'));
   let index: Buffer | null = null;
   app.setNotFoundHandler(async (request, reply) => {
     const url = request.raw.url ?? '/';
