@@ -82,6 +82,8 @@ interface Metadata {
 }
 
 const BUILT_IN = 'berth-builtin';
+/** Authentication schemes of the pluggable scanner API: names, the same in every language. */
+const AUTH_SCHEMES = ['Basic', 'Bearer', 'APIKey'];
 const describe = (m: Metadata) => `${m.scanner.name} ${m.scanner.version} (${m.scanner.vendor})`;
 
 function ScannerForm(props: { onDone: (saved: boolean) => void }) {
@@ -124,9 +126,11 @@ function ScannerForm(props: { onDone: (saved: boolean) => void }) {
         {t('auth')}
         <select value={auth} onChange={(ev) => setAuth(ev.target.value)}>
           <option value="">{t('authNone')}</option>
-          <option value="Basic">Basic</option>
-          <option value="Bearer">Bearer</option>
-          <option value="APIKey">APIKey</option>
+          {AUTH_SCHEMES.map((scheme) => (
+            <option key={scheme} value={scheme}>
+              {scheme}
+            </option>
+          ))}
         </select>
       </label>
       {auth ? (
