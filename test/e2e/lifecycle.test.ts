@@ -47,7 +47,7 @@ describe('storage lifecycle console', { skip: skip ?? false }, () => {
     await page.reload();
     await page.getByRole('button', { name: 'log' }).first().click();
     await page.getByText('eligible blob').first().waitFor();
-    await page.getByLabel('project').fill('team');
+    await page.getByLabel('project', { exact: true }).fill('team');
     await page.getByRole('button', { name: 'Add rule' }).click();
     await page.getByText('matches v*').waitFor();
     await shot(page, 'storage-lifecycle');
