@@ -25,3 +25,18 @@ export function useIsAdmin(): boolean {
   }, []);
   return admin;
 }
+
+/** True for a visitor who is not signed in (auth on): pages hide what needs an account. */
+export function useIsVisitor(): boolean {
+  const [visitor, setVisitor] = useState(false);
+  useEffect(() => {
+    let current = true;
+    sessionInfo()
+      .then((s) => current && setVisitor(s.auth !== 'off' && !s.signed_in))
+      .catch(() => {});
+    return () => {
+      current = false;
+    };
+  }, []);
+  return visitor;
+}

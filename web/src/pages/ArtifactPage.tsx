@@ -142,7 +142,10 @@ export function ArtifactPage(props: { project: string; repository: string; refer
             // Once its tags change, the tag in the address may be gone: go on by digest.
             onChange={() => (byTag ? navigate(artifactRoute(props.repository, a.digest), true) : artifact.reload())}
           />
-          <ArtifactVulnerabilities base={`${repositoryPath(props.project, props.repository)}/artifacts/${a.digest}`} />
+          <ArtifactVulnerabilities
+            base={`${repositoryPath(props.project, props.repository)}/artifacts/${a.digest}`}
+            canScan={access.canPush && !access.anonymous}
+          />
           <ArtifactInternals artifact={a} repository={props.repository} />
         </>
       ) : null}

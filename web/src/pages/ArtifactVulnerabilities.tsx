@@ -91,7 +91,8 @@ interface Report {
   labels?: string[];
 }
 
-export function ArtifactVulnerabilities(props: { base: string }) {
+/** `canScan`: developers and up may start a scan (Harbor's rule); visitors and guests only read. */
+export function ArtifactVulnerabilities(props: { base: string; canScan: boolean }) {
   const t = useT(catalog);
   const action = useAction();
   const report = useApi<Record<string, Report>>(`${props.base}/additions/vulnerabilities`);
@@ -115,9 +116,11 @@ export function ArtifactVulnerabilities(props: { base: string }) {
     <div className="panel vulnerabilities">
       <div className="title-row">
         <h2>{t('title')}</h2>
-        <button type="button" onClick={scan} disabled={action.busy}>
-          {r ? t('scanAgain') : t('scan')}
-        </button>
+        {props.canScan ? (
+          <button type="button" onClick={scan} disabled={action.busy}>
+            {r ? t('scanAgain') : t('scan')}
+          </button>
+        ) : null}
       </div>
       <ErrorBox error={action.error} />
       {notScanned ? (

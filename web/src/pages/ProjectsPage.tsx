@@ -12,7 +12,7 @@ import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Pager, pageFrom } from '../components/Pager.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
 import { useAction } from '../components/use-action.ts';
-import { useIsAdmin } from '../components/use-admin.ts';
+import { useIsAdmin, useIsVisitor } from '../components/use-admin.ts';
 import { useApi } from '../components/use-api.ts';
 import { useConfirm } from '../components/use-confirm.tsx';
 import { bytes, dateTime } from '../format.ts';
@@ -122,6 +122,7 @@ export function ProjectsPage(props: { search: URLSearchParams }) {
   const stats = useApi<Statistics>(absent ? '/statistics' : null);
   const [creating, setCreating] = useState(false);
   const admin = useIsAdmin();
+  const visitor = useIsVisitor();
   const action = useAction();
   const { ask, dialog } = useConfirm();
 
@@ -200,7 +201,7 @@ export function ProjectsPage(props: { search: URLSearchParams }) {
       ) : null}
       <div className="toolbar">
         <SearchBox value={name} placeholder={t('searchPlaceholder')} />
-        {absent || creating ? null : (
+        {absent || creating || visitor ? null : (
           <button type="button" onClick={() => setCreating(true)}>
             {t('newProject')}
           </button>
