@@ -9,6 +9,7 @@ import type { Registry } from '../../core/registry.ts';
 import type { KubeFeature } from '../../features/kube/feature.ts';
 import type { LabelStore } from '../../features/labels/store.ts';
 import type { LifecycleFeature } from '../../features/lifecycle/feature.ts';
+import { LifecycleSettings } from '../../features/lifecycle/settings.ts';
 import type { ScanService } from '../../features/scan/service.ts';
 import type { SigningService } from '../../features/signing/service.ts';
 import type { WebhookService } from '../../features/webhooks/service.ts';
@@ -154,6 +155,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
   else await app.register(notEnabledRoutes, { feature: 'the Kubernetes feature', paths: ['/kube'] });
   if (options.registries) await app.register(registriesRoutes, options.registries);
   if (options.proxy) await app.register(proxyRoutes, options.proxy);
+  const quotas = options.lifecycle ? new LifecycleSettings(options.lifecycle.store) : undefined;
   if (options.access)
     await app.register(accessRoutes, {
       ...shared,
@@ -164,9 +166,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
         options.signing ? signingProjectMetadata(options.signing) : disabledSigningMetadata,
         ...(options.scan ? [scanProjectMetadata(options.scan)] : []),
       ],
-      onStorageLimit: options.lifecycle
-        ? async (project, limit) => void (await options.lifecycle?.store.setQuota(project.id, project.name, limit))
-        : undefined,
+      onStorageLimit: quotas ? async (project, limit) => void (await quotas.setQuota(project, limit)) : undefined,
       projectExtension: options.projectExtension,
     });
   else
