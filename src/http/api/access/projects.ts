@@ -144,11 +144,12 @@ export async function projectRoutes(parent: FastifyInstance, api: AccessApi): Pr
     const project = await projectParam(api, request, request.params.project_name_or_id);
     await requireOn(api, who, project, 'changeSettings');
     const flag = publicFlag(request.body);
-    await api.projectExtension?.check(request.body as Record<string, unknown>, project);
+    const whole: Record<string, unknown> = request.body;
+    await api.projectExtension?.check(whole, project);
     await writeMetadata(api, project.id, request.body);
     const limit = storageLimit(request.body);
     if (limit !== undefined) await api.onStorageLimit?.(project, limit);
-    await api.projectExtension?.save(request.body as Record<string, unknown>, project, false);
+    await api.projectExtension?.save(whole, project, false);
     if (flag !== undefined && flag !== project.public) {
       await projects.setPublic(project, flag, actor(who, request));
     }
