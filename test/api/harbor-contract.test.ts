@@ -88,8 +88,6 @@ const RESPONSES_TO_DECLARE = new Set([
   'post /registries/ping',
   'put /registries/{id}',
   'delete /registries/{id}',
-  'delete /projects/{project_name_or_id}/trusted-keys/{id}',
-  'delete /system/trusted-keys/{id}',
   'get /projects/{project_name_or_id}/webhook/events',
   'post /projects/{project_name_or_id}/webhook/policies',
   'put /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}',
