@@ -10225,12 +10225,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
@@ -10421,12 +10423,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Not declared by the route */
+            /** @description Done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Invalid request: the message names the field */
             400: {
