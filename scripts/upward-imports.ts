@@ -7,8 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SRC = join(ROOT, 'src');
+const HERE = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** What each floor may import (besides itself and packages). */
 export const MAY_IMPORT: Record<string, readonly string[]> = {
@@ -28,8 +27,6 @@ function* sources(dir: string): Generator<string> {
   }
 }
 
-const floorOf = (file: string) => relative(SRC, file).split('/')[0];
-
 /**
  * A feature's ports, which adapters implement: its store (store.ts, ports.ts)
  * and, for kube, the cluster port (cluster.ts). The one way an adapter may
@@ -38,7 +35,9 @@ const floorOf = (file: string) => relative(SRC, file).split('/')[0];
 export const FEATURE_PORT = /^src\/features\/[^/]+\/(store|ports|cluster)\.ts$/;
 
 /** `file -> import` for every relative import that leaves its floor for one it may not use. */
-export function upwardImports(): string[] {
+export function upwardImports(ROOT = HERE): string[] {
+  const SRC = join(ROOT, 'src');
+  const floorOf = (file: string) => relative(SRC, file).split('/')[0];
   const out: string[] = [];
   for (const file of sources(SRC)) {
     const floor = floorOf(file);
@@ -55,7 +54,8 @@ export function upwardImports(): string[] {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const found = upwardImports();
+  // An optional argument: another checkout's root (scripts/arch-counts.sh REV unpacks one).
+  const found = upwardImports(process.argv[2] ? resolve(process.argv[2]) : HERE);
   for (const line of found) console.log(line);
   console.log(`upward imports: ${found.length}`);
 }

@@ -30,9 +30,6 @@ export function cliActor(): string {
   return `cli:${name}`;
 }
 
-export const auditCli = (access: AccessService, event: Parameters<AccessService['audit']>[0]) =>
-  access.audit({ ...event, username: cliActor(), address: 'local' });
-
 export const OUTPUT = ['--output <format>', 'table (default) or json', 'table'] as const;
 
 /** Prints rows as a table with a header, or (`--output json`) as a JSON array of objects. */

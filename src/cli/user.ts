@@ -1,8 +1,23 @@
 /** `berth user`: local accounts, on the data folder's database. */
 import { Command } from 'commander';
-import { generateSecret, hashSecret, passwordProblem } from '../core/access/passwords.ts';
-import { isRobotName } from '../core/access/robots.ts';
-import { auditCli, DATA, fail, OUTPUT, printList, readPassword, withAccess } from './access-common.ts';
+import { Refusal } from '../core/access/refusal.ts';
+import type { AccessService } from '../core/access/service.ts';
+import { UserService } from '../core/access/user-service.ts';
+import { cliActor, DATA, fail, OUTPUT, printList, readPassword, withAccess } from './access-common.ts';
+
+/** Runs `act` with the user use cases of the data folder; a refusal is the command's error message. */
+function withUsers<T>(data: string | undefined, act: (users: UserService, access: AccessService) => Promise<T>) {
+  return withAccess(data, async (access) => {
+    try {
+      return await act(new UserService(access), access);
+    } catch (err) {
+      if (err instanceof Refusal) fail(err.message);
+      throw err;
+    }
+  });
+}
+
+const actor = () => ({ name: cliActor(), address: 'local' });
 
 export function userCommand(): Command {
   const cmd = new Command('user').description('manage local user accounts');
@@ -15,32 +30,10 @@ export function userCommand(): Command {
     .option('--email <email>', 'e-mail address', '')
     .option('--admin', 'make the user a system administrator')
     .action(async (username: string, flags) => {
-      if (isRobotName(username) || !/^[a-zA-Z0-9][a-zA-Z0-9._@-]{0,254}$/.test(username)) fail('invalid username');
       const password = await readPassword(flags);
-      const problem = passwordProblem(password);
-      if (problem) fail(problem);
-      await withAccess(flags.data, async (access) => {
-        const created = await access.store.createUser({
-          username,
-          email: flags.email,
-          realname: username,
-          comment: '',
-          passwordHash: await hashSecret(password),
-          sysadmin: Boolean(flags.admin),
-          source: 'local',
-          externalId: null,
-          cliSecretHash: null,
-        });
-        if (!created) fail(`user ${username} already exists`);
-        await auditCli(access, {
-          username: '',
-          resource: username,
-          resourceType: 'user',
-          operation: 'create',
-          result: 'success',
-          project: null,
-          address: '',
-        });
+      await withUsers(flags.data, async (users) => {
+        const draft = { username, password, email: flags.email, realname: username, sysadmin: Boolean(flags.admin) };
+        const created = await users.create(draft, actor());
         console.log(`created user ${username} (id ${created.id})${flags.admin ? ', system administrator' : ''}`);
       });
     });
@@ -73,20 +66,9 @@ export function userCommand(): Command {
     )
     .option(...DATA)
     .action(async (username: string, flags) =>
-      withAccess(flags.data, async (access) => {
+      withUsers(flags.data, async (users, access) => {
         const user = (await access.store.userByName(username)) ?? fail(`no user ${username}`);
-        if (user.source !== 'local') fail(`${username} signs in through ${user.source}: reset the password there`);
-        const password = `${generateSecret(18)}Aa1`;
-        await access.store.updateUser(user.id, { passwordHash: await hashSecret(password) });
-        await auditCli(access, {
-          username: '',
-          resource: username,
-          resourceType: 'user',
-          operation: 'change_password',
-          result: 'success',
-          project: null,
-          address: '',
-        });
+        const password = await users.resetPassword(user, actor());
         console.log(`new password of ${username}: ${password}`);
       }),
     );
@@ -98,20 +80,9 @@ export function userCommand(): Command {
     .option('--password-stdin', 'read the new password from stdin')
     .action(async (username: string, flags) => {
       const password = await readPassword(flags);
-      const problem = passwordProblem(password);
-      if (problem) fail(problem);
-      await withAccess(flags.data, async (access) => {
+      await withUsers(flags.data, async (users, access) => {
         const user = (await access.store.userByName(username)) ?? fail(`no user ${username}`);
-        await access.store.updateUser(user.id, { passwordHash: await hashSecret(password) });
-        await auditCli(access, {
-          username: '',
-          resource: username,
-          resourceType: 'user',
-          operation: 'change_password',
-          result: 'success',
-          project: null,
-          address: '',
-        });
+        await users.setPassword(user, password, actor());
         console.log(`password of ${username} changed`);
       });
     });
@@ -121,18 +92,9 @@ export function userCommand(): Command {
     .option(...DATA)
     .option('--revoke', 'remove the role')
     .action(async (username: string, flags) =>
-      withAccess(flags.data, async (access) => {
+      withUsers(flags.data, async (users, access) => {
         const user = (await access.store.userByName(username)) ?? fail(`no user ${username}`);
-        await access.store.updateUser(user.id, { sysadmin: !flags.revoke });
-        await auditCli(access, {
-          username: '',
-          resource: username,
-          resourceType: 'user',
-          operation: flags.revoke ? 'revoke_sysadmin' : 'grant_sysadmin',
-          result: 'success',
-          project: null,
-          address: '',
-        });
+        await users.setSysadmin(user, !flags.revoke, actor());
         console.log(`${username} is ${flags.revoke ? 'no longer' : 'now'} a system administrator`);
       }),
     );
@@ -140,18 +102,9 @@ export function userCommand(): Command {
     .command('delete <username>')
     .option(...DATA)
     .action(async (username: string, flags) =>
-      withAccess(flags.data, async (access) => {
+      withUsers(flags.data, async (users, access) => {
         const user = (await access.store.userByName(username)) ?? fail(`no user ${username}`);
-        await access.store.deleteUser(user.id);
-        await auditCli(access, {
-          username: '',
-          resource: username,
-          resourceType: 'user',
-          operation: 'delete',
-          result: 'success',
-          project: null,
-          address: '',
-        });
+        await users.delete(user, actor());
         console.log(`deleted user ${username}`);
       }),
     );

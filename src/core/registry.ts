@@ -89,6 +89,16 @@ export class Registry {
     }
   }
 
+  /** Where a client may fetch the blob straight from storage (a presigned URL); null: Berth sends it. */
+  async blobRedirect(digest: string): Promise<string | null> {
+    return (await this.storage.redirectUrl?.(blobKey(digest))) ?? null;
+  }
+
+  /** The bytes of a small blob (an image config) for inspection; null when storage cannot give them. */
+  async blobBytes(digest: string): Promise<Buffer | null> {
+    return this.storage.get(blobKey(digest)).catch(() => null);
+  }
+
   async deleteBlob(repository: string, digest: string): Promise<void> {
     assertName(repository);
     parseDigest(digest);
@@ -149,6 +159,12 @@ export class Registry {
         : null;
     if (!record) throw manifestUnknown(reference);
     return record;
+  }
+
+  /** The manifest `tag` names in `repository`; null for no such tag (or no valid tag). */
+  async taggedManifest(repository: string, tag: string): Promise<ManifestRecord | null> {
+    assertName(repository);
+    return isValidTag(tag) ? this.metadata.manifestByTag(repository, tag) : null;
   }
 
   async getManifest(repository: string, reference: string): Promise<ManifestContent> {
@@ -332,6 +348,52 @@ export class Registry {
 
   listRepositories(page: Page): Promise<string[]> {
     return this.metadata.listRepositories(page);
+  }
+
+  /** Deletes a repository (tags, manifests, blob links, uploads; blobs are left to GC); false when absent. */
+  deleteRepository(name: string): Promise<boolean> {
+    return this.metadata.deleteRepository(name);
+  }
+
+  /** The repositories of project `project` (itself, and every `project/…`), up to `limit`. */
+  async projectRepositories(project: string, limit: number): Promise<string[]> {
+    const out: string[] = (await this.metadata.repositoryExists(project)) ? [project] : [];
+    let last = project;
+    for (;;) {
+      if (out.length >= limit) return out.slice(0, limit);
+      const page = await this.metadata.listRepositories({ last, n: 100 });
+      for (const repo of page) {
+        // Names sort bytewise: `name-x`, `name.x` come before `name/…`, `name0` after.
+        if (!repo.startsWith(project)) return out;
+        if (repo.startsWith(`${project}/`)) out.push(repo);
+        if (out.length >= limit) return out;
+      }
+      if (page.length < 100) return out;
+      last = page[page.length - 1];
+    }
+  }
+
+  /** The referrer records of `digest` (signatures, SBOMs, …). */
+  async referrerRecords(repository: string, digest: string): Promise<ManifestRecord[]> {
+    assertName(repository);
+    return this.metadata.referrers(repository, digest);
+  }
+
+  // ------------------------------------------------------------ health
+
+  /** The storage driver's name (fs, s3, …). */
+  get storageName(): string {
+    return this.storage.name;
+  }
+
+  /** Throws when the database does not answer. */
+  async probeDatabase(): Promise<void> {
+    await this.metadata.repositoryExists('health-check');
+  }
+
+  /** Throws when the storage cannot take a write (readable is not enough: a full or read-only one fails every push). */
+  async probeStorage(): Promise<void> {
+    await (this.storage.checkWritable ? this.storage.checkWritable() : this.storage.stat('health-check'));
   }
 
   /** The referrers of `digest` as an OCI image index. */

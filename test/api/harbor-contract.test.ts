@@ -70,10 +70,7 @@ const ADDITIONS: Record<string, { query?: string[]; body?: string[]; response?: 
  * still to be declared (their bodies are Harbor's, but not yet as schemas).
  * The list may only shrink: a new operation without a response shape fails.
  */
-const RESPONSES_TO_DECLARE = new Set([
-  'delete /projects/{project_name_or_id}/trusted-keys/{id}',
-  'delete /system/trusted-keys/{id}',
-]);
+const RESPONSES_TO_DECLARE = new Set<string>([]);
 
 let r: Running;
 let berth: Operation[];

@@ -5,7 +5,6 @@
  * way a project re-created under the same name starts empty: it cannot
  * inherit another owner's private images.
  */
-import type { MetadataStore } from '../ports.ts';
 import type { AccessStore, ProjectRecord } from './ports.ts';
 
 export class ProjectNotEmptyError extends Error {
@@ -22,27 +21,16 @@ export class ProjectNotEmptyError extends Error {
   }
 }
 
-/** The repositories of project `name` (itself, and every `name/…`), up to `limit`. */
-export async function repositoriesOfProject(metadata: MetadataStore, name: string, limit: number): Promise<string[]> {
-  const out: string[] = (await metadata.repositoryExists(name)) ? [name] : [];
-  let last = name;
-  for (;;) {
-    if (out.length >= limit) return out.slice(0, limit);
-    const page = await metadata.listRepositories({ last, n: 100 });
-    for (const repo of page) {
-      // Names sort bytewise: `name-x`, `name.x` come before `name/…`, `name0` after.
-      if (!repo.startsWith(name)) return out;
-      if (repo.startsWith(`${name}/`)) out.push(repo);
-      if (out.length >= limit) return out;
-    }
-    if (page.length < 100) return out;
-    last = page[page.length - 1];
-  }
+/** The registry's side of a project: its repositories (Registry answers it). */
+export interface ProjectRepositories {
+  /** The repositories of project `project` (itself, and every `project/…`), up to `limit`. */
+  projectRepositories(project: string, limit: number): Promise<string[]>;
+  deleteRepository(name: string): Promise<boolean>;
 }
 
 export interface ProjectDeletionDeps {
   store: AccessStore;
-  metadata: MetadataStore;
+  repositories: ProjectRepositories;
 }
 
 /**
@@ -57,16 +45,16 @@ export async function deleteProject(
   options: { force?: boolean } = {},
 ): Promise<string[]> {
   if (!options.force) {
-    const held = await repositoriesOfProject(deps.metadata, project.name, 6);
+    const held = await deps.repositories.projectRepositories(project.name, 6);
     if (held.length > 0) throw new ProjectNotEmptyError(project.name, held.slice(0, 5), held.length > 5);
     await deps.store.deleteProject(project.id);
     return [];
   }
   const deleted: string[] = [];
   for (;;) {
-    const batch = await repositoriesOfProject(deps.metadata, project.name, 100);
+    const batch = await deps.repositories.projectRepositories(project.name, 100);
     if (batch.length === 0) break;
-    for (const repo of batch) if (await deps.metadata.deleteRepository(repo)) deleted.push(repo);
+    for (const repo of batch) if (await deps.repositories.deleteRepository(repo)) deleted.push(repo);
   }
   await deps.store.deleteProject(project.id);
   return deleted;

@@ -7,26 +7,19 @@
  */
 import { generateSecret, hashSecret } from './passwords.ts';
 import type { ProjectRecord, RobotPermission, RobotRecord } from './ports.ts';
+import { type Actor, Refusal } from './refusal.ts';
 import { permissionProblem, robotFullName, validRobotShortName } from './robots.ts';
 import type { AccessService } from './service.ts';
 
-/** A refused robot use case; `kind` maps to 400/404/409, `field` names the input at fault. */
-export class RobotError extends Error {
-  constructor(
-    readonly kind: 'invalid' | 'conflict',
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
+/** A refused robot use case; `kind` maps to 400/409, `field` names the input at fault. */
+export class RobotError extends Refusal {
+  constructor(kind: 'invalid' | 'conflict', message: string, field?: string) {
+    super(kind, message, field);
     this.name = 'RobotError';
   }
 }
 
-/** Who asks, for the audit log. */
-export interface Actor {
-  name: string;
-  address: string;
-}
+export type { Actor };
 
 export interface RobotDraft {
   level: 'project' | 'system';

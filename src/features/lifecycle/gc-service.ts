@@ -52,6 +52,16 @@ export class GcService {
     return run;
   }
 
+  /** Runs GC on `cron` (a checked expression) with `parameters`; `type` is Harbor's label (Hourly, Custom, …). */
+  setSchedule(name: string, type: string, cron: string, parameters: GcParameters): Promise<void> {
+    return this.o.store.setSchedule(name, type, cron, parameters as unknown as Record<string, unknown>);
+  }
+
+  /** No more scheduled runs (Harbor's `None`). */
+  clearSchedule(name: string): Promise<void> {
+    return this.o.store.deleteSchedule(name);
+  }
+
   async stop(id: number): Promise<GcRun | null> {
     const run = await this.o.store.run(id);
     if (run && (run.status === 'Pending' || run.status === 'Running')) await this.o.store.setStatus(id, 'Stopped');

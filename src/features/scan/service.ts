@@ -15,7 +15,7 @@ import { affects, type OsvRecord, osvProblem, SEVERITY_ORDER, type Severity, sev
 import type { Package } from './packages.ts';
 import { type ImageContent, type RpmReader, readImage } from './sbom.ts';
 import type { ExternalScan, ScannerRegistry } from './scanners.ts';
-import type { AdvisoryRow, Finding, ScanReport, ScanStore } from './store.ts';
+import type { AdvisoryRow, Finding, ScanPolicy, ScanReport, ScanStore } from './store.ts';
 
 /** Bad input to an import (the HTTP edge answers 400 with it). */
 export class ScanInputError extends Error {}
@@ -374,6 +374,18 @@ export class ScanService {
 
   policyChanged(): void {
     this.verdicts.clear();
+  }
+
+  /** Changes a project's scan policy (prevent_vul, severity, auto_scan); pull verdicts are recomputed. */
+  async setPolicy(projectId: number, patch: Partial<ScanPolicy>): Promise<void> {
+    await this.store.setPolicy(projectId, patch);
+    this.policyChanged();
+  }
+
+  /** Sets the CVE allowlist of a project (0: the system's); pull verdicts are recomputed. */
+  async setAllowlist(projectId: number, items: string[], expiresAt: number | null): Promise<void> {
+    await this.store.setAllowlist(projectId, items, expiresAt);
+    this.policyChanged();
   }
 
   static severityAtLeast(a: Severity, b: Severity): boolean {

@@ -12,7 +12,6 @@ import {
   referrerKind,
   summarizeImageConfig,
 } from '../../core/artifact-inspect.ts';
-import { blobKey } from '../../core/digest.ts';
 import type { ManifestRecord } from '../../core/ports.ts';
 import type { TagInfo } from '../../core/ports-catalog.ts';
 import type { Registry } from '../../core/registry.ts';
@@ -128,7 +127,7 @@ export async function artifactPage(options: CatalogOptions, repository: string, 
 export async function imageConfig(registry: Registry, contents: ManifestContents, maxBytes = MAX_CONFIG_BYTES) {
   const config = contents.config;
   if (!config || config.size > maxBytes || !IMAGE_CONFIGS.has(config.mediaType)) return null;
-  const bytes = await registry.storage.get(blobKey(config.digest)).catch(() => null);
+  const bytes = await registry.blobBytes(config.digest);
   return bytes ? summarizeImageConfig(bytes) : null;
 }
 
@@ -143,7 +142,7 @@ export async function artifactDetail(options: CatalogOptions, repository: string
     repository,
     contents.children.map((c) => c.digest),
   );
-  const referrers = await registry.metadata.referrers(repository, record.digest);
+  const referrers = await registry.referrerRecords(repository, record.digest);
   const referrerSizes = await catalog.artifactSizes(
     repository,
     referrers.map((r) => r.digest),

@@ -186,7 +186,7 @@ export async function artifactRoutes(parent: FastifyInstance, options: CatalogOp
       if (!isValidTag(name)) {
         throw badRequest('name must be a tag: letters, digits, _ . - (at most 128, not starting with . or -)');
       }
-      const current = await registry.metadata.manifestByTag(repository, name);
+      const current = await registry.taggedManifest(repository, name);
       if (current) throw conflict(`tag ${name} already exists (on ${current.digest})`);
       const bytes = await registry.manifestContent(record.digest);
       await registry.putManifest(repository, name, bytes, record.mediaType);
@@ -200,7 +200,7 @@ export async function artifactRoutes(parent: FastifyInstance, options: CatalogOp
     const tag = decodeParam(request.params.tag_name);
     return audited(options, request, edit(request, 'delete', tag), async () => {
       const { repository, record } = await locate(request, 'deleteArtifact');
-      const tagged = isValidTag(tag) ? await registry.metadata.manifestByTag(repository, tag) : null;
+      const tagged = await registry.taggedManifest(repository, tag);
       if (!tagged || tagged.digest !== record.digest) throw notFound(`tag ${tag} is not on ${record.digest}`);
       await registry.deleteManifest(repository, tag);
       return { value: {}, resource: manifestResource(repository, tag) };

@@ -13,12 +13,8 @@ export async function healthRoutes(parent: FastifyInstance, options: { registry:
   };
   app.get('/health', { schema: health }, async (_request, reply) => {
     const components = await Promise.all([
-      check('database', () => options.registry.metadata.repositoryExists('health-check')),
-      check('storage', async () => {
-        const storage = options.registry.storage;
-        // Readable is not enough: a full or read-only storage fails every push.
-        await (storage.checkWritable ? storage.checkWritable() : storage.stat('health-check'));
-      }),
+      check('database', () => options.registry.probeDatabase()),
+      check('storage', () => options.registry.probeStorage()),
     ]);
     const healthy = components.every((c) => c.status === 'healthy');
     reply.status(healthy ? 200 : 503);
@@ -29,7 +25,7 @@ export async function healthRoutes(parent: FastifyInstance, options: { registry:
     registry_url: '',
     harbor_version: `berth-${BERTH_VERSION}`,
     berth_version: BERTH_VERSION,
-    storage_driver: options.registry.storage.name,
+    storage_driver: options.registry.storageName,
   }));
 }
 

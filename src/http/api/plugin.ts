@@ -10,6 +10,7 @@ import type { Registry } from '../../core/registry.ts';
 import type { KubeFeature } from '../../features/kube/feature.ts';
 import type { LabelStore } from '../../features/labels/store.ts';
 import type { LifecycleFeature } from '../../features/lifecycle/feature.ts';
+import { LifecycleSettings } from '../../features/lifecycle/settings.ts';
 import type { ScanService } from '../../features/scan/service.ts';
 import type { SettingsService } from '../../features/settings/service.ts';
 import type { SigningService } from '../../features/signing/service.ts';
@@ -99,6 +100,51 @@ export interface ApiOptions {
   settings?: SettingsService;
 }
 
+type OptionalKeys<T> = { [K in keyof T]-?: undefined extends T[K] ? K : never }[keyof T];
+
+/**
+ * What the absence of each optional collaborator means, so none can mean an
+ * open door (a new optional field does not compile without its row):
+ * `twin` — its paths answer 501 NOT_ENABLED (src/http/shared/not-enabled.ts);
+ * `refuse` — with identities wired, a missing authorizer refuses everything
+ * (without identities, auth is off and every caller is administrator);
+ * `default` — a narrower answer (nothing shown, nothing added);
+ * `hook` — a notification: nothing is guarded by it.
+ * test/api/disabled-twins.test.ts checks the twins; scripts/arch-counts.sh counts the rows.
+ */
+export const FAIL_CLOSED: Record<OptionalKeys<ApiOptions>, string> = {
+  onUnexpected: 'hook: unexpected errors are not reported',
+  kube: 'twin: /kube answers 501',
+  authorizeKube: 'refuse: Kubernetes settings are refused to everyone',
+  kubeActor: 'default: robots a connection creates name no creator',
+  access: 'twin: /users, /robots, /audit-logs, /projects answer 501',
+  gate: 'default: only with identities; the server passes null for auth off, a gate otherwise',
+  onRobotSecretRotated: 'hook: nobody is told of a rotated robot secret',
+  catalog: 'twin: /repositories, /statistics answer 501',
+  traffic: 'default: statistics show no traffic',
+  authorizeCatalog: 'refuse: browsing is refused to everyone',
+  catalogScope: 'refuse: registry-wide listings show nothing',
+  auditCatalog: 'hook: tag and artifact edits are not audited',
+  scan: 'twin: /scanners, /vuln-db, /system/CVEAllowlist, /security and artifact scans answer 501',
+  requireAdmin: 'refuse: administrator-only routes are refused to everyone',
+  labels: 'twin: /labels and artifact labels answer 501',
+  signing: 'twin: trusted keys answer 501 (signing/disabled.ts)',
+  lifecycle: 'twin: /system/gc, /quotas, /storage/usage, immutable tag rules, tag history answer 501',
+  registries: 'twin: /registries, /adapters, /replication/adapters answer 501',
+  projectExtension: 'default: projects carry no extra fields',
+  proxy: 'twin: group_pulls and proxy_status answer 501',
+  webhooks: 'twin: /projects/{p}/webhook answers 501',
+  replication: 'twin: /replication/policies, /replication/executions answer 501',
+  settings: 'twin: /configurations answers 501; repositories carry no description',
+  robotSecretOverlap: 'default: a refreshed robot secret replaces the old one at once',
+};
+
+const ARTIFACT = '/projects/:project_name_or_id/repositories/:repository_name/artifacts/:reference';
+const PROJECT = '/projects/:project_name_or_id';
+
+/** Nobody sees anything registry-wide: the scope of a wired identity module that was not handed one. */
+const seeNothing = async () => ({ all: false, projects: [] });
+
 export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
   installSchemaValidation(app);
   app.setErrorHandler(
@@ -115,13 +161,16 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
   // Optional parts fail closed: absent, their paths answer 501 NOT_ENABLED (a disabled twin);
   // with identities wired, a missing authorizer refuses everything rather than allowing it.
   const guarded = options.access !== undefined;
+  const off = (feature: string, paths: string[]) => app.register(notEnabledRoutes, { feature, paths });
+  // Administrator-only routes: without identities auth is off and everyone is one.
+  const requireAdmin = options.requireAdmin ?? (guarded ? refuseAll('administration') : async () => {});
   if (options.catalog) {
     const browsing = {
       registry: options.registry,
       catalog: options.catalog,
       traffic: options.traffic,
       authorize: options.authorizeCatalog ?? (guarded ? refuseAll('browsing') : undefined),
-      scope: options.catalogScope,
+      scope: options.catalogScope ?? (guarded ? seeNothing : undefined),
       audit: options.auditCatalog,
       signatures: options.signing ? signatureLister(options.signing) : undefined,
       decorators: options.scan ? [scanOverviewDecorator(options.scan)] : [],
@@ -131,11 +180,11 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
     };
     const scan = options.scan;
     const labels =
-      options.labels && options.access && options.requireAdmin
+      options.labels && options.access
         ? {
             labels: options.labels,
             catalog: browsing,
-            requireAdmin: options.requireAdmin,
+            requireAdmin,
             projectById: (id: number) => options.access?.store.projectById(id) ?? Promise.resolve(null),
             projectByName: (name: string) => options.access?.store.projectByName(name) ?? Promise.resolve(null),
             derived: scan ? async (digest: string) => (await scan.store.report(digest))?.labels ?? [] : undefined,
@@ -144,32 +193,43 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
     if (labels) {
       browsing.decorators.push(labelDecorator(labels));
       await app.register(labelRoutes, labels);
-    }
+    } else await off('labels', ['/labels', `${ARTIFACT}/labels`]);
     await app.register(repositoryBrowsingRoutes, browsing);
     await app.register(artifactRoutes, browsing);
     await app.register(statisticsRoutes, browsing);
     await app.register(searchRoutes, browsing);
-    const scanners = options.scan?.scanners;
-    const accessApi = options.access
-      ? { registry: options.registry, access: options.access, gate: options.gate ?? null }
-      : null;
-    if (scanners && options.requireAdmin && accessApi)
-      await app.register(scannerRoutes, {
-        scanners,
-        requireAdmin: options.requireAdmin,
-        project: async (request, nameOrId, write) => {
-          const project = await projectParam(accessApi, request, nameOrId);
-          await requireOn(accessApi, await callerOf(accessApi, request), project, write ? 'changeSettings' : 'pull');
-          return project.id;
-        },
-      });
-    if (options.scan && options.requireAdmin)
+    if (options.scan) {
+      const scanners = options.scan.scanners;
+      const accessApi = options.access
+        ? { registry: options.registry, access: options.access, gate: options.gate ?? null }
+        : null;
+      if (scanners && accessApi)
+        await app.register(scannerRoutes, {
+          scanners,
+          requireAdmin,
+          project: async (request, nameOrId, write) => {
+            const project = await projectParam(accessApi, request, nameOrId);
+            await requireOn(accessApi, await callerOf(accessApi, request), project, write ? 'changeSettings' : 'pull');
+            return project.id;
+          },
+        });
+      else await off('external scanners', ['/scanners', `${PROJECT}/scanner`]);
       await app.register(scanRoutes, {
         scan: options.scan,
         catalog: browsing,
-        requireAdmin: options.requireAdmin,
+        requireAdmin,
         projectId: async (name) => (await options.access?.store.projectByName(name))?.id ?? null,
       });
+    } else
+      await off('vulnerability scanning', [
+        '/scanners',
+        '/vuln-db',
+        '/system/CVEAllowlist',
+        '/security',
+        `${ARTIFACT}/scan`,
+        `${ARTIFACT}/additions/vulnerabilities`,
+        `${ARTIFACT}/additions/labels-derived`,
+      ]);
   } else {
     await app.register(notEnabledRoutes, { feature: 'browsing', paths: ['/repositories', '/statistics'] });
   }
@@ -181,7 +241,10 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
     });
   else await app.register(notEnabledRoutes, { feature: 'the Kubernetes feature', paths: ['/kube'] });
   if (options.registries) await app.register(registriesRoutes, options.registries);
+  else await off('upstream registries', ['/registries', '/adapters', '/replication/adapters']);
   if (options.proxy) await app.register(proxyRoutes, options.proxy);
+  else await off('proxy caches and groups', [`${PROJECT}/group_pulls`, `${PROJECT}/proxy_status`]);
+  const quotas = options.lifecycle ? new LifecycleSettings(options.lifecycle.store) : undefined;
   if (options.access)
     await app.register(accessRoutes, {
       ...shared,
@@ -194,9 +257,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
         ...(options.scan ? [scanProjectMetadata(options.scan)] : []),
         ...(options.lifecycle ? [retentionProjectMetadata({ lifecycle: options.lifecycle })] : []),
       ],
-      onStorageLimit: options.lifecycle
-        ? async (project, limit) => void (await options.lifecycle?.store.setQuota(project.id, project.name, limit))
-        : undefined,
+      onStorageLimit: quotas ? async (project, limit) => void (await quotas.setQuota(project, limit)) : undefined,
       projectExtension: options.projectExtension,
       mayCreateProjects: options.settings
         ? async () => (await options.settings?.view())?.project_creation_restriction !== 'adminonly'
@@ -207,6 +268,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       api: { registry: options.registry, access: options.access, gate: options.gate ?? null },
       settings: options.settings,
     });
+  else await off('system settings', ['/configurations']);
   if (options.access)
     await app.register(bundleRoutes, { ...shared, access: options.access, gate: options.gate ?? null });
   else
@@ -221,6 +283,14 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
         ? { registry: options.registry, access: options.access, gate: options.gate ?? null }
         : undefined,
     });
+  else
+    await off('storage lifecycle (GC, quotas, immutable tags, tag history)', [
+      '/system/gc',
+      '/quotas',
+      '/storage/usage',
+      `${PROJECT}/immutabletagrules`,
+      `${PROJECT}/repositories/:repository_name/tags`,
+    ]);
   if (options.access && options.signing)
     await app.register(signingRoutes, {
       ...shared,
@@ -236,5 +306,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
       gate: options.gate ?? null,
       webhooks: options.webhooks,
     });
+  else await off('webhooks', [`${PROJECT}/webhook`]);
   if (options.replication) await app.register(replicationRoutes, options.replication);
+  else await off('replication', ['/replication/policies', '/replication/executions']);
 }

@@ -1,7 +1,6 @@
 /** Blob reads and deletes: GET/HEAD (with Range) and DELETE /v2/<name>/blobs/<digest>. */
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { blobKey } from '../../core/digest.ts';
 import { RegistryError } from '../../core/errors.ts';
 import type { ByteRange } from '../../core/ports.ts';
 import type { OciRoute } from './paths.ts';
@@ -48,7 +47,7 @@ async function read(ctx: OciContext, route: BlobRoute, withBody: boolean): Promi
     return;
   }
   if (withBody && !range) {
-    const url = await ctx.registry.storage.redirectUrl?.(blobKey(route.digest));
+    const url = await ctx.registry.blobRedirect(route.digest);
     if (url) {
       send(ctx.res, 307, { location: url, 'docker-content-digest': route.digest });
       return;

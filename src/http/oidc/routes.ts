@@ -17,6 +17,7 @@ import {
 import type { SessionService } from '../../features/sessions/service.ts';
 import { clientAddress, type Gate } from '../access/gate.ts';
 import { sessionCookies } from '../api/sessions/routes.ts';
+import { apiErrorBody } from '../shared/error-table.ts';
 
 export interface OidcRouteOptions {
   gate: Gate;
@@ -45,7 +46,7 @@ export async function oidcRoutes(app: FastifyInstance, options: OidcRouteOptions
     reply
       .header('set-cookie', `${COOKIE}=; Path=/c/oidc; HttpOnly; SameSite=Lax; Max-Age=0${secure}`)
       .status(status)
-      .send({ errors: [{ code: status === 401 ? 'UNAUTHORIZED' : 'CONFLICT', message }] });
+      .send(apiErrorBody(status === 401 ? 'UNAUTHORIZED' : 'CONFLICT', message));
 
   app.get('/c/oidc/login', async (_request, reply) => {
     const login = newLoginState();

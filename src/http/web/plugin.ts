@@ -3,11 +3,13 @@
  * Any other GET that is not an API or /v2 path answers with index.html, so
  * the console's own routes (/projects/team/…) survive a reload.
  */
+
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { apiErrorBody } from '../shared/error-table.ts';
 
 /**
  * web/dist of this package: three levels up from src/http/web (tsx) or
@@ -74,9 +76,7 @@ export async function webPlugin(app: FastifyInstance, options: WebOptions): Prom
     const path = url.split('?')[0];
     const wantsPage = (request.method === 'GET' || request.method === 'HEAD') && !isServerPath(path);
     if (!wantsPage || (path.startsWith('/assets/') && built)) {
-      return reply
-        .status(404)
-        .send({ errors: [{ code: 'NOT_FOUND', message: `no such path: ${request.method} ${path}` }] });
+      return reply.status(404).send(apiErrorBody('NOT_FOUND', `no such path: ${request.method} ${path}`));
     }
     if (!built) return reply.status(200).type('text/html; charset=utf-8').send(NOT_BUILT);
     index ??= await readFile(indexFile);

@@ -41,10 +41,7 @@ const PAGE = 1000;
 
 /** Whether any repository lives in `project` (named `project` or `project/…`). */
 async function hasRepositories(api: AccessApi, project: string): Promise<boolean> {
-  if (await api.registry.metadata.repositoryExists(project)) return true;
-  // Names sort bytewise: the first one after `project/` is in the project if any is.
-  const [next] = await api.registry.metadata.listRepositories({ n: 1, last: `${project}/` });
-  return next?.startsWith(`${project}/`) ?? false;
+  return (await api.registry.projectRepositories(project, 1)).length > 0;
 }
 
 /** Project rows, page by page; `visibleTo` as in ProjectQuery (undefined: all, null: public ones). */

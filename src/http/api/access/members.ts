@@ -2,9 +2,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { MemberRecord } from '../../../core/access/ports.ts';
+import type { Principal } from '../../../core/access/principal.ts';
+import { ProjectService } from '../../../core/access/project-service.ts';
 import { ROLE_IDS, ROLE_NAMES, roleById } from '../../../core/access/roles.ts';
 import { doc, Empty, NoBody, typed } from '../../shared/schemas.ts';
-import { badRequest, conflict, notFound } from '../errors.ts';
+import { badRequest, notFound } from '../errors.ts';
 import { type AccessApi, addressOf, callerOf, paged, projectParam, requireOn, sliceOf } from './context.ts';
 import {
   MemberListQuery,
@@ -40,16 +42,11 @@ export async function memberRoutes(parent: FastifyInstance, api: AccessApi): Pro
     await requireOn(api, who, project, permission);
     return { who, project };
   };
-  const audit = (request: FastifyRequest, who: string, project: string, resource: string, operation: string) =>
-    api.access.audit({
-      username: who,
-      resource,
-      resourceType: 'member',
-      operation,
-      result: 'success',
-      project,
-      address: addressOf(request),
-    });
+  const projects = new ProjectService(api.access, api.registry);
+  const actor = (request: FastifyRequest, who: Principal) => ({
+    name: 'name' in who ? who.name : 'anonymous',
+    address: addressOf(request),
+  });
   const member = async (request: FastifyRequest, projectId: number) => {
     const id = (request.params as { mid: number }).mid;
     const m = await store.memberById(projectId, id);
@@ -93,9 +90,7 @@ export async function memberRoutes(parent: FastifyInstance, api: AccessApi): Pro
           ? await store.userByName(ref.username)
           : null;
     if (!user) throw notFound('member_user not found');
-    const created = await store.addMember(project.id, user.id, role);
-    if (!created) throw conflict(`${user.username} is already a member of ${project.name}`);
-    await audit(request, 'name' in who ? who.name : 'anonymous', project.name, `${user.username}:${role}`, 'add');
+    const created = await projects.addMember(project, user, role, actor(request, who));
     reply.status(201).header('location', `/api/v2.0/projects/${project.id}/members/${created.id}`).send();
   });
 
@@ -116,8 +111,7 @@ export async function memberRoutes(parent: FastifyInstance, api: AccessApi): Pro
     const m = await member(request, project.id);
     const role = roleById(request.body.role_id);
     if (!role) throw badRequest('role_id must be 1 to 5');
-    await store.updateMember(m.id, role);
-    await audit(request, 'name' in who ? who.name : 'anonymous', project.name, `${m.username}:${role}`, 'update');
+    await projects.setMemberRole(project, m, role, actor(request, who));
     return {};
   });
 
@@ -125,8 +119,7 @@ export async function memberRoutes(parent: FastifyInstance, api: AccessApi): Pro
   app.delete('/projects/:project_name_or_id/members/:mid', { schema: del }, async (request) => {
     const { who, project } = await scoped(request, 'manageMembers');
     const m = await member(request, project.id);
-    await store.removeMember(m.id);
-    await audit(request, 'name' in who ? who.name : 'anonymous', project.name, m.username, 'remove');
+    await projects.removeMember(project, m, actor(request, who));
     return {};
   });
 }

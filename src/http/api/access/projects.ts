@@ -1,13 +1,13 @@
 /** /projects in Harbor's shapes: list, create, head, get, update, delete. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import type { ProjectRecord } from '../../../core/access/ports.ts';
 import type { Principal } from '../../../core/access/principal.ts';
-import { deleteProject, ProjectNotEmptyError, repositoriesOfProject } from '../../../core/access/project-deletion.ts';
+import { ProjectNotEmptyError } from '../../../core/access/project-deletion.ts';
+import { checkProjectName, ProjectService } from '../../../core/access/project-service.ts';
 import { ROLE_IDS } from '../../../core/access/roles.ts';
-import { isValidName } from '../../../core/names.ts';
 import { doc, Empty, NoBody, typed } from '../../shared/schemas.ts';
-import { ApiError, badRequest, conflict, invalidField } from '../errors.ts';
+import { ApiError, badRequest, invalidField } from '../errors.ts';
 import { type AccessApi, addressOf, callerOf, paged, projectParam, requireOn, sliceOf, userOf } from './context.ts';
 import {
   Project,
@@ -27,10 +27,7 @@ function publicFlag(body: Static<typeof ProjectReq>): boolean | undefined {
   throw badRequest('metadata.public must be "true" or "false"');
 }
 
-const repositoriesOf = (api: AccessApi, name: string, limit: number) =>
-  repositoriesOfProject(api.registry.metadata, name, limit);
-
-async function view(api: AccessApi, who: Principal, p: ProjectRecord, withCount: boolean) {
+async function view(api: AccessApi, projects: ProjectService, who: Principal, p: ProjectRecord, withCount: boolean) {
   const role = who.kind === 'user' ? await api.access.store.memberRole(p.id, who.id) : null;
   const owner = p.ownerId !== null ? await api.access.store.userById(p.ownerId) : null;
   return {
@@ -43,7 +40,7 @@ async function view(api: AccessApi, who: Principal, p: ProjectRecord, withCount:
     deleted: false,
     current_user_role_id: role ? ROLE_IDS[role] : 0,
     current_user_role_ids: role ? [ROLE_IDS[role]] : [],
-    ...(withCount ? { repo_count: (await repositoriesOf(api, p.name, 100_000)).length } : {}),
+    ...(withCount ? { repo_count: (await projects.repositoriesOf(p.name, 100_000)).length } : {}),
     ...(await extraFields(api, p.id)),
     metadata: { public: String(p.public), ...(await extraMetadata(api, p.id)) },
     ...(api.projectExtension?.view(p) ?? {}),
@@ -73,6 +70,11 @@ async function writeMetadata(api: AccessApi, projectId: number | null, body: Sta
 export async function projectRoutes(parent: FastifyInstance, api: AccessApi): Promise<void> {
   const app = typed(parent);
   const store = api.access.store;
+  const projects = new ProjectService(api.access, api.registry);
+  const actor = (who: Principal & { name: string }, request: FastifyRequest) => ({
+    name: who.name,
+    address: addressOf(request),
+  });
   const one = { params: ProjectNameOrId };
 
   const list = {
@@ -98,7 +100,7 @@ export async function projectRoutes(parent: FastifyInstance, api: AccessApi): Pr
       items = seen.slice(slice.offset, slice.offset + slice.limit);
       total = seen.length;
     }
-    return paged(request, reply, slice, total, await Promise.all(items.map((p) => view(api, who, p, true))));
+    return paged(request, reply, slice, total, await Promise.all(items.map((p) => view(api, projects, who, p, true))));
   });
 
   const head = { ...doc('projects', 'Whether a project name is taken'), querystring: ProjectHeadQuery };
@@ -116,26 +118,16 @@ export async function projectRoutes(parent: FastifyInstance, api: AccessApi): Pr
       throw new ApiError(403, 'FORBIDDEN', 'only system administrators may create projects here');
     const body = request.body;
     const name = body.project_name ?? '';
-    if (!isValidName(name) || name.includes('/') || name.length > 255)
-      throw badRequest('project_name must be lower case letters, digits and . _ - separators');
+    checkProjectName(name);
     await writeMetadata(api, null, body);
     const ext = api.projectExtension;
     await ext?.check(body as Record<string, unknown>, null);
     const limit = storageLimit(body);
-    const created = await store.createProject({ name, public: publicFlag(body) ?? false, ownerId: who.id || null });
-    if (!created) throw conflict(`project ${name} already exists`);
-    await writeMetadata(api, created.id, body);
-    if (limit !== undefined) await api.onStorageLimit?.(created, limit);
-    await ext?.save(body as Record<string, unknown>, created, true);
-    if (who.id) await store.addMember(created.id, who.id, 'projectAdmin');
-    await api.access.audit({
-      username: who.name,
-      resource: name,
-      resourceType: 'project',
-      operation: 'create',
-      result: 'success',
-      project: name,
-      address: addressOf(request),
+    const draft = { name, public: publicFlag(body) ?? false, ownerId: who.id || null };
+    const created = await projects.create(draft, actor(who, request), async (made) => {
+      await writeMetadata(api, made.id, body);
+      if (limit !== undefined) await api.onStorageLimit?.(made, limit);
+      await ext?.save(body as Record<string, unknown>, made, true);
     });
     reply.status(201).header('location', `/api/v2.0/projects/${created.id}`).send();
   });
@@ -145,7 +137,7 @@ export async function projectRoutes(parent: FastifyInstance, api: AccessApi): Pr
     const who = await callerOf(api, request);
     const project = await projectParam(api, request, request.params.project_name_or_id);
     await requireOn(api, who, project, 'pull');
-    return view(api, who, project, true);
+    return view(api, projects, who, project, true);
   });
 
   const put = { ...doc('projects', "Change a project's settings"), ...one, body: ProjectReq, response: { 200: Empty } };
@@ -154,22 +146,14 @@ export async function projectRoutes(parent: FastifyInstance, api: AccessApi): Pr
     const project = await projectParam(api, request, request.params.project_name_or_id);
     await requireOn(api, who, project, 'changeSettings');
     const flag = publicFlag(request.body);
-    await api.projectExtension?.check(request.body as Record<string, unknown>, project);
+    const whole: Record<string, unknown> = request.body;
+    await api.projectExtension?.check(whole, project);
     await writeMetadata(api, project.id, request.body);
     const limit = storageLimit(request.body);
     if (limit !== undefined) await api.onStorageLimit?.(project, limit);
-    await api.projectExtension?.save(request.body as Record<string, unknown>, project, false);
+    await api.projectExtension?.save(whole, project, false);
     if (flag !== undefined && flag !== project.public) {
-      await store.updateProject(project.id, { public: flag });
-      await api.access.audit({
-        username: who.name,
-        resource: project.name,
-        resourceType: 'project',
-        operation: flag ? 'make_public' : 'make_private',
-        result: 'success',
-        project: project.name,
-        address: addressOf(request),
-      });
+      await projects.setPublic(project, flag, actor(who, request));
     }
     return {};
   });
@@ -186,21 +170,12 @@ export async function projectRoutes(parent: FastifyInstance, api: AccessApi): Pr
     await requireOn(api, who, project, 'changeSettings');
     const force = request.query.force === true;
     try {
-      await deleteProject({ store, metadata: api.registry.metadata }, project, { force });
+      await projects.delete(project, { force }, actor(who, request));
     } catch (err) {
       if (err instanceof ProjectNotEmptyError) throw new ApiError(412, 'PRECONDITION', err.message);
       throw err;
     }
     await api.projectExtension?.removed(project);
-    await api.access.audit({
-      username: who.name,
-      resource: project.name,
-      resourceType: 'project',
-      operation: 'delete',
-      result: 'success',
-      project: project.name,
-      address: addressOf(request),
-    });
     return {};
   });
 }

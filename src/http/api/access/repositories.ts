@@ -36,7 +36,7 @@ export async function repositoryRoutes(parent: FastifyInstance, api: AccessApi):
     }
     const name = `${project.name}/${short}`;
     if (!isValidName(name)) throw badRequest('invalid repository name');
-    if (!(await api.registry.metadata.deleteRepository(name))) throw notFound(`repository ${name} not found`);
+    if (!(await api.registry.deleteRepository(name))) throw notFound(`repository ${name} not found`);
     await api.access.audit({
       username: who.kind === 'anonymous' ? 'anonymous' : who.name,
       resource: name,

@@ -1,11 +1,12 @@
 /** /users in Harbor's shapes; passwords are hashed with scrypt and never returned. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { generateSecret, hashSecret, passwordProblem, verifySecret } from '../../../core/access/passwords.ts';
+import { verifySecret } from '../../../core/access/passwords.ts';
 import type { UserRecord } from '../../../core/access/ports.ts';
-import { isRobotName } from '../../../core/access/robots.ts';
+import type { Principal } from '../../../core/access/principal.ts';
+import { UserService } from '../../../core/access/user-service.ts';
 import { doc, Empty, NoBody, typed } from '../../shared/schemas.ts';
-import { badRequest, conflict, forbidden, notFound } from '../errors.ts';
+import { badRequest, forbidden, notFound } from '../errors.ts';
 import { type AccessApi, addressOf, paged, sliceOf, sysadminOf, userOf } from './context.ts';
 import {
   OIDCCliSecretReq,
@@ -34,22 +35,15 @@ export function userView(u: UserRecord) {
   };
 }
 
-const USERNAME = /^[a-zA-Z0-9][a-zA-Z0-9._@-]{0,254}$/;
-
 export async function userRoutes(parent: FastifyInstance, api: AccessApi): Promise<void> {
   const app = typed(parent);
   const done = { 200: Empty };
   const store = api.access.store;
-  const audit = (request: FastifyRequest, who: string, resource: string, operation: string) =>
-    api.access.audit({
-      username: who,
-      resource,
-      resourceType: 'user',
-      operation,
-      result: 'success',
-      project: null,
-      address: addressOf(request),
-    });
+  const users = new UserService(api.access);
+  const actor = (request: FastifyRequest, who: Principal) => ({
+    name: who.kind === 'anonymous' ? 'anonymous' : who.name,
+    address: addressOf(request),
+  });
 
   const target = async (request: FastifyRequest) => {
     const id = (request.params as { user_id: number }).user_id;
@@ -92,24 +86,14 @@ export async function userRoutes(parent: FastifyInstance, api: AccessApi): Promi
   app.post('/users', { schema: create }, async (request, reply) => {
     const who = await sysadminOf(api, request);
     const body = request.body;
-    const username = body.username ?? '';
-    if (typeof username !== 'string' || !USERNAME.test(username) || isRobotName(username))
-      throw badRequest('invalid username');
-    const problem = passwordProblem(body.password ?? '');
-    if (problem) throw badRequest(problem);
-    const created = await store.createUser({
-      username,
-      email: body.email ?? '',
-      realname: body.realname ?? '',
-      comment: body.comment ?? '',
-      passwordHash: await hashSecret(body.password as string),
-      sysadmin: false,
-      source: 'local',
-      externalId: null,
-      cliSecretHash: null,
-    });
-    if (!created) throw conflict(`user ${username} already exists`);
-    await audit(request, who.kind === 'anonymous' ? 'anonymous' : who.name, username, 'create');
+    const draft = {
+      username: body.username ?? '',
+      password: body.password ?? '',
+      email: body.email,
+      realname: body.realname,
+      comment: body.comment,
+    };
+    const created = await users.create(draft, actor(request, who));
     reply.status(201).header('location', `/api/v2.0/users/${created.id}`).send();
   });
 
@@ -125,7 +109,7 @@ export async function userRoutes(parent: FastifyInstance, api: AccessApi): Promi
     const user = await target(request);
     await selfOrAdmin(request, user);
     const body = request.body;
-    await store.updateUser(user.id, { email: body.email, realname: body.realname, comment: body.comment });
+    await users.updateProfile(user, { email: body.email, realname: body.realname, comment: body.comment });
     return {};
   });
 
@@ -138,10 +122,7 @@ export async function userRoutes(parent: FastifyInstance, api: AccessApi): Promi
     const self = who.kind === 'user' && who.id === user.id;
     if ((self || !admin) && !(await verifySecret(body.old_password ?? '', user.passwordHash)))
       throw forbidden('the old password is wrong');
-    const problem = passwordProblem(body.new_password ?? '');
-    if (problem) throw badRequest(problem);
-    await store.updateUser(user.id, { passwordHash: await hashSecret(body.new_password as string) });
-    await audit(request, who.name, user.username, 'change_password');
+    await users.setPassword(user, body.new_password ?? '', actor(request, who));
     return {};
   });
 
@@ -156,13 +137,7 @@ export async function userRoutes(parent: FastifyInstance, api: AccessApi): Promi
     const user = await target(request);
     const flag = request.body.sysadmin_flag;
     if (who.kind === 'user' && who.id === user.id && !flag) throw forbidden('you may not remove your own admin role');
-    await store.updateUser(user.id, { sysadmin: flag });
-    await audit(
-      request,
-      who.kind === 'anonymous' ? 'anonymous' : who.name,
-      user.username,
-      flag ? 'grant_sysadmin' : 'revoke_sysadmin',
-    );
+    await users.setSysadmin(user, flag, actor(request, who));
     return {};
   });
 
@@ -176,12 +151,7 @@ export async function userRoutes(parent: FastifyInstance, api: AccessApi): Promi
   app.put('/users/:user_id/cli_secret', { schema: cliSecret }, async (request) => {
     const user = await target(request);
     const { who } = await selfOrAdmin(request, user);
-    if (user.source !== 'oidc') throw badRequest('only OIDC users have a CLI secret');
-    const secret = request.body.secret ?? '';
-    const problem = passwordProblem(secret);
-    if (problem) throw badRequest(problem.replace('password', 'secret'));
-    await store.updateUser(user.id, { cliSecretHash: await hashSecret(secret) });
-    await audit(request, who.name, user.username, 'set_cli_secret');
+    await users.setCliSecret(user, actor(request, who), request.body.secret ?? '');
     return {};
   });
 
@@ -191,10 +161,7 @@ export async function userRoutes(parent: FastifyInstance, api: AccessApi): Promi
     const who = await userOf(api, request);
     const user = who.kind === 'user' ? await store.userById(who.id) : null;
     if (user?.source !== 'oidc') throw badRequest('only OIDC users have a CLI secret');
-    const secret = generateSecret();
-    await store.updateUser(user.id, { cliSecretHash: await hashSecret(secret) });
-    await audit(request, who.name, user.username, 'set_cli_secret');
-    return { secret };
+    return { secret: await users.setCliSecret(user, actor(request, who)) };
   });
 
   const del = { ...doc('users', 'Delete a user'), params: UserId, response: done };
@@ -202,8 +169,7 @@ export async function userRoutes(parent: FastifyInstance, api: AccessApi): Promi
     const who = await sysadminOf(api, request);
     const user = await target(request);
     if (who.kind === 'user' && who.id === user.id) throw forbidden('you may not delete yourself');
-    await store.deleteUser(user.id);
-    await audit(request, who.kind === 'anonymous' ? 'anonymous' : who.name, user.username, 'delete');
+    await users.delete(user, actor(request, who));
     return {};
   });
 }

@@ -144,7 +144,7 @@ export async function gcRoutes(root: FastifyInstance, o: LifecycleApiOptions): P
       }
     }
     if (type === 'None') {
-      await gc.store.deleteSchedule(GC_SCHEDULE);
+      await gc.clearSchedule(GC_SCHEDULE);
       return null;
     }
     const cron = PRESETS[type] ?? body.schedule.cron;
@@ -155,7 +155,7 @@ export async function gcRoutes(root: FastifyInstance, o: LifecycleApiOptions): P
       if (err instanceof CronError) throw invalidField('schedule.cron', `schedule.cron: ${err.message}`);
       throw err;
     }
-    await gc.store.setSchedule(GC_SCHEDULE, type, cron, params as unknown as Record<string, unknown>);
+    await gc.setSchedule(GC_SCHEDULE, type, cron, params);
     return null;
   };
 

@@ -5,10 +5,12 @@
  * logical bytes (sum of tagged image sizes) against the physical ones, and
  * GET /storage/usage for the whole registry. A quota's id is its project's.
  */
+
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ProjectRecord } from '../../../core/access/ports.ts';
+import { LifecycleSettings } from '../../../features/lifecycle/settings.ts';
 import { notFound } from '../errors.ts';
 import { ErrorBody, type LifecycleApiOptions, Paging, pageHeaders, requireSysadmin, slice } from './context.ts';
 
@@ -103,7 +105,7 @@ export async function quotaRoutes(root: FastifyInstance, o: LifecycleApiOptions)
       await requireSysadmin(o, request);
       const project = await projects().projectById(request.params.id);
       if (!project) throw notFound(`quota ${request.params.id} not found`);
-      await store.setQuota(project.id, project.name, request.body.hard.storage);
+      await new LifecycleSettings(store).setQuota(project, request.body.hard.storage);
       reply.status(200).send(null);
     },
   );

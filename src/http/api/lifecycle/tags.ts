@@ -10,6 +10,7 @@ import { type Static, Type } from 'typebox';
 import { isValidTag } from '../../../core/names.ts';
 import { validPattern } from '../../../features/lifecycle/immutable.ts';
 import type { ImmutableRuleBody, ImmutableRuleRow } from '../../../features/lifecycle/ports.ts';
+import { LifecycleSettings } from '../../../features/lifecycle/settings.ts';
 import { decodeParam } from '../catalog-context.ts';
 import { invalidField, notFound } from '../errors.ts';
 import { callerFor, ErrorBody, type LifecycleApiOptions, projectFor } from './context.ts';
@@ -108,6 +109,7 @@ async function repositoryOf(o: LifecycleApiOptions, project: string, name: strin
 export async function tagLifecycleRoutes(root: FastifyInstance, o: LifecycleApiOptions): Promise<void> {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const { store, history, registry } = o.lifecycle;
+  const settings = new LifecycleSettings(store);
 
   app.get(
     '/projects/:project_name_or_id/immutabletagrules',
@@ -127,7 +129,7 @@ export async function tagLifecycleRoutes(root: FastifyInstance, o: LifecycleApiO
     },
     async (request, reply) => {
       const project = await projectFor(o, request, request.params.project_name_or_id, 'changeSettings');
-      const created = await store.addImmutableRule({
+      const created = await settings.addImmutableRule({
         projectId: project.id,
         projectName: project.name,
         disabled: request.body.disabled ?? false,
@@ -154,12 +156,8 @@ export async function tagLifecycleRoutes(root: FastifyInstance, o: LifecycleApiO
     { schema: { params: RuleParams, body: RuleBody, response: { 200: Type.Null(), 400: ErrorBody, 404: ErrorBody } } },
     async (request, reply) => {
       const rule = await ruleOf(request, request.params);
-      await store.updateImmutableRule(
-        rule.id,
-        request.body.disabled ?? rule.disabled,
-        request.body.priority ?? rule.priority,
-        ruleBody(request.body),
-      );
+      const { disabled, priority } = request.body;
+      await settings.updateImmutableRule(rule, { disabled, priority, rule: ruleBody(request.body) });
       reply.status(200).send(null);
     },
   );
@@ -169,7 +167,7 @@ export async function tagLifecycleRoutes(root: FastifyInstance, o: LifecycleApiO
     { schema: { params: RuleParams, response: { 200: Type.Null(), 404: ErrorBody } } },
     async (request, reply) => {
       const rule = await ruleOf(request, request.params);
-      await store.deleteImmutableRule(rule.id);
+      await settings.deleteImmutableRule(rule);
       reply.status(200).send(null);
     },
   );

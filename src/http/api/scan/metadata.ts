@@ -38,9 +38,8 @@ export function scanProjectMetadata(scan: ScanService): ProjectMetadataExtension
     async write(projectId, metadata, body) {
       const patch = policyPatch(metadata);
       const allowlist = allowlistOf(body ?? {});
-      if (Object.keys(patch).length > 0) await scan.store.setPolicy(projectId, patch);
-      if (allowlist) await scan.store.setAllowlist(projectId, allowlist.items, allowlist.expiresAt);
-      if (Object.keys(patch).length > 0 || allowlist) scan.policyChanged();
+      if (Object.keys(patch).length > 0) await scan.setPolicy(projectId, patch);
+      if (allowlist) await scan.setAllowlist(projectId, allowlist.items, allowlist.expiresAt);
     },
     async view(projectId) {
       const list = await scan.store.allowlist(projectId);

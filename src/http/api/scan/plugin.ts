@@ -297,12 +297,11 @@ export async function scanRoutes(parent: FastifyInstance, options: ScanApiOption
 
   app.put('/system/CVEAllowlist', { schema: { body: Allowlist, response: { 200: Empty } } }, async (request) => {
     await options.requireAdmin(request);
-    await scan.store.setAllowlist(
+    await scan.setAllowlist(
       0,
       request.body.items.map((i) => i.cve_id),
       request.body.expires_at ?? null,
     );
-    scan.policyChanged();
     return {};
   });
 

@@ -4,6 +4,7 @@
  * `POST /c/log_out` ends it; `GET /c/session` says who is signed in (and
  * hands the console its CSRF token again after a reload).
  */
+
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { principalName } from '../../../core/access/principal.ts';
@@ -16,6 +17,7 @@ import {
   type SessionService,
 } from '../../../features/sessions/service.ts';
 import { clientAddress, type Gate } from '../../access/gate.ts';
+import { apiErrorBody } from '../../shared/error-table.ts';
 
 export interface SessionRouteOptions {
   /** Absent: authentication is off (the console is open; /c/session says so). */
@@ -40,10 +42,7 @@ export function sessionCookies(req: IncomingMessage, id: string, csrf: string, m
 }
 
 const error = (reply: FastifyReply, status: number, code: string, message: string) =>
-  reply
-    .status(status)
-    .header('cache-control', 'no-store')
-    .send({ errors: [{ code, message }] });
+  reply.status(status).header('cache-control', 'no-store').send(apiErrorBody(code, message));
 
 export async function sessionRoutes(app: FastifyInstance, options: SessionRouteOptions): Promise<void> {
   const { gate, sessions } = options;

@@ -14,6 +14,7 @@ import { KeyError } from '../../../features/signing/keys.ts';
 import type { SigningService } from '../../../features/signing/service.ts';
 import type { TrustedKeyRecord } from '../../../features/signing/trust.ts';
 import type { SignatureCheck } from '../../../features/signing/verdict.ts';
+import { Empty } from '../../shared/schemas.ts';
 import { type AccessApi, addressOf, callerOf, projectParam, requireOn, sysadminOf } from '../access/context.ts';
 import { conflict, invalidField, notFound } from '../errors.ts';
 
@@ -142,15 +143,25 @@ export async function signingRoutes(base: FastifyInstance, api: SigningApiOption
     },
   );
 
-  app.delete('/projects/:project_name_or_id/trusted-keys/:id', { schema: { params: KeyParams } }, async (request) => {
-    const who = await callerOf(api, request);
-    const project = await projectParam(api, request, request.params.project_name_or_id);
-    await requireOn(api, who, project, 'changeSettings');
-    if (!(await signing.deleteKey(project.id, Number(request.params.id))))
-      throw notFound(`trusted key ${request.params.id} not found`);
-    await audit(request, who, `${project.name}/trusted-keys/${request.params.id}`, 'delete_trusted_key', project.name);
-    return {};
-  });
+  app.delete(
+    '/projects/:project_name_or_id/trusted-keys/:id',
+    { schema: { params: KeyParams, response: { 200: Empty } } },
+    async (request) => {
+      const who = await callerOf(api, request);
+      const project = await projectParam(api, request, request.params.project_name_or_id);
+      await requireOn(api, who, project, 'changeSettings');
+      if (!(await signing.deleteKey(project.id, Number(request.params.id))))
+        throw notFound(`trusted key ${request.params.id} not found`);
+      await audit(
+        request,
+        who,
+        `${project.name}/trusted-keys/${request.params.id}`,
+        'delete_trusted_key',
+        project.name,
+      );
+      return {};
+    },
+  );
 
   app.get('/system/trusted-keys', { schema: { response: { 200: Type.Array(KeyView) } } }, async (request) => {
     await sysadminOf(api, request);
@@ -169,13 +180,17 @@ export async function signingRoutes(base: FastifyInstance, api: SigningApiOption
     },
   );
 
-  app.delete('/system/trusted-keys/:id', { schema: { params: SystemKeyParams } }, async (request) => {
-    const who = await sysadminOf(api, request);
-    if (!(await signing.deleteKey(null, Number(request.params.id))))
-      throw notFound(`trusted key ${request.params.id} not found`);
-    await audit(request, who, `trusted-keys/${request.params.id}`, 'delete_trusted_key', null);
-    return {};
-  });
+  app.delete(
+    '/system/trusted-keys/:id',
+    { schema: { params: SystemKeyParams, response: { 200: Empty } } },
+    async (request) => {
+      const who = await sysadminOf(api, request);
+      if (!(await signing.deleteKey(null, Number(request.params.id))))
+        throw notFound(`trusted key ${request.params.id} not found`);
+      await audit(request, who, `trusted-keys/${request.params.id}`, 'delete_trusted_key', null);
+      return {};
+    },
+  );
 
   app.get(
     '/projects/:project_name_or_id/repositories/:repository_name/artifacts/:reference/signatures',
