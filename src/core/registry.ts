@@ -346,6 +346,11 @@ export class Registry {
     return this.metadata.listTags(repository, page);
   }
 
+  /** Whether a repository exists (has been pushed to and not deleted). */
+  repositoryExists(name: string): Promise<boolean> {
+    return this.metadata.repositoryExists(name);
+  }
+
   listRepositories(page: Page): Promise<string[]> {
     return this.metadata.listRepositories(page);
   }

@@ -77,6 +77,10 @@ const TWINS: Record<string, [method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: str
     ['POST', '/api/v2.0/replication/policies'],
     ['GET', '/api/v2.0/replication/executions/1'],
   ],
+  settings: [
+    ['GET', '/api/v2.0/configurations'],
+    ['PUT', '/api/v2.0/configurations'],
+  ],
 };
 
 for (const [feature, calls] of Object.entries(TWINS))

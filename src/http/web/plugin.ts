@@ -38,7 +38,7 @@ function isServerPath(url: string): boolean {
   return SERVER_SEGMENTS.has(first.toLowerCase());
 }
 
-const ASSET_NOT_FOUND = (path: string) => ({ errors: [{ code: 'NOT_FOUND', message: `no such path: GET ${path}` }] });
+const ASSET_NOT_FOUND = (path: string) => apiErrorBody('NOT_FOUND', `no such path: GET ${path}`);
 
 /**
  * The console's files (all under assets/, names carrying a content hash, so

@@ -106,7 +106,7 @@ export async function settingsRoutes(parent: FastifyInstance, o: SettingsApiOpti
     }
     const name = short === project.name ? short : `${project.name}/${short}`;
     if (!isValidName(name)) throw badRequest('invalid repository name');
-    if (!(await api.registry.metadata.repositoryExists(name))) throw notFound(`repository ${name} not found`);
+    if (!(await api.registry.repositoryExists(name))) throw notFound(`repository ${name} not found`);
     try {
       await settings.setDescription(name, request.body.description);
     } catch (err) {
