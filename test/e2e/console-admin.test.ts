@@ -246,7 +246,7 @@ describe('console completeness', { skip: skip ?? false }, () => {
     await shoot(page, 'about');
 
     await page.goto(`${session.server.url}/projects`);
-    await page.getByLabel('Search projects and repositories').fill('app');
+    await page.getByLabel('Global search').fill('app');
     const results = page.locator('.global-search .results');
     await results.getByRole('link', { name: /team\/app/ }).waitFor();
     await page.screenshot({ path: join(DOCS, 'console-search-desktop.png') });

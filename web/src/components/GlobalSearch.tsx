@@ -11,6 +11,7 @@ import './admin.css';
 
 const catalog = messages(
   {
+    label: 'Global search',
     placeholder: 'Search projects and repositories',
     projects: 'Projects',
     repositories: 'Repositories',
@@ -18,6 +19,7 @@ const catalog = messages(
     artifacts: '{count} artifacts',
   },
   {
+    label: '全局搜索',
     placeholder: '搜索项目和仓库',
     projects: '项目',
     repositories: '仓库',
@@ -59,7 +61,7 @@ export function GlobalSearch() {
     <div className="global-search">
       <input
         type="search"
-        aria-label={t('placeholder')}
+        aria-label={t('label')}
         placeholder={t('placeholder')}
         value={text}
         onChange={(e) => setText(e.target.value)}
