@@ -116,12 +116,12 @@ export class TokenService {
    * a manifest GET. Only the signature check is cached; who the subject is
    * (deleted, disabled) is still decided on every request by the caller.
    */
-  /** (Read by tests: the cache's size.) */
+  private readonly verified = new Map<string, { token: VerifiedToken; expiresAt: number }>();
+
+  /** How many verified tokens are remembered (tests check the bound). */
   get verifiedCount(): number {
     return this.verified.size;
   }
-
-  private readonly verified = new Map<string, { token: VerifiedToken; expiresAt: number }>();
 
   /** Verifies signature (ES256 with our key only), issuer, audience and times; throws otherwise. */
   async verify(token: string, kind: 'registry' | 'api' = 'registry'): Promise<VerifiedToken> {
