@@ -299,5 +299,34 @@ describe('webhooks', () => {
     assert.equal(queued, 1);
     const [, retention] = await receiver.waitFor(2, '/scans');
     assert.deepEqual(JSON.parse(retention!.body).event_data.retention, { total: 2, retained: 1 });
+
+    // And a real retention run reports itself when it ends (the server wires it; a dry run removes nothing).
+    const projectId = (await call('GET', '/projects/team')).json.project_id;
+    const created2 = await call('POST', '/retentions', {
+      algorithm: 'or',
+      rules: [
+        {
+          disabled: false,
+          action: 'retain',
+          template: 'always',
+          params: {},
+          tag_selectors: [{ kind: 'doublestar', decoration: 'matches', pattern: '**' }],
+          scope_selectors: { repository: [{ kind: 'doublestar', decoration: 'repoMatches', pattern: '**' }] },
+        },
+      ],
+      trigger: { kind: 'Schedule', settings: { cron: '' } },
+      scope: { level: 'project', ref: projectId },
+    });
+    assert.equal(created2.status, 201, created2.text);
+    const policyId = Number(created2.headers.get('location')?.split('/').pop());
+    const run = await call('POST', `/retentions/${policyId}/executions`, { dry_run: true });
+    assert.equal(run.status, 201, run.text);
+    const [, , finished] = await receiver.waitFor(3, '/scans');
+    const payload = JSON.parse(finished!.body);
+    assert.equal(payload.type, 'TAG_RETENTION');
+    assert.equal(payload.event_data.retention.dry_run, true);
+    assert.equal(payload.event_data.retention.status, 'Success');
+    assert.equal(payload.event_data.retention.removed, 0);
+    assert.equal(payload.event_data.retention.project_name, 'team');
   });
 });
