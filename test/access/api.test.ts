@@ -268,7 +268,9 @@ test('the audit log: logins, pushes, pulls, deletions, permission changes; who, 
   assert.equal((await api(r, 'GET', '/audit-logs', { auth: basic('gus', 'Passw0rdX') })).status, 403);
   const all = await api(r, 'GET', '/audit-logs?q=operation=login&page_size=100', { auth: ADMIN });
   const login = all.json.find((e: { username: string }) => e.username === 'gus');
-  assert.equal(login.resource_type, 'login');
+  // Harbor's shape: operation login on the user who signed in (not "login login gus").
+  assert.equal(login.resource_type, 'user');
+  assert.equal(login.resource, 'gus');
   assert.equal(login.operation_result, true);
   assert.ok(Number(all.headers.get('x-total-count')) >= 1);
   assert.ok(!all.json.some((e: { username: string }) => e.username === 'limited'), 'a pull token is no login');

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ADMIN, api, call, createUser, type Running, startBerth } from './support.ts';
+import { ADMIN, api, call, createUser, eventually, type Running, startBerth } from './support.ts';
 
 let r: Running;
 before(async () => {
@@ -99,4 +99,23 @@ test("a deleted account's session stops working; an Authorization header still w
   assert.equal((await api(r, 'GET', '/users/current', { headers: { cookie } })).status, 401);
   const admin = await api(r, 'GET', '/users/current', { auth: ADMIN, headers: { cookie } });
   assert.equal(admin.json.username, 'admin');
+});
+
+test("the audit log names who signed in and out, in Harbor's shape (operation login/logout, resource type user)", async () => {
+  await createUser(r, 'erin');
+  assert.equal((await signIn('erin', 'nope')).res.status, 401);
+  const { cookie, csrf } = await signIn('erin', 'Passw0rdX');
+  assert.equal((await call(r.url, 'POST', '/c/log_out', { headers: { cookie, 'x-csrf-token': csrf } })).status, 200);
+  await eventually(async () => {
+    const logs = await api(r, 'GET', '/audit-logs?q=username=erin&page_size=100', { auth: ADMIN });
+    assert.equal(logs.status, 200);
+    const rows = logs.json
+      .map((e: { operation: string; resource_type: string; resource: string; operation_result: boolean }) =>
+        [e.operation, e.resource_type, e.resource, e.operation_result ? 'ok' : 'failed'].join(' '),
+      )
+      .sort();
+    assert.deepEqual(rows, ['login user erin failed', 'login user erin ok', 'logout user erin ok']);
+  });
+  const byType = await api(r, 'GET', '/audit-logs?q=resource_type=login', { auth: ADMIN });
+  assert.deepEqual(byType.json, [], 'no row has the resource type "login" any more');
 });

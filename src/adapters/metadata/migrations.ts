@@ -7,6 +7,7 @@ import { type ColumnDefinitionBuilder, type Kysely, type Migration, type Migrati
 import { catalogMigration } from './migration-catalog.ts';
 import { kubeTestsMigration } from './migration-kube-tests.ts';
 import { accessMigration } from './migrations-access.ts';
+import { auditLoginRowsMigration } from './migrations-audit-logins.ts';
 import { jobsMigration } from './migrations-jobs.ts';
 import { kubeMigration } from './migrations-kube.ts';
 import { dropScanPullsMigration, labelsMigration, scanPullsMigration } from './migrations-labels.ts';
@@ -129,6 +130,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0352_scan_pulls': scanPullsMigration(dialect),
     '0360_scanners': scannersMigration(dialect),
     '0361_drop_scan_pulls': dropScanPullsMigration(dialect),
+    '0430_audit_login_rows': auditLoginRowsMigration,
   };
 }
 

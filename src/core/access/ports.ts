@@ -87,7 +87,7 @@ export interface AuditEvent {
   username: string;
   /** What: e.g. `team/app:latest`, `team`, `robot$team+ci`. */
   resource: string;
-  resourceType: 'artifact' | 'repository' | 'project' | 'member' | 'robot' | 'user' | 'login';
+  resourceType: 'artifact' | 'repository' | 'project' | 'member' | 'robot' | 'user';
   operation: string;
   result: 'success' | 'failure';
   /** Project name, when the event concerns one. */

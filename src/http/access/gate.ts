@@ -192,7 +192,7 @@ export class Gate {
       await this.access.audit({
         username: username.slice(0, 255),
         resource: username.slice(0, 255),
-        resourceType: 'login',
+        resourceType: 'user',
         operation: 'login',
         result: 'failure',
         project: null,

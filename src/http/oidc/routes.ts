@@ -76,7 +76,7 @@ export async function oidcRoutes(app: FastifyInstance, options: OidcRouteOptions
       await gate.access.audit({
         username: user.username,
         resource: user.username,
-        resourceType: 'login',
+        resourceType: 'user',
         operation: 'login',
         result: 'success',
         project: null,
@@ -109,9 +109,9 @@ export async function oidcRoutes(app: FastifyInstance, options: OidcRouteOptions
     } catch (err) {
       if (err instanceof OidcConflict) return refuse(reply, 409, err.message);
       await gate.access.audit({
-        username: 'oidc',
+        username: 'anonymous',
         resource: 'oidc',
-        resourceType: 'login',
+        resourceType: 'user',
         operation: 'login',
         result: 'failure',
         project: null,

@@ -73,7 +73,7 @@ export async function tokenRoutes(app: FastifyInstance, options: TokenRouteOptio
       await gate.access.audit({
         username: principalName(principal),
         resource: principalName(principal),
-        resourceType: 'login',
+        resourceType: 'user',
         operation: 'login',
         result: 'success',
         project: null,

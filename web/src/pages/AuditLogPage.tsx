@@ -22,8 +22,9 @@ interface AuditEntry {
   op_time: string;
 }
 
-const OPERATIONS = ['', 'create', 'delete', 'pull', 'push', 'update', 'login'];
-const TYPES = ['', 'artifact', 'repository', 'project', 'member', 'robot', 'user', 'login'];
+// Signing in and out are operations on a user (Harbor's shape), not a resource type of their own.
+const OPERATIONS = ['', 'create', 'delete', 'pull', 'push', 'update', 'login', 'logout'];
+const TYPES = ['', 'artifact', 'repository', 'project', 'member', 'robot', 'user'];
 
 export function AuditLogPage(props: { project?: string; search: URLSearchParams }) {
   const t = useT(text);

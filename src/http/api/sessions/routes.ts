@@ -79,7 +79,7 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRouteO
     await gate.access.audit({
       username: principalName(principal),
       resource: principalName(principal),
-      resourceType: 'login',
+      resourceType: 'user',
       operation: 'login',
       result: 'success',
       project: null,
@@ -98,6 +98,17 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRouteO
     const sent = request.headers[CSRF_HEADER];
     if (session && sent !== session.csrfToken) return error(reply, 403, 'FORBIDDEN', `${CSRF_HEADER} is required`);
     await sessions.end(id);
+    // Harbor's shape: a user signed out (resource type user, operation logout).
+    if (session && gate)
+      await gate.access.audit({
+        username: session.username,
+        resource: session.username,
+        resourceType: 'user',
+        operation: 'logout',
+        result: 'success',
+        project: null,
+        address: clientAddress(request.raw),
+      });
     return reply
       .header('set-cookie', sessionCookies(request.raw, '', '', 0))
       .header('cache-control', 'no-store')
