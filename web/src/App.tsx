@@ -4,6 +4,7 @@ import { signOut } from './api.ts';
 import { type AuthState, loadAuth } from './auth.ts';
 import { ConsoleExtras } from './components/ConsoleExtras.tsx';
 import { LanguageSwitch } from './components/LanguageSwitch.tsx';
+import { useRegistryName } from './components/registry-name.ts';
 import { messages, useT } from './i18n/index.ts';
 import { ArtifactPage } from './pages/ArtifactPage.tsx';
 import { AuditLogPage } from './pages/AuditLogPage.tsx';
@@ -115,6 +116,7 @@ export function App() {
   const { path, search } = useLocation();
   const [auth, setAuth] = useState<AuthState>({ kind: 'loading' });
   const [menuOpen, setMenuOpen] = useState(false);
+  const registryName = useRegistryName();
 
   useEffect(() => {
     // A 401 no longer sends the visitor away: public projects stay readable,
@@ -128,13 +130,14 @@ export function App() {
   return (
     <div className="app">
       <header className="topbar">
-        <Link to="/" className="brand">
+        <Link to="/" className="brand" title={t('brandTitle', { name: registryName ?? 'Berth' })}>
           <svg viewBox="0 0 16 16" width="22" height="22" aria-hidden="true">
             <rect width="16" height="16" rx="3" fill="#1f6feb" />
             <path d="M3 10h10l-2 3H5z" fill="white" />
             <path d="M7.5 3v6M7.5 3l3 4h-3" stroke="white" strokeWidth="1.2" fill="none" />
           </svg>
-          Berth
+          {/* The name system settings give this registry; hidden (not absent) until known, so nothing shifts. */}
+          <span className={registryName === null ? 'brand-name pending' : 'brand-name'}>{registryName ?? 'Berth'}</span>
         </Link>
         <button
           type="button"
@@ -204,6 +207,7 @@ const text = messages(
     nothingAt: 'Nothing lives at',
     back: 'Back to the dashboard',
     menu: 'menu',
+    brandTitle: '{name}, a Berth registry: back to the dashboard',
     dashboard: 'Dashboard',
     projects: 'Projects',
     robots: 'Robots',
@@ -225,6 +229,7 @@ const text = messages(
     nothingAt: '此地址下没有内容：',
     back: '返回仪表盘',
     menu: '菜单',
+    brandTitle: '{name}（Berth 镜像仓库）：返回仪表盘',
     dashboard: '仪表盘',
     projects: '项目',
     robots: '机器人账户',

@@ -2484,6 +2484,8 @@ export interface components {
             harbor_version: string;
             berth_version: string;
             storage_driver: string;
+            /** @description Berth's addition: the name system settings give this registry */
+            registry_name: string;
         };
         Tag: {
             name: string;

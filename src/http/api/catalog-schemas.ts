@@ -245,5 +245,6 @@ export const SystemInfo = Named(
     harbor_version: Type.String(),
     berth_version: Type.String(),
     storage_driver: Type.String(),
+    registry_name: Type.String({ description: "Berth's addition: the name system settings give this registry" }),
   }),
 );

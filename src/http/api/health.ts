@@ -2,10 +2,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from '../../core/registry.ts';
 import { BERTH_VERSION } from '../../core/version.ts';
+import type { SettingsService } from '../../features/settings/service.ts';
 import { doc, typed } from '../shared/schemas.ts';
 import { Health, SystemInfo } from './catalog-schemas.ts';
 
-export async function healthRoutes(parent: FastifyInstance, options: { registry: Registry }): Promise<void> {
+export interface HealthRouteOptions {
+  registry: Registry;
+  /** Where the registry's name is kept; absent, the console calls it Berth. */
+  settings?: SettingsService;
+}
+
+export async function healthRoutes(parent: FastifyInstance, options: HealthRouteOptions): Promise<void> {
   const app = typed(parent);
   const health = {
     ...doc('meta', 'Health of Berth and its components (Harbor shape)', true),
@@ -26,6 +33,8 @@ export async function healthRoutes(parent: FastifyInstance, options: { registry:
     harbor_version: `berth-${BERTH_VERSION}`,
     berth_version: BERTH_VERSION,
     storage_driver: options.registry.storageName,
+    // Public like the rest of /systeminfo: the console's header shows it before anyone signs in.
+    registry_name: options.settings ? (await options.settings.view()).registry_name : 'Berth',
   }));
 }
 

@@ -157,7 +157,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
   const routes = recordRoutes(app, app.prefix);
   const shared: ApiOptions = { registry: options.registry, onUnexpected: options.onUnexpected };
   await app.register(openApiRoutes, { routes });
-  await app.register(healthRoutes, shared);
+  await app.register(healthRoutes, { registry: options.registry, settings: options.settings });
   // Optional parts fail closed: absent, their paths answer 501 NOT_ENABLED (a disabled twin);
   // with identities wired, a missing authorizer refuses everything rather than allowing it.
   const guarded = options.access !== undefined;

@@ -3,6 +3,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { put } from '../../api.ts';
 import { ErrorBox } from '../../components/ErrorBox.tsx';
 import { FieldError, isFieldError } from '../../components/FieldError.tsx';
+import { setRegistryName } from '../../components/registry-name.ts';
 import { useAction } from '../../components/use-action.ts';
 import { useApi } from '../../components/use-api.ts';
 import '../../components/admin.css';
@@ -23,7 +24,7 @@ const catalog = messages(
     everyone: 'Everyone signed in',
     adminonly: 'System administrators only',
     registryName: 'Registry name',
-    registryHint: 'The name people see for this registry.',
+    registryHint: "The name people see for this registry, in the console's header and the browser's title.",
     saved: 'Saved. Every node applies it within a minute.',
   },
   {
@@ -39,7 +40,7 @@ const catalog = messages(
     everyone: '所有已登录用户',
     adminonly: '仅系统管理员',
     registryName: '仓库名称',
-    registryHint: '用户看到的此镜像仓库的名称。',
+    registryHint: '用户看到的此镜像仓库的名称，显示在控制台页头和浏览器标题中。',
     saved: '已保存。所有节点会在一分钟内生效。',
   },
 );
@@ -82,6 +83,8 @@ export function SystemSettingsPage() {
     const body = { ...form, token_expiration: Number(form.token_expiration) };
     if ((await save.run(() => put('/configurations', body))) !== undefined) {
       setSaved(true);
+      // This tab's header shows the new name at once; other tabs on their next load.
+      setRegistryName(body.registry_name.trim());
       config.reload();
     }
   };
