@@ -28,11 +28,11 @@ export class ConsoleSession {
     readonly work: string,
   ) {}
 
-  static async start(): Promise<ConsoleSession> {
+  static async start(extra: Parameters<typeof startBerth>[0] = {}): Promise<ConsoleSession> {
     await ensureConsoleBuilt();
     await mkdir(SCREENSHOTS, { recursive: true });
     const work = await mkdtemp(join(tmpdir(), 'berth-e2e-work-'));
-    const server = await startBerth();
+    const server = await startBerth(extra);
     const browser = await launchChromium(join(work, 'chromium-profile'));
     return new ConsoleSession(server, browser, work);
   }

@@ -55,7 +55,7 @@ export const basicAuth = (user: string, password: string) =>
  * for with a known admin password; a server without the identity module
  * ignores those settings and runs open.
  */
-export async function startBerth(): Promise<RunningBerth> {
+export async function startBerth(extra: { env?: Record<string, string>; port?: number } = {}): Promise<RunningBerth> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-e2e-'));
   const berth = await buildApp(
     loadConfig({
@@ -67,11 +67,13 @@ export async function startBerth(): Promise<RunningBerth> {
         BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
         // The Kubernetes pages test against registries and API servers on loopback.
         BERTH_OUTBOUND_ALLOW: '127.0.0.0/8,::1',
+        ...extra.env,
       },
     }),
     pino({ level: 'silent' }),
   );
-  await berth.app.listen({ host: '127.0.0.1', port: 0 });
+  // A fixed port when the caller had to name the address first (an OIDC redirect URL).
+  await berth.app.listen({ host: '127.0.0.1', port: extra.port ?? 0 });
   const { port } = berth.app.server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   const probe = await globalThis.fetch(`${url}/api/v2.0/users/current`);
