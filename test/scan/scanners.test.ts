@@ -6,7 +6,9 @@
  * was handed: the manifest and every blob, digests checked. That proves the
  * grant works, is needed (no credential: 401) and is narrow (another
  * repository: refused). Its findings then feed the overview, the security
- * summary and the pull gate like the built-in scanner's.
+ * summary and the pull gate like the built-in scanner's; its SBOM (scanner
+ * API v1.2's `sbom` capability) is stored as the image's referrer; and
+ * `scan/stop` stops a scan the adapter never finishes.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -17,6 +19,18 @@ import { type RunningBerth, startInProcess } from '../support/inprocess.ts';
 import { blobsOf, debianImage } from './fixtures.ts';
 
 const REPORT = 'application/vnd.security.vulnerability.report; version=1.1';
+const SBOM_REPORT = 'application/vnd.scanner.adapter.sbom.report.harbor+json; version=1.0';
+const CYCLONEDX = 'application/vnd.cyclonedx+json';
+/** The SBOM the adapter makes of every image (no time in it: a rescan gives the same referrer). */
+const ADAPTER_SBOM = {
+  bomFormat: 'CycloneDX',
+  specVersion: '1.5',
+  version: 1,
+  components: [
+    { type: 'library', name: 'openssl', version: '3.0.11', purl: 'pkg:deb/debian/openssl@3.0.11' },
+    { type: 'library', name: 'zlib', version: '1.2.13', purl: 'pkg:deb/debian/zlib@1.2.13' },
+  ],
+};
 const PASSWORD = 'Scanner-test-1';
 const ADMIN = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`;
 const API_KEY = 'adapter-key-7f3a';
@@ -34,6 +48,12 @@ class TestAdapter {
   server: Server;
   url = '';
   proofs: PullProof[] = [];
+  /** Every scan request as it came (enabled_capabilities included). */
+  requests: { artifact: { repository: string }; enabled_capabilities?: unknown }[] = [];
+  /** SBOM formats asked for (`?sbom_media_type=`), in order. */
+  sbomAsked: string[] = [];
+  /** Report polls per scan id (a stopped scan's must stop growing). */
+  polls = new Map<string, number>();
   private scans = new Map<string, { polled: number; result: Promise<{ ok: boolean; body: unknown }> }>();
 
   constructor() {
@@ -57,8 +77,15 @@ class TestAdapter {
         scanner: { name: 'TestScan', vendor: 'Berth tests', version: '0.1' },
         capabilities: [
           {
+            type: 'vulnerability',
             consumes_mime_types: ['application/vnd.oci.image.manifest.v1+json'],
             produces_mime_types: [REPORT],
+          },
+          {
+            type: 'sbom',
+            consumes_mime_types: ['application/vnd.oci.image.manifest.v1+json'],
+            produces_mime_types: [SBOM_REPORT],
+            additional_attributes: { sbom_media_types: ['application/spdx+json', CYCLONEDX] },
           },
         ],
         properties: { 'harbor.scanner-adapter/registry-authorization-type': 'Bearer' },
@@ -70,19 +97,39 @@ class TestAdapter {
         registry: { url: string; authorization: string };
         artifact: { repository: string; digest: string; mime_type: string };
       };
+      this.requests.push(body);
       const id = `scan-${this.scans.size + 1}`;
-      this.scans.set(id, { polled: 0, result: this.analyse(body) });
+      // team/slow never finishes: only a stop ends Berth's wait for it.
+      const result = body.artifact.repository.endsWith('/slow') ? new Promise<never>(() => {}) : this.analyse(body);
+      this.scans.set(id, { polled: 0, result });
       return send(202, { id });
     }
-    const m = /^\/api\/v1\/scan\/([^/]+)\/report$/.exec(req.url ?? '');
+    const url = new URL(req.url ?? '/', 'http://adapter');
+    const m = /^\/api\/v1\/scan\/([^/]+)\/report$/.exec(url.pathname);
     if (req.method === 'GET' && m) {
       const scan = this.scans.get(m[1]);
       if (!scan) return send(404, { error: { message: 'no such scan' } });
-      if (req.headers.accept !== REPORT) return send(400, { error: { message: 'unsupported report type' } });
+      this.polls.set(m[1], (this.polls.get(m[1]) ?? 0) + 1);
+      const sbom = req.headers.accept === SBOM_REPORT;
+      if (req.headers.accept !== REPORT && !sbom) return send(400, { error: { message: 'unsupported report type' } });
+      const format = url.searchParams.get('sbom_media_type');
+      if (sbom && format !== CYCLONEDX && format !== 'application/spdx+json')
+        return send(400, { error: { message: 'sbom_media_type is required' } });
       // Always pending once, so the client's Retry-After handling is exercised.
       if (scan.polled++ === 0) return send(302, undefined, { 'retry-after': '1' });
-      const result = await scan.result;
-      return send(result.ok ? 200 : 500, result.body);
+      const settled = await Promise.race([scan.result, new Promise<null>((r) => setTimeout(() => r(null), 20))]);
+      if (settled === null) return send(302, undefined, { 'retry-after': '1' });
+      if (!sbom || !settled.ok) return send(settled.ok ? 200 : 500, settled.body);
+      this.sbomAsked.push(String(format));
+      const report = settled.body as { artifact: unknown; scanner: unknown };
+      return send(200, {
+        generated_at: new Date().toISOString(),
+        artifact: report.artifact,
+        scanner: report.scanner,
+        vendor_attributes: {},
+        media_type: format,
+        sbom: ADAPTER_SBOM,
+      });
     }
     send(404, { error: { message: 'not found' } });
   }
@@ -207,6 +254,7 @@ describe('external scanners (Harbor pluggable scanner API)', () => {
     await push(berth.url, 'team/app', 'v1', image);
     await push(berth.url, 'team/other', 'v1', image);
     await push(berth.url, 'team/broken', 'v1', image);
+    await push(berth.url, 'team/slow', 'v1', image);
   });
   after(async () => {
     await berth?.stop();
@@ -296,6 +344,72 @@ describe('external scanners (Harbor pluggable scanner API)', () => {
     // A rescan of a gated image still works: the scanner's pulls are not client pulls.
     assert.equal((await scanned('app')).scan_status, 'Success');
     await api('PUT', '/projects/team', { metadata: { prevent_vul: 'false' } });
+  });
+
+  test("the adapter's SBOM (scanner API v1.2) is stored as the image's referrer, like the built-in scanner's", async () => {
+    // Asked for by the v1.2 request: both reports, CycloneDX preferred of the formats offered.
+    const asked = adapter.requests.find((r) => r.artifact.repository === 'team/app');
+    assert.deepEqual(asked?.enabled_capabilities, [
+      { type: 'vulnerability', produces_mime_types: [REPORT] },
+      { type: 'sbom', produces_mime_types: [SBOM_REPORT], parameters: { sbom_media_types: [CYCLONEDX] } },
+    ]);
+    assert.ok(adapter.sbomAsked.length >= 1 && adapter.sbomAsked.every((f) => f === CYCLONEDX));
+    const head = await fetch(`${berth.url}/v2/team/app/manifests/v1`, {
+      method: 'HEAD',
+      headers: { authorization: ADMIN, accept: 'application/vnd.oci.image.manifest.v1+json' },
+    });
+    const digest = String(head.headers.get('docker-content-digest'));
+    const referrers = (await (
+      await fetch(`${berth.url}/v2/team/app/referrers/${digest}`, { headers: { authorization: ADMIN } })
+    ).json()) as { manifests: { digest: string; artifactType: string; annotations?: Record<string, string> }[] };
+    const sboms = referrers.manifests.filter((m) => m.artifactType === CYCLONEDX);
+    // Two scans of the same image, the same SBOM: one referrer.
+    assert.equal(sboms.length, 1, JSON.stringify(referrers));
+    assert.equal(sboms[0].annotations?.['dev.berth.sbom.generator'], 'TestScan 0.1');
+    const manifest = (await (
+      await fetch(`${berth.url}/v2/team/app/manifests/${sboms[0].digest}`, {
+        headers: { authorization: ADMIN, accept: 'application/vnd.oci.image.manifest.v1+json' },
+      })
+    ).json()) as { subject: { digest: string }; layers: { digest: string; mediaType: string }[] };
+    assert.equal(manifest.subject.digest, digest);
+    assert.equal(manifest.layers[0].mediaType, CYCLONEDX);
+    const layer = await fetch(`${berth.url}/v2/team/app/blobs/${manifest.layers[0].digest}`, {
+      headers: { authorization: ADMIN },
+    });
+    assert.deepEqual(await layer.json(), ADAPTER_SBOM);
+  });
+
+  test('scan/stop stops an adapter scan in progress: polling ends, the status is Stopped', async () => {
+    const base = '/projects/team/repositories/slow/artifacts/v1';
+    assert.equal((await api('POST', `${base}/scan/stop`)).status, 400, 'nothing runs yet');
+    assert.equal((await api('POST', `${base}/scan`)).status, 202);
+    const status = async () => {
+      const r = await api('GET', `${base}/additions/vulnerabilities`);
+      if (r.status !== 200) return 'none';
+      return ((await r.json()) as Record<string, { scan_status: string }>)[REPORT].scan_status;
+    };
+    // Berth is waiting on the adapter (at least one poll answered "not yet").
+    const request = adapter.requests.length;
+    for (let i = 0; i < 200 && ![...adapter.polls.keys()].includes(`scan-${request}`); i++)
+      await new Promise((res) => setTimeout(res, 50));
+    assert.ok(adapter.polls.get(`scan-${request}`), 'the adapter was polled');
+    assert.equal(await status(), 'Running');
+    assert.equal((await api('POST', `${base}/scan/stop`)).status, 202);
+    let seen = await status();
+    for (let i = 0; i < 100 && seen === 'Running'; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      seen = await status();
+    }
+    assert.equal(seen, 'Stopped');
+    // No more polls of the stopped scan (the adapter says "retry after 1 s": two would have come).
+    const polled = adapter.polls.get(`scan-${request}`);
+    await new Promise((res) => setTimeout(res, 2_500));
+    assert.equal(adapter.polls.get(`scan-${request}`), polled);
+    assert.equal((await api('POST', `${base}/scan/stop`)).status, 400, 'it is no longer running');
+    const listing = (await (
+      await api('GET', '/projects/team/repositories/slow/artifacts?with_scan_overview=true')
+    ).json()) as { scan_overview: Record<string, { scan_status: string }> }[];
+    assert.equal(listing[0].scan_overview[REPORT].scan_status, 'Stopped');
   });
 
   test("an adapter's error is the scan's error", async () => {

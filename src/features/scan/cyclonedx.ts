@@ -48,12 +48,16 @@ export async function cyclonedx(
   return Buffer.from(serializer.serialize(bom, { sortLists: true }));
 }
 
-/** Stores `sbom` as a referrer of `subject` in `repository`; returns the referrer's digest. */
+/**
+ * Stores `sbom` as a referrer of `subject` in `repository`; returns the referrer's digest.
+ * The built-in scanner's SBOM is CycloneDX; an adapter's may be SPDX JSON, named by `format`.
+ */
 export async function attachSbom(
   registry: Registry,
   repository: string,
   subject: { digest: string; mediaType: string; size: number },
   sbom: Buffer,
+  format: { mediaType: string; generator: string } = { mediaType: CYCLONEDX, generator: 'berth-scanner' },
 ): Promise<string> {
   for (const blob of [EMPTY.bytes, sbom]) {
     const digest = sha256(blob);
@@ -67,12 +71,12 @@ export async function attachSbom(
     JSON.stringify({
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      artifactType: CYCLONEDX,
+      artifactType: format.mediaType,
       config: { mediaType: EMPTY.mediaType, digest: sha256(EMPTY.bytes), size: EMPTY.bytes.length },
-      layers: [{ mediaType: CYCLONEDX, digest: sha256(sbom), size: sbom.length }],
+      layers: [{ mediaType: format.mediaType, digest: sha256(sbom), size: sbom.length }],
       subject,
       // No time in it: a rescan of the same image gives the same referrer, not another one.
-      annotations: { 'dev.berth.sbom.generator': 'berth-scanner' },
+      annotations: { 'dev.berth.sbom.generator': format.generator },
     }),
   );
   const digest = sha256(manifest);

@@ -10,9 +10,13 @@ import type { Sealer } from '../kube/secretbox.ts';
 import type { OutboundGuard } from '../webhooks/sender.ts';
 import {
   type AdapterMetadata,
+  type AdapterSbom,
   type AdapterTarget,
   type AdapterVulnerability,
+  type SbomCapability,
   ScannerAdapterClient,
+  type ScanRequest,
+  sbomCapability,
   VULN_REPORT_MIME,
 } from './adapter-client.ts';
 import { SEVERITY_ORDER, type Severity } from './osv.ts';
@@ -70,10 +74,37 @@ export interface ScannerRegistryOptions {
   maxPollMs?: number;
 }
 
-/** One scan to run by an external adapter. */
+/** What an adapter's scan gave: its findings and, from an adapter with the `sbom` capability, the SBOM. */
+export interface ExternalResult {
+  findings: Finding[];
+  sbom: AdapterSbom | null;
+  /** Why the SBOM is missing though the adapter offers one (the findings still count). */
+  sbomError: string | null;
+}
+
+/** One scan to run by an external adapter; aborting `signal` stops waiting for it at once. */
 export interface ExternalScan {
   scanner: { name: string; vendor: string; version: string };
-  run(artifact: { repository: string; digest: string; tag: string; mimeType: string }): Promise<Finding[]>;
+  run(
+    artifact: { repository: string; digest: string; tag: string; mimeType: string },
+    signal?: AbortSignal,
+  ): Promise<ExternalResult>;
+}
+
+/** Waits `ms`, or less when `signal` is aborted (then rejects with its reason). */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const done = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 const STARTED = new Date().toISOString();
@@ -295,14 +326,17 @@ export class ScannerRegistry {
     if (row.disabled) throw new Error(`scanner ${row.name} is disabled`);
     const client = this.client(this.target(row));
     const meta = await client.metadata();
-    return { scanner: meta.scanner, run: (artifact) => this.runOn(client, artifact) };
+    const sbom = sbomCapability(meta);
+    return { scanner: meta.scanner, run: (artifact, signal) => this.runOn(client, artifact, sbom, signal) };
   }
 
   private async runOn(
     client: ScannerAdapterClient,
     artifact: { repository: string; digest: string; tag: string; mimeType: string },
-  ): Promise<Finding[]> {
-    const id = await client.submit({
+    sbom: SbomCapability | null,
+    signal?: AbortSignal,
+  ): Promise<ExternalResult> {
+    const request: ScanRequest = {
       registry: { url: this.o.registryUrl(), authorization: await this.o.pullCredential(artifact.repository) },
       artifact: {
         repository: artifact.repository,
@@ -310,14 +344,32 @@ export class ScannerRegistry {
         tag: artifact.tag,
         mime_type: artifact.mimeType,
       },
-    });
+    };
+    // Asked only of an adapter that offers an SBOM: older adapters get the v1.0 request they know.
+    if (sbom)
+      request.enabled_capabilities = [
+        { type: 'vulnerability', produces_mime_types: [VULN_REPORT_MIME] },
+        { type: 'sbom', produces_mime_types: [sbom.reportMime], parameters: { sbom_media_types: [sbom.mediaType] } },
+      ];
+    const id = await client.submit(request, signal);
     const deadline = Date.now() + (this.o.scanTimeoutMs ?? 600_000);
-    for (;;) {
-      const answer = await client.report(id);
-      if ('vulnerabilities' in answer) return answer.vulnerabilities.map(findingOf);
-      if (Date.now() > deadline) throw new Error('the scanner did not finish the scan in time');
-      const wait = Math.min(answer.retryAfter * 1000, this.o.maxPollMs ?? 5_000);
-      await new Promise((resolve) => setTimeout(resolve, Math.max(wait, 50)));
+    const waitFor = async <T extends object>(ask: () => Promise<{ retryAfter: number } | T>): Promise<T> => {
+      for (;;) {
+        const answer = await ask();
+        if (!('retryAfter' in answer)) return answer;
+        if (Date.now() > deadline) throw new Error('the scanner did not finish the scan in time');
+        const wait = Math.min(answer.retryAfter * 1000, this.o.maxPollMs ?? 5_000);
+        await pause(Math.max(wait, 50), signal);
+      }
+    };
+    const report = await waitFor(() => client.report(id, signal));
+    const findings = report.vulnerabilities.map(findingOf);
+    if (!sbom) return { findings, sbom: null, sbomError: null };
+    try {
+      return { findings, sbom: await waitFor(() => client.sbom(id, sbom, signal)), sbomError: null };
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      return { findings, sbom: null, sbomError: (err as Error).message };
     }
   }
 }

@@ -48,13 +48,27 @@ export interface ScanServiceOptions {
 const bySeverity = (a: Finding, b: Finding) =>
   SEVERITY_ORDER.indexOf(b.severity) - SEVERITY_ORDER.indexOf(a.severity) || a.id.localeCompare(b.id);
 
+/** Packages an adapter's SBOM lists (CycloneDX components, SPDX packages): the report's package count. */
+function sbomPackageCount(content: Buffer): number {
+  const doc = JSON.parse(content.toString('utf8')) as { components?: unknown; packages?: unknown };
+  const list = Array.isArray(doc.components) ? doc.components : Array.isArray(doc.packages) ? doc.packages : [];
+  return list.length;
+}
+
 const INDEX_TYPES = new Set([
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.docker.distribution.manifest.list.v2+json',
 ]);
 
+/** The reason a stopped scan's signal carries (`POST …/scan/stop`). */
+export class ScanStopped extends Error {
+  constructor() {
+    super('the scan was stopped');
+  }
+}
+
 export class ScanService {
-  private readonly running = new Map<string, Promise<ScanReport>>();
+  private readonly running = new Map<string, { job: Promise<ScanReport>; stop: AbortController }>();
   /** Gate verdicts by digest and project, dropped when a scan ends or the database or a policy changes. */
   private readonly verdicts = new Map<string, string | null>();
 
@@ -134,19 +148,33 @@ export class ScanService {
   /** Starts a scan (or joins the one running) of a manifest; resolves with its report. */
   scan(repository: string, digest: string): Promise<ScanReport> {
     const key = `${repository}@${digest}`;
-    let job = this.running.get(key);
-    if (!job) {
-      job = this.run(repository, digest).finally(() => this.running.delete(key));
-      this.running.set(key, job);
+    let running = this.running.get(key);
+    if (!running) {
+      const stop = new AbortController();
+      const job = this.run(repository, digest, stop.signal).finally(() => this.running.delete(key));
+      running = { job, stop };
+      this.running.set(key, running);
     }
-    return job;
+    return running.job;
   }
 
   isRunning(repository: string, digest: string): boolean {
     return this.running.has(`${repository}@${digest}`);
   }
 
-  private async run(repository: string, digest: string): Promise<ScanReport> {
+  /**
+   * Stops a scan running in this process: an adapter's scan stops waiting at
+   * once (its polling and any request in flight are aborted), the built-in
+   * scanner at its next step; the report says Stopped. False when none runs here.
+   */
+  stop(repository: string, digest: string): boolean {
+    const running = this.running.get(`${repository}@${digest}`);
+    if (!running) return false;
+    running.stop.abort(new ScanStopped());
+    return true;
+  }
+
+  private async run(repository: string, digest: string, signal: AbortSignal): Promise<ScanReport> {
     const startedAt = new Date().toISOString();
     const base: ScanReport = {
       digest,
@@ -163,11 +191,17 @@ export class ScanService {
     let report: ScanReport;
     try {
       const external = await this.options.scanners?.externalFor(repository);
-      if (external) report = await this.runExternal(external, repository, base);
-      else report = await this.runBuiltIn(repository, base);
+      signal.throwIfAborted();
+      if (external) report = await this.runExternal(external, repository, base, signal);
+      else report = await this.runBuiltIn(repository, base, signal);
+      // A stop that came while the last step finished still wins: the user asked for it.
+      signal.throwIfAborted();
     } catch (err) {
-      this.options.onError?.(err, digest);
-      report = { ...base, status: 'Error', endedAt: new Date().toISOString(), error: (err as Error).message };
+      if (signal.aborted) report = { ...base, status: 'Stopped', endedAt: new Date().toISOString() };
+      else {
+        this.options.onError?.(err, digest);
+        report = { ...base, status: 'Error', endedAt: new Date().toISOString(), error: (err as Error).message };
+      }
     }
     await this.options.store.saveReport(report);
     this.forget(digest);
@@ -175,11 +209,13 @@ export class ScanService {
     return report;
   }
 
-  private async runBuiltIn(repository: string, base: ScanReport): Promise<ScanReport> {
+  private async runBuiltIn(repository: string, base: ScanReport, signal: AbortSignal): Promise<ScanReport> {
     const { digest } = base;
     const contents = await this.contents(digest);
+    signal.throwIfAborted();
     const packages = contents.flatMap((c) => c.packages);
     const findings = await this.match(packages);
+    signal.throwIfAborted();
     await this.storeSbom(repository, digest, packages, contents[0]?.os?.prettyName ?? null);
     const info = await this.options.store.databaseInfo();
     return {
@@ -195,16 +231,32 @@ export class ScanService {
 
   /**
    * A scan by an external adapter: its findings feed the same report (overview, dashboard, gate);
+   * its SBOM, when it makes one, is stored as the image's referrer as the built-in scanner's is;
    * the derived labels still come from Berth's own reading of the content, when it can read it.
    */
-  private async runExternal(external: ExternalScan, repository: string, base: ScanReport): Promise<ScanReport> {
+  private async runExternal(
+    external: ExternalScan,
+    repository: string,
+    base: ScanReport,
+    signal: AbortSignal,
+  ): Promise<ScanReport> {
     const record = await this.options.registry.manifestRecord(repository, base.digest);
-    const findings = await external.run({
-      repository,
-      digest: base.digest,
-      tag: '',
-      mimeType: record.mediaType,
-    });
+    const result = await external.run({ repository, digest: base.digest, tag: '', mimeType: record.mediaType }, signal);
+    signal.throwIfAborted();
+    const { findings } = result;
+    if (result.sbomError)
+      this.options.onError?.(new Error(`no SBOM from ${external.scanner.name}: ${result.sbomError}`), base.digest);
+    let packages = 0;
+    if (result.sbom && this.options.attachSbom !== false) {
+      await attachSbom(
+        this.options.registry,
+        repository,
+        { digest: base.digest, mediaType: record.mediaType, size: record.size },
+        result.sbom.content,
+        { mediaType: result.sbom.mediaType, generator: `${external.scanner.name} ${external.scanner.version}`.trim() },
+      );
+      packages = sbomPackageCount(result.sbom.content);
+    }
     let labels: string[] = [];
     try {
       labels = [...new Set((await this.contents(base.digest)).flatMap((c) => deriveLabels(c)))];
@@ -216,7 +268,7 @@ export class ScanService {
       status: 'Success',
       endedAt: new Date().toISOString(),
       findings: findings.sort(bySeverity),
-      packages: 0,
+      packages,
       labels,
       dbUpdatedAt: null,
       scanner: external.scanner,

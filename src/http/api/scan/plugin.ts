@@ -202,8 +202,8 @@ export async function scanRoutes(parent: FastifyInstance, options: ScanApiOption
 
   app.post(`${base}/scan/stop`, { schema: { params: Params, response: { 202: NoBody } } }, async (request, reply) => {
     const { repository, digest } = await artifact(request, request.params, 'push');
-    if (!scan.isRunning(repository, digest)) throw badRequest('no scan of this artifact is running');
-    // A scan in this process runs to its end; it is reported as stopped when it does.
+    // Scans run in the process that started them: another node's scan is not found here.
+    if (!scan.stop(repository, digest)) throw badRequest('no scan of this artifact is running');
     return reply.status(202).send();
   });
 
