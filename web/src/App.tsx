@@ -6,6 +6,7 @@ import { ConsoleExtras } from './components/ConsoleExtras.tsx';
 import { LanguageSwitch } from './components/LanguageSwitch.tsx';
 import { useRegistryName } from './components/registry-name.ts';
 import { messages, useT } from './i18n/index.ts';
+import { AccountPage } from './pages/AccountPage.tsx';
 import { ArtifactPage } from './pages/ArtifactPage.tsx';
 import { AuditLogPage } from './pages/AuditLogPage.tsx';
 import { AboutPage } from './pages/admin/AboutPage.tsx';
@@ -50,6 +51,7 @@ function Page(props: { path: string; search: URLSearchParams; auth: AuthState; o
   if (path === '/storage') return <StoragePage />;
   if (path === '/admin/settings') return <SystemSettingsPage />;
   if (path === '/about') return <AboutPage />;
+  if (path === '/account') return <AccountPage />;
   const tagHistory = /^\/projects\/([^/]+)\/repositories\/(.+)\/tags\/([^/]+)\/history$/.exec(path);
   if (tagHistory)
     return (
@@ -164,7 +166,9 @@ export function App() {
           <span className="spacer" />
           {auth.kind === 'signed-in' ? (
             <span className="who">
-              {auth.user.username}
+              <Link to="/account" title={t('account')}>
+                {auth.user.username}
+              </Link>
               <button
                 type="button"
                 className="link"
@@ -220,6 +224,7 @@ const text = messages(
     security: 'Security',
     scanners: 'Scanners',
     signOut: 'Sign out',
+    account: 'My account',
     signIn: 'Sign in',
     openTitle: 'This server has no accounts yet: everyone may do everything.',
     open: 'open access',
@@ -242,6 +247,7 @@ const text = messages(
     security: '安全',
     scanners: '扫描器',
     signOut: '退出登录',
+    account: '我的账号',
     signIn: '登录',
     openTitle: '此服务器尚无账户：所有人都可执行所有操作。',
     open: '开放访问',

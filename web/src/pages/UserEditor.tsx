@@ -37,7 +37,7 @@ const catalog = messages(
     passwordSet: 'The password was changed. Tell {name} through a safe channel.',
     cliSecret: 'CLI secret',
     cliHint:
-      '{name} signs in through OIDC: podman, skopeo and helm use this secret instead of a password. {name} can also make one from their own account menu.',
+      '{name} signs in through OIDC: podman, skopeo and helm use this secret instead of a password. {name} can also make one on their own My account page (their name in the header).',
     newSecret: 'Generate a new CLI secret',
     secretShown: 'Copy the new secret now: it is shown only once. The old one stopped working.',
     copySecret: 'Copy secret',
@@ -56,7 +56,8 @@ const catalog = messages(
     setPassword: '设置密码',
     passwordSet: '密码已修改。请通过安全的渠道告知 {name}。',
     cliSecret: 'CLI 密钥',
-    cliHint: '{name} 通过 OIDC 登录：podman、skopeo 和 helm 使用此密钥代替密码。{name} 也可以在自己的账号菜单中生成。',
+    cliHint:
+      '{name} 通过 OIDC 登录：podman、skopeo 和 helm 使用此密钥代替密码。{name} 也可以在自己的“我的账号”页面（页头中的用户名）生成。',
     newSecret: '生成新的 CLI 密钥',
     secretShown: '请立即复制新密钥：它只显示这一次。旧密钥已失效。',
     copySecret: '复制密钥',
