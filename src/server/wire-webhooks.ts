@@ -48,8 +48,8 @@ export function openWebhooks(
 }
 
 /**
- * Scans tell webhooks when they end: SCANNING_COMPLETED, or SCANNING_FAILED
- * for a scan that errored. Other features report their events the same way,
+ * Scans tell webhooks when they end: SCANNING_COMPLETED, SCANNING_FAILED
+ * for a scan that errored, SCANNING_STOPPED for one stopped by `scan/stop`. Other features report their events the same way,
  * with `webhooks.emit` (docs/webhooks.md, "Events from other features").
  */
 export function scanWebhooks(
@@ -71,6 +71,7 @@ export function scanWebhooks(
           repository,
           digest: report.digest,
           failed: report.status === 'Error',
+          stopped: report.status === 'Stopped',
           at: report.endedAt ?? new Date().toISOString(),
           public_: p.public,
           scanOverview: await scanOverview(scan.service, report.digest),

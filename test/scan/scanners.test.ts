@@ -379,7 +379,27 @@ describe('external scanners (Harbor pluggable scanner API)', () => {
     assert.deepEqual(await layer.json(), ADAPTER_SBOM);
   });
 
-  test('scan/stop stops an adapter scan in progress: polling ends, the status is Stopped', async () => {
+  test('scan/stop stops an adapter scan in progress: polling ends, the status is Stopped, SCANNING_STOPPED is sent', async () => {
+    // A webhook receiver: the stop is reported as Harbor's SCANNING_STOPPED, not as a completed scan.
+    const events: { type: string; digest?: string }[] = [];
+    const receiver = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c) => {
+        text += String(c);
+      });
+      req.on('end', () => {
+        const body = JSON.parse(text) as { type: string; event_data?: { resources?: { digest?: string }[] } };
+        events.push({ type: body.type, digest: body.event_data?.resources?.[0]?.digest });
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const hook = await api('POST', '/projects/team/webhook/policies', {
+      name: 'scans',
+      event_types: ['SCANNING_COMPLETED', 'SCANNING_FAILED', 'SCANNING_STOPPED'],
+      targets: [{ type: 'http', address: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook` }],
+    });
+    assert.equal(hook.status, 201, await hook.text());
     const base = '/projects/team/repositories/slow/artifacts/v1';
     assert.equal((await api('POST', `${base}/scan/stop`)).status, 400, 'nothing runs yet');
     assert.equal((await api('POST', `${base}/scan`)).status, 202);
@@ -410,6 +430,12 @@ describe('external scanners (Harbor pluggable scanner API)', () => {
       await api('GET', '/projects/team/repositories/slow/artifacts?with_scan_overview=true')
     ).json()) as { scan_overview: Record<string, { scan_status: string }> }[];
     assert.equal(listing[0].scan_overview[REPORT].scan_status, 'Stopped');
+    for (let i = 0; i < 300 && events.length === 0; i++) await new Promise((res) => setTimeout(res, 50));
+    receiver.close();
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['SCANNING_STOPPED'],
+    );
   });
 
   test("an adapter's error is the scan's error", async () => {

@@ -81,7 +81,7 @@ export function artifactEventData(
 }
 
 /**
- * Harbor's SCANNING_COMPLETED / SCANNING_FAILED event of one scanned
+ * Harbor's SCANNING_COMPLETED / SCANNING_FAILED / SCANNING_STOPPED event of one scanned
  * artifact: the artifact's `event_data` with its `scan_overview` (by report
  * MIME type, as the artifact API shows it) in the resource.
  */
@@ -90,6 +90,8 @@ export function scanningEvent(input: {
   repository: string;
   digest: string;
   failed: boolean;
+  /** A scan stopped by `scan/stop` (neither completed nor failed). */
+  stopped?: boolean;
   at: string;
   public_: boolean;
   scanOverview: Record<string, unknown> | null;
@@ -104,7 +106,7 @@ export function scanningEvent(input: {
   const [resource] = data.resources as Record<string, unknown>[];
   if (resource && input.scanOverview) resource.scan_overview = input.scanOverview;
   return {
-    type: input.failed ? 'SCANNING_FAILED' : 'SCANNING_COMPLETED',
+    type: input.stopped ? 'SCANNING_STOPPED' : input.failed ? 'SCANNING_FAILED' : 'SCANNING_COMPLETED',
     project: input.repository.split('/')[0] as string,
     operator: 'scanner',
     at: input.at,
