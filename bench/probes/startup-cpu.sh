@@ -20,6 +20,9 @@ backend() {
   local db="berth_startup_$$_$1"
   psql -q -h 127.0.0.1 -U postgres -d test -c "create database $db" >/dev/null
   export BERTH_STORAGE_DRIVER=s3 BERTH_S3_BUCKET="$db" BERTH_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db"
+  # s3.env names them S3_*; Berth reads BERTH_S3_*.
+  export BERTH_S3_ENDPOINT=${BERTH_S3_ENDPOINT:-${S3_ENDPOINT:-}} BERTH_S3_ACCESS_KEY=${BERTH_S3_ACCESS_KEY:-${S3_ACCESS_KEY:-}}
+  export BERTH_S3_SECRET_KEY=${BERTH_S3_SECRET_KEY:-${S3_SECRET_KEY:-}} BERTH_S3_REGION=${BERTH_S3_REGION:-${S3_REGION:-us-east-1}}
 }
 if [ -n "${REUSE:-}" ]; then
   shared=$(mktemp -d /tmp/berth-startup.XXXXXX)
