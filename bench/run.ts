@@ -409,7 +409,7 @@ async function main(): Promise<void> {
     `- ${PULL_CLIENTS} concurrent pulls: ${PULL_CLIENTS} Node clients at once, each GETting the manifest by tag, the config and the ${LAYERS} layers (sizes checked, bodies discarded).`,
     `- Pull storm: ${STORM_CLIENTS} clients at once (a Deployment rolled out across a cluster), each on its own keep-alive connection, GET the manifest by tag, then the config and the ${LAYERS} layers one after another (sizes checked, bodies discarded); time to the last byte of the last client, p99 of each blob GET, failed requests counted. Memory: peak RSS of the server at the end of the storm (it only grows, so it includes earlier phases).`,
     "- Peak memory: the server process's VmHWM (or the summed RSS of its process tree, sampled every 200 ms, when it has children) over each round; the median over rounds is shown.",
-    '- Start-up: spawn to the first 200 on /v2/, polled every 5 ms, on the data left by earlier rounds.',
+    '- Start-up: spawn to the first 200 on /v2/, polled every 5 ms, on the data left by earlier rounds. Berth builds its management API and console at their first request, which this figure does not include (`bench/probes/startup-cpu.sh` times that request).',
     '',
     '### Server CPU cost',
     '',

@@ -2,11 +2,13 @@
  * Start-up work deferred to first use (bench/FINDINGS.md, "Start-up, third
  * round") still happens when it is needed: the schema check on a database
  * that lacks a migration, the background runners and process metrics once
- * `serve` starts them (or at the first scrape), and every CLI command.
+ * `serve` starts them (or at the first scrape), and every CLI command; the
+ * management API, console and sessions are built at their first request
+ * ("Session 8"), and their bundle chunk is not loaded before.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -16,6 +18,7 @@ import pino from 'pino';
 import { SqliteStore } from '../src/adapters/metadata/sqlite.ts';
 import { buildApp } from '../src/server/app.ts';
 import { loadConfig } from '../src/server/config.ts';
+import { freePort } from './support/berth.ts';
 
 const run = promisify(execFile);
 
@@ -77,3 +80,98 @@ test('berth serve loads only the server; the other commands are still there', as
   const serve = await run(process.execPath, ['--import', 'tsx', main, 'serve', '--help']);
   assert.match(serve.stdout, /--tls-cert/);
 });
+
+test('the management API is built at its first request, behind the same hooks, bodies intact', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-lazy-'));
+  const berth = await buildApp(
+    loadConfig({ env: { BERTH_DATA: dir, BERTH_AUTH: 'off', BERTH_LOG_LEVEL: 'silent' } }),
+    pino({ level: 'silent' }),
+    { deferBackground: true },
+  );
+  try {
+    for (const url of ['/v2/', '/livez', '/metrics'])
+      assert.equal((await berth.app.inject({ method: 'GET', url })).statusCode, 200, url);
+    assert.equal(berth.management.started(), false, '/v2/, probes and metrics do not build the management API');
+    const created = await berth.app.inject({
+      method: 'POST',
+      url: '/api/v2.0/projects',
+      payload: { project_name: 'lazy1' },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    assert.equal(berth.management.started(), true);
+    // Security headers of the first instance are on the second one's answers; its error shapes are its own.
+    assert.match(String(created.headers['content-security-policy']), /frame-ancestors 'none'/);
+    const project = await berth.app.inject({ method: 'GET', url: '/api/v2.0/projects/lazy1' });
+    assert.equal(project.json().name, 'lazy1');
+    const missing = await berth.app.inject({ method: 'GET', url: '/api/v2.0/no-such' });
+    assert.equal(missing.statusCode, 404);
+    assert.equal(missing.json().errors[0].code, 'NOT_FOUND');
+    const bad = await berth.app.inject({ method: 'POST', url: '/api/v2.0/projects', payload: { project_name: 7 } });
+    assert.equal(bad.statusCode, 400);
+    // The access log's metrics count the forwarded requests once each.
+    const scraped = (await berth.app.inject({ method: 'GET', url: '/metrics' })).body;
+    assert.match(scraped, /berth_http_requests_total\{method="POST",route="api",status="201"\} 1\n/);
+    assert.match(scraped, /berth_http_requests_total\{method="GET",route="api",status="404"\} 1\n/);
+  } finally {
+    await berth.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('berth serve (the bundle) answers /v2/ without loading the management chunk', async () => {
+  const root = join(import.meta.dirname, '..');
+  const bundle = join(root, 'dist/bundle');
+  const chunk = (await readdir(bundle)).find((f) => f.startsWith('management-') && f.endsWith('.js'));
+  assert.ok(chunk, 'dist/bundle has a management chunk (npm run build)');
+  const dir = await mkdtemp(join(tmpdir(), 'berth-lazy-'));
+  const trace = join(dir, 'loaded.txt');
+  const port = await freePort();
+  const server = spawn(
+    process.execPath,
+    ['--import', join(root, 'test/support/load-trace.mjs'), join(bundle, 'main.js'), 'serve', '--host', '127.0.0.1'],
+    {
+      env: {
+        ...process.env,
+        BERTH_LOAD_TRACE: trace,
+        BERTH_AUTH: 'off',
+        BERTH_DATA: join(dir, 'data'),
+        BERTH_PORT: `${port}`,
+      },
+      stdio: 'ignore',
+    },
+  );
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(`${base}/v2/`, server);
+    const atStart = (await readFile(trace, 'utf8')).split('\n');
+    assert.ok(
+      atStart.some((url) => /\/dist\/bundle\/serve-[^/]+\.js$/.test(url)),
+      'the trace sees the serve chunk',
+    );
+    assert.ok(!atStart.some((url) => url.endsWith(`/${chunk}`)), `${chunk} is not loaded at start`);
+    const info = await fetch(`${base}/api/v2.0/systeminfo`);
+    assert.equal(info.status, 200);
+    const after = (await readFile(trace, 'utf8')).split('\n');
+    assert.ok(
+      after.some((url) => url.endsWith(`/${chunk}`)),
+      `${chunk} is loaded at the first API request`,
+    );
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((done) => server.once('exit', done));
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+async function waitFor(url: string, server: { exitCode: number | null }): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    assert.equal(server.exitCode, null, 'the server exited');
+    const ok = await fetch(url).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  assert.fail(`${url} did not answer 200`);
+}

@@ -44,8 +44,13 @@ export function lazySchemaController(): FastifyServerOptions['schemaController']
   const lazily =
     (builder: Builder): Builder =>
     (externalSchemas, options) => {
-      const compiler = builder(externalSchemas, options);
-      return (route) => lazy(() => compiler(route));
+      // Even the compiler (an Ajv instance with its formats) is made at the first schema compiled.
+      let compiler: ((route: unknown) => Compiled) | null = null;
+      return (route) =>
+        lazy(() => {
+          compiler ??= builder(externalSchemas, options);
+          return compiler(route);
+        });
     };
   // Cast: Fastify types the compiled functions as ajv's; it only calls them and reads `errors`.
   return {

@@ -68,13 +68,6 @@ import { registryAudit } from '../http/access/audit-hook.ts';
 import { Gate, PROBE_HEADER, probeSignature } from '../http/access/gate.ts';
 import { RegistryAccess } from '../http/access/registry-access.ts';
 import { accessLog } from '../http/access-log.ts';
-import { catalogAuditor, catalogAuthorizer, catalogScope } from '../http/api/access/catalog-seam.ts';
-import { callerOf, requireOn, sysadminOf } from '../http/api/access/context.ts';
-import { kubeActor, kubeAuthorizer } from '../http/api/kube/access-seam.ts';
-import { apiPlugin } from '../http/api/plugin.ts';
-import { proxyProjectExtension } from '../http/api/proxy/extension.ts';
-import { registriesAuthorizer } from '../http/api/registries/access-seam.ts';
-import { sessionRoutes } from '../http/api/sessions/routes.ts';
 import { trustProxies } from '../http/client-address.ts';
 import { lazySchemaController, warmUp } from '../http/lazy-schemas.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
@@ -85,7 +78,6 @@ import { probeRoutes } from '../http/probes.ts';
 import { isClientDisconnect, securityHeaders } from '../http/security-headers.ts';
 import { tokenRoutes } from '../http/token/routes.ts';
 import { TokenService } from '../http/token/tokens.ts';
-import { webPlugin } from '../http/web/plugin.ts';
 import {
   databaseFile,
   outboundPolicy,
@@ -96,8 +88,9 @@ import {
   tokenKeyFile,
 } from './config.ts';
 import { listenerOptions, watchLimits } from './http-limits.ts';
+import { forwardUnmatched, type LazyInstance, lazyInstance } from './lazy-instance.ts';
 import { installLimits } from './limits.ts';
-import { tlsServerOptions } from './tls.ts';
+import { tlsHttp2, tlsServerOptions } from './tls.ts';
 import { labelsOfArtifact, openReplication } from './wire-replication.ts';
 import { openWebhooks, scanWebhooks } from './wire-webhooks.ts';
 
@@ -120,6 +113,8 @@ export interface Berth {
   lifecycle: LifecycleFeature;
   webhooks: WebhooksFeature;
   registries: RegistriesService;
+  /** The management API and console's instance (built at its first request; this builds it if not yet). */
+  management: LazyInstance;
   /** Starts the background runners if buildApp was asked to defer them (idempotent). */
   startBackground(): void;
   close(): Promise<void>;
@@ -552,53 +547,42 @@ export async function buildApp(config: ServerConfig, log: Logger, options: Build
       });
     }
   }
-  await app.register(sessionRoutes, { gate, sessions, oidc: Boolean(gate && config.auth.oidc.issuer) });
   await app.register(ociPlugin, {
     registry,
     onUnexpected,
     access: refusingPushes(gate ? new RegistryAccess(gate) : openOciAccess, proxy.projects),
   });
-  await app.register(apiPlugin, {
-    prefix: '/api/v2.0',
-    registry,
-    onUnexpected,
-    access,
-    gate,
-    kube,
-    authorizeKube: kubeAuthorizer({ registry, access, gate }),
-    kubeActor: kubeActor({ registry, access, gate }),
-    onRobotSecretRotated: (name, secret) => kube.connections.robotSecretRotated(name, secret).then(() => {}),
-    robotSecretOverlap: (name) => kube.rotation.overlapFor(name),
-    catalog,
-    traffic,
-    authorizeCatalog: catalogAuthorizer({ registry, access, gate }),
-    catalogScope: catalogScope({ registry, access, gate }),
-    auditCatalog: catalogAuditor({ registry, access, gate }),
-    scan: scan.service,
-    labels: metadataPorts(registry).labels(),
-    requireAdmin: async (request) => void (await sysadminOf({ registry, access, gate }, request)),
-    signing: signing.service,
-    lifecycle,
-    registries: { registries, authorize: registriesAuthorizer({ registry, access, gate }) },
-    projectExtension: proxyProjectExtension(proxy, registries, access),
-    proxy: {
-      proxy,
-      authorize: async (request, name) => {
-        const api = { registry, access, gate };
-        const project = await access.store.projectByName(name);
-        if (project) await requireOn(api, await callerOf(api, request), project, 'pull');
-      },
-    },
-    webhooks: webhooks.service,
-    settings,
-    replication: {
-      replication: replication.service,
-      registries,
-      authorize: registriesAuthorizer({ registry, access, gate }),
-    },
-  });
   await app.register(probeRoutes, { registry });
-  await webPlugin(app, {});
+  // The management API, the console and its sessions: a second instance built at their first request.
+  const management = lazyInstance(
+    { ...tlsHttp2(config), logger: false, schemaController: lazySchemaController() },
+    async (api) => {
+      const { mountManagement } = await import('./management.ts');
+      await mountManagement(api, {
+        registry,
+        access,
+        gate,
+        sessions,
+        oidc: Boolean(gate && config.auth.oidc.issuer),
+        onUnexpected,
+        kube,
+        catalog,
+        traffic,
+        scan: scan.service,
+        labels: metadataPorts(registry).labels(),
+        signing,
+        lifecycle,
+        registries,
+        proxy,
+        webhooks,
+        settings,
+        replication,
+      });
+      // As at start for the first instance: a broken schema shows in the log soon, not at some later request.
+      warmUp((err) => log.error({ err }, 'a route schema does not compile'));
+    },
+  );
+  await forwardUnmatched(app, management, (err) => log.error({ err }, 'could not build the management API'));
   let backgroundStarted = false;
   const startBackground = () => {
     if (backgroundStarted) return;
@@ -624,12 +608,14 @@ export async function buildApp(config: ServerConfig, log: Logger, options: Build
     lifecycle,
     webhooks,
     registries,
+    management,
     startBackground,
     async close() {
       backgroundStarted = true; // a start still pending must not begin during or after close
       signing.close();
       scan.close();
       await app.close();
+      await management.close();
       await lifecycle.stop();
       await proxy.close();
       await webhooks.runner.stop();

@@ -18,6 +18,11 @@ export function tlsServerOptions(config: ServerConfig): object {
   return { http2: true, https: { allowHTTP1: true, ...readKeyPair(config.tls) } };
 }
 
+/** The request objects' kind for an instance that gets its requests from the TLS listener's (HTTP/2 compat). */
+export function tlsHttp2(config: ServerConfig): object {
+  return config.tls.cert ? { http2: true } : {};
+}
+
 /** Reloads the certificate and key into a TLS server; a bad pair is reported and the old one kept. */
 export function reloadTls(server: unknown, config: ServerConfig): void {
   (server as TlsServer).setSecureContext(readKeyPair(config.tls));
