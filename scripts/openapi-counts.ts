@@ -13,7 +13,15 @@ import { UNDECLARED } from '../src/http/api/openapi.ts';
 import { buildApp } from '../src/server/app.ts';
 import { loadConfig } from '../src/server/config.ts';
 
-type Operation = { parameters?: unknown[]; requestBody?: unknown; responses: Record<string, { description: string }> };
+type Operation = {
+  parameters?: unknown[];
+  requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
+  responses: Record<string, { description: string }>;
+};
+/** `{}`, or a union with `{}` in it: a body declared, but as anything. */
+const anything = (s: Record<string, unknown>) =>
+  Object.keys(s).length === 0 ||
+  ((s.anyOf as unknown[] | undefined) ?? []).some((x) => Object.keys(x as object).length === 0);
 
 const dir = await mkdtemp(join(tmpdir(), 'berth-openapi-counts-'));
 const config = loadConfig({
@@ -32,6 +40,10 @@ try {
       for (const [method, op] of Object.entries(byMethod)) if (undeclared(op)) console.log(`  ${method} ${path}`);
   console.log(`untyped OpenAPI operations (no parameter, body or response shape): ${untyped.length} of ${ops.length}`);
   console.log(`OpenAPI operations without response schemas: ${ops.filter(undeclared).length}`);
+  const bodies = ops.flatMap((op) => Object.values(op.requestBody?.content ?? {}));
+  console.log(`OpenAPI request bodies that accept anything: ${bodies.filter((b) => anything(b.schema)).length}`);
+  const binary = bodies.filter((b) => b.schema.format === 'binary').length;
+  console.log(`OpenAPI upload bodies declared by content type (binary): ${binary}`);
 } finally {
   await berth.close();
   await rm(dir, { recursive: true, force: true });

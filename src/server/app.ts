@@ -49,6 +49,7 @@ import { accessRobots } from '../features/kube/robots.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
 import type { KubeStore } from '../features/kube/store.ts';
 import { type LabelReader, labelReader } from '../features/labels/ports.ts';
+import { LabelService } from '../features/labels/service.ts';
 import { createLifecycle, type LifecycleFeature } from '../features/lifecycle/feature.ts';
 import { createProxy, proxyConfigFrom } from '../features/proxy/feature.ts';
 import { mirrorUrl } from '../features/proxy/mirror.ts';
@@ -569,7 +570,7 @@ export async function buildApp(config: ServerConfig, log: Logger, options: Build
         catalog,
         traffic,
         scan: scan.service,
-        labels: metadataPorts(registry).labels(),
+        labels: new LabelService(metadataPorts(registry).labels()),
         signing,
         lifecycle,
         registries,

@@ -5176,7 +5176,8 @@ export interface operations {
                     /** @constant */
                     format: "osv";
                     entries: unknown[];
-                } | unknown;
+                };
+                "application/zip": string;
             };
         };
         responses: {
@@ -10128,7 +10129,13 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/x-tar": string;
+                "application/tar": string;
+                "application/octet-stream": string;
+            };
+        };
         responses: {
             /** @description Done */
             201: {

@@ -47,7 +47,9 @@ type Components = Map<string, Json>;
  * named schemas are moved to `components` and referenced.
  */
 function plain(schema: unknown, components?: Components): Json {
-  const copy = JSON.parse(JSON.stringify(schema), (key, value) => (key === 'x-no-body' ? undefined : value));
+  const copy = JSON.parse(JSON.stringify(schema), (key, value) =>
+    key === 'x-no-body' || key === 'x-body' ? undefined : value,
+  );
   return components ? hoist(copy, components) : copy;
 }
 
@@ -107,6 +109,15 @@ function responses(schema: Json, paged: boolean, open: boolean, method: string, 
   return out;
 }
 
+/** JSON, or one schema per content type (uploads: src/http/shared/schemas.ts, `ByContentType`). */
+function requestBody(body: Json, components: Components): Json {
+  const byType = body.content as Record<string, { schema: unknown }> | undefined;
+  const content = byType
+    ? Object.fromEntries(Object.entries(byType).map(([type, one]) => [type, { schema: plain(one.schema, components) }]))
+    : { 'application/json': { schema: plain(body, components) } };
+  return { required: true, content };
+}
+
 function operation(route: RecordedRoute, components: Components): Json {
   const { schema, method, path } = route;
   const open = Array.isArray(schema.security) && schema.security.length === 0;
@@ -125,9 +136,7 @@ function operation(route: RecordedRoute, components: Components): Json {
     summary: (schema.summary as string | undefined) ?? `${method.toUpperCase()} ${path}`,
     operationId: `${method}${path.replace(/[^a-zA-Z0-9]+(\w)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
     ...(all.length > 0 ? { parameters: all } : {}),
-    ...(schema.body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: plain(schema.body, components) } } } }
-      : {}),
+    ...(schema.body ? { requestBody: requestBody(schema.body as Json, components) } : {}),
     ...(open ? { security: [] } : {}),
     responses: responses(
       schema,

@@ -8,7 +8,7 @@ import type { AccessService } from '../../core/access/service.ts';
 import type { CatalogQueries } from '../../core/ports-catalog.ts';
 import type { Registry } from '../../core/registry.ts';
 import type { KubeFeature } from '../../features/kube/feature.ts';
-import type { LabelStore } from '../../features/labels/store.ts';
+import type { LabelService } from '../../features/labels/service.ts';
 import type { LifecycleFeature } from '../../features/lifecycle/feature.ts';
 import { LifecycleSettings } from '../../features/lifecycle/settings.ts';
 import type { ScanService } from '../../features/scan/service.ts';
@@ -81,7 +81,7 @@ export interface ApiOptions {
   /** Throws unless the caller is a system administrator (the vulnerability database). */
   requireAdmin?: (request: FastifyRequest) => Promise<void>;
   /** Harbor's user-defined labels (with `access` and `requireAdmin`); absent: artifacts carry no labels. */
-  labels?: LabelStore;
+  labels?: LabelService;
   /** Signature verification (trusted keys, project content-trust switches); absent: not served. */
   signing?: SigningService;
   /** GC, quotas, immutable tag rules, tag history; absent: not served. */

@@ -6,7 +6,7 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { type TSchema, Type } from 'typebox';
+import { type Static, type TSchema, Type } from 'typebox';
 
 /** The largest id a database integer column holds (PostgreSQL `integer`). */
 export const MAX_ID = 2_147_483_647;
@@ -56,3 +56,26 @@ export const doc = (tag: string, summary: string, open = false) => ({
   summary,
   ...(open ? { security: [] } : {}),
 });
+
+/**
+ * Upload bodies. `Bytes`: the route's content-type parser hands the handler
+ * the body as a Buffer (a zip). `Streamed`: the parser leaves the body unread
+ * and the handler streams `request.raw` to disk (a bundle of gigabytes).
+ * Both are OpenAPI's binary string; src/http/shared/validation.ts checks a
+ * `Bytes` body is bytes and lets a `Streamed` one through to its handler.
+ */
+export const Bytes = (description: string) =>
+  Type.Unsafe<Buffer>({ type: 'string', format: 'binary', 'x-body': 'bytes', description });
+export const Streamed = (description: string) =>
+  Type.Unsafe<undefined>({ type: 'string', format: 'binary', 'x-body': 'stream', description });
+
+/**
+ * A body declared per content type, as Fastify validates it: the schema of
+ * the type the client sent checks the body (a route that accepts only these
+ * types says so in its `content-type` header schema too, since JSON always
+ * has a parser). The handler sees the union of the listed types.
+ */
+export const ByContentType = <T extends Record<string, TSchema>>(types: T) =>
+  Type.Unsafe<{ [K in keyof T]: Static<T[K]> }[keyof T]>({
+    content: Object.fromEntries(Object.entries(types).map(([type, schema]) => [type, { schema }])),
+  });

@@ -39,9 +39,22 @@ function compilerFor(httpPart: string | undefined) {
   return textParts;
 }
 
+const NOT_BYTES: ErrorObject = {
+  instancePath: '',
+  schemaPath: '#/x-body',
+  keyword: 'type',
+  params: {},
+  message: 'must be the bytes of the upload',
+};
+
 /** Installs the validator compiler on `app` (and so on every plugin registered inside it). */
 export function installSchemaValidation(app: FastifyInstance): void {
   app.setValidatorCompiler(({ schema, httpPart }) => {
+    const upload = (schema as { 'x-body'?: string })['x-body'];
+    // Left unread by its parser: the handler streams it (and answers what is wrong with its content).
+    if (upload === 'stream') return () => ({});
+    if (upload === 'bytes')
+      return (data: unknown) => (Buffer.isBuffer(data) ? { value: data } : { error: [NOT_BYTES] });
     let check: ValidateFunction | undefined;
     // An absent body is checked (and handed on) as `{}`: required fields are named, handlers get an object.
     const absent = httpPart === 'body' ? {} : null;

@@ -4,13 +4,16 @@
  * caller may take (distribution docs/spec/auth/token.md).
  */
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { Type } from 'typebox';
 import { ANONYMOUS, type Principal, principalName } from '../../core/access/principal.ts';
 import type { RegistryAction } from '../../core/access/service.ts';
 import { RegistryError } from '../../core/errors.ts';
 import { isValidName } from '../../core/names.ts';
 import { clientAddress, type Gate, parseBasic } from '../access/gate.ts';
 import { ociError, ociErrorBody } from '../shared/error-table.ts';
+import { typed } from '../shared/schemas.ts';
+import { installSchemaValidation, ociValidationHandler, validationProblem } from '../shared/validation.ts';
 import type { AccessClaim } from './tokens.ts';
 
 const ALL: RegistryAction[] = ['pull', 'push', 'delete'];
@@ -37,8 +40,68 @@ export interface TokenRouteOptions {
   gate: Gate;
 }
 
-export async function tokenRoutes(app: FastifyInstance, options: TokenRouteOptions): Promise<void> {
+const Text = (maxLength: number, description?: string) =>
+  Type.Optional(Type.String({ maxLength, ...(description ? { description } : {}) }));
+
+/** docker's token request (distribution docs/spec/auth/token.md): `scope` may repeat. */
+const TokenQuery = Type.Object({
+  service: Text(255),
+  scope: Type.Optional(Type.Array(Type.String({ maxLength: 16384 }), { maxItems: 100 })),
+  account: Text(255),
+  client_id: Text(255),
+  offline_token: Text(8),
+});
+
+/** The OAuth2 password grant (docs/spec/auth/oauth.md); username and password are required with it. */
+const TokenForm = Type.Object(
+  {
+    grant_type: Type.String({ maxLength: 64 }),
+    username: Text(255),
+    password: Text(1024),
+    scope: Text(16384, 'space-separated scopes'),
+    service: Text(255),
+    client_id: Text(255),
+    access_type: Text(16),
+    refresh_token: Text(16384),
+  },
+  {
+    if: { properties: { grant_type: { const: 'password' } } },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, not a promise
+    then: { required: ['username', 'password'] },
+  },
+);
+
+const Token = Type.Object({
+  token: Type.String(),
+  access_token: Type.String(),
+  expires_in: Type.Integer(),
+  issued_at: Type.String(),
+});
+
+/** RFC 6749's error body (section 5.2). */
+const OAuthError = Type.Object({ error: Type.String(), error_description: Type.Optional(Type.String()) });
+
+/**
+ * A request that fails its schema: on the OAuth2 POST, RFC 6749's
+ * `invalid_request` (what docker and podman read from that endpoint); on
+ * GET, the registry's error body, as the token spec's clients expect.
+ */
+function invalidRequest(err: FastifyError, request: { method: string }, reply: FastifyReply) {
+  const problem = validationProblem(err);
+  if (!problem) throw err;
+  if (request.method === 'POST')
+    return reply
+      .status(400)
+      .header('cache-control', 'no-store')
+      .send({ error: 'invalid_request', error_description: problem.message });
+  return ociValidationHandler()(err, request as never, reply);
+}
+
+export async function tokenRoutes(parent: FastifyInstance, options: TokenRouteOptions): Promise<void> {
   const { gate } = options;
+  const app = typed(parent);
+  installSchemaValidation(app);
+  app.setErrorHandler(invalidRequest);
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: 65536 },
@@ -92,33 +155,42 @@ export async function tokenRoutes(app: FastifyInstance, options: TokenRouteOptio
     throw err;
   };
 
-  app.get('/service/token', async (request, reply) => {
-    const query = new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1 || request.url.length));
-    try {
-      const header = request.headers.authorization;
-      let principal: Principal = ANONYMOUS;
-      if (header) {
-        const basic = parseBasic(header);
-        if (!basic) return refuse(reply, new RegistryError('UNAUTHORIZED', 'use Basic credentials'));
-        principal = await gate.login(request.raw, basic.username, basic.password);
+  app.get(
+    '/service/token',
+    { schema: { querystring: TokenQuery, response: { 200: Token } } },
+    async (request, reply) => {
+      try {
+        const header = request.headers.authorization;
+        let principal: Principal = ANONYMOUS;
+        if (header) {
+          const basic = parseBasic(header);
+          if (!basic) return refuse(reply, new RegistryError('UNAUTHORIZED', 'use Basic credentials'));
+          principal = await gate.login(request.raw, basic.username, basic.password);
+        }
+        return await issue(request.raw, reply, principal, request.query.scope ?? []);
+      } catch (err) {
+        return fail(reply, err);
       }
-      return await issue(request.raw, reply, principal, query.getAll('scope'));
-    } catch (err) {
-      return fail(reply, err);
-    }
-  });
+    },
+  );
 
-  app.post('/service/token', async (request, reply) => {
-    const body = (request.body ?? {}) as Record<string, string>;
-    if (body.grant_type !== 'password')
-      return reply.status(400).send({ error: 'unsupported_grant_type', error_description: 'use grant_type=password' });
-    try {
-      const principal = await gate.login(request.raw, body.username ?? '', body.password ?? '');
-      return await issue(request.raw, reply, principal, body.scope ? [body.scope] : []);
-    } catch (err) {
-      return fail(reply, err);
-    }
-  });
+  app.post(
+    '/service/token',
+    { schema: { body: TokenForm, response: { 200: Token, 400: OAuthError } } },
+    async (request, reply) => {
+      const body = request.body;
+      if (body.grant_type !== 'password')
+        return reply
+          .status(400)
+          .send({ error: 'unsupported_grant_type', error_description: 'use grant_type=password' });
+      try {
+        const principal = await gate.login(request.raw, body.username ?? '', body.password ?? '');
+        return await issue(request.raw, reply, principal, body.scope ? [body.scope] : []);
+      } catch (err) {
+        return fail(reply, err);
+      }
+    },
+  );
 }
 
 /** A refusal in OCI's shape, status and code from the one error table. */

@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { BundleError } from '../../../features/bundles/import.ts';
 import { importUploadedBundle } from '../../../features/bundles/upload.ts';
+import { ByContentType, Streamed } from '../../shared/schemas.ts';
 import { type AccessApi, addressOf, sysadminOf } from '../access/context.ts';
 import { badRequest } from '../errors.ts';
 
@@ -32,6 +33,16 @@ const Query = Type.Object(
   { additionalProperties: false },
 );
 
+const Tar = Streamed('an OCI image layout as a tar (`berth export`, `skopeo copy … oci-archive:`)');
+const Body = ByContentType(Object.fromEntries(TAR_TYPES.map((type) => [type, Tar])));
+// JSON always has a parser: the header says what else is refused, before anything is read.
+const Headers = Type.Object({
+  'content-type': Type.String({
+    pattern: `^(${TAR_TYPES.join('|')})\\s*(;.*)?$`,
+    description: 'application/x-tar (application/tar and application/octet-stream are accepted too)',
+  }),
+});
+
 const Report = Type.Object({
   images: Type.Array(Type.Object({ repository: Type.String(), reference: Type.String(), digest: Type.String() })),
   blobs_written: Type.Integer(),
@@ -50,7 +61,9 @@ export async function bundleRoutes(parent: FastifyInstance, options: BundleApiOp
       schema: {
         summary: 'Import an offline bundle (OCI image layout tar) into this registry',
         tags: ['bundles'],
+        headers: Headers,
         querystring: Query,
+        body: Body,
         response: { 201: Report },
       },
     },
@@ -58,9 +71,6 @@ export async function bundleRoutes(parent: FastifyInstance, options: BundleApiOp
       const admin = await sysadminOf(options, request);
       // With auth off the caller is an anonymous administrator.
       const actor = admin.kind === 'anonymous' ? null : admin.name;
-      const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-      if (!TAR_TYPES.includes(type))
-        throw badRequest(`Content-Type: send the bundle as application/x-tar (got ${type || 'none'})`);
       const address = addressOf(request);
       try {
         const report = await importUploadedBundle(options.registry, request.raw, {

@@ -7,7 +7,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { Label, LabelStore } from '../../../features/labels/store.ts';
+import type { LabelService } from '../../../features/labels/service.ts';
+import type { Label } from '../../../features/labels/store.ts';
 import { Empty, Named, NoBody } from '../../shared/schemas.ts';
 import {
   type ArtifactDecorator,
@@ -17,11 +18,12 @@ import {
   type RepositoryParams,
   resolveRepository,
 } from '../catalog-context.ts';
-import { conflict, invalidField, notFound } from '../errors.ts';
+import { invalidField, notFound } from '../errors.ts';
 import { pageParams, setPageHeaders } from '../paging.ts';
 
 export interface LabelApiOptions {
-  labels: LabelStore;
+  /** Every label change goes through it (src/features/labels/service.ts). */
+  labels: LabelService;
   catalog: CatalogOptions;
   /** Throws 401/403 unless the caller is a system administrator (global labels). */
   requireAdmin(request: FastifyRequest): Promise<void>;
@@ -31,7 +33,6 @@ export interface LabelApiOptions {
   derived?(digest: string): Promise<string[]>;
 }
 
-const COLOR = /^(#[0-9A-Fa-f]{3}([0-9A-Fa-f]{3})?)?$/;
 const LabelBody = Type.Object({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
   description: Type.Optional(Type.String({ maxLength: 1024 })),
@@ -120,16 +121,6 @@ export async function labelRoutes(parent: FastifyInstance, options: LabelApiOpti
     await authorize(catalog, request, project.name, 'deleteRepository');
   };
 
-  const existing = async (id: number) => {
-    const label = await labels.get(id);
-    if (!label) throw notFound(`label ${id} does not exist`);
-    return label;
-  };
-
-  const checkColor = (color: string | undefined) => {
-    if (color !== undefined && !COLOR.test(color)) throw invalidField('color', 'color must be #RGB or #RRGGBB');
-  };
-
   app.get(
     '/labels',
     {
@@ -163,28 +154,18 @@ export async function labelRoutes(parent: FastifyInstance, options: LabelApiOpti
   );
 
   app.post('/labels', { schema: { body: LabelBody, response: { 201: NoBody } } }, async (request, reply) => {
-    const body = request.body;
-    if (!body.name) throw invalidField('name', 'name is required');
-    const scope = body.scope ?? 'g';
-    if (scope === 'p' && !body.project_id) throw invalidField('project_id', 'project_id is required with scope p');
-    checkColor(body.color);
-    const input = {
-      name: body.name,
-      description: body.description ?? '',
-      color: body.color ?? '',
-      scope,
-      projectId: scope === 'p' ? (body.project_id ?? 0) : 0,
-    };
-    await mayManage(request, input);
-    const created = await labels.create(input);
-    if (!created) throw conflict(`a label named ${input.name} already exists in this scope`);
+    const { project_id: projectId, ...rest } = request.body;
+    const draft = { ...rest, projectId };
+    // Checked before who may: a project label's project must exist to ask its maintainers.
+    await mayManage(request, labels.draft(draft));
+    const created = await labels.create(draft);
     return reply.status(201).header('location', `/api/v2.0/labels/${created.id}`).send();
   });
 
   const IdParams = Type.Object({ label_id: Type.Integer({ minimum: 1 }) });
 
   app.get('/labels/:label_id', { schema: { params: IdParams, response: { 200: LabelView } } }, async (request) => {
-    const label = await existing(request.params.label_id);
+    const label = await labels.get(request.params.label_id);
     if (label.scope === 'p') {
       const project = await options.projectById(label.projectId);
       await authorize(catalog, request, project?.name ?? null, 'pull');
@@ -196,20 +177,18 @@ export async function labelRoutes(parent: FastifyInstance, options: LabelApiOpti
     '/labels/:label_id',
     { schema: { params: IdParams, body: LabelBody, response: { 200: Empty } } },
     async (request) => {
-      const label = await existing(request.params.label_id);
+      const label = await labels.get(request.params.label_id);
       await mayManage(request, label);
-      checkColor(request.body.color);
       const { name, description, color } = request.body;
-      if (!(await labels.update(label.id, { name, description, color })))
-        throw conflict(`a label named ${name} already exists in this scope`);
+      await labels.update(label, { name, description, color });
       return {};
     },
   );
 
   app.delete('/labels/:label_id', { schema: { params: IdParams, response: { 200: Empty } } }, async (request) => {
-    const label = await existing(request.params.label_id);
+    const label = await labels.get(request.params.label_id);
     await mayManage(request, label);
-    await labels.remove(label.id);
+    await labels.remove(label);
     return {};
   });
 
@@ -220,16 +199,8 @@ export async function labelRoutes(parent: FastifyInstance, options: LabelApiOpti
   ) => {
     const repository = await resolveRepository(catalog, request, params as RepositoryParams, 'push');
     const record = await catalog.registry.manifestRecord(repository.name, decodeParam(params.reference));
-    return { repository: repository.name, digest: record.digest, project: decodeParam(params.project_name_or_id) };
-  };
-
-  /** A label fits an artifact when it is global or of the artifact's project. */
-  const usable = async (id: number, project: string) => {
-    const label = await labels.get(id);
-    if (!label) throw notFound(`label ${id} does not exist`);
-    if (label.scope === 'p' && (await options.projectByName(project))?.id !== label.projectId)
-      throw invalidField('id', `label ${id} belongs to another project`);
-    return label;
+    const project = await options.projectByName(decodeParam(params.project_name_or_id));
+    return { repository: repository.name, digest: record.digest, projectId: project?.id ?? null };
   };
 
   app.post(
@@ -242,10 +213,7 @@ export async function labelRoutes(parent: FastifyInstance, options: LabelApiOpti
       },
     },
     async (request, reply) => {
-      const { repository, digest, project } = await artifact(request, request.params);
-      const label = await usable(request.body.id, project);
-      if (!(await labels.attach(repository, digest, label.id)))
-        throw conflict(`label ${label.id} is already on this artifact`);
+      await labels.attach(await artifact(request, request.params), request.body.id);
       return reply.status(200).send({});
     },
   );
@@ -259,9 +227,7 @@ export async function labelRoutes(parent: FastifyInstance, options: LabelApiOpti
       },
     },
     async (request) => {
-      const { repository, digest } = await artifact(request, request.params);
-      if (!(await labels.detach(repository, digest, request.params.label_id)))
-        throw notFound(`label ${request.params.label_id} is not on this artifact`);
+      await labels.detach(await artifact(request, request.params), request.params.label_id);
       return {};
     },
   );

@@ -11,7 +11,7 @@ import { Type } from 'typebox';
 import { SEVERITY_ORDER, type Severity } from '../../../features/scan/osv.ts';
 import { ScanInputError, type ScanService } from '../../../features/scan/service.ts';
 import type { ScanReport } from '../../../features/scan/store.ts';
-import { Empty, Named, NoBody, Nullable } from '../../shared/schemas.ts';
+import { ByContentType, Bytes, Empty, Named, NoBody, Nullable } from '../../shared/schemas.ts';
 import { type CatalogOptions, decodeParam, type RepositoryParams, resolveRepository } from '../catalog-context.ts';
 import { badRequest, notFound } from '../errors.ts';
 
@@ -260,17 +260,22 @@ export async function scanRoutes(parent: FastifyInstance, options: ScanApiOption
     '/vuln-db',
     {
       bodyLimit: 256 * 1024 * 1024,
-      schema: { body: Type.Union([Osv, Type.Unknown()]), response: { 201: ImportResultView } },
+      schema: {
+        body: ByContentType({
+          'application/json': Osv,
+          'application/zip': Bytes('an osv.dev export as downloaded (all.zip of an ecosystem)'),
+        }),
+        response: { 201: ImportResultView },
+      },
     },
     async (request, reply) => {
       await options.requireAdmin(request);
       const body = request.body;
       let result: Awaited<ReturnType<ScanService['importRecords']>>;
       try {
-        if (Buffer.isBuffer(body)) result = await scan.importZip(new Uint8Array(body));
-        else if (typeof body === 'object' && body !== null && (body as { format?: unknown }).format === 'osv')
-          result = await scan.importRecords((body as { entries: unknown[] }).entries);
-        else throw badRequest('format: must be "osv" with entries, or a zip file (Content-Type: application/zip)');
+        result = Buffer.isBuffer(body)
+          ? await scan.importZip(new Uint8Array(body))
+          : await scan.importRecords(body.entries);
       } catch (err) {
         if (err instanceof ScanInputError) throw badRequest(err.message);
         throw err;

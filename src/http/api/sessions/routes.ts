@@ -6,7 +6,8 @@
  */
 
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { Type } from 'typebox';
 import { principalName } from '../../../core/access/principal.ts';
 import { RegistryError } from '../../../core/errors.ts';
 import {
@@ -18,6 +19,8 @@ import {
 } from '../../../features/sessions/service.ts';
 import { clientAddress, type Gate } from '../../access/gate.ts';
 import { apiErrorBody } from '../../shared/error-table.ts';
+import { ErrorsBody, typed } from '../../shared/schemas.ts';
+import { installSchemaValidation, validationProblem } from '../../shared/validation.ts';
 
 export interface SessionRouteOptions {
   /** Absent: authentication is off (the console is open; /c/session says so). */
@@ -41,11 +44,45 @@ export function sessionCookies(req: IncomingMessage, id: string, csrf: string, m
   ];
 }
 
-const error = (reply: FastifyReply, status: number, code: string, message: string) =>
-  reply.status(status).header('cache-control', 'no-store').send(apiErrorBody(code, message));
+const error = (reply: FastifyReply, status: number, code: string, message: string, field?: string) =>
+  reply
+    .status(status)
+    .header('cache-control', 'no-store')
+    .send(apiErrorBody(code, message, field));
 
-export async function sessionRoutes(app: FastifyInstance, options: SessionRouteOptions): Promise<void> {
+/** JSON `{username, password}`, or Harbor's sign-in form `principal=…&password=…`. */
+const LoginBody = Type.Object(
+  {
+    username: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    principal: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 255, description: "Harbor's form name of username" }),
+    ),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { anyOf: [{ required: ['username'] }, { required: ['principal'] }] },
+);
+const Opened = Type.Object({ username: Type.String(), csrf_token: Type.String(), expires_at: Type.String() });
+const Csrf = Type.Object({ [CSRF_HEADER]: Type.Optional(Type.String({ maxLength: 256 })) });
+const Session = Type.Object({
+  auth: Type.String({ description: 'on, or off (everyone is administrator)' }),
+  oidc: Type.Boolean(),
+  signed_in: Type.Boolean(),
+  username: Type.Optional(Type.String()),
+  csrf_token: Type.Optional(Type.String()),
+  expires_at: Type.Optional(Type.String()),
+});
+const refused = { 400: ErrorsBody, 401: ErrorsBody, 403: ErrorsBody, 404: ErrorsBody, 429: ErrorsBody };
+
+export async function sessionRoutes(parent: FastifyInstance, options: SessionRouteOptions): Promise<void> {
   const { gate, sessions } = options;
+  const app = typed(parent);
+  // Bad input is a 400 naming the field, in Harbor's shape (the console reads it as it reads the API's).
+  installSchemaValidation(app);
+  app.setErrorHandler((err: FastifyError, _request, reply) => {
+    const problem = validationProblem(err);
+    if (!problem) throw err;
+    return error(reply, 400, 'BAD_REQUEST', problem.message, problem.field || undefined);
+  });
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) {
     app.addContentTypeParser(
       'application/x-www-form-urlencoded',
@@ -54,13 +91,10 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRouteO
     );
   }
 
-  app.post('/c/login', async (request: FastifyRequest, reply) => {
+  const login = { body: LoginBody, response: { 200: Opened, ...refused } };
+  app.post('/c/login', { schema: login }, async (request, reply) => {
     if (!gate) return error(reply, 404, 'NOT_FOUND', 'authentication is off: there is nothing to sign in to');
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const username = typeof body.username === 'string' ? body.username : body.principal;
-    const password = body.password;
-    if (typeof username !== 'string' || typeof password !== 'string' || !username || !password)
-      return error(reply, 400, 'BAD_REQUEST', 'username and password are required');
+    const { username = request.body.principal ?? '', password } = request.body;
     let principal: Awaited<ReturnType<Gate['login']>>;
     try {
       principal = await gate.login(request.raw, username, password);
@@ -91,7 +125,8 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRouteO
       .send({ username: principal.name, csrf_token: opened.csrfToken, expires_at: opened.expiresAt });
   });
 
-  app.post('/c/log_out', async (request, reply) => {
+  const logOut = { headers: Csrf, response: { 200: Type.Object({ signed_out: Type.Boolean() }), 403: ErrorsBody } };
+  app.post('/c/log_out', { schema: logOut }, async (request, reply) => {
     const id = cookieValue(request.headers.cookie, SESSION_COOKIE);
     const session = await sessions.resolve(id);
     // Logging out is a write: a cross-site page must not be able to end a session either.
@@ -117,7 +152,7 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRouteO
   });
 
   // Always 200, so a console opened by someone not signed in logs no failed request.
-  app.get('/c/session', async (request, reply) => {
+  app.get('/c/session', { schema: { response: { 200: Session } } }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     if (!gate) return { auth: 'off', oidc: false, signed_in: false };
     const session = await sessions.resolve(cookieValue(request.headers.cookie, SESSION_COOKIE));

@@ -14,7 +14,7 @@ import {
   WebhooksDisabledError,
 } from '../../../features/webhooks/errors.ts';
 import { EVENT_TYPES, PAYLOAD_FORMATS } from '../../../features/webhooks/events.ts';
-import { type PolicyInput, viewOf, type WebhookService } from '../../../features/webhooks/service.ts';
+import { viewOf, type WebhookService } from '../../../features/webhooks/service.ts';
 import type { DeliveryRecord } from '../../../features/webhooks/store.ts';
 import { Empty, NoBody } from '../../shared/schemas.ts';
 import { type AccessApi, callerOf, idParam, paged, projectParam, requireOn, sliceOf } from '../access/context.ts';
@@ -161,31 +161,10 @@ const taskOf = (d: DeliveryRecord) => ({
   end_time: d.endedAt ?? '',
 });
 
-/** Fastify's schema errors name the field as `body/targets/0/address`; Harbor clients read `field`. */
-function validationField(err: {
-  validation?: { instancePath?: string; params?: { missingProperty?: string } }[];
-  validationContext?: string;
-}) {
-  const first = err.validation?.[0];
-  const path = `${first?.instancePath ?? ''}${first?.params?.missingProperty ? `/${first.params.missingProperty}` : ''}`;
-  return (
-    path
-      .replace(/^\//, '')
-      .replace(/\/(\d+)(?=\/|$)/g, '[$1]')
-      .replace(/\//g, '.') ||
-    err.validationContext ||
-    'body'
-  );
-}
-
 export async function webhookRoutes(base: FastifyInstance, api: WebhookApi): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   app.setErrorHandler((err, _request, reply) => {
-    const e = err as Error & { validation?: unknown[]; statusCode?: number };
-    if (e.validation) {
-      const field = validationField(e as never);
-      throw invalidField(field, `${field}: ${e.message}`);
-    }
+    // Schema failures go on to the API's handler (400 naming the field).
     if (err instanceof WebhookInputError) throw invalidField(err.field, err.message);
     if (err instanceof WebhookNotFoundError) throw notFound(err.message);
     if (err instanceof WebhookConflictError) throw conflict(err.message);
@@ -226,11 +205,7 @@ export async function webhookRoutes(base: FastifyInstance, api: WebhookApi): Pro
   const create = { params: ProjectParams, body: PolicyBody, response: { 201: Created } };
   app.post(`${base_}/policies`, { schema: create }, async (request, reply) => {
     const { who, project } = await projectFor(request, request.params.project_name_or_id);
-    const { id, secret } = await api.webhooks.create(
-      project.id,
-      request.body as PolicyInput,
-      'name' in who ? who.name : 'anonymous',
-    );
+    const { id, secret } = await api.webhooks.create(project.id, request.body, 'name' in who ? who.name : 'anonymous');
     reply.header('location', `/api/v2.0/projects/${project.id}/webhook/policies/${id}`);
     // Harbor answers 201 without a body; Berth adds the signing secret, shown this once.
     return reply.status(201).send({ id, signing_secret: request.body.signing_secret ? undefined : secret });
@@ -253,7 +228,7 @@ export async function webhookRoutes(base: FastifyInstance, api: WebhookApi): Pro
       await api.webhooks.update(
         project.id,
         idParam(request.params.webhook_policy_id, 'webhook_policy_id'),
-        request.body as PolicyInput,
+        request.body,
       );
       return {};
     },
