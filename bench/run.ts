@@ -31,6 +31,7 @@ import {
   renderTable,
   type Side,
 } from './report.ts';
+import { S3_FRACTIONS, S3Fractions } from './s3-fraction.ts';
 import {
   type DistributionS3,
   type ServerHandle,
@@ -290,6 +291,7 @@ const CEILINGS: CeilingDef[] = [
 ];
 
 const results = new Results();
+const s3Fractions = new S3Fractions();
 
 /** CPU used and run-queue wait suffered by a server from now until `read()`. */
 function meter(server: ServerHandle): { read(): { cpu: number; wait: number } } {
@@ -399,6 +401,7 @@ async function main(): Promise<void> {
     '',
     table,
     '',
+    s3Fractions.empty ? '' : s3Fractions.render(BLOB_SIZE / 2 ** 20),
     '## Method',
     '',
     `- Servers: Berth (\`bin/berth.js serve --port P --data DIR\`, the launcher behind \`npm start\` and \`npx berth\`, which runs Node with \`${LAUNCHER_FLAGS || 'no flags'}\`) and Debian's docker-registry (${DIST_S3 ? 's3 driver' : 'filesystem driver'}, delete enabled, default logging), each on a random 127.0.0.1 port, log output to a file; nginx (sendfile on, access log off) for the ceilings. Client and servers share the machine's cores, so every figure includes the load generator's cost.`,
@@ -431,6 +434,7 @@ async function main(): Promise<void> {
   ].join('\n');
   writeFileSync(OUT, doc);
   process.stdout.write(`\n${table}\n\n`);
+  if (!s3Fractions.empty) process.stdout.write(`${s3Fractions.verdicts().join('\n')}\n\n`);
   if (failures.length) process.stdout.write(`Failures:\n${failures.map((f) => `  - ${f}`).join('\n')}\n\n`);
   log(`wrote ${path.relative(ROOT, OUT)}`);
 }
@@ -454,6 +458,22 @@ async function runRound(
   const bigRepo = `bench/big-r${round}`;
   const lastBlob = {} as Record<Side, string>;
   const uploaded: Record<Side, string[]> = { berth: [], distribution: [] };
+
+  // The raw S3 server, measured around Berth's uploads and downloads (bench/s3-fraction.ts).
+  const raw = { put: [] as number[], get: [] as number[] };
+  const berthBefore = (key: string) => results.samples.get(key)?.berth.length ?? 0;
+  const berthFrom = Object.fromEntries(S3_FRACTIONS.map((d) => [d.key, berthBefore(d.key)]));
+  const measureRawS3 = async (when: string) => {
+    if (!DIST_S3 || !wants('s3ceiling')) return;
+    const c = await attempt(`S3 ceiling (${when})`, () => s3Ceiling(DIST_S3, bigFile));
+    if (!c) return;
+    results.addCeiling('s3Put', c.putMBps);
+    results.addCeiling('s3Get', c.getMBps);
+    raw.put.push(c.putMBps);
+    raw.get.push(c.getMBps);
+    log(`S3 ceiling (${when}): multipart PUT ${c.putMBps.toFixed(0)} MB/s, GET ${c.getMBps.toFixed(0)} MB/s`);
+  };
+  await measureRawS3('before the uploads');
 
   if (wants('upload')) {
     for (const side of SIDES) {
@@ -490,14 +510,6 @@ async function runRound(
     );
   }
 
-  if (DIST_S3 && wants('s3ceiling')) {
-    const c = await attempt('S3 ceiling', () => s3Ceiling(DIST_S3, bigFile));
-    if (c) {
-      results.addCeiling('s3Put', c.putMBps);
-      results.addCeiling('s3Get', c.getMBps);
-      log(`S3 ceiling: multipart PUT ${c.putMBps.toFixed(0)} MB/s, GET ${c.getMBps.toFixed(0)} MB/s`);
-    }
-  }
   notePhase('upload');
   if (wants('chunked')) {
     for (const side of SIDES) {
@@ -556,6 +568,13 @@ async function runRound(
       log(`ceiling: nginx sendfile ${g?.MBps.toFixed(0)} MB/s`);
     }
   }
+  await measureRawS3('after the downloads');
+  s3Fractions.addRound(
+    Object.fromEntries(
+      S3_FRACTIONS.map((d) => [d.key, results.samples.get(d.key)?.berth.slice(berthFrom[d.key] as number) ?? []]),
+    ),
+    raw,
+  );
   // The big blobs are not needed any more: free the disk (failures ignored).
   for (const side of SIDES) {
     for (const digest of uploaded[side]) {
