@@ -9,8 +9,9 @@ ROOTS=${ROOTS:-$HERE}
 PAIRS=${1:-3}
 MIB=${2:-256}
 W=$(mktemp -d)
+echo "work dir: $W (KEEP=1 keeps it)" >&2
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$W"' EXIT
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; [ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
 head -c $((MIB * 1048576)) /dev/urandom >"$W/blob"
 declare -A URL PID
 i=0
