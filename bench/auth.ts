@@ -26,6 +26,7 @@ const env = process.env;
 const QUICK = env.BENCH_QUICK === '1';
 const ROUNDS = Number(env.BENCH_ROUNDS ?? (QUICK ? 1 : 3));
 const SECONDS = Number(env.BENCH_SECONDS ?? (QUICK ? 3 : 10));
+const WARM_SECONDS = QUICK ? 1 : 2;
 const OUT =
   env.BENCH_AUTH_OUT ?? (QUICK ? path.join(WORK, 'RESULTS-auth.quick.md') : path.join(BENCH_DIR, 'RESULTS-auth.md'));
 const PASSWORD = 'Bench-pass-1';
@@ -77,10 +78,11 @@ async function measure(
   repo: string,
   ref: { tag: string; digest: string; layer: string },
   headers: Record<string, string>,
+  seconds = SECONDS,
 ): Promise<LoadFigures> {
-  if (workload === 'head') return heyHead(`${base}/v2/${repo}/blobs/${ref.layer}`, SECONDS, headers);
+  if (workload === 'head') return heyHead(`${base}/v2/${repo}/blobs/${ref.layer}`, seconds, headers);
   const reference = workload === 'mtag' ? ref.tag : ref.digest;
-  return wrkGet(`${base}/v2/${repo}/manifests/${reference}`, SECONDS, { accept: MANIFEST_ACCEPT, ...headers });
+  return wrkGet(`${base}/v2/${repo}/manifests/${reference}`, seconds, { accept: MANIFEST_ACCEPT, ...headers });
 }
 
 async function main(): Promise<void> {
@@ -127,15 +129,26 @@ async function main(): Promise<void> {
         off: { base: servers.off.url, repo: 'bench/small', headers: {} },
         distribution: { base: servers.distribution.url, repo: 'bench/small', headers: {} },
       };
+      const serverOf = (mode: Mode) => servers[mode === 'off' || mode === 'distribution' ? mode : 'on'];
+      // Untimed first: the servers start fresh each round, and the first mode measured met a cold JIT
+      // (on a loaded machine its figure fell to a third of the same mode measured warm).
+      for (const workload of ['mtag', 'mdig', 'head'] as Workload[])
+        for (const mode of MODES) {
+          const t = target[mode];
+          await measure(workload, t.base, t.repo, ref, t.headers, WARM_SECONDS);
+        }
       for (const workload of ['mtag', 'mdig', 'head'] as Workload[]) {
         for (const mode of MODES) {
           const t = target[mode];
+          const cpu0 = serverOf(mode).cpuSeconds();
           const f = await measure(workload, t.base, t.repo, ref, t.headers);
+          // The server's own CPU per request: what the machine's other load does not move.
+          add(`${workload}.${mode}.cpu`, ((serverOf(mode).cpuSeconds() - cpu0) * 1e6) / f.requests);
           add(`${workload}.${mode}.rps`, f.rps);
           add(`${workload}.${mode}.p99`, f.p99ms);
           add(`${workload}.${mode}.err`, f.errors + f.non2xx);
           log(
-            `${workload} ${mode} (auth: ${mode === 'off' || mode === 'distribution' ? 'off' : 'on'}): ${f.rps.toFixed(0)} req/s, p99 ${f.p99ms.toFixed(1)} ms, errors ${f.errors + f.non2xx}`,
+            `${workload} ${mode} (auth: ${mode === 'off' || mode === 'distribution' ? 'off' : 'on'}): ${f.rps.toFixed(0)} req/s, p99 ${f.p99ms.toFixed(1)} ms, errors ${f.errors + f.non2xx}, server CPU ${(samples.get(`${workload}.${mode}.cpu`) ?? []).at(-1)?.toFixed(0)} µs/req`,
           );
         }
       }
@@ -163,19 +176,21 @@ function render(machine: Record<string, string>): string {
   for (const workload of ['mtag', 'mdig', 'head'] as Workload[]) {
     lines.push(`## ${WORKLOAD_LABEL[workload]}`, '');
     lines.push(
-      '| mode | req/s | p99 ms | errors | × auth off | vs Distribution | goal | met |',
-      '|---|---|---|---|---|---|---|---|',
+      '| mode | req/s | p99 ms | errors | × auth off | vs Distribution | goal | met | server CPU µs/req | auth-off CPU / this CPU |',
+      '|---|---|---|---|---|---|---|---|---|---|',
     );
     const off = median(samples.get(`${workload}.off.rps`) ?? []);
+    const offCpu = median(samples.get(`${workload}.off.cpu`) ?? []);
     const dist = median(samples.get(`${workload}.distribution.rps`) ?? []);
     for (const mode of MODES) {
       const rps = median(samples.get(`${workload}.${mode}.rps`) ?? []);
       const p99 = median(samples.get(`${workload}.${mode}.p99`) ?? []);
       const errors = (samples.get(`${workload}.${mode}.err`) ?? []).reduce((a, b) => a + b, 0);
       const ratio = rps / off;
+      const cpu = median(samples.get(`${workload}.${mode}.cpu`) ?? []);
       const goal = GOAL[mode];
       lines.push(
-        `| ${MODE_LABEL[mode]} | ${rps.toFixed(0)} | ${p99.toFixed(1)} | ${errors} | ${ratio.toFixed(2)}× | ${(rps / dist).toFixed(1)}× | ${goal ? `≥ ${goal}×` : ''} | ${goal ? (ratio >= goal && errors === 0 ? 'yes' : 'no') : ''} |`,
+        `| ${MODE_LABEL[mode]} | ${rps.toFixed(0)} | ${p99.toFixed(1)} | ${errors} | ${ratio.toFixed(2)}× | ${(rps / dist).toFixed(1)}× | ${goal ? `≥ ${goal}×` : ''} | ${goal ? (ratio >= goal && errors === 0 ? 'yes' : 'no') : ''} | ${cpu.toFixed(0)} | ${(offCpu / cpu).toFixed(2)}× |`,
       );
     }
     lines.push('');
@@ -184,8 +199,10 @@ function render(machine: Record<string, string>): string {
     '## Method',
     '',
     "- Three servers per round on random loopback ports: Berth with token auth on (`BERTH_ADMIN_PASSWORD`, token lifetime 3600 s so one token lasts the run), Berth with `BERTH_AUTH=off`, Debian's docker-registry. Each holds the same ~400-byte OCI manifest and 1 KiB layer.",
+    `- Every server is warmed up first in each round: ${WARM_SECONDS} s of each workload and mode, untimed.`,
     "- Bearer: one registry token for `repository:bench/small:pull` from `/service/token`, sent with every request, as clients do. Basic: `admin`'s password on every request. Anonymous: the same image in a public project, no credentials.",
     '- wrk 4.1 (`-t2 -c64 --latency`, OCI Accept header) for GETs, hey (`-c 64 -m HEAD`) for HEAD; client and servers share the two cores.',
+    '- Server CPU µs/req: the server process\'s user + system CPU time (/proc, all threads) over the load phase divided by the requests answered. The machine\'s other load moves req/s a lot and this little, so "auth-off CPU / this CPU" is the steadier form of the ratio (what the throughput ratio would be on a server held back only by its own CPU).',
     '',
   );
   return lines.join('\n');

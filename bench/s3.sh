@@ -5,14 +5,15 @@
 # server and bucket (prefix dist/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-state=$(mktemp -d /tmp/berth-bench-s3.XXXXXX)
+# BENCH_S3_STATE=DIR: use the S3 server already running from `scripts/s3-up.sh DIR` (left running).
+state=${BENCH_S3_STATE:-$(mktemp -d /tmp/berth-bench-s3.XXXXXX)}
 db="berth_bench_$$"
 cleanup() {
-  scripts/s3-down.sh "$state" >/dev/null 2>&1 || true
+  [ -n "${BENCH_S3_STATE:-}" ] || scripts/s3-down.sh "$state" >/dev/null 2>&1 || true
   psql -h 127.0.0.1 -U postgres -d test -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
-S3_OSD_STORE=bluestore scripts/s3-up.sh "$state" >/dev/null
+[ -n "${BENCH_S3_STATE:-}" ] || S3_OSD_STORE=bluestore scripts/s3-up.sh "$state" >/dev/null
 set -a
 . "$state/s3.env"
 set +a

@@ -5,9 +5,16 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { DeleteObjectsCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { S3Driver, type S3DriverOptions } from '../src/adapters/storage/s3.ts';
-import { copyObject } from '../src/adapters/storage/s3-multipart.ts';
+import { copyObject, payloadSha256, withPayloadSha256 } from '../src/adapters/storage/s3-multipart.ts';
 import { storageDriverSuite } from './suites/storage-driver.ts';
 import { type S3Server, startS3 } from './support/s3-server.ts';
 
@@ -180,4 +187,26 @@ describe('S3 driver: what only S3 has', { timeout: 180_000 }, () => {
       /SignatureDoesNotMatch|AccessDenied/.test(err.name),
     );
   });
+});
+
+test('a part is signed with the payload hash Berth computed off the event loop: the server checks that one', async () => {
+  const driver = makeDriver({ prefix: `payload-${randomUUID()}` });
+  const key = `${driver.prefix}part`;
+  const body = randomBytes(MiB);
+  const { UploadId } = await driver.client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
+  const part = (sha256: string) =>
+    driver.client.send(
+      withPayloadSha256(
+        new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId, PartNumber: 1, Body: body, ContentLength: MiB }),
+        sha256,
+      ),
+    );
+  try {
+    assert.equal(await payloadSha256(body), createHash('sha256').update(body).digest('hex'));
+    // Were the header ignored, the SDK would hash the body itself and the upload would pass.
+    await assert.rejects(part(createHash('sha256').update('other bytes').digest('hex')));
+    assert.ok((await part(await payloadSha256(body))).ETag !== undefined);
+  } finally {
+    await driver.client.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId }));
+  }
 });

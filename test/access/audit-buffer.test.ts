@@ -9,6 +9,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { KyselyAccessStore } from '../../src/adapters/metadata/access-store.ts';
 import { migrationProvider } from '../../src/adapters/metadata/migrations.ts';
+import { AuditBuffer } from '../../src/core/access/audit-buffer.ts';
 import type { NewAuditEvent } from '../../src/core/access/ports.ts';
 import { AccessService } from '../../src/core/access/service.ts';
 
@@ -88,4 +89,19 @@ test('a pull repeated by the same caller from the same address within a batch is
   // The next batch records the caller again.
   await access.audit(event('pull', 'success', 'v1'));
   assert.equal((await access.listAudit({ offset: 0, limit: 100 })).items.length, 5);
+});
+
+test('a repeated pull asks no time; the first one of the batch keeps its own and an explicit time is kept', async () => {
+  const written: NewAuditEvent[][] = [];
+  const buffer = new AuditBuffer({ appendAudit: async (events) => void written.push(events) }, () => {});
+  let asked = 0;
+  const at = () => `2026-12-07T03:00:0${asked++}.000Z`;
+  for (let i = 0; i < 100; i++) buffer.add(event('pull', 'success', 'v1'), at);
+  buffer.add({ ...event('pull', 'success', 'v2'), time: '2026-01-01T00:00:00.000Z' }, at);
+  await buffer.flush();
+  assert.equal(asked, 1);
+  assert.deepEqual(
+    written.flat().map((e) => `${e.resource} ${e.time}`),
+    ['team/app:v1 2026-12-07T03:00:00.000Z', 'team/app:v2 2026-01-01T00:00:00.000Z'],
+  );
 });

@@ -90,14 +90,20 @@ export function cachingAccessStore(
     }
   }
 
+  // One wrapper per method, made at its first use: every authenticated request looks up two or three.
+  const wrappers = new Map<string, unknown>();
   return new Proxy(inner, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
       if (typeof prop !== 'string' || typeof value !== 'function') return value;
-      if (CACHED_READS.has(prop)) return (...args: unknown[]) => cachedRead(prop, target, args);
-      if (WRITES.test(prop)) return (...args: unknown[]) => write(prop, target, args);
+      let wrapper = wrappers.get(prop);
+      if (wrapper) return wrapper;
       // Other reads (lists, by id, the audit log) run on the store itself, uncached.
-      return value.bind(target);
+      if (CACHED_READS.has(prop)) wrapper = (...args: unknown[]) => cachedRead(prop, target, args);
+      else if (WRITES.test(prop)) wrapper = (...args: unknown[]) => write(prop, target, args);
+      else return value.bind(target);
+      wrappers.set(prop, wrapper);
+      return wrapper;
     },
   });
 }

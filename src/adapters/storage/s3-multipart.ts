@@ -3,6 +3,8 @@
  * at most (concurrency + 1) parts in memory, and a server-side assembly of
  * several source objects (or ranges of them) into one object.
  */
+
+import { webcrypto } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
   type CompletedPart,
@@ -195,16 +197,21 @@ export class StreamingObjectWriter {
     const partNumber = ++this.partNumber;
     if (partNumber > MAX_PARTS) throw new Error(`object ${this.key} needs more than ${MAX_PARTS} parts`);
     const uploadId = this.uploadId;
-    const task = this.target.client
-      .send(
-        new UploadPartCommand({
-          Bucket: this.target.bucket,
-          Key: this.key,
-          UploadId: uploadId,
-          PartNumber: partNumber,
-          Body: body,
-          ContentLength: body.length,
-        }),
+    const task = payloadSha256(body)
+      .then((sha256) =>
+        this.target.client.send(
+          withPayloadSha256(
+            new UploadPartCommand({
+              Bucket: this.target.bucket,
+              Key: this.key,
+              UploadId: uploadId,
+              PartNumber: partNumber,
+              Body: body,
+              ContentLength: body.length,
+            }),
+            sha256,
+          ),
+        ),
       )
       .then((out) => {
         this.parts.push({ PartNumber: partNumber, ETag: out.ETag });
@@ -222,6 +229,30 @@ export class StreamingObjectWriter {
   private throwIfFailed(): void {
     if (this.failure) throw this.failure.error;
   }
+}
+
+/**
+ * The SHA-256 (hex) of a part's bytes, computed on libuv's thread pool
+ * (WebCrypto's digest is asynchronous). SigV4 signs the payload's hash; left
+ * to the SDK, it hashed every part on the event loop, as much work as the
+ * upload's own digest (a third of a big S3 upload's main-thread CPU,
+ * bench/FINDINGS.md "Session 8").
+ */
+export async function payloadSha256(body: Uint8Array): Promise<string> {
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', body)).toString('hex');
+}
+
+/** Gives the signer the payload hash it would otherwise compute (it uses a request's own x-amz-content-sha256). */
+export function withPayloadSha256<C extends UploadPartCommand>(command: C, sha256: string): C {
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-amz-content-sha256'] = sha256;
+      return next(args);
+    },
+    { step: 'build', name: 'berthPayloadSha256' },
+  );
+  return command;
 }
 
 /** A source of one part of an assembled object. */

@@ -29,12 +29,15 @@ export class AuditBuffer {
     private readonly onError: (err: unknown) => void,
   ) {}
 
-  /** `event` must carry its time: it is written later. */
-  add(event: NewAuditEvent & { time: string }): void {
+  /**
+   * `at` gives the event's time (it is written later); asked only for an
+   * event that is not a repeat, as most pulls in a busy second are.
+   */
+  add(event: NewAuditEvent, at: () => string): void {
     const key = `${event.username}\0${event.resource}\0${event.operation}\0${event.result}\0${event.address}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    this.pending.push(event);
+    this.pending.push(event.time ? event : { ...event, time: at() });
     if (this.pending.length >= FLUSH_AT) void this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), FLUSH_EVERY_MS);

@@ -240,9 +240,11 @@ export class AccessService {
 
   // ------------------------------------------------------------------- audit
 
+  private readonly pullTime = () => this.now().toISOString();
+
   async audit(event: NewAuditEvent): Promise<void> {
     if (event.operation === 'pull' && event.result === 'success') {
-      this.pulls.add({ ...event, time: event.time ?? this.now().toISOString() });
+      this.pulls.add(event, this.pullTime);
       return;
     }
     try {

@@ -114,6 +114,21 @@ export function scanningEvent(input: {
   };
 }
 
+/** Which webhook event type a registry event becomes, if any (without building its data). */
+export function webhookTypeOf(event: RegistryEvent): EventType | null {
+  switch (event.type) {
+    case 'manifest.pushed':
+      return 'PUSH_ARTIFACT';
+    case 'manifest.pulled':
+      return 'PULL_ARTIFACT';
+    case 'manifest.deleted':
+    case 'tag.deleted':
+      return 'DELETE_ARTIFACT';
+    default:
+      return null;
+  }
+}
+
 /** The webhook event of a registry event, or null for those webhooks do not report. */
 export function fromRegistryEvent(
   event: RegistryEvent,

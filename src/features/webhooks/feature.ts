@@ -7,7 +7,7 @@ import { Counter, type Registry as MetricsRegistry } from 'prom-client';
 import type { RegistryEvent, RegistryHooks } from '../../core/hooks.ts';
 import type { JobQueue } from '../../core/jobs.ts';
 import type { Sealer } from '../kube/secretbox.ts';
-import { fromRegistryEvent, type WebhookEvent } from './events.ts';
+import { fromRegistryEvent, type WebhookEvent, webhookTypeOf } from './events.ts';
 import { JobRunner } from './job-runner.ts';
 import type { OutboundGuard } from './sender.ts';
 import { DELIVERY_JOB, WebhookService } from './service.ts';
@@ -96,7 +96,9 @@ export function createWebhooks(deps: WebhooksDeps): WebhooksFeature {
       hooks.on(async (event: RegistryEvent) => {
         if (event.type === 'blob.linked') return;
         const project = await projectListening(event.repository.split('/')[0] as string);
-        if (!project) return;
+        // Every manifest GET arrives here; most projects listen for no pulls, so their event data is never built.
+        const type = webhookTypeOf(event);
+        if (!project || !type || !project.types.has(type)) return;
         const hook = fromRegistryEvent(event, deps.registryHost, () => project.public);
         if (hook && project.types.has(hook.type)) await service.notify(project.id, hook);
       });

@@ -12,7 +12,7 @@ import { RegistryError } from '../../core/errors.ts';
 import type { Caller } from '../../core/hooks.ts';
 import { isValidName, projectOf } from '../../core/names.ts';
 import type { AccessControl, Action, ScopeNeed } from '../oci/plugin.ts';
-import { claimedActions } from '../token/tokens.ts';
+import { claimsAll } from '../token/tokens.ts';
 import { clientAddress, type Gate } from './gate.ts';
 
 export class RegistryAccess implements AccessControl {
@@ -38,15 +38,15 @@ export class RegistryAccess implements AccessControl {
     if (!isValidName(repository))
       throw new RegistryError('NAME_INVALID', 'invalid repository name', { name: repository });
     // Several scopes share one space-separated `scope` parameter, as Distribution writes them.
-    const scope = [{ repository, actions }, ...alsoNeeded.filter((n) => isValidName(n.repository))]
-      .map((n) => `repository:${n.repository}:${n.actions.join(',')}`)
-      .join(' ');
-    const granted = new Set(
-      await this.gate.access.repositoryActions(who.principal, repository, actions as RegistryAction[]),
-    );
-    const allowed = actions.every((a) => granted.has(a));
+    // Built only for a refusal: every pull of a registry passes here.
+    const scope = () =>
+      [{ repository, actions }, ...alsoNeeded.filter((n) => isValidName(n.repository))]
+        .map((n) => `repository:${n.repository}:${n.actions.join(',')}`)
+        .join(' ');
+    const granted = await this.gate.access.repositoryActions(who.principal, repository, actions as RegistryAction[]);
+    const allowed = actions.every((a) => granted.includes(a));
     if (!allowed) {
-      if (who.principal.kind === 'anonymous') throw this.gate.unauthorized(req, 'authentication required', scope);
+      if (who.principal.kind === 'anonymous') throw this.gate.unauthorized(req, 'authentication required', scope());
       // Only an administrator's push creates a project: tell everyone else why, not a bare "denied".
       const project = projectOf(repository);
       if (!(await this.gate.access.store.projectByName(project)))
@@ -61,9 +61,8 @@ export class RegistryAccess implements AccessControl {
       });
     }
     if (who.via === 'bearer') {
-      const claimed = claimedActions(who.claims ?? [], repository);
-      if (!actions.every((a) => claimed.has(a)))
-        throw this.gate.unauthorized(req, 'the token does not grant this access', scope, 'insufficient_scope');
+      if (!claimsAll(who.claims ?? [], repository, actions))
+        throw this.gate.unauthorized(req, 'the token does not grant this access', scope(), 'insufficient_scope');
     }
     if (actions.includes('push')) await this.gate.access.projectForPush(who.principal, repository, clientAddress(req));
     return caller;

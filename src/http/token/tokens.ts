@@ -116,25 +116,32 @@ export class TokenService {
    * a manifest GET. Only the signature check is cached; who the subject is
    * (deleted, disabled) is still decided on every request by the caller.
    */
-  private readonly verified = new Map<string, { token: VerifiedToken; expiresAt: number }>();
+  // One map per kind of door, keyed by the token itself: a key built as `kind + token` was a new
+  // ~700-character string to join and hash on every request.
+  private readonly verified = {
+    registry: new Map<string, { token: VerifiedToken; expiresAt: number }>(),
+    api: new Map<string, { token: VerifiedToken; expiresAt: number }>(),
+  };
 
   /** How many verified tokens are remembered (tests check the bound). */
   get verifiedCount(): number {
-    return this.verified.size;
+    return this.verified.registry.size + this.verified.api.size;
   }
 
   /** Verifies signature (ES256 with our key only), issuer, audience and times; throws otherwise. */
   async verify(token: string, kind: 'registry' | 'api' = 'registry'): Promise<VerifiedToken> {
-    const key = `${kind} ${token}`;
-    const known = this.verified.get(key);
+    const cache = this.verified[kind];
+    const known = cache.get(token);
     if (known && known.expiresAt > Date.now()) return known.token;
-    if (known) this.verified.delete(key);
+    if (known) cache.delete(token);
     const result = await this.verifyUncached(token, kind);
-    if (this.verified.size >= (this.options.verifiedCacheEntries ?? VERIFIED_CACHE_ENTRIES)) {
-      const oldest = this.verified.keys().next().value;
-      if (oldest !== undefined) this.verified.delete(oldest);
+    if (this.verifiedCount >= (this.options.verifiedCacheEntries ?? VERIFIED_CACHE_ENTRIES)) {
+      // The oldest of the fuller map goes: the bound holds for both together.
+      const fuller = this.verified.registry.size >= this.verified.api.size ? this.verified.registry : this.verified.api;
+      const oldest = fuller.keys().next().value;
+      if (oldest !== undefined) fuller.delete(oldest);
     }
-    this.verified.set(key, result);
+    cache.set(token, result);
     return result.token;
   }
 
@@ -161,12 +168,12 @@ export class TokenService {
   }
 }
 
-/** The actions a token grants on one repository. */
-export function claimedActions(access: AccessClaim[], repository: string): Set<string> {
-  const out = new Set<string>();
-  for (const a of access) {
-    if (a?.type !== 'repository' || a.name !== repository || !Array.isArray(a.actions)) continue;
-    for (const action of a.actions) out.add(action);
-  }
-  return out;
+/** Whether a token's claims grant every one of `actions` on `repository` (one claim or several together). */
+export function claimsAll(access: AccessClaim[], repository: string, actions: readonly string[]): boolean {
+  return actions.every((action) =>
+    access.some(
+      (a) =>
+        a?.type === 'repository' && a.name === repository && Array.isArray(a.actions) && a.actions.includes(action),
+    ),
+  );
 }
