@@ -248,6 +248,8 @@ async function main(): Promise<void> {
   const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
   const firstRatio = median(pairRatio.first);
   const cachedRatio = median(pairRatio.cached);
+  const firstCpuRatio = cpu.first / cpu.direct;
+  const cachedCpuRatio = cpu.hosted / cpu.cached;
   const row = (name: string, kind: keyof typeof cpu, n: number, cpuNote: string) =>
     `| ${name} | ${ms(median(t[kind]))} | ${(mb / median(t[kind])).toFixed(0)} | ${(cpu[kind] / n).toFixed(3)} ${cpuNote} |`;
   const section = [
@@ -267,6 +269,9 @@ async function main(): Promise<void> {
     '|---|---:|---|---|---|',
     `| first pull through Berth / direct pull (time) | ${firstRatio.toFixed(2)}× | ${range(pairRatio.first)} | ≤ ${GOAL_FIRST}× | ${firstRatio <= GOAL_FIRST ? 'met' : 'not met'} |`,
     `| cached pull / hosted pull (throughput) | ${cachedRatio.toFixed(2)}× | ${range(pairRatio.cached)} | ≥ ${GOAL_CACHED}× | ${cachedRatio >= GOAL_CACHED ? 'met' : 'not met'} |`,
+    // On a shared machine wall time is mostly waiting for a CPU: the same goals in CPU per pull.
+    `| first pull, Berth CPU / upstream CPU of a direct pull | ${firstCpuRatio.toFixed(2)}× | | ≤ ${GOAL_FIRST}× | ${firstCpuRatio <= GOAL_FIRST ? 'met' : 'not met'} |`,
+    `| cached / hosted, pulls per CPU-second (hosted CPU ÷ cached CPU) | ${cachedCpuRatio.toFixed(2)}× | | ≥ ${GOAL_CACHED}× | ${cachedCpuRatio >= GOAL_CACHED ? 'met' : 'not met'} |`,
     `| small image, cached / hosted (pulls/s, ${SMALL_PULLS} each) | ${(median(small.hosted) / median(small.cached)).toFixed(2)}× | Berth CPU per pull: cached ${((small.cachedCpu / SMALL_PULLS) * 1000).toFixed(2)} ms, hosted ${((small.hostedCpu / SMALL_PULLS) * 1000).toFixed(2)} ms | | |`,
     ...(baseline
       ? [
