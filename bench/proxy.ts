@@ -110,6 +110,15 @@ async function pull(base: string, repo: string, tag: string): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
+/** Waits until `server` has used no CPU for 200 ms (at most 5 s): the work a pull left behind is done. */
+async function quiet(server: { cpuSeconds(): number }): Promise<void> {
+  for (let i = 0; i < 25; i++) {
+    const c = server.cpuSeconds();
+    await new Promise((r) => setTimeout(r, 200));
+    if (server.cpuSeconds() - c < 0.005) return;
+  }
+}
+
 /** Goals of issue 16. */
 const GOAL_CACHED = 0.95;
 const GOAL_FIRST = 1.2;
@@ -164,6 +173,8 @@ async function main(): Promise<void> {
     const timed = async (kind: keyof typeof cpu, base: string, repo: string, withUpstream = false) => {
       const c0 = berth.cpuSeconds() + (withUpstream ? upstream.cpuSeconds() : 0);
       const s = await pull(base, repo, 'v1');
+      // A fill's store may finish after the client's last byte: its CPU belongs to the pull.
+      if (kind === 'first') await quiet(berth);
       cpu[kind] += berth.cpuSeconds() + (withUpstream ? upstream.cpuSeconds() : 0) - c0;
       t[kind].push(s);
       return s;
@@ -189,18 +200,24 @@ async function main(): Promise<void> {
         const baseFirst = async () => {
           const c = baseline.cpuSeconds();
           const s = await pull(baseline.url, `proxy/${repo}`, 'v1');
+          await quiet(baseline);
           ab.cpuBase += baseline.cpuSeconds() - c;
           return s;
         };
-        const c = berth.cpuSeconds();
+        // Each side's CPU over its own pull and the store's work after it (not over the other's pull).
+        const thisMeasured = async () => {
+          const c = berth.cpuSeconds();
+          const s = await thisFirst();
+          ab.cpuThis += berth.cpuSeconds() - c;
+          return s;
+        };
         if (round % 2) {
           const b = await baseFirst();
-          ab.time.push((await thisFirst()) / b);
+          ab.time.push((await thisMeasured()) / b);
         } else {
-          const a = await thisFirst();
+          const a = await thisMeasured();
           ab.time.push(a / (await baseFirst()));
         }
-        ab.cpuThis += berth.cpuSeconds() - c;
       } else await thisFirst();
       if (PAIRS === 0) continue; // first pulls only (profiling a fill)
       await push(berth.url, `hosted/${repo}`, 'v1', blobs);
@@ -248,6 +265,8 @@ async function main(): Promise<void> {
   const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
   const firstRatio = median(pairRatio.first);
   const cachedRatio = median(pairRatio.cached);
+  const firstCpuRatio = cpu.first / cpu.direct;
+  const cachedCpuRatio = cpu.hosted / cpu.cached;
   const row = (name: string, kind: keyof typeof cpu, n: number, cpuNote: string) =>
     `| ${name} | ${ms(median(t[kind]))} | ${(mb / median(t[kind])).toFixed(0)} | ${(cpu[kind] / n).toFixed(3)} ${cpuNote} |`;
   const section = [
@@ -267,6 +286,9 @@ async function main(): Promise<void> {
     '|---|---:|---|---|---|',
     `| first pull through Berth / direct pull (time) | ${firstRatio.toFixed(2)}× | ${range(pairRatio.first)} | ≤ ${GOAL_FIRST}× | ${firstRatio <= GOAL_FIRST ? 'met' : 'not met'} |`,
     `| cached pull / hosted pull (throughput) | ${cachedRatio.toFixed(2)}× | ${range(pairRatio.cached)} | ≥ ${GOAL_CACHED}× | ${cachedRatio >= GOAL_CACHED ? 'met' : 'not met'} |`,
+    // On a shared machine wall time is mostly waiting for a CPU: the same goals in CPU per pull.
+    `| first pull, Berth CPU / upstream CPU of a direct pull | ${firstCpuRatio.toFixed(2)}× | | ≤ ${GOAL_FIRST}× | ${firstCpuRatio <= GOAL_FIRST ? 'met' : 'not met'} |`,
+    `| cached / hosted, pulls per CPU-second (hosted CPU ÷ cached CPU) | ${cachedCpuRatio.toFixed(2)}× | | ≥ ${GOAL_CACHED}× | ${cachedCpuRatio >= GOAL_CACHED ? 'met' : 'not met'} |`,
     `| small image, cached / hosted (pulls/s, ${SMALL_PULLS} each) | ${(median(small.hosted) / median(small.cached)).toFixed(2)}× | Berth CPU per pull: cached ${((small.cachedCpu / SMALL_PULLS) * 1000).toFixed(2)} ms, hosted ${((small.hostedCpu / SMALL_PULLS) * 1000).toFixed(2)} ms | | |`,
     ...(baseline
       ? [

@@ -12,7 +12,7 @@ import { after, describe, it } from 'node:test';
 import { WorkerSha256 } from '../src/adapters/hashing/worker-sha256.ts';
 import { SqliteStore } from '../src/adapters/metadata/sqlite.ts';
 import { FsDriver } from '../src/adapters/storage/fs.ts';
-import { digestOf } from '../src/core/digest.ts';
+import { digestOf, inlineSha256 } from '../src/core/digest.ts';
 import type { RunningHash } from '../src/core/ports.ts';
 import { Registry } from '../src/core/registry.ts';
 
@@ -161,5 +161,23 @@ describe('uploads whose running hash fails', () => {
     assert.equal(await registry.metadata.blobSize(wrong), null);
     assert.equal(await registry.metadata.getUpload(upload.id), null);
     assert.deepEqual(await readdir(join(root, 'uploads')), []);
+  });
+
+  it('says a monolithic upload is verified (onVerified) once its digest matches, never for a wrong one', async () => {
+    const { registry } = await registryWith(inlineSha256);
+    const data = randomBytes(200_000);
+    const digest = digestOf(data);
+    let calls = 0;
+    await registry.uploads.monolithic('team/app', digest, chunksOf(data, 65_536), {
+      length: data.length,
+      onVerified: () => calls++,
+    });
+    assert.equal(calls, 1);
+    const wrong = digestOf(Buffer.from('something else'));
+    await assert.rejects(
+      registry.uploads.monolithic('team/app', wrong, chunksOf(data, 65_536), { onVerified: () => calls++ }),
+      { code: 'DIGEST_INVALID' },
+    );
+    assert.equal(calls, 1, 'not called for a wrong digest');
   });
 });

@@ -32,6 +32,12 @@ export interface AppendOptions {
   start?: number;
   /** Declared length of the chunk (Content-Length or range length), if known. */
   length?: number;
+  /**
+   * Called once the whole upload is known to match its digest, before the
+   * guards and the commit: a proxy fill streaming the same bytes to clients
+   * hands them the last byte then, without hashing them a second time.
+   */
+  onVerified?: () => void;
 }
 
 interface LiveHash {
@@ -118,6 +124,7 @@ export class Uploads {
         await this.discard(record);
         throw digestInvalid('provided digest did not match uploaded content', { expected: digest, actual });
       }
+      opts.onVerified?.();
       // Quota and other guards: refused, the upload's bytes go and nothing is stored.
       if (this.hooks?.has('beforeBlobLink')) {
         try {

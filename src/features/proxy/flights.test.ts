@@ -115,3 +115,76 @@ test('a truncated body: clients error, nothing whole is handed out', async () =>
   up.body.end(blob.subarray(0, 150_000));
   await assert.rejects(got);
 });
+
+test("the last byte waits for the store's verification, and no longer: the commit after it is not waited for", async () => {
+  const flights = new BlobFlights(join(dir, 'd'));
+  const blob = randomBytes(300_000);
+  const up = upstream(blob.length);
+  let verify!: () => void;
+  let commit!: () => void;
+  const committed = new Promise<void>((r) => {
+    commit = r;
+  });
+  const store = async (body: AsyncIterable<Buffer>, _size: number, verified: () => void) => {
+    await storeAll(body);
+    verify = verified;
+    await committed;
+  };
+  const a = await flights.join(
+    digestOf(blob),
+    async () => up.source,
+    store,
+    () => {},
+  );
+  let got = 0;
+  let ended = false;
+  a.stream!.on('data', (c: Buffer) => {
+    got += c.length;
+  });
+  a.stream!.on('end', () => {
+    ended = true;
+  });
+  up.body.end(blob);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(got, blob.length - 1, 'everything but the last byte before the store has verified');
+  assert.equal(ended, false);
+  verify();
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(got, blob.length, 'the last byte once verified, before the commit');
+  assert.equal(ended, true);
+  commit();
+  await a.finished;
+});
+
+test('a store that fails after every byte passed (wrong digest) never lets the last byte out', async () => {
+  const flights = new BlobFlights(join(dir, 'e'));
+  const blob = randomBytes(200_000);
+  const up = upstream(blob.length);
+  let fail!: (err: Error) => void;
+  const store = async (body: AsyncIterable<Buffer>) => {
+    await storeAll(body);
+    await new Promise<void>((_, reject) => {
+      fail = reject;
+    });
+  };
+  const a = await flights.join(
+    digestOf(blob),
+    async () => up.source,
+    store,
+    () => {},
+  );
+  let got = 0;
+  a.stream!.on('data', (c: Buffer) => {
+    got += c.length;
+  });
+  const ended = new Promise<Error | null>((resolve) => {
+    a.stream!.on('error', resolve);
+    a.stream!.on('end', () => resolve(null));
+  });
+  up.body.end(blob);
+  await new Promise((r) => setTimeout(r, 50));
+  fail(new Error('digest mismatch'));
+  assert.ok(await ended, 'the client is cut off');
+  assert.equal(got, blob.length - 1);
+  await a.finished;
+});

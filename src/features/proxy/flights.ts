@@ -4,8 +4,8 @@
  * spool file (each client reads it at its own pace, from the start, however
  * late it joined) while the same bytes go into a blob upload that is
  * verified (digest and length) before it is committed. A client is never
- * sent a blob's last byte before the bytes are verified (hashed here as they
- * pass, so without waiting for the store's commit): on a wrong digest or a
+ * sent a blob's last byte before the bytes are verified (by the store, which
+ * hashes them once, as they pass, and says so before its commit): on a wrong digest or a
  * truncated body every client is cut off short of a complete response, and
  * nothing is stored.
  *
@@ -15,7 +15,6 @@
  * joined late) reads the spool file until it catches up. Spool writes are
  * batched (one writev for the chunks that came while the last write ran).
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { type FileHandle, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -56,6 +55,13 @@ interface Flight {
   waiters: Array<() => void>;
   finished: Promise<void>;
 }
+
+/**
+ * Consumes the body into storage and must verify it (digest and length);
+ * calls `verified` as soon as it has (before its commit), so clients get
+ * their last byte without waiting for the commit's fsync.
+ */
+export type FlightStore = (body: AsyncIterable<Buffer>, size: number, verified: () => void) => Promise<void>;
 
 export interface FlightJoin {
   size: number;
@@ -104,7 +110,7 @@ export class BlobFlights {
   async join(
     digest: string,
     fetch: () => Promise<FlightSource>,
-    store: (body: AsyncIterable<Buffer>, size: number) => Promise<void>,
+    store: FlightStore,
     onBytes: (n: number) => void,
   ): Promise<FlightJoin> {
     let pending = this.flights.get(digest);
@@ -132,7 +138,7 @@ export class BlobFlights {
   private async start(
     digest: string,
     fetch: () => Promise<FlightSource>,
-    store: (body: AsyncIterable<Buffer>, size: number) => Promise<void>,
+    store: FlightStore,
     onBytes: (n: number) => void,
   ): Promise<Flight> {
     const source = await fetch();
@@ -171,8 +177,6 @@ export class BlobFlights {
     };
     // The spool write runs beside the store: a chunk goes on to the upload at once, and readers
     // see it once it is in the spool file (writes are chained, so in order).
-    const [algorithm, expected] = digest.split(':') as [string, string];
-    const hash = createHash(algorithm);
     // Chunks waiting for the spool, written together by one writer at a time.
     let queued: Buffer[] = [];
     let writing: Promise<void> | null = null;
@@ -206,7 +210,6 @@ export class BlobFlights {
         flight.received += c.length;
         spool(c);
         onBytes(c.length);
-        hash.update(c);
         // Live clients get the chunk now, short of the blob's last byte (that waits for verification).
         const end = Math.min(flight.received, flight.size - 1);
         if (end > at) {
@@ -226,12 +229,14 @@ export class BlobFlights {
       }
       while (writing) await writing;
       if (spoolError) throw spoolError;
-      // Checked here too, so clients get their last byte without waiting for the store's commit (fsync).
-      if (flight.written === flight.size && hash.digest('hex') === expected) {
-        flight.verified = true;
-        wakeAll();
-      }
     }
+    // The store hashes the bytes it is given (the tee's) and says when they match: one hash per byte.
+    const verified = async () => {
+      while (writing) await writing;
+      if (spoolError || flight.written !== flight.size || flight.state === 'failed') return;
+      flight.verified = true;
+      wakeAll();
+    };
     const run = async () => {
       try {
         if (flight.size < 0) {
@@ -243,9 +248,12 @@ export class BlobFlights {
               yield c as Buffer;
             }
           })();
-          await store(counted, -1);
+          await store(counted, -1, () => {});
           flight.size = n;
-        } else await store(tee(), flight.size);
+        } else
+          await store(tee(), flight.size, () => {
+            void verified();
+          });
         flight.state = 'done';
       } catch (err) {
         flight.state = 'failed';

@@ -203,7 +203,7 @@ export class ProxyCache {
             throw err;
           }
         },
-        async (body, length) => {
+        async (body, length, verified) => {
           const lease = this.held.get(digest);
           this.held.delete(digest);
           try {
@@ -211,7 +211,7 @@ export class ProxyCache {
               repository,
               digest,
               body,
-              length >= 0 ? { length } : {},
+              length >= 0 ? { length, onVerified: verified } : { onVerified: verified },
               PROXY_FILL,
             );
           } catch (err) {
