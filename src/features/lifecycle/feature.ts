@@ -26,6 +26,8 @@ export interface LifecycleOptions {
   jobs: JobQueue;
   /** This node's name for job leases. */
   owner: string;
+  /** How long a GC run or retention execution stays a node's without an extension (a dead node's is resumed after it); default 60 s. */
+  leaseMs?: number;
   /** History entries per tag whose manifests GC keeps (rollback targets); default 10. */
   keepHistory?: number;
   /** Age in hours after which an untouched upload session is purged; default 24. */
@@ -41,7 +43,7 @@ export interface LifecycleFeature {
   immutable: ImmutableTags;
   retention: RetentionService;
   registry: Registry;
-  /** Runs queued GC jobs and fires schedules in the background. */
+  /** Runs queued GC jobs and retention executions (resuming those of dead nodes) and fires schedules in the background. */
   start(): void;
   stop(): Promise<void>;
   /** Runs queued GC jobs now rather than at the next timer tick (after a manual start). */
@@ -61,6 +63,7 @@ export function createLifecycle(o: LifecycleOptions): LifecycleFeature {
     storage: registry.storage,
     jobs: o.jobs,
     owner: o.owner,
+    leaseMs: o.leaseMs,
     keepHistory: o.keepHistory ?? 10,
     uploadMaxAgeHours: o.uploadMaxAgeHours ?? 24,
     metrics,
@@ -83,6 +86,9 @@ export function createLifecycle(o: LifecycleOptions): LifecycleFeature {
     immutable,
     history,
     schedules: gcStore,
+    jobs: o.jobs,
+    owner: o.owner,
+    leaseMs: o.leaseMs,
     labels: o.labels,
     metrics: o.metrics ? new RetentionMetrics(o.metrics) : undefined,
     onError: o.onError,
@@ -113,6 +119,8 @@ export function createLifecycle(o: LifecycleOptions): LifecycleFeature {
     running = running
       .then(() => (stopped ? undefined : tick()))
       .then(() => (stopped ? undefined : gc.drain()))
+      // Executions queued elsewhere, or left by a node that died: resumed here once their lease ran out.
+      .then(() => (stopped ? undefined : retention.drain()))
       .catch((err) => o.onError?.(err));
   };
   return {

@@ -10,7 +10,6 @@ import type { GcMetrics } from './metrics.ts';
 import type { GcParameters, GcRun, GcStore } from './ports.ts';
 
 export const GC_JOB = 'gc';
-const LEASE_MS = 60_000;
 
 export class GcConflictError extends Error {
   constructor(readonly active: GcRun) {
@@ -24,6 +23,8 @@ export interface GcServiceOptions {
   storage: StorageDriver;
   jobs: JobQueue;
   owner: string;
+  /** How long a claimed run stays this node's without an extension; default 60 s. */
+  leaseMs?: number;
   keepHistory: number;
   uploadMaxAgeHours: number;
   metrics?: GcMetrics;
@@ -75,7 +76,7 @@ export class GcService {
   async drain(progress?: (run: GcRun, phase: GcPhase, done: number, total: number) => void): Promise<GcRun[]> {
     const executed: GcRun[] = [];
     for (;;) {
-      const job = await this.o.jobs.claim(this.o.owner, [GC_JOB], LEASE_MS);
+      const job = await this.o.jobs.claim(this.o.owner, [GC_JOB], this.o.leaseMs ?? 60_000);
       if (!job) return executed;
       const runId = (job.payload as { runId: number }).runId;
       const run = await this.o.store.run(runId);
@@ -97,7 +98,7 @@ export class GcService {
           uploadMaxAgeHours: this.o.uploadMaxAgeHours,
           progress: progress ? (phase, done, total) => progress(run, phase, done, total) : undefined,
           heartbeat: async () => {
-            if (!(await this.o.jobs.extend(job.id, this.o.owner, LEASE_MS))) return false;
+            if (!(await this.o.jobs.extend(job.id, this.o.owner, this.o.leaseMs ?? 60_000))) return false;
             return (await this.o.store.run(run.id))?.status !== 'Stopped';
           },
         });
