@@ -7,7 +7,7 @@ import type { Registry as MetricsRegistry } from 'prom-client';
 import type { JobQueue } from '../../core/jobs.ts';
 import type { Registry } from '../../core/registry.ts';
 import { cronMatches, parseCron } from './cron.ts';
-import { GcPushGuard, waitUntilSettled } from './gc-guard.ts';
+import { GcPushGuard, PushActivity, waitUntilSettled } from './gc-guard.ts';
 import { GcConflictError, GcService } from './gc-service.ts';
 import { TagHistory } from './history.ts';
 import { ImmutableTags } from './immutable.ts';
@@ -64,6 +64,7 @@ export function createLifecycle(o: LifecycleOptions): LifecycleFeature {
     jobs: o.jobs,
     owner: o.owner,
     leaseMs: o.leaseMs,
+    pushesActive: () => activity.busy(),
     keepHistory: o.keepHistory ?? 10,
     uploadMaxAgeHours: o.uploadMaxAgeHours ?? 24,
     metrics,
@@ -71,7 +72,8 @@ export function createLifecycle(o: LifecycleOptions): LifecycleFeature {
   });
   const history = new TagHistory(store, registry.metadata, o.onError);
   const immutable = new ImmutableTags(store, registry.metadata);
-  const pushes = new GcPushGuard(gcStore);
+  const activity = new PushActivity();
+  const pushes = new GcPushGuard(gcStore, activity);
   registry.hooks.addGuard(quotaGuard(store, registry.metadata));
   registry.hooks.addGuard(immutable.guard());
   registry.hooks.addGuard(history.guard());
@@ -79,7 +81,10 @@ export function createLifecycle(o: LifecycleOptions): LifecycleFeature {
   registry.hooks.addGuard(pushes.guard());
   registry.hooks.on(history.listener);
   registry.hooks.on(pushes.listener);
-  registry.uploads.blobSettled = (digest) => waitUntilSettled(gcStore, [digest]);
+  registry.uploads.blobSettled = (digest) => {
+    activity.seen();
+    return waitUntilSettled(gcStore, [digest]);
+  };
   const retention = new RetentionService({
     store: o.retentionStore,
     registry,

@@ -25,6 +25,8 @@ export interface GcServiceOptions {
   owner: string;
   /** How long a claimed run stays this node's without an extension; default 60 s. */
   leaseMs?: number;
+  /** Whether pushes are going on (a run paces itself while they are). */
+  pushesActive?: () => boolean;
   keepHistory: number;
   uploadMaxAgeHours: number;
   metrics?: GcMetrics;
@@ -39,6 +41,9 @@ export const defaultGcParameters: GcParameters = {
 };
 
 export class GcService {
+  /** Pace runs while pushes go on (see gc-collector.ts); off only to measure what pacing buys (bench/probes/gc-sweep-ab.ts). */
+  pacing = true;
+
   constructor(private readonly o: GcServiceOptions) {}
 
   get store(): GcStore {
@@ -96,6 +101,7 @@ export class GcService {
           storage: this.o.storage,
           keepHistory: this.o.keepHistory,
           uploadMaxAgeHours: this.o.uploadMaxAgeHours,
+          busy: () => this.pacing && (this.o.pushesActive?.() ?? false),
           progress: progress ? (phase, done, total) => progress(run, phase, done, total) : undefined,
           heartbeat: async () => {
             if (!(await this.o.jobs.extend(job.id, this.o.owner, this.o.leaseMs ?? 60_000))) return false;
