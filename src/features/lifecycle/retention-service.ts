@@ -340,6 +340,8 @@ export class RetentionService {
     const decision = decide(row.policy.rules, name, candidates, new Date(), labels);
     for (const c of candidates) {
       if (logged.has(c.digest)) continue;
+      // SQLite answers synchronously: without a turn of the event loop an execution would hold every request until it ends.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       await heartbeat();
       const reasons = decision.get(c.digest) ?? [];
       if (reasons.length > 0) {
