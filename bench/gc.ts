@@ -123,7 +123,7 @@ console.log(table);
 const keys = ['date', 'cpus', 'memory', 'kernel', 'os', 'node', 'berth'];
 const report = `# Berth benchmark: garbage collection
 
-Command: \`${command}\` (not part of \`npm run bench\`; S3 is Ceph RGW from \`scripts/s3-up.sh\`, its variables exported).
+Command: \`${command}\` (the last step of \`npm run bench\`; S3 is Ceph RGW from \`scripts/s3-up.sh\`, its variables exported).
 Metadata on SQLite. Each driver: ${BLOBS} garbage blobs of 64 bytes, aged past the grace window, collected by one run
 (\`workers=4\`); then pushes (4 at a time, each a 4 KiB layer, a config and a manifest through the registry's use cases)
 for ${PUSH_SECONDS} s without GC, and during a second run over ${BUSY_BLOBS} blobs.
