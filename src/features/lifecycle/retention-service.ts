@@ -88,6 +88,7 @@ export interface RetentionFinished {
 export class RetentionService {
   /** The local claim loop, while it runs. */
   private draining: Promise<void> | null = null;
+  private lookAgain = false;
   /** Progress listeners and end waiters of executions started here, by execution id. */
   private readonly watchers = new Map<number, { progress?: (p: RetentionProgress) => void; ended: () => void }>();
   /** Told when an execution ends (set by the server once webhooks exist; they are made after this feature). */
@@ -162,12 +163,15 @@ export class RetentionService {
    * whose node died (lease run out), which are resumed. One loop per process.
    */
   drain(): Promise<void> {
+    // A job queued while the loop looks for one could be missed by that look: the loop then looks again.
+    this.lookAgain = true;
     this.draining ??= (async () => {
       try {
         for (;;) {
+          this.lookAgain = false;
           const job = await this.o.jobs.claim(this.o.owner, [RETENTION_JOB], this.leaseMs);
-          if (!job) return;
-          await this.runJob(job);
+          if (job) await this.runJob(job);
+          else if (!this.lookAgain) return;
         }
       } finally {
         this.draining = null;
