@@ -185,7 +185,9 @@ function portsOver(store: KyselyStore): MetadataPorts {
 /**
  * GC, quotas, immutable tags and tag history over the metadata database,
  * hooked into the registry. BERTH_GC_KEEP_HISTORY (default 10) and
- * BERTH_UPLOAD_MAX_AGE_HOURS (default 24) tune what GC keeps and purges.
+ * BERTH_UPLOAD_MAX_AGE_HOURS (default 24) tune what GC keeps and purges;
+ * BERTH_LIFECYCLE_LEASE_SECONDS (default 60) is how soon a GC run or
+ * retention execution of a node that died is resumed elsewhere.
  */
 export function openLifecycle(
   registry: Registry,
@@ -207,6 +209,7 @@ export function openLifecycle(
     },
     jobs: ports.jobs,
     owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    leaseMs: Math.max(1, number('BERTH_LIFECYCLE_LEASE_SECONDS', 60)) * 1000,
     keepHistory: number('BERTH_GC_KEEP_HISTORY', 10),
     uploadMaxAgeHours: number('BERTH_UPLOAD_MAX_AGE_HOURS', 24),
     metrics: options.metrics,

@@ -17,6 +17,7 @@ import { pullsMigration } from './migrations-pulls.ts';
 import { registriesMigration } from './migrations-registries.ts';
 import { replicationMigration } from './migrations-replication.ts';
 import { retentionMigration } from './migrations-retention.ts';
+import { retentionResumeMigration } from './migrations-retention-resume.ts';
 import { robotOverlapMigration } from './migrations-robot-overlap.ts';
 import { scanMigration } from './migrations-scan.ts';
 import { scannersMigration } from './migrations-scanners.ts';
@@ -120,6 +121,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0411_robot_secret_overlap': robotOverlapMigration,
     '0100_lifecycle': lifecycleMigration(dialect),
     '0110_retention': retentionMigration(dialect),
+    '0120_retention_resume': retentionResumeMigration(),
     '0200_registries': registriesMigration(dialect),
     '0201_proxy_projects': proxyProjectsMigration(dialect),
     '0210_proxy_fills': proxyFillsMigration(dialect),

@@ -47,6 +47,7 @@ const toTask = (r: Row): RetentionTask => ({
   startTime: r.start_time as string,
   endTime: (r.end_time as string | null) ?? null,
   log: r.log as string,
+  pending: (r.pending as string | null) ?? null,
 });
 
 export class KyselyRetentionStore implements RetentionStore {
@@ -134,16 +135,27 @@ export class KyselyRetentionStore implements RetentionStore {
       WHERE id = ${id} AND status = 'Running'`.execute(this.db);
   }
 
-  async addTask(executionId: number, repository: string) {
+  async addTask(executionId: number, repository: string, header: string) {
     const rows = await this.rows(sql`INSERT INTO retention_tasks
       (execution_id, repository, status, total, retained, log, start_time)
-      VALUES (${executionId}, ${repository}, 'Running', 0, 0, '', ${now()}) RETURNING id`);
+      VALUES (${executionId}, ${repository}, 'Running', 0, 0, ${header}, ${now()}) RETURNING id`);
     return n(rows[0]?.id);
   }
 
-  async finishTask(id: number, status: RunStatus, total: number, retained: number, log: string) {
-    await sql`UPDATE retention_tasks SET status = ${status}, total = ${total}, retained = ${retained},
-      log = ${log}, end_time = ${now()} WHERE id = ${id}`.execute(this.db);
+  async taskPending(id: number, digest: string) {
+    await sql`UPDATE retention_tasks SET pending = ${digest} WHERE id = ${id}`.execute(this.db);
+  }
+
+  async taskProgress(id: number, line: string, retained: boolean) {
+    // One statement: the line, the counts and the cleared pending mark are written together or not at all.
+    await sql`UPDATE retention_tasks SET log = log || ${line}, total = total + 1,
+      retained = retained + ${retained ? 1 : 0}, pending = NULL WHERE id = ${id}`.execute(this.db);
+  }
+
+  async finishTask(id: number, status: RunStatus) {
+    await sql`UPDATE retention_tasks SET status = ${status}, pending = NULL, end_time = ${now()} WHERE id = ${id}`.execute(
+      this.db,
+    );
   }
 
   async tasks(executionId: number, offset: number, limit: number) {

@@ -7,7 +7,7 @@ import type { Registry as MetricsRegistry } from 'prom-client';
 import type { JobQueue } from '../../core/jobs.ts';
 import type { Registry } from '../../core/registry.ts';
 import { cronMatches, parseCron } from './cron.ts';
-import { GcPushGuard, waitUntilSettled } from './gc-guard.ts';
+import { GcPushGuard, PushActivity, waitUntilSettled } from './gc-guard.ts';
 import { GcConflictError, GcService } from './gc-service.ts';
 import { TagHistory } from './history.ts';
 import { ImmutableTags } from './immutable.ts';
@@ -26,6 +26,8 @@ export interface LifecycleOptions {
   jobs: JobQueue;
   /** This node's name for job leases. */
   owner: string;
+  /** How long a GC run or retention execution stays a node's without an extension (a dead node's is resumed after it); default 60 s. */
+  leaseMs?: number;
   /** History entries per tag whose manifests GC keeps (rollback targets); default 10. */
   keepHistory?: number;
   /** Age in hours after which an untouched upload session is purged; default 24. */
@@ -41,7 +43,7 @@ export interface LifecycleFeature {
   immutable: ImmutableTags;
   retention: RetentionService;
   registry: Registry;
-  /** Runs queued GC jobs and fires schedules in the background. */
+  /** Runs queued GC jobs and retention executions (resuming those of dead nodes) and fires schedules in the background. */
   start(): void;
   stop(): Promise<void>;
   /** Runs queued GC jobs now rather than at the next timer tick (after a manual start). */
@@ -61,6 +63,8 @@ export function createLifecycle(o: LifecycleOptions): LifecycleFeature {
     storage: registry.storage,
     jobs: o.jobs,
     owner: o.owner,
+    leaseMs: o.leaseMs,
+    pushesActive: () => activity.busy(),
     keepHistory: o.keepHistory ?? 10,
     uploadMaxAgeHours: o.uploadMaxAgeHours ?? 24,
     metrics,
@@ -68,7 +72,8 @@ export function createLifecycle(o: LifecycleOptions): LifecycleFeature {
   });
   const history = new TagHistory(store, registry.metadata, o.onError);
   const immutable = new ImmutableTags(store, registry.metadata);
-  const pushes = new GcPushGuard(gcStore);
+  const activity = new PushActivity();
+  const pushes = new GcPushGuard(gcStore, activity);
   registry.hooks.addGuard(quotaGuard(store, registry.metadata));
   registry.hooks.addGuard(immutable.guard());
   registry.hooks.addGuard(history.guard());
@@ -76,13 +81,19 @@ export function createLifecycle(o: LifecycleOptions): LifecycleFeature {
   registry.hooks.addGuard(pushes.guard());
   registry.hooks.on(history.listener);
   registry.hooks.on(pushes.listener);
-  registry.uploads.blobSettled = (digest) => waitUntilSettled(gcStore, [digest]);
+  registry.uploads.blobSettled = (digest) => {
+    activity.seen();
+    return waitUntilSettled(gcStore, [digest]);
+  };
   const retention = new RetentionService({
     store: o.retentionStore,
     registry,
     immutable,
     history,
     schedules: gcStore,
+    jobs: o.jobs,
+    owner: o.owner,
+    leaseMs: o.leaseMs,
     labels: o.labels,
     metrics: o.metrics ? new RetentionMetrics(o.metrics) : undefined,
     onError: o.onError,
@@ -113,6 +124,8 @@ export function createLifecycle(o: LifecycleOptions): LifecycleFeature {
     running = running
       .then(() => (stopped ? undefined : tick()))
       .then(() => (stopped ? undefined : gc.drain()))
+      // Executions queued elsewhere, or left by a node that died: resumed here once their lease ran out.
+      .then(() => (stopped ? undefined : retention.drain()))
       .catch((err) => o.onError?.(err));
   };
   return {

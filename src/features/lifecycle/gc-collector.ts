@@ -35,6 +35,8 @@ export interface CollectOptions {
   /** Upload sessions untouched this long are purged with their bytes. */
   uploadMaxAgeHours: number;
   progress?: (phase: GcPhase, done: number, total: number) => void;
+  /** True while pushes go on: the run then paces itself (see PACE). */
+  busy?: () => boolean;
   /** Called between pages: extends the job lease; returns false when the run was stopped. */
   heartbeat?: () => Promise<boolean>;
   now?: () => Date;
@@ -51,10 +53,25 @@ const PAGE = 200;
 /** Bytes are deleted in batches of up to this many keys (S3's DeleteObjects takes 1,000). */
 const SWEEP_BATCH = 1000;
 const HOUR = 3_600_000;
+/**
+ * While pushes go on, a run paces itself: it deletes in batches of a page,
+ * one at a time, and rests after each batch as long as the batch took (and
+ * after each page as long as the page took), so it takes about half of what
+ * the storage server and this process get. Deletions are what pushes
+ * compete with: on Ceph RGW a DeleteObjects costs the server ~1.4 CPU-s per
+ * 1,000 keys against ~0.04 CPU-s for a whole push, so a run at full speed
+ * (4 batches of 1,000 at once) took RGW's share of a loaded machine and
+ * pushes fell from 3/s to 1/s. The S3 client's sockets (256) were never the
+ * limit, and the run's own CPU here is small (bench/RESULTS-gc.md).
+ */
+const MAX_REST_MS = 5_000;
+/** A page's own work is SQL here, small beside a deletion: its rest is short. */
+const MAX_PAGE_REST_MS = 250;
 
 export class GcStopped extends Error {}
 
 const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
+const rest = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function collect(run: GcRun, o: CollectOptions): Promise<GcCounts> {
   const { store, storage } = o;
@@ -145,8 +162,11 @@ export async function collect(run: GcRun, o: CollectOptions): Promise<GcCounts> 
   const sweep = async (blobs: BlobRow[]) => {
     if (blobs.length === 0) return;
     const task = (async () => {
+      const started = performance.now();
       await deleteBytes(blobs);
       await store.clearTombstones(blobs.map((b) => b.digest));
+      // Tombstones are gone first: a linker waiting on these digests does not wait out the rest.
+      if (o.busy?.()) await rest(Math.min(MAX_REST_MS, performance.now() - started));
     })();
     inFlight.add(task);
     task
@@ -154,9 +174,11 @@ export async function collect(run: GcRun, o: CollectOptions): Promise<GcCounts> 
         sweepFailure ??= err;
       })
       .finally(() => inFlight.delete(task));
-    if (inFlight.size >= Math.max(1, p.workers)) await Promise.race(inFlight);
+    const width = o.busy?.() ? 1 : Math.max(1, p.workers);
+    while (inFlight.size >= width) await Promise.race(inFlight);
   };
   for (;;) {
+    const pageStarted = performance.now();
     const page = await store.blobCandidates(cutoff, after, PAGE);
     if (page.length === 0) break;
     after = page[page.length - 1].digest;
@@ -176,7 +198,7 @@ export async function collect(run: GcRun, o: CollectOptions): Promise<GcCounts> 
         cutoff,
       );
       batch.push(...gone);
-      if (batch.length >= SWEEP_BATCH) {
+      if (batch.length >= (o.busy?.() ? PAGE : SWEEP_BATCH)) {
         await sweep(batch);
         batch = [];
       }
@@ -190,6 +212,7 @@ export async function collect(run: GcRun, o: CollectOptions): Promise<GcCounts> 
     }
     done += page.length;
     o.progress?.('blobs', done, Math.max(total.count, done));
+    if (!p.dryRun && o.busy?.()) await rest(Math.min(MAX_PAGE_REST_MS, performance.now() - pageStarted));
   }
   await sweep(batch);
   await Promise.allSettled(inFlight);

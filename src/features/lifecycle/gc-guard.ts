@@ -31,12 +31,16 @@ export class GcPushGuard {
   /** Intent ids by `repository@digest` of pushes between the guard and their event. */
   private readonly intents = new Map<string, number[]>();
 
-  constructor(private readonly store: GcStore) {}
+  constructor(
+    private readonly store: GcStore,
+    private readonly activity?: PushActivity,
+  ) {}
 
   guard(): RegistryGuard {
     return {
       name: 'gc',
       beforeManifestPut: async (check: ManifestPutCheck) => {
+        this.activity?.seen();
         const { repository, blobs, manifests, digest } = check;
         const key = `${repository}@${digest}`;
         const ids = await this.store.addIntent([...blobs, ...manifests, digest]);
@@ -66,4 +70,24 @@ export class GcPushGuard {
 
   listener = (e: RegistryEvent): Promise<void> | undefined =>
     e.type === 'manifest.pushed' ? this.release(`${e.repository}@${e.digest}`) : undefined;
+}
+
+/**
+ * Whether pushes are going on: a blob upload or manifest push was seen in the
+ * last `windowMs`. GC paces itself while they are (gc-collector.ts): on a
+ * machine short of CPU, every millisecond a run spends (its SQL in this
+ * process, its deletions in the storage server) is taken from the pushes.
+ */
+export class PushActivity {
+  private last = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly windowMs = 1_000) {}
+
+  seen(): void {
+    this.last = performance.now();
+  }
+
+  busy(): boolean {
+    return performance.now() - this.last < this.windowMs;
+  }
 }

@@ -10,7 +10,6 @@ import type { GcMetrics } from './metrics.ts';
 import type { GcParameters, GcRun, GcStore } from './ports.ts';
 
 export const GC_JOB = 'gc';
-const LEASE_MS = 60_000;
 
 export class GcConflictError extends Error {
   constructor(readonly active: GcRun) {
@@ -24,6 +23,10 @@ export interface GcServiceOptions {
   storage: StorageDriver;
   jobs: JobQueue;
   owner: string;
+  /** How long a claimed run stays this node's without an extension; default 60 s. */
+  leaseMs?: number;
+  /** Whether pushes are going on (a run paces itself while they are). */
+  pushesActive?: () => boolean;
   keepHistory: number;
   uploadMaxAgeHours: number;
   metrics?: GcMetrics;
@@ -38,6 +41,9 @@ export const defaultGcParameters: GcParameters = {
 };
 
 export class GcService {
+  /** Pace runs while pushes go on (see gc-collector.ts); off only to measure what pacing buys (bench/probes/gc-sweep-ab.ts). */
+  pacing = true;
+
   constructor(private readonly o: GcServiceOptions) {}
 
   get store(): GcStore {
@@ -75,7 +81,7 @@ export class GcService {
   async drain(progress?: (run: GcRun, phase: GcPhase, done: number, total: number) => void): Promise<GcRun[]> {
     const executed: GcRun[] = [];
     for (;;) {
-      const job = await this.o.jobs.claim(this.o.owner, [GC_JOB], LEASE_MS);
+      const job = await this.o.jobs.claim(this.o.owner, [GC_JOB], this.o.leaseMs ?? 60_000);
       if (!job) return executed;
       const runId = (job.payload as { runId: number }).runId;
       const run = await this.o.store.run(runId);
@@ -95,9 +101,10 @@ export class GcService {
           storage: this.o.storage,
           keepHistory: this.o.keepHistory,
           uploadMaxAgeHours: this.o.uploadMaxAgeHours,
+          busy: () => this.pacing && (this.o.pushesActive?.() ?? false),
           progress: progress ? (phase, done, total) => progress(run, phase, done, total) : undefined,
           heartbeat: async () => {
-            if (!(await this.o.jobs.extend(job.id, this.o.owner, LEASE_MS))) return false;
+            if (!(await this.o.jobs.extend(job.id, this.o.owner, this.o.leaseMs ?? 60_000))) return false;
             return (await this.o.store.run(run.id))?.status !== 'Stopped';
           },
         });

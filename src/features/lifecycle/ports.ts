@@ -233,6 +233,8 @@ export interface RetentionTask {
   startTime: string;
   endTime: string | null;
   log: string;
+  /** The artifact whose removal started and is not yet logged (a crash in between leaves it set). */
+  pending: string | null;
 }
 
 /** A top-level artifact of a repository (index children and referrers go with their parent). */
@@ -264,8 +266,13 @@ export interface RetentionStore {
   /** Ends an execution unless it already ended (a stop wins over the runner's own end). */
   finishExecution(id: number, status: RunStatus): Promise<void>;
 
-  addTask(executionId: number, repository: string): Promise<number>;
-  finishTask(id: number, status: RunStatus, total: number, retained: number, log: string): Promise<void>;
+  /** A Running task whose log starts with `header`. */
+  addTask(executionId: number, repository: string, header: string): Promise<number>;
+  /** Notes the artifact about to be removed, before its removal. */
+  taskPending(id: number, digest: string): Promise<void>;
+  /** One artifact decided: its log line appended, counted (retained or not), and `pending` cleared, at once. */
+  taskProgress(id: number, line: string, retained: boolean): Promise<void>;
+  finishTask(id: number, status: RunStatus): Promise<void>;
   tasks(executionId: number, offset: number, limit: number): Promise<{ items: RetentionTask[]; total: number }>;
   task(id: number): Promise<RetentionTask | null>;
 
