@@ -245,6 +245,14 @@ const FIGURES: FigureDef[] = [
     digits: 1,
     target: { kind: 'ratio-max', value: 1.5 },
   },
+  {
+    // Distribution's storm peak (a 4 MiB read buffer per download) would hide every other phase's figure.
+    key: 'rss.prestorm',
+    label: 'peak resident memory before the pull storm (per round)',
+    unit: 'MiB',
+    digits: 1,
+    target: { kind: 'ratio-max', value: 1.5 },
+  },
 ];
 
 const CPU_FIGURES: FigureDef[] = [
@@ -255,6 +263,7 @@ const CPU_FIGURES: FigureDef[] = [
   { key: 'mdig.cpu', label: 'server CPU, manifest GET by digest', unit: 'µs per request', digits: 0 },
   { key: 'head.cpu', label: 'server CPU, blob HEAD', unit: 'µs per request', digits: 0 },
   { key: 'pulls.cpu', label: `server CPU, ${PULL_CLIENTS} concurrent pulls`, unit: 'CPU-s per GiB', digits: 2 },
+  { key: 'storm.cpu', label: `server CPU, pull storm (${STORM_CLIENTS} clients)`, unit: 'CPU-s per GiB', digits: 2 },
   { key: 'mono.wait', label: 'server threads waiting for a CPU, monolithic upload', unit: 's per GiB', digits: 2 },
   { key: 'chunked.wait', label: 'server threads waiting for a CPU, chunked upload', unit: 's per GiB', digits: 2 },
   { key: 'download.wait', label: 'server threads waiting for a CPU, download', unit: 's per GiB', digits: 2 },
@@ -682,6 +691,7 @@ async function runRound(
     }
   }
   notePhase('pulls');
+  for (const side of SIDES) results.add(side, 'rss.prestorm', servers[side].peakRssKiB() / 1024);
   if (wants('storm')) {
     for (const side of SIDES) {
       let repo = pushedRepo[side];
@@ -698,17 +708,20 @@ async function runRound(
         pushedRepo[side] = repo;
       }
       const stormRepo = repo;
+      const m = meter(servers[side]);
       const f = await attempt(`${NAME[side]} pull storm`, () =>
         pullStorm(servers[side].url, stormRepo, 'v1', STORM_CLIENTS),
       );
+      const { cpu } = m.read();
       if (f) {
+        results.add(side, 'storm.cpu', cpu / ((f.MBps * f.seconds * 1e6) / 2 ** 30));
         results.add(side, 'storm.s', f.seconds);
         results.add(side, 'storm.MBps', f.MBps);
         results.add(side, 'storm.p99', f.p99ms);
         results.add(side, 'storm.err', f.errors);
         results.add(side, 'storm.rss', servers[side].peakRssKiB() / 1024);
         log(
-          `${NAME[side]} pull storm (${STORM_CLIENTS} clients): ${f.seconds.toFixed(2)} s, ${f.MBps.toFixed(0)} MB/s, p99 ${f.p99ms.toFixed(0)} ms, ${f.errors} errors`,
+          `${NAME[side]} pull storm (${STORM_CLIENTS} clients): ${f.seconds.toFixed(2)} s, ${f.MBps.toFixed(0)} MB/s, p99 ${f.p99ms.toFixed(0)} ms, ${f.errors} errors${f.firstError ? ` (first: ${f.firstError})` : ''}, server ${(cpu / ((f.MBps * f.seconds * 1e6) / 2 ** 30)).toFixed(2)} CPU-s/GiB`,
         );
       }
     }
