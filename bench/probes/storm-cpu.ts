@@ -68,7 +68,7 @@ async function main(): Promise<void> {
         const gib = (f.MBps * f.seconds * 1e6) / 2 ** 30;
         mbps[side] = [...(mbps[side] ?? []), f.MBps];
         process.stdout.write(
-          `${side.padEnd(12)} ${f.MBps.toFixed(0).padStart(5)} MB/s  ${f.seconds.toFixed(1)} s  p99 ${f.p99ms.toFixed(0)} ms  errors ${f.errors}  server ${(server / gib).toFixed(2)} CPU-s/GiB  client ${((u.user + u.system) / 1e6 / gib).toFixed(2)} CPU-s/GiB  rss ${(s.peakRssKiB() / 1024).toFixed(0)} MiB  load ${(await import('node:os')).loadavg()[0].toFixed(1)}${f.firstError ? `  first error: ${f.firstError}` : ''}\n`,
+          `${side.padEnd(12)} ${f.MBps.toFixed(0).padStart(5)} MB/s  ${f.seconds.toFixed(1)} s  p99 ${f.p99ms.toFixed(0)} ms  errors ${f.errors} (resent ${f.retries})  server ${(server / gib).toFixed(2)} CPU-s/GiB  client ${((u.user + u.system) / 1e6 / gib).toFixed(2)} CPU-s/GiB  rss ${(s.peakRssKiB() / 1024).toFixed(0)} MiB  load ${(await import('node:os')).loadavg()[0].toFixed(1)}${f.firstError ? `  first error: ${f.firstError}` : ''}\n`,
         );
       }
       for (const side of SIDES.slice(1))

@@ -65,6 +65,8 @@ export interface StormFigures extends PullsFigures {
   errors: number;
   /** What the first failure was, for the log. */
   firstError?: string;
+  /** GETs sent again because a kept-alive connection was closed by the server before any answer (not errors). */
+  retries: number;
 }
 
 /** One blob GET, timed; failures counted rather than thrown (a storm goes on). */
@@ -72,12 +74,13 @@ function timedBlob(
   url: string,
   size: number,
   agent: http.Agent,
+  onRetry: () => void,
 ): Promise<{ ms: number; bytes: number; ok: boolean; why?: string }> {
   const t0 = now();
-  return new Promise((resolve) => {
-    const done = (bytes: number, ok: boolean, why?: string) => resolve({ ms: since(t0), bytes, ok, why });
-    http
-      .get(url, { agent }, (res) => {
+  const attempt = (retry: boolean): Promise<{ ms: number; bytes: number; ok: boolean; why?: string }> =>
+    new Promise((resolve) => {
+      const done = (bytes: number, ok: boolean, why?: string) => resolve({ ms: since(t0), bytes, ok, why });
+      const req = http.get(url, { agent }, (res) => {
         let n = 0;
         res.on('data', (c: Buffer) => {
           n += c.length;
@@ -87,9 +90,17 @@ function timedBlob(
           done(n, ok, ok ? undefined : `GET ${url}: ${res.statusCode}, ${n} of ${size} bytes`);
         });
         res.on('error', (err) => done(n, false, `GET ${url}: ${err.message} after ${n} bytes`));
-      })
-      .on('error', (err) => done(0, false, `GET ${url}: ${err.message}`));
-  });
+      });
+      req.on('error', (err) => {
+        // A kept-alive connection the server closed (its keep-alive timeout) just as the request went out:
+        // no byte of an answer came, so the GET is sent again once, as Go's and containerd's clients do.
+        if (retry && req.reusedSocket) {
+          onRetry();
+          resolve(attempt(false));
+        } else done(0, false, `GET ${url}: ${err.message}`);
+      });
+    });
+  return attempt(true);
 }
 
 /**
@@ -105,6 +116,7 @@ export async function pullStorm(base: string, repo: string, tag: string, clients
   const times: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
+  let retries = 0;
   let total = 0;
   const t0 = now();
   await Promise.all(
@@ -122,7 +134,7 @@ export async function pullStorm(base: string, repo: string, tag: string, clients
       }
       total += mm.body.length;
       for (const d of [manifest.config, ...manifest.layers]) {
-        const r = await timedBlob(`${base}/v2/${repo}/blobs/${d.digest}`, d.size, agent);
+        const r = await timedBlob(`${base}/v2/${repo}/blobs/${d.digest}`, d.size, agent, () => retries++);
         times.push(r.ms);
         total += r.bytes;
         if (!r.ok) {
@@ -136,5 +148,5 @@ export async function pullStorm(base: string, repo: string, tag: string, clients
   agent.destroy();
   times.sort((a, b) => a - b);
   const p99ms = times.length ? times[Math.min(times.length - 1, Math.floor(times.length * 0.99))] : Number.NaN;
-  return { seconds: ms / 1000, MBps: mbps(total, ms), p99ms, errors, firstError };
+  return { seconds: ms / 1000, MBps: mbps(total, ms), p99ms, errors, firstError, retries };
 }
