@@ -15,6 +15,7 @@
  *   BENCH_STANDIN=1   use a second Distribution in Berth's place (harness debugging)
  *   BENCH_BERTH_ROOT=DIR  run the Berth found in DIR (bin/berth.js) instead of this checkout's
  *   BENCH_KEEP=1      keep bench/work (data dirs, logs, the big file) afterwards
+ *   BENCH_WORK=DIR    work folder (default bench/work)
  *   BENCH_OUT=FILE    where to write the results (default bench/RESULTS.md; quick runs: bench/work/RESULTS.quick.md)
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,7 +52,8 @@ import { chunkedUpload, monolithicUpload, nginxPut, verifyBlob } from './workloa
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(BENCH_DIR);
-const WORK = path.join(BENCH_DIR, 'work');
+/** BENCH_WORK=DIR: another work folder, so two runs (filesystem and S3) can go at once. */
+const WORK = process.env.BENCH_WORK ? path.resolve(process.env.BENCH_WORK) : path.join(BENCH_DIR, 'work');
 
 const env = process.env;
 const QUICK = env.BENCH_QUICK === '1';
@@ -246,6 +248,14 @@ const FIGURES: FigureDef[] = [
     digits: 1,
     target: { kind: 'ratio-max', value: 1.5 },
   },
+  {
+    // Distribution's storm peak (a 4 MiB read buffer per download) would hide every other phase's figure.
+    key: 'rss.prestorm',
+    label: 'peak resident memory before the pull storm (per round)',
+    unit: 'MiB',
+    digits: 1,
+    target: { kind: 'ratio-max', value: 1.5 },
+  },
 ];
 
 const CPU_FIGURES: FigureDef[] = [
@@ -256,6 +266,7 @@ const CPU_FIGURES: FigureDef[] = [
   { key: 'mdig.cpu', label: 'server CPU, manifest GET by digest', unit: 'µs per request', digits: 0 },
   { key: 'head.cpu', label: 'server CPU, blob HEAD', unit: 'µs per request', digits: 0 },
   { key: 'pulls.cpu', label: `server CPU, ${PULL_CLIENTS} concurrent pulls`, unit: 'CPU-s per GiB', digits: 2 },
+  { key: 'storm.cpu', label: `server CPU, pull storm (${STORM_CLIENTS} clients)`, unit: 'CPU-s per GiB', digits: 2 },
   { key: 'mono.wait', label: 'server threads waiting for a CPU, monolithic upload', unit: 's per GiB', digits: 2 },
   { key: 'chunked.wait', label: 'server threads waiting for a CPU, chunked upload', unit: 's per GiB', digits: 2 },
   { key: 'download.wait', label: 'server threads waiting for a CPU, download', unit: 's per GiB', digits: 2 },
@@ -413,7 +424,7 @@ async function main(): Promise<void> {
     `- Small requests: a ~${small.manifest.length}-byte OCI manifest, by tag and by digest, \`wrk -t2 -c64 -d${SECONDS}s --latency\` with an OCI Accept header; blob HEAD of a 1 KiB layer, \`hey -c 64 -z ${SECONDS}s -m HEAD\` (Debian's wrk cannot do HEAD). nginx serves the same manifest bytes as a static file.`,
     `- skopeo 1.9: \`skopeo copy --preserve-digests\` of an OCI layout (${LAYERS} uncompressed tar layers of ${LAYER_SIZE / 2 ** 20} MiB of random data) to a new repository each time, and back into a new oci: directory; every copy with a fresh, private blob-info cache; ${SKOPEO_REPEATS} push(es) and pull(s) per server per round.`,
     `- ${PULL_CLIENTS} concurrent pulls: ${PULL_CLIENTS} Node clients at once, each GETting the manifest by tag, the config and the ${LAYERS} layers (sizes checked, bodies discarded).`,
-    `- Pull storm: ${STORM_CLIENTS} clients at once (a Deployment rolled out across a cluster), each on its own keep-alive connection, GET the manifest by tag, then the config and the ${LAYERS} layers one after another (sizes checked, bodies discarded); time to the last byte of the last client, p99 of each blob GET, failed requests counted. Memory: peak RSS of the server at the end of the storm (it only grows, so it includes earlier phases).`,
+    `- Pull storm: ${STORM_CLIENTS} clients at once (a Deployment rolled out across a cluster), each on its own keep-alive connection, GET the manifest by tag, then the config and the ${LAYERS} layers one after another (sizes checked, bodies discarded); time to the last byte of the last client, p99 of each blob GET, failed requests counted (a GET on a kept-alive connection the server closed before answering is sent once more, as Go's and containerd's clients do; the log counts these). Memory: peak RSS of the server at the end of the storm (it only grows, so it includes earlier phases).`,
     "- Peak memory: the server process's VmHWM (or the summed RSS of its process tree, sampled every 200 ms, when it has children) over each round; the median over rounds is shown.",
     '- Start-up: spawn to the first 200 on /v2/, polled every 5 ms, on the data left by earlier rounds. Berth builds its management API and console at their first request, which this figure does not include (`bench/probes/startup-cpu.sh` times that request).',
     '',
@@ -704,6 +715,7 @@ async function runRound(
     }
   }
   notePhase('pulls');
+  for (const side of SIDES) results.add(side, 'rss.prestorm', servers[side].peakRssKiB() / 1024);
   if (wants('storm')) {
     for (const side of SIDES) {
       let repo = pushedRepo[side];
@@ -720,17 +732,20 @@ async function runRound(
         pushedRepo[side] = repo;
       }
       const stormRepo = repo;
+      const m = meter(servers[side]);
       const f = await attempt(`${NAME[side]} pull storm`, () =>
         pullStorm(servers[side].url, stormRepo, 'v1', STORM_CLIENTS),
       );
+      const { cpu } = m.read();
       if (f) {
+        results.add(side, 'storm.cpu', cpu / ((f.MBps * f.seconds * 1e6) / 2 ** 30));
         results.add(side, 'storm.s', f.seconds);
         results.add(side, 'storm.MBps', f.MBps);
         results.add(side, 'storm.p99', f.p99ms);
         results.add(side, 'storm.err', f.errors);
         results.add(side, 'storm.rss', servers[side].peakRssKiB() / 1024);
         log(
-          `${NAME[side]} pull storm (${STORM_CLIENTS} clients): ${f.seconds.toFixed(2)} s, ${f.MBps.toFixed(0)} MB/s, p99 ${f.p99ms.toFixed(0)} ms, ${f.errors} errors`,
+          `${NAME[side]} pull storm (${STORM_CLIENTS} clients): ${f.seconds.toFixed(2)} s, ${f.MBps.toFixed(0)} MB/s, p99 ${f.p99ms.toFixed(0)} ms, ${f.errors} errors${f.firstError ? ` (first: ${f.firstError})` : ''}, ${f.retries} resent on a closed kept-alive connection, server ${(cpu / ((f.MBps * f.seconds * 1e6) / 2 ** 30)).toFixed(2)} CPU-s/GiB`,
         );
       }
     }

@@ -1,7 +1,17 @@
 /** The S3 driver's pure parts: upload state arithmetic and part planning (no server needed). */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { copyParts, MAX_COPY, PartBuffers, runLimited } from '../src/adapters/storage/s3-multipart.ts';
+import type { S3Client } from '@aws-sdk/client-s3';
+import {
+  copyParts,
+  MAX_COPY,
+  MAX_PARTS,
+  PARTS_PER_SIZE,
+  PartBuffers,
+  partSizeAt,
+  runLimited,
+  StreamingObjectWriter,
+} from '../src/adapters/storage/s3-multipart.ts';
 import { MIN_PART, parseState, stateSize, truncateState } from '../src/adapters/storage/s3-upload-state.ts';
 
 const MiB = 1024 * 1024;
@@ -114,5 +124,43 @@ describe('S3 part buffers', () => {
     buffers.give(reused[0]);
     await new Promise((resolve) => setTimeout(resolve, 120));
     assert.notEqual(buffers.take(1024), reused[0], 'let go after the idle time');
+  });
+});
+
+describe('S3 part sizes', () => {
+  test('small parts first, doubling every 1,000: 8 MiB parts still reach the largest S3 object (5 TiB)', () => {
+    assert.equal(partSizeAt(8 * MiB, 0), 8 * MiB);
+    assert.equal(partSizeAt(8 * MiB, PARTS_PER_SIZE - 1), 8 * MiB);
+    assert.equal(partSizeAt(8 * MiB, PARTS_PER_SIZE), 16 * MiB);
+    assert.equal(partSizeAt(8 * MiB, MAX_PARTS - 1), Math.min(MAX_COPY, 8 * MiB * 2 ** 9));
+    let reach = 0;
+    for (let i = 0; i < MAX_PARTS; i++) reach += partSizeAt(8 * MiB, i);
+    assert.ok(reach >= 5 * 1024 * GiB, `${reach} bytes in ${MAX_PARTS} parts`);
+    assert.equal(partSizeAt(4 * GiB, PARTS_PER_SIZE), MAX_COPY, 'never past the largest S3 part');
+  });
+
+  test('the streaming writer sends parts of those sizes, in order, and the object whole', async () => {
+    const sizes: number[] = [];
+    const client = {
+      send: async (command: { constructor: { name: string }; input: { Body?: Buffer; PartNumber?: number } }) => {
+        const name = command.constructor.name;
+        if (name === 'CreateMultipartUploadCommand') return { UploadId: 'u1' };
+        if (name === 'UploadPartCommand') {
+          sizes[(command.input.PartNumber ?? 0) - 1] = command.input.Body?.length ?? -1;
+          return { ETag: `"${command.input.PartNumber}"` };
+        }
+        return {};
+      },
+    } as unknown as S3Client;
+    const base = 1024;
+    const writer = new StreamingObjectWriter({ client, bucket: 'b' }, 'k', base, 2);
+    const total = PARTS_PER_SIZE * base + 3 * base + 5;
+    const chunk = Buffer.alloc(777, 1);
+    for (let sent = 0; sent < total; sent += chunk.length)
+      await writer.write(chunk.subarray(0, Math.min(chunk.length, total - sent)));
+    assert.equal(await writer.finish(), total);
+    assert.equal(sizes.length, PARTS_PER_SIZE + 2);
+    assert.ok(sizes.slice(0, PARTS_PER_SIZE).every((n) => n === base));
+    assert.deepEqual(sizes.slice(PARTS_PER_SIZE), [2 * base, base + 5]);
   });
 });

@@ -63,24 +63,44 @@ export interface StormFigures extends PullsFigures {
   p99ms: number;
   /** Failed requests (status, short body, socket error); the pull goes on with the next blob. */
   errors: number;
+  /** What the first failure was, for the log. */
+  firstError?: string;
+  /** GETs sent again because a kept-alive connection was closed by the server before any answer (not errors). */
+  retries: number;
 }
 
 /** One blob GET, timed; failures counted rather than thrown (a storm goes on). */
-function timedBlob(url: string, size: number, agent: http.Agent): Promise<{ ms: number; bytes: number; ok: boolean }> {
+function timedBlob(
+  url: string,
+  size: number,
+  agent: http.Agent,
+  onRetry: () => void,
+): Promise<{ ms: number; bytes: number; ok: boolean; why?: string }> {
   const t0 = now();
-  return new Promise((resolve) => {
-    const done = (bytes: number, ok: boolean) => resolve({ ms: since(t0), bytes, ok });
-    http
-      .get(url, { agent }, (res) => {
+  const attempt = (retry: boolean): Promise<{ ms: number; bytes: number; ok: boolean; why?: string }> =>
+    new Promise((resolve) => {
+      const done = (bytes: number, ok: boolean, why?: string) => resolve({ ms: since(t0), bytes, ok, why });
+      const req = http.get(url, { agent }, (res) => {
         let n = 0;
         res.on('data', (c: Buffer) => {
           n += c.length;
         });
-        res.on('end', () => done(n, res.statusCode === 200 && n === size));
-        res.on('error', () => done(n, false));
-      })
-      .on('error', () => done(0, false));
-  });
+        res.on('end', () => {
+          const ok = res.statusCode === 200 && n === size;
+          done(n, ok, ok ? undefined : `GET ${url}: ${res.statusCode}, ${n} of ${size} bytes`);
+        });
+        res.on('error', (err) => done(n, false, `GET ${url}: ${err.message} after ${n} bytes`));
+      });
+      req.on('error', (err) => {
+        // A kept-alive connection the server closed (its keep-alive timeout) just as the request went out:
+        // no byte of an answer came, so the GET is sent again once, as Go's and containerd's clients do.
+        if (retry && req.reusedSocket) {
+          onRetry();
+          resolve(attempt(false));
+        } else done(0, false, `GET ${url}: ${err.message}`);
+      });
+    });
+  return attempt(true);
 }
 
 /**
@@ -95,23 +115,32 @@ export async function pullStorm(base: string, repo: string, tag: string, clients
   const manifest = JSON.parse(m.body.toString()) as { config: Descriptor; layers: Descriptor[] };
   const times: number[] = [];
   let errors = 0;
+  let firstError: string | undefined;
+  let retries = 0;
   let total = 0;
   const t0 = now();
   await Promise.all(
     Array.from({ length: clients }, async () => {
       const mm = await request('GET', `${base}/v2/${repo}/manifests/${tag}`, {
         headers: { accept: MANIFEST_ACCEPT },
-      }).catch(() => null);
+      }).catch((err: Error) => {
+        firstError ??= `GET manifest: ${err.message}`;
+        return null;
+      });
       if (mm?.status !== 200) {
+        if (mm) firstError ??= `GET manifest: ${mm.status}`;
         errors++;
         return;
       }
       total += mm.body.length;
       for (const d of [manifest.config, ...manifest.layers]) {
-        const r = await timedBlob(`${base}/v2/${repo}/blobs/${d.digest}`, d.size, agent);
+        const r = await timedBlob(`${base}/v2/${repo}/blobs/${d.digest}`, d.size, agent, () => retries++);
         times.push(r.ms);
         total += r.bytes;
-        if (!r.ok) errors++;
+        if (!r.ok) {
+          errors++;
+          firstError ??= r.why;
+        }
       }
     }),
   );
@@ -119,5 +148,5 @@ export async function pullStorm(base: string, repo: string, tag: string, clients
   agent.destroy();
   times.sort((a, b) => a - b);
   const p99ms = times.length ? times[Math.min(times.length - 1, Math.floor(times.length * 0.99))] : Number.NaN;
-  return { seconds: ms / 1000, MBps: mbps(total, ms), p99ms, errors };
+  return { seconds: ms / 1000, MBps: mbps(total, ms), p99ms, errors, firstError, retries };
 }

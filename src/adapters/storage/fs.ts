@@ -14,14 +14,19 @@ import type { ByteRange, ObjectInfo, StorageDriver, UploadState } from '../../co
 import { NotFoundError } from '../../core/ports.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { appendFile } from './direct-append.ts';
+import { SharedReads } from './shared-reads.ts';
 import { storageError } from './storage-errors.ts';
 import { syncPath } from './sync-path.ts';
 
 /** File removals in flight per deleteMany call. */
 const DELETE_CONCURRENCY = 4;
 
-/** Two buffers per download; at most 8 big ones (32 MiB) exist, later downloads use 256 KiB ones. */
+/** Two buffers per download of a mutable object; at most 8 big ones (32 MiB) exist, later downloads use 256 KiB ones. */
 const sendBuffers = new BufferPool(4 * 1024 * 1024, 8, 256 * 1024);
+
+/** Content-addressed objects (blobs, manifests): their bytes never change, so downloads at the same time share reads. */
+const sharedReads = new SharedReads();
+const SHARED_PREFIX = 'blobs/';
 
 function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException)?.code === 'ENOENT';
@@ -127,6 +132,7 @@ export class FsDriver implements StorageDriver {
   }
 
   async send(key: string, dest: Writable, range?: ByteRange): Promise<void> {
+    if (key.startsWith(SHARED_PREFIX)) return this.sendShared(key, dest, range);
     const fh = await this.openForRead(key);
     try {
       const end = range ? range.end + 1 : (await fh.stat()).size;
@@ -154,6 +160,37 @@ export class FsDriver implements StorageDriver {
         for (const b of buffers) sendBuffers.release(b);
       }
     } finally {
+      await fh.close();
+    }
+  }
+
+  /** `send` of an immutable object: chunks read once for every download of it under way (shared-reads.ts). */
+  private async sendShared(key: string, dest: Writable, range?: ByteRange): Promise<void> {
+    const path = this.path(key);
+    const fh = await this.openForRead(key);
+    const close = sharedReads.open(path);
+    try {
+      const size = (await fh.stat()).size;
+      const end = range ? Math.min(range.end + 1, size) : size;
+      if (range && range.end + 1 > size) throw new Error(`object ${key} is shorter than expected`);
+      let position = range?.start ?? 0;
+      // Read the next piece while the previous one drains; at most two writes in flight.
+      const inFlight: Promise<void>[] = [];
+      try {
+        while (position < end) {
+          if (inFlight.length === 2) await inFlight.shift();
+          const piece = await sharedReads.read(path, fh, position, end, size);
+          position += piece.bytes.length;
+          const written = writeAndWait(dest, piece.bytes).finally(piece.release);
+          written.catch(() => {}); // awaited below; avoid an unhandled rejection meanwhile
+          inFlight.push(written);
+        }
+        await Promise.all(inFlight);
+      } finally {
+        await Promise.allSettled(inFlight);
+      }
+    } finally {
+      close();
       await fh.close();
     }
   }

@@ -87,14 +87,27 @@ export class PartBuffers {
   }
 }
 
-/** Enough for two uploads at the default two parts in flight. */
-const partBuffers = new PartBuffers(6);
+/**
+ * One upload's worth at the default two parts in flight (three buffers): more
+ * kept only raised the resident peak (bench/FINDINGS.md, session 8).
+ */
+const partBuffers = new PartBuffers(3);
+
+/** Parts of one size before the size doubles: a small part size still reaches S3's 10,000 parts only past ~80 TiB. */
+export const PARTS_PER_SIZE = 1000;
+
+/** The size of part `index` (0-based) of an object written in parts of `base` bytes at first. */
+export function partSizeAt(base: number, index: number): number {
+  return Math.min(MAX_COPY, base * 2 ** Math.floor(index / PARTS_PER_SIZE));
+}
 
 /**
  * Writes one object from chunks of unknown total length. Bytes gather into
- * parts of `partSize`; an object of at most one part is one PutObject, a
- * larger one a multipart upload with up to `concurrency` parts in flight.
- * `write` resolves when the writer can take more (backpressure).
+ * parts of `partSize` (doubling every PARTS_PER_SIZE parts, so a small part
+ * size, which keeps memory low, still fits very large objects into S3's
+ * 10,000 parts); an object of at most one part is one PutObject, a larger one
+ * a multipart upload with up to `concurrency` parts in flight. `write`
+ * resolves when the writer can take more (backpressure).
  */
 export class StreamingObjectWriter {
   /** The part being filled (a whole part-sized buffer) and how much of it is. */
@@ -119,7 +132,7 @@ export class StreamingObjectWriter {
     let offset = 0;
     while (offset < chunk.length) {
       // A full part is sent once more bytes follow it: an object of exactly one part stays one PutObject.
-      if (this.part && this.filled === this.partSize) {
+      if (this.part && this.filled === this.part.length) {
         const full = this.part;
         this.part = null;
         this.filled = 0;
@@ -127,7 +140,7 @@ export class StreamingObjectWriter {
         while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
         this.throwIfFailed();
       }
-      this.part ??= partBuffers.take(this.partSize);
+      this.part ??= partBuffers.take(partSizeAt(this.partSize, this.partNumber));
       const copied = chunk.copy(this.part, this.filled, offset);
       this.filled += copied;
       offset += copied;
