@@ -209,3 +209,10 @@ test('a callback without the login cookie, or with a forged state, is refused', 
   });
   assert.equal(forged.status, 401);
 });
+
+test('a callback with a malformed query is a 400 naming the parameter, before anything is tried', async () => {
+  const res = await call(r.url, 'GET', `/c/oidc/callback?code=${'a'.repeat(5000)}&state=xyz`);
+  assert.equal(res.status, 400);
+  assert.equal(res.json.errors[0].code, 'BAD_REQUEST');
+  assert.equal(res.json.errors[0].field, 'code');
+});

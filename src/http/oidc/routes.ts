@@ -6,7 +6,8 @@
  * a signed, short-lived cookie, so any node of a cluster can take the callback.
  */
 
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { Type } from 'typebox';
 import {
   newLoginState,
   OidcConflict,
@@ -18,6 +19,40 @@ import type { SessionService } from '../../features/sessions/service.ts';
 import { clientAddress, type Gate } from '../access/gate.ts';
 import { sessionCookies } from '../api/sessions/routes.ts';
 import { apiErrorBody } from '../shared/error-table.ts';
+import { ErrorsBody, NoBody } from '../shared/schemas.ts';
+import { installSchemaValidation, validationProblem } from '../shared/validation.ts';
+
+/** The start of a login takes nothing and sends the browser to the provider. */
+const LOGIN = { response: { 302: NoBody } } as const;
+
+/**
+ * The provider's answer (OpenID Connect core 3.1.2.5/3.1.2.6): a code and our state, or an error.
+ * Providers add their own parameters (`iss`, `session_state`), so others are allowed; the whole
+ * query string is handed to the OIDC client, which checks state, issuer and code.
+ */
+const CALLBACK = {
+  querystring: Type.Object(
+    {
+      code: Type.Optional(Type.String({ maxLength: 4096 })),
+      state: Type.Optional(Type.String({ maxLength: 1024 })),
+      error: Type.Optional(Type.String({ maxLength: 256 })),
+      error_description: Type.Optional(Type.String({ maxLength: 4096 })),
+    },
+    { additionalProperties: true },
+  ),
+  response: {
+    200: Type.Object({
+      username: Type.String(),
+      user_id: Type.Integer(),
+      token: Type.String(),
+      expires_in: Type.Integer(),
+    }),
+    303: NoBody,
+    400: ErrorsBody,
+    401: ErrorsBody,
+    409: ErrorsBody,
+  },
+} as const;
 
 export interface OidcRouteOptions {
   gate: Gate;
@@ -48,7 +83,15 @@ export async function oidcRoutes(app: FastifyInstance, options: OidcRouteOptions
       .status(status)
       .send(apiErrorBody(status === 401 ? 'UNAUTHORIZED' : 'CONFLICT', message));
 
-  app.get('/c/oidc/login', async (_request, reply) => {
+  // Bad input is a 400 naming the parameter, in Harbor's shape (as the console's sign-in answers).
+  installSchemaValidation(app);
+  app.setErrorHandler((err: FastifyError, _request, reply) => {
+    const problem = validationProblem(err);
+    if (!problem) throw err;
+    return reply.status(400).send(apiErrorBody('BAD_REQUEST', problem.message, problem.field || undefined));
+  });
+
+  app.get('/c/oidc/login', { schema: LOGIN }, async (_request, reply) => {
     const login = newLoginState();
     const sealed = await gate.tokens.seal({ ...login }, 600);
     const target = await provider.authorizationUrl(login);
@@ -58,7 +101,7 @@ export async function oidcRoutes(app: FastifyInstance, options: OidcRouteOptions
       .redirect(target, 302);
   });
 
-  app.get('/c/oidc/callback', async (request, reply) => {
+  app.get('/c/oidc/callback', { schema: CALLBACK }, async (request, reply) => {
     let login: OidcLoginState;
     try {
       const sealed = await gate.tokens.unseal(cookie(request.headers.cookie, COOKIE) ?? '');

@@ -9,7 +9,9 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import { apiErrorBody } from '../shared/error-table.ts';
+import { ErrorsBody } from '../shared/schemas.ts';
 
 /**
  * web/dist of this package: three levels up from src/http/web (tsx) or
@@ -48,9 +50,20 @@ const ASSET_NOT_FOUND = (path: string) => apiErrorBody('NOT_FOUND', `no such pat
  */
 const loadSend = () => import('@fastify/send');
 
+const ASSET = {
+  params: Type.Object({ '*': Type.String({ maxLength: 1024 }) }),
+  response: {
+    200: Type.Unsafe<unknown>({ description: 'the file (its type from its name)' }),
+    206: Type.Unsafe<unknown>({ description: 'the range asked for' }),
+    304: Type.Unsafe<unknown>({ description: 'not modified since the copy the browser holds' }),
+    404: ErrorsBody,
+  },
+} as const;
+
 function assetRoutes(app: FastifyInstance, dir: string): void {
   let sender: ReturnType<typeof loadSend> | null = null;
-  app.get('/assets/*', async (request, reply) => {
+  // The path after /assets/ names a file; send() checks it (below). Answers are the file, or 404.
+  app.get('/assets/*', { schema: ASSET }, async (request, reply) => {
     sender ??= loadSend();
     const { send } = await sender;
     const path = (request.raw.url ?? '/').split('?')[0].slice('/assets'.length);
@@ -60,7 +73,11 @@ function assetRoutes(app: FastifyInstance, dir: string): void {
       sent.stream.destroy?.();
       return reply.status(404).send(ASSET_NOT_FOUND(`/assets${path}`));
     }
-    reply.status(sent.statusCode).headers(sent.headers).header('cache-control', 'public, max-age=31536000, immutable');
+    // send() answers the file, a range of it, or "not modified": the statuses declared above.
+    reply
+      .status(sent.statusCode as 200 | 206 | 304)
+      .headers(sent.headers)
+      .header('cache-control', 'public, max-age=31536000, immutable');
     return reply.send(sent.stream);
   });
 }
