@@ -4,11 +4,15 @@
  * that lacks a migration, the background runners and process metrics once
  * `serve` starts them (or at the first scrape), and every CLI command; the
  * management API, console and sessions are built at their first request
- * ("Session 8"), and their bundle chunk is not loaded before.
+ * ("Session 8"), and their bundle chunk is not loaded before. `serve` listens
+ * before the optional features are wired and holds every request but
+ * `GET /v2/` until they are ("Start-up, session 9").
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -18,6 +22,7 @@ import pino from 'pino';
 import { SqliteStore } from '../src/adapters/metadata/sqlite.ts';
 import { buildApp } from '../src/server/app.ts';
 import { loadConfig } from '../src/server/config.ts';
+import { holdRequests, isVersionCheck } from '../src/server/hold.ts';
 import { freePort } from './support/berth.ts';
 
 const run = promisify(execFile);
@@ -156,6 +161,102 @@ test('berth serve (the bundle) answers /v2/ without loading the management chunk
       after.some((url) => url.endsWith(`/${chunk}`)),
       `${chunk} is loaded at the first API request`,
     );
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((done) => server.once('exit', done));
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a /v2 path with a method the /v2 API has no handler for is refused by the first instance', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-lazy-'));
+  const berth = await buildApp(
+    loadConfig({ env: { BERTH_DATA: dir, BERTH_AUTH: 'off', BERTH_LOG_LEVEL: 'silent' } }),
+    pino({ level: 'silent' }),
+    { deferBackground: true },
+  );
+  try {
+    for (const [method, url, status] of [
+      ['OPTIONS', '/v2/', 405],
+      ['OPTIONS', '/v2/a/b/manifests/latest', 405],
+      ['TRACE', '/v2/a/blobs/uploads/', 405],
+      ['OPTIONS', '/v2/no/such/thing', 404],
+      ['OPTIONS', '/v2', 405],
+    ] as const) {
+      const r = await berth.app.inject({ method, url });
+      assert.equal(r.statusCode, status, `${method} ${url}`);
+      assert.equal(r.json().errors[0].code, 'UNSUPPORTED', `${method} ${url}: the OCI error body`);
+      assert.equal(r.headers['docker-distribution-api-version'], 'registry/2.0');
+    }
+    assert.equal(berth.management.started(), false, 'no /v2 request builds the management API');
+  } finally {
+    await berth.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('holdRequests answers GET /v2/ at once, holds the rest until released, then steps aside', async () => {
+  const server = createServer((req, res) => res.end(`${req.method} ${req.url}`));
+  const own = server.listeners('request');
+  const hold = holdRequests(server, isVersionCheck);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  const get = (path: string, method = 'GET') =>
+    new Promise<string>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path, method, agent: false }, (res) => {
+        let body = '';
+        res.on('data', (c) => {
+          body += c;
+        });
+        res.on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  try {
+    assert.equal(await get('/v2/'), 'GET /v2/');
+    let catalog = '';
+    const held = get('/v2/_catalog').then((b) => {
+      catalog = b;
+    });
+    const api = get('/api/v2.0/projects', 'POST');
+    assert.equal(await get('/v2/?x=1', 'HEAD'), '', 'HEAD /v2/ passes too');
+    await new Promise((done) => setTimeout(done, 50));
+    assert.equal(catalog, '', 'other requests wait');
+    assert.equal(hold.waiting(), 2);
+    hold.release();
+    await held;
+    assert.equal(catalog, 'GET /v2/_catalog');
+    assert.equal(await api, 'POST /api/v2.0/projects');
+    assert.deepEqual(server.listeners('request'), own, 'the server has its own listeners back');
+    assert.equal(await get('/v2/x/tags/list'), 'GET /v2/x/tags/list');
+  } finally {
+    server.close();
+  }
+});
+
+test('berth serve: a management request made while the features are being wired waits for them', async () => {
+  const root = join(import.meta.dirname, '..');
+  const dir = await mkdtemp(join(tmpdir(), 'berth-lazy-'));
+  const port = await freePort();
+  const server = spawn(process.execPath, [join(root, 'dist/bundle/main.js'), 'serve', '--host', '127.0.0.1'], {
+    env: { ...process.env, BERTH_AUTH: 'off', BERTH_DATA: join(dir, 'data'), BERTH_PORT: `${port}` },
+    stdio: 'ignore',
+  });
+  try {
+    // From the first moment the port answers: every answer is the API's 200, none a 500 for features not wired yet.
+    const seen: number[] = [];
+    for (let i = 0; i < 3000 && !seen.includes(200); i++) {
+      assert.equal(server.exitCode, null, 'the server exited');
+      const status = await fetch(`http://127.0.0.1:${port}/api/v2.0/systeminfo`).then(
+        (r) => r.status,
+        () => 0,
+      );
+      if (status) seen.push(status);
+      else await new Promise((done) => setTimeout(done, 2));
+    }
+    assert.deepEqual(seen, [200]);
   } finally {
     server.kill('SIGTERM');
     await new Promise((done) => server.once('exit', done));

@@ -15,7 +15,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openLifecycle, openRegistry } from '../../src/server/app.ts';
+import { openRegistry } from '../../src/server/app.ts';
+import { openLifecycle } from '../../src/server/features.ts';
 import { pushRate } from '../lib/gc-push.ts';
 import { configFor, seed } from '../lib/gc-seed.ts';
 

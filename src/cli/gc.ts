@@ -3,8 +3,9 @@ import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { GcConflictError } from '../features/lifecycle/gc-service.ts';
 import type { GcRun } from '../features/lifecycle/ports.ts';
-import { openLifecycle, openRegistry } from '../server/app.ts';
+import { openRegistry } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
+import { openLifecycle } from '../server/features.ts';
 
 const integer = (min: number) => (value: string) => {
   const n = Number(value);

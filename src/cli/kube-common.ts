@@ -7,8 +7,9 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { KubeConflictError, KubeInvalidError, KubeNotFoundError } from '../features/kube/errors.ts';
 import type { KubeFeature } from '../features/kube/feature.ts';
-import { type NoteLog, openAccess, openKube, openRegistry } from '../server/app.ts';
+import { type NoteLog, openAccess, openRegistry } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
+import { openKube } from '../server/features.ts';
 
 export interface CommonFlags {
   data?: string;

@@ -5,8 +5,9 @@ import type { LifecycleFeature } from '../features/lifecycle/feature.ts';
 import type { RetentionPolicyRow } from '../features/lifecycle/ports.ts';
 import { describeRule } from '../features/lifecycle/retention-rules.ts';
 import { RetentionBusyError } from '../features/lifecycle/retention-service.ts';
-import { openLifecycle, openRegistry } from '../server/app.ts';
+import { openRegistry } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
+import { openLifecycle } from '../server/features.ts';
 import { DATA, fail } from './access-common.ts';
 
 async function withPolicy(

@@ -2,8 +2,9 @@
 import { Command } from 'commander';
 import { isDigest } from '../core/digest.ts';
 import { isValidName, isValidTag } from '../core/names.ts';
-import { openLifecycle, openRegistry } from '../server/app.ts';
+import { openRegistry } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
+import { openLifecycle } from '../server/features.ts';
 import { DATA, fail } from './access-common.ts';
 
 function reference(ref: string): { repository: string; tag: string } {

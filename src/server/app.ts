@@ -5,8 +5,6 @@
 
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { hostname } from 'node:os';
-import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { WorkerSha256 } from '../adapters/hashing/worker-sha256.ts';
@@ -32,7 +30,6 @@ import { KyselySettingsStore } from '../adapters/metadata/settings-store.ts';
 import { KyselySigningStore } from '../adapters/metadata/signing-store.ts';
 import { SqliteStore } from '../adapters/metadata/sqlite.ts';
 import { KyselyWebhookStore } from '../adapters/metadata/webhooks-store.ts';
-import { readRpmDb } from '../adapters/scan/rpmdb.ts';
 import { FsDriver } from '../adapters/storage/fs.ts';
 import { lazyStorage } from '../adapters/storage/lazy.ts';
 import { ensureAdmin } from '../core/access/bootstrap.ts';
@@ -40,39 +37,32 @@ import { LoginLimiter } from '../core/access/limiter.ts';
 import type { AccessStore } from '../core/access/ports.ts';
 import { AccessService } from '../core/access/service.ts';
 import type { JobQueue } from '../core/jobs.ts';
-import { OutboundPolicy } from '../core/outbound.ts';
 import type { MetadataStore, StorageDriver } from '../core/ports.ts';
 import { Registry } from '../core/registry.ts';
-import type { DiagnoseOptions } from '../features/kube/diagnose.ts';
-import { createKube, type KubeFeature } from '../features/kube/feature.ts';
-import { accessRobots } from '../features/kube/robots.ts';
+import type { KubeFeature } from '../features/kube/feature.ts';
 import { lazySecretBox, type Sealer } from '../features/kube/secretbox.ts';
 import type { KubeStore } from '../features/kube/store.ts';
-import { type LabelReader, labelReader } from '../features/labels/ports.ts';
+import type { LabelReader } from '../features/labels/ports.ts';
 import { LabelService } from '../features/labels/service.ts';
-import { createLifecycle, type LifecycleFeature } from '../features/lifecycle/feature.ts';
-import { createProxy, proxyConfigFrom } from '../features/proxy/feature.ts';
-import { mirrorUrl } from '../features/proxy/mirror.ts';
-import { refusingPushes } from '../features/proxy/push-refusal.ts';
-import { createRegistries } from '../features/registries/feature.ts';
+import type { LifecycleFeature } from '../features/lifecycle/feature.ts';
+import { mirrorUrl, parseMirrorMap } from '../features/proxy/mirror.ts';
 import type { RegistriesService } from '../features/registries/service.ts';
-import { createScan, type ScanFeature } from '../features/scan/feature.ts';
-import { ScannerRegistry } from '../features/scan/scanners.ts';
+import type { ScanFeature } from '../features/scan/feature.ts';
 import type { ScanService } from '../features/scan/service.ts';
 import { SessionService } from '../features/sessions/service.ts';
-import { SettingsService } from '../features/settings/service.ts';
-import { createSigning, type SigningFeature } from '../features/signing/feature.ts';
+import type { SigningFeature } from '../features/signing/feature.ts';
 import type { SigningStore } from '../features/signing/store.ts';
-import { TrafficRecorder } from '../features/traffic/recorder.ts';
+import type { TrafficRecorder } from '../features/traffic/recorder.ts';
 import type { WebhooksFeature } from '../features/webhooks/feature.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
-import { Gate, PROBE_HEADER, probeSignature } from '../http/access/gate.ts';
+import { Gate } from '../http/access/gate.ts';
 import { RegistryAccess } from '../http/access/registry-access.ts';
 import { accessLog } from '../http/access-log.ts';
 import { trustProxies } from '../http/client-address.ts';
 import { lazySchemaController, warmUp } from '../http/lazy-schemas.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
-import { ociPlugin, openAccess as openOciAccess } from '../http/oci/plugin.ts';
+import { ociOtherMethods } from '../http/oci/other-methods.ts';
+import { type AccessControl, ociPlugin, openAccess as openOciAccess } from '../http/oci/plugin.ts';
 import { countManifestTraffic } from '../http/oci/traffic-hook.ts';
 import { oidcRoutes } from '../http/oidc/routes.ts';
 import { probeRoutes } from '../http/probes.ts';
@@ -81,19 +71,17 @@ import { tokenRoutes } from '../http/token/routes.ts';
 import { TokenService } from '../http/token/tokens.ts';
 import {
   databaseFile,
-  outboundPolicy,
   previousSecretKeys,
   type ServerConfig,
   secretKeyFile,
   storageDir,
   tokenKeyFile,
 } from './config.ts';
+import type { Features } from './features.ts';
 import { listenerOptions, watchLimits } from './http-limits.ts';
 import { forwardUnmatched, type LazyInstance, lazyInstance } from './lazy-instance.ts';
 import { installLimits } from './limits.ts';
 import { tlsHttp2, tlsServerOptions } from './tls.ts';
-import { labelsOfArtifact, openReplication } from './wire-replication.ts';
-import { openWebhooks, scanWebhooks } from './wire-webhooks.ts';
 
 export interface Berth {
   app: FastifyInstance;
@@ -182,41 +170,6 @@ function portsOver(store: KyselyStore): MetadataPorts {
   };
 }
 
-/**
- * GC, quotas, immutable tags and tag history over the metadata database,
- * hooked into the registry. BERTH_GC_KEEP_HISTORY (default 10) and
- * BERTH_UPLOAD_MAX_AGE_HOURS (default 24) tune what GC keeps and purges;
- * BERTH_LIFECYCLE_LEASE_SECONDS (default 60) is how soon a GC run or
- * retention execution of a node that died is resumed elsewhere.
- */
-export function openLifecycle(
-  registry: Registry,
-  options: { metrics?: import('prom-client').Registry; onError?: (err: unknown) => void } = {},
-): LifecycleFeature {
-  const ports = metadataPorts(registry);
-  const number = (name: string, fallback: number) => {
-    const v = Number(process.env[name] ?? fallback);
-    return Number.isFinite(v) && v >= 0 ? v : fallback;
-  };
-  return createLifecycle({
-    registry,
-    gcStore: ports.gc(),
-    store: ports.lifecycle(),
-    retentionStore: ports.retention(),
-    labels: async (repository, digests) => {
-      const attached = await ports.labels().attached(repository, digests);
-      return new Map([...attached].map(([digest, labels]) => [digest, labels.map((l) => l.name)]));
-    },
-    jobs: ports.jobs,
-    owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
-    leaseMs: Math.max(1, number('BERTH_LIFECYCLE_LEASE_SECONDS', 60)) * 1000,
-    keepHistory: number('BERTH_GC_KEEP_HISTORY', 10),
-    uploadMaxAgeHours: number('BERTH_UPLOAD_MAX_AGE_HOURS', 24),
-    metrics: options.metrics,
-    onError: options.onError,
-  });
-}
-
 async function openMetadata(config: ServerConfig): Promise<MetadataPorts> {
   const { database } = config;
   if (database.driver === 'postgres') {
@@ -288,45 +241,6 @@ export async function openSecretBox(config: ServerConfig, log?: Pick<NoteLog, 'i
   return lazySecretBox(key, previousSecretKeys(config));
 }
 
-/**
- * The Kubernetes feature over the metadata database, the job queue and
- * client-node clusters; with `access`, connections may create Berth robots.
- */
-export async function openKube(
-  config: ServerConfig,
-  registry: Registry,
-  log?: NoteLog,
-  access?: AccessService,
-  diagnose?: DiagnoseOptions,
-): Promise<KubeFeature> {
-  const ports = metadataPorts(registry);
-  return createKube({
-    store: ports.kube(),
-    box: await openSecretBox(config, log),
-    jobs: ports.jobs,
-    robots: access ? accessRobots(access) : undefined,
-    rotationOverlapSeconds: config.kube.rotation_overlap,
-    outbound: outboundPolicy(config),
-    diagnose,
-    mirrorProjects: proxyConfigFrom(config.proxy).mirrors,
-    serviceAccountDir: config.kube.in_cluster
-      ? (process.env.BERTH_SERVICE_ACCOUNT_DIR ?? '/var/run/secrets/kubernetes.io/serviceaccount')
-      : undefined,
-    // Loaded on first use: a start that never talks to a cluster does not pay for client-node.
-    clusterFor: async (kubeconfig, context) => {
-      const { clusterFromKubeconfig } = await import('../adapters/kubernetes/client-node-cluster.ts');
-      return clusterFromKubeconfig(kubeconfig, { context });
-    },
-    worker: {
-      owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
-      fullIntervalMs: config.kube.reconcile_interval * 1000,
-      onError: (err, job) => log?.error({ err, job: job?.id }, 'kube reconcile failed'),
-      onJob: (job, outcome, detail) =>
-        log?.info({ job: job.id, kind: job.kind, outcome, ...(detail ? { detail } : {}) }, 'kube reconcile'),
-    },
-  });
-}
-
 /** Identities live in the metadata database (SQLite or PostgreSQL, through Kysely). */
 export function openAccess(registry: Registry, log?: Logger, config?: ServerConfig): AccessService {
   const ldap = config?.auth.ldap;
@@ -371,7 +285,33 @@ export interface BuildOptions {
   deferBackground?: boolean;
 }
 
+/** What `serve` listens with before the features are wired (`buildFront`). */
+export interface Front {
+  app: FastifyInstance;
+  /** The password generated for `admin` by this start (null otherwise). */
+  generatedAdminPassword: string | null;
+  /**
+   * Loads and wires the optional features (once; later calls return the same
+   * promise): until it resolves only `GET /v2/` may be answered, so a server
+   * that listens first must hold every other request (`holdRequests`).
+   */
+  complete(): Promise<Berth>;
+  /** Closes what the front opened, for a start abandoned before `complete()` resolved. */
+  abandon(): Promise<void>;
+}
+
+/** The whole app, features wired; what tests and `berth` commands use. */
 export async function buildApp(config: ServerConfig, log: Logger, options: BuildOptions = {}): Promise<Berth> {
+  return (await buildFront(config, log, options)).complete();
+}
+
+/**
+ * The listener's instance with everything a first `GET /v2/` needs: the
+ * registry over its stores, identities and the gate, every hook, the /v2
+ * routes, tokens, probes and metrics. The features (their modules included)
+ * come with `complete()` (bench/FINDINGS.md, "Start-up, session 9").
+ */
+export async function buildFront(config: ServerConfig, log: Logger, options: BuildOptions = {}): Promise<Front> {
   const registry = await openRegistry(config);
   const access = openAccess(registry, log, config);
   // Berth's own pull diagnoses mark their registry requests, so a bad secret
@@ -380,65 +320,6 @@ export async function buildApp(config: ServerConfig, log: Logger, options: Build
   const sessions = new SessionService(metadataPorts(registry).sessions(), { ttlSeconds: 8 * 3600 });
   const built = config.auth.enabled ? await buildGate(config, access, log, probeKey, sessions) : null;
   const gate = built?.gate ?? null;
-  const settings = new SettingsService(
-    metadataPorts(registry).settings(),
-    {
-      authMode: config.auth.oidc.issuer ? 'oidc_auth' : config.auth.ldap.url ? 'ldap_auth' : 'db_auth',
-      tokenSeconds: config.auth.token_ttl,
-    },
-    // Registry tokens follow the stored token_expiration (read every few seconds, so every node follows).
-    (seconds) => {
-      if (gate) gate.tokens.options.ttlSeconds = seconds;
-    },
-  );
-  await settings.view();
-  // Other nodes' changes arrive within a minute; the timer never holds the process open.
-  setInterval(() => void settings.view().catch(() => undefined), 60_000).unref();
-  const kube = await openKube(config, registry, log, access, {
-    probeHeaders: (authorization) => ({ [PROBE_HEADER]: probeSignature(probeKey, authorization) }),
-  });
-  const catalog = metadataPorts(registry).catalog();
-  const scanners = new ScannerRegistry({
-    store: metadataPorts(registry).scanners(),
-    box: await openSecretBox(config, log),
-    outbound: OutboundPolicy.fromSetting(config.outbound.allow),
-    projectId: async (name) => (await access.store.projectByName(name))?.id ?? null,
-    registryUrl: () =>
-      config.scan.registry_url ?? listeningUrl(app.server.address(), config.tls.cert ? 'https' : 'http'),
-    pullCredential: async (repository) =>
-      gate ? `Bearer ${(await gate.tokens.issueScanGrant(repository)).token}` : '',
-  });
-  const scan = createScan({
-    registry,
-    scanners,
-    store: metadataPorts(registry).scan(),
-    readRpm: readRpmDb,
-    projectId: async (name) => (await access.store.projectByName(name))?.id ?? null,
-    scanOnPush: config.scan.on_push,
-    rescanDays: config.scan.rescan_days,
-    // The registry's pulled_at (traffic recorder) says which images are in use.
-    flushPulls: () => traffic.flush(),
-    log,
-  });
-  const labels = labelReader(
-    metadataPorts(registry).labels(),
-    async (digest) => (await scan.service.store.report(digest))?.labels ?? [],
-  );
-  const signing = await createSigning({
-    registry,
-    store: metadataPorts(registry).signing(),
-    onError: (err) => log.warn({ err }, 'signature verification failed'),
-  });
-  const registries = createRegistries({
-    store: metadataPorts(registry).registries(),
-    box: await openSecretBox(config, log),
-    policy: OutboundPolicy.fromSetting(config.outbound.allow),
-  });
-  const traffic = new TrafficRecorder({
-    store: catalog,
-    flushEveryMs: 5_000,
-    onError: (err) => log.warn({ err }, 'could not store traffic counters'),
-  });
   // With TLS the server is HTTP/2 (HTTP/1.1 by ALPN); the routes see the same request/reply API.
   const app = Fastify({
     ...tlsServerOptions(config),
@@ -456,73 +337,22 @@ export async function buildApp(config: ServerConfig, log: Logger, options: Build
   watchLimits(app.server, config.server, log);
   trustProxies(app, config.server.trusted_proxies);
   const metrics = new RequestMetrics();
-  const lifecycle = openLifecycle(registry, {
-    metrics: metrics.registry,
-    onError: (err) => log.error({ err }, 'storage lifecycle task failed'),
-  });
-  const proxy = await createProxy({
-    registry,
-    registries,
-    store: metadataPorts(registry).proxy(),
-    spoolDir: join(config.data_dir, 'proxy-spool'),
-    config: proxyConfigFrom(config.proxy),
-    prometheus: metrics.registry,
-    log,
-  });
-  const mirrors = proxy.config.mirrors;
+  const mirrors = parseMirrorMap(config.proxy.mirrors);
   if (mirrors.size > 0)
     app.addHook('onRequest', (request, _reply, done) => {
       const rewritten = mirrorUrl(request.raw.url ?? '', mirrors);
       if (rewritten) request.raw.url = rewritten;
       done();
     });
-  const ports = metadataPorts(registry);
-  const webhooks = openWebhooks(
-    config,
-    registry,
-    access,
-    await openSecretBox(config),
-    metrics.registry,
-    (err) => log.error({ err }, 'webhook delivery failed'),
-    { webhooks: ports.webhooks(), jobs: ports.jobs },
-  );
-  scanWebhooks(scan, webhooks, access, config, (err) => log.warn({ err }, 'could not report a scan to webhooks'));
-  lifecycle.retention.onFinished = (done) =>
-    void webhooks
-      .emit({
-        type: 'TAG_RETENTION',
-        project: done.project,
-        operator: 'retention',
-        at: new Date().toISOString(),
-        eventData: {
-          retention: {
-            total: done.total,
-            retained: done.retained,
-            removed: done.removed,
-            status: done.status,
-            dry_run: done.dryRun,
-            execution_id: done.executionId,
-            retention_policy_id: done.policyId,
-            project_name: done.project,
-          },
-        },
-      })
-      .catch((err) => log.warn({ err }, 'could not report a retention run to webhooks'));
-  const replication = openReplication(
-    registry,
-    registries,
-    webhooks,
-    access,
-    metrics.registry,
-    (err) => log.error({ err }, 'replication failed'),
-    { replication: ports.replication(), jobs: ports.jobs },
-    labelsOfArtifact(ports.labels(), scan.service),
-  );
+  // The features, once wired; every use below is by a request `complete()` came before.
+  let parts: Features | null = null;
   accessLog(app, log, metrics);
   installLimits(app, config.limits, metrics.registry);
-  metrics.addSource(() => scan.metrics.render());
   await app.register(metricsRoute, { metrics });
-  countManifestTraffic(app, traffic);
+  countManifestTraffic(app, {
+    push: () => parts?.traffic.push(),
+    pull: (repository, digest) => parts?.traffic.pull(repository, digest),
+  });
   await securityHeaders(app);
   // A client that goes away mid-request is not a server error: logged as aborted.
   const onUnexpected = (err: unknown) =>
@@ -551,16 +381,19 @@ export async function buildApp(config: ServerConfig, log: Logger, options: Build
       });
     }
   }
-  await app.register(ociPlugin, {
-    registry,
-    onUnexpected,
-    access: refusingPushes(gate ? new RegistryAccess(gate) : openOciAccess, proxy.projects),
-  });
+  const baseAccess = gate ? new RegistryAccess(gate) : openOciAccess;
+  // The proxy feature adds its push refusal once wired (before any push can be answered).
+  const ociAccess = delegatingAccess(baseAccess);
+  await app.register(ociPlugin, { registry, onUnexpected, access: ociAccess });
+  await app.register(ociOtherMethods);
   await app.register(probeRoutes, { registry });
+  let complete: Promise<Berth> | null = null;
   // The management API, the console and its sessions: a second instance built at their first request.
   const management = lazyInstance(
     { ...tlsHttp2(config), logger: false, schemaController: lazySchemaController() },
     async (api) => {
+      await whole();
+      const f = parts as unknown as Features;
       const { mountManagement } = await import('./management.ts');
       await mountManagement(api, {
         registry,
@@ -569,72 +402,116 @@ export async function buildApp(config: ServerConfig, log: Logger, options: Build
         sessions,
         oidc: Boolean(gate && config.auth.oidc.issuer),
         onUnexpected,
-        kube,
-        catalog,
-        traffic,
-        scan: scan.service,
+        kube: f.kube,
+        catalog: metadataPorts(registry).catalog(),
+        traffic: f.traffic,
+        scan: f.scan.service,
         labels: new LabelService(metadataPorts(registry).labels()),
-        signing,
-        lifecycle,
-        registries,
-        proxy,
-        webhooks,
-        settings,
-        replication,
+        signing: f.signing,
+        lifecycle: f.lifecycle,
+        registries: f.registries,
+        proxy: f.proxy,
+        webhooks: f.webhooks,
+        settings: f.settings,
+        replication: f.replication,
       });
       // As at start for the first instance: a broken schema shows in the log soon, not at some later request.
       warmUp((err) => log.error({ err }, 'a route schema does not compile'));
     },
   );
   await forwardUnmatched(app, management, (err) => log.error({ err }, 'could not build the management API'));
-  let backgroundStarted = false;
-  const startBackground = () => {
-    if (backgroundStarted) return;
-    backgroundStarted = true;
-    metrics.collectDefaults();
-    if (config.kube.worker) kube.worker.start();
-    lifecycle.start();
-    webhooks.runner.start();
-    replication.start();
+  const wire = async (): Promise<Berth> => {
+    const { wireFeatures } = await import('./features.ts');
+    const f = await wireFeatures({
+      config,
+      log,
+      app,
+      registry,
+      access,
+      gate,
+      ociAccess: baseAccess,
+      probeKey,
+      metrics,
+    });
+    ociAccess.use(f.ociAccess);
+    parts = f;
+    let backgroundStarted = false;
+    const startBackground = () => {
+      if (backgroundStarted) return;
+      backgroundStarted = true;
+      metrics.collectDefaults();
+      if (config.kube.worker) f.kube.worker.start();
+      f.lifecycle.start();
+      f.webhooks.runner.start();
+      f.replication.start();
+    };
+    if (!options.deferBackground) startBackground();
+    return {
+      app,
+      registry,
+      access,
+      scan: f.scan.service,
+      scanFeature: f.scan,
+      labels: f.labels,
+      kube: f.kube,
+      traffic: f.traffic,
+      signing: f.signing,
+      generatedAdminPassword: built?.generated ?? null,
+      lifecycle: f.lifecycle,
+      webhooks: f.webhooks,
+      registries: f.registries,
+      management,
+      startBackground,
+      async close() {
+        backgroundStarted = true; // a start still pending must not begin during or after close
+        f.signing.close();
+        f.scan.close();
+        await app.close();
+        await management.close();
+        await f.lifecycle.stop();
+        await f.proxy.close();
+        await f.webhooks.runner.stop();
+        await f.replication.stop();
+        f.registries.close();
+        await f.traffic.close();
+        await access.close();
+        await f.kube.worker.stop();
+        await registry.metadata.close();
+      },
+    };
   };
-  if (!options.deferBackground) startBackground();
+  const whole = () => {
+    complete ??= wire();
+    return complete;
+  };
   return {
     app,
-    registry,
-    access,
-    scan: scan.service,
-    scanFeature: scan,
-    labels,
-    kube,
-    traffic,
-    signing,
     generatedAdminPassword: built?.generated ?? null,
-    lifecycle,
-    webhooks,
-    registries,
-    management,
-    startBackground,
-    async close() {
-      backgroundStarted = true; // a start still pending must not begin during or after close
-      signing.close();
-      scan.close();
+    complete: whole,
+    async abandon() {
       await app.close();
       await management.close();
-      await lifecycle.stop();
-      await proxy.close();
-      await webhooks.runner.stop();
-      await replication.stop();
-      registries.close();
-      await traffic.close();
       await access.close();
-      await kube.worker.stop();
       await registry.metadata.close();
     },
   };
 }
 
+/** An access check whose implementation is swapped once (`use`), keeping `visible` where the base has it. */
+function delegatingAccess(base: AccessControl): AccessControl & { use(next: AccessControl): void } {
+  let current = base;
+  const access: AccessControl & { use(next: AccessControl): void } = {
+    authorize: (req, repository, actions, alsoNeeded) => current.authorize(req, repository, actions, alsoNeeded),
+    use: (next) => {
+      current = next;
+    },
+  };
+  if (base.visible) access.visible = (req, names) => (current.visible ?? (base.visible as never))(req, names);
+  return access;
+}
+
 /** The address Berth answers on, as a scanner on this machine or network reaches it (a wildcard becomes loopback). */
-function listeningUrl(info: AddressInfo | string | null, scheme: 'http' | 'https'): string {
+export function listeningUrl(info: AddressInfo | string | null, scheme: 'http' | 'https'): string {
   if (!info || typeof info === 'string') return `${scheme}://127.0.0.1`;
   const address = info.address === '0.0.0.0' ? '127.0.0.1' : info.address === '::' ? '::1' : info.address;
   return `${scheme}://${info.family === 'IPv6' || address.includes(':') ? `[${address}]` : address}:${info.port}`;

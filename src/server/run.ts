@@ -7,8 +7,9 @@
  */
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { buildApp } from './app.ts';
+import { type Berth, buildFront } from './app.ts';
 import type { ServerConfig } from './config.ts';
+import { holdRequests, isVersionCheck } from './hold.ts';
 import { closeWithin } from './http-limits.ts';
 import { logDestination } from './log-destination.ts';
 import { preflight } from './preflight.ts';
@@ -30,11 +31,24 @@ export async function runServer(config: ServerConfig): Promise<void> {
   );
   // Port and folders first: a failure here has created nothing and printed no password.
   await preflight(config);
-  const berth = await buildApp(config, log, { deferBackground: true });
-  await berth.app.listen({ host: config.server.host, port: config.server.port });
+  const front = await buildFront(config, log, { deferBackground: true });
+  // Listening comes first: a client's `GET /v2/` is answered at once, any other request waits at the
+  // listener until the features are wired just after (bench/FINDINGS.md, "Start-up, session 9").
+  const hold = holdRequests(front.app.server, isVersionCheck);
+  await front.app.listen({ host: config.server.host, port: config.server.port });
+  let berth: Berth;
+  try {
+    berth = await front.complete();
+  } catch (err) {
+    log.error({ err }, 'could not start the registry features');
+    log.flush();
+    await front.abandon().catch(() => undefined);
+    process.exit(1);
+  }
+  hold.release();
   // The runners' first passes come after the first turn of serving, not before it.
   setImmediate(() => berth.startBackground());
-  const bound = boundAddress(berth.app.server.address(), config.server.host, config.tls.cert ? 'https' : 'http');
+  const bound = boundAddress(front.app.server.address(), config.server.host, config.tls.cert ? 'https' : 'http');
   log.info({ address: bound.listening, data: config.data_dir }, 'berth is listening');
   log.flush();
   // Shown only now that the server is up: a start that failed earlier shows nothing
