@@ -10,6 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, request } from 'node:http';
@@ -236,30 +237,78 @@ test('holdRequests answers GET /v2/ at once, holds the rest until released, then
   }
 });
 
-test('berth serve: a management request made while the features are being wired waits for them', async () => {
+test('berth serve: requests made while the features are being wired wait for them (no guard skipped)', async () => {
   const root = join(import.meta.dirname, '..');
   const dir = await mkdtemp(join(tmpdir(), 'berth-lazy-'));
   const port = await freePort();
-  const server = spawn(process.execPath, [join(root, 'dist/bundle/main.js'), 'serve', '--host', '127.0.0.1'], {
-    env: { ...process.env, BERTH_AUTH: 'off', BERTH_DATA: join(dir, 'data'), BERTH_PORT: `${port}` },
-    stdio: 'ignore',
-  });
+  const base = `http://127.0.0.1:${port}`;
+  const start = () =>
+    spawn(process.execPath, [join(root, 'dist/bundle/main.js'), 'serve', '--host', '127.0.0.1'], {
+      env: { ...process.env, BERTH_AUTH: 'off', BERTH_DATA: join(dir, 'data'), BERTH_PORT: `${port}` },
+      stdio: 'ignore',
+    });
+  const stop = async (server: ReturnType<typeof start>) => {
+    server.kill('SIGTERM');
+    if (server.exitCode === null) await once(server, 'exit');
+  };
+  const manifest = async (config: string) => {
+    const digest = `sha256:${createHash('sha256').update(config).digest('hex')}`;
+    const up = await fetch(`${base}/v2/lib/frozen/blobs/uploads/?digest=${digest}`, { method: 'POST', body: config });
+    assert.equal(up.status, 201);
+    return JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest, size: config.length },
+      layers: [],
+    });
+  };
+  const put = (body: string) =>
+    fetch(`${base}/v2/lib/frozen/manifests/v1`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+      body,
+    }).then(
+      (r) => r.status,
+      () => 0,
+    );
+  let server = start();
   try {
-    // From the first moment the port answers: every answer is the API's 200, none a 500 for features not wired yet.
+    // A tag made immutable by a rule of the lifecycle feature (a guard added when the features are wired).
+    await waitFor(`${base}/v2/`, server);
+    const json = { 'content-type': 'application/json' };
+    const project = await fetch(`${base}/api/v2.0/projects`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ project_name: 'lib' }),
+    });
+    assert.equal(project.status, 201);
+    assert.equal(await put(await manifest('{}')), 201);
+    const other = await manifest('{"a":1}');
+    const rule = await fetch(`${base}/api/v2.0/projects/lib/immutabletagrules`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({
+        tag_selectors: [{ kind: 'doublestar', decoration: 'matches', pattern: 'v*' }],
+        scope_selectors: { repository: [{ kind: 'doublestar', decoration: 'repoMatches', pattern: '**' }] },
+      }),
+    });
+    assert.equal(rule.status, 201, await rule.text());
+    assert.equal(await put(other), 412);
+    await stop(server);
+    // From the first moment the next start's port answers, moving the tag is refused: never a 201.
+    server = start();
     const seen: number[] = [];
-    for (let i = 0; i < 3000 && !seen.includes(200); i++) {
+    for (let i = 0; i < 3000 && seen.length < 3; i++) {
       assert.equal(server.exitCode, null, 'the server exited');
-      const status = await fetch(`http://127.0.0.1:${port}/api/v2.0/systeminfo`).then(
-        (r) => r.status,
-        () => 0,
-      );
+      const status = await put(other);
       if (status) seen.push(status);
       else await new Promise((done) => setTimeout(done, 2));
     }
-    assert.deepEqual(seen, [200]);
+    assert.deepEqual(seen, [412, 412, 412]);
+    // The management API, asked as early, answers too (its build waits for the features).
+    assert.equal((await fetch(`${base}/api/v2.0/systeminfo`)).status, 200);
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((done) => server.once('exit', done));
+    await stop(server);
     await rm(dir, { recursive: true, force: true });
   }
 });
