@@ -331,7 +331,11 @@ export async function buildFront(config: ServerConfig, log: Logger, options: Bui
     schemaController: lazySchemaController(),
   } as object) as unknown as FastifyInstance;
   app.addHook('onListen', (done) => {
-    warmUp((err) => log.error({ err }, 'a route schema does not compile'));
+    // After the features: the warm-up is background work, not to be paid by the requests held for them.
+    void whole().then(
+      () => warmUp((err) => log.error({ err }, 'a route schema does not compile')),
+      () => undefined,
+    );
     done();
   });
   watchLimits(app.server, config.server, log);
