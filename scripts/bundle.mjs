@@ -5,8 +5,24 @@
 // "Start-up"). Code imported with `import()` stays in chunks loaded when used.
 // Kept out: native addons, and packages that are large and loaded only when
 // configured (the AWS SDK for S3, the Kubernetes client).
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
+// Fastify requires its default schema compilers (ajv, fast-json-stringify: ~380 KB) only when none is given,
+// and Berth gives its own (src/http/lazy-schemas.ts); bundled from there they would sit in the chunk every
+// start compiles. Left as Node's require there, they are bundled only into the chunk
+// src/http/schema-compilers.ts loads after listening (bench/FINDINGS.md, "Start-up, session 9").
+const schemaCompilersApart = {
+  name: 'schema-compilers-apart',
+  setup(b) {
+    b.onResolve({ filter: /^@fastify\/(ajv-compiler|fast-json-stringify-compiler)$/ }, (args) =>
+      /[\\/]fastify[\\/]lib[\\/]schema-controller\.js$/.test(args.importer) ? { path: args.path, external: true } : undefined,
+    );
+  },
+};
+
+// Chunk names carry a hash: an earlier build's chunks would linger beside the new ones.
+rmSync('dist/bundle', { recursive: true, force: true });
 await build({
   entryPoints: ['dist/cli/main.js'],
   outdir: 'dist/bundle',
@@ -25,4 +41,5 @@ await build({
   external: ['better-sqlite3', '@aws-sdk/*', '@kubernetes/client-node', 'pg-native', '@cyclonedx/cyclonedx-library', 'yaml'],
   // Bundled CommonJS packages call require() for Node's built-ins.
   banner: { js: "import { createRequire as __berthRequire } from 'node:module'; const require = __berthRequire(import.meta.url);" },
+  plugins: [schemaCompilersApart],
 });

@@ -313,6 +313,27 @@ test('berth serve: requests made while the features are being wired wait for the
   }
 });
 
+test('the bundle: what a start compiles holds neither the features nor the schema compilers', async () => {
+  const bundle = join(import.meta.dirname, '../dist/bundle');
+  const files = await readdir(bundle);
+  const serve = files.find((f) => /^serve-[^.]+\.js$/.test(f));
+  assert.ok(serve, 'dist/bundle has a serve chunk (npm run build)');
+  // The chunks main.js and the serve chunk import statically: compiled and evaluated at every start.
+  const reached = new Set<string>();
+  const walk = async (file: string): Promise<void> => {
+    if (reached.has(file)) return;
+    reached.add(file);
+    const text = await readFile(join(bundle, file), 'utf8');
+    for (const m of text.matchAll(/(?:from\s*|import\s*)"\.\/([^"]+\.js)"/g)) await walk(m[1]);
+  };
+  await walk('main.js');
+  await walk(serve);
+  const text = (await Promise.all([...reached].map((f) => readFile(join(bundle, f), 'utf8')))).join('\n');
+  assert.ok(text.includes('node_modules/fastify/fastify.js'), 'the walk reaches the server');
+  for (const absent of ['node_modules/ajv/', 'node_modules/fast-json-stringify/index.js', 'kube reconcile failed'])
+    assert.ok(!text.includes(absent), `${absent} is not in the chunks a start loads`);
+});
+
 async function waitFor(url: string, server: { exitCode: number | null }): Promise<void> {
   for (let i = 0; i < 600; i++) {
     assert.equal(server.exitCode, null, 'the server exited');

@@ -9,9 +9,35 @@
  * still pending in the background once the server listens, so a broken
  * schema still shows in the log at start rather than at some later request.
  */
-import AjvCompiler from '@fastify/ajv-compiler';
-import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
+import { createRequire } from 'node:module';
 import type { FastifyServerOptions } from 'fastify';
+import type { compilers as Compilers } from './schema-compilers.ts';
+
+let loaded: typeof Compilers | null = null;
+
+/** Loads the schema compilers' module (its own bundle chunk); `serve` awaits it before letting schema'd requests in. */
+export async function loadSchemaCompilers(): Promise<void> {
+  loaded ??= (await import('./schema-compilers.ts')).compilers;
+}
+
+/**
+ * The compilers, for a schema compiled now. Loaded by `loadSchemaCompilers()`
+ * first wherever Berth builds an app; otherwise (a test's own Fastify
+ * instance) Node loads the packages here, from node_modules.
+ */
+export function schemaCompilers(): typeof Compilers {
+  if (!loaded) {
+    const require = createRequire(import.meta.url);
+    const ajv = require('ajv') as typeof import('ajv');
+    loaded = {
+      AjvCompiler: require('@fastify/ajv-compiler'),
+      SerializerSelector: require('@fastify/fast-json-stringify-compiler').SerializerSelector,
+      Ajv: ajv.Ajv,
+      addFormats: require('ajv-formats').default,
+    };
+  }
+  return loaded as typeof Compilers;
+}
 
 type Compiled = ((...args: unknown[]) => unknown) & { errors?: unknown };
 
@@ -39,24 +65,26 @@ type Builder = (externalSchemas: unknown, options: unknown) => (route: unknown) 
 
 /** Fastify's `schemaController` option: its default compilers, made lazy. */
 export function lazySchemaController(): FastifyServerOptions['schemaController'] {
-  const validators = AjvCompiler() as unknown as Builder;
-  const serializers = SerializerSelector() as unknown as Builder;
+  let validators: Builder | null = null;
+  let serializers: Builder | null = null;
   const lazily =
-    (builder: Builder): Builder =>
+    (selector: () => Builder): Builder =>
     (externalSchemas, options) => {
       // Even the compiler (an Ajv instance with its formats) is made at the first schema compiled.
       let compiler: ((route: unknown) => Compiled) | null = null;
       return (route) =>
         lazy(() => {
-          compiler ??= builder(externalSchemas, options);
+          compiler ??= selector()(externalSchemas, options);
           return compiler(route);
         });
     };
   // Cast: Fastify types the compiled functions as ajv's; it only calls them and reads `errors`.
   return {
     compilersFactory: {
-      buildValidator: lazily(validators) as never,
-      buildSerializer: lazily(serializers) as never,
+      buildValidator: lazily(() => (validators ??= schemaCompilers().AjvCompiler() as unknown as Builder)) as never,
+      buildSerializer: lazily(
+        () => (serializers ??= schemaCompilers().SerializerSelector() as unknown as Builder),
+      ) as never,
     },
   };
 }

@@ -59,7 +59,7 @@ import { Gate } from '../http/access/gate.ts';
 import { RegistryAccess } from '../http/access/registry-access.ts';
 import { accessLog } from '../http/access-log.ts';
 import { trustProxies } from '../http/client-address.ts';
-import { lazySchemaController, warmUp } from '../http/lazy-schemas.ts';
+import { lazySchemaController, loadSchemaCompilers, warmUp } from '../http/lazy-schemas.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
 import { ociOtherMethods } from '../http/oci/other-methods.ts';
 import { type AccessControl, ociPlugin, openAccess as openOciAccess } from '../http/oci/plugin.ts';
@@ -425,7 +425,8 @@ export async function buildFront(config: ServerConfig, log: Logger, options: Bui
   );
   await forwardUnmatched(app, management, (err) => log.error({ err }, 'could not build the management API'));
   const wire = async (): Promise<Berth> => {
-    const { wireFeatures } = await import('./features.ts');
+    // The schema compilers come now too: every request with a schema waits for `complete()`.
+    const [{ wireFeatures }] = await Promise.all([import('./features.ts'), loadSchemaCompilers()]);
     const f = await wireFeatures({
       config,
       log,

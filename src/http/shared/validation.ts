@@ -9,12 +9,14 @@
  * ("5" -> 5); JSON bodies are not, so `{"duration":"5"}` is a 400, not a
  * silent conversion.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { schemaCompilers } from '../lazy-schemas.ts';
 import { apiErrorBody, MANAGEMENT, ociErrorBody } from './error-table.ts';
 
 function ajv(coerce: boolean) {
+  // ajv is loaded with the other schema compilers, after start (http/schema-compilers.ts).
+  const { Ajv, addFormats } = schemaCompilers();
   const instance = new Ajv({
     coerceTypes: coerce ? 'array' : false,
     useDefaults: true,
@@ -22,7 +24,7 @@ function ajv(coerce: boolean) {
     allErrors: false,
     strict: false,
   });
-  addFormats.default(instance);
+  addFormats(instance);
   return instance;
 }
 
