@@ -313,6 +313,33 @@ test('berth serve: requests made while the features are being wired wait for the
   }
 });
 
+test('berth serve: SIGTERM right at the first answer (the features still being wired) stops cleanly', async () => {
+  const root = join(import.meta.dirname, '..');
+  const dir = await mkdtemp(join(tmpdir(), 'berth-lazy-'));
+  const port = await freePort();
+  const server = spawn(process.execPath, [join(root, 'dist/bundle/main.js'), 'serve', '--host', '127.0.0.1'], {
+    env: { ...process.env, BERTH_AUTH: 'off', BERTH_DATA: join(dir, 'data'), BERTH_PORT: `${port}` },
+    stdio: 'ignore',
+  });
+  try {
+    for (let i = 0; i < 3000; i++) {
+      assert.equal(server.exitCode, null, 'the server exited');
+      const status = await fetch(`http://127.0.0.1:${port}/v2/`).then(
+        (r) => r.status,
+        () => 0,
+      );
+      if (status === 200) break;
+      await new Promise((done) => setTimeout(done, 2));
+    }
+    server.kill('SIGTERM');
+    const [code, signal] = await once(server, 'exit');
+    assert.deepEqual([code, signal], [0, null], 'the signal is handled (graceful stop, exit 0), not fatal');
+  } finally {
+    if (server.exitCode === null) server.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('the bundle: what a start compiles holds neither the features nor the schema compilers', async () => {
   const bundle = join(import.meta.dirname, '../dist/bundle');
   const files = await readdir(bundle);

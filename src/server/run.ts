@@ -36,15 +36,34 @@ export async function runServer(config: ServerConfig): Promise<void> {
   // listener until the features are wired just after (bench/FINDINGS.md, "Start-up, session 9").
   const hold = holdRequests(front.app.server, isVersionCheck);
   await front.app.listen({ host: config.server.host, port: config.server.port });
+  // Signals from the moment the port is bound: a stop during the features' wiring waits for it, then closes all.
+  const whole = front.complete();
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing requests in flight');
+    const built = await whole.catch(() => null);
+    // Requests held until the features were wired are answered before the close, as requests in flight.
+    if (built) hold.release();
+    const close = () => (built ? built.close() : front.abandon());
+    const outcome = await closeWithin(front.app.server, close, config.server.shutdown_timeout, log);
+    log.info({ outcome }, 'stopped');
+    log.flush();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
   let berth: Berth;
   try {
-    berth = await front.complete();
+    berth = await whole;
   } catch (err) {
     log.error({ err }, 'could not start the registry features');
     log.flush();
     await front.abandon().catch(() => undefined);
     process.exit(1);
   }
+  if (stopping) return;
   hold.release();
   // The runners' first passes come after the first turn of serving, not before it.
   setImmediate(() => berth.startBackground());
@@ -56,18 +75,6 @@ export async function runServer(config: ServerConfig): Promise<void> {
   if (berth.generatedAdminPassword) process.stderr.write(adminBanner(berth.generatedAdminPassword, bound.open));
   // Log lines are buffered for speed; flush them at least once a second.
   setInterval(() => log.flush(), 1000).unref();
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down: finishing requests in flight');
-    const outcome = await closeWithin(berth.app.server, () => berth.close(), config.server.shutdown_timeout, log);
-    log.info({ outcome }, 'stopped');
-    log.flush();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
   if (config.tls.cert) process.on('SIGHUP', () => reloadCertificate(berth.app.server, config, log));
 }
 
