@@ -39,11 +39,26 @@ export function securityHeaderPairs(): ReadonlyArray<readonly [string, string]> 
   return pairs;
 }
 
+/**
+ * The registry API's (/v2) headers: blobs are user content, so no sniffing, no rendering as a page that could run
+ * anything (an empty, sandboxed policy), no framing, HTTPS only, same-origin reads. The document-only headers
+ * (opener policy, DNS prefetch, referrer, …) are left to the console's answers: registry clients are not browsers,
+ * and each header is CPU on every blob and manifest request (bench/FINDINGS.md, "Session 9").
+ */
+export function registryHeaderPairs(): ReadonlyArray<readonly [string, string]> {
+  const kept = new Set(['x-content-type-options', 'x-frame-options', 'strict-transport-security', 'cross-origin-resource-policy']);
+  return [
+    ...securityHeaderPairs().filter(([name]) => kept.has(name.toLowerCase())),
+    ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'; sandbox"],
+  ];
+}
+
 export async function securityHeaders(app: FastifyInstance): Promise<void> {
   const pairs = securityHeaderPairs();
-  app.addHook('onRequest', (_request, reply, done) => {
+  const registryPairs = registryHeaderPairs();
+  app.addHook('onRequest', (request, reply, done) => {
     const res = reply.raw;
-    for (const [name, value] of pairs) res.setHeader(name, value);
+    for (const [name, value] of request.raw.url?.startsWith('/v2') ? registryPairs : pairs) res.setHeader(name, value);
     done();
   });
 }

@@ -369,6 +369,8 @@ export interface BuildOptions {
    * request (start-up time, bench/FINDINGS.md).
    */
   deferBackground?: boolean;
+  /** Writes the access log's lines in the logger's format without going through it (`serve`: `infoLines`). */
+  accessLines?: (fields: Record<string, string | number | boolean>) => void;
 }
 
 export async function buildApp(config: ServerConfig, log: Logger, options: BuildOptions = {}): Promise<Berth> {
@@ -518,7 +520,7 @@ export async function buildApp(config: ServerConfig, log: Logger, options: Build
     { replication: ports.replication(), jobs: ports.jobs },
     labelsOfArtifact(ports.labels(), scan.service),
   );
-  accessLog(app, log, metrics);
+  accessLog(app, options.accessLines ?? ((fields) => log.info(fields)), metrics);
   installLimits(app, config.limits, metrics.registry);
   metrics.addSource(() => scan.metrics.render());
   await app.register(metricsRoute, { metrics });

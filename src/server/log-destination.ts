@@ -47,3 +47,18 @@ export class BatchedDestination implements DestinationStream {
 export function logDestination(fd: number): BatchedDestination {
   return new BatchedDestination(pino.destination({ dest: fd, sync: false, minLength: 0 }));
 }
+
+/**
+ * Writes an info line exactly as the server's pino logger (`base: undefined`, ISO time) would, without pino's
+ * generic serialiser: the access log writes one per request, and pino's object walk was ~5% of a manifest GET's
+ * CPU (bench/FINDINGS.md, "Session 9"). `fields` hold strings, numbers and booleans only.
+ */
+export function infoLines(
+  destination: { write(line: string): void },
+  enabled: () => boolean,
+): (fields: Record<string, string | number | boolean>) => void {
+  return (fields) => {
+    if (!enabled()) return;
+    destination.write(`{"level":30,"time":"${new Date().toISOString()}",${JSON.stringify(fields).slice(1)}\n`);
+  };
+}

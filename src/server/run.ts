@@ -10,7 +10,7 @@ import pino from 'pino';
 import { buildApp } from './app.ts';
 import type { ServerConfig } from './config.ts';
 import { closeWithin } from './http-limits.ts';
-import { logDestination } from './log-destination.ts';
+import { infoLines, logDestination } from './log-destination.ts';
 import { preflight } from './preflight.ts';
 import { reloadTls } from './tls.ts';
 
@@ -24,13 +24,14 @@ function reloadCertificate(server: unknown, config: ServerConfig, log: pino.Logg
 }
 
 export async function runServer(config: ServerConfig): Promise<void> {
-  const log = pino(
-    { level: config.log.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
-    logDestination(1),
-  );
+  const destination = logDestination(1);
+  const log = pino({ level: config.log.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, destination);
   // Port and folders first: a failure here has created nothing and printed no password.
   await preflight(config);
-  const berth = await buildApp(config, log, { deferBackground: true });
+  const berth = await buildApp(config, log, {
+    deferBackground: true,
+    accessLines: infoLines(destination, () => log.isLevelEnabled('info')),
+  });
   await berth.app.listen({ host: config.server.host, port: config.server.port });
   // The runners' first passes come after the first turn of serving, not before it.
   setImmediate(() => berth.startBackground());
