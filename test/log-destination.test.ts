@@ -35,7 +35,7 @@ for (const [how, ending] of [
   });
 }
 
-test("infoLines writes the access line pino would write, byte for byte but the time", async () => {
+test('infoLines writes the access line pino would write, byte for byte but the time', async () => {
   const pino = (await import('pino')).default;
   const { infoLines } = await import('../src/server/log-destination.ts');
   const viaPino: string[] = [];
@@ -45,10 +45,18 @@ test("infoLines writes the access line pino would write, byte for byte but the t
     { write: (l: string) => void viaPino.push(l) },
   );
   const write = infoLines({ write: (l) => void direct.push(l) }, () => log.isLevelEnabled('info'));
-  const samples = [
+  const samples: Array<Record<string, string | number | boolean>> = [
     { method: 'GET', path: '/v2/t/app/manifests/v1', status: 200, bytes: 1043, ms: 0.12 },
     { method: 'PUT', path: '/v2/a"b\\c/é/\u0001', status: 400, bytes: 0, ms: 12 },
-    { method: 'GET', path: '/x', status: 200, bytes: -1, ms: 3.5, aborted: true, msg: 'aborted: the client disconnected' },
+    {
+      method: 'GET',
+      path: '/x',
+      status: 200,
+      bytes: -1,
+      ms: 3.5,
+      aborted: true,
+      msg: 'aborted: the client disconnected',
+    },
   ];
   for (const fields of samples) {
     log.info(fields);

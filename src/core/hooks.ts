@@ -103,6 +103,14 @@ export type RegistryEvent =
     }
   | { type: 'blob.linked'; repository: string; digest: string; size: number; actor: string | null; at: string };
 
+const EVENT_TYPES: ReadonlyArray<RegistryEvent['type']> = [
+  'manifest.pushed',
+  'manifest.deleted',
+  'tag.deleted',
+  'manifest.pulled',
+  'blob.linked',
+];
+
 export type RegistryListener = (event: RegistryEvent) => void | Promise<void>;
 
 type GuardHook = Exclude<keyof RegistryGuard, 'name'>;
@@ -111,6 +119,8 @@ type GuardHook = Exclude<keyof RegistryGuard, 'name'>;
 export class RegistryHooks {
   private readonly guards: RegistryGuard[] = [];
   private readonly listeners: RegistryListener[] = [];
+  /** The listeners of each event type: a manifest GET tells only those that asked for pulls (hot path). */
+  private readonly byType = new Map<RegistryEvent['type'], RegistryListener[]>();
   /** Hooks some guard implements: lets hot paths skip the work of building a check. */
   private readonly present = new Set<GuardHook>();
 
@@ -129,8 +139,19 @@ export class RegistryHooks {
     }
   }
 
-  on(listener: RegistryListener): void {
+  /** Adds a listener for `types` (every type when none are named). */
+  on(listener: RegistryListener, types?: ReadonlyArray<RegistryEvent['type']>): void {
     this.listeners.push(listener);
+    for (const type of types ?? EVENT_TYPES) {
+      const list = this.byType.get(type);
+      if (list) list.push(listener);
+      else this.byType.set(type, [listener]);
+    }
+  }
+
+  /** Whether some listener wants events of `type`: lets a hot path skip building one. */
+  listensTo(type: RegistryEvent['type']): boolean {
+    return this.byType.has(type);
   }
 
   has(hook: GuardHook): boolean {
@@ -150,7 +171,7 @@ export class RegistryHooks {
   }
 
   emit(event: RegistryEvent): void {
-    for (const listener of this.listeners) {
+    for (const listener of this.byType.get(event.type) ?? []) {
       try {
         const done = listener(event);
         if (done && typeof (done as Promise<void>).catch === 'function')

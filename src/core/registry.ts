@@ -136,7 +136,7 @@ export class Registry {
       await this.metadata.unlinkBlob(repository, digest);
       return false;
     }
-    if (this.hooks.listening)
+    if (this.hooks.listensTo('blob.linked'))
       this.hooks.emit({ type: 'blob.linked', repository, digest, size, actor: caller.actor, at: this.now() });
     return true;
   }
@@ -189,7 +189,7 @@ export class Registry {
 
   /** Tells listeners a client pulled a manifest (after the response was sent). */
   notifyPulled(repository: string, reference: string, digest: string, caller: Caller): void {
-    if (!this.hooks.listening) return;
+    if (!this.hooks.listensTo('manifest.pulled')) return;
     const tag = isDigest(reference) ? null : reference;
     this.hooks.emit({ type: 'manifest.pulled', repository, digest, tag, actor: caller.actor, at: this.now() });
   }

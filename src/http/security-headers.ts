@@ -46,7 +46,12 @@ export function securityHeaderPairs(): ReadonlyArray<readonly [string, string]> 
  * and each header is CPU on every blob and manifest request (bench/FINDINGS.md, "Session 9").
  */
 export function registryHeaderPairs(): ReadonlyArray<readonly [string, string]> {
-  const kept = new Set(['x-content-type-options', 'x-frame-options', 'strict-transport-security', 'cross-origin-resource-policy']);
+  const kept = new Set([
+    'x-content-type-options',
+    'x-frame-options',
+    'strict-transport-security',
+    'cross-origin-resource-policy',
+  ]);
   return [
     ...securityHeaderPairs().filter(([name]) => kept.has(name.toLowerCase())),
     ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'; sandbox"],

@@ -93,15 +93,18 @@ export function createWebhooks(deps: WebhooksDeps): WebhooksFeature {
     runner,
     emit,
     listen(hooks) {
-      hooks.on(async (event: RegistryEvent) => {
-        if (event.type === 'blob.linked') return;
-        const project = await projectListening(event.repository.split('/')[0] as string);
-        // Every manifest GET arrives here; most projects listen for no pulls, so their event data is never built.
-        const type = webhookTypeOf(event);
-        if (!project || !type || !project.types.has(type)) return;
-        const hook = fromRegistryEvent(event, deps.registryHost, () => project.public);
-        if (hook && project.types.has(hook.type)) await service.notify(project.id, hook);
-      });
+      hooks.on(
+        async (event: RegistryEvent) => {
+          if (event.type === 'blob.linked') return;
+          const project = await projectListening(event.repository.split('/')[0] as string);
+          // Every manifest GET arrives here; most projects listen for no pulls, so their event data is never built.
+          const type = webhookTypeOf(event);
+          if (!project || !type || !project.types.has(type)) return;
+          const hook = fromRegistryEvent(event, deps.registryHost, () => project.public);
+          if (hook && project.types.has(hook.type)) await service.notify(project.id, hook);
+        },
+        ['manifest.pushed', 'manifest.deleted', 'tag.deleted', 'manifest.pulled'],
+      );
     },
   };
 }
