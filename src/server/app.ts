@@ -441,6 +441,13 @@ export async function buildApp(config: ServerConfig, log: Logger, options: Build
     flushEveryMs: 5_000,
     onError: (err) => log.warn({ err }, 'could not store traffic counters'),
   });
+  // A client's manifest GET answered 200 (the registry's pull event, sent right after the answer); HEAD is no pull.
+  registry.hooks.on(
+    (e) => {
+      if (e.type === 'manifest.pulled') traffic.pull(e.repository, e.digest);
+    },
+    ['manifest.pulled'],
+  );
   // With TLS the server is HTTP/2 (HTTP/1.1 by ALPN); the routes see the same request/reply API.
   const app = Fastify({
     ...tlsServerOptions(config),
