@@ -17,7 +17,7 @@ test('guards run in order and the first refusal stops the rest', async () => {
     },
   });
   hooks.addGuard({ name: 'c', beforeTagDelete: async () => void seen.push('c') });
-  await assert.rejects(hooks.check('beforeTagDelete', check), /immutable/);
+  await assert.rejects(async () => hooks.check('beforeTagDelete', check), /immutable/);
   assert.deepEqual(seen, ['a', 'b']);
   assert.equal(hooks.has('beforeManifestPull'), false);
   await hooks.check('beforeManifestPull', { ...check, reference: 't', record: {} as never });

@@ -75,7 +75,8 @@ export interface RegistryGuard {
   beforeTagDelete?(check: TagDeleteCheck): Promise<void>;
   beforeManifestDelete?(check: ManifestDeleteCheck): Promise<void>;
   beforeBlobLink?(check: BlobLinkCheck): Promise<void>;
-  beforeManifestPull?(check: PullCheck): Promise<void>;
+  /** May answer synchronously (a cached verdict): every manifest GET runs it. */
+  beforeManifestPull?(check: PullCheck): void | Promise<void>;
 }
 
 export type RegistryEvent =
@@ -162,11 +163,22 @@ export class RegistryHooks {
     return this.listeners.length > 0;
   }
 
-  async check<H extends GuardHook>(hook: H, check: Parameters<NonNullable<RegistryGuard[H]>>[0]): Promise<void> {
+  /** Runs the guards of `hook` in order; synchronous while each answers synchronously (no promise on a hot path). */
+  check<H extends GuardHook>(hook: H, check: Parameters<NonNullable<RegistryGuard[H]>>[0]): void | Promise<void> {
     if (!this.present.has(hook)) return;
-    for (const guard of this.guards) {
-      const fn = guard[hook] as ((c: typeof check) => Promise<void>) | undefined;
-      if (fn) await fn.call(guard, check);
+    return this.checkFrom(0, hook, check);
+  }
+
+  private checkFrom<H extends GuardHook>(
+    first: number,
+    hook: H,
+    check: Parameters<NonNullable<RegistryGuard[H]>>[0],
+  ): void | Promise<void> {
+    for (let i = first; i < this.guards.length; i++) {
+      const guard = this.guards[i];
+      const fn = guard[hook] as ((c: typeof check) => void | Promise<void>) | undefined;
+      const pending = fn?.call(guard, check);
+      if (pending) return pending.then(() => this.checkFrom(i + 1, hook, check));
     }
   }
 

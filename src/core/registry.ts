@@ -176,15 +176,15 @@ export class Registry {
    * The pull gates (signature, vulnerability, …) for a client's read of a
    * manifest; a no-op without guards, so the hot path pays nothing.
    */
-  async checkPull(
+  checkPull(
     repository: string,
     reference: string,
     record: ManifestRecord,
     caller: Caller,
     headOnly = false,
-  ): Promise<void> {
+  ): void | Promise<void> {
     if (this.hooks.has('beforeManifestPull'))
-      await this.hooks.check('beforeManifestPull', { repository, reference, record, caller, headOnly });
+      return this.hooks.check('beforeManifestPull', { repository, reference, record, caller, headOnly });
   }
 
   /** Tells listeners a client pulled a manifest (after the response was sent). */
