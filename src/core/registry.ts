@@ -7,6 +7,7 @@ import { ByteCache } from './bytecache.ts';
 import { blobKey, digestOf, inlineSha256, isDigest, parseDigest } from './digest.ts';
 import { blobUnknown, digestInvalid, manifestUnknown, nameUnknown, RegistryError } from './errors.ts';
 import { anonymousCaller, type Caller, type RegistryEvent, RegistryHooks } from './hooks.ts';
+import { IsoClock } from './iso-time.ts';
 import { type ParsedManifest, parseManifest } from './manifest.ts';
 import { OCI_INDEX } from './mediatypes.ts';
 import { assertName, isValidName, isValidTag } from './names.ts';
@@ -52,6 +53,7 @@ export class Registry {
   /** Guards (quota, immutability, gates) and event listeners of optional features. */
   readonly hooks: RegistryHooks;
   private readonly clock: Clock;
+  private readonly isoClock = new IsoClock();
   private readonly manifestBytes: ByteCache;
   /** Proxy-cache and group projects' source of pulls (set by their feature); null: everything is hosted. */
   remote: RemoteContent | null = null;
@@ -66,7 +68,7 @@ export class Registry {
   }
 
   private now(): string {
-    return this.clock.now().toISOString();
+    return this.isoClock.iso(this.clock.now().getTime());
   }
 
   // ------------------------------------------------------------ blobs

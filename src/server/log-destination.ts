@@ -9,6 +9,7 @@
  * and on shutdown).
  */
 import pino, { type DestinationStream } from 'pino';
+import { IsoClock } from '../core/iso-time.ts';
 
 const BATCH_CHARS = 16 * 1024;
 
@@ -57,8 +58,9 @@ export function infoLines(
   destination: { write(line: string): void },
   enabled: () => boolean,
 ): (fields: Record<string, string | number | boolean>) => void {
+  const clock = new IsoClock();
   return (fields) => {
     if (!enabled()) return;
-    destination.write(`{"level":30,"time":"${new Date().toISOString()}",${JSON.stringify(fields).slice(1)}\n`);
+    destination.write(`{"level":30,"time":"${clock.iso(Date.now())}",${JSON.stringify(fields).slice(1)}\n`);
   };
 }
