@@ -13,14 +13,14 @@ import type { Caller } from '../../core/hooks.ts';
 import { isValidName, projectOf } from '../../core/names.ts';
 import type { AccessControl, Action, ScopeNeed } from '../oci/plugin.ts';
 import { claimsAll } from '../token/tokens.ts';
-import { BearerPulls } from './bearer-pulls.ts';
 import { clientAddress, type Gate } from './gate.ts';
+import { RememberedPulls } from './remembered-pulls.ts';
 
 export class RegistryAccess implements AccessControl {
-  private readonly bearerPulls: BearerPulls;
+  private readonly rememberedPulls: RememberedPulls;
 
   constructor(private readonly gate: Gate) {
-    this.bearerPulls = new BearerPulls(() => gate.access.store.changeMark?.() ?? Symbol());
+    this.rememberedPulls = new RememberedPulls(() => gate.access.store.changeMark?.() ?? Symbol());
   }
 
   async authorize(
@@ -29,19 +29,19 @@ export class RegistryAccess implements AccessControl {
     actions: Action[],
     alsoNeeded: ScopeNeed[] = [],
   ): Promise<Caller> {
-    // A pull with the token of a pull allowed a moment ago (bearer-pulls.ts says when that holds).
+    // A pull with the Authorization header of a pull allowed a moment ago (remembered-pulls.ts says when that holds).
     const authorization =
       repository !== null && actions.length === 1 && actions[0] === 'pull' && alsoNeeded.length === 0
         ? req.headers.authorization
         : undefined;
     let markBefore: unknown;
     if (authorization !== undefined) {
-      const known = this.bearerPulls.recall(authorization, repository as string);
+      const known = this.rememberedPulls.recall(authorization, repository as string);
       if (known) {
         this.gate.adopt(req, known.identity);
         return known.caller;
       }
-      markBefore = this.bearerPulls.mark();
+      markBefore = this.rememberedPulls.mark();
     }
     const who = await this.gate.identify(req);
     const caller: Caller = {
@@ -84,7 +84,7 @@ export class RegistryAccess implements AccessControl {
         throw this.gate.unauthorized(req, 'the token does not grant this access', scope(), 'insufficient_scope');
     }
     if (actions.includes('push')) await this.gate.access.projectForPush(who.principal, repository, clientAddress(req));
-    if (authorization !== undefined) this.bearerPulls.remember(authorization, repository, who, caller, markBefore);
+    if (authorization !== undefined) this.rememberedPulls.remember(authorization, repository, who, caller, markBefore);
     return caller;
   }
 

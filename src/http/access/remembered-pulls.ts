@@ -1,16 +1,17 @@
 /**
- * Bearer pull decisions, remembered for a moment. Every pull of an image by
- * docker, containerd, skopeo or podman carries the same Bearer token for many
- * requests; deciding one again (the token, the account as it is now, the
- * project and the caller's role in it) cost as much as the rest of a manifest
- * GET (bench/FINDINGS.md, "Session 9: Bearer pulls").
+ * Pull decisions for Bearer and Basic callers, remembered for a moment. Every
+ * pull of an image by docker, containerd, skopeo or podman carries the same
+ * Authorization header for many requests; deciding one again (the token or
+ * password, the account as it is now, the project and the caller's role in it)
+ * cost as much as the rest of a manifest GET (bench/FINDINGS.md, "Session 9:
+ * authenticated pulls").
  *
  * A remembered decision is used only while all of these hold:
  *  - the identity store's change mark is the one read before it was made: any
  *    write to accounts, robots, roles or projects, on this node or another,
  *    ends every remembered decision at once (a revoked robot or removed member
  *    is refused on its next request);
- *  - the token has not expired;
+ *  - a Bearer token has not expired (a password change is a write: above);
  *  - at most `ttlMs` have passed (robot expiry dates, read on every request
  *    otherwise, are enforced within that time).
  * Only allowed pulls are remembered; refusals and pushes are decided each time.
@@ -23,34 +24,34 @@ interface Remembered {
   caller: Caller;
 }
 
-interface TokenEntry {
+interface HeaderEntry {
   mark: unknown;
   until: number;
   repositories: Map<string, Remembered>;
 }
 
-export interface BearerPullOptions {
+export interface RememberedPullOptions {
   ttlMs?: number;
-  /** Tokens remembered at once (the oldest goes first). */
-  maxTokens?: number;
+  /** Authorization headers remembered at once (the oldest goes first). */
+  maxHeaders?: number;
   /** Repositories remembered per token. */
   maxRepositories?: number;
   now?: () => number;
 }
 
-export class BearerPulls {
-  private readonly tokens = new Map<string, TokenEntry>();
+export class RememberedPulls {
+  private readonly byHeader = new Map<string, HeaderEntry>();
   private readonly ttlMs: number;
-  private readonly maxTokens: number;
+  private readonly maxHeaders: number;
   private readonly maxRepositories: number;
   private readonly now: () => number;
 
   constructor(
     private readonly changeMark: () => unknown,
-    options: BearerPullOptions = {},
+    options: RememberedPullOptions = {},
   ) {
     this.ttlMs = options.ttlMs ?? 2_000;
-    this.maxTokens = options.maxTokens ?? 10_000;
+    this.maxHeaders = options.maxHeaders ?? 10_000;
     this.maxRepositories = options.maxRepositories ?? 64;
     this.now = options.now ?? Date.now;
   }
@@ -62,10 +63,10 @@ export class BearerPulls {
 
   /** A remembered decision for a pull of `repository` with this Authorization header, if still good. */
   recall(authorization: string, repository: string): Remembered | undefined {
-    const entry = this.tokens.get(authorization);
+    const entry = this.byHeader.get(authorization);
     if (!entry) return undefined;
     if (entry.until <= this.now() || entry.mark !== this.changeMark()) {
-      this.tokens.delete(authorization);
+      this.byHeader.delete(authorization);
       return undefined;
     }
     return entry.repositories.get(repository);
@@ -73,18 +74,19 @@ export class BearerPulls {
 
   /** Remembers an allowed pull decided from the store as it was at `markBefore`. */
   remember(authorization: string, repository: string, identity: Identity, caller: Caller, markBefore: unknown): void {
-    if (identity.via !== 'bearer' || identity.inspection || identity.expiresAt === undefined) return;
+    if (identity.inspection) return;
+    if (identity.via !== 'basic' && (identity.via !== 'bearer' || identity.expiresAt === undefined)) return;
     // Something changed while deciding: the decision may predate it.
     if (this.changeMark() !== markBefore) return;
-    let entry = this.tokens.get(authorization);
+    let entry = this.byHeader.get(authorization);
     if (!entry || entry.mark !== markBefore) {
-      if (this.tokens.size >= this.maxTokens) this.tokens.delete(this.tokens.keys().next().value as string);
+      if (this.byHeader.size >= this.maxHeaders) this.byHeader.delete(this.byHeader.keys().next().value as string);
       entry = {
         mark: markBefore,
-        until: Math.min(this.now() + this.ttlMs, identity.expiresAt),
+        until: Math.min(this.now() + this.ttlMs, identity.expiresAt ?? Number.POSITIVE_INFINITY),
         repositories: new Map(),
       };
-      this.tokens.set(authorization, entry);
+      this.byHeader.set(authorization, entry);
     }
     if (entry.repositories.size >= this.maxRepositories) return;
     entry.repositories.set(repository, { identity: Promise.resolve(identity), caller });
