@@ -3,11 +3,18 @@
  * same uncached blob share ONE upstream fetch. The fetch is written to a
  * spool file (each client reads it at its own pace, from the start, however
  * late it joined) while the same bytes go into a blob upload that is
- * verified (digest and length) before it is committed. A client is never
- * sent a blob's last byte before the bytes are verified (by the store, which
- * hashes them once, as they pass, and says so before its commit): on a wrong digest or a
- * truncated body every client is cut off short of a complete response, and
- * nothing is stored.
+ * verified (digest and length) before it is committed.
+ *
+ * The upstream is read at its own pace: each chunk is hashed once (by the
+ * flight, on the hashing thread), handed to the clients and queued for the
+ * store, which writes behind (a bounded lead, `STORE_LEAD_BYTES`) and takes
+ * the flight's digest of those same buffers instead of hashing them again.
+ * A client is never sent a blob's last byte before every byte came and
+ * hashes to the digest: on a wrong digest or a truncated body every client
+ * is cut off short of a complete response, and the store refuses the bytes
+ * (nothing is stored). The client's last byte does not wait for the store's
+ * disk writes or commit; a store that fails after that stores nothing and
+ * the next pull fetches again.
  *
  * A client that has read everything received so far is "live": the next
  * chunks are handed to it from memory as they pass (no spool read, no new
@@ -15,10 +22,21 @@
  * joined late) reads the spool file until it catches up. Spool writes are
  * batched (one writev for the chunks that came while the last write ran).
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { type FileHandle, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import type { RunningHash } from '../../core/ports.ts';
+import { StoreQueue } from './store-queue.ts';
+
+/**
+ * How far the upstream may run ahead of the store's disk writes (bytes held
+ * in memory per fill): a layer of this size or less reaches its clients at
+ * the upstream's pace however slow the disk; beyond it the fill waits for
+ * the store.
+ */
+export const STORE_LEAD_BYTES = 32 * 1024 * 1024;
 
 export interface FlightSource {
   /** Content-Length from the upstream; null when it sent none. */
@@ -57,11 +75,12 @@ interface Flight {
 }
 
 /**
- * Consumes the body into storage and must verify it (digest and length);
- * calls `verified` as soon as it has (before its commit), so clients get
- * their last byte without waiting for the commit's fsync.
+ * Consumes the body into storage and must verify it (digest and length)
+ * before storing it. `digest`: the flight's SHA-256 of exactly the body's
+ * buffers (settles once the body ended; null when the flight did not hash
+ * it), which the store may take instead of hashing the bytes again.
  */
-export type FlightStore = (body: AsyncIterable<Buffer>, size: number, verified: () => void) => Promise<void>;
+export type FlightStore = (body: AsyncIterable<Buffer>, size: number, digest: Promise<string> | null) => Promise<void>;
 
 export interface FlightJoin {
   size: number;
@@ -77,7 +96,11 @@ export class BlobFlights {
   private seq = 0;
 
   /** `dir` is emptied: spool files of a process that died mid-fetch are garbage. */
-  constructor(private readonly dir: string) {
+  /** `newHash`: the SHA-256 the flights hash their bodies with (the uploads' hashing thread). */
+  constructor(
+    private readonly dir: string,
+    private readonly newHash: () => RunningHash = inlineRunningSha256,
+  ) {
     mkdirSync(dir, { recursive: true });
     for (const name of readdirSync(dir)) rmSync(join(dir, name), { force: true });
   }
@@ -202,38 +225,67 @@ export class BlobFlights {
         }
       })();
     };
-    async function* tee(): AsyncIterable<Buffer> {
-      for await (const chunk of source.body) {
-        if (spoolError) throw spoolError;
-        const c = chunk as Buffer;
-        const at = flight.received;
-        flight.received += c.length;
-        spool(c);
-        onBytes(c.length);
-        // Live clients get the chunk now, short of the blob's last byte (that waits for verification).
-        const end = Math.min(flight.received, flight.size - 1);
-        if (end > at) {
-          for (const r of flight.readers) {
-            if (!r.live) continue;
-            if (r.pos !== at) {
-              r.live = false;
-              r.wake();
-              continue;
+    const hash = digest.startsWith('sha256:') ? this.newHash() : inlineRunningHash(digest.split(':')[0] as string);
+    const queue = new StoreQueue(STORE_LEAD_BYTES);
+    /** The flight's own hash of the body (the store's bytes, the same buffers): what the store checks too. */
+    let digestOfBody!: (hex: Promise<string>) => void;
+    const bodyDigest = new Promise<string>((resolve) => {
+      digestOfBody = (hex) => resolve(hex.then((h) => `${digest.split(':')[0]}:${h}`));
+    });
+    bodyDigest.catch(() => {}); // a failed fill's store fails on its body first
+    /**
+     * Reads the upstream at its own pace: each chunk is hashed, spooled, handed
+     * to the live clients and queued for the store (which writes behind).
+     * Resolves once every byte came and hashes to the digest; clients get
+     * their last byte then, without waiting for the store.
+     */
+    const tee = async (): Promise<void> => {
+      try {
+        for await (const chunk of source.body) {
+          if (spoolError) throw spoolError;
+          const c = chunk as Buffer;
+          const at = flight.received;
+          flight.received += c.length;
+          if (flight.received > flight.size) throw new Error('the upstream sent more bytes than it announced');
+          const hashed = hash.update(c);
+          spool(c);
+          onBytes(c.length);
+          // Live clients get the chunk now, short of the blob's last byte (that waits for verification).
+          const end = Math.min(flight.received, flight.size - 1);
+          if (end > at) {
+            for (const r of flight.readers) {
+              if (!r.live) continue;
+              if (r.pos !== at) {
+                r.live = false;
+                r.wake();
+                continue;
+              }
+              const part = end - at === c.length ? c : c.subarray(0, end - at);
+              r.pos = end;
+              if (!r.deliver(part)) r.live = false;
             }
-            const part = end - at === c.length ? c : c.subarray(0, end - at);
-            r.pos = end;
-            if (!r.deliver(part)) r.live = false;
           }
+          const stored = queue.push(c);
+          if (hashed) await hashed;
+          if (stored) await stored;
         }
-        yield c;
+        if (flight.received !== flight.size)
+          throw new Error(`the upstream body ended after ${flight.received} of ${flight.size} bytes`);
+      } catch (err) {
+        hash.drop();
+        digestOfBody(Promise.reject(err as Error));
+        queue.fail(err as Error);
+        throw err;
       }
+      // Asked for as soon as the body ends, beside the store's last writes.
+      const hex = hash.digest();
+      digestOfBody(hex);
+      queue.end();
+      const actual = await bodyDigest;
+      if (actual !== digest) throw new Error(`the upstream's bytes hash to ${actual}, not ${digest}`);
       while (writing) await writing;
       if (spoolError) throw spoolError;
-    }
-    // The store hashes the bytes it is given (the tee's) and says when they match: one hash per byte.
-    const verified = async () => {
-      while (writing) await writing;
-      if (spoolError || flight.written !== flight.size || flight.state === 'failed') return;
+      if (flight.written !== flight.size) throw new Error('spool write incomplete');
       flight.verified = true;
       wakeAll();
     };
@@ -248,12 +300,19 @@ export class BlobFlights {
               yield c as Buffer;
             }
           })();
-          await store(counted, -1, () => {});
+          hash.drop();
+          await store(counted, -1, null);
           flight.size = n;
-        } else
-          await store(tee(), flight.size, () => {
-            void verified();
-          });
+        } else {
+          // The store's failure (a disk error) does not fail verified bytes already streaming to clients.
+          const storing = store(queue, flight.size, bodyDigest);
+          storing.catch(() => {});
+          const teed = tee();
+          teed.catch(() => {});
+          const [t, s] = await Promise.allSettled([teed, storing]);
+          if (t.status === 'rejected') throw t.reason;
+          if (s.status === 'rejected') throw s.reason;
+        }
         flight.state = 'done';
       } catch (err) {
         flight.state = 'failed';
@@ -360,4 +419,22 @@ export class BlobFlights {
     };
     return stream;
   }
+}
+
+/** A hash on the calling thread (tests; digests other than SHA-256). */
+function inlineRunningHash(algorithm: string): RunningHash {
+  const hash = createHash(algorithm);
+  return {
+    update(chunk) {
+      hash.update(chunk);
+      return undefined;
+    },
+    settle() {},
+    digest: async () => hash.digest('hex'),
+    drop() {},
+  };
+}
+
+function inlineRunningSha256(): RunningHash {
+  return inlineRunningHash('sha256');
 }
