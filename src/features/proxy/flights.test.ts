@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
@@ -49,13 +49,14 @@ test('one fetch for all: an early, a late and a slow client each get every byte;
   const first = await flights.join(digestOf(blob), fetch, store, () => {});
   assert.ok(first.stream);
   const early = collect(first.stream);
+  // A client that has not started reading: every chunk is spooled for it.
   const slowJoin = await flights.join(digestOf(blob), fetch, store, () => {});
-  const slow = collect(slowJoin.stream!, true);
   // Half the body, then a client joins late (it reads the spool from the start).
   up.body.write(blob.subarray(0, blob.length >> 1));
   await new Promise((r) => setTimeout(r, 20));
   const late = await flights.join(digestOf(blob), fetch, store, () => {});
   const lateBytes = collect(late.stream!);
+  const slow = collect(slowJoin.stream!, true);
   for (let at = blob.length >> 1; at < blob.length; at += 100_000) up.body.write(blob.subarray(at, at + 100_000));
   up.body.end();
   assert.deepEqual(await early, blob);
@@ -241,4 +242,54 @@ test('the upstream runs ahead of a slow store by at most STORE_LEAD_BYTES', asyn
   write();
   assert.deepEqual(await got, blob);
   await a.finished;
+});
+
+test('while every client keeps up nothing is spooled; a client joining then is served from storage once stored', async () => {
+  const flights = new BlobFlights(join(dir, 'h'));
+  const blob = randomBytes(2 * 1024 * 1024 + 5);
+  const up = upstream(blob.length);
+  let stored = false;
+  const store = async (body: AsyncIterable<Buffer>) => {
+    await storeAll(body);
+    stored = true;
+  };
+  const a = await flights.join(
+    digestOf(blob),
+    async () => up.source,
+    store,
+    () => {},
+  );
+  const got = collect(a.stream!);
+  for (let at = 0; at < blob.length >> 1; at += 64 * 1024) {
+    up.body.write(blob.subarray(at, Math.min(at + 64 * 1024, blob.length >> 1)));
+    await new Promise((r) => setImmediate(r));
+  }
+  await new Promise((r) => setTimeout(r, 20));
+  const [spool] = readdirSync(join(dir, 'h'));
+  assert.ok(spool);
+  assert.ok(
+    statSync(join(dir, 'h', spool)).size < blob.length >> 2,
+    'the chunks the client took from memory were not spooled',
+  );
+  let lateJoined = false;
+  const late = flights
+    .join(
+      digestOf(blob),
+      async () => {
+        throw new Error('a second fetch');
+      },
+      store,
+      () => {},
+    )
+    .then((j) => {
+      lateJoined = true;
+      return j;
+    });
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(lateJoined, false, 'the late client waits for the store');
+  up.body.end(blob.subarray(blob.length >> 1));
+  assert.deepEqual(await got, blob);
+  const j = await late;
+  assert.equal(j.stream, undefined, 'no stream: served from storage');
+  assert.equal(stored, true);
 });

@@ -36,7 +36,7 @@ import { StoreQueue } from './store-queue.ts';
  * the upstream's pace however slow the disk; beyond it the fill waits for
  * the store.
  */
-export const STORE_LEAD_BYTES = 32 * 1024 * 1024;
+export const STORE_LEAD_BYTES = 1024 * 1024;
 
 export interface FlightSource {
   /** Content-Length from the upstream; null when it sent none. */
@@ -62,8 +62,12 @@ interface Flight {
   size: number;
   /** Bytes that passed the tee (hashed, handed to the store and the live readers). */
   received: number;
-  /** Bytes in the spool file. */
+  /** End of the spooled stretch `[spooledFrom, written)` the readers behind read back. */
   written: number;
+  /** Start of that stretch; -1 while chunks are skipped (every client took them from memory). */
+  spooledFrom: number;
+  /** Some chunks were never spooled: a client joining now cannot start from the spool. */
+  skipped: boolean;
   readers: Set<FlightReader>;
   state: 'running' | 'done' | 'failed';
   /** Every byte arrived and hashes to the digest: clients may have the last byte (before the store commits). */
@@ -143,10 +147,12 @@ export class BlobFlights {
       pending.catch(() => this.flights.delete(digest));
     }
     const flight = await pending;
-    if (flight.state !== 'running') {
+    // Finished, or chunks went by unspooled: this client is served from storage once the blob is stored.
+    const fromStorage = async (): Promise<FlightJoin> => {
       await flight.finished;
       return { size: flight.size, finished: flight.finished };
-    }
+    };
+    if (flight.state !== 'running' || flight.skipped) return fromStorage();
     flight.refs++;
     let handle: FileHandle;
     try {
@@ -154,6 +160,11 @@ export class BlobFlights {
     } catch (err) {
       this.release(flight);
       throw err;
+    }
+    if (flight.skipped) {
+      void handle.close().catch(() => {});
+      this.release(flight);
+      return fromStorage();
     }
     return { size: flight.size, stream: this.reader(flight, handle), finished: flight.finished };
   }
@@ -179,6 +190,8 @@ export class BlobFlights {
       size: source.size,
       received: 0,
       written: 0,
+      spooledFrom: 0,
+      skipped: false,
       readers: new Set(),
       state: 'running',
       verified: false,
@@ -200,22 +213,36 @@ export class BlobFlights {
     };
     // The spool write runs beside the store: a chunk goes on to the upload at once, and readers
     // see it once it is in the spool file (writes are chained, so in order).
-    // Chunks waiting for the spool, written together by one writer at a time.
+    // Chunks waiting for the spool (from offset `queuedAt`), written together by one writer at a time.
     let queued: Buffer[] = [];
+    let queuedAt = 0;
     let writing: Promise<void> | null = null;
     let spoolError: Error | null = null;
-    const spool = (c: Buffer) => {
+    /** Bumped when the spool starts again after skipped chunks: a write of the old stretch no longer counts. */
+    let stretch = 0;
+    const spool = (c: Buffer, at: number) => {
+      if (flight.spooledFrom < 0) {
+        // The first chunk spooled since some were skipped: a new stretch begins here.
+        stretch++;
+        queued = [];
+        flight.spooledFrom = at;
+        flight.written = at;
+      }
+      if (queued.length === 0) queuedAt = at;
       queued.push(c);
       if (writing) return;
       writing = (async () => {
         try {
           while (queued.length > 0) {
             const batch = queued;
+            const offset = queuedAt;
+            const mine = stretch;
             queued = [];
-            const { bytesWritten } = await file.writev(batch, flight.written);
+            const { bytesWritten } = await file.writev(batch, offset);
             const total = batch.reduce((n, b) => n + b.length, 0);
             if (bytesWritten !== total) throw new Error(`spool write: ${bytesWritten} of ${total} bytes`);
-            flight.written += total;
+            if (mine !== stretch) continue;
+            flight.written = offset + total;
             notify();
           }
         } catch (err) {
@@ -224,6 +251,18 @@ export class BlobFlights {
           writing = null;
         }
       })();
+    };
+    /**
+     * A chunk need not be spooled when every client has had every byte so far
+     * from memory and takes this one from memory too: nobody would read it
+     * back. The blob's last chunk always is (its last byte is read back once
+     * verified). A client joining after a skipped chunk is served from
+     * storage once the blob is stored.
+     */
+    const unneeded = (at: number): boolean => {
+      if (flight.readers.size === 0 || flight.received >= flight.size) return false;
+      for (const r of flight.readers) if (!r.live || r.pos !== at) return false;
+      return true;
     };
     const hash = digest.startsWith('sha256:') ? this.newHash() : inlineRunningHash(digest.split(':')[0] as string);
     const queue = new StoreQueue(STORE_LEAD_BYTES);
@@ -248,7 +287,8 @@ export class BlobFlights {
           flight.received += c.length;
           if (flight.received > flight.size) throw new Error('the upstream sent more bytes than it announced');
           const hashed = hash.update(c);
-          spool(c);
+          const skip = unneeded(at);
+          if (!skip) spool(c, at);
           onBytes(c.length);
           // Live clients get the chunk now, short of the blob's last byte (that waits for verification).
           const end = Math.min(flight.received, flight.size - 1);
@@ -264,6 +304,10 @@ export class BlobFlights {
               r.pos = end;
               if (!r.deliver(part)) r.live = false;
             }
+          }
+          if (skip) {
+            flight.skipped = true;
+            flight.spooledFrom = -1;
           }
           const stored = queue.push(c);
           if (hashed) await hashed;
@@ -392,6 +436,11 @@ export class BlobFlights {
         if (stream.destroyed) return;
         if (flight.state === 'failed' && !flight.verified) {
           stream.destroy(flight.error ?? new Error('upstream fetch failed'));
+          return;
+        }
+        if (reader.pos < flight.spooledFrom) {
+          // Bytes this client lacks were never spooled (cannot happen: chunks are skipped only when every client has them).
+          stream.destroy(new Error('spool gap'));
           return;
         }
         const final = flight.state === 'done' || flight.verified;
