@@ -68,6 +68,8 @@ interface Flight {
   spooledFrom: number;
   /** Some chunks were never spooled: a client joining now cannot start from the spool. */
   skipped: boolean;
+  /** The blob's last byte (sent once verified, from memory). */
+  tail: Buffer | null;
   readers: Set<FlightReader>;
   state: 'running' | 'done' | 'failed';
   /** Every byte arrived and hashes to the digest: clients may have the last byte (before the store commits). */
@@ -154,19 +156,8 @@ export class BlobFlights {
     };
     if (flight.state !== 'running' || flight.skipped) return fromStorage();
     flight.refs++;
-    let handle: FileHandle;
-    try {
-      handle = await open(flight.path, 'r');
-    } catch (err) {
-      this.release(flight);
-      throw err;
-    }
-    if (flight.skipped) {
-      void handle.close().catch(() => {});
-      this.release(flight);
-      return fromStorage();
-    }
-    return { size: flight.size, stream: this.reader(flight, handle), finished: flight.finished };
+    // The spool is opened once this client needs to read it back (most never do): no file open before its headers.
+    return { size: flight.size, stream: this.reader(flight), finished: flight.finished };
   }
 
   private async start(
@@ -182,7 +173,9 @@ export class BlobFlights {
     }
     if (source.size >= 0) this.sizes.set(digest, source.size);
     const path = join(this.dir, `${process.pid}-${++this.seq}-${digest.replace(':', '-')}`);
-    const file = await open(path, 'w');
+    // Opened beside the first chunks (not before the client's headers); writes wait for it.
+    const file = open(path, 'w');
+    file.catch(() => {});
     let settle!: () => void;
     const flight: Flight = {
       digest,
@@ -192,6 +185,7 @@ export class BlobFlights {
       written: 0,
       spooledFrom: 0,
       skipped: false,
+      tail: null,
       readers: new Set(),
       state: 'running',
       verified: false,
@@ -238,7 +232,7 @@ export class BlobFlights {
             const offset = queuedAt;
             const mine = stretch;
             queued = [];
-            const { bytesWritten } = await file.writev(batch, offset);
+            const { bytesWritten } = await (await file).writev(batch, offset);
             const total = batch.reduce((n, b) => n + b.length, 0);
             if (bytesWritten !== total) throw new Error(`spool write: ${bytesWritten} of ${total} bytes`);
             if (mine !== stretch) continue;
@@ -255,12 +249,12 @@ export class BlobFlights {
     /**
      * A chunk need not be spooled when every client has had every byte so far
      * from memory and takes this one from memory too: nobody would read it
-     * back. The blob's last chunk always is (its last byte is read back once
-     * verified). A client joining after a skipped chunk is served from
-     * storage once the blob is stored.
+     * back (the blob's last byte, held back until verified, is kept in memory
+     * too). A client joining after a skipped chunk is served from storage
+     * once the blob is stored.
      */
     const unneeded = (at: number): boolean => {
-      if (flight.readers.size === 0 || flight.received >= flight.size) return false;
+      if (flight.readers.size === 0) return false;
       for (const r of flight.readers) if (!r.live || r.pos !== at) return false;
       return true;
     };
@@ -287,6 +281,7 @@ export class BlobFlights {
           flight.received += c.length;
           if (flight.received > flight.size) throw new Error('the upstream sent more bytes than it announced');
           const hashed = hash.update(c);
+          if (flight.received === flight.size) flight.tail = c.subarray(c.length - 1);
           const skip = unneeded(at);
           if (!skip) spool(c, at);
           onBytes(c.length);
@@ -329,7 +324,6 @@ export class BlobFlights {
       if (actual !== digest) throw new Error(`the upstream's bytes hash to ${actual}, not ${digest}`);
       while (writing) await writing;
       if (spoolError) throw spoolError;
-      if (flight.written !== flight.size) throw new Error('spool write incomplete');
       flight.verified = true;
       wakeAll();
     };
@@ -364,7 +358,7 @@ export class BlobFlights {
         source.body.destroy();
       } finally {
         while (writing) await writing;
-        await file.close().catch(() => {});
+        await file.then((f) => f.close()).catch(() => {});
         this.flights.delete(digest);
         this.sizes.delete(digest);
         wakeAll();
@@ -385,7 +379,8 @@ export class BlobFlights {
     if (--flight.refs === 0 && flight.state !== 'running') void unlink(flight.path).catch(() => {});
   }
 
-  private reader(flight: Flight, handle: FileHandle): Readable {
+  private reader(flight: Flight): Readable {
+    let handle: FileHandle | null = null;
     let busy = false;
     let again = false;
     let released = false;
@@ -393,7 +388,7 @@ export class BlobFlights {
       if (released) return;
       released = true;
       flight.readers.delete(reader);
-      void handle.close().catch(() => {});
+      void handle?.close().catch(() => {});
       this.release(flight);
     };
     const changed = () => new Promise<void>((resolve) => flight.waiters.push(resolve));
@@ -444,18 +439,40 @@ export class BlobFlights {
           return;
         }
         const final = flight.state === 'done' || flight.verified;
+        if (final && flight.tail && reader.pos === flight.size - 1) {
+          reader.pos = flight.size;
+          stream.push(flight.tail);
+          continue;
+        }
         // The last byte waits for verification: a failed blob never reaches a client whole.
         const limit = final ? flight.written : Math.min(flight.written, flight.size - 1);
         if (reader.pos < limit) {
           const buf = Buffer.allocUnsafe(Math.min(limit - reader.pos, 1024 * 1024));
-          const { bytesRead } = await handle.read(buf, 0, buf.length, reader.pos);
-          reader.pos += bytesRead;
-          if (!stream.push(buf.subarray(0, bytesRead))) return;
+          try {
+            if (!handle) {
+              const h = await open(flight.path, 'r');
+              if (released) {
+                void h.close().catch(() => {});
+                return;
+              }
+              handle = h;
+            }
+            const { bytesRead } = await handle.read(buf, 0, buf.length, reader.pos);
+            reader.pos += bytesRead;
+            if (!stream.push(buf.subarray(0, bytesRead))) return;
+          } catch (err) {
+            stream.destroy(err as Error);
+            return;
+          }
           continue;
         }
-        if (final && reader.pos >= flight.written) {
+        if (final && reader.pos >= flight.size) {
           stream.push(null);
           release();
+          return;
+        }
+        if (final) {
+          stream.destroy(new Error('spool gap')); // cannot happen: bytes a client lacks are always spooled
           return;
         }
         if (!final && flight.state === 'running' && reader.pos === Math.min(flight.received, flight.size - 1)) {
