@@ -12,7 +12,7 @@ import { after, describe, it } from 'node:test';
 import { WorkerSha256 } from '../src/adapters/hashing/worker-sha256.ts';
 import { SqliteStore } from '../src/adapters/metadata/sqlite.ts';
 import { FsDriver } from '../src/adapters/storage/fs.ts';
-import { digestOf, inlineSha256 } from '../src/core/digest.ts';
+import { digestOf, inlineHash } from '../src/core/digest.ts';
 import type { RunningHash } from '../src/core/ports.ts';
 import { Registry } from '../src/core/registry.ts';
 
@@ -166,7 +166,7 @@ describe('uploads whose running hash fails', () => {
   it("takes a caller's digest of the body it passes (a proxy fill's) instead of hashing it again, and refuses a wrong one", async () => {
     let updates = 0;
     const counting = (): RunningHash => {
-      const h = inlineSha256();
+      const h = inlineHash();
       return {
         ...h,
         update: (c) => {

@@ -4,7 +4,7 @@
  */
 import type { Writable } from 'node:stream';
 import { ByteCache } from './bytecache.ts';
-import { blobKey, digestOf, inlineSha256, isDigest, parseDigest } from './digest.ts';
+import { blobKey, digestOf, inlineHash, isDigest, parseDigest } from './digest.ts';
 import { blobUnknown, digestInvalid, manifestUnknown, nameUnknown, RegistryError } from './errors.ts';
 import { anonymousCaller, type Caller, type RegistryEvent, RegistryHooks } from './hooks.ts';
 import { IsoClock } from './iso-time.ts';
@@ -63,7 +63,7 @@ export class Registry {
     this.metadata = options.metadata;
     this.clock = options.clock ?? systemClock;
     this.hooks = new RegistryHooks(options.onListenerError);
-    this.uploads = new Uploads(this.storage, this.metadata, this.clock, options.hashes ?? inlineSha256, this.hooks);
+    this.uploads = new Uploads(this.storage, this.metadata, this.clock, options.hashes ?? inlineHash, this.hooks);
     this.manifestBytes = new ByteCache(options.manifestCacheBytes ?? 64 * 1024 * 1024);
   }
 

@@ -82,7 +82,7 @@ test("a user's cached password stops working when it changes, and a deleted user
   assert.equal(errorCode(await call(r.url, 'GET', MANIFEST, { auth: t })), 'UNAUTHORIZED');
 });
 
-test("a member removed from the project, or a project made private, loses a remembered Bearer pull at once", async () => {
+test('a member removed from the project, or a project made private, loses a remembered Bearer pull at once', async () => {
   await createUser(r, 'leaver');
   const member = await api(r, 'POST', '/projects/hot/members', {
     auth: ADMIN,

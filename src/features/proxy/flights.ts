@@ -22,11 +22,11 @@
  * joined late) reads the spool file until it catches up. Spool writes are
  * batched (one writev for the chunks that came while the last write ran).
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { type FileHandle, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { inlineHash } from '../../core/digest.ts';
 import type { RunningHash } from '../../core/ports.ts';
 import { StoreQueue } from './store-queue.ts';
 
@@ -105,7 +105,7 @@ export class BlobFlights {
   /** `newHash`: the SHA-256 the flights hash their bodies with (the uploads' hashing thread). */
   constructor(
     private readonly dir: string,
-    private readonly newHash: () => RunningHash = inlineRunningSha256,
+    private readonly newHash: () => RunningHash = inlineHash,
   ) {
     mkdirSync(dir, { recursive: true });
     for (const name of readdirSync(dir)) rmSync(join(dir, name), { force: true });
@@ -258,7 +258,7 @@ export class BlobFlights {
       for (const r of flight.readers) if (!r.live || r.pos !== at) return false;
       return true;
     };
-    const hash = digest.startsWith('sha256:') ? this.newHash() : inlineRunningHash(digest.split(':')[0] as string);
+    const hash = digest.startsWith('sha256:') ? this.newHash() : inlineHash(digest.split(':')[0] as string);
     const queue = new StoreQueue(STORE_LEAD_BYTES);
     /** The flight's own hash of the body (the store's bytes, the same buffers): what the store checks too. */
     let digestOfBody!: (hex: Promise<string>) => void;
@@ -485,22 +485,4 @@ export class BlobFlights {
     };
     return stream;
   }
-}
-
-/** A hash on the calling thread (tests; digests other than SHA-256). */
-function inlineRunningHash(algorithm: string): RunningHash {
-  const hash = createHash(algorithm);
-  return {
-    update(chunk) {
-      hash.update(chunk);
-      return undefined;
-    },
-    settle() {},
-    digest: async () => hash.digest('hex'),
-    drop() {},
-  };
-}
-
-function inlineRunningSha256(): RunningHash {
-  return inlineRunningHash('sha256');
 }
