@@ -171,8 +171,8 @@ export class FsDriver implements StorageDriver {
     const close = sharedReads.open(path);
     try {
       const size = (await fh.stat()).size;
-      const end = range ? Math.min(range.end + 1, size) : size;
       if (range && range.end + 1 > size) throw new Error(`object ${key} is shorter than expected`);
+      const end = range ? range.end + 1 : size;
       let position = range?.start ?? 0;
       // Read the next piece while the previous one drains; at most two writes in flight.
       const inFlight: Promise<void>[] = [];
