@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import {
   AbortMultipartUploadCommand,
@@ -15,6 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { S3Driver, type S3DriverOptions } from '../src/adapters/storage/s3.ts';
 import { copyObject, payloadSha256, withPayloadSha256 } from '../src/adapters/storage/s3-multipart.ts';
+import { NotFoundError } from '../src/core/ports.ts';
 import { storageDriverSuite } from './suites/storage-driver.ts';
 import { type S3Server, startS3 } from './support/s3-server.ts';
 
@@ -46,6 +48,18 @@ function makeDriver(options: Partial<S3DriverOptions>): S3Driver {
   });
   drivers.push(driver);
   return driver;
+}
+
+/** A destination that keeps what it is sent (a client's socket). */
+class Collect extends Writable {
+  private readonly chunks: Buffer[] = [];
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.chunks.push(Buffer.from(chunk)); // a copy: a shared chunk's buffer is reused after the write
+    setImmediate(done);
+  }
+  bytes(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
 }
 
 async function openMultipartUploads(driver: S3Driver): Promise<string[]> {
@@ -142,6 +156,31 @@ describe('S3 driver: what only S3 has', { timeout: 180_000 }, () => {
       for await (const chunk of reader) chunks.push(chunk as Buffer);
       assert.ok(Buffer.concat(chunks).equals(data));
     }
+    await removeAll(driver);
+  });
+
+  test('downloads of one blob at once share its ranged GETs, byte for byte', async () => {
+    // A pull storm: each download its own GetObject stream starved the store (bench/FINDINGS.md, session 9).
+    const driver = makeDriver({ prefix: `shared-${randomUUID()}` });
+    const data = randomBytes(10 * MiB + 12_345); // three 4 MiB chunks
+    await driver.put('blobs/sha256/ab/shared', data);
+    const gets: string[] = [];
+    driver.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'GetObjectCommand') gets.push(String((args.input as { Range?: string }).Range));
+        return next(args);
+      },
+      { step: 'initialize', name: 'countGets' },
+    );
+    const sinks = Array.from({ length: 12 }, () => new Collect());
+    await Promise.all(sinks.map((sink) => driver.send('blobs/sha256/ab/shared', sink)));
+    for (const sink of sinks) assert.ok(sink.bytes().equals(data));
+    assert.ok(gets.length <= 3, `${gets.length} GETs for 3 chunks: ${gets.join(' ')}`);
+    // A range, and a blob that is not there.
+    const part = new Collect();
+    await driver.send('blobs/sha256/ab/shared', part, { start: 4 * MiB - 10, end: 8 * MiB + 9 });
+    assert.ok(part.bytes().equals(data.subarray(4 * MiB - 10, 8 * MiB + 10)));
+    await assert.rejects(driver.send('blobs/sha256/ab/absent', new Collect()), NotFoundError);
     await removeAll(driver);
   });
 
