@@ -175,7 +175,8 @@ describe('S3 driver: what only S3 has', { timeout: 180_000 }, () => {
     const sinks = Array.from({ length: 12 }, () => new Collect());
     await Promise.all(sinks.map((sink) => driver.send('blobs/sha256/ab/shared', sink)));
     for (const sink of sinks) assert.ok(sink.bytes().equals(data));
-    assert.ok(gets.length <= 3, `${gets.length} GETs for 3 chunks: ${gets.join(' ')}`);
+    // The first download streams the object alone; the 11 that join it share 3 chunk GETs.
+    assert.ok(gets.length <= 4, `${gets.length} GETs (one stream, 3 chunks): ${gets.join(' ')}`);
     // A range, and a blob that is not there.
     const part = new Collect();
     await driver.send('blobs/sha256/ab/shared', part, { start: 4 * MiB - 10, end: 8 * MiB + 9 });

@@ -3,6 +3,7 @@
 # after scripts/s3-up.sh DIR), two checkouts alternating: MB/s, the server's CPU per GiB (all threads) and its
 # main thread's (the event loop) CPU per GiB, which the machine's other load moves little.
 #   ROOTS="/a /b" bash bench/probes/s3-upload-ab.sh [pairs] [MiB]
+# DOWNLOAD=1 also times a curl GET of each uploaded blob (MB/s, CPU per GiB).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 ROOTS=${ROOTS:-$HERE}
@@ -37,5 +38,12 @@ for pair in $(seq 1 "$PAIRS"); do
     gib=$(echo "$MIB / 1024" | bc -l)
     printf '%s: %5.1f MB/s, CPU %5.2f s/GiB (main thread %5.2f)\n' "$(echo $ROOTS | cut -d' ' -f$((j + 1)))" \
       "$(echo "$MIB * 1.048576 / ($t1 - $t0)" | bc -l)" "$(echo "($a1 - $a0) / 100 / $gib" | bc -l)" "$(echo "($m1 - $m0) / 100 / $gib" | bc -l)"
+    if [ -n "${DOWNLOAD:-}" ]; then
+      a0=$(ticks /proc/$P/stat); t0=$(date +%s.%N)
+      curl -sf -o /dev/null "$B/v2/t/big/blobs/$d"
+      t1=$(date +%s.%N); a1=$(ticks /proc/$P/stat)
+      printf '%s: download %5.1f MB/s, CPU %5.2f s/GiB\n' "$(echo $ROOTS | cut -d' ' -f$((j + 1)))" \
+        "$(echo "$MIB * 1.048576 / ($t1 - $t0)" | bc -l)" "$(echo "($a1 - $a0) / 100 / $gib" | bc -l)"
+    fi
   done
 done

@@ -69,11 +69,13 @@ export interface S3DriverOptions {
 }
 
 /**
- * Downloads of content-addressed objects (blobs/…) share ranged GETs of 4 MiB
- * chunks (RGW's stripe size): one GET per chunk for all the downloads of a
- * blob under way, at most SHARED_GETS of them at once, at most 96 MiB held,
- * one chunk fetched ahead. In a pull storm, 200 object streams starved the
- * S3 server until some delivered nothing for minutes (bench/FINDINGS.md).
+ * Downloads of content-addressed objects (blobs/…) that start while another
+ * download of the same blob is under way share ranged GETs of 4 MiB chunks
+ * (RGW's stripe size): one GET per chunk for all of them, at most SHARED_GETS
+ * at once, at most 96 MiB held, one chunk fetched ahead. In a pull storm, 200
+ * object streams starved the S3 server until some delivered nothing for
+ * minutes (bench/FINDINGS.md). A lone download streams the object as before:
+ * one GET, no chunk held, and faster than chunks fetched one by one.
  */
 const SHARED_CHUNK = 4 * 1024 * 1024;
 const SHARED_BUDGET = 96 * 1024 * 1024;
@@ -207,8 +209,15 @@ export class S3Driver implements StorageDriver {
     if (range && (range.start < 0 || range.end < range.start)) {
       throw new Error(`invalid range ${range.start}-${range.end}`);
     }
+    const alone = !this.shared.isOpen(s3Key);
     const close = this.shared.open(s3Key);
     try {
+      if (alone) {
+        const { body, expected } = await openObject(this.target, s3Key, key, range);
+        const sent = await pump(body, dest);
+        if (sent !== expected) throw new Error(`object ${key}: sent ${sent} of ${expected} bytes`);
+        return;
+      }
       const size = await this.shared.sizeOf(s3Key, async () => {
         const size = await headSize(this.target, s3Key);
         if (size === null) throw new NotFoundError(key);

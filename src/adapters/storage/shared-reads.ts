@@ -68,6 +68,11 @@ export class SharedReads {
     return this.held;
   }
 
+  /** True while a download of `path` is under way. */
+  isOpen(path: string): boolean {
+    return (this.files.get(path)?.readers ?? 0) > 0;
+  }
+
   /** Marks the start of a download of `path`; call the returned function when it ends. */
   open(path: string): () => void {
     let file = this.files.get(path);
