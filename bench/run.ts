@@ -59,6 +59,8 @@ const env = process.env;
 const QUICK = env.BENCH_QUICK === '1';
 const ROUNDS = Number(env.BENCH_ROUNDS ?? (QUICK ? 1 : 3));
 const SECONDS = Number(env.BENCH_SECONDS ?? (QUICK ? 3 : 15));
+/** Uncounted load on each server before each small-request figure. */
+const WARM_SECONDS = QUICK ? 1 : 2;
 const BLOB_SIZE = Number(env.BENCH_BLOB_MIB ?? (QUICK ? 128 : 1024)) * 1024 * 1024;
 const CHUNK = 16 * 1024 * 1024;
 const SKOPEO_REPEATS = QUICK ? 1 : 3;
@@ -421,7 +423,7 @@ async function main(): Promise<void> {
     `- Servers: Berth (\`bin/berth.js serve --port P --data DIR\`, the launcher behind \`npm start\` and \`npx berth\`, which runs Node with \`${LAUNCHER_FLAGS || 'no flags'}\`) and Debian's docker-registry (${DIST_S3 ? 's3 driver' : 'filesystem driver'}, delete enabled, default logging), each on a random 127.0.0.1 port, log output to a file; nginx (sendfile on, access log off) for the ceilings. Client and servers share the machine's cores, so every figure includes the load generator's cost.`,
     `- Uploads: a ${BLOB_SIZE / 2 ** 20} MiB random file; before each upload its first 32 bytes are replaced, so each upload is a new blob, and \`openssl dgst -sha256\` of it (the hashing ceiling) also puts it in the page cache; then \`sync\`, so no step's unwritten data is flushed during the next timed upload. Monolithic: POST, then \`curl -T FILE\` PUT ?digest= (no Expect: 100-continue); chunked: a Node client PATCHes 16 MiB pieces with Content-Range from one reused buffer, then PUT ?digest=. Time is POST to the final 201; the blob is checked with HEAD afterwards. The client ceilings (curl/Node client sending to a Node process that discards the bytes) show the clients are not the limit.`,
     `- Download: \`curl -o /dev/null\` of the last uploaded blob, curl's own time; the same URL is fetched once untimed just before (warm page cache); ${DOWNLOAD_REPEATS} A/B pairs per round. nginx serves the big file with sendfile the same way.`,
-    `- Small requests: a ~${small.manifest.length}-byte OCI manifest, by tag and by digest, \`wrk -t2 -c64 -d${SECONDS}s --latency\` with an OCI Accept header; blob HEAD of a 1 KiB layer, \`hey -c 64 -z ${SECONDS}s -m HEAD\` (Debian's wrk cannot do HEAD). nginx serves the same manifest bytes as a static file.`,
+    `- Small requests: a ~${small.manifest.length}-byte OCI manifest, by tag and by digest, \`wrk -t2 -c64 -d${SECONDS}s --latency\` with an OCI Accept header; blob HEAD of a 1 KiB layer, \`hey -c 64 -z ${SECONDS}s -m HEAD\` (Debian's wrk cannot do HEAD); each after ${WARM_SECONDS} s of the same load on the same server, not counted. nginx serves the same manifest bytes as a static file.`,
     `- skopeo 1.9: \`skopeo copy --preserve-digests\` of an OCI layout (${LAYERS} uncompressed tar layers of ${LAYER_SIZE / 2 ** 20} MiB of random data) to a new repository each time, and back into a new oci: directory; every copy with a fresh, private blob-info cache; ${SKOPEO_REPEATS} push(es) and pull(s) per server per round.`,
     `- ${PULL_CLIENTS} concurrent pulls: ${PULL_CLIENTS} Node clients at once, each GETting the manifest by tag, the config and the ${LAYERS} layers (sizes checked, bodies discarded).`,
     `- Pull storm: ${STORM_CLIENTS} clients at once (a Deployment rolled out across a cluster), each on its own keep-alive connection, GET the manifest by tag, then the config and the ${LAYERS} layers one after another (sizes checked, bodies discarded); time to the last byte of the last client, p99 of each blob GET, failed requests counted (a GET on a kept-alive connection the server closed before answering is sent once more, as Go's and containerd's clients do; the log counts these). Memory: peak RSS of the server at the end of the storm (it only grows, so it includes earlier phases).`,
@@ -604,6 +606,11 @@ async function runRound(
       ['mdig', small.manifestDigest],
     ] as const) {
       for (const side of SIDES) {
+        // Warm-up, not counted: the servers have just served big uploads and downloads, and the first figure
+        // measured would otherwise carry the JIT's and caches' first seconds (as bench/auth.ts does).
+        await attempt(`${NAME[side]} manifest GET ${key} warm-up`, () =>
+          wrkGet(`${servers[side].url}/v2/${smallRepo}/manifests/${ref}`, WARM_SECONDS, accept),
+        );
         const m = meter(servers[side]);
         const f = await attempt(`${NAME[side]} manifest GET ${key}`, () =>
           wrkGet(`${servers[side].url}/v2/${smallRepo}/manifests/${ref}`, SECONDS, accept),
@@ -633,6 +640,9 @@ async function runRound(
   if (wants('head')) {
     const layerDigest = `sha256:${(await import('node:crypto')).createHash('sha256').update(small.layers[0]).digest('hex')}`;
     for (const side of SIDES) {
+      await attempt(`${NAME[side]} blob HEAD warm-up`, () =>
+        heyHead(`${servers[side].url}/v2/${smallRepo}/blobs/${layerDigest}`, WARM_SECONDS),
+      );
       const m = meter(servers[side]);
       const f = await attempt(`${NAME[side]} blob HEAD`, () =>
         heyHead(`${servers[side].url}/v2/${smallRepo}/blobs/${layerDigest}`, SECONDS),

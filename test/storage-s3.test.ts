@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import {
   AbortMultipartUploadCommand,
@@ -15,6 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { S3Driver, type S3DriverOptions } from '../src/adapters/storage/s3.ts';
 import { copyObject, payloadSha256, withPayloadSha256 } from '../src/adapters/storage/s3-multipart.ts';
+import { NotFoundError } from '../src/core/ports.ts';
 import { storageDriverSuite } from './suites/storage-driver.ts';
 import { type S3Server, startS3 } from './support/s3-server.ts';
 
@@ -46,6 +48,18 @@ function makeDriver(options: Partial<S3DriverOptions>): S3Driver {
   });
   drivers.push(driver);
   return driver;
+}
+
+/** A destination that keeps what it is sent (a client's socket). */
+class Collect extends Writable {
+  private readonly chunks: Buffer[] = [];
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.chunks.push(Buffer.from(chunk)); // a copy: a shared chunk's buffer is reused after the write
+    setImmediate(done);
+  }
+  bytes(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
 }
 
 async function openMultipartUploads(driver: S3Driver): Promise<string[]> {
@@ -143,6 +157,89 @@ describe('S3 driver: what only S3 has', { timeout: 180_000 }, () => {
       assert.ok(Buffer.concat(chunks).equals(data));
     }
     await removeAll(driver);
+  });
+
+  test('downloads of one blob at once share its ranged GETs, byte for byte', async () => {
+    // A pull storm: each download its own GetObject stream starved the store (bench/FINDINGS.md, session 9).
+    const driver = makeDriver({ prefix: `shared-${randomUUID()}` });
+    const data = randomBytes(10 * MiB + 12_345); // three 4 MiB chunks
+    await driver.put('blobs/sha256/ab/shared', data);
+    const gets: string[] = [];
+    driver.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'GetObjectCommand') gets.push(String((args.input as { Range?: string }).Range));
+        return next(args);
+      },
+      { step: 'initialize', name: 'countGets' },
+    );
+    const sinks = Array.from({ length: 12 }, () => new Collect());
+    await Promise.all(sinks.map((sink) => driver.send('blobs/sha256/ab/shared', sink)));
+    for (const sink of sinks) assert.ok(sink.bytes().equals(data));
+    // The first download streams the object alone; the 11 that join it share 3 chunk GETs.
+    assert.ok(gets.length <= 4, `${gets.length} GETs (one stream, 3 chunks): ${gets.join(' ')}`);
+    // A range, and a blob that is not there.
+    const part = new Collect();
+    await driver.send('blobs/sha256/ab/shared', part, { start: 4 * MiB - 10, end: 8 * MiB + 9 });
+    assert.ok(part.bytes().equals(data.subarray(4 * MiB - 10, 8 * MiB + 10)));
+    await assert.rejects(driver.send('blobs/sha256/ab/absent', new Collect()), NotFoundError);
+    await removeAll(driver);
+  });
+
+  test('chunked appends add parts to one open multipart upload: the commit copies no part', async () => {
+    // Each PATCH its own object, joined by UploadPartCopy at commit, made chunked uploads half as fast as monolithic ones.
+    const driver = makeDriver({ prefix: `open-${randomUUID()}`, partSize: 5 * MiB });
+    const commands: string[] = [];
+    driver.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        commands.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize', name: 'countCommands' },
+    );
+    const id = randomUUID();
+    const chunks = [6 * MiB, 7 * MiB + 1, 3 * MiB, 8 * MiB, 2 * MiB + 5].map((n) => randomBytes(n));
+    let state = await driver.uploadStart(id);
+    let offset = 0;
+    for (const chunk of chunks) {
+      const out = await driver.uploadAppend(
+        id,
+        JSON.parse(JSON.stringify(state)),
+        offset,
+        (async function* () {
+          yield chunk;
+        })(),
+      );
+      state = out.state;
+      offset += chunk.length;
+    }
+    const whole = Buffer.concat(chunks);
+    await driver.uploadCommit(id, state, whole.length, 'blobs/x/open');
+    assert.ok((await driver.get('blobs/x/open'))?.equals(whole));
+    const count = (name: string) => commands.filter((c) => c === name).length;
+    assert.equal(count('CreateMultipartUploadCommand'), 1, commands.join(' '));
+    assert.equal(count('UploadPartCopyCommand'), 0, commands.join(' '));
+    assert.equal(count('CopyObjectCommand'), 1, commands.join(' '));
+    await removeAll(driver);
+  });
+
+  test('an open segment read back on another node is completed; appends after it go on in a new segment', async () => {
+    const prefix = `reread-${randomUUID()}`;
+    const [a, b] = [makeDriver({ prefix }), makeDriver({ prefix })];
+    const id = randomUUID();
+    const chunks = [randomBytes(9 * MiB), randomBytes(6 * MiB + 7)];
+    const bytes = (chunk: Buffer) =>
+      (async function* () {
+        yield chunk;
+      })();
+    const first = await a.uploadAppend(id, await a.uploadStart(id), 0, bytes(chunks[0]));
+    const reread: Buffer[] = [];
+    for await (const chunk of await b.uploadReader(id, first.state, chunks[0].length)) reread.push(chunk as Buffer);
+    assert.ok(Buffer.concat(reread).equals(chunks[0]));
+    const second = await a.uploadAppend(id, first.state, chunks[0].length, bytes(chunks[1]));
+    const whole = Buffer.concat(chunks);
+    await b.uploadCommit(id, second.state, whole.length, 'blobs/x/reread');
+    assert.ok((await b.get('blobs/x/reread'))?.equals(whole));
+    await removeAll(a);
   });
 
   test('objects past the single-copy limit are copied part by part', async () => {

@@ -12,7 +12,7 @@ import { after, describe, it } from 'node:test';
 import { WorkerSha256 } from '../src/adapters/hashing/worker-sha256.ts';
 import { SqliteStore } from '../src/adapters/metadata/sqlite.ts';
 import { FsDriver } from '../src/adapters/storage/fs.ts';
-import { digestOf, inlineSha256 } from '../src/core/digest.ts';
+import { digestOf, inlineHash } from '../src/core/digest.ts';
 import type { RunningHash } from '../src/core/ports.ts';
 import { Registry } from '../src/core/registry.ts';
 
@@ -163,21 +163,53 @@ describe('uploads whose running hash fails', () => {
     assert.deepEqual(await readdir(join(root, 'uploads')), []);
   });
 
-  it('says a monolithic upload is verified (onVerified) once its digest matches, never for a wrong one', async () => {
-    const { registry } = await registryWith(inlineSha256);
+  it("takes a caller's digest of the body it passes (a proxy fill's) instead of hashing it again, and refuses a wrong one", async () => {
+    let updates = 0;
+    const counting = (): RunningHash => {
+      const h = inlineHash();
+      return {
+        ...h,
+        update: (c) => {
+          updates++;
+          return h.update(c);
+        },
+      };
+    };
+    const { registry, root } = await registryWith(counting);
     const data = randomBytes(200_000);
     const digest = digestOf(data);
-    let calls = 0;
     await registry.uploads.monolithic('team/app', digest, chunksOf(data, 65_536), {
       length: data.length,
-      onVerified: () => calls++,
+      bodyDigest: Promise.resolve(digest),
     });
-    assert.equal(calls, 1);
-    const wrong = digestOf(Buffer.from('something else'));
+    assert.equal(updates, 0, 'the bytes were not hashed a second time');
+    assert.equal(await registry.metadata.blobSize(digest), data.length);
+    // The caller's digest says the bytes are not the blob's (a corrupt fill): nothing is stored.
+    const other = randomBytes(1000);
     await assert.rejects(
-      registry.uploads.monolithic('team/app', wrong, chunksOf(data, 65_536), { onVerified: () => calls++ }),
+      registry.uploads.monolithic('team/app', digestOf(other), chunksOf(data, 65_536), {
+        bodyDigest: Promise.resolve(digest),
+      }),
       { code: 'DIGEST_INVALID' },
     );
-    assert.equal(calls, 1, 'not called for a wrong digest');
+    assert.equal(await registry.metadata.blobSize(digestOf(other)), null);
+    // A failed caller hash: the upload re-reads its bytes and finds the truth itself.
+    const third = randomBytes(50_000);
+    const died = () => {
+      const p = Promise.reject(new Error('hashing thread died'));
+      p.catch(() => {}); // as the fill does: it is asked for later
+      return p;
+    };
+    await assert.rejects(
+      registry.uploads.monolithic('team/app', digestOf(other), chunksOf(third, 65_536), {
+        bodyDigest: died(),
+      }),
+      { code: 'DIGEST_INVALID' },
+    );
+    await registry.uploads.monolithic('team/app', digestOf(third), chunksOf(third, 65_536), {
+      bodyDigest: died(),
+    });
+    assert.equal(await registry.metadata.blobSize(digestOf(third)), third.length);
+    assert.deepEqual(await readdir(join(root, 'uploads')), []);
   });
 });

@@ -3,6 +3,9 @@
 # after scripts/s3-up.sh DIR), two checkouts alternating: MB/s, the server's CPU per GiB (all threads) and its
 # main thread's (the event loop) CPU per GiB, which the machine's other load moves little.
 #   ROOTS="/a /b" bash bench/probes/s3-upload-ab.sh [pairs] [MiB]
+# RAW=1 measures the raw S3 server (AWS SDK, bench/probes/s3-raw-put.ts) before each pair and after the last.
+# NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" profiles each server.
+# DOWNLOAD=1 also times a curl GET of each uploaded blob (MB/s, CPU per GiB).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 ROOTS=${ROOTS:-$HERE}
@@ -19,13 +22,15 @@ for root in $ROOTS; do
   port=$((20000 + RANDOM % 20000))
   NODE_ENV=production BERTH_AUTH=off BERTH_STORAGE_DRIVER=s3 BERTH_S3_ENDPOINT="$S3_ENDPOINT" BERTH_S3_ACCESS_KEY="$S3_ACCESS_KEY" \
     BERTH_S3_SECRET_KEY="$S3_SECRET_KEY" BERTH_S3_BUCKET="$S3_BUCKET" BERTH_S3_PREFIX="ab-$$-$i/" \
-    node --max-semi-space-size=4 --v8-pool-size=1 "$root/dist/bundle/main.js" serve --host 127.0.0.1 --port $port --data "$W/d$i" >"$W/log$i" 2>&1 &
+    node ${NODE_FLAGS:-} --max-semi-space-size=4 --v8-pool-size=1 "$root/dist/bundle/main.js" serve --host 127.0.0.1 --port $port --data "$W/d$i" >"$W/log$i" 2>&1 &
   PID[$i]=$!; PIDS+=($!); URL[$i]=http://127.0.0.1:$port
   for _ in $(seq 1 600); do curl -s -o /dev/null "${URL[$i]}/v2/" && break; sleep 0.1; done
   i=$((i + 1))
 done
 ticks() { awk '{print $14 + $15}' "$1"; }
+raw() { [ -z "${RAW:-}" ] || node --import tsx "$HERE/bench/probes/s3-raw-put.ts" "$W/blob"; }
 for pair in $(seq 1 "$PAIRS"); do
+  raw
   for j in $(seq 0 $((i - 1))); do
     B=${URL[$j]}; P=${PID[$j]}
     head -c 32 /dev/urandom | dd of="$W/blob" bs=32 count=1 conv=notrunc 2>/dev/null
@@ -37,5 +42,13 @@ for pair in $(seq 1 "$PAIRS"); do
     gib=$(echo "$MIB / 1024" | bc -l)
     printf '%s: %5.1f MB/s, CPU %5.2f s/GiB (main thread %5.2f)\n' "$(echo $ROOTS | cut -d' ' -f$((j + 1)))" \
       "$(echo "$MIB * 1.048576 / ($t1 - $t0)" | bc -l)" "$(echo "($a1 - $a0) / 100 / $gib" | bc -l)" "$(echo "($m1 - $m0) / 100 / $gib" | bc -l)"
+    if [ -n "${DOWNLOAD:-}" ]; then
+      a0=$(ticks /proc/$P/stat); t0=$(date +%s.%N)
+      curl -sf -o /dev/null "$B/v2/t/big/blobs/$d"
+      t1=$(date +%s.%N); a1=$(ticks /proc/$P/stat)
+      printf '%s: download %5.1f MB/s, CPU %5.2f s/GiB\n' "$(echo $ROOTS | cut -d' ' -f$((j + 1)))" \
+        "$(echo "$MIB * 1.048576 / ($t1 - $t0)" | bc -l)" "$(echo "($a1 - $a0) / 100 / $gib" | bc -l)"
+    fi
   done
 done
+raw

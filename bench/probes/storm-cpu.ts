@@ -11,6 +11,8 @@
  *   Berth (e.g. a worktree of main) for a before/after in the same run.
  *   STORM_ATTACH='strace -c -f -p $PID -o /tmp/x' runs that shell command around each storm (PID: the server;
  *   SIGINT when the storm ends), e.g. strace -c or perf record.
+ *   STORM_S3=1 puts every server on the S3 server of S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_BUCKET
+ *   (`set -a; . DIR/s3.env; set +a` after scripts/s3-up.sh DIR), each under a prefix of its own.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,6 +29,30 @@ const LAYER = Number(env.STORM_LAYER_MIB ?? 20) * 2 ** 20;
 const PAIRS = Number(env.STORM_PAIRS ?? 2);
 const ROOT = env.ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SIDES = (env.STORM_SIDES ?? 'berth,distribution').split(',');
+const S3 = env.STORM_S3 === '1';
+const prefix = (side: string) => `storm-${process.pid}-${side}`;
+const berthS3 = (side: string) =>
+  S3
+    ? {
+        BERTH_STORAGE_DRIVER: 's3',
+        BERTH_S3_ENDPOINT: env.S3_ENDPOINT,
+        BERTH_S3_ACCESS_KEY: env.S3_ACCESS_KEY,
+        BERTH_S3_SECRET_KEY: env.S3_SECRET_KEY,
+        BERTH_S3_REGION: env.S3_REGION ?? 'us-east-1',
+        BERTH_S3_BUCKET: env.S3_BUCKET,
+        BERTH_S3_PREFIX: `${prefix(side)}/`,
+      }
+    : undefined;
+const distS3 = S3
+  ? {
+      endpoint: env.S3_ENDPOINT ?? '',
+      region: env.S3_REGION ?? 'us-east-1',
+      bucket: env.S3_BUCKET ?? '',
+      accessKey: env.S3_ACCESS_KEY ?? '',
+      secretKey: env.S3_SECRET_KEY ?? '',
+      rootDirectory: `/${prefix('distribution')}`,
+    }
+  : undefined;
 
 async function main(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), 'storm-'));
@@ -42,9 +68,10 @@ async function main(): Promise<void> {
               root: side === 'base' ? (env.BASE ?? ROOT) : ROOT,
               dataDir,
               logFile,
+              env: berthS3(side),
               ...(env.BERTH_FLAGS ? { cpuProfDir: path.join(work, 'prof') } : {}),
             })
-          : await startDistribution({ dataDir, workDir: path.join(work, 'conf'), logFile });
+          : await startDistribution({ dataDir, workDir: path.join(work, 'conf'), logFile, s3: distS3 });
       await pushImage(servers[side].url, 'storm/app', 'v1', img);
     }
     const mbps: Record<string, number[]> = {};

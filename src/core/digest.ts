@@ -41,9 +41,9 @@ export function newHash(algorithm: DigestAlgorithm = 'sha256'): Hash {
   return createHash(algorithm);
 }
 
-/** A RunningHash computed on the calling thread. */
-export function inlineSha256(): RunningHash {
-  const hash = createHash('sha256');
+/** A RunningHash computed on the calling thread (SHA-256 unless another algorithm is named). */
+export function inlineHash(algorithm = 'sha256'): RunningHash {
+  const hash = createHash(algorithm);
   return {
     update(chunk) {
       hash.update(chunk);

@@ -17,7 +17,7 @@ test('guards run in order and the first refusal stops the rest', async () => {
     },
   });
   hooks.addGuard({ name: 'c', beforeTagDelete: async () => void seen.push('c') });
-  await assert.rejects(hooks.check('beforeTagDelete', check), /immutable/);
+  await assert.rejects(async () => hooks.check('beforeTagDelete', check), /immutable/);
   assert.deepEqual(seen, ['a', 'b']);
   assert.equal(hooks.has('beforeManifestPull'), false);
   await hooks.check('beforeManifestPull', { ...check, reference: 't', record: {} as never });
@@ -42,4 +42,29 @@ test('a failing listener is reported and does not stop the others', async () => 
     errors.map((e) => (e as Error).message),
     ['sync boom', 'async boom'],
   );
+});
+
+test('a listener named for some event types gets only those; a pull with no one asking builds nothing', () => {
+  const hooks = new RegistryHooks();
+  const pushes: string[] = [];
+  const all: string[] = [];
+  hooks.on((e) => void pushes.push(e.type), ['manifest.pushed']);
+  assert.equal(hooks.listensTo('manifest.pulled'), false);
+  assert.equal(hooks.listensTo('manifest.pushed'), true);
+  const pulled = {
+    type: 'manifest.pulled',
+    repository: 'p/r',
+    digest: 'sha256:x',
+    tag: 't',
+    actor: null,
+    at: 'now',
+  } as const;
+  hooks.emit(pulled);
+  assert.deepEqual(pushes, []);
+  hooks.on((e) => void all.push(e.type));
+  assert.equal(hooks.listensTo('manifest.pulled'), true);
+  hooks.emit(pulled);
+  hooks.emit({ ...pulled, type: 'manifest.pushed', previous: null, mediaType: 'x', subject: null, size: 1 });
+  assert.deepEqual(pushes, ['manifest.pushed']);
+  assert.deepEqual(all, ['manifest.pulled', 'manifest.pushed']);
 });

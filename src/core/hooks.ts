@@ -75,7 +75,8 @@ export interface RegistryGuard {
   beforeTagDelete?(check: TagDeleteCheck): Promise<void>;
   beforeManifestDelete?(check: ManifestDeleteCheck): Promise<void>;
   beforeBlobLink?(check: BlobLinkCheck): Promise<void>;
-  beforeManifestPull?(check: PullCheck): Promise<void>;
+  /** May answer synchronously (a cached verdict): every manifest GET runs it. */
+  beforeManifestPull?(check: PullCheck): void | Promise<void>;
 }
 
 export type RegistryEvent =
@@ -103,6 +104,14 @@ export type RegistryEvent =
     }
   | { type: 'blob.linked'; repository: string; digest: string; size: number; actor: string | null; at: string };
 
+const EVENT_TYPES: ReadonlyArray<RegistryEvent['type']> = [
+  'manifest.pushed',
+  'manifest.deleted',
+  'tag.deleted',
+  'manifest.pulled',
+  'blob.linked',
+];
+
 export type RegistryListener = (event: RegistryEvent) => void | Promise<void>;
 
 type GuardHook = Exclude<keyof RegistryGuard, 'name'>;
@@ -111,6 +120,8 @@ type GuardHook = Exclude<keyof RegistryGuard, 'name'>;
 export class RegistryHooks {
   private readonly guards: RegistryGuard[] = [];
   private readonly listeners: RegistryListener[] = [];
+  /** The listeners of each event type: a manifest GET tells only those that asked for pulls (hot path). */
+  private readonly byType = new Map<RegistryEvent['type'], RegistryListener[]>();
   /** Hooks some guard implements: lets hot paths skip the work of building a check. */
   private readonly present = new Set<GuardHook>();
 
@@ -129,8 +140,19 @@ export class RegistryHooks {
     }
   }
 
-  on(listener: RegistryListener): void {
+  /** Adds a listener for `types` (every type when none are named). */
+  on(listener: RegistryListener, types?: ReadonlyArray<RegistryEvent['type']>): void {
     this.listeners.push(listener);
+    for (const type of types ?? EVENT_TYPES) {
+      const list = this.byType.get(type);
+      if (list) list.push(listener);
+      else this.byType.set(type, [listener]);
+    }
+  }
+
+  /** Whether some listener wants events of `type`: lets a hot path skip building one. */
+  listensTo(type: RegistryEvent['type']): boolean {
+    return this.byType.has(type);
   }
 
   has(hook: GuardHook): boolean {
@@ -141,16 +163,27 @@ export class RegistryHooks {
     return this.listeners.length > 0;
   }
 
-  async check<H extends GuardHook>(hook: H, check: Parameters<NonNullable<RegistryGuard[H]>>[0]): Promise<void> {
+  /** Runs the guards of `hook` in order; synchronous while each answers synchronously (no promise on a hot path). */
+  check<H extends GuardHook>(hook: H, check: Parameters<NonNullable<RegistryGuard[H]>>[0]): void | Promise<void> {
     if (!this.present.has(hook)) return;
-    for (const guard of this.guards) {
-      const fn = guard[hook] as ((c: typeof check) => Promise<void>) | undefined;
-      if (fn) await fn.call(guard, check);
+    return this.checkFrom(0, hook, check);
+  }
+
+  private checkFrom<H extends GuardHook>(
+    first: number,
+    hook: H,
+    check: Parameters<NonNullable<RegistryGuard[H]>>[0],
+  ): void | Promise<void> {
+    for (let i = first; i < this.guards.length; i++) {
+      const guard = this.guards[i];
+      const fn = guard[hook] as ((c: typeof check) => void | Promise<void>) | undefined;
+      const pending = fn?.call(guard, check);
+      if (pending) return pending.then(() => this.checkFrom(i + 1, hook, check));
     }
   }
 
   emit(event: RegistryEvent): void {
-    for (const listener of this.listeners) {
+    for (const listener of this.byType.get(event.type) ?? []) {
       try {
         const done = listener(event);
         if (done && typeof (done as Promise<void>).catch === 'function')

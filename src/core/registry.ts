@@ -4,9 +4,10 @@
  */
 import type { Writable } from 'node:stream';
 import { ByteCache } from './bytecache.ts';
-import { blobKey, digestOf, inlineSha256, isDigest, parseDigest } from './digest.ts';
+import { blobKey, digestOf, inlineHash, isDigest, parseDigest } from './digest.ts';
 import { blobUnknown, digestInvalid, manifestUnknown, nameUnknown, RegistryError } from './errors.ts';
 import { anonymousCaller, type Caller, type RegistryEvent, RegistryHooks } from './hooks.ts';
+import { IsoClock } from './iso-time.ts';
 import { type ParsedManifest, parseManifest } from './manifest.ts';
 import { OCI_INDEX } from './mediatypes.ts';
 import { assertName, isValidName, isValidTag } from './names.ts';
@@ -52,6 +53,7 @@ export class Registry {
   /** Guards (quota, immutability, gates) and event listeners of optional features. */
   readonly hooks: RegistryHooks;
   private readonly clock: Clock;
+  private readonly isoClock = new IsoClock();
   private readonly manifestBytes: ByteCache;
   /** Proxy-cache and group projects' source of pulls (set by their feature); null: everything is hosted. */
   remote: RemoteContent | null = null;
@@ -61,12 +63,12 @@ export class Registry {
     this.metadata = options.metadata;
     this.clock = options.clock ?? systemClock;
     this.hooks = new RegistryHooks(options.onListenerError);
-    this.uploads = new Uploads(this.storage, this.metadata, this.clock, options.hashes ?? inlineSha256, this.hooks);
+    this.uploads = new Uploads(this.storage, this.metadata, this.clock, options.hashes ?? inlineHash, this.hooks);
     this.manifestBytes = new ByteCache(options.manifestCacheBytes ?? 64 * 1024 * 1024);
   }
 
   private now(): string {
-    return this.clock.now().toISOString();
+    return this.isoClock.iso(this.clock.now().getTime());
   }
 
   // ------------------------------------------------------------ blobs
@@ -136,7 +138,7 @@ export class Registry {
       await this.metadata.unlinkBlob(repository, digest);
       return false;
     }
-    if (this.hooks.listening)
+    if (this.hooks.listensTo('blob.linked'))
       this.hooks.emit({ type: 'blob.linked', repository, digest, size, actor: caller.actor, at: this.now() });
     return true;
   }
@@ -176,20 +178,20 @@ export class Registry {
    * The pull gates (signature, vulnerability, …) for a client's read of a
    * manifest; a no-op without guards, so the hot path pays nothing.
    */
-  async checkPull(
+  checkPull(
     repository: string,
     reference: string,
     record: ManifestRecord,
     caller: Caller,
     headOnly = false,
-  ): Promise<void> {
+  ): void | Promise<void> {
     if (this.hooks.has('beforeManifestPull'))
-      await this.hooks.check('beforeManifestPull', { repository, reference, record, caller, headOnly });
+      return this.hooks.check('beforeManifestPull', { repository, reference, record, caller, headOnly });
   }
 
   /** Tells listeners a client pulled a manifest (after the response was sent). */
   notifyPulled(repository: string, reference: string, digest: string, caller: Caller): void {
-    if (!this.hooks.listening) return;
+    if (!this.hooks.listensTo('manifest.pulled')) return;
     const tag = isDigest(reference) ? null : reference;
     this.hooks.emit({ type: 'manifest.pulled', repository, digest, tag, actor: caller.actor, at: this.now() });
   }

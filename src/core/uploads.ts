@@ -32,12 +32,17 @@ export interface AppendOptions {
   start?: number;
   /** Declared length of the chunk (Content-Length or range length), if known. */
   length?: number;
+}
+
+/** What an in-process caller (a proxy fill) may add to a monolithic upload. */
+export interface MonolithicOptions extends AppendOptions {
   /**
-   * Called once the whole upload is known to match its digest, before the
-   * guards and the commit: a proxy fill streaming the same bytes to clients
-   * hands them the last byte then, without hashing them a second time.
+   * The caller's own digest of exactly the buffers it passes as the body
+   * (it hashed them as they came, once): taken instead of hashing them
+   * again, and checked against the upload's digest like the upload's own
+   * hash. Never from a client: only code that hashed the same buffers.
    */
-  onVerified?: () => void;
+  bodyDigest?: Promise<string>;
 }
 
 interface LiveHash {
@@ -85,6 +90,11 @@ export class Uploads {
     return record;
   }
 
+  /** A running SHA-256 where uploads hash (the hashing thread), for a caller that hashes a body it stores here. */
+  runningHash(): RunningHash {
+    return this.newRunningHash();
+  }
+
   async get(repository: string, id: string): Promise<UploadRecord> {
     assertName(repository);
     const record = /^[0-9a-f-]{36}$/.test(id) ? await this.metadata.getUpload(id) : null;
@@ -124,7 +134,6 @@ export class Uploads {
         await this.discard(record);
         throw digestInvalid('provided digest did not match uploaded content', { expected: digest, actual });
       }
-      opts.onVerified?.();
       // Quota and other guards: refused, the upload's bytes go and nothing is stored.
       if (this.hooks?.has('beforeBlobLink')) {
         try {
@@ -184,11 +193,17 @@ export class Uploads {
     repository: string,
     digest: string,
     body: AsyncIterable<Buffer>,
-    opts: AppendOptions = {},
+    opts: MonolithicOptions = {},
     caller: Caller = anonymousCaller,
   ): Promise<{ digest: string; size: number }> {
-    parseDigest(digest);
+    const { algorithm } = parseDigest(digest);
     const upload = await this.start(repository);
+    const given = opts.bodyDigest;
+    if (given && algorithm === 'sha256') {
+      // The body is all of this upload: the caller's digest of it stands in for the running hash.
+      this.forgetHash(upload.id);
+      this.hashes.set(upload.id, { hash: adoptedHash(given), size: 0 });
+    }
     try {
       return await this.finish(repository, upload.id, digest, body, opts, caller);
     } catch (err) {
@@ -289,4 +304,20 @@ export class Uploads {
       this.busy.delete(id);
     }
   }
+}
+
+/**
+ * A running hash whose digest the caller computed over the same bytes
+ * (`MonolithicOptions.bodyDigest`): updates cost nothing; the digest is the
+ * caller's (an algorithm prefix removed). A rejected digest makes the upload
+ * re-read its bytes to verify them, as after a restart.
+ */
+function adoptedHash(given: Promise<string>): RunningHash {
+  given.catch(() => {}); // settles long before it is asked for; a rejection is handled then
+  return {
+    update: () => undefined,
+    settle() {},
+    digest: async () => (await given).replace(/^sha256:/, ''),
+    drop() {},
+  };
 }

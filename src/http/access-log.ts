@@ -1,19 +1,18 @@
 /**
  * The access log as an onRequest hook: one JSON line per request (method,
  * path, status, bytes, duration) and the request metrics, for every route of
- * the app it is installed on. `accessLog(app, log, metrics)` in the wiring.
+ * the app it is installed on. `accessLog(app, line, metrics)` in the wiring,
+ * `line` writing one info line (the logger's, or `infoLines` in `serve`).
  */
 import type { FastifyInstance } from 'fastify';
 import type { RequestMetrics } from './metrics.ts';
 import { ociRouteOf } from './oci/paths.ts';
 
-/** The logger method the hook writes with (pino's, or any with the same shape). */
-export interface AccessLogger {
-  info(line: object): void;
-}
+/** Writes one access line at info level. */
+export type AccessLine = (fields: Record<string, string | number | boolean>) => void;
 
 /** One JSON line per request (method, path, status, bytes, duration), and the request metrics. */
-export function accessLog(app: FastifyInstance, log: AccessLogger, metrics: RequestMetrics): void {
+export function accessLog(app: FastifyInstance, line: AccessLine, metrics: RequestMetrics): void {
   app.addHook('onRequest', (request, reply, done) => {
     const started = performance.now();
     const res = reply.raw;
@@ -41,15 +40,9 @@ export function accessLog(app: FastifyInstance, log: AccessLogger, metrics: Requ
       if (bytes < 0) bytes = sent(); // aborted: no 'finish'
       const ms = performance.now() - started;
       metrics.record(method, routeOf(request.raw, path), res.statusCode, bytes, ms / 1000);
-      log.info({
-        method,
-        path,
-        status: res.statusCode,
-        bytes,
-        ms: Math.round(ms * 100) / 100,
-        ...(res.writableFinished ? {} : { aborted: true }),
-        ...(res.writableFinished ? {} : { msg: 'aborted: the client disconnected before the answer was complete' }),
-      });
+      const fields = { method, path, status: res.statusCode, bytes, ms: Math.round(ms * 100) / 100 };
+      if (res.writableFinished) line(fields);
+      else line({ ...fields, aborted: true, msg: 'aborted: the client disconnected before the answer was complete' });
     });
     done();
   });

@@ -283,6 +283,8 @@ export interface BuildOptions {
    * request (start-up time, bench/FINDINGS.md).
    */
   deferBackground?: boolean;
+  /** Writes the access log's lines in the logger's format without going through it (`serve`: `infoLines`). */
+  accessLines?: (fields: Record<string, string | number | boolean>) => void;
 }
 
 /** What `serve` listens with before the features are wired (`buildFront`). */
@@ -350,13 +352,10 @@ export async function buildFront(config: ServerConfig, log: Logger, options: Bui
     });
   // The features, once wired; every use below is by a request `complete()` came before.
   let parts: Features | null = null;
-  accessLog(app, log, metrics);
+  accessLog(app, options.accessLines ?? ((fields) => log.info(fields)), metrics);
   installLimits(app, config.limits, metrics.registry);
   await app.register(metricsRoute, { metrics });
-  countManifestTraffic(app, {
-    push: () => parts?.traffic.push(),
-    pull: (repository, digest) => parts?.traffic.pull(repository, digest),
-  });
+  countManifestTraffic(app, { push: () => parts?.traffic.push() });
   await securityHeaders(app);
   // A client that goes away mid-request is not a server error: logged as aborted.
   const onUnexpected = (err: unknown) =>

@@ -202,6 +202,13 @@ export async function wireFeatures(inputs: FeatureInputs): Promise<Features> {
     box: await openSecretBox(config, log),
     policy: OutboundPolicy.fromSetting(config.outbound.allow),
   });
+  // A client's manifest GET answered 200 (the registry's pull event, sent right after the answer); HEAD is no pull.
+  registry.hooks.on(
+    (e) => {
+      if (e.type === 'manifest.pulled') traffic.pull(e.repository, e.digest);
+    },
+    ['manifest.pulled'],
+  );
   const lifecycle = openLifecycle(registry, {
     metrics: metrics.registry,
     onError: (err) => log.error({ err }, 'storage lifecycle task failed'),

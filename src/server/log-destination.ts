@@ -9,6 +9,7 @@
  * and on shutdown).
  */
 import pino, { type DestinationStream } from 'pino';
+import { IsoClock } from '../core/iso-time.ts';
 
 const BATCH_CHARS = 16 * 1024;
 
@@ -46,4 +47,20 @@ export class BatchedDestination implements DestinationStream {
 /** The server's log destination on file descriptor `fd` (1: standard output). */
 export function logDestination(fd: number): BatchedDestination {
   return new BatchedDestination(pino.destination({ dest: fd, sync: false, minLength: 0 }));
+}
+
+/**
+ * Writes an info line exactly as the server's pino logger (`base: undefined`, ISO time) would, without pino's
+ * generic serialiser: the access log writes one per request, and pino's object walk was ~5% of a manifest GET's
+ * CPU (bench/FINDINGS.md, "Session 9"). `fields` hold strings, numbers and booleans only.
+ */
+export function infoLines(
+  destination: { write(line: string): void },
+  enabled: () => boolean,
+): (fields: Record<string, string | number | boolean>) => void {
+  const clock = new IsoClock();
+  return (fields) => {
+    if (!enabled()) return;
+    destination.write(`{"level":30,"time":"${clock.iso(Date.now())}",${JSON.stringify(fields).slice(1)}\n`);
+  };
 }

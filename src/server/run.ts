@@ -11,7 +11,7 @@ import { type Berth, buildFront } from './app.ts';
 import type { ServerConfig } from './config.ts';
 import { holdRequests, isVersionCheck } from './hold.ts';
 import { closeWithin } from './http-limits.ts';
-import { logDestination } from './log-destination.ts';
+import { infoLines, logDestination } from './log-destination.ts';
 import { preflight } from './preflight.ts';
 import { reloadTls } from './tls.ts';
 
@@ -25,13 +25,14 @@ function reloadCertificate(server: unknown, config: ServerConfig, log: pino.Logg
 }
 
 export async function runServer(config: ServerConfig): Promise<void> {
-  const log = pino(
-    { level: config.log.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
-    logDestination(1),
-  );
+  const destination = logDestination(1);
+  const log = pino({ level: config.log.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, destination);
   // Port and folders first: a failure here has created nothing and printed no password.
   await preflight(config);
-  const front = await buildFront(config, log, { deferBackground: true });
+  const front = await buildFront(config, log, {
+    deferBackground: true,
+    accessLines: infoLines(destination, () => log.isLevelEnabled('info')),
+  });
   // Listening comes first: a client's `GET /v2/` is answered at once, any other request waits at the
   // listener until the features are wired just after (bench/FINDINGS.md, "Start-up, session 9").
   const hold = holdRequests(front.app.server, isVersionCheck);

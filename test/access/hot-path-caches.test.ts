@@ -82,6 +82,34 @@ test("a user's cached password stops working when it changes, and a deleted user
   assert.equal(errorCode(await call(r.url, 'GET', MANIFEST, { auth: t })), 'UNAUTHORIZED');
 });
 
+test('a member removed from the project, or a project made private, loses a remembered Bearer pull at once', async () => {
+  await createUser(r, 'leaver');
+  const member = await api(r, 'POST', '/projects/hot/members', {
+    auth: ADMIN,
+    body: { role_id: 3, member_user: { username: 'leaver' } },
+  });
+  assert.equal(member.status, 201, member.body);
+  const t = bearer(await token(r, ['repository:hot/app:pull'], basic('leaver', 'Passw0rdX')));
+  await warm(t);
+  const members = (await api(r, 'GET', '/projects/hot/members', { auth: ADMIN })).json as Array<{
+    id: number;
+    entity_name: string;
+  }>;
+  const mid = members.find((m) => m.entity_name === 'leaver')?.id;
+  assert.equal((await api(r, 'DELETE', `/projects/hot/members/${mid}`, { auth: ADMIN })).status, 200);
+  assert.equal(errorCode(await call(r.url, 'GET', MANIFEST, { auth: t })), 'DENIED');
+
+  // Anonymous token of a public project: pulls are remembered, then the project turns private.
+  await createProject(r, 'opened', true);
+  await pushImage(r, 'opened/app', 'v1', ADMIN);
+  const anonymous = bearer(await token(r, ['repository:opened/app:pull']));
+  for (let i = 0; i < 3; i++)
+    assert.equal((await call(r.url, 'GET', '/v2/opened/app/manifests/v1', { auth: anonymous })).status, 200);
+  const closed = await api(r, 'PUT', '/projects/opened', { auth: ADMIN, body: { metadata: { public: 'false' } } });
+  assert.equal(closed.status, 200, closed.body);
+  assert.equal((await call(r.url, 'GET', '/v2/opened/app/manifests/v1', { auth: anonymous })).status, 401);
+});
+
 test('64 concurrent Basic requests with the same new credentials share one password check, and all pass', async () => {
   await createUser(r, 'herd');
   const res = await api(r, 'POST', '/projects/hot/members', {

@@ -42,12 +42,20 @@ describe('security headers and aborted requests', () => {
   });
 
   it('sets security headers on the console, the management API and /v2', async () => {
-    for (const path of ['/', '/projects', '/api/v2.0/health', '/v2/']) {
+    for (const path of ['/', '/projects', '/api/v2.0/health', '/v2/', '/v2/team/app/manifests/nope']) {
       const res = await fetch(`${url}${path}`);
       assert.equal(res.headers.get('x-content-type-options'), 'nosniff', path);
       assert.equal(res.headers.get('x-frame-options'), 'DENY', path);
-      assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'self'/, path);
+      assert.equal(res.headers.get('cross-origin-resource-policy'), 'same-origin', path);
       assert.doesNotMatch(res.headers.get('content-security-policy') ?? '', /upgrade-insecure-requests/, path);
+      if (path.startsWith('/v2')) {
+        // Registry answers (user content): nothing may load or run, and the document-only headers are left off.
+        assert.equal(res.headers.get('content-security-policy'), "default-src 'none'; frame-ancestors 'none'; sandbox");
+        assert.equal(res.headers.get('referrer-policy'), null, path);
+      } else {
+        assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'self'/, path);
+        assert.equal(res.headers.get('referrer-policy'), 'no-referrer', path);
+      }
     }
   });
 

@@ -10,7 +10,7 @@
  * them) and new hashes are computed inline.
  */
 import { Worker } from 'node:worker_threads';
-import { inlineSha256 } from '../../core/digest.ts';
+import { inlineHash } from '../../core/digest.ts';
 import type { RunningHash, RunningHashFactory } from '../../core/ports.ts';
 
 const STAGE_BYTES = 1024 * 1024;
@@ -68,7 +68,7 @@ export class WorkerSha256 {
   constructor(private readonly idleMs = 10_000) {}
 
   /** A RunningHash factory for the core. */
-  readonly factory: RunningHashFactory = () => (this.failed ? inlineSha256() : this.create());
+  readonly factory: RunningHashFactory = () => (this.failed ? inlineHash() : this.create());
 
   get threadRunning(): boolean {
     return this.worker !== null;

@@ -57,12 +57,18 @@ export function cachingAccessStore(
     answers.clear();
   };
 
-  async function cachedRead(name: string, target: AccessStore, args: unknown[]): Promise<unknown> {
+  /** Empties the cache when another process or node may have written; returns what this cache's answers rest on. */
+  const changeMark = (): number => {
     const version = feed.version();
     if (version !== seenVersion) {
       seenVersion = version;
       invalidate();
     }
+    return generation;
+  };
+
+  async function cachedRead(name: string, target: AccessStore, args: unknown[]): Promise<unknown> {
+    changeMark();
     const key = `${name}\0${args.join('\0')}`;
     const hit = answers.get(key);
     const t = now();
@@ -95,6 +101,7 @@ export function cachingAccessStore(
   return new Proxy(inner, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
+      if (prop === 'changeMark') return changeMark;
       if (typeof prop !== 'string' || typeof value !== 'function') return value;
       let wrapper = wrappers.get(prop);
       if (wrapper) return wrapper;

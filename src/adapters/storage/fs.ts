@@ -14,7 +14,7 @@ import type { ByteRange, ObjectInfo, StorageDriver, UploadState } from '../../co
 import { NotFoundError } from '../../core/ports.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { appendFile } from './direct-append.ts';
-import { SharedReads } from './shared-reads.ts';
+import { SharedReads, writeAndWait } from './shared-reads.ts';
 import { storageError } from './storage-errors.ts';
 import { syncPath } from './sync-path.ts';
 
@@ -171,24 +171,8 @@ export class FsDriver implements StorageDriver {
     const close = sharedReads.open(path);
     try {
       const size = (await fh.stat()).size;
-      const end = range ? Math.min(range.end + 1, size) : size;
       if (range && range.end + 1 > size) throw new Error(`object ${key} is shorter than expected`);
-      let position = range?.start ?? 0;
-      // Read the next piece while the previous one drains; at most two writes in flight.
-      const inFlight: Promise<void>[] = [];
-      try {
-        while (position < end) {
-          if (inFlight.length === 2) await inFlight.shift();
-          const piece = await sharedReads.read(path, fh, position, end, size);
-          position += piece.bytes.length;
-          const written = writeAndWait(dest, piece.bytes).finally(piece.release);
-          written.catch(() => {}); // awaited below; avoid an unhandled rejection meanwhile
-          inFlight.push(written);
-        }
-        await Promise.all(inFlight);
-      } finally {
-        await Promise.allSettled(inFlight);
-      }
+      await sharedReads.send(path, fh, dest, range?.start ?? 0, range ? range.end + 1 : size, size);
     } finally {
       close();
       await fh.close();
@@ -314,18 +298,4 @@ export class FsDriver implements StorageDriver {
   async uploadAbort(id: string): Promise<void> {
     await rm(this.uploadPath(id), { force: true });
   }
-}
-
-/** Writes a chunk and resolves once the destination has taken it (or rejects if it closes). */
-function writeAndWait(dest: Writable, chunk: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (dest.destroyed) return reject(new Error('destination closed'));
-    const onClose = () => reject(new Error('destination closed'));
-    dest.once('close', onClose);
-    dest.write(chunk, (err) => {
-      dest.off('close', onClose);
-      if (err) reject(err);
-      else resolve();
-    });
-  });
 }

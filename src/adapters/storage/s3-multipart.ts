@@ -118,6 +118,8 @@ export class StreamingObjectWriter {
   private readonly parts: CompletedPart[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private failure: { error: unknown } | null = null;
+  /** Continues a multipart upload a previous writer left open (see `resume`): abort must leave it be. */
+  private resumed = false;
   size = 0;
 
   constructor(
@@ -126,6 +128,45 @@ export class StreamingObjectWriter {
     private readonly partSize: number,
     private readonly concurrency: number,
   ) {}
+
+  /** Writes further parts of the open multipart upload `uploadId` of this key, which holds `parts` parts. */
+  resume(uploadId: string, parts: number): this {
+    this.uploadId = uploadId;
+    this.partNumber = parts;
+    this.resumed = true;
+    return this;
+  }
+
+  /** The open multipart upload's id (after `finishOpen`), null when none was started. */
+  get openUploadId(): string | null {
+    return this.uploadId;
+  }
+
+  /** Parts sent so far, counting those of the upload resumed. */
+  get partCount(): number {
+    return this.partNumber;
+  }
+
+  /**
+   * Sends what is buffered as a last part when S3 takes it as a middle part
+   * (at least `minPart` bytes) and leaves the multipart upload open, not
+   * completed, for later writers to continue (resume) or complete. Resolves
+   * with the bytes buffered (fewer than `minPart`) that were not sent.
+   */
+  async finishOpen(minPart: number): Promise<Buffer> {
+    this.throwIfFailed();
+    const last = this.part;
+    this.part = null;
+    let rest = Buffer.alloc(0);
+    if (last && this.filled >= minPart) await this.startPart(last.subarray(0, this.filled), last);
+    else if (last) {
+      rest = Buffer.from(last.subarray(0, this.filled));
+      partBuffers.give(last);
+    }
+    await Promise.all(this.inFlight);
+    this.throwIfFailed();
+    return rest;
+  }
 
   async write(chunk: Buffer): Promise<void> {
     this.throwIfFailed();
@@ -187,7 +228,8 @@ export class StreamingObjectWriter {
     if (this.part) partBuffers.give(this.part);
     this.part = null;
     await Promise.allSettled(this.inFlight);
-    if (this.uploadId === null) return;
+    // Parts sent to a resumed upload lie past the ones its state lists: completion ignores them, the next writer overwrites them.
+    if (this.uploadId === null || this.resumed) return;
     const uploadId = this.uploadId;
     this.uploadId = null;
     await this.target.client

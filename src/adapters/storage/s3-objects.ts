@@ -125,3 +125,58 @@ function drained(dest: Writable): Promise<void> {
     dest.once('error', onError);
   });
 }
+
+/** At most `limit` tasks at once; the others wait in order. */
+export class Limiter {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
+
+/**
+ * Ranges of one object read with ranged GETs into the caller's buffer (a
+ * ChunkSource of shared-reads.ts), no more than the limiter's at once for the
+ * whole driver: hundreds of downloads never mean hundreds of streams from the store.
+ */
+export class RangeSource {
+  constructor(
+    private readonly target: Bucket,
+    private readonly s3Key: string,
+    private readonly key: string,
+    private readonly limiter: Limiter,
+  ) {}
+
+  async read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }> {
+    if (length === 0) return { bytesRead: 0 };
+    return this.limiter.run(async () => {
+      const range = { start: position, end: position + length - 1 };
+      const { body } = await openObject(this.target, this.s3Key, this.key, range);
+      let filled = 0;
+      try {
+        for await (const chunk of body) {
+          const bytes = chunk as Buffer;
+          if (filled + bytes.length > length) throw new Error(`range of ${this.key} longer than asked`);
+          bytes.copy(buffer, offset + filled);
+          filled += bytes.length;
+        }
+      } catch (err) {
+        body.destroy();
+        throw err;
+      }
+      return { bytesRead: filled };
+    });
+  }
+}

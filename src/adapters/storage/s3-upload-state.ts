@@ -11,6 +11,16 @@
  *             writes them at the head of a new segment
  * Objects are never overwritten (each name is new), so an older state stays
  * valid when a newer one is dropped: only what a state lists is the upload.
+ *
+ * The last segment may still be open: its object does not exist yet, its
+ * bytes are the first `upload.parts` parts of the multipart upload
+ * `upload.id` to its key (each at least 5 MiB), and the next append sends its
+ * bytes as further parts of the same upload rather than a segment of its own
+ * (a chunked upload's PATCHes then need no server-side copy at commit). A
+ * newer state lists more parts of it; an older one, fewer: completion uses
+ * only the parts the state lists, and parts past them are overwritten by the
+ * next append. Reading it (uploadReader, commit) completes it first; so does
+ * anything that finds it anywhere but last, fully used (a truncated state).
  */
 
 /** The minimum size of every part of a multipart upload but the last (S3's rule). */
@@ -23,6 +33,8 @@ export interface Piece {
   size: number;
   /** Bytes of it that belong to the upload (from its start), when fewer than `size`. */
   length?: number;
+  /** An open segment: the multipart upload holding its bytes, and how many of its parts are the segment's. */
+  upload?: { id: string; parts: number };
 }
 
 export type S3UploadState = {
@@ -44,18 +56,28 @@ const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isS
 
 function parsePiece(value: unknown): Piece {
   const piece = value as Partial<Piece> | null;
+  const upload = piece?.upload;
   if (
     !piece ||
     typeof piece.name !== 'string' ||
     !NAME.test(piece.name) ||
     !isCount(piece.size) ||
-    (piece.length !== undefined && (!isCount(piece.length) || piece.length > piece.size))
+    (piece.length !== undefined && (!isCount(piece.length) || piece.length > piece.size)) ||
+    (upload !== undefined &&
+      (typeof upload?.id !== 'string' || upload.id === '' || !isCount(upload.parts) || upload.parts < 1))
   ) {
     throw new Error(`invalid S3 upload state piece: ${JSON.stringify(value)}`);
   }
-  return piece.length === undefined || piece.length === piece.size
-    ? { name: piece.name, size: piece.size }
-    : { name: piece.name, size: piece.size, length: piece.length };
+  return withUpload(
+    piece.length === undefined || piece.length === piece.size
+      ? { name: piece.name, size: piece.size }
+      : { name: piece.name, size: piece.size, length: piece.length },
+    upload,
+  );
+}
+
+function withUpload(piece: Piece, upload: Piece['upload']): Piece {
+  return upload ? { ...piece, upload: { id: upload.id, parts: upload.parts } } : piece;
 }
 
 /** Checks and copies a state read back from the metadata store. */
@@ -72,7 +94,14 @@ function cut(pieces: Piece[], bytes: number): { kept: Piece[]; left: number } {
   for (const piece of pieces) {
     if (left === 0) break;
     const take = Math.min(used(piece), left);
-    kept.push(take === piece.size ? { name: piece.name, size: piece.size } : { ...piece, length: take });
+    kept.push(
+      withUpload(
+        take === piece.size
+          ? { name: piece.name, size: piece.size }
+          : { name: piece.name, size: piece.size, length: take },
+        piece.upload,
+      ),
+    );
     left -= take;
   }
   return { kept, left };

@@ -1,19 +1,26 @@
 /**
- * Uploads of the S3 driver. Every append streams into new objects of its own
- * under `uploads/<id>/` (see s3-upload-state.ts for the layout): no blob is
- * ever held whole in memory, an upload's bytes stay readable while it is
- * open (for rehashing on another node), and an interrupted or dropped append
- * leaves the previous state intact. The commit assembles the pieces into the
- * final key server-side (one CopyObject when there is one piece, else
- * UploadPartCopy of each into a multipart upload).
+ * Uploads of the S3 driver. Appends stream into objects under
+ * `uploads/<id>/` (see s3-upload-state.ts for the layout): no blob is ever
+ * held whole in memory, and an interrupted or dropped append leaves the
+ * previous state intact. An append's segment is left as an open multipart
+ * upload, and the next append (on any node: its id and part count are in
+ * the state) adds its bytes as further parts, so a chunked upload is one
+ * object like a monolithic one. Reading an upload back (rehashing on another
+ * node) completes the open segment first. The commit assembles the pieces
+ * into the final key server-side (one CopyObject when there is one piece,
+ * else UploadPartCopy of each into a multipart upload).
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
+  type CompletedPart,
+  CompleteMultipartUploadCommand,
   DeleteObjectsCommand,
   ListMultipartUploadsCommand,
+  ListPartsCommand,
   PutObjectCommand,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import type { UploadState } from '../../core/ports.ts';
 import {
@@ -22,7 +29,9 @@ import {
   type Bucket,
   copyObject,
   copyParts,
+  payloadSha256,
   StreamingObjectWriter,
+  withPayloadSha256,
 } from './s3-multipart.ts';
 import { headSize, listObjects, openObject } from './s3-objects.ts';
 import {
@@ -50,6 +59,12 @@ export interface UploadSettings {
 
 function checkId(id: string): void {
   if (!/^[A-Za-z0-9_.-]+$/.test(id) || id === '.' || id === '..') throw new Error(`invalid upload id: ${id}`);
+}
+
+/** A multipart upload that is no more (completed or aborted): AWS says NoSuchUpload, Ceph RGW's ListParts NoSuchKey. */
+function isNoSuchUpload(err: unknown): boolean {
+  const name = (err as { name?: string })?.name;
+  return name === 'NoSuchUpload' || name === 'NoSuchKey';
 }
 
 function newPiece(kind: 's' | 'p', offset: number): Piece {
@@ -80,8 +95,9 @@ export class S3Uploads {
 
   private async readPieces(id: string, pieces: Piece[]): Promise<Buffer> {
     const buffers: Buffer[] = [];
-    for (const piece of pieces) {
-      if (used(piece) === 0) continue;
+    for (const open of pieces) {
+      if (used(open) === 0) continue;
+      const piece = await this.settle(id, open);
       for await (const chunk of (await this.openPiece(id, piece)).body) buffers.push(chunk as Buffer);
     }
     return Buffer.concat(buffers);
@@ -122,10 +138,14 @@ export class S3Uploads {
         if (written === 0) return { state: current, written };
         return { state: await this.addPending(id, current, head, written), written };
       }
-      // A new segment: the pending bytes, the new ones, and the rest of the source.
-      const piece = newPiece('s', stateSize(current));
+      // More parts of the open last segment, or a new segment: the pending bytes, the new ones, and the rest of the source.
+      const last = current.segments.at(-1);
+      const resumed = last?.upload && used(last) === last.size && (await this.isOpen(id, last)) ? last : null;
+      const piece = resumed ?? newPiece('s', stateSize(current));
       const { partSize, partConcurrency } = this.settings;
       const writer = new StreamingObjectWriter(this.target, this.pieceKey(id, piece), partSize, partConcurrency);
+      if (resumed?.upload) writer.resume(resumed.upload.id, resumed.upload.parts);
+      let rest: Buffer;
       try {
         if (pendingBytes > 0) await writer.write(await this.readPieces(id, current.pending));
         for (const chunk of head) await writer.write(chunk);
@@ -136,13 +156,28 @@ export class S3Uploads {
           written += next.value.length;
         }
         exhausted = true;
-        piece.size = await writer.finish();
+        // Left open for the next append; bytes too few for a part wait as a pending piece.
+        rest = await writer.finishOpen(MIN_PART);
       } catch (err) {
         await writer.abort();
         throw err;
       }
-      const next: S3UploadState = { v: 1, segments: [...current.segments, piece], pending: [] };
-      return { state: next, written };
+      const uploadId = writer.openUploadId;
+      if (uploadId === null) throw new Error(`upload ${id}: no part was sent`);
+      const segment: Piece = {
+        name: piece.name,
+        size: (resumed?.size ?? 0) + writer.size - rest.length,
+        upload: { id: uploadId, parts: writer.partCount },
+      };
+      const segments = resumed ? [...current.segments.slice(0, -1), segment] : [...current.segments, segment];
+      const pending: Piece[] = [];
+      if (rest.length > 0) {
+        const tail = newPiece('p', total(segments));
+        tail.size = rest.length;
+        await this.put(this.pieceKey(id, tail), rest);
+        pending.push(tail);
+      }
+      return { state: { v: 1, segments, pending }, written };
     } finally {
       if (!exhausted) await iterator.return?.().catch(() => {});
     }
@@ -163,6 +198,84 @@ export class S3Uploads {
     return { v: 1, segments: state.segments, pending: [...pending, piece] };
   }
 
+  /** True while the multipart upload of an open piece can take more parts (a reader may have completed it). */
+  private async isOpen(id: string, piece: Piece): Promise<boolean> {
+    if (!piece.upload) return false;
+    const { client, bucket } = this.target;
+    try {
+      await client.send(
+        new ListPartsCommand({ Bucket: bucket, Key: this.pieceKey(id, piece), UploadId: piece.upload.id, MaxParts: 1 }),
+      );
+      return true;
+    } catch (err) {
+      if (isNoSuchUpload(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Every part of a multipart upload (number, ETag, size), in order; null when the upload is no more. */
+  private async listParts(s3Key: string, uploadId: string): Promise<(CompletedPart & { Size: number })[] | null> {
+    const { client, bucket } = this.target;
+    const parts: (CompletedPart & { Size: number })[] = [];
+    let marker: string | undefined;
+    try {
+      do {
+        const page = await client.send(
+          new ListPartsCommand({ Bucket: bucket, Key: s3Key, UploadId: uploadId, PartNumberMarker: marker }),
+        );
+        for (const part of page.Parts ?? []) {
+          if (part.PartNumber !== undefined)
+            parts.push({ PartNumber: part.PartNumber, ETag: part.ETag, Size: part.Size ?? 0 });
+        }
+        marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+      } while (marker);
+    } catch (err) {
+      if (isNoSuchUpload(err)) return null;
+      throw err;
+    }
+    return parts.sort((x, y) => (x.PartNumber ?? 0) - (y.PartNumber ?? 0));
+  }
+
+  /**
+   * An open piece made an object: its multipart upload completed (unless
+   * something completed it already). Returns the piece as a plain one; a
+   * plain piece as it is. Parts past those the state lists (sent by an
+   * append whose state was dropped) are completed too, past the piece's
+   * length: Ceph RGW refuses to complete an upload with only some of its parts.
+   */
+  private async settle(id: string, piece: Piece): Promise<Piece> {
+    if (!piece.upload) return piece;
+    const s3Key = this.pieceKey(id, piece);
+    const { client, bucket } = this.target;
+    const parts = await this.listParts(s3Key, piece.upload.id);
+    if (parts) {
+      const count = piece.upload.parts;
+      const listed = parts.filter((part) => (part.PartNumber ?? 0) <= count);
+      const bytes = listed.reduce((sum, part) => sum + part.Size, 0);
+      if (listed.length !== count || parts.some((part, i) => part.PartNumber !== i + 1) || bytes !== piece.size) {
+        throw new Error(
+          `upload ${id}: segment ${piece.name} holds ${listed.length} of its ${count} parts, ${bytes} of ${piece.size} bytes`,
+        );
+      }
+      try {
+        await client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: bucket,
+            Key: s3Key,
+            UploadId: piece.upload.id,
+            MultipartUpload: { Parts: parts.map(({ PartNumber, ETag }) => ({ PartNumber, ETag })) },
+          }),
+        );
+      } catch (err) {
+        if (!isNoSuchUpload(err)) throw err; // completed meanwhile by another reader
+      }
+    }
+    // Completed by a reader or a commit that failed later, perhaps with more parts than this state lists.
+    const size = await headSize(this.target, s3Key);
+    if (size === null || size < used(piece)) throw new Error(`upload ${id}: segment ${piece.name} is missing or short`);
+    return size === used(piece) ? { name: piece.name, size } : { name: piece.name, size, length: used(piece) };
+  }
+
   private async put(s3Key: string, body: Buffer): Promise<void> {
     await this.target.client.send(
       new PutObjectCommand({ Bucket: this.target.bucket, Key: s3Key, Body: body, ContentLength: body.length }),
@@ -172,7 +285,8 @@ export class S3Uploads {
   async reader(id: string, state: UploadState, size: number): Promise<Readable> {
     checkId(id);
     const upload = truncateState(parseState(state), size);
-    const pieces = [...upload.segments, ...upload.pending].filter((piece) => used(piece) > 0);
+    const listed = [...upload.segments, ...upload.pending].filter((piece) => used(piece) > 0);
+    const pieces = await Promise.all(listed.map((piece) => this.settle(id, piece)));
     // Open the first piece now, so that a missing upload fails here rather than mid-stream.
     const first = pieces.length > 0 ? await this.openPiece(id, pieces[0]) : null;
     const open = (piece: Piece) => this.openPiece(id, piece);
@@ -188,7 +302,34 @@ export class S3Uploads {
   /** Makes the first `size` bytes the object `s3Key`, then removes the upload's objects. */
   async commit(id: string, state: UploadState, size: number, s3Key: string): Promise<void> {
     checkId(id);
-    const { segments, pending } = truncateState(parseState(state), size);
+    const truncated = truncateState(parseState(state), size);
+    let { segments, pending } = truncated;
+    const last = segments.at(-1);
+    const lastParts =
+      last?.upload && used(last) === last.size && total(pending) > 0
+        ? await this.listParts(this.pieceKey(id, last), last.upload.id)
+        : null;
+    if (last?.upload && lastParts && lastParts.length === last.upload.parts) {
+      // The pending bytes (under 5 MiB) become the open segment's last part: one object, copied whole below.
+      const body = await this.readPieces(id, pending);
+      const PartNumber = last.upload.parts + 1;
+      const command = new UploadPartCommand({
+        Bucket: this.target.bucket,
+        Key: this.pieceKey(id, last),
+        UploadId: last.upload.id,
+        PartNumber,
+        Body: body,
+        ContentLength: body.length,
+      });
+      await this.target.client.send(withPayloadSha256(command, await payloadSha256(body)));
+      segments = [
+        ...segments.slice(0, -1),
+        { name: last.name, size: last.size + body.length, upload: { id: last.upload.id, parts: PartNumber } },
+      ];
+      pending = [];
+    }
+    segments = await Promise.all(segments.map((piece) => this.settle(id, piece)));
+    pending = await Promise.all(pending.map((piece) => this.settle(id, piece)));
     const pieces = [...segments, ...pending];
     const { copyConcurrency } = this.settings;
     if (size === 0) {

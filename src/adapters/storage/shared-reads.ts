@@ -13,8 +13,19 @@
  * no more than its two chunks in flight, and an idle server holds nothing.
  * The bytes held are bounded: past the budget, a download reads into small
  * private buffers, as if alone.
+ *
+ * The source is anything that reads a range into a buffer: a file handle
+ * (FsDriver), or ranged GETs of an S3 object (S3Driver), where sharing turns
+ * hundreds of object streams, which starve the S3 server, into one GET per
+ * chunk; there a download also fetches `readahead` chunks ahead of the one it
+ * writes, as a GET's round trip is dearer than a file read.
  */
-import type { FileHandle } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+
+/** Reads `length` bytes at `position` into `buffer` at `offset` (a FileHandle is one). */
+export interface ChunkSource {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}
 
 /** A piece of a file to write out; `release()` once the write is over. */
 export interface Piece {
@@ -32,8 +43,10 @@ interface OpenFile {
   path: string;
   readers: number;
   chunks: Map<number, Chunk>;
-  /** Chunks no writer holds, oldest first, kept for a download that is behind. */
+  /** Chunks no writer holds, oldest first, kept for a download that is behind (or fetched ahead). */
   idle: Set<number>;
+  /** The object's size, asked once for all the downloads under way (sizeOf). */
+  size?: Promise<number>;
 }
 
 export class SharedReads {
@@ -47,11 +60,17 @@ export class SharedReads {
     private readonly budget = 48 * 1024 * 1024,
     private readonly privateSize = 256 * 1024,
     private readonly keepSpare = 8,
+    private readonly readahead = 0,
   ) {}
 
   /** Bytes of chunks held now (in flight or kept), for tests and metrics. */
   get heldBytes(): number {
     return this.held;
+  }
+
+  /** True while a download of `path` is under way. */
+  isOpen(path: string): boolean {
+    return (this.files.get(path)?.readers ?? 0) > 0;
   }
 
   /** Marks the start of a download of `path`; call the returned function when it ends. */
@@ -72,33 +91,45 @@ export class SharedReads {
   }
 
   /**
+   * The size of the open object `path`: `load()`ed by the first download and
+   * shared with those that join while it is open (a failed load is not kept).
+   */
+  sizeOf(path: string, load: () => Promise<number>): Promise<number> {
+    const file = this.files.get(path);
+    if (!file) throw new Error(`SharedReads.sizeOf of ${path} without open()`);
+    if (!file.size) {
+      const size = load();
+      file.size = size;
+      size.catch(() => {
+        if (file.size === size) file.size = undefined;
+      });
+    }
+    return file.size;
+  }
+
+  /**
    * The bytes of `path` from `position` (at most up to `end`, exclusive): a
    * part of a shared chunk, or a private read when the budget is spent.
-   * `fh` is the caller's handle on the same file.
+   * `source` reads the same object (the caller's file handle, say).
    */
-  async read(path: string, fh: FileHandle, position: number, end: number, fileSize: number): Promise<Piece> {
+  async read(path: string, source: ChunkSource, position: number, end: number, fileSize: number): Promise<Piece> {
     const file = this.files.get(path);
     if (!file) throw new Error(`SharedReads.read of ${path} without open()`);
     const index = Math.floor(position / this.chunkSize);
     let chunk = file.chunks.get(index);
     if (!chunk) {
-      const start = index * this.chunkSize;
-      const size = Math.min(this.chunkSize, fileSize - start);
+      const size = Math.min(this.chunkSize, fileSize - index * this.chunkSize);
       if (size <= 0) throw new Error(`object ${path} is shorter than expected`);
-      if (!this.makeRoom(size)) return this.readPrivate(path, fh, position, end);
-      chunk = { data: this.readChunk(fh, path, start, size), size, users: 0 };
-      file.chunks.set(index, chunk);
-      this.held += size;
-      const made = chunk;
-      // A failed read is not kept: the next download tries again.
-      made.data.catch(() => {
-        if (file.chunks.get(index) === made) {
-          file.idle.delete(index);
-          file.chunks.delete(index);
-          this.held -= made.size;
-          this.forgetIfUnused(file);
-        }
-      });
+      if (!this.makeRoom(size)) return this.readPrivate(path, source, position, end);
+      chunk = this.startChunk(file, source, index, size);
+    }
+    // Chunks ahead: only into free room (a guess never evicts a chunk another download may need).
+    for (let ahead = index + 1; ahead <= index + this.readahead; ahead++) {
+      const size = Math.min(this.chunkSize, fileSize - ahead * this.chunkSize);
+      if (size <= 0 || this.held + size > this.budget) break;
+      if (file.chunks.has(ahead)) continue;
+      this.startChunk(file, source, ahead, size);
+      file.idle.add(ahead);
     }
     chunk.users++;
     file.idle.delete(index);
@@ -124,6 +155,22 @@ export class SharedReads {
     return { bytes: data.subarray(offset, stop), release };
   }
 
+  private startChunk(file: OpenFile, source: ChunkSource, index: number, size: number): Chunk {
+    const chunk: Chunk = { data: this.readChunk(source, file.path, index * this.chunkSize, size), size, users: 0 };
+    file.chunks.set(index, chunk);
+    this.held += size;
+    // A failed read is not kept: the next download tries again.
+    chunk.data.catch(() => {
+      if (file.chunks.get(index) === chunk) {
+        file.idle.delete(index);
+        file.chunks.delete(index);
+        this.held -= chunk.size;
+        this.forgetIfUnused(file);
+      }
+    });
+    return chunk;
+  }
+
   private drop(file: OpenFile, index: number): void {
     const chunk = file.chunks.get(index);
     file.idle.delete(index);
@@ -144,11 +191,11 @@ export class SharedReads {
     if (buffer.length === this.chunkSize && this.spare.length < this.keepSpare) this.spare.push(buffer);
   }
 
-  private async readChunk(fh: FileHandle, path: string, start: number, size: number): Promise<Buffer> {
+  private async readChunk(source: ChunkSource, path: string, start: number, size: number): Promise<Buffer> {
     const buffer =
       size === this.chunkSize ? (this.spare.pop() ?? Buffer.allocUnsafeSlow(size)) : Buffer.allocUnsafeSlow(size);
     try {
-      return await readInto(fh, path, buffer, start);
+      return await readInto(source, path, buffer, start);
     } catch (err) {
       this.recycle(buffer);
       throw err;
@@ -168,19 +215,56 @@ export class SharedReads {
     return false;
   }
 
-  private async readPrivate(path: string, fh: FileHandle, position: number, end: number): Promise<Piece> {
+  private async readPrivate(path: string, source: ChunkSource, position: number, end: number): Promise<Piece> {
     const size = Math.min(this.privateSize, end - position);
-    const bytes = await readInto(fh, path, Buffer.allocUnsafe(size), position);
+    const bytes = await readInto(source, path, Buffer.allocUnsafe(size), position);
     return { bytes, release: () => {} };
+  }
+
+  /**
+   * Sends bytes [start, end) of `path` (of `size` bytes) to `dest`, without
+   * ending it; between `open(path)` and its close. Reads the next piece while
+   * the previous one drains: at most two writes in flight.
+   */
+  async send(path: string, source: ChunkSource, dest: Writable, start: number, end: number, size: number) {
+    let position = start;
+    const inFlight: Promise<void>[] = [];
+    try {
+      while (position < end) {
+        if (inFlight.length === 2) await inFlight.shift();
+        const piece = await this.read(path, source, position, end, size);
+        position += piece.bytes.length;
+        const written = writeAndWait(dest, piece.bytes).finally(piece.release);
+        written.catch(() => {}); // awaited below; avoid an unhandled rejection meanwhile
+        inFlight.push(written);
+      }
+      await Promise.all(inFlight);
+    } finally {
+      await Promise.allSettled(inFlight);
+    }
   }
 }
 
-/** Fills `buffer` from the file at `position`; a file that ends sooner is an error. */
-async function readInto(fh: FileHandle, path: string, buffer: Buffer, position: number): Promise<Buffer> {
+/** Writes `chunk` to `dest`; resolves once it is handed to the destination, rejects if it closes first. */
+export function writeAndWait(dest: Writable, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (dest.destroyed) return reject(new Error('destination closed'));
+    const onClose = () => reject(new Error('destination closed'));
+    dest.once('close', onClose);
+    dest.write(chunk, (err) => {
+      dest.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    });
+  });
+}
+
+/** Fills `buffer` from the source at `position`; an object that ends sooner is an error. */
+async function readInto(source: ChunkSource, path: string, buffer: Buffer, position: number): Promise<Buffer> {
   const size = buffer.length;
   let filled = 0;
   while (filled < size) {
-    const { bytesRead } = await fh.read(buffer, filled, size - filled, position + filled);
+    const { bytesRead } = await source.read(buffer, filled, size - filled, position + filled);
     if (bytesRead === 0) throw new Error(`object ${path} is shorter than expected`);
     filled += bytesRead;
   }

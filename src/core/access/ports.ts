@@ -125,6 +125,12 @@ export interface AuditQuery extends Slice {
 }
 
 export interface AccessStore {
+  /**
+   * A value that changes whenever an identity, role or project this store answers for may have changed (on this
+   * node or another): lets callers keep decisions made from its answers until then. Stores without one change it
+   * on every call (nothing kept).
+   */
+  changeMark?(): unknown;
   createUser(user: NewUser): Promise<UserRecord | null>;
   userById(id: number): Promise<UserRecord | null>;
   userByName(username: string): Promise<UserRecord | null>;

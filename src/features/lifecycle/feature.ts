@@ -79,8 +79,8 @@ export function createLifecycle(o: LifecycleOptions): LifecycleFeature {
   registry.hooks.addGuard(history.guard());
   // Last: its intent is written only for a push the other guards let through.
   registry.hooks.addGuard(pushes.guard());
-  registry.hooks.on(history.listener);
-  registry.hooks.on(pushes.listener);
+  registry.hooks.on(history.listener, ['manifest.pushed', 'tag.deleted', 'manifest.deleted']);
+  registry.hooks.on(pushes.listener, ['manifest.pushed']);
   registry.uploads.blobSettled = (digest) => {
     activity.seen();
     return waitUntilSettled(gcStore, [digest]);

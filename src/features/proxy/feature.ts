@@ -62,7 +62,8 @@ export interface ProxyFeature {
 }
 
 export async function createProxy(deps: ProxyDeps): Promise<ProxyFeature> {
-  const flights = new BlobFlights(deps.spoolDir);
+  // Fills hash on the uploads' hashing thread, and their stores take that digest (one hash per byte).
+  const flights = new BlobFlights(deps.spoolDir, () => deps.registry.uploads.runningHash());
   const cache = new ProxyCache({
     registry: deps.registry,
     registries: deps.registries,

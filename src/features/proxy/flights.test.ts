@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { after, test } from 'node:test';
-import { BlobFlights } from './flights.ts';
+import { BlobFlights, STORE_LEAD_BYTES } from './flights.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-flights-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,13 +49,14 @@ test('one fetch for all: an early, a late and a slow client each get every byte;
   const first = await flights.join(digestOf(blob), fetch, store, () => {});
   assert.ok(first.stream);
   const early = collect(first.stream);
+  // A client that has not started reading: every chunk is spooled for it.
   const slowJoin = await flights.join(digestOf(blob), fetch, store, () => {});
-  const slow = collect(slowJoin.stream!, true);
   // Half the body, then a client joins late (it reads the spool from the start).
   up.body.write(blob.subarray(0, blob.length >> 1));
   await new Promise((r) => setTimeout(r, 20));
   const late = await flights.join(digestOf(blob), fetch, store, () => {});
   const lateBytes = collect(late.stream!);
+  const slow = collect(slowJoin.stream!, true);
   for (let at = blob.length >> 1; at < blob.length; at += 100_000) up.body.write(blob.subarray(at, at + 100_000));
   up.body.end();
   assert.deepEqual(await early, blob);
@@ -74,9 +75,9 @@ test('a body with the wrong digest reaches no client whole: every client errors 
   const wrong = Buffer.from(blob);
   wrong[wrong.length - 1] ^= 1;
   const up = upstream(blob.length);
-  const store = async (body: AsyncIterable<Buffer>) => {
-    const got = await storeAll(body);
-    if (digestOf(got) !== digestOf(blob)) throw new Error('digest mismatch');
+  const store = async (body: AsyncIterable<Buffer>, _size: number, digest: Promise<string> | null) => {
+    await storeAll(body);
+    if ((await digest) !== digestOf(blob)) throw new Error('digest mismatch');
   };
   const a = await flights.join(
     digestOf(blob),
@@ -116,19 +117,20 @@ test('a truncated body: clients error, nothing whole is handed out', async () =>
   await assert.rejects(got);
 });
 
-test("the last byte waits for the store's verification, and no longer: the commit after it is not waited for", async () => {
+test("the last byte waits for the flight's own hash, not for the store: a store writing behind is not waited for", async () => {
   const flights = new BlobFlights(join(dir, 'd'));
   const blob = randomBytes(300_000);
   const up = upstream(blob.length);
-  let verify!: () => void;
-  let commit!: () => void;
-  const committed = new Promise<void>((r) => {
-    commit = r;
+  let write!: () => void;
+  const disk = new Promise<void>((r) => {
+    write = r;
   });
-  const store = async (body: AsyncIterable<Buffer>, _size: number, verified: () => void) => {
-    await storeAll(body);
-    verify = verified;
-    await committed;
+  let given: string | null = null;
+  const store = async (body: AsyncIterable<Buffer>, _size: number, digest: Promise<string> | null) => {
+    await disk; // a slow disk: the store has not read a byte yet
+    const got = await storeAll(body);
+    given = await digest;
+    if (given !== digestOf(got)) throw new Error('digest mismatch');
   };
   const a = await flights.join(
     digestOf(blob),
@@ -146,26 +148,24 @@ test("the last byte waits for the store's verification, and no longer: the commi
   });
   up.body.end(blob);
   await new Promise((r) => setTimeout(r, 50));
-  assert.equal(got, blob.length - 1, 'everything but the last byte before the store has verified');
-  assert.equal(ended, false);
-  verify();
-  await new Promise((r) => setTimeout(r, 50));
-  assert.equal(got, blob.length, 'the last byte once verified, before the commit');
+  assert.equal(got, blob.length, 'every byte, verified by the flight, before the store wrote any');
   assert.equal(ended, true);
-  commit();
+  write();
   await a.finished;
+  assert.equal(given, digestOf(blob), "the store is given the flight's digest of its bytes");
 });
 
-test('a store that fails after every byte passed (wrong digest) never lets the last byte out', async () => {
+test('a wrong digest found once the body ended: the last byte never goes out, and the store is told', async () => {
   const flights = new BlobFlights(join(dir, 'e'));
   const blob = randomBytes(200_000);
+  const wrong = Buffer.from(blob);
+  wrong[0] ^= 1;
   const up = upstream(blob.length);
-  let fail!: (err: Error) => void;
-  const store = async (body: AsyncIterable<Buffer>) => {
+  let storeSaw: string | null = null;
+  const store = async (body: AsyncIterable<Buffer>, _size: number, digest: Promise<string> | null) => {
     await storeAll(body);
-    await new Promise<void>((_, reject) => {
-      fail = reject;
-    });
+    storeSaw = await digest;
+    if (storeSaw !== digestOf(blob)) throw new Error('digest mismatch');
   };
   const a = await flights.join(
     digestOf(blob),
@@ -181,10 +181,115 @@ test('a store that fails after every byte passed (wrong digest) never lets the l
     a.stream!.on('error', resolve);
     a.stream!.on('end', () => resolve(null));
   });
-  up.body.end(blob);
-  await new Promise((r) => setTimeout(r, 50));
-  fail(new Error('digest mismatch'));
+  up.body.end(wrong);
   assert.ok(await ended, 'the client is cut off');
   assert.equal(got, blob.length - 1);
   await a.finished;
+  assert.equal(storeSaw, digestOf(wrong), 'the store got the true digest of its bytes (and refused them)');
+});
+
+test('a store that fails (disk error) does not cut off clients of verified bytes', async () => {
+  const flights = new BlobFlights(join(dir, 'f'));
+  const blob = randomBytes(500_000);
+  const up = upstream(blob.length);
+  const store = async (body: AsyncIterable<Buffer>) => {
+    for await (const _ of body) throw new Error('ENOSPC');
+  };
+  const a = await flights.join(
+    digestOf(blob),
+    async () => up.source,
+    store,
+    () => {},
+  );
+  const got = collect(a.stream!);
+  for (let at = 0; at < blob.length; at += 100_000) up.body.write(blob.subarray(at, at + 100_000));
+  up.body.end();
+  assert.deepEqual(await got, blob);
+  await a.finished;
+});
+
+test('the upstream runs ahead of a slow store by at most STORE_LEAD_BYTES', async () => {
+  const flights = new BlobFlights(join(dir, 'g'));
+  const blob = randomBytes(STORE_LEAD_BYTES + 4 * 1024 * 1024);
+  const up = upstream(blob.length);
+  let write!: () => void;
+  const disk = new Promise<void>((r) => {
+    write = r;
+  });
+  const store = async (body: AsyncIterable<Buffer>) => {
+    await disk;
+    await storeAll(body);
+  };
+  let passed = 0;
+  const a = await flights.join(
+    digestOf(blob),
+    async () => up.source,
+    store,
+    (n) => {
+      passed += n;
+    },
+  );
+  const got = collect(a.stream!);
+  void (async () => {
+    for (let at = 0; at < blob.length; at += 1024 * 1024) {
+      if (!up.body.write(blob.subarray(at, at + 1024 * 1024))) await new Promise((r) => up.body.once('drain', r));
+    }
+    up.body.end();
+  })();
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok(passed <= STORE_LEAD_BYTES + 1024 * 1024, `read ${passed} bytes ahead of a store that wrote none`);
+  assert.ok(passed >= STORE_LEAD_BYTES, 'but the whole lead');
+  write();
+  assert.deepEqual(await got, blob);
+  await a.finished;
+});
+
+test('while every client keeps up nothing is spooled; a client joining then is served from storage once stored', async () => {
+  const flights = new BlobFlights(join(dir, 'h'));
+  const blob = randomBytes(2 * 1024 * 1024 + 5);
+  const up = upstream(blob.length);
+  let stored = false;
+  const store = async (body: AsyncIterable<Buffer>) => {
+    await storeAll(body);
+    stored = true;
+  };
+  const a = await flights.join(
+    digestOf(blob),
+    async () => up.source,
+    store,
+    () => {},
+  );
+  const got = collect(a.stream!);
+  for (let at = 0; at < blob.length >> 1; at += 64 * 1024) {
+    up.body.write(blob.subarray(at, Math.min(at + 64 * 1024, blob.length >> 1)));
+    await new Promise((r) => setImmediate(r));
+  }
+  await new Promise((r) => setTimeout(r, 20));
+  const [spool] = readdirSync(join(dir, 'h'));
+  assert.ok(spool);
+  assert.ok(
+    statSync(join(dir, 'h', spool)).size < blob.length >> 2,
+    'the chunks the client took from memory were not spooled',
+  );
+  let lateJoined = false;
+  const late = flights
+    .join(
+      digestOf(blob),
+      async () => {
+        throw new Error('a second fetch');
+      },
+      store,
+      () => {},
+    )
+    .then((j) => {
+      lateJoined = true;
+      return j;
+    });
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(lateJoined, false, 'the late client waits for the store');
+  up.body.end(blob.subarray(blob.length >> 1));
+  assert.deepEqual(await got, blob);
+  const j = await late;
+  assert.equal(j.stream, undefined, 'no stream: served from storage');
+  assert.equal(stored, true);
 });

@@ -3,11 +3,18 @@
  * same uncached blob share ONE upstream fetch. The fetch is written to a
  * spool file (each client reads it at its own pace, from the start, however
  * late it joined) while the same bytes go into a blob upload that is
- * verified (digest and length) before it is committed. A client is never
- * sent a blob's last byte before the bytes are verified (by the store, which
- * hashes them once, as they pass, and says so before its commit): on a wrong digest or a
- * truncated body every client is cut off short of a complete response, and
- * nothing is stored.
+ * verified (digest and length) before it is committed.
+ *
+ * The upstream is read at its own pace: each chunk is hashed once (by the
+ * flight, on the hashing thread), handed to the clients and queued for the
+ * store, which writes behind (a bounded lead, `STORE_LEAD_BYTES`) and takes
+ * the flight's digest of those same buffers instead of hashing them again.
+ * A client is never sent a blob's last byte before every byte came and
+ * hashes to the digest: on a wrong digest or a truncated body every client
+ * is cut off short of a complete response, and the store refuses the bytes
+ * (nothing is stored). The client's last byte does not wait for the store's
+ * disk writes or commit; a store that fails after that stores nothing and
+ * the next pull fetches again.
  *
  * A client that has read everything received so far is "live": the next
  * chunks are handed to it from memory as they pass (no spool read, no new
@@ -19,6 +26,17 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { type FileHandle, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { inlineHash } from '../../core/digest.ts';
+import type { RunningHash } from '../../core/ports.ts';
+import { StoreQueue } from './store-queue.ts';
+
+/**
+ * How far the upstream may run ahead of the store's disk writes (bytes held
+ * in memory per fill): a layer of this size or less reaches its clients at
+ * the upstream's pace however slow the disk; beyond it the fill waits for
+ * the store.
+ */
+export const STORE_LEAD_BYTES = 1024 * 1024;
 
 export interface FlightSource {
   /** Content-Length from the upstream; null when it sent none. */
@@ -44,8 +62,14 @@ interface Flight {
   size: number;
   /** Bytes that passed the tee (hashed, handed to the store and the live readers). */
   received: number;
-  /** Bytes in the spool file. */
+  /** End of the spooled stretch `[spooledFrom, written)` the readers behind read back. */
   written: number;
+  /** Start of that stretch; -1 while chunks are skipped (every client took them from memory). */
+  spooledFrom: number;
+  /** Some chunks were never spooled: a client joining now cannot start from the spool. */
+  skipped: boolean;
+  /** The blob's last byte (sent once verified, from memory). */
+  tail: Buffer | null;
   readers: Set<FlightReader>;
   state: 'running' | 'done' | 'failed';
   /** Every byte arrived and hashes to the digest: clients may have the last byte (before the store commits). */
@@ -57,11 +81,12 @@ interface Flight {
 }
 
 /**
- * Consumes the body into storage and must verify it (digest and length);
- * calls `verified` as soon as it has (before its commit), so clients get
- * their last byte without waiting for the commit's fsync.
+ * Consumes the body into storage and must verify it (digest and length)
+ * before storing it. `digest`: the flight's SHA-256 of exactly the body's
+ * buffers (settles once the body ended; null when the flight did not hash
+ * it), which the store may take instead of hashing the bytes again.
  */
-export type FlightStore = (body: AsyncIterable<Buffer>, size: number, verified: () => void) => Promise<void>;
+export type FlightStore = (body: AsyncIterable<Buffer>, size: number, digest: Promise<string> | null) => Promise<void>;
 
 export interface FlightJoin {
   size: number;
@@ -77,7 +102,11 @@ export class BlobFlights {
   private seq = 0;
 
   /** `dir` is emptied: spool files of a process that died mid-fetch are garbage. */
-  constructor(private readonly dir: string) {
+  /** `newHash`: the SHA-256 the flights hash their bodies with (the uploads' hashing thread). */
+  constructor(
+    private readonly dir: string,
+    private readonly newHash: () => RunningHash = inlineHash,
+  ) {
     mkdirSync(dir, { recursive: true });
     for (const name of readdirSync(dir)) rmSync(join(dir, name), { force: true });
   }
@@ -120,19 +149,15 @@ export class BlobFlights {
       pending.catch(() => this.flights.delete(digest));
     }
     const flight = await pending;
-    if (flight.state !== 'running') {
+    // Finished, or chunks went by unspooled: this client is served from storage once the blob is stored.
+    const fromStorage = async (): Promise<FlightJoin> => {
       await flight.finished;
       return { size: flight.size, finished: flight.finished };
-    }
+    };
+    if (flight.state !== 'running' || flight.skipped) return fromStorage();
     flight.refs++;
-    let handle: FileHandle;
-    try {
-      handle = await open(flight.path, 'r');
-    } catch (err) {
-      this.release(flight);
-      throw err;
-    }
-    return { size: flight.size, stream: this.reader(flight, handle), finished: flight.finished };
+    // The spool is opened once this client needs to read it back (most never do): no file open before its headers.
+    return { size: flight.size, stream: this.reader(flight), finished: flight.finished };
   }
 
   private async start(
@@ -148,7 +173,9 @@ export class BlobFlights {
     }
     if (source.size >= 0) this.sizes.set(digest, source.size);
     const path = join(this.dir, `${process.pid}-${++this.seq}-${digest.replace(':', '-')}`);
-    const file = await open(path, 'w');
+    // Opened beside the first chunks (not before the client's headers); writes wait for it.
+    const file = open(path, 'w');
+    file.catch(() => {});
     let settle!: () => void;
     const flight: Flight = {
       digest,
@@ -156,6 +183,9 @@ export class BlobFlights {
       size: source.size,
       received: 0,
       written: 0,
+      spooledFrom: 0,
+      skipped: false,
+      tail: null,
       readers: new Set(),
       state: 'running',
       verified: false,
@@ -177,22 +207,36 @@ export class BlobFlights {
     };
     // The spool write runs beside the store: a chunk goes on to the upload at once, and readers
     // see it once it is in the spool file (writes are chained, so in order).
-    // Chunks waiting for the spool, written together by one writer at a time.
+    // Chunks waiting for the spool (from offset `queuedAt`), written together by one writer at a time.
     let queued: Buffer[] = [];
+    let queuedAt = 0;
     let writing: Promise<void> | null = null;
     let spoolError: Error | null = null;
-    const spool = (c: Buffer) => {
+    /** Bumped when the spool starts again after skipped chunks: a write of the old stretch no longer counts. */
+    let stretch = 0;
+    const spool = (c: Buffer, at: number) => {
+      if (flight.spooledFrom < 0) {
+        // The first chunk spooled since some were skipped: a new stretch begins here.
+        stretch++;
+        queued = [];
+        flight.spooledFrom = at;
+        flight.written = at;
+      }
+      if (queued.length === 0) queuedAt = at;
       queued.push(c);
       if (writing) return;
       writing = (async () => {
         try {
           while (queued.length > 0) {
             const batch = queued;
+            const offset = queuedAt;
+            const mine = stretch;
             queued = [];
-            const { bytesWritten } = await file.writev(batch, flight.written);
+            const { bytesWritten } = await (await file).writev(batch, offset);
             const total = batch.reduce((n, b) => n + b.length, 0);
             if (bytesWritten !== total) throw new Error(`spool write: ${bytesWritten} of ${total} bytes`);
-            flight.written += total;
+            if (mine !== stretch) continue;
+            flight.written = offset + total;
             notify();
           }
         } catch (err) {
@@ -202,38 +246,84 @@ export class BlobFlights {
         }
       })();
     };
-    async function* tee(): AsyncIterable<Buffer> {
-      for await (const chunk of source.body) {
-        if (spoolError) throw spoolError;
-        const c = chunk as Buffer;
-        const at = flight.received;
-        flight.received += c.length;
-        spool(c);
-        onBytes(c.length);
-        // Live clients get the chunk now, short of the blob's last byte (that waits for verification).
-        const end = Math.min(flight.received, flight.size - 1);
-        if (end > at) {
-          for (const r of flight.readers) {
-            if (!r.live) continue;
-            if (r.pos !== at) {
-              r.live = false;
-              r.wake();
-              continue;
+    /**
+     * A chunk need not be spooled when every client has had every byte so far
+     * from memory and takes this one from memory too: nobody would read it
+     * back (the blob's last byte, held back until verified, is kept in memory
+     * too). A client joining after a skipped chunk is served from storage
+     * once the blob is stored.
+     */
+    const unneeded = (at: number): boolean => {
+      if (flight.readers.size === 0) return false;
+      for (const r of flight.readers) if (!r.live || r.pos !== at) return false;
+      return true;
+    };
+    const hash = digest.startsWith('sha256:') ? this.newHash() : inlineHash(digest.split(':')[0] as string);
+    const queue = new StoreQueue(STORE_LEAD_BYTES);
+    /** The flight's own hash of the body (the store's bytes, the same buffers): what the store checks too. */
+    let digestOfBody!: (hex: Promise<string>) => void;
+    const bodyDigest = new Promise<string>((resolve) => {
+      digestOfBody = (hex) => resolve(hex.then((h) => `${digest.split(':')[0]}:${h}`));
+    });
+    bodyDigest.catch(() => {}); // a failed fill's store fails on its body first
+    /**
+     * Reads the upstream at its own pace: each chunk is hashed, spooled, handed
+     * to the live clients and queued for the store (which writes behind).
+     * Resolves once every byte came and hashes to the digest; clients get
+     * their last byte then, without waiting for the store.
+     */
+    const tee = async (): Promise<void> => {
+      try {
+        for await (const chunk of source.body) {
+          if (spoolError) throw spoolError;
+          const c = chunk as Buffer;
+          const at = flight.received;
+          flight.received += c.length;
+          if (flight.received > flight.size) throw new Error('the upstream sent more bytes than it announced');
+          const hashed = hash.update(c);
+          if (flight.received === flight.size) flight.tail = c.subarray(c.length - 1);
+          const skip = unneeded(at);
+          if (!skip) spool(c, at);
+          onBytes(c.length);
+          // Live clients get the chunk now, short of the blob's last byte (that waits for verification).
+          const end = Math.min(flight.received, flight.size - 1);
+          if (end > at) {
+            for (const r of flight.readers) {
+              if (!r.live) continue;
+              if (r.pos !== at) {
+                r.live = false;
+                r.wake();
+                continue;
+              }
+              const part = end - at === c.length ? c : c.subarray(0, end - at);
+              r.pos = end;
+              if (!r.deliver(part)) r.live = false;
             }
-            const part = end - at === c.length ? c : c.subarray(0, end - at);
-            r.pos = end;
-            if (!r.deliver(part)) r.live = false;
           }
+          if (skip) {
+            flight.skipped = true;
+            flight.spooledFrom = -1;
+          }
+          const stored = queue.push(c);
+          if (hashed) await hashed;
+          if (stored) await stored;
         }
-        yield c;
+        if (flight.received !== flight.size)
+          throw new Error(`the upstream body ended after ${flight.received} of ${flight.size} bytes`);
+      } catch (err) {
+        hash.drop();
+        digestOfBody(Promise.reject(err as Error));
+        queue.fail(err as Error);
+        throw err;
       }
+      // Asked for as soon as the body ends, beside the store's last writes.
+      const hex = hash.digest();
+      digestOfBody(hex);
+      queue.end();
+      const actual = await bodyDigest;
+      if (actual !== digest) throw new Error(`the upstream's bytes hash to ${actual}, not ${digest}`);
       while (writing) await writing;
       if (spoolError) throw spoolError;
-    }
-    // The store hashes the bytes it is given (the tee's) and says when they match: one hash per byte.
-    const verified = async () => {
-      while (writing) await writing;
-      if (spoolError || flight.written !== flight.size || flight.state === 'failed') return;
       flight.verified = true;
       wakeAll();
     };
@@ -248,12 +338,19 @@ export class BlobFlights {
               yield c as Buffer;
             }
           })();
-          await store(counted, -1, () => {});
+          hash.drop();
+          await store(counted, -1, null);
           flight.size = n;
-        } else
-          await store(tee(), flight.size, () => {
-            void verified();
-          });
+        } else {
+          // The store's failure (a disk error) does not fail verified bytes already streaming to clients.
+          const storing = store(queue, flight.size, bodyDigest);
+          storing.catch(() => {});
+          const teed = tee();
+          teed.catch(() => {});
+          const [t, s] = await Promise.allSettled([teed, storing]);
+          if (t.status === 'rejected') throw t.reason;
+          if (s.status === 'rejected') throw s.reason;
+        }
         flight.state = 'done';
       } catch (err) {
         flight.state = 'failed';
@@ -261,7 +358,7 @@ export class BlobFlights {
         source.body.destroy();
       } finally {
         while (writing) await writing;
-        await file.close().catch(() => {});
+        await file.then((f) => f.close()).catch(() => {});
         this.flights.delete(digest);
         this.sizes.delete(digest);
         wakeAll();
@@ -282,7 +379,8 @@ export class BlobFlights {
     if (--flight.refs === 0 && flight.state !== 'running') void unlink(flight.path).catch(() => {});
   }
 
-  private reader(flight: Flight, handle: FileHandle): Readable {
+  private reader(flight: Flight): Readable {
+    let handle: FileHandle | null = null;
     let busy = false;
     let again = false;
     let released = false;
@@ -290,7 +388,7 @@ export class BlobFlights {
       if (released) return;
       released = true;
       flight.readers.delete(reader);
-      void handle.close().catch(() => {});
+      void handle?.close().catch(() => {});
       this.release(flight);
     };
     const changed = () => new Promise<void>((resolve) => flight.waiters.push(resolve));
@@ -335,19 +433,46 @@ export class BlobFlights {
           stream.destroy(flight.error ?? new Error('upstream fetch failed'));
           return;
         }
+        if (reader.pos < flight.spooledFrom) {
+          // Bytes this client lacks were never spooled (cannot happen: chunks are skipped only when every client has them).
+          stream.destroy(new Error('spool gap'));
+          return;
+        }
         const final = flight.state === 'done' || flight.verified;
+        if (final && flight.tail && reader.pos === flight.size - 1) {
+          reader.pos = flight.size;
+          stream.push(flight.tail);
+          continue;
+        }
         // The last byte waits for verification: a failed blob never reaches a client whole.
         const limit = final ? flight.written : Math.min(flight.written, flight.size - 1);
         if (reader.pos < limit) {
           const buf = Buffer.allocUnsafe(Math.min(limit - reader.pos, 1024 * 1024));
-          const { bytesRead } = await handle.read(buf, 0, buf.length, reader.pos);
-          reader.pos += bytesRead;
-          if (!stream.push(buf.subarray(0, bytesRead))) return;
+          try {
+            if (!handle) {
+              const h = await open(flight.path, 'r');
+              if (released) {
+                void h.close().catch(() => {});
+                return;
+              }
+              handle = h;
+            }
+            const { bytesRead } = await handle.read(buf, 0, buf.length, reader.pos);
+            reader.pos += bytesRead;
+            if (!stream.push(buf.subarray(0, bytesRead))) return;
+          } catch (err) {
+            stream.destroy(err as Error);
+            return;
+          }
           continue;
         }
-        if (final && reader.pos >= flight.written) {
+        if (final && reader.pos >= flight.size) {
           stream.push(null);
           release();
+          return;
+        }
+        if (final) {
+          stream.destroy(new Error('spool gap')); // cannot happen: bytes a client lacks are always spooled
           return;
         }
         if (!final && flight.state === 'running' && reader.pos === Math.min(flight.received, flight.size - 1)) {

@@ -203,7 +203,7 @@ export class ProxyCache {
             throw err;
           }
         },
-        async (body, length, verified) => {
+        async (body, length, bodyDigest) => {
           const lease = this.held.get(digest);
           this.held.delete(digest);
           try {
@@ -211,7 +211,8 @@ export class ProxyCache {
               repository,
               digest,
               body,
-              length >= 0 ? { length, onVerified: verified } : { onVerified: verified },
+              // The flight hashed these very buffers as they came: one hash per byte.
+              { ...(length >= 0 ? { length } : {}), ...(bodyDigest ? { bodyDigest } : {}) },
               PROXY_FILL,
             );
           } catch (err) {

@@ -103,7 +103,7 @@ export function createReplication(deps: ReplicationDeps): ReplicationFeature {
     worker,
     runner,
     listen(hooks) {
-      hooks.on((event) => worker.onEvent(event));
+      hooks.on((event) => worker.onEvent(event), ['manifest.pushed', 'manifest.deleted', 'tag.deleted']);
     },
     start() {
       runner?.start();

@@ -77,15 +77,18 @@ export function createScan(options: ScanFeatureOptions): ScanFeature {
   });
   const rescanner = rescans;
   registry.hooks.addGuard(scan.guard());
-  registry.hooks.on(async (event) => {
-    if (event.type !== 'manifest.pushed' || event.subject !== null) return;
-    let wanted = options.scanOnPush === true;
-    if (!wanted) {
-      const id = await options.projectId(projectOf(event.repository));
-      wanted = id !== null && (await options.store.policy(id)).autoScan;
-    }
-    if (wanted) void scan.scan(event.repository, event.digest).catch(() => {});
-  });
+  registry.hooks.on(
+    async (event) => {
+      if (event.type !== 'manifest.pushed' || event.subject !== null) return;
+      let wanted = options.scanOnPush === true;
+      if (!wanted) {
+        const id = await options.projectId(projectOf(event.repository));
+        wanted = id !== null && (await options.store.policy(id)).autoScan;
+      }
+      if (wanted) void scan.scan(event.repository, event.digest).catch(() => {});
+    },
+    ['manifest.pushed'],
+  );
   return {
     service: scan,
     rescans: rescanner,

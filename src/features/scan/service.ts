@@ -380,7 +380,8 @@ export class ScanService {
   /** Why a pull of `digest` in `project` is refused; null when it may be pulled. */
   async refusal(project: string, digest: string): Promise<string | null> {
     const key = `${project}\0${digest}`;
-    if (this.verdicts.has(key)) return this.verdicts.get(key) ?? null;
+    const known = this.verdicts.get(key);
+    if (known !== undefined) return known;
     const projectId = await this.options.projectId(project);
     let verdict: string | null = null;
     if (projectId !== null) {
@@ -416,10 +417,16 @@ export class ScanService {
   guard(): RegistryGuard {
     return {
       name: 'vulnerability',
-      beforeManifestPull: async (check: PullCheck) => {
+      beforeManifestPull: (check: PullCheck) => {
         if (check.caller.inspection) return;
-        const reason = await this.refusal(projectOf(check.repository), check.record.digest);
-        if (reason) throw new RegistryError('PRECONDITION_FAILED', reason, { digest: check.record.digest });
+        const refuse = (reason: string | null) => {
+          if (reason) throw new RegistryError('PRECONDITION_FAILED', reason, { digest: check.record.digest });
+        };
+        const project = projectOf(check.repository);
+        // A verdict already known answers at once: every manifest GET runs this.
+        const known = this.verdicts.get(`${project}\0${check.record.digest}`);
+        if (known !== undefined) return refuse(known);
+        return this.refusal(project, check.record.digest).then(refuse);
       },
     };
   }

@@ -37,6 +37,6 @@ export async function createSigning(options: {
   });
   await service.start();
   options.registry.hooks.addGuard(signingGuard(service, options.onError));
-  options.registry.hooks.on(signingListener(service));
+  options.registry.hooks.on(signingListener(service), ['manifest.pushed', 'manifest.deleted', 'tag.deleted']);
   return { service, close: () => service.stop() };
 }

@@ -12,19 +12,25 @@ import type { SigningService } from './service.ts';
 export const SIGNATURE_TAG = /^sha256-[0-9a-f]{64}\.(sig|att|sbom)$/;
 
 export function signingGuard(signing: SigningService, onError?: (err: unknown) => void): RegistryGuard {
+  const refuse = (refusal: string | undefined, digest: string) => {
+    if (refusal) throw new RegistryError('PRECONDITION_FAILED', refusal, { digest });
+  };
   return {
     name: 'signing',
-    async beforeManifestPull(check) {
+    beforeManifestPull(check) {
       // Management reads and HEADs (digest only: what `cosign sign` needs) are not gated, as in Harbor.
       if (check.caller.inspection || check.headOnly) return;
-      let refusal: string | undefined;
-      try {
-        refusal = (await signing.verdict(check.repository, check.record.digest)).refusal;
-      } catch (err) {
-        onError?.(err);
-        refusal = 'signature required: the signature could not be verified (invalid)';
-      }
-      if (refusal) throw new RegistryError('PRECONDITION_FAILED', refusal, { digest: check.record.digest });
+      const digest = check.record.digest;
+      // A verdict already known answers at once: every manifest GET runs this.
+      const known = signing.knownVerdict(check.repository, digest);
+      if (known) return refuse(known.refusal, digest);
+      return signing.verdict(check.repository, digest).then(
+        (verdict) => refuse(verdict.refusal, digest),
+        (err) => {
+          onError?.(err);
+          refuse('signature required: the signature could not be verified (invalid)', digest);
+        },
+      );
     },
   };
 }

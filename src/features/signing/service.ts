@@ -43,6 +43,8 @@ export interface KeyInput {
 
 export class SigningService {
   private verdicts = new Map<string, Promise<Verdict>>();
+  /** The value of each verdict promise once it has settled: read without a promise on the hot path. */
+  private readonly settled = new WeakMap<Promise<Verdict>, Verdict>();
   private policies = new Map<string, Promise<{ projectId: number | null; policy: SigningPolicy }>>();
   private trust = new Map<number, Promise<TrustedSet>>();
   private seenVersion = -1;
@@ -170,6 +172,12 @@ export class SigningService {
 
   // ---------------------------------------------------------------- verdicts
 
+  /** The cached verdict if it is known now (no computing, no promise): the pull gate's fast path. */
+  knownVerdict(repository: string, digest: string): Verdict | undefined {
+    const pending = this.verdicts.get(`${repository}@${digest}`);
+    return pending && this.settled.get(pending);
+  }
+
   /** The cached verdict (computed on a miss). */
   verdict(repository: string, digest: string): Promise<Verdict> {
     const key = `${repository}@${digest}`;
@@ -179,9 +187,10 @@ export class SigningService {
     const computed = this.compute(repository, digest, true);
     this.verdicts.set(key, computed);
     computed.then(
-      () => {
+      (value) => {
         // A change landed while computing: this answer may predate it.
         if (this.generation !== generation) this.verdicts.delete(key);
+        else this.settled.set(computed, value);
       },
       () => this.verdicts.delete(key),
     );

@@ -18,18 +18,16 @@ export interface TrafficRecorderOptions {
   onError?: (err: unknown) => void;
 }
 
-interface PendingPulls {
-  /** Pulls per repository. */
-  repositories: Map<string, number>;
-  /** Latest pull per `repository@digest`. */
-  artifacts: Map<string, { repository: string; digest: string; at: string }>;
-}
+/** Pulls per repository since the last flush, with each manifest's latest pull (epoch ms) by digest. */
+type PendingPulls = Map<string, { pulls: number; latest: Map<string, number> }>;
 
-const noPulls = (): PendingPulls => ({ repositories: new Map(), artifacts: new Map() });
-
+const DAY_MS = 86_400_000;
 export class TrafficRecorder {
   private pending = new Map<string, DailyTraffic>();
-  private pulls: PendingPulls = noPulls();
+  private pulls: PendingPulls = new Map();
+  /** The UTC day of the last count and its bounds: one ISO string per day, not per pull. */
+  private dayKey = '';
+  private dayStart = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly store: TrafficStore;
   private readonly clock: Clock;
@@ -50,22 +48,29 @@ export class TrafficRecorder {
 
   /** A manifest pull; with the repository (and the digest served), counted for it too. */
   pull(repository?: string, digest?: string): void {
-    // One clock read and one ISO string per pull: this runs on the manifest GET hot path.
-    const at = this.clock.now().toISOString();
-    this.day(at.slice(0, 10)).pulls += 1;
+    // One clock read per pull and no string built: this runs on the manifest GET hot path.
+    const ms = this.clock.now().getTime();
+    this.dayAt(ms).pulls += 1;
     if (repository === undefined) return;
-    const { repositories, artifacts } = this.pulls;
-    repositories.set(repository, (repositories.get(repository) ?? 0) + 1);
-    if (digest) {
-      const key = `${repository}@${digest}`;
-      const known = artifacts.get(key);
-      if (known) known.at = at;
-      else artifacts.set(key, { repository, digest, at });
+    let counts = this.pulls.get(repository);
+    if (!counts) {
+      counts = { pulls: 0, latest: new Map() };
+      this.pulls.set(repository, counts);
     }
+    counts.pulls += 1;
+    if (digest) counts.latest.set(digest, ms);
   }
 
   private today(): DailyTraffic {
-    return this.day(this.clock.now().toISOString().slice(0, 10));
+    return this.dayAt(this.clock.now().getTime());
+  }
+
+  private dayAt(ms: number): DailyTraffic {
+    if (ms < this.dayStart || ms >= this.dayStart + DAY_MS) {
+      this.dayStart = ms - (ms % DAY_MS);
+      this.dayKey = new Date(this.dayStart).toISOString().slice(0, 10);
+    }
+    return this.day(this.dayKey);
   }
 
   private day(day: string): DailyTraffic {
@@ -104,22 +109,22 @@ export class TrafficRecorder {
 
   private async flushPulls(): Promise<void> {
     const taken = this.pulls;
-    if (taken.repositories.size === 0 && taken.artifacts.size === 0) return;
-    this.pulls = noPulls();
-    const batch: PullBatch = {
-      repositories: [...taken.repositories].map(([repository, pulls]) => ({ repository, pulls })),
-      artifacts: [...taken.artifacts.values()],
-    };
+    if (taken.size === 0) return;
+    this.pulls = new Map();
+    const batch: PullBatch = { repositories: [], artifacts: [] };
+    for (const [repository, { pulls, latest }] of taken) {
+      batch.repositories.push({ repository, pulls });
+      for (const [digest, ms] of latest) batch.artifacts.push({ repository, digest, at: new Date(ms).toISOString() });
+    }
     try {
       await this.store.addPulls(batch);
     } catch (err) {
       // Put them back under what was counted meanwhile; a newer pull time wins.
-      for (const { repository, pulls } of batch.repositories) {
-        this.pulls.repositories.set(repository, (this.pulls.repositories.get(repository) ?? 0) + pulls);
-      }
-      for (const a of batch.artifacts) {
-        const key = `${a.repository}@${a.digest}`;
-        if (!this.pulls.artifacts.has(key)) this.pulls.artifacts.set(key, a);
+      for (const [repository, { pulls, latest }] of taken) {
+        const now = this.pulls.get(repository) ?? { pulls: 0, latest: new Map<string, number>() };
+        now.pulls += pulls;
+        for (const [digest, ms] of latest) if (!now.latest.has(digest)) now.latest.set(digest, ms);
+        this.pulls.set(repository, now);
       }
       this.onError(err);
     }

@@ -6,6 +6,7 @@
 import { Counter, type Registry as MetricsRegistry } from 'prom-client';
 import type { RegistryEvent, RegistryHooks } from '../../core/hooks.ts';
 import type { JobQueue } from '../../core/jobs.ts';
+import { projectOf } from '../../core/names.ts';
 import type { Sealer } from '../kube/secretbox.ts';
 import { fromRegistryEvent, type WebhookEvent, webhookTypeOf } from './events.ts';
 import { JobRunner } from './job-runner.ts';
@@ -93,15 +94,25 @@ export function createWebhooks(deps: WebhooksDeps): WebhooksFeature {
     runner,
     emit,
     listen(hooks) {
-      hooks.on(async (event: RegistryEvent) => {
-        if (event.type === 'blob.linked') return;
-        const project = await projectListening(event.repository.split('/')[0] as string);
-        // Every manifest GET arrives here; most projects listen for no pulls, so their event data is never built.
-        const type = webhookTypeOf(event);
-        if (!project || !type || !project.types.has(type)) return;
+      const deliver = async (event: RegistryEvent, name: string, type: string) => {
+        const project = await projectListening(name);
+        if (!project?.types.has(type)) return;
         const hook = fromRegistryEvent(event, deps.registryHost, () => project.public);
         if (hook && project.types.has(hook.type)) await service.notify(project.id, hook);
-      });
+      };
+      hooks.on(
+        (event: RegistryEvent) => {
+          const type = webhookTypeOf(event);
+          if (!type) return;
+          const name = projectOf(event.repository);
+          // Every manifest GET arrives here and most projects listen for no pulls: a project known not to listen
+          // is passed by without a promise or any event data built.
+          const known = listening.get(name);
+          if (known && known.until > Date.now() && !known.types.has(type)) return;
+          return deliver(event, name, type);
+        },
+        ['manifest.pushed', 'manifest.deleted', 'tag.deleted', 'manifest.pulled'],
+      );
     },
   };
 }

@@ -19,6 +19,8 @@ export interface Identity {
   via: 'none' | 'basic' | 'bearer' | 'session';
   /** The token's `access` claims (Bearer only). */
   claims?: AccessClaim[];
+  /** When the token expires (Bearer only, epoch ms). */
+  expiresAt?: number;
   /** A scanner's pull grant: its reads are inspections, not client pulls (no pull gate, no pull counts). */
   inspection?: boolean;
 }
@@ -110,6 +112,11 @@ export class Gate {
     return found;
   }
 
+  /** Records the identity of a request decided without `identify` (a remembered Bearer pull). */
+  adopt(req: IncomingMessage, identity: Promise<Identity>): void {
+    this.seen.set(req, identity);
+  }
+
   /** The identity if already known for this request (for logging after the fact). */
   known(req: IncomingMessage): Promise<Identity> | undefined {
     return this.seen.get(req);
@@ -131,7 +138,7 @@ export class Gate {
       const principal = await this.access.current(verified.subject);
       if (!principal || principal.kind === 'anonymous' || principal.id !== verified.accountId)
         throw this.unauthorized(req, 'the account of this token no longer exists or is disabled');
-      return { principal, via: 'bearer', claims: verified.access };
+      return { principal, via: 'bearer', claims: verified.access, expiresAt: verified.expiresAt };
     }
     const basic = parseBasic(header);
     if (!basic) throw this.unauthorized(req, 'unsupported authorization scheme');

@@ -14,9 +14,14 @@ import { isValidName, projectOf } from '../../core/names.ts';
 import type { AccessControl, Action, ScopeNeed } from '../oci/plugin.ts';
 import { claimsAll } from '../token/tokens.ts';
 import { clientAddress, type Gate } from './gate.ts';
+import { RememberedPulls } from './remembered-pulls.ts';
 
 export class RegistryAccess implements AccessControl {
-  constructor(private readonly gate: Gate) {}
+  private readonly rememberedPulls: RememberedPulls;
+
+  constructor(private readonly gate: Gate) {
+    this.rememberedPulls = new RememberedPulls(() => gate.access.store.changeMark?.() ?? Symbol());
+  }
 
   async authorize(
     req: IncomingMessage,
@@ -24,6 +29,20 @@ export class RegistryAccess implements AccessControl {
     actions: Action[],
     alsoNeeded: ScopeNeed[] = [],
   ): Promise<Caller> {
+    // A pull with the Authorization header of a pull allowed a moment ago (remembered-pulls.ts says when that holds).
+    const authorization =
+      repository !== null && actions.length === 1 && actions[0] === 'pull' && alsoNeeded.length === 0
+        ? req.headers.authorization
+        : undefined;
+    let markBefore: unknown;
+    if (authorization !== undefined) {
+      const known = this.rememberedPulls.recall(authorization, repository as string);
+      if (known) {
+        this.gate.adopt(req, known.identity);
+        return known.caller;
+      }
+      markBefore = this.rememberedPulls.mark();
+    }
     const who = await this.gate.identify(req);
     const caller: Caller = {
       actor: who.principal.kind === 'anonymous' ? null : principalName(who.principal),
@@ -65,6 +84,7 @@ export class RegistryAccess implements AccessControl {
         throw this.gate.unauthorized(req, 'the token does not grant this access', scope(), 'insufficient_scope');
     }
     if (actions.includes('push')) await this.gate.access.projectForPush(who.principal, repository, clientAddress(req));
+    if (authorization !== undefined) this.rememberedPulls.remember(authorization, repository, who, caller, markBefore);
     return caller;
   }
 

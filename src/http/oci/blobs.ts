@@ -74,12 +74,26 @@ async function read(ctx: OciContext, route: BlobRoute, withBody: boolean): Promi
  * before its first byte is an error answer; after, the client is cut off.
  */
 async function streamFetched(ctx: OciContext, digest: string, size: number, stream: Readable): Promise<void> {
-  const chunks = stream[Symbol.asyncIterator]();
-  let first: IteratorResult<Buffer>;
+  // Waits for the first byte (or the end) without taking it: the stream is then piped as it is,
+  // with no promise per chunk (an async iterator per chunk cost a fill ~5% of its main thread).
   try {
-    first = await chunks.next();
+    await new Promise<void>((resolve, reject) => {
+      const ready = () => {
+        stream.off('error', failed);
+        resolve();
+      };
+      const failed = (err: Error) => {
+        stream.off('readable', ready);
+        reject(err);
+      };
+      stream.once('readable', ready);
+      stream.once('error', failed);
+    });
   } catch (err) {
     throw new RegistryError('UPSTREAM_UNAVAILABLE', `fetching the blob failed: ${(err as Error).message}`);
+  }
+  if (stream.errored) {
+    throw new RegistryError('UPSTREAM_UNAVAILABLE', `fetching the blob failed: ${stream.errored.message}`);
   }
   ctx.res.writeHead(200, {
     'docker-distribution-api-version': 'registry/2.0',
@@ -88,12 +102,8 @@ async function streamFetched(ctx: OciContext, digest: string, size: number, stre
     etag: `"${digest}"`,
     'content-length': size,
   });
-  async function* rest(): AsyncIterable<Buffer> {
-    if (!first.done) yield first.value;
-    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
-  }
   try {
-    await pipeline(rest(), ctx.res);
+    await pipeline(stream, ctx.res);
   } catch (err) {
     ctx.res.destroy(err as Error);
   }

@@ -31,7 +31,8 @@ async function read(ctx: OciContext, route: ManifestRoute, withBody: boolean): P
   const record = remote?.covers(route.name)
     ? await remote.manifest(route.name, route.reference, caller)
     : await registry.manifestRecord(route.name, route.reference);
-  await registry.checkPull(route.name, route.reference, record, caller, !withBody);
+  const gated = registry.checkPull(route.name, route.reference, record, caller, !withBody);
+  if (gated) await gated;
   const headers = {
     'content-type': record.mediaType,
     'docker-content-digest': record.digest,

@@ -67,6 +67,9 @@ const versionCheck: Handler = async (ctx) => {
 
 const base: HandlerTable = { base: { GET: versionCheck, HEAD: versionCheck } };
 
+/** Handlers read `ctx.query`, never change it. */
+const NO_QUERY = new URLSearchParams();
+
 export async function ociPlugin(app: FastifyInstance, options: OciOptions): Promise<void> {
   const table: HandlerTable = {};
   for (const part of [base, blobHandlers, uploadHandlers, manifestHandlers, listingHandlers]) {
@@ -85,7 +88,8 @@ export async function ociPlugin(app: FastifyInstance, options: OciOptions): Prom
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = url.slice('/v2/'.length, q === -1 ? undefined : q);
-    const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+    // Most registry requests have no query string: they share one empty, read-only set of parameters.
+    const query = q === -1 ? NO_QUERY : new URLSearchParams(url.slice(q + 1));
     try {
       // Percent-encoding is never needed in a valid name, tag or digest: an
       // encoded slash or dot is an attempt to smuggle one past the router.

@@ -1,31 +1,25 @@
 /**
- * Counts manifest pushes (PUT answered 201) and pulls (GET answered 200, by
- * tag or digest; HEAD is not a pull) for the traffic statistics and the
- * repositories' pull counts. A cheap check of the URL, then a listener on the
- * response; nothing is awaited on the request path.
+ * Counts manifest pushes (PUT answered 201) for the traffic statistics. Pulls
+ * are counted from the registry's `manifest.pulled` event (the manifest GET
+ * handler sends it after answering), so a GET pays for no listener here. A
+ * cheap check of the URL, then a listener on the response; nothing is awaited
+ * on the request path.
  */
 import type { FastifyInstance } from 'fastify';
 import { ociRouteOf } from './paths.ts';
 
 export interface TrafficCounter {
   push(): void;
-  /** `digest`: the manifest served (its Docker-Content-Digest), when known. */
-  pull(repository: string, digest?: string): void;
 }
 
 export function countManifestTraffic(app: FastifyInstance, counter: TrafficCounter): void {
   app.addHook('onRequest', (request, reply, done) => {
-    const method = request.raw.method;
     const url = request.raw.url ?? '';
-    if ((method === 'GET' || method === 'PUT') && url.startsWith('/v2/') && url.includes('/manifests/')) {
-      const route = ociRouteOf(request.raw);
-      if (route?.kind === 'manifest') {
+    if (request.raw.method === 'PUT' && url.startsWith('/v2/') && url.includes('/manifests/')) {
+      if (ociRouteOf(request.raw)?.kind === 'manifest') {
         const res = reply.raw;
         res.once('finish', () => {
-          if (method === 'GET' && res.statusCode === 200) {
-            const digest = res.getHeader('docker-content-digest');
-            counter.pull(route.name, typeof digest === 'string' ? digest : undefined);
-          } else if (method === 'PUT' && res.statusCode === 201) counter.push();
+          if (res.statusCode === 201) counter.push();
         });
       }
     }

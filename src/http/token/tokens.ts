@@ -35,6 +35,8 @@ export interface VerifiedToken {
   /** The account's id when issued (`berth_aid`): a new account with an old name is not the old account. */
   accountId: number | null;
   access: AccessClaim[];
+  /** When the token expires (epoch ms). */
+  expiresAt: number;
 }
 
 export class TokenService {
@@ -162,6 +164,7 @@ export class TokenService {
         subject: typeof payload.sub === 'string' ? payload.sub : '',
         accountId: typeof payload.berth_aid === 'number' ? payload.berth_aid : null,
         access,
+        expiresAt: (payload.exp as number) * 1000,
       },
       expiresAt: (payload.exp as number) * 1000,
     };
