@@ -49,6 +49,7 @@ function env(name) {
   execFileSync('psql', ['-q', '-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-c', `create database ${db}`]);
   return {
     ...e,
+    db,
     BERTH_STORAGE_DRIVER: 's3',
     BERTH_S3_BUCKET: db.replaceAll('_', '-'),
     BERTH_DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${db}`,
@@ -100,7 +101,9 @@ const builds = [
 ];
 for (const build of builds) {
   build.data = mkdtempSync(join(tmpdir(), `berth-startup-ab-${build.name}-`));
-  build.env = env(build.name.toLowerCase());
+  const { db, ...envs } = env(build.name.toLowerCase());
+  build.env = envs;
+  build.db = db;
   await start(build.entry, build.data, build.env, false);
 }
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -127,4 +130,5 @@ for (const build of builds) {
       `/v2/_catalog ${m('all')} ms, ${m('allcpu')} cpu-ms; idle RSS ${median(build.runs.map((x) => x.rss)).toFixed(1)} MiB  (${build.entry})`,
   );
   rmSync(build.data, { recursive: true, force: true });
+  if (build.db) execFileSync('psql', ['-q', '-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-c', `drop database ${build.db}`]);
 }
