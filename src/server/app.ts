@@ -510,7 +510,12 @@ function delegatingAccess(base: AccessControl): AccessControl & { use(next: Acce
       current = next;
     },
   };
-  if (base.visible) access.visible = (req, names) => (current.visible ?? (base.visible as never))(req, names);
+  if (base.visible)
+    access.visible = (req, names) => {
+      // Called on its object: RegistryAccess.visible reads its gate from `this`.
+      const target = current.visible ? current : base;
+      return (target.visible as NonNullable<AccessControl['visible']>).call(target, req, names);
+    };
   return access;
 }
 
