@@ -274,7 +274,14 @@ export class RegistryServer {
       try {
         const res = await fetch(`${this.url}/v2/`, { signal: AbortSignal.timeout(2000) });
         await res.arrayBuffer();
-        if (res.status === 200 || res.status === 401) return;
+        if (res.status === 200 || res.status === 401) {
+          // Berth answers /v2/ before its features are wired and holds other requests until then
+          // (src/server/hold.ts): one held request answered means start-up work (spool cleanup,
+          // recovery) is done, so a test sees the whole server.
+          if (this.kind === 'berth')
+            await (await fetch(`${this.url}/livez`, { signal: AbortSignal.timeout(30_000) })).arrayBuffer();
+          return;
+        }
       } catch {
         // not listening yet
       }

@@ -1,11 +1,10 @@
 /** Proxy-cache and group projects from their ports (wired by src/server/app.ts). */
 
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { Registry as PromRegistry } from 'prom-client';
 import type { Registry } from '../../core/registry.ts';
 import type { RegistriesService } from '../registries/service.ts';
-import { FillLeaseCoordinator } from './fill-lease.ts';
+import { FillLeaseCoordinator, fillOwner } from './fill-lease.ts';
 import { BlobFlights } from './flights.ts';
 import { proxyMetrics } from './metrics.ts';
 import { parseMirrorMap } from './mirror.ts';
@@ -74,7 +73,7 @@ export async function createProxy(deps: ProxyDeps): Promise<ProxyFeature> {
     negativeTtlMs: deps.config.negativeTtl * 1000,
     fillLeases: new FillLeaseCoordinator({
       leases: deps.store,
-      owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+      owner: fillOwner(randomBytes(4).toString('hex')),
       ttlMs: deps.fillLeaseMs,
     }),
   });

@@ -7,7 +7,10 @@
  * (the holder died) or ends with nothing stored (its fetch failed).
  * Within a node, BlobFlights already joins concurrent requests into one
  * fetch, so one waiter per node polls.
+ * A holder on this host whose process is gone (a Berth killed mid-fetch and
+ * restarted) is not waited out: its lease is ended at once.
  */
+import { hostname } from 'node:os';
 import type { FillLeases } from './store.ts';
 
 /** Thrown by a fetch when another node stored the blob meanwhile: serve it from storage. */
@@ -19,7 +22,7 @@ export class StoredElsewhere extends Error {
 
 export interface FillLeaseOptions {
   leases: FillLeases;
-  /** This node's name in the lease (host, process, random). */
+  /** This node's name in the lease: `fillOwner()`, host:pid:random. */
   owner: string;
   /** Lease length; renewed every third of it (default 30 s). */
   ttlMs?: number;
@@ -67,6 +70,11 @@ export class FillLeaseCoordinator {
         return lease;
       }
       if (size !== null) throw new StoredElsewhere(size);
+      if (deadOnThisHost(holder, this.o.owner)) {
+        // Ended as that holder: a no-op when someone else claimed it meanwhile.
+        await this.o.leases.releaseFill(digest, holder);
+        continue;
+      }
       await new Promise((r) => setTimeout(r, wait));
       wait = Math.min(wait * 2, 1_000);
     }
@@ -87,5 +95,37 @@ export class FillLeaseCoordinator {
         await leases.releaseFill(digest, owner).catch(() => {});
       },
     };
+  }
+}
+
+/** This process's lease owner name: host, process id, and a random part for a restart with the same pid. */
+export function fillOwner(random: string, host = hostname(), pid = process.pid): string {
+  const owner = `${host}:${pid}:${random}`;
+  ownersHere.add(owner);
+  return owner;
+}
+
+/** Owners made in this process: nodes started side by side in one process (tests) are all alive. */
+const ownersHere = new Set<string>();
+
+/**
+ * Whether `holder` is an earlier process on this host that is gone: same host,
+ * and its pid is not running, or is this process's own pid under a random
+ * part this process never made (a container restarted as pid 1 again).
+ */
+export function deadOnThisHost(holder: string, self: string, alive = pidAlive): boolean {
+  const [host, pid] = holder.split(':');
+  const [ownHost, ownPid] = self.split(':');
+  if (holder === self || host !== ownHost || !/^\d+$/.test(pid ?? '')) return false;
+  return pid === ownPid ? !ownersHere.has(holder) : !alive(Number(pid));
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it runs, as another user.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
