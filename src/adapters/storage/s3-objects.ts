@@ -87,42 +87,65 @@ export async function* listObjects(target: Bucket, s3Prefix: string, pageSize: n
 /**
  * Writes `src` into `dest` (without ending it), pausing while `dest` is full.
  * Resolves with the byte count once `dest` has taken the last chunk.
+ * Flowing, with one shared write callback: a promise and three listeners per
+ * chunk (and a wait for `drain` after every 64 KiB chunk, above a response's
+ * high-water mark) cost a 256 MiB download from S3 about twice the CPU
+ * (bench/FINDINGS.md, "Session 10: S3 downloads").
  */
-export async function pump(src: Readable, dest: Writable): Promise<number> {
-  let sent = 0;
-  let last: Promise<void> = Promise.resolve();
-  try {
-    for await (const chunk of src) {
-      if (dest.destroyed || dest.writableEnded) throw new Error('destination closed');
-      const buffer = chunk as Buffer;
-      sent += buffer.length;
-      last = new Promise<void>((resolve, reject) => dest.write(buffer, (err) => (err ? reject(err) : resolve())));
-      last.catch(() => {}); // awaited below
-      if (dest.writableNeedDrain) await drained(dest);
-    }
-    await last;
-    return sent;
-  } catch (err) {
-    src.destroy();
-    throw err;
-  }
-}
-
-function drained(dest: Writable): Promise<void> {
+export function pump(src: Readable, dest: Writable): Promise<number> {
   return new Promise((resolve, reject) => {
-    const done = (err?: Error) => {
-      dest.off('drain', onDrain);
-      dest.off('close', onClose);
-      dest.off('error', onError);
-      if (err) reject(err);
-      else resolve();
+    if (dest.destroyed || dest.writableEnded) {
+      src.destroy();
+      reject(new Error('destination closed'));
+      return;
+    }
+    let sent = 0;
+    let unwritten = 0;
+    let ended = false;
+    let settled = false;
+    const cleanup = () => {
+      settled = true;
+      src.off('data', take);
+      src.off('error', fail);
+      src.off('end', end);
+      dest.off('drain', resume);
+      dest.off('close', closed);
+      dest.off('error', fail);
     };
-    const onDrain = () => done();
-    const onClose = () => done(new Error('destination closed'));
-    const onError = (err: Error) => done(err);
-    dest.once('drain', onDrain);
-    dest.once('close', onClose);
-    dest.once('error', onError);
+    function fail(err: Error) {
+      if (settled) return;
+      cleanup();
+      src.destroy();
+      reject(err);
+    }
+    const closed = () => fail(new Error('destination closed'));
+    const written = (err?: Error | null) => {
+      unwritten--;
+      if (err) fail(err);
+      else if (ended && unwritten === 0 && !settled) {
+        cleanup();
+        resolve(sent);
+      }
+    };
+    function take(chunk: Buffer) {
+      sent += chunk.length;
+      unwritten++;
+      if (!dest.write(chunk, written)) src.pause();
+    }
+    const resume = () => src.resume();
+    function end() {
+      ended = true;
+      if (unwritten === 0 && !settled) {
+        cleanup();
+        resolve(sent);
+      }
+    }
+    dest.on('drain', resume);
+    dest.once('close', closed);
+    dest.once('error', fail);
+    src.once('error', fail);
+    src.once('end', end);
+    src.on('data', take);
   });
 }
 
