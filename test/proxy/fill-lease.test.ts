@@ -48,8 +48,9 @@ test('a live holder, or one on another host, is waited for until its blob is sto
   for (const holder of [`node-a:${process.pid}:x`, 'node-b:4194305:x']) {
     const leases = memoryLeases();
     leases.rows.set('sha256:b', { owner: holder, until: new Date(Date.now() + 60_000).toISOString() });
-    const self = holder.startsWith('node-a') ? `node-a:${process.pid + 1}:me` : 'node-a:1:me';
-    const alive = holder.startsWith('node-a');
+    // Same host: the holder's pid is this test's own process, running. Other host: its pid runs nowhere here.
+    const sameHost = holder.startsWith('node-a');
+    const self = sameHost ? `node-a:${process.pid + 1}:me` : 'node-a:1:me';
     assert.equal(deadOnThisHost(holder, self), false, holder);
     const coordinator = new FillLeaseCoordinator({ leases, owner: self, pollMs: 10 });
     let stored: number | null = null;
@@ -60,7 +61,7 @@ test('a live holder, or one on another host, is waited for until its blob is sto
       coordinator.acquire('sha256:b', async () => stored),
       { message: 'stored by another node' },
     );
-    assert.equal(leases.rows.get('sha256:b')?.owner, holder, alive ? 'live holder kept' : 'other host kept');
+    assert.equal(leases.rows.get('sha256:b')?.owner, holder, sameHost ? 'live holder kept' : 'other host kept');
   }
 });
 

@@ -87,10 +87,9 @@ export async function* listObjects(target: Bucket, s3Prefix: string, pageSize: n
 /**
  * Writes `src` into `dest` (without ending it), pausing while `dest` is full.
  * Resolves with the byte count once `dest` has taken the last chunk.
- * Flowing, with one shared write callback: a promise and three listeners per
- * chunk (and a wait for `drain` after every 64 KiB chunk, above a response's
- * high-water mark) cost a 256 MiB download from S3 about twice the CPU
- * (bench/FINDINGS.md, "Session 10: S3 downloads").
+ * Flowing, with one shared write callback for every chunk, rather than a
+ * promise and three listeners per chunk (bench/FINDINGS.md, "Session 10":
+ * simpler, not measurably cheaper per byte).
  */
 export function pump(src: Readable, dest: Writable): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -119,13 +118,16 @@ export function pump(src: Readable, dest: Writable): Promise<number> {
       reject(err);
     }
     const closed = () => fail(new Error('destination closed'));
+    /** Resolves once the body has ended and `dest` has taken every chunk written. */
+    const finishIfTaken = () => {
+      if (!ended || unwritten > 0 || settled) return;
+      cleanup();
+      resolve(sent);
+    };
     const written = (err?: Error | null) => {
       unwritten--;
       if (err) fail(err);
-      else if (ended && unwritten === 0 && !settled) {
-        cleanup();
-        resolve(sent);
-      }
+      else finishIfTaken();
     };
     function take(chunk: Buffer) {
       sent += chunk.length;
@@ -135,10 +137,7 @@ export function pump(src: Readable, dest: Writable): Promise<number> {
     const resume = () => src.resume();
     function end() {
       ended = true;
-      if (unwritten === 0 && !settled) {
-        cleanup();
-        resolve(sent);
-      }
+      finishIfTaken();
     }
     dest.on('drain', resume);
     dest.once('close', closed);
