@@ -6,6 +6,7 @@
 // Kept out: native addons, and packages that are large and loaded only when
 // configured (the AWS SDK for S3, the Kubernetes client).
 import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { build } from 'esbuild';
 
 // Fastify requires its default schema compilers (ajv, fast-json-stringify: ~380 KB) only when none is given,
@@ -18,6 +19,47 @@ const schemaCompilersApart = {
     b.onResolve({ filter: /^@fastify\/(ajv-compiler|fast-json-stringify-compiler)$/ }, (args) =>
       /[\\/]fastify[\\/]lib[\\/]schema-controller\.js$/.test(args.importer) ? { path: args.path, external: true } : undefined,
     );
+  },
+};
+
+// Modules some packages require at load time but use only on paths a registry rarely takes: Fastify's `https`
+// and `http2` (TLS and HTTP/2 servers; with them come `tls` and more), prom-client's push gateway `https`,
+// OpenTelemetry (exemplars only), commander's `child_process` (executable subcommands), Fastify's `semver`
+// (plugin version checks) and pino's `thread-stream` (transports). Each such require becomes a stand-in that
+// requires the module at its first use, so a start neither compiles nor evaluates them (~10 ms of a ~250 ms
+// start; bench/FINDINGS.md, "Start-up, session 11"). Bundled packages stay in the bundle, only their
+// evaluation waits.
+const loadWhenUsed = [
+  { importer: /[\\/]fastify[\\/]lib[\\/]server\.js$/, modules: ['node:https', 'node:http2'] },
+  { importer: /[\\/]prom-client[\\/]lib[\\/]pushgateway\.js$/, modules: ['https'] },
+  { importer: /[\\/]prom-client[\\/]lib[\\/]metrics[\\/]processCpuTotal\.js$/, modules: ['@opentelemetry/api'] },
+  { importer: /[\\/]commander[\\/]lib[\\/]command\.js$/, modules: ['node:child_process'] },
+  { importer: /[\\/]fastify[\\/]lib[\\/]plugin-utils\.js$/, modules: ['semver'] },
+  { importer: /[\\/]pino[\\/]lib[\\/]transport\.js$/, modules: ['thread-stream'] },
+];
+const requireWhenUsed = {
+  name: 'require-when-used',
+  setup(b) {
+    const specs = [...new Set(loadWhenUsed.flatMap((l) => l.modules))];
+    const filter = new RegExp(`^(${specs.map((m) => m.replace(/[/.@-]/g, '\\$&')).join('|')})$`);
+    b.onResolve({ filter }, (args) =>
+      args.kind === 'require-call' && loadWhenUsed.some((l) => l.importer.test(args.importer) && l.modules.includes(args.path))
+        ? { path: args.path, namespace: 'require-when-used', pluginData: { resolveDir: dirname(args.importer) } }
+        : undefined,
+    );
+    // A function target, so a module that is a function or a class (thread-stream) is still callable and constructible.
+    b.onLoad({ filter: /.*/, namespace: 'require-when-used' }, (args) => ({
+      resolveDir: args.pluginData.resolveDir,
+      loader: 'js',
+      contents: `let loaded;
+const load = () => (loaded ??= require(${JSON.stringify(args.path)}));
+module.exports = new Proxy(function () {}, {
+  get: (_, key) => load()[key],
+  has: (_, key) => key in load(),
+  apply: (_, self, args) => Reflect.apply(load(), self, args),
+  construct: (_, args) => Reflect.construct(load(), args),
+});`,
+    }));
   },
 };
 
@@ -43,5 +85,5 @@ await build({
   external: ['better-sqlite3', '@aws-sdk/*', '@kubernetes/client-node', 'pg-native', '@cyclonedx/cyclonedx-library', 'yaml'],
   // Bundled CommonJS packages call require() for Node's built-ins.
   banner: { js: "import { createRequire as __berthRequire } from 'node:module'; const require = __berthRequire(import.meta.url);" },
-  plugins: [schemaCompilersApart],
+  plugins: [schemaCompilersApart, requireWhenUsed],
 });

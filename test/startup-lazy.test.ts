@@ -124,21 +124,32 @@ test('the management API is built at its first request, behind the same hooks, b
   }
 });
 
-test('berth serve (the bundle) answers /v2/ without loading the management chunk', async () => {
+test('berth serve (the bundle) answers /v2/ without loading the management chunk, TLS or HTTP/2', async () => {
   const root = join(import.meta.dirname, '..');
   const bundle = join(root, 'dist/bundle');
   const chunk = (await readdir(bundle)).find((f) => f.startsWith('management-') && f.endsWith('.js'));
   assert.ok(chunk, 'dist/bundle has a management chunk (npm run build)');
   const dir = await mkdtemp(join(tmpdir(), 'berth-lazy-'));
   const trace = join(dir, 'loaded.txt');
+  const builtinsTrace = join(dir, 'builtins.txt');
   const port = await freePort();
   const server = spawn(
     process.execPath,
-    ['--import', join(root, 'test/support/load-trace.mjs'), join(bundle, 'main.js'), 'serve', '--host', '127.0.0.1'],
+    [
+      '--import',
+      join(root, 'test/support/load-trace.mjs'),
+      '--require',
+      join(root, 'test/support/builtins-trace.cjs'),
+      join(bundle, 'main.js'),
+      'serve',
+      '--host',
+      '127.0.0.1',
+    ],
     {
       env: {
         ...process.env,
         BERTH_LOAD_TRACE: trace,
+        BERTH_BUILTINS_TRACE: builtinsTrace,
         BERTH_AUTH: 'off',
         BERTH_DATA: join(dir, 'data'),
         BERTH_PORT: `${port}`,
@@ -155,6 +166,12 @@ test('berth serve (the bundle) answers /v2/ without loading the management chunk
       'the trace sees the serve chunk',
     );
     assert.ok(!atStart.some((url) => url.endsWith(`/${chunk}`)), `${chunk} is not loaded at start`);
+    // Fastify and prom-client require these at load; the bundle defers them to their first use
+    // (scripts/bundle.mjs, requireWhenUsed). tls-limits.test.ts serves TLS and HTTP/2 through the same bundle.
+    const builtins = (await readFile(builtinsTrace, 'utf8')).split('\n');
+    assert.ok(builtins.includes('crypto'), 'the trace sees the built-ins a start loads');
+    for (const unused of ['tls', 'https', 'http2'])
+      assert.ok(!builtins.includes(unused), `${unused} is not loaded before listening`);
     const info = await fetch(`${base}/api/v2.0/systeminfo`);
     assert.equal(info.status, 200);
     const after = (await readFile(trace, 'utf8')).split('\n');

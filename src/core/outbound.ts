@@ -43,21 +43,25 @@ function v6(cidr: string, why: string): Range {
   return { base: parseIPv6(ip) as bigint, bits: Number(bits), why };
 }
 
-const REFUSED: Range[] = [
-  v4('0.0.0.0/8', 'an unspecified ("this host") address'),
-  v4('127.0.0.0/8', 'a loopback address'),
-  v4('169.254.0.0/16', 'a link-local address (cloud metadata lives there)'),
-  v4('100.100.100.200/32', 'a cloud metadata address'),
-  v4('192.0.0.192/32', 'a cloud metadata address'),
-  v4('224.0.0.0/4', 'a multicast address'),
-  v4('255.255.255.255/32', 'the broadcast address'),
-  v6('::/128', 'the unspecified address'),
-  v6('::1/128', 'a loopback address'),
-  v6('fe80::/10', 'a link-local address'),
-  v6('fec0::/10', 'a site-local address'),
-  v6('fd00:ec2::254/128', 'a cloud metadata address'),
-  v6('ff00::/8', 'a multicast address'),
-];
+// Built at the first check, not at load: the first IPv6 parse compiles Node's IPv6 pattern (~5 ms of a
+// start that makes no outbound connection; bench/FINDINGS.md, "Start-up, session 11").
+let refused: Range[] | undefined;
+const refusedRanges = (): Range[] =>
+  (refused ??= [
+    v4('0.0.0.0/8', 'an unspecified ("this host") address'),
+    v4('127.0.0.0/8', 'a loopback address'),
+    v4('169.254.0.0/16', 'a link-local address (cloud metadata lives there)'),
+    v4('100.100.100.200/32', 'a cloud metadata address'),
+    v4('192.0.0.192/32', 'a cloud metadata address'),
+    v4('224.0.0.0/4', 'a multicast address'),
+    v4('255.255.255.255/32', 'the broadcast address'),
+    v6('::/128', 'the unspecified address'),
+    v6('::1/128', 'a loopback address'),
+    v6('fe80::/10', 'a link-local address'),
+    v6('fec0::/10', 'a site-local address'),
+    v6('fd00:ec2::254/128', 'a cloud metadata address'),
+    v6('ff00::/8', 'a multicast address'),
+  ]);
 
 export const inRange = (ip: bigint, r: { base: bigint; bits: number }) =>
   ip >> BigInt(128 - r.bits) === r.base >> BigInt(128 - r.bits);
@@ -297,7 +301,7 @@ export class OutboundPolicy {
     const inner = embeddedIPv4(ip);
     const candidates = inner !== undefined && inner !== ip ? [ip, inner] : [ip];
     for (const candidate of candidates) {
-      const range = REFUSED.find((r) => inRange(candidate, r));
+      const range = refusedRanges().find((r) => inRange(candidate, r));
       if (!range) continue;
       if (this.allowedRanges.some((a) => inRange(ip, a) || inRange(candidate, a))) return;
       throw new OutboundRefusedError(

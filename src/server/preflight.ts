@@ -56,7 +56,7 @@ export async function preflight(config: ServerConfig): Promise<void> {
     const root = storageDir(config);
     await assertWritableFolder(root, 'storage folder');
     for (const sub of ['blobs', 'uploads', 'tmp']) await assertWritableFolder(join(root, sub), 'storage folder');
-    await new FsDriver(root).checkWritable().catch((err: Error) => {
+    await new FsDriver(root).checkWritable(undefined, { sync: false }).catch((err: Error) => {
       throw new PreflightError(err.message);
     });
   }

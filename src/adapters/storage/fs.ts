@@ -94,15 +94,17 @@ export class FsDriver implements StorageDriver {
    * Whether objects can be written here now: creates, syncs and removes a
    * small file, and checks the free space. Throws the storage error that a
    * push would meet (full, read-only, not writable), naming the folder.
+   * `sync: false` (the check before a start) skips the fsync: on a disk busy
+   * writing back other data it can wait for that, and a start must not.
    */
-  async checkWritable(minFreeBytes = 1024 * 1024): Promise<void> {
+  async checkWritable(minFreeBytes = 1024 * 1024, { sync = true } = {}): Promise<void> {
     const probe = this.path(`tmp/.probe-${process.pid}-${randomUUID()}`);
     try {
       await mkdir(dirname(probe), { recursive: true });
       const fh = await open(probe, 'w');
       try {
         await fh.writeFile('ok');
-        await fh.sync();
+        if (sync) await fh.sync();
       } finally {
         await fh.close();
       }
