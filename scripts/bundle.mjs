@@ -23,15 +23,15 @@ const schemaCompilersApart = {
 };
 
 // Modules some packages require at load time but use only on paths a registry rarely takes: Fastify's `https`
-// and `http2` (TLS and HTTP/2 servers; with them come `tls` and more), prom-client's push gateway `https`,
-// OpenTelemetry (exemplars only), commander's `child_process` (executable subcommands), Fastify's `semver`
-// (plugin version checks) and pino's `thread-stream` (transports). Each such require becomes a stand-in that
-// requires the module at its first use, so a start neither compiles nor evaluates them (~10 ms of a ~250 ms
-// start; bench/FINDINGS.md, "Start-up, session 11"). Bundled packages stay in the bundle, only their
-// evaluation waits.
+// and `http2` (TLS and HTTP/2 servers; with them come `tls` and more), prom-client's push gateway (`https`,
+// `zlib`), OpenTelemetry (exemplars only),
+// commander's `child_process` (executable subcommands), Fastify's `semver` (plugin version checks) and pino's
+// `thread-stream` (transports). Each such require becomes a stand-in that requires the module at its first use,
+// so a start does not load the built-ins nor evaluate the packages (bench/FINDINGS.md, "Start-up, session 11").
+// Bundled packages stay in the bundle; only their evaluation waits.
 const loadWhenUsed = [
   { importer: /[\\/]fastify[\\/]lib[\\/]server\.js$/, modules: ['node:https', 'node:http2'] },
-  { importer: /[\\/]prom-client[\\/]lib[\\/]pushgateway\.js$/, modules: ['https'] },
+  { importer: /[\\/]prom-client[\\/]index\.js$/, modules: ['./lib/pushgateway'] },
   { importer: /[\\/]prom-client[\\/]lib[\\/]metrics[\\/]processCpuTotal\.js$/, modules: ['@opentelemetry/api'] },
   { importer: /[\\/]commander[\\/]lib[\\/]command\.js$/, modules: ['node:child_process'] },
   { importer: /[\\/]fastify[\\/]lib[\\/]plugin-utils\.js$/, modules: ['semver'] },
@@ -44,7 +44,12 @@ const requireWhenUsed = {
     const filter = new RegExp(`^(${specs.map((m) => m.replace(/[/.@-]/g, '\\$&')).join('|')})$`);
     b.onResolve({ filter }, (args) =>
       args.kind === 'require-call' && loadWhenUsed.some((l) => l.importer.test(args.importer) && l.modules.includes(args.path))
-        ? { path: args.path, namespace: 'require-when-used', pluginData: { resolveDir: dirname(args.importer) } }
+        ? {
+            // One stand-in per importer's folder and specifier: a relative specifier means a different module elsewhere.
+            path: `${dirname(args.importer)}:${args.path}`,
+            namespace: 'require-when-used',
+            pluginData: { resolveDir: dirname(args.importer), specifier: args.path },
+          }
         : undefined,
     );
     // A function target, so a module that is a function or a class (thread-stream) is still callable and constructible.
@@ -52,7 +57,7 @@ const requireWhenUsed = {
       resolveDir: args.pluginData.resolveDir,
       loader: 'js',
       contents: `let loaded;
-const load = () => (loaded ??= require(${JSON.stringify(args.path)}));
+const load = () => (loaded ??= require(${JSON.stringify(args.pluginData.specifier)}));
 module.exports = new Proxy(function () {}, {
   get: (_, key) => load()[key],
   has: (_, key) => key in load(),
