@@ -41,7 +41,7 @@ import {
   startNginx,
   startSink,
 } from './servers.ts';
-import { ddWrite, flushedWrite, freshBlob, makeRandomFile, warmFile } from './workloads/blobfile.ts';
+import { ddWrite, flushedWrite, freshBlob, makeRandomFile, settleDisk, warmFile } from './workloads/blobfile.ts';
 import { download, verifyDownload } from './workloads/download.ts';
 import { buildOciLayout, MANIFEST_ACCEPT, pushImage, smallImage } from './workloads/image.ts';
 import { concurrentPulls, pullStorm } from './workloads/pulls.ts';
@@ -372,6 +372,8 @@ async function main(): Promise<void> {
     for (let round = 1; round <= ROUNDS; round++) {
       log(`— round ${round}/${ROUNDS}`);
       const servers = {} as Record<Side, ServerHandle>;
+      // The previous round wrote gigabytes; their write-back would otherwise run during the timed starts.
+      await settleDisk();
       for (const side of SIDES) {
         servers[side] = await startSide(side, round);
         results.add(side, 'startup', servers[side].startupMs);
@@ -428,7 +430,7 @@ async function main(): Promise<void> {
     `- ${PULL_CLIENTS} concurrent pulls: ${PULL_CLIENTS} Node clients at once, each GETting the manifest by tag, the config and the ${LAYERS} layers (sizes checked, bodies discarded).`,
     `- Pull storm: ${STORM_CLIENTS} clients at once (a Deployment rolled out across a cluster), each on its own keep-alive connection, GET the manifest by tag, then the config and the ${LAYERS} layers one after another (sizes checked, bodies discarded); time to the last byte of the last client, p99 of each blob GET, failed requests counted (a GET on a kept-alive connection the server closed before answering is sent once more, as Go's and containerd's clients do; the log counts these). Memory: peak RSS of the server at the end of the storm (it only grows, so it includes earlier phases).`,
     "- Peak memory: the server process's VmHWM (or the summed RSS of its process tree, sampled every 200 ms, when it has children) over each round; the median over rounds is shown.",
-    '- Start-up: spawn to the first 200 on /v2/, polled every 5 ms, on the data left by earlier rounds. Berth builds its management API and console at their first request, which this figure does not include (`bench/probes/startup-cpu.sh` times that request).',
+    '- Start-up: spawn to the first 200 on /v2/, polled every 5 ms, on the data left by earlier rounds (round 1: an empty data folder), after a `sync` so the write-back of the data of the previous round does not run meanwhile. Berth builds its management API and console at their first request, which this figure does not include (`bench/probes/startup-cpu.sh` times that request).',
     '',
     '### Server CPU cost',
     '',
