@@ -24,11 +24,11 @@ const schemaCompilersApart = {
 
 // Modules some packages require at load time but use only on paths a registry rarely takes: Fastify's `https`
 // and `http2` (TLS and HTTP/2 servers; with them come `tls` and more), prom-client's push gateway (`https`,
-// `zlib`), OpenTelemetry (exemplars only),
-// commander's `child_process` (executable subcommands), Fastify's `semver` (plugin version checks) and pino's
-// `thread-stream` (transports). Each such require becomes a stand-in that requires the module at its first use,
-// so a start does not load the built-ins nor evaluate the packages (bench/FINDINGS.md, "Start-up, session 11").
-// Bundled packages stay in the bundle; only their evaluation waits.
+// `zlib`), OpenTelemetry (exemplars only), commander's `child_process` (executable subcommands), Fastify's
+// `semver` (plugin version checks) and pino's `thread-stream` (transports). Each such require becomes a
+// stand-in that requires the module at its first use, so a start does not load the built-ins nor evaluate the
+// packages (bench/FINDINGS.md, "Start-up, session 11"). Bundled packages stay in the bundle; only their
+// evaluation waits.
 const loadWhenUsed = [
   { importer: /[\\/]fastify[\\/]lib[\\/]server\.js$/, modules: ['node:https', 'node:http2'] },
   { importer: /[\\/]prom-client[\\/]index\.js$/, modules: ['./lib/pushgateway'] },
