@@ -46,3 +46,26 @@ upload_big() {
   t1=$(date +%s.%N)
   echo "$(stat -c %s "$f") / 1000000 / ($t1 - $t0)" | bc -l | cut -d. -f1
 }
+
+# This checkout's scripts (ROOT may be another build).
+PROBE_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../scripts" && pwd)
+
+# use_s3 PREFIX: Berth's storage on S3 under PREFIX: the S3 server of S3_ENV (an s3.env from scripts/s3-up.sh, left
+# running) or, without it, a Ceph RGW started now (stop_s3 stops it; call it from the probe's EXIT trap).
+use_s3() {
+  S3_STATE=$(mktemp -d)
+  if [ -z "${S3_ENV:-}" ]; then
+    "$PROBE_SCRIPTS/s3-up.sh" "$S3_STATE" >/dev/null 2>&1
+    S3_ENV=$S3_STATE/s3.env
+    OWN_S3=1
+  fi
+  set -a
+  . "$S3_ENV"
+  set +a
+  export BERTH_STORAGE_DRIVER=s3 BERTH_S3_ENDPOINT="$S3_ENDPOINT" BERTH_S3_ACCESS_KEY="$S3_ACCESS_KEY" \
+    BERTH_S3_SECRET_KEY="$S3_SECRET_KEY" BERTH_S3_BUCKET="$S3_BUCKET" BERTH_S3_PREFIX="$1"
+}
+stop_s3() {
+  if [ -n "${OWN_S3:-}" ]; then "$PROBE_SCRIPTS/s3-down.sh" "$S3_STATE" >/dev/null 2>&1 || true; fi
+  rm -rf "$S3_STATE"
+}

@@ -6,21 +6,10 @@
 # NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR"). S3_ENV=FILE uses the S3 server of that s3.env (left running).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-SCRIPTS=$(cd "$(dirname "$0")/../../scripts" && pwd)
-S3_STATE=$(mktemp -d)
-if [ -z "${S3_ENV:-}" ]; then
-  "$SCRIPTS/s3-up.sh" "$S3_STATE" >/dev/null 2>&1
-  S3_ENV=$S3_STATE/s3.env
-  OWN_S3=1
-fi
-set -a
-. "$S3_ENV"
-set +a
-export BERTH_STORAGE_DRIVER=s3 BERTH_S3_ENDPOINT="$S3_ENDPOINT" BERTH_S3_ACCESS_KEY="$S3_ACCESS_KEY" \
-  BERTH_S3_SECRET_KEY="$S3_SECRET_KEY" BERTH_S3_BUCKET="$S3_BUCKET" BERTH_S3_PREFIX=probe-dl-$RANDOM/
+use_s3 probe-dl-$RANDOM/
 start_berth
 trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; rm -rf "$DATA"
-  [ -n "${OWN_S3:-}" ] && "$SCRIPTS/s3-down.sh" "$S3_STATE" >/dev/null 2>&1; rm -rf "$S3_STATE"; true' EXIT
+  stop_s3' EXIT
 F=$DATA/big.bin
 head -c 268435456 /dev/urandom >"$F"
 echo "upload $(upload_big "$F") MB/s"

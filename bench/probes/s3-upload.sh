@@ -6,25 +6,14 @@
 # S3 server of that s3.env (from scripts/s3-up.sh, left running) instead of starting one.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-SCRIPTS=$(cd "$(dirname "$0")/../../scripts" && pwd)
-S3_STATE=$(mktemp -d)
 DB=berth_probe_$RANDOM
-if [ -z "${S3_ENV:-}" ]; then
-  "$SCRIPTS/s3-up.sh" "$S3_STATE" >/dev/null 2>&1
-  S3_ENV=$S3_STATE/s3.env
-  OWN_S3=1
-fi
-set -a
-. "$S3_ENV"
-set +a
+use_s3 probe-$DB/
 psql -h 127.0.0.1 -U postgres -d test -qc "CREATE DATABASE $DB" >/dev/null
-export BERTH_STORAGE_DRIVER=s3 BERTH_S3_ENDPOINT="$S3_ENDPOINT" BERTH_S3_ACCESS_KEY="$S3_ACCESS_KEY" \
-  BERTH_S3_SECRET_KEY="$S3_SECRET_KEY" BERTH_S3_BUCKET="$S3_BUCKET" BERTH_S3_PREFIX=probe-$DB/ \
-  BERTH_DATABASE_DRIVER=postgres BERTH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB
+export BERTH_DATABASE_DRIVER=postgres BERTH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB
 start_berth
 trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; rm -rf "$DATA"
   psql -h 127.0.0.1 -U postgres -d test -qc "DROP DATABASE $DB WITH (FORCE)" >/dev/null
-  [ -n "${OWN_S3:-}" ] && "$SCRIPTS/s3-down.sh" "$S3_STATE" >/dev/null 2>&1; rm -rf "$S3_STATE"; true' EXIT
+  stop_s3' EXIT
 memory() {
   echo "$1: $(grep -E 'VmHWM|VmRSS' /proc/$PID/status | tr -s ' \t' ' ' | tr '\n' ' ')$(curl -s "$B/metrics" |
     awk '/^berth_nodejs_(heap_size_total|external_memory)_bytes /{printf "%s %.0f MiB ", $1, $2 / 1048576}')"
