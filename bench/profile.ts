@@ -3,7 +3,10 @@
  * benchmark (BENCH_PROFILE=1): self time by function and by module, and
  * inclusive time by function.
  *
- *   node --import tsx bench/profile.ts FILE.cpuprofile… [--top N] [--match TEXT]
+ *   node --import tsx bench/profile.ts FILE.cpuprofile… [--top N] [--match TEXT] [--phases NAME,NAME…]
+ *
+ * --phases: for each profile, when the named functions were on the stack (first to last sample, ms since
+ * the profile began): a start's timeline (bench/FINDINGS.md, "Start-up, session 11").
  */
 import { readFileSync } from 'node:fs';
 
@@ -45,10 +48,12 @@ function main(): void {
   const args = process.argv.slice(2);
   let top = 25;
   let match: string | undefined;
+  let phases: string[] = [];
   const files: string[] = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--top') top = Number(args[++i]);
     else if (args[i] === '--match') match = args[++i];
+    else if (args[i] === '--phases') phases = args[++i].split(',');
     else files.push(args[i]);
   }
   const self = new Map<string, number>();
@@ -56,13 +61,17 @@ function main(): void {
   const byModule = new Map<string, number>();
   let total = 0;
   let idle = 0;
+  const timelines: string[] = [];
   for (const file of files) {
+    const spans = new Map<string, [number, number]>();
+    let at = 0;
     const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
     const byId = new Map(p.nodes.map((n) => [n.id, n]));
     const parent = new Map<number, number>();
     for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
     for (let i = 0; i < p.samples.length; i++) {
       const dt = (p.timeDeltas[i] ?? 0) / 1000; // ms
+      at += dt;
       const node = byId.get(p.samples[i]);
       if (!node) continue;
       const name = node.callFrame.functionName;
@@ -84,12 +93,16 @@ function main(): void {
       for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) {
         const n = byId.get(id);
         if (!n) break;
+        const fn = n.callFrame.functionName;
+        if (phases.includes(fn)) spans.set(fn, [spans.get(fn)?.[0] ?? at, at]);
         const ll = label(n.callFrame);
         if (seen.has(ll)) continue;
         seen.add(ll);
         incl.set(ll, (incl.get(ll) ?? 0) + dt);
       }
     }
+    const found = phases.filter((f) => spans.has(f)).map((f) => [f, ...(spans.get(f) as [number, number])] as const);
+    if (phases.length) timelines.push(found.map(([f, a, b]) => `${f} ${a.toFixed(0)}-${b.toFixed(0)}`).join(' | '));
   }
   const pct = (x: number) => `${((100 * x) / total).toFixed(1).padStart(5)}%`;
   const print = (title: string, m: Map<string, number>, filter?: (k: string) => boolean) => {
@@ -104,6 +117,7 @@ function main(): void {
   print('self time by module', byModule);
   print('self time by function', self);
   print('inclusive time by function', incl, match ? (k) => k.includes(match) : (k) => !k.startsWith('(root)'));
+  if (phases.length) console.log(`\nphases (ms since each profile began)\n${timelines.join('\n')}`);
 }
 
 main();
