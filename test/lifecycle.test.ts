@@ -1,9 +1,10 @@
 /** The server process: access log lines, graceful shutdown with an upload in flight, restart. */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { request } from 'node:http';
+import { Agent, get, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -13,11 +14,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 async function serve(
   dataDir: string,
   launcher = false,
+  extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const args = ['serve', '--port', '0', '--host', '127.0.0.1', '--data', dataDir];
+  const env = { ...process.env, BERTH_AUTH: 'off', ...extraEnv };
   const child = launcher
-    ? spawn('bin/berth.js', args, { env: { ...process.env, BERTH_AUTH: 'off' } })
-    : spawn(process.execPath, ['bin/berth.js', ...args], { env: { ...process.env, BERTH_AUTH: 'off' } });
+    ? spawn('bin/berth.js', args, { env })
+    : spawn(process.execPath, ['bin/berth.js', ...args], { env });
   let out = '';
   child.stdout?.on('data', (c) => {
     out += c;
@@ -112,6 +115,57 @@ describe('server lifecycle', () => {
     } finally {
       second.child.kill('SIGTERM');
       await once(second.child, 'exit');
+    }
+  });
+
+  it('stops as soon as a download in flight on SIGTERM ends, though its connection was kept alive', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-life-'));
+    // Far above what the test waits: a stop that waits for the shutdown timeout fails it.
+    const server = await serve(dir, false, { BERTH_SHUTDOWN_TIMEOUT: '20' });
+    const agent = new Agent({ keepAlive: true });
+    try {
+      const blob = Buffer.alloc(32 * 1024 * 1024, 3);
+      const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
+      const started = await fetch(`${server.url}/v2/life/dl/blobs/uploads/`, { method: 'POST' });
+      const target = new URL(started.headers.get('location') as string, server.url);
+      target.searchParams.set('digest', digest);
+      const put = await fetch(target, {
+        method: 'PUT',
+        body: blob,
+        headers: { 'content-type': 'application/octet-stream' },
+      });
+      assert.equal(put.status, 201);
+
+      // The response's headers (keep-alive) are out and its body is held up by the client: SIGTERM comes then.
+      const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) =>
+        get(`${server.url}/v2/life/dl/blobs/${digest}`, { agent }, resolve).on('error', reject),
+      );
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.headers.connection, 'keep-alive');
+      res.pause();
+      await sleep(300);
+      server.child.kill('SIGTERM');
+      await sleep(300);
+      const hash = createHash('sha256');
+      res.on('data', (c) => hash.update(c));
+      res.resume();
+      await once(res, 'end');
+      const ended = Date.now();
+      assert.equal(`sha256:${hash.digest('hex')}`, digest, 'the download in flight is finished whole');
+      const [code] = await once(server.child, 'exit');
+      assert.equal(code, 0);
+      assert.ok(Date.now() - ended < 3000, `stopped ${Date.now() - ended} ms after the last response ended`);
+      const stopped = server
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l))
+        .find((l) => l.msg === 'stopped');
+      assert.equal(stopped?.outcome, 'clean');
+    } finally {
+      agent.destroy();
+      server.child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -59,6 +59,9 @@ export function watchLimits(listener: Server, server: ServerConfig['server'], lo
   });
 }
 
+/** How often a stopping server closes the connections whose last request has ended. */
+const IDLE_SWEEP_MS = 100;
+
 /**
  * Closes `close()` within `seconds`: requests in flight get that long to
  * finish; then their connections are closed (an upload cut there keeps its
@@ -79,7 +82,16 @@ export async function closeWithin(
     },
   );
   const wait = (ms: number) => new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), ms).unref());
-  if ((await Promise.race([closing, wait(seconds * 1000)])) === 'done') return 'clean';
+  // The server's close drops the connections idle at that moment, once. A response in flight then had
+  // promised keep-alive: its connection turns idle when it ends and would hold the close until the
+  // keep-alive timeout; swept here as it does.
+  const sweep = setInterval(() => listener.closeIdleConnections(), IDLE_SWEEP_MS);
+  sweep.unref();
+  try {
+    if ((await Promise.race([closing, wait(seconds * 1000)])) === 'done') return 'clean';
+  } finally {
+    clearInterval(sweep);
+  }
   log.warn(
     { shutdown_timeout: seconds },
     'requests still in flight at the shutdown timeout: closing their connections',
