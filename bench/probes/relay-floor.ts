@@ -4,17 +4,18 @@
  * through a bare Node HTTP relay (`pipe`, nothing else) and through the same
  * relay that also hashes each chunk (node:crypto, inline). Alternating,
  * PROBE_PULLS times; prints the median times. The relay runs in its own
- * process, as Berth does.
+ * process, as Berth does (bench/lib/relay-server.mjs; bench/proxy.ts reports
+ * the same relay for whole pulls).
  *
  *   node --import tsx bench/probes/relay-floor.ts
  */
-import { fork } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { agent, request } from '../lib/net.ts';
+import { startRelay } from '../lib/relay.ts';
 import { startDistribution } from '../servers.ts';
 
 const MIB = Number(process.env.PROBE_MIB ?? 24);
@@ -33,71 +34,34 @@ function drain(url: string): Promise<number> {
   });
 }
 
-if (process.env.RELAY_UPSTREAM) {
-  // The relay, in its own process (as Berth is): `pipe`, or `hash` (sha256 of each chunk inline).
-  const upstreamUrl = process.env.RELAY_UPSTREAM;
-  const upAgent = new http.Agent({ keepAlive: true });
-  const relay = http.createServer((req, res) => {
-    const hashing = req.url?.startsWith('/hash');
-    http.get(`${upstreamUrl}${req.url?.replace(/^\/(hash|pipe)/, '')}`, { agent: upAgent }, (up) => {
-      res.writeHead(up.statusCode ?? 500, { 'content-length': up.headers['content-length'] ?? 0 });
-      if (!hashing) {
-        up.pipe(res);
-        return;
-      }
-      const h = createHash('sha256');
-      up.on('data', (c: Buffer) => {
-        h.update(c);
-        if (!res.write(c)) {
-          up.pause();
-          res.once('drain', () => up.resume());
-        }
-      });
-      up.on('end', () => {
-        h.digest('hex');
-        res.end();
-      });
-    });
-  });
-  relay.listen(0, '127.0.0.1', () => {
-    const addr = relay.address();
-    process.send?.(typeof addr === 'object' && addr ? addr.port : 0);
-  });
-} else {
-  const work = mkdtempSync(path.join(tmpdir(), 'berth-relay-'));
-  const upstream = await startDistribution({
-    dataDir: path.join(work, 'dist'),
-    workDir: path.join(work, 'dist-work'),
-    logFile: path.join(work, 'dist.log'),
-  });
-  const child = fork(new URL(import.meta.url).pathname, [], {
-    env: { ...process.env, RELAY_UPSTREAM: upstream.url },
-    execArgv: ['--import', 'tsx'],
-  });
-  const port = await new Promise<number>((r) => child.once('message', (m) => r(Number(m))));
-  const base = `http://127.0.0.1:${port}`;
-  const t = { direct: [] as number[], pipe: [] as number[], hash: [] as number[] };
-  try {
-    for (let i = 0; i < PULLS; i++) {
-      const blob = randomBytes(MIB * 1024 * 1024);
-      const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
-      const start = await request('POST', `${upstream.url}/v2/p/img/blobs/uploads/`);
-      const loc = new URL(String(start.headers.location), upstream.url);
-      loc.searchParams.set('digest', digest);
-      await request('PUT', loc.href, { body: blob, headers: { 'content-type': 'application/octet-stream' } });
-      const p = `/v2/p/img/blobs/${digest}`;
-      await drain(`${upstream.url}${p}`);
-      for (const k of (i % 2 ? ['hash', 'pipe', 'direct'] : ['direct', 'pipe', 'hash']) as (keyof typeof t)[])
-        t[k].push(await drain(k === 'direct' ? `${upstream.url}${p}` : `${base}/${k}${p}`));
-    }
-    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
-    const d = med(t.direct);
-    console.log(
-      `${MIB} MiB, ${PULLS} pulls: direct ${d.toFixed(0)} ms, bare relay ${med(t.pipe).toFixed(0)} ms (${(med(t.pipe) / d).toFixed(2)}x), relay + sha256 ${med(t.hash).toFixed(0)} ms (${(med(t.hash) / d).toFixed(2)}x); load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
-    );
-  } finally {
-    child.kill();
-    await upstream.stop();
-    rmSync(work, { recursive: true, force: true });
+const work = mkdtempSync(path.join(tmpdir(), 'berth-relay-'));
+const upstream = await startDistribution({
+  dataDir: path.join(work, 'dist'),
+  workDir: path.join(work, 'dist-work'),
+  logFile: path.join(work, 'dist.log'),
+});
+const relay = await startRelay(upstream.url);
+const t = { direct: [] as number[], pipe: [] as number[], hash: [] as number[] };
+try {
+  for (let i = 0; i < PULLS; i++) {
+    const blob = randomBytes(MIB * 1024 * 1024);
+    const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
+    const start = await request('POST', `${upstream.url}/v2/p/img/blobs/uploads/`);
+    const loc = new URL(String(start.headers.location), upstream.url);
+    loc.searchParams.set('digest', digest);
+    await request('PUT', loc.href, { body: blob, headers: { 'content-type': 'application/octet-stream' } });
+    const p = `/v2/p/img/blobs/${digest}`;
+    await drain(`${upstream.url}${p}`);
+    for (const k of (i % 2 ? ['hash', 'pipe', 'direct'] : ['direct', 'pipe', 'hash']) as (keyof typeof t)[])
+      t[k].push(await drain(k === 'direct' ? `${upstream.url}${p}` : `${relay[k]}${p}`));
   }
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
+  const d = med(t.direct);
+  console.log(
+    `${MIB} MiB, ${PULLS} pulls: direct ${d.toFixed(0)} ms, bare relay ${med(t.pipe).toFixed(0)} ms (${(med(t.pipe) / d).toFixed(2)}x), relay + sha256 ${med(t.hash).toFixed(0)} ms (${(med(t.hash) / d).toFixed(2)}x); load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+  );
+} finally {
+  await relay.stop();
+  await upstream.stop();
+  rmSync(work, { recursive: true, force: true });
 }
