@@ -14,6 +14,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyServerOptions } from 'fastify';
 import type { ServerConfig } from './config.ts';
+import type { Connections } from './connections.ts';
 
 interface LimitLog {
   warn(obj: object, msg: string): void;
@@ -69,7 +70,7 @@ const IDLE_SWEEP_MS = 100;
  * a little longer before giving up.
  */
 export async function closeWithin(
-  listener: Server,
+  connections: Connections,
   close: () => Promise<void>,
   seconds: number,
   log: LimitLog,
@@ -82,10 +83,11 @@ export async function closeWithin(
     },
   );
   const wait = (ms: number) => new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), ms).unref());
-  // The server's close drops the connections idle at that moment, once. A response in flight then had
-  // promised keep-alive: its connection turns idle when it ends and would hold the close until the
-  // keep-alive timeout; swept here as it does.
-  const sweep = setInterval(() => listener.closeIdleConnections(), IDLE_SWEEP_MS);
+  // The server's close drops the HTTP/1 connections idle at that moment, once. A response in flight then
+  // had promised keep-alive: its connection turns idle when it ends and would hold the close until the
+  // keep-alive timeout; swept here as it does (HTTP/2 sessions are told to go away at the first sweep).
+  connections.closeIdle();
+  const sweep = setInterval(() => connections.closeIdle(), IDLE_SWEEP_MS);
   sweep.unref();
   try {
     if ((await Promise.race([closing, wait(seconds * 1000)])) === 'done') return 'clean';
@@ -96,7 +98,7 @@ export async function closeWithin(
     { shutdown_timeout: seconds },
     'requests still in flight at the shutdown timeout: closing their connections',
   );
-  listener.closeAllConnections();
+  connections.closeAll();
   if ((await Promise.race([closing, wait(5_000)])) === 'done') return 'forced';
   log.warn({}, 'shutdown did not complete; exiting anyway');
   return 'abandoned';

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { type Berth, buildFront } from './app.ts';
 import type { ServerConfig } from './config.ts';
+import { trackConnections } from './connections.ts';
 import { holdRequests, isVersionCheck } from './hold.ts';
 import { closeWithin } from './http-limits.ts';
 import { infoLines, logDestination } from './log-destination.ts';
@@ -36,6 +37,7 @@ export async function runServer(config: ServerConfig): Promise<void> {
   // Listening comes first: a client's `GET /v2/` is answered at once, any other request waits at the
   // listener until the features are wired just after (bench/FINDINGS.md, "Start-up, session 9").
   const hold = holdRequests(front.app.server, isVersionCheck);
+  const connections = trackConnections(front.app.server);
   await front.app.listen({ host: config.server.host, port: config.server.port });
   // Signals from the moment the port is bound: a stop during the features' wiring waits for it, then closes all.
   const whole = front.complete();
@@ -48,7 +50,7 @@ export async function runServer(config: ServerConfig): Promise<void> {
     // Requests held until the features were wired are answered before the close, as requests in flight.
     if (built) hold.release();
     const close = () => (built ? built.close() : front.abandon());
-    const outcome = await closeWithin(front.app.server, close, config.server.shutdown_timeout, log);
+    const outcome = await closeWithin(connections, close, config.server.shutdown_timeout, log);
     log.info({ outcome }, 'stopped');
     log.flush();
     process.exit(0);

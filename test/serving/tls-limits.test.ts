@@ -6,8 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { type ClientHttp2Session, connect as h2connect } from 'node:http2';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -192,6 +193,94 @@ describe('TLS and HTTP/2', () => {
   test('stops cleanly on SIGTERM', async () => {
     const code = await berth.stop();
     assert.equal(code, 0);
+  });
+});
+
+/** One HTTP/2 request on `session`; `read: false` leaves the body unread (its stream then stalls). */
+function h2request(
+  session: ClientHttp2Session,
+  headers: Record<string, string>,
+  body?: Buffer,
+  read = true,
+): Promise<{ status: number; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request(headers);
+    stream.on('error', reject);
+    stream.on('response', (h) => {
+      if (read) stream.resume();
+      resolve({ status: Number(h[':status']), headers: h });
+    });
+    stream.end(body);
+  });
+}
+
+describe('TLS shutdown', () => {
+  let dir: string;
+  let pem: { cert: string; key: string };
+  before(async () => {
+    dir = await tempDir('berth-tls-stop-');
+    pem = makeCert(dir, 'stop');
+  });
+  after(() => removeDir(dir));
+
+  const start = (name: string, timeout: string) =>
+    startBerth(['--data', join(dir, name), '--tls-cert', pem.cert, '--tls-key', pem.key], {
+      BERTH_SHUTDOWN_TIMEOUT: timeout,
+    });
+  const stopped = (berth: Started) => {
+    const line = berth.log.find((l) => l.includes('"msg":"stopped"'));
+    return line ? JSON.parse(line).outcome : undefined;
+  };
+
+  test('an idle HTTP/2 client does not hold the stop', async () => {
+    const berth = await start('idle', '20');
+    const session = h2connect(`https://127.0.0.1:${berth.port}`, { ca: await readFile(pem.cert) });
+    session.on('error', () => {});
+    try {
+      assert.equal((await h2request(session, { ':path': '/v2/' })).status, 200);
+      const t0 = Date.now();
+      const code = await berth.stop();
+      assert.equal(code, 0);
+      assert.ok(Date.now() - t0 < 3000, `stopped after ${Date.now() - t0} ms with an idle session open`);
+      assert.equal(stopped(berth), 'clean');
+    } finally {
+      session.destroy();
+      berth.child.kill('SIGKILL');
+    }
+  });
+
+  test('a download that outlasts the shutdown timeout is cut, and the server exits 0', async () => {
+    const berth = await start('late', '1');
+    const session = h2connect(`https://127.0.0.1:${berth.port}`, { ca: await readFile(pem.cert) });
+    session.on('error', () => {});
+    try {
+      const blob = Buffer.alloc(8 * 1024 * 1024, 5);
+      const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
+      const started = await h2request(session, { ':method': 'POST', ':path': '/v2/stop/late/blobs/uploads/' });
+      assert.equal(started.status, 202);
+      const target = new URL(String(started.headers.location), 'https://x');
+      target.searchParams.set('digest', digest);
+      const put = await h2request(
+        session,
+        {
+          ':method': 'PUT',
+          ':path': `${target.pathname}${target.search}`,
+          'content-type': 'application/octet-stream',
+          'content-length': String(blob.length),
+        },
+        blob,
+      );
+      assert.equal(put.status, 201);
+      // Headers come, the body is never read: the stream stays in flight past the shutdown timeout.
+      const get = await h2request(session, { ':path': `/v2/stop/late/blobs/${digest}` }, undefined, false);
+      assert.equal(get.status, 200);
+      const code = await berth.stop();
+      assert.equal(code, 0);
+      assert.equal(stopped(berth), 'forced');
+    } finally {
+      session.destroy();
+      berth.child.kill('SIGKILL');
+    }
   });
 });
 
