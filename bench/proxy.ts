@@ -28,12 +28,12 @@
  * for a before/after ratio measured in one run.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { agent, request } from './lib/net.ts';
+import { agent, pushBlob, request, sha256Digest } from './lib/net.ts';
 import { startRelay } from './lib/relay.ts';
 import { median } from './lib/stats.ts';
 import { startBerth, startDistribution } from './servers.ts';
@@ -46,29 +46,21 @@ const LAYERS = Number(process.env.PROXY_BENCH_LAYERS ?? 4);
 const LAYER_MIB = Number(process.env.PROXY_BENCH_LAYER_MIB ?? 24);
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
-const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-
 async function push(base: string, repo: string, tag: string, blobs: Buffer[]): Promise<void> {
-  for (const b of blobs) {
-    const start = await request('POST', `${base}/v2/${repo}/blobs/uploads/`);
-    if (start.status !== 202) throw new Error(`start upload on ${base}: ${start.status} ${start.body}`);
-    const location = new URL(String(start.headers.location), base);
-    location.searchParams.set('digest', digestOf(b));
-    const put = await request('PUT', location.href, {
-      body: b,
-      headers: { 'content-type': 'application/octet-stream' },
-    });
-    if (put.status !== 201) throw new Error(`push blob to ${base}: ${put.status} ${put.body}`);
-  }
+  for (const b of blobs) await pushBlob(base, repo, b);
   const [config, ...layers] = blobs as [Buffer, ...Buffer[]];
   const manifest = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: digestOf(config), size: config.length },
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: sha256Digest(config),
+        size: config.length,
+      },
       layers: layers.map((l) => ({
         mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-        digest: digestOf(l),
+        digest: sha256Digest(l),
         size: l.length,
       })),
     }),

@@ -2,6 +2,7 @@
  * Loopback networking helpers: free ports, waiting for a server, tiny HTTP
  * requests with a keep-alive agent.
  */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 
@@ -87,4 +88,22 @@ export function withQuery(url: string, key: string, value: string): string {
   const u = new URL(url);
   u.searchParams.set(key, value);
   return u.toString();
+}
+
+/** `sha256:` digest of `bytes`. */
+export const sha256Digest = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+/** Pushes `blob` to `repo` on the registry at `base` in one upload (POST, then PUT ?digest=); returns its digest. */
+export async function pushBlob(base: string, repo: string, blob: Buffer): Promise<string> {
+  const digest = sha256Digest(blob);
+  const start = await request('POST', `${base}/v2/${repo}/blobs/uploads/`);
+  if (start.status !== 202) throw new Error(`start upload on ${base}: ${start.status} ${start.body}`);
+  const location = new URL(String(start.headers.location), base);
+  location.searchParams.set('digest', digest);
+  const put = await request('PUT', location.href, {
+    body: blob,
+    headers: { 'content-type': 'application/octet-stream' },
+  });
+  if (put.status !== 201) throw new Error(`push blob to ${base}: ${put.status} ${put.body}`);
+  return digest;
 }

@@ -9,12 +9,12 @@
  *   PROBE_A_ROOT=/tmp/old PROBE_B_ROOT=. node --import tsx bench/probes/proxy-fill-ab.ts
  */
 
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { agent, request } from '../lib/net.ts';
+import { agent, pushBlob, request } from '../lib/net.ts';
 import { startBerth, startDistribution } from '../servers.ts';
 
 const MIB = Number(process.env.PROBE_MIB ?? 128);
@@ -69,11 +69,7 @@ const direct: number[] = [];
 try {
   for (let i = 0; i < PULLS; i++) {
     const blob = randomBytes(MIB * 1024 * 1024);
-    const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
-    const start = await request('POST', `${upstream.url}/v2/p/img/blobs/uploads/`);
-    const loc = new URL(String(start.headers.location), upstream.url);
-    loc.searchParams.set('digest', digest);
-    await request('PUT', loc.href, { body: blob, headers: { 'content-type': 'application/octet-stream' } });
+    const digest = await pushBlob(upstream.url, 'p/img', blob);
     await drain(`${upstream.url}/v2/p/img/blobs/${digest}`);
     const t0 = performance.now();
     await drain(`${upstream.url}/v2/p/img/blobs/${digest}`);

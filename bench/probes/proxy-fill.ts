@@ -10,12 +10,12 @@
  *   PROBE_ROOT=DIR: run the Berth build in DIR (bin/ and dist/) instead.
  */
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { agent, request } from '../lib/net.ts';
+import { agent, pushBlob, request, sha256Digest } from '../lib/net.ts';
 import { startBerth, startDistribution } from '../servers.ts';
 
 const MIB = Number(process.env.PROBE_MIB ?? 128);
@@ -75,14 +75,6 @@ function drain(url: string): Promise<number> {
   });
 }
 
-async function pushBlob(base: string, repo: string, b: Buffer, digest: string): Promise<void> {
-  const start = await request('POST', `${base}/v2/${repo}/blobs/uploads/`);
-  const location = new URL(String(start.headers.location), base);
-  location.searchParams.set('digest', digest);
-  const put = await request('PUT', location.href, { body: b, headers: { 'content-type': 'application/octet-stream' } });
-  if (put.status !== 201) throw new Error(`push: ${put.status}`);
-}
-
 const work = mkdtempSync(path.join(tmpdir(), 'berth-fill-probe-'));
 process.env.BERTH_OUTBOUND_ALLOW = '127.0.0.0/8,::1';
 const upstream = await startDistribution({
@@ -115,8 +107,8 @@ try {
   const cpus: number[] = [];
   for (let i = 0; i < PULLS; i++) {
     const blob = randomBytes(MIB * 1024 * 1024);
-    const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
-    await pushBlob(upstream.url, 'probe/img', blob, digest);
+    const digest = sha256Digest(blob);
+    await pushBlob(upstream.url, 'probe/img', blob);
     await drain(`${upstream.url}/v2/probe/img/blobs/${digest}`); // page cache warm
     const t0 = performance.now();
     await drain(`${upstream.url}/v2/probe/img/blobs/${digest}`);

@@ -8,12 +8,12 @@
  *   npm run build && node --import tsx bench/probes/proxy-timeline.ts
  *   PROBE_ROOT=DIR: run the Berth build in DIR (bin/ and dist/) instead.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { agent, request } from '../lib/net.ts';
+import { agent, pushBlob, request } from '../lib/net.ts';
 import { startBerth, startDistribution } from '../servers.ts';
 
 const MIB = Number(process.env.PROBE_MIB ?? 24);
@@ -50,18 +50,6 @@ function timeline(url: string, size: number): Promise<Timeline> {
       })
       .on('error', reject);
   });
-}
-
-const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-
-async function pushBlob(base: string, repo: string, b: Buffer): Promise<string> {
-  const digest = digestOf(b);
-  const start = await request('POST', `${base}/v2/${repo}/blobs/uploads/`);
-  const location = new URL(String(start.headers.location), base);
-  location.searchParams.set('digest', digest);
-  const put = await request('PUT', location.href, { body: b, headers: { 'content-type': 'application/octet-stream' } });
-  if (put.status !== 201) throw new Error(`push: ${put.status}`);
-  return digest;
 }
 
 const work = mkdtempSync(path.join(tmpdir(), 'berth-timeline-'));

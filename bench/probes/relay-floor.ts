@@ -9,12 +9,12 @@
  *
  *   node --import tsx bench/probes/relay-floor.ts
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { agent, request } from '../lib/net.ts';
+import { agent, pushBlob } from '../lib/net.ts';
 import { startRelay } from '../lib/relay.ts';
 import { startDistribution } from '../servers.ts';
 
@@ -44,12 +44,7 @@ const relay = await startRelay(upstream.url);
 const t = { direct: [] as number[], pipe: [] as number[], hash: [] as number[] };
 try {
   for (let i = 0; i < PULLS; i++) {
-    const blob = randomBytes(MIB * 1024 * 1024);
-    const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
-    const start = await request('POST', `${upstream.url}/v2/p/img/blobs/uploads/`);
-    const loc = new URL(String(start.headers.location), upstream.url);
-    loc.searchParams.set('digest', digest);
-    await request('PUT', loc.href, { body: blob, headers: { 'content-type': 'application/octet-stream' } });
+    const digest = await pushBlob(upstream.url, 'p/img', randomBytes(MIB * 1024 * 1024));
     const p = `/v2/p/img/blobs/${digest}`;
     await drain(`${upstream.url}${p}`);
     for (const k of (i % 2 ? ['hash', 'pipe', 'direct'] : ['direct', 'pipe', 'hash']) as (keyof typeof t)[])
