@@ -160,7 +160,20 @@ describe('console: Kubernetes', { skip: skip ?? false }, () => {
     await block.locator('button.copy', { hasText: 'Copied ✓' }).waitFor();
     assert.equal(await clipboard(page), expected);
 
+    // The JSON answer comes late: meanwhile the YAML stays under its own name and copy label, never as "JSON".
+    let releaseJson!: () => void;
+    const jsonHeld = new Promise<void>((resolve) => {
+      releaseJson = resolve;
+    });
+    await page.route(/pullsecret\?.*format=json/, async (route) => {
+      await jsonHeld;
+      await route.continue();
+    });
     await page.getByRole('button', { name: 'JSON' }).click();
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator('.code-block', { hasText: 'internal-pull.json' }).count(), 0);
+    assert.equal(await block.getByRole('button', { name: 'Copy YAML' }).count(), 1);
+    releaseJson();
     const asJson = page.locator('.code-block', { hasText: 'internal-pull.json' });
     await asJson.waitFor();
     assert.equal(

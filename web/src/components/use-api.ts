@@ -4,6 +4,8 @@ import { request } from '../api.ts';
 
 export interface Loaded<T> {
   data: T | null;
+  /** The path `data` was loaded from: while a new path loads, the last answer stays (no flicker). */
+  dataPath: string | null;
   total: number | null;
   error: unknown;
   loading: boolean;
@@ -11,8 +13,15 @@ export interface Loaded<T> {
 }
 
 export function useApi<T>(path: string | null, options: { text?: boolean } = {}): Loaded<T> {
-  const [state, setState] = useState<{ data: T | null; total: number | null; error: unknown; loading: boolean }>({
+  const [state, setState] = useState<{
+    data: T | null;
+    dataPath: string | null;
+    total: number | null;
+    error: unknown;
+    loading: boolean;
+  }>({
     data: null,
+    dataPath: null,
     total: null,
     error: null,
     loading: path !== null,
@@ -25,8 +34,8 @@ export function useApi<T>(path: string | null, options: { text?: boolean } = {})
     let current = true;
     setState((s) => ({ ...s, loading: true, error: null }));
     request<T>(path, { text: options.text }).then(
-      (r) => current && setState({ data: r.data, total: r.total, error: null, loading: false }),
-      (error) => current && setState({ data: null, total: null, error, loading: false }),
+      (r) => current && setState({ data: r.data, dataPath: path, total: r.total, error: null, loading: false }),
+      (error) => current && setState({ data: null, dataPath: null, total: null, error, loading: false }),
     );
     return () => {
       current = false;

@@ -16,6 +16,10 @@ export function PullSecretPanel(props: { connection: Connection }) {
     `/kube/connections/${props.connection.id}/pullsecret${query({ namespace, name, format })}`,
     { text: true },
   );
+  // The block is labelled with what it holds: while another format or name loads, the last answer stays
+  // on screen under its own file name and copy label (not YAML under "Copy JSON").
+  const shown = new URLSearchParams(secret.dataPath?.split('?')[1] ?? '');
+  const shownFormat = shown.get('format') ?? format;
   return (
     <div className="panel">
       <h2>{t('title')}</h2>
@@ -50,9 +54,9 @@ export function PullSecretPanel(props: { connection: Connection }) {
       {secret.error ? <p className="error">{fieldMessage(secret.error)}</p> : null}
       {secret.data && !secret.error ? (
         <CodeBlock
-          title={`${name}.${format}`}
+          title={`${shown.get('name') ?? name}.${shownFormat}`}
           text={secret.data}
-          copyLabel={t('copy', { format: format.toUpperCase() })}
+          copyLabel={t('copy', { format: shownFormat.toUpperCase() })}
         />
       ) : null}
     </div>
