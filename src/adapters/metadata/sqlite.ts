@@ -53,7 +53,17 @@ export class SqliteStore extends KyselyStore {
       new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, null) }) }),
       'sqlite',
     );
-    await bootstrap.migrate();
+    // One transaction around the migrations: Kysely's Migrator runs SQLite's statements one by one (it takes
+    // SQLite for a database without transactional DDL), so a start killed or failing inside a migration left
+    // its first tables behind, unrecorded, and every later start failed on "table … already exists".
+    sqlite.exec('BEGIN IMMEDIATE');
+    try {
+      await bootstrap.migrate();
+      sqlite.exec('COMMIT');
+    } catch (err) {
+      if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+      throw err;
+    }
     return new SqliteStore(sqlite);
   }
 
