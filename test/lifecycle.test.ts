@@ -145,7 +145,8 @@ describe('server lifecycle', () => {
       res.pause();
       await sleep(300);
       server.child.kill('SIGTERM');
-      await sleep(300);
+      // Long enough for the stop to say what it waits for.
+      await sleep(1500);
       const hash = createHash('sha256');
       res.on('data', (c) => hash.update(c));
       res.resume();
@@ -155,13 +156,18 @@ describe('server lifecycle', () => {
       const [code] = await once(server.child, 'exit');
       assert.equal(code, 0);
       assert.ok(Date.now() - ended < 3000, `stopped ${Date.now() - ended} ms after the last response ended`);
-      const stopped = server
+      const lines = server
         .output()
         .split('\n')
         .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l))
-        .find((l) => l.msg === 'stopped');
-      assert.equal(stopped?.outcome, 'clean');
+        .map((l) => JSON.parse(l));
+      assert.equal(lines.find((l) => l.msg === 'stopped')?.outcome, 'clean');
+      const waiting = lines.find((l) => l.msg === 'stopping: waiting for 1 request in flight');
+      assert.ok(waiting, 'the stop said what it waited for');
+      assert.deepEqual(
+        { method: waiting.oldest.method, path: waiting.oldest.path },
+        { method: 'GET', path: `/v2/life/dl/blobs/${digest}` },
+      );
     } finally {
       agent.destroy();
       server.child.kill('SIGKILL');

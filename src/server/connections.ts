@@ -7,8 +7,16 @@
  * shutdown timeout.
  */
 import type { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2Session } from 'node:http2';
 import type { Socket } from 'node:net';
+
+/** A request being answered: what a stop waits for. */
+export interface InFlight {
+  method: string;
+  path: string;
+  startedAt: number;
+}
 
 export interface Connections {
   /**
@@ -19,11 +27,20 @@ export interface Connections {
   closeIdle(): void;
   /** Destroys every connection (the shutdown timeout passed). */
   closeAll(): void;
+  /** The requests being answered now, oldest first (a stop says what it waits for). */
+  inFlight(): InFlight[];
 }
 
 export function trackConnections(listener: EventEmitter): Connections {
   const sockets = new Set<Socket>();
   const sessions = new Set<Http2Session>();
+  const requests = new Set<InFlight>();
+  // Over HTTP/2 too: Fastify serves it through Node's compatibility API, which emits 'request' per stream.
+  listener.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const entry = { method: req.method ?? '', path: (req.url ?? '').split('?')[0] as string, startedAt: Date.now() };
+    requests.add(entry);
+    res.once('close', () => requests.delete(entry));
+  });
   listener.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -42,5 +59,6 @@ export function trackConnections(listener: EventEmitter): Connections {
       for (const session of sessions) session.destroy();
       for (const socket of sockets) socket.destroy();
     },
+    inFlight: () => [...requests],
   };
 }

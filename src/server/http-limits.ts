@@ -62,6 +62,24 @@ export function watchLimits(listener: Server, server: ServerConfig['server'], lo
 
 /** How often a stopping server closes the connections whose last request has ended. */
 const IDLE_SWEEP_MS = 100;
+/** A stop that waits says for what after this long, then this often. */
+const WAITING_FIRST_MS = 1_000;
+const WAITING_EVERY_MS = 5_000;
+
+/** One log line: how many requests a stop waits for, and the oldest (a slow pull or push, usually). */
+function logWaiting(connections: Connections, seconds: number, started: number, log: LimitLog): void {
+  const requests = connections.inFlight();
+  const oldest = requests[0];
+  if (!oldest) return;
+  log.info(
+    {
+      requests: requests.length,
+      oldest: { method: oldest.method, path: oldest.path, seconds: Math.round((Date.now() - oldest.startedAt) / 1000) },
+      closing_in: Math.max(0, Math.round(seconds - (Date.now() - started) / 1000)),
+    },
+    `stopping: waiting for ${requests.length} request${requests.length === 1 ? '' : 's'} in flight`,
+  );
+}
 
 /**
  * Closes `close()` within `seconds`: requests in flight get that long to
@@ -89,10 +107,20 @@ export async function closeWithin(
   connections.closeIdle();
   const sweep = setInterval(() => connections.closeIdle(), IDLE_SWEEP_MS);
   sweep.unref();
+  const started = Date.now();
+  let tell: NodeJS.Timeout | undefined;
+  const tellFirst = setTimeout(() => {
+    logWaiting(connections, seconds, started, log);
+    tell = setInterval(() => logWaiting(connections, seconds, started, log), WAITING_EVERY_MS);
+    tell.unref();
+  }, WAITING_FIRST_MS);
+  tellFirst.unref();
   try {
     if ((await Promise.race([closing, wait(seconds * 1000)])) === 'done') return 'clean';
   } finally {
     clearInterval(sweep);
+    clearTimeout(tellFirst);
+    clearInterval(tell);
   }
   log.warn(
     { shutdown_timeout: seconds },
