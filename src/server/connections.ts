@@ -7,15 +7,14 @@
  * shutdown timeout.
  */
 import type { EventEmitter } from 'node:events';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Http2Session } from 'node:http2';
 import type { Socket } from 'node:net';
 
-/** A request being answered: what a stop waits for. */
+/** What a stop waits for: HTTP/1.1 requests being answered (method and path), HTTP/2 sessions still open. */
 export interface InFlight {
-  method: string;
-  path: string;
-  startedAt: number;
+  requests: { method: string; path: string }[];
+  http2Sessions: number;
 }
 
 export interface Connections {
@@ -27,20 +26,13 @@ export interface Connections {
   closeIdle(): void;
   /** Destroys every connection (the shutdown timeout passed). */
   closeAll(): void;
-  /** The requests being answered now, oldest first (a stop says what it waits for). */
-  inFlight(): InFlight[];
+  /** What is still being answered (a stop says what it waits for). */
+  inFlight(): InFlight;
 }
 
 export function trackConnections(listener: EventEmitter): Connections {
   const sockets = new Set<Socket>();
   const sessions = new Set<Http2Session>();
-  const requests = new Set<InFlight>();
-  // Over HTTP/2 too: Fastify serves it through Node's compatibility API, which emits 'request' per stream.
-  listener.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const entry = { method: req.method ?? '', path: (req.url ?? '').split('?')[0] as string, startedAt: Date.now() };
-    requests.add(entry);
-    res.once('close', () => requests.delete(entry));
-  });
   listener.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -59,6 +51,19 @@ export function trackConnections(listener: EventEmitter): Connections {
       for (const session of sessions) session.destroy();
       for (const socket of sockets) socket.destroy();
     },
-    inFlight: () => [...requests],
+    // Read from the connections when asked, not tracked per request: nothing is added to the hot path.
+    // Node's HTTP/1 server gives a connection's current response as `_httpMessage` (its own idle check reads it).
+    inFlight() {
+      const requests: InFlight['requests'] = [];
+      for (const socket of sockets) {
+        const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+        if (!res || res.writableEnded) continue;
+        const url = res.req?.url ?? '';
+        requests.push({ method: res.req?.method ?? '', path: url.split('?')[0] as string });
+      }
+      let http2Sessions = 0;
+      for (const session of sessions) if (!session.destroyed) http2Sessions++;
+      return { requests, http2Sessions };
+    },
   };
 }

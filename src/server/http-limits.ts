@@ -66,18 +66,21 @@ const IDLE_SWEEP_MS = 100;
 const WAITING_FIRST_MS = 1_000;
 const WAITING_EVERY_MS = 5_000;
 
-/** One log line: how many requests a stop waits for, and the oldest (a slow pull or push, usually). */
+/** One log line: what a stop waits for (a slow pull or push, usually), and when it stops waiting. */
 function logWaiting(connections: Connections, seconds: number, started: number, log: LimitLog): void {
-  const requests = connections.inFlight();
-  const oldest = requests[0];
-  if (!oldest) return;
+  const { requests, http2Sessions } = connections.inFlight();
+  if (requests.length === 0 && http2Sessions === 0) return;
+  const what = [
+    ...(requests.length ? [`${requests.length} request${requests.length === 1 ? '' : 's'} in flight`] : []),
+    ...(http2Sessions ? [`${http2Sessions} HTTP/2 connection${http2Sessions === 1 ? '' : 's'}`] : []),
+  ].join(' and ');
   log.info(
     {
-      requests: requests.length,
-      oldest: { method: oldest.method, path: oldest.path, seconds: Math.round((Date.now() - oldest.startedAt) / 1000) },
+      requests: requests.slice(0, 3).map((r) => `${r.method} ${r.path}`),
+      ...(http2Sessions ? { http2_sessions: http2Sessions } : {}),
       closing_in: Math.max(0, Math.round(seconds - (Date.now() - started) / 1000)),
     },
-    `stopping: waiting for ${requests.length} request${requests.length === 1 ? '' : 's'} in flight`,
+    `stopping: waiting for ${what}`,
   );
 }
 

@@ -36,9 +36,8 @@ export async function runServer(config: ServerConfig): Promise<void> {
   });
   // Listening comes first: a client's `GET /v2/` is answered at once, any other request waits at the
   // listener until the features are wired just after (bench/FINDINGS.md, "Start-up, session 9").
-  // Before the hold, which puts back only the request listeners it found.
-  const connections = trackConnections(front.app.server);
   const hold = holdRequests(front.app.server, isVersionCheck);
+  const connections = trackConnections(front.app.server);
   await front.app.listen({ host: config.server.host, port: config.server.port });
   // Signals from the moment the port is bound: a stop during the features' wiring waits for it, then closes all.
   const whole = front.complete();
