@@ -8,42 +8,16 @@
 //   node bench/edge.mjs            ROUNDS=5 IDLE=10 (seconds) by default
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuMs, freePort, median, sleep, statusMiB, statusOf } from './lib/start-probe.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const rounds = Number(process.env.ROUNDS ?? 5);
 const idle = Number(process.env.IDLE ?? 10);
 const GOAL_START_MS = 300;
 const GOAL_RSS_MIB = 80;
-
-const tck = Number(execFileSync('getconf', ['CLK_TCK']).toString());
-const cpuMs = (pid) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / tck;
-};
-const statusMiB = (pid, key) =>
-  Number(new RegExp(`${key}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const status = (port) =>
-  new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/v2/', agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode));
-    });
-    req.on('error', () => resolve(0));
-    req.end();
-  });
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 async function start(data) {
   const port = await freePort();
@@ -54,7 +28,7 @@ async function start(data) {
     { env: { ...process.env, BERTH_AUTH: 'off' }, stdio: 'ignore' },
   );
   try {
-    while ((await status(port)) !== 200) {
+    while ((await statusOf(port, '/v2/')) !== 200) {
       if (child.exitCode !== null) throw new Error(`berth exited with ${child.exitCode}`);
       await sleep(1);
     }
@@ -88,10 +62,6 @@ for (let r = 0; r < rounds; r++) {
       `(${b.cpu.toFixed(0)} cpu-ms); idle RSS ${a.rss.toFixed(1)} / ${b.rss.toFixed(1)} MiB`,
   );
 }
-const median = (xs) => {
-  const s = [...xs].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const span = (xs, digits = 0) =>
   `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)} (median ${median(xs).toFixed(digits)})`;
 const met = (ok) => (ok ? 'met' : '**not met**');

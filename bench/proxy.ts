@@ -30,10 +30,9 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { agent, pushBlob, request, sha256Digest } from './lib/net.ts';
+import { drainBody, pushBlob, request, sha256Digest } from './lib/net.ts';
 import { startRelay } from './lib/relay.ts';
 import { median } from './lib/stats.ts';
 import { startBerth, startDistribution } from './servers.ts';
@@ -73,21 +72,6 @@ async function push(base: string, repo: string, tag: string, blobs: Buffer[]): P
 }
 
 /** GET a blob, counting its bytes (not buffering them). */
-function drain(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent }, (res) => {
-        let n = 0;
-        res.on('data', (c: Buffer) => {
-          n += c.length;
-        });
-        res.on('end', () => (res.statusCode === 200 ? resolve(n) : reject(new Error(`${url}: ${res.statusCode}`))));
-        res.on('error', reject);
-      })
-      .on('error', reject);
-  });
-}
-
 /** A client pull: the manifest, then its blobs 3 at a time. Returns seconds. */
 async function pull(base: string, repo: string, tag: string): Promise<number> {
   const t0 = performance.now();
@@ -99,7 +83,7 @@ async function pull(base: string, repo: string, tag: string): Promise<number> {
   const queue = [doc.config.digest, ...doc.layers.map((l) => l.digest)];
   await Promise.all(
     Array.from({ length: 3 }, async () => {
-      for (let d = queue.shift(); d; d = queue.shift()) await drain(`${base}/v2/${repo}/blobs/${d}`);
+      for (let d = queue.shift(); d; d = queue.shift()) await drainBody(`${base}/v2/${repo}/blobs/${d}`);
     }),
   );
   return (performance.now() - t0) / 1000;

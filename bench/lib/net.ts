@@ -107,3 +107,20 @@ export async function pushBlob(base: string, repo: string, blob: Buffer): Promis
   if (put.status !== 201) throw new Error(`push blob to ${base}: ${put.status} ${put.body}`);
   return digest;
 }
+
+/** GETs `url` and reads the body to its end without keeping it; resolves to its length (rejects unless 200). */
+export function drainBody(url: string, onChunk?: (chunk: Buffer) => void): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent }, (res) => {
+        let n = 0;
+        res.on('data', (c: Buffer) => {
+          n += c.length;
+          onChunk?.(c);
+        });
+        res.on('end', () => (res.statusCode === 200 ? resolve(n) : reject(new Error(`${url}: ${res.statusCode}`))));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}

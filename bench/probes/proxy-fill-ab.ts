@@ -11,10 +11,9 @@
 
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { agent, pushBlob, request } from '../lib/net.ts';
+import { drainBody, pushBlob, request } from '../lib/net.ts';
 import { startBerth, startDistribution } from '../servers.ts';
 
 const MIB = Number(process.env.PROBE_MIB ?? 128);
@@ -26,20 +25,6 @@ const envOf = (s: string | undefined) =>
       .filter(Boolean)
       .map((kv) => kv.split('=') as [string, string]),
   );
-function drain(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent }, (res) => {
-        let n = 0;
-        res.on('data', (c: Buffer) => {
-          n += c.length;
-        });
-        res.on('end', () => (res.statusCode === 200 ? resolve(n) : reject(new Error(`${url}: ${res.statusCode}`))));
-        res.on('error', reject);
-      })
-      .on('error', reject);
-  });
-}
 const work = mkdtempSync(path.join(tmpdir(), 'berth-ab-'));
 process.env.BERTH_OUTBOUND_ALLOW = '127.0.0.0/8,::1';
 const upstream = await startDistribution({
@@ -70,14 +55,14 @@ try {
   for (let i = 0; i < PULLS; i++) {
     const blob = randomBytes(MIB * 1024 * 1024);
     const digest = await pushBlob(upstream.url, 'p/img', blob);
-    await drain(`${upstream.url}/v2/p/img/blobs/${digest}`);
+    await drainBody(`${upstream.url}/v2/p/img/blobs/${digest}`);
     const t0 = performance.now();
-    await drain(`${upstream.url}/v2/p/img/blobs/${digest}`);
+    await drainBody(`${upstream.url}/v2/p/img/blobs/${digest}`);
     direct.push(performance.now() - t0);
     for (const s of i % 2 ? [...sides].reverse() : sides) {
       const c0 = s.b.cpuSeconds();
       const t1 = performance.now();
-      const n = await drain(`${s.b.url}/v2/proxy/p/img/blobs/${digest}`);
+      const n = await drainBody(`${s.b.url}/v2/proxy/p/img/blobs/${digest}`);
       s.t.push(performance.now() - t1);
       for (let q = 0; q < 25; q++) {
         const c = s.b.cpuSeconds();

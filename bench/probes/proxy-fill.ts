@@ -12,10 +12,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { agent, pushBlob, request, sha256Digest } from '../lib/net.ts';
+import { drainBody, pushBlob, request, sha256Digest } from '../lib/net.ts';
 import { startBerth, startDistribution } from '../servers.ts';
 
 const MIB = Number(process.env.PROBE_MIB ?? 128);
@@ -57,23 +56,12 @@ function diff(a: Map<string, [number, number]>, b: Map<string, [number, number]>
 
 /** Chunks the last drain received (as Berth's own upstream client would see them). */
 let chunks = 0;
-
-function drain(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent }, (res) => {
-        let n = 0;
-        chunks = 0;
-        res.on('data', (c: Buffer) => {
-          n += c.length;
-          chunks++;
-        });
-        res.on('end', () => (res.statusCode === 200 ? resolve(n) : reject(new Error(`${url}: ${res.statusCode}`))));
-        res.on('error', reject);
-      })
-      .on('error', reject);
+const drain = (url: string) => {
+  chunks = 0;
+  return drainBody(url, () => {
+    chunks++;
   });
-}
+};
 
 const work = mkdtempSync(path.join(tmpdir(), 'berth-fill-probe-'));
 process.env.BERTH_OUTBOUND_ALLOW = '127.0.0.0/8,::1';

@@ -11,28 +11,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { agent, pushBlob } from '../lib/net.ts';
+import { drainBody, pushBlob } from '../lib/net.ts';
 import { startRelay } from '../lib/relay.ts';
 import { startDistribution } from '../servers.ts';
 
 const MIB = Number(process.env.PROBE_MIB ?? 24);
 const PULLS = Number(process.env.PROBE_PULLS ?? 8);
-
-function drain(url: string): Promise<number> {
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent }, (res) => {
-        res.on('data', () => {});
-        res.on('end', () => resolve(performance.now() - t0));
-        res.on('error', reject);
-      })
-      .on('error', reject);
-  });
-}
 
 const work = mkdtempSync(path.join(tmpdir(), 'berth-relay-'));
 const upstream = await startDistribution({
@@ -41,14 +27,20 @@ const upstream = await startDistribution({
   logFile: path.join(work, 'dist.log'),
 });
 const relay = await startRelay(upstream.url);
+/** Milliseconds to read `url`'s body to its end. */
+const timed = async (url: string) => {
+  const t0 = performance.now();
+  await drainBody(url);
+  return performance.now() - t0;
+};
 const t = { direct: [] as number[], pipe: [] as number[], hash: [] as number[] };
 try {
   for (let i = 0; i < PULLS; i++) {
     const digest = await pushBlob(upstream.url, 'p/img', randomBytes(MIB * 1024 * 1024));
     const p = `/v2/p/img/blobs/${digest}`;
-    await drain(`${upstream.url}${p}`);
+    await drainBody(`${upstream.url}${p}`);
     for (const k of (i % 2 ? ['hash', 'pipe', 'direct'] : ['direct', 'pipe', 'hash']) as (keyof typeof t)[])
-      t[k].push(await drain(k === 'direct' ? `${upstream.url}${p}` : `${relay[k]}${p}`));
+      t[k].push(await timed(k === 'direct' ? `${upstream.url}${p}` : `${relay[k]}${p}`));
   }
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
   const d = med(t.direct);

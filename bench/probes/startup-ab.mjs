@@ -8,40 +8,14 @@
 //   per build on 127.0.0.1:5432 instead of the filesystem and SQLite.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cpuMs, freePort, median, sleep, statusMiB, statusOf } from '../lib/start-probe.mjs';
 
 const [a, b, roundsArg] = process.argv.slice(2);
 if (!a || !b) throw new Error('usage: startup-ab.mjs A_ENTRY B_ENTRY [rounds]');
 const rounds = Number(roundsArg ?? 5);
 const idle = Number(process.env.IDLE ?? 3);
-const tck = Number(execFileSync('getconf', ['CLK_TCK']).toString());
-const cpuMs = (pid) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / tck;
-};
-const rssMiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-const get = (port, path, onConnect) =>
-  new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode));
-    });
-    req.on('error', () => resolve(0));
-    if (onConnect) req.on('socket', (socket) => socket.once('connect', onConnect));
-    req.end();
-  });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
 function env(name) {
   const e = { ...process.env, BERTH_AUTH: 'off', BERTH_LOG_LEVEL: 'warn' };
   if (process.env.BACKEND !== 's3pg') return e;
@@ -75,18 +49,18 @@ async function start(entry, data, envs, measure) {
     const connected = () => {
       out.listen ??= ms();
     };
-    while ((await get(port, '/v2/', connected)) !== 200) {
+    while ((await statusOf(port, '/v2/', connected)) !== 200) {
       if (child.exitCode !== null) throw new Error(`${entry} exited`);
       await sleep(1);
     }
     out.v2 = ms();
     out.v2cpu = cpuMs(child.pid);
     if (measure) {
-      while ((await get(port, '/v2/_catalog')) !== 200) await sleep(1);
+      while ((await statusOf(port, '/v2/_catalog')) !== 200) await sleep(1);
       out.all = ms();
       out.allcpu = cpuMs(child.pid);
       await sleep(idle * 1000);
-      out.rss = rssMiB(child.pid);
+      out.rss = statusMiB(child.pid, 'VmRSS');
     }
   } finally {
     child.kill('SIGTERM');
@@ -118,10 +92,6 @@ for (let r = 0; r < rounds; r++) {
     );
   }
 }
-const median = (xs) => {
-  const s = [...xs].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 console.log(`load at end ${load()}`);
 for (const build of builds) {
   const m = (k) => median(build.runs.map((x) => x[k])).toFixed(0);

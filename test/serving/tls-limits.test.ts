@@ -9,6 +9,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { type ClientHttp2Session, connect as h2connect } from 'node:http2';
+import { Agent as HttpsAgent, get as httpsGet } from 'node:https';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -245,6 +246,28 @@ describe('TLS shutdown', () => {
       assert.equal(stopped(berth), 'clean');
     } finally {
       session.destroy();
+      berth.child.kill('SIGKILL');
+    }
+  });
+
+  test('an idle HTTP/1.1 keep-alive client over TLS does not hold the stop', async () => {
+    const berth = await start('idle1', '20');
+    // Node's HTTPS client offers no ALPN protocol: the server answers it in HTTP/1.1.
+    const agent = new HttpsAgent({ keepAlive: true, ca: await readFile(pem.cert) });
+    try {
+      const answer = await new Promise<string>((resolve, reject) =>
+        httpsGet(`https://127.0.0.1:${berth.port}/v2/`, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(`${res.httpVersion} ${res.statusCode}`));
+        }).on('error', reject),
+      );
+      assert.equal(answer, '1.1 200');
+      const t0 = Date.now();
+      assert.equal(await berth.stop(), 0);
+      assert.ok(Date.now() - t0 < 3000, `stopped after ${Date.now() - t0} ms with a kept-alive connection open`);
+      assert.equal(stopped(berth), 'clean');
+    } finally {
+      agent.destroy();
       berth.child.kill('SIGKILL');
     }
   });
