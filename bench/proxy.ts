@@ -7,6 +7,10 @@
  *   Distribution on this machine); goal <= 1.2x the time; beside it the
  *   same pull through a bare Node relay (lib/relay-server.mjs: pipe only,
  *   and pipe + SHA-256), the floor of any proxy in Node on this machine;
+ * - the same first pull from a far upstream: a second Distribution behind a
+ *   link of LINK_MBIT Mbit/s (lib/link.ts: its own network namespace, tc
+ *   tbf; root only, skipped and said so otherwise), as a registry in another
+ *   place is; direct and through Berth alternately first;
  * - a cached pull (proxy project, everything stored) against a hosted pull of
  *   the same image; goal >= 0.95x the throughput;
  * - the per-request cost of both paths: a small image (manifest + 2 x 1 KiB)
@@ -32,10 +36,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { openLink, type ShapedLink } from './lib/link.ts';
 import { drainBody, pushBlob, request, sha256Digest } from './lib/net.ts';
 import { startRelay } from './lib/relay.ts';
 import { median } from './lib/stats.ts';
-import { startBerth, startDistribution } from './servers.ts';
+import { type ServerHandle, startBerth, startDistribution } from './servers.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ROUNDS = Number(process.env.PROXY_BENCH_ROUNDS ?? (QUICK ? 1 : 3));
@@ -44,6 +49,8 @@ const SMALL_PULLS = Number(process.env.PROXY_BENCH_SMALL_PULLS ?? (QUICK ? 50 : 
 const LAYERS = Number(process.env.PROXY_BENCH_LAYERS ?? 4);
 const LAYER_MIB = Number(process.env.PROXY_BENCH_LAYER_MIB ?? 24);
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+/** The far upstream's link (PROXY_BENCH_LINK_MBIT; 0: no far upstream). */
+const LINK_MBIT = Number(process.env.PROXY_BENCH_LINK_MBIT ?? 1000);
 
 async function push(base: string, repo: string, tag: string, blobs: Buffer[]): Promise<void> {
   for (const b of blobs) await pushBlob(base, repo, b);
@@ -98,6 +105,91 @@ async function quiet(server: { cpuSeconds(): number }): Promise<void> {
   }
 }
 
+interface FarPulls {
+  /** Why there is no far upstream (not root, no tc …); null when measured. */
+  skipped: string | null;
+  direct: number[];
+  first: number[];
+  ratio: number[];
+  /** Berth's CPU seconds over its first pulls. */
+  cpu: number;
+}
+
+/**
+ * First pulls from a far upstream: Distribution behind a LINK_MBIT link, a proxy project of `berth` on it; each
+ * round a fresh image, pulled direct and through Berth, alternately first (the upstream's page cache warmed
+ * by an untimed direct pull before).
+ */
+async function farFirstPulls(berth: ServerHandle, work: string): Promise<FarPulls> {
+  const out: FarPulls = { skipped: null, direct: [], first: [], ratio: [], cpu: 0 };
+  const link: ShapedLink | string = LINK_MBIT > 0 ? openLink(LINK_MBIT) : 'PROXY_BENCH_LINK_MBIT=0';
+  if (typeof link === 'string') return { ...out, skipped: link };
+  let far: ServerHandle | null = null;
+  try {
+    far = await startDistribution({
+      dataDir: path.join(work, 'far'),
+      workDir: path.join(work, 'far-work'),
+      logFile: path.join(work, 'far.log'),
+      link,
+    });
+    await setUpProxy(berth.url, 'far', far.url, 'farproxy');
+    for (let round = 0; round < ROUNDS; round++) {
+      const repo = `bench/far${round}`;
+      await push(far.url, repo, 'v1', freshImage());
+      await pull(far.url, repo, 'v1');
+      const direct = () => pull(far?.url as string, repo, 'v1');
+      const first = async () => {
+        const c = berth.cpuSeconds();
+        const s = await pull(berth.url, `farproxy/${repo}`, 'v1');
+        await quiet(berth);
+        out.cpu += berth.cpuSeconds() - c;
+        return s;
+      };
+      let d: number;
+      let f: number;
+      if (round % 2) {
+        d = await direct();
+        f = await first();
+      } else {
+        f = await first();
+        d = await direct();
+      }
+      out.direct.push(d);
+      out.first.push(f);
+      out.ratio.push(f / d);
+    }
+  } finally {
+    await far?.stop();
+    link.close();
+  }
+  return out;
+}
+
+/** A registry entry for `upstream` and a public proxy project on it (and a public hosted project, `hosted`). */
+async function setUpProxy(base: string, name: string, upstream: string, project: string, hosted?: string) {
+  const api = (p: string, body: unknown) =>
+    request('POST', `${base}/api/v2.0${p}`, {
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
+  const reg = await api('/registries', { name, type: 'docker-registry', url: upstream });
+  if (reg.status !== 201) throw new Error(`create registry: ${reg.status} ${reg.body}`);
+  const id = Number(String(reg.headers.location).split('/').pop());
+  for (const body of [
+    { project_name: project, registry_id: id, metadata: { public: 'true' } },
+    ...(hosted ? [{ project_name: hosted, metadata: { public: 'true' } }] : []),
+  ]) {
+    const res = await api('/projects', body);
+    if (res.status !== 201) throw new Error(`create project: ${res.status} ${res.body}`);
+  }
+}
+
+/** A config blob and LAYERS random layers of LAYER_MIB. */
+const freshImage = () => [
+  randomBytes(512),
+  ...Array.from({ length: LAYERS }, () => randomBytes(LAYER_MIB * 1024 * 1024)),
+];
+
 /** Goals of issue 16. */
 const GOAL_CACHED = 0.95;
 const GOAL_FIRST = 1.2;
@@ -139,24 +231,10 @@ async function main(): Promise<void> {
   const cpu = { direct: 0, pipe: 0, hash: 0, first: 0, cached: 0, hosted: 0 };
   const small = { cached: [] as number[], hosted: [] as number[], cachedCpu: 0, hostedCpu: 0 };
   const load0 = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  let far: FarPulls | null = null;
   try {
-    for (const b of baseline ? [berth, baseline] : [berth]) {
-      const api = (p: string, body: unknown) =>
-        request('POST', `${b.url}/api/v2.0${p}`, {
-          body: JSON.stringify(body),
-          headers: { 'content-type': 'application/json' },
-        });
-      const reg = await api('/registries', { name: 'up', type: 'docker-registry', url: upstream.url });
-      if (reg.status !== 201) throw new Error(`create registry: ${reg.status} ${reg.body}`);
-      const id = Number(String(reg.headers.location).split('/').pop());
-      for (const body of [
-        { project_name: 'proxy', registry_id: id, metadata: { public: 'true' } },
-        { project_name: 'hosted', metadata: { public: 'true' } },
-      ]) {
-        const res = await api('/projects', body);
-        if (res.status !== 201) throw new Error(`create project: ${res.status} ${res.body}`);
-      }
-    }
+    for (const b of baseline ? [berth, baseline] : [berth])
+      await setUpProxy(b.url, 'up', upstream.url, 'proxy', 'hosted');
     /** Times one pull and adds Berth's (and, when given, the upstream's) CPU seconds to `cpu[kind]`. */
     const timed = async (kind: keyof typeof cpu, base: string, repo: string, withUpstream = false) => {
       const c0 = berth.cpuSeconds() + (withUpstream ? upstream.cpuSeconds() : 0);
@@ -168,7 +246,7 @@ async function main(): Promise<void> {
       return s;
     };
     for (let round = 0; round < ROUNDS; round++) {
-      const blobs = [randomBytes(512), ...Array.from({ length: LAYERS }, () => randomBytes(LAYER_MIB * 1024 * 1024))];
+      const blobs = freshImage();
       const repo = `bench/img${round}`;
       await push(upstream.url, repo, 'v1', blobs);
       // The upstream's page cache warmed the same way for both, then direct, then the first pull through Berth
@@ -249,6 +327,7 @@ async function main(): Promise<void> {
         small[side === 'cached' ? 'cachedCpu' : 'hostedCpu'] += berth.cpuSeconds() - c0;
       }
     }
+    far = await farFirstPulls(berth, work);
   } finally {
     await relay.stop();
     await baseline?.stop();
@@ -270,7 +349,7 @@ async function main(): Promise<void> {
     '<!-- proxy:begin (bench/proxy.ts writes this section; the rest of the file is bench/run.ts) -->',
     '## Proxy cache (bench/proxy.ts)',
     '',
-    `${new Date().toISOString()}, berth ${gitHead()}, load average ${load0} → ${load1}. Image ${LAYERS} × ${LAYER_MIB} MiB, fresh each round; ${ROUNDS} round(s), ${PAIRS} cached/hosted pairs per round (ABBA); medians. A pull: manifest, then its blobs 3 at a time. Upstream: CNCF Distribution on this machine.`,
+    `${new Date().toISOString()}, berth ${gitHead()}, load average ${load0} → ${load1}. Image ${LAYERS} × ${LAYER_MIB} MiB, fresh each round; ${ROUNDS} round(s), ${PAIRS} cached/hosted pairs per round (ABBA); medians. A pull: manifest, then its blobs 3 at a time. Upstream: CNCF Distribution on this machine (loopback: the proxy's cost is all CPU, shared with the upstream and the client) and, for the far rows, a second one in its own network namespace behind a ${LINK_MBIT} Mbit/s link (veth, tc tbf), as a registry elsewhere is.`,
     '',
     '| pull | ms | MB/s | CPU s per pull |',
     '|---|---:|---:|---|',
@@ -280,10 +359,12 @@ async function main(): Promise<void> {
     row('first through Berth (miss: fetch, verify, store, stream)', 'first', ROUNDS, '(Berth)'),
     row('hosted, from Berth', 'hosted', ROUNDS * PAIRS, '(Berth)'),
     row('cached, from a proxy project (hit)', 'cached', ROUNDS * PAIRS, '(Berth)'),
+    ...farRows(far, mb),
     '',
     '| figure | value | pair ratios | goal | met |',
     '|---|---:|---|---|---|',
     `| first pull through Berth / direct pull (time) | ${firstRatio.toFixed(2)}× | ${range(pairRatio.first)} | ≤ ${GOAL_FIRST}× | ${firstRatio <= GOAL_FIRST ? 'met' : 'not met'} |`,
+    ...farFigure(far),
     `| the floor: hashing relay / direct pull (time) | ${median(pairRatio.hash).toFixed(2)}× | ${range(pairRatio.hash)} | | |`,
     `| first pull through Berth / hashing relay (time) | ${median(pairRatio.overHash).toFixed(2)}× | ${range(pairRatio.overHash)} | | |`,
     `| cached pull / hosted pull (throughput) | ${cachedRatio.toFixed(2)}× | ${range(pairRatio.cached)} | ≥ ${GOAL_CACHED}× | ${cachedRatio >= GOAL_CACHED ? 'met' : 'not met'} |`,
@@ -309,6 +390,28 @@ async function main(): Promise<void> {
     const kept = before.replace(/\n?<!-- proxy:begin[\s\S]*<!-- proxy:end -->\n?/, '');
     writeFileSync(out, `${kept.trimEnd()}\n\n${section}`);
   }
+}
+
+/** The far upstream's rows of the pull table. */
+function farRows(far: FarPulls | null, mb: number): string[] {
+  if (!far || far.skipped)
+    return [`| far upstream: not measured (${far?.skipped ?? 'the run stopped before'}) | | | |`];
+  const r = (name: string, xs: number[], cpu: string) =>
+    `| ${name} | ${(median(xs) * 1000).toFixed(0)} | ${(mb / median(xs)).toFixed(0)} | ${cpu} |`;
+  return [
+    r(`direct from a far upstream (a ${LINK_MBIT} Mbit/s link)`, far.direct, ''),
+    r('first through Berth from that far upstream', far.first, `${(far.cpu / far.first.length).toFixed(3)} (Berth)`),
+  ];
+}
+
+/** The far upstream's line of the goals table (the same goal as the loopback upstream's). */
+function farFigure(far: FarPulls | null): string[] {
+  if (!far || far.skipped) return [];
+  const m = median(far.ratio);
+  const range = `${Math.min(...far.ratio).toFixed(2)}–${Math.max(...far.ratio).toFixed(2)}`;
+  return [
+    `| first pull through Berth / direct pull, far upstream (${LINK_MBIT} Mbit/s link) (time) | ${m.toFixed(2)}× | ${range} | ≤ ${GOAL_FIRST}× | ${m <= GOAL_FIRST ? 'met' : 'not met'} |`,
+  ];
 }
 
 function gitHead(): string {

@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { ShapedLink } from './lib/link.ts';
 import { cpuSeconds, RssSampler, runQueueWaitSeconds } from './lib/memory.ts';
 import { freePort, waitFor200 } from './lib/net.ts';
 import { now, sleep } from './lib/proc.ts';
@@ -40,6 +41,8 @@ interface LaunchSpec {
   port: number;
   readyPath: string;
   stopSignal?: NodeJS.Signals;
+  /** The address it listens on; 127.0.0.1 unless given. */
+  host?: string;
 }
 
 async function launch(spec: LaunchSpec): Promise<ServerHandle> {
@@ -66,7 +69,7 @@ async function launch(spec: LaunchSpec): Promise<ServerHandle> {
   child.on('error', () => {
     exited = true;
   });
-  const url = `http://127.0.0.1:${spec.port}`;
+  const url = `http://${spec.host ?? '127.0.0.1'}:${spec.port}`;
   let startupMs: number;
   try {
     startupMs = await waitFor200(url + spec.readyPath, t0, () => !exited);
@@ -171,6 +174,8 @@ export interface DistributionOptions {
   logFile: string;
   /** Store on S3 instead of the filesystem, serving blobs itself (no redirects), as Berth does by default. */
   s3?: DistributionS3;
+  /** Run at the far end of this link (its own network namespace) instead of on 127.0.0.1. */
+  link?: ShapedLink;
 }
 
 function distributionStorage(o: DistributionOptions): string[] {
@@ -193,6 +198,7 @@ function distributionStorage(o: DistributionOptions): string[] {
 /** Debian's docker-registry (CNCF Distribution 2.8) on the filesystem (or S3) driver, delete enabled. */
 export async function startDistribution(o: DistributionOptions): Promise<ServerHandle> {
   const port = await freePort();
+  const host = o.link?.address ?? '127.0.0.1';
   mkdirSync(o.dataDir, { recursive: true });
   mkdirSync(o.workDir, { recursive: true });
   const config = path.join(o.workDir, 'distribution.yml');
@@ -208,14 +214,15 @@ export async function startDistribution(o: DistributionOptions): Promise<ServerH
       '  delete:',
       '    enabled: true',
       'http:',
-      `  addr: 127.0.0.1:${port}`,
+      `  addr: ${host}:${port}`,
       '',
     ].join('\n'),
   );
+  const command = { cmd: 'docker-registry', args: ['serve', config] };
   return launch({
     name: 'distribution',
-    cmd: 'docker-registry',
-    args: ['serve', config],
+    ...(o.link ? o.link.inside(command.cmd, command.args) : command),
+    host,
     // AWS_CA_BUNDLE (set on the project machines) makes its AWS SDK panic at start: "transport unsupported type".
     env: { OTEL_TRACES_EXPORTER: 'none', AWS_CA_BUNDLE: undefined },
     logFile: o.logFile,
