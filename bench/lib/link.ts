@@ -65,6 +65,8 @@ export function openLink(rateMbit: number): ShapedLink | string {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
     return `could not make a shaped link: ${stderr || (err as Error).message}`;
   }
+  // Also when the bench fails outside the caller's `finally` (an exit from elsewhere).
+  process.once('exit', close);
   return {
     address: `${subnet}.2`,
     rateMbit,
