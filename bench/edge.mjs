@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuMs, freePort, median, sleep, statusMiB, statusOf } from './lib/start-probe.mjs';
+import { cpuMs, freePort, median, serverEnv, sleep, statusMiB, statusOf } from './lib/start-probe.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const rounds = Number(process.env.ROUNDS ?? 5);
@@ -25,7 +25,7 @@ async function start(data) {
   const child = spawn(
     join(root, 'bin/berth.js'),
     ['serve', '--host', '127.0.0.1', '--port', `${port}`, '--data', data],
-    { env: { ...process.env, BERTH_AUTH: 'off' }, stdio: 'ignore' },
+    { env: serverEnv({ BERTH_AUTH: 'off' }), stdio: 'ignore' },
   );
   try {
     while ((await statusOf(port, '/v2/')) !== 200) {

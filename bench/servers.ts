@@ -149,7 +149,14 @@ export async function startBerth(o: BerthOptions): Promise<ServerHandle> {
     name: 'berth',
     ...launcher,
     cwd: o.root,
-    env: { NODE_ENV: 'production', BERTH_AUTH: 'off', ...o.env },
+    // Without NODE_EXTRA_CA_CERTS (as lib/start-probe.mjs's serverEnv: these machines set it to the whole system
+    // bundle, which Node 20 parses at every start; a deployment does not set it). BENCH_EXTRA_CA=keep keeps it.
+    env: {
+      NODE_ENV: 'production',
+      BERTH_AUTH: 'off',
+      ...(process.env.BENCH_EXTRA_CA === 'keep' ? {} : { NODE_EXTRA_CA_CERTS: undefined }),
+      ...o.env,
+    },
     logFile: o.logFile,
     port,
     // With authentication on, /v2/ answers 401 to an anonymous client; health answers 200.

@@ -29,6 +29,18 @@ export const statusOf = (port, path, onConnect) =>
     req.end();
   });
 
+/**
+ * The environment a measured Berth starts with: this process's, with `extra`, without NODE_EXTRA_CA_CERTS.
+ * These machines set that to the whole system CA bundle (225 KB), which Node 20 reads and parses at every
+ * start, before any JavaScript runs: +40–58 ms to `node -e 0` here (bench/FINDINGS.md, "Session 13"). A
+ * deployment (the container image, the chart, the systemd unit) does not set it. BENCH_EXTRA_CA=keep keeps it.
+ */
+export const serverEnv = (extra = {}) => {
+  const env = { ...process.env, ...extra };
+  if (process.env.BENCH_EXTRA_CA !== 'keep') delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+};
+
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export const freePort = () =>

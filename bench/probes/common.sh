@@ -24,11 +24,14 @@ manifest_digest() {
 # cpu_us: CPU time (user + system) the server process PID has used so far, in µs.
 cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000000 / hz)}' "/proc/$PID/stat"; }
 
+# Berth starts without NODE_EXTRA_CA_CERTS (Node 20 parses that bundle at every start; see bench/lib/start-probe.mjs).
+NO_EXTRA_CA=$([ "${BENCH_EXTRA_CA:-}" = keep ] || echo "env -u NODE_EXTRA_CA_CERTS")
+
 # start_berth: Berth without auth, as the bench runs it (its launcher, info logging to DATA/log), on a new data
 # folder DATA; sets PID and removes both on exit. NODE_FLAGS go to NODE_OPTIONS (e.g. --cpu-prof).
 start_berth() {
   DATA=$(mktemp -d)
-  NODE_ENV=production BERTH_AUTH=off NODE_OPTIONS="${NODE_FLAGS:-}" "$ROOT/bin/berth.js" serve --port "$PORT" --data "$DATA" >"$DATA/log" 2>&1 &
+  NODE_ENV=production BERTH_AUTH=off NODE_OPTIONS="${NODE_FLAGS:-}" $NO_EXTRA_CA "$ROOT/bin/berth.js" serve --port "$PORT" --data "$DATA" >"$DATA/log" 2>&1 &
   PID=$!
   trap 'kill $PID 2>/dev/null || true; rm -rf "$DATA"' EXIT
   wait_up

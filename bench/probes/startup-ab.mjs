@@ -10,14 +10,14 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuMs, freePort, median, sleep, statusMiB, statusOf } from '../lib/start-probe.mjs';
+import { cpuMs, freePort, median, serverEnv, sleep, statusMiB, statusOf } from '../lib/start-probe.mjs';
 
 const [a, b, roundsArg] = process.argv.slice(2);
 if (!a || !b) throw new Error('usage: startup-ab.mjs A_ENTRY B_ENTRY [rounds]');
 const rounds = Number(roundsArg ?? 5);
 const idle = Number(process.env.IDLE ?? 3);
 function env(name) {
-  const e = { ...process.env, BERTH_AUTH: 'off', BERTH_LOG_LEVEL: 'warn' };
+  const e = serverEnv({ BERTH_AUTH: 'off', BERTH_LOG_LEVEL: 'warn' });
   if (process.env.BACKEND !== 's3pg') return e;
   const db = `berth_startup_ab_${process.pid}_${name}`;
   execFileSync('psql', ['-q', '-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-c', `create database ${db}`]);
