@@ -132,12 +132,13 @@ async function farFirstPulls(berth: ServerHandle, work: string): Promise<FarPull
       logFile: path.join(work, 'far.log'),
       link,
     });
-    await setUpProxy(berth.url, 'far', far.url, 'farproxy');
+    const farUrl = far.url;
+    await setUpProxy(berth.url, 'far', farUrl, 'farproxy');
     for (let round = 0; round < ROUNDS; round++) {
       const repo = `bench/far${round}`;
-      await push(far.url, repo, 'v1', freshImage());
-      await pull(far.url, repo, 'v1');
-      const direct = () => pull(far?.url as string, repo, 'v1');
+      await push(farUrl, repo, 'v1', freshImage());
+      await pull(farUrl, repo, 'v1');
+      const direct = () => pull(farUrl, repo, 'v1');
       const first = async () => {
         const c = berth.cpuSeconds();
         const s = await pull(berth.url, `farproxy/${repo}`, 'v1');
