@@ -97,11 +97,11 @@ async function pull(base: string, repo: string, tag: string): Promise<number> {
 }
 
 /** Waits until `server` has used no CPU for 200 ms (at most 5 s): the work a pull left behind is done. */
-async function quiet(server: { cpuSeconds(): number }): Promise<void> {
+async function quiet(server: { threadCpuSeconds(): number }): Promise<void> {
   for (let i = 0; i < 25; i++) {
-    const c = server.cpuSeconds();
+    const c = server.threadCpuSeconds();
     await new Promise((r) => setTimeout(r, 200));
-    if (server.cpuSeconds() - c < 0.005) return;
+    if (server.threadCpuSeconds() - c < 0.005) return;
   }
 }
 
@@ -140,10 +140,10 @@ async function farFirstPulls(berth: ServerHandle, work: string): Promise<FarPull
       await pull(farUrl, repo, 'v1');
       const direct = () => pull(farUrl, repo, 'v1');
       const first = async () => {
-        const c = berth.cpuSeconds();
+        const c = berth.threadCpuSeconds();
         const s = await pull(berth.url, `farproxy/${repo}`, 'v1');
         await quiet(berth);
-        out.cpu += berth.cpuSeconds() - c;
+        out.cpu += berth.threadCpuSeconds() - c;
         return s;
       };
       let d: number;
@@ -238,11 +238,11 @@ async function main(): Promise<void> {
       await setUpProxy(b.url, 'up', upstream.url, 'proxy', 'hosted');
     /** Times one pull and adds Berth's (and, when given, the upstream's) CPU seconds to `cpu[kind]`. */
     const timed = async (kind: keyof typeof cpu, base: string, repo: string, withUpstream = false) => {
-      const c0 = berth.cpuSeconds() + (withUpstream ? upstream.cpuSeconds() : 0);
+      const c0 = berth.threadCpuSeconds() + (withUpstream ? upstream.threadCpuSeconds() : 0);
       const s = await pull(base, repo, 'v1');
       // A fill's store may finish after the client's last byte: its CPU belongs to the pull.
       if (kind === 'first') await quiet(berth);
-      cpu[kind] += berth.cpuSeconds() + (withUpstream ? upstream.cpuSeconds() : 0) - c0;
+      cpu[kind] += berth.threadCpuSeconds() + (withUpstream ? upstream.threadCpuSeconds() : 0) - c0;
       t[kind].push(s);
       return s;
     };
@@ -253,14 +253,14 @@ async function main(): Promise<void> {
       // The upstream's page cache warmed the same way for both, then direct, then the first pull through Berth
       // (before Berth holds any of these blobs: a real fill).
       await pull(upstream.url, repo, 'v1');
-      const c0 = upstream.cpuSeconds();
+      const c0 = upstream.threadCpuSeconds();
       const direct = await pull(upstream.url, repo, 'v1');
-      cpu.direct += upstream.cpuSeconds() - c0;
+      cpu.direct += upstream.threadCpuSeconds() - c0;
       t.direct.push(direct);
       for (const kind of ['pipe', 'hash'] as const) {
-        const c = relay.cpuSeconds();
+        const c = relay.threadCpuSeconds();
         t[kind].push(await pull(relay[kind], repo, 'v1'));
-        cpu[kind] += relay.cpuSeconds() - c;
+        cpu[kind] += relay.threadCpuSeconds() - c;
       }
       const hashed = t.hash.at(-1) as number;
       pairRatio.hash.push(hashed / direct);
@@ -273,17 +273,17 @@ async function main(): Promise<void> {
       if (baseline) {
         // Before/after: the same fill through the baseline build and this one, alternately first.
         const baseFirst = async () => {
-          const c = baseline.cpuSeconds();
+          const c = baseline.threadCpuSeconds();
           const s = await pull(baseline.url, `proxy/${repo}`, 'v1');
           await quiet(baseline);
-          ab.cpuBase += baseline.cpuSeconds() - c;
+          ab.cpuBase += baseline.threadCpuSeconds() - c;
           return s;
         };
         // Each side's CPU over its own pull and the store's work after it (not over the other's pull).
         const thisMeasured = async () => {
-          const c = berth.cpuSeconds();
+          const c = berth.threadCpuSeconds();
           const s = await thisFirst();
-          ab.cpuThis += berth.cpuSeconds() - c;
+          ab.cpuThis += berth.threadCpuSeconds() - c;
           return s;
         };
         if (round % 2) {
@@ -323,9 +323,9 @@ async function main(): Promise<void> {
     await pull(berth.url, 'hosted/bench/small', 'v1');
     for (let i = 0; i < SMALL_PULLS; i++) {
       for (const side of i % 2 ? (['cached', 'hosted'] as const) : (['hosted', 'cached'] as const)) {
-        const c0 = berth.cpuSeconds();
+        const c0 = berth.threadCpuSeconds();
         small[side].push(await pull(berth.url, `${side === 'cached' ? 'proxy' : 'hosted'}/bench/small`, 'v1'));
-        small[side === 'cached' ? 'cachedCpu' : 'hostedCpu'] += berth.cpuSeconds() - c0;
+        small[side === 'cached' ? 'cachedCpu' : 'hostedCpu'] += berth.threadCpuSeconds() - c0;
       }
     }
     far = await farFirstPulls(berth, work);
@@ -350,7 +350,7 @@ async function main(): Promise<void> {
     '<!-- proxy:begin (bench/proxy.ts writes this section; the rest of the file is bench/run.ts) -->',
     '## Proxy cache (bench/proxy.ts)',
     '',
-    `${new Date().toISOString()}, berth ${gitHead()}, load average ${load0} → ${load1}. Image ${LAYERS} × ${LAYER_MIB} MiB, fresh each round; ${ROUNDS} round(s), ${PAIRS} cached/hosted pairs per round (ABBA); medians. A pull: manifest, then its blobs 3 at a time. Upstream: CNCF Distribution on this machine (loopback: the proxy's cost is all CPU, shared with the upstream and the client) and, for the far rows, a second one in its own network namespace behind a ${LINK_MBIT} Mbit/s link (veth, tc tbf), as a registry elsewhere is.`,
+    `${new Date().toISOString()}, berth ${gitHead()}, load average ${load0} → ${load1}. Image ${LAYERS} × ${LAYER_MIB} MiB, fresh each round; ${ROUNDS} round(s), ${PAIRS} cached/hosted pairs per round (ABBA); medians. A pull: manifest, then its blobs 3 at a time; CPU: the process's threads' run time (/proc/…/task/…/schedstat, ns). Upstream: CNCF Distribution on this machine (loopback: the proxy's cost is all CPU, shared with the upstream and the client) and, for the far rows, a second one in its own network namespace behind a ${LINK_MBIT} Mbit/s link (veth, tc tbf), as a registry elsewhere is.`,
     '',
     '| pull | ms | MB/s | CPU s per pull |',
     '|---|---:|---:|---|',

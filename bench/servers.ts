@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ShapedLink } from './lib/link.ts';
-import { cpuSeconds, RssSampler, runQueueWaitSeconds } from './lib/memory.ts';
+import { cpuSeconds, RssSampler, runQueueWaitSeconds, threadCpuSeconds } from './lib/memory.ts';
 import { freePort, waitFor200 } from './lib/net.ts';
 import { now, sleep } from './lib/proc.ts';
 
@@ -23,6 +23,8 @@ export interface ServerHandle {
   startupMs: number;
   /** CPU seconds (user + system) the server's process tree has used so far. */
   cpuSeconds(): number;
+  /** The same to the nanosecond, live threads only (lib/memory.ts threadCpuSeconds): for short windows. */
+  threadCpuSeconds(): number;
   /** Seconds its threads have spent waiting for a CPU (other load on the machine). */
   waitSeconds(): number;
   /** Peak resident memory so far, KiB (see RssSampler). */
@@ -87,6 +89,7 @@ async function launch(spec: LaunchSpec): Promise<ServerHandle> {
     pid,
     startupMs,
     cpuSeconds: () => cpuSeconds(pid),
+    threadCpuSeconds: () => threadCpuSeconds(pid),
     waitSeconds: () => runQueueWaitSeconds(pid),
     peakRssKiB: () => {
       if (finalPeak === null) sampler.sample();

@@ -7,14 +7,15 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import { cpuSeconds } from './memory.ts';
+import { threadCpuSeconds } from './memory.ts';
 
 export interface Relay {
   /** Base URL that pipes: `${pipe}/v2/…` is the upstream's `/v2/…`. */
   pipe: string;
   /** Base URL that pipes and hashes each body. */
   hash: string;
-  cpuSeconds(): number;
+  /** Its CPU seconds to the nanosecond (lib/memory.ts threadCpuSeconds). */
+  threadCpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -28,7 +29,7 @@ export async function startRelay(upstreamUrl: string): Promise<Relay> {
   return {
     pipe: `${base}/pipe`,
     hash: `${base}/hash`,
-    cpuSeconds: () => cpuSeconds(child.pid as number),
+    threadCpuSeconds: () => threadCpuSeconds(child.pid as number),
     async stop() {
       if (child.exitCode !== null) return;
       child.kill();
