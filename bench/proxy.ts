@@ -105,6 +105,14 @@ async function quiet(server: { threadCpuSeconds(): number }): Promise<void> {
   }
 }
 
+/** A first pull (`repo`:v1) through `server`, and its CPU until the store's work after the last byte ended. */
+async function measuredFill(server: ServerHandle, repo: string): Promise<{ seconds: number; cpu: number }> {
+  const c = server.threadCpuSeconds();
+  const seconds = await pull(server.url, repo, 'v1');
+  await quiet(server);
+  return { seconds, cpu: server.threadCpuSeconds() - c };
+}
+
 interface FarPulls {
   /** Why there is no far upstream (not root, no tc …); null when measured. */
   skipped: string | null;
@@ -140,11 +148,9 @@ async function farFirstPulls(berth: ServerHandle, work: string): Promise<FarPull
       await pull(farUrl, repo, 'v1');
       const direct = () => pull(farUrl, repo, 'v1');
       const first = async () => {
-        const c = berth.threadCpuSeconds();
-        const s = await pull(berth.url, `farproxy/${repo}`, 'v1');
-        await quiet(berth);
-        out.cpu += berth.threadCpuSeconds() - c;
-        return s;
+        const fill = await measuredFill(berth, `farproxy/${repo}`);
+        out.cpu += fill.cpu;
+        return fill.seconds;
       };
       let d: number;
       let f: number;
@@ -273,11 +279,9 @@ async function main(): Promise<void> {
       if (baseline) {
         // Before/after: the same fill through the baseline build and this one, alternately first.
         const baseFirst = async () => {
-          const c = baseline.threadCpuSeconds();
-          const s = await pull(baseline.url, `proxy/${repo}`, 'v1');
-          await quiet(baseline);
-          ab.cpuBase += baseline.threadCpuSeconds() - c;
-          return s;
+          const fill = await measuredFill(baseline, `proxy/${repo}`);
+          ab.cpuBase += fill.cpu;
+          return fill.seconds;
         };
         // Each side's CPU over its own pull and the store's work after it (not over the other's pull).
         const thisMeasured = async () => {
