@@ -30,7 +30,9 @@ export function openLink(rateMbit: number): ShapedLink | string {
   const hostEnd = `blh${tag}`;
   const nsEnd = `bln${tag}`;
   const subnet = `10.213.${process.pid % 250}`;
+  const inNs = (...args: string[]) => ip('netns', 'exec', ns, ...args);
   const close = () => {
+    process.off('exit', close);
     try {
       ip('netns', 'del', ns);
     } catch {}
@@ -44,22 +46,12 @@ export function openLink(rateMbit: number): ShapedLink | string {
     ip('link', 'set', nsEnd, 'netns', ns);
     ip('addr', 'add', `${subnet}.1/24`, 'dev', hostEnd);
     ip('link', 'set', hostEnd, 'up');
-    ip('netns', 'exec', ns, 'ip', 'addr', 'add', `${subnet}.2/24`, 'dev', nsEnd);
-    ip('netns', 'exec', ns, 'ip', 'link', 'set', nsEnd, 'up');
-    ip('netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up');
+    inNs('ip', 'addr', 'add', `${subnet}.2/24`, 'dev', nsEnd);
+    inNs('ip', 'link', 'set', nsEnd, 'up');
+    inNs('ip', 'link', 'set', 'lo', 'up');
     // A bucket of 256 KiB: bursts no longer than a real link's queue lets through.
-    execFileSync(
-      'ip',
-      ['netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', nsEnd, 'root', 'tbf'].concat([
-        'rate',
-        `${rateMbit}mbit`,
-        'burst',
-        '256kb',
-        'latency',
-        '50ms',
-      ]),
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const bucket = ['rate', `${rateMbit}mbit`, 'burst', '256kb', 'latency', '50ms'];
+    inNs('tc', 'qdisc', 'add', 'dev', nsEnd, 'root', 'tbf', ...bucket);
   } catch (err) {
     close();
     const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
