@@ -4,9 +4,10 @@
  * that lacks a migration, the background runners and process metrics once
  * `serve` starts them (or at the first scrape), and every CLI command; the
  * management API, console and sessions are built at their first request
- * ("Session 8"), and their bundle chunk is not loaded before. `serve` listens
- * before the optional features are wired and holds every request but
- * `GET /v2/` until they are ("Start-up, session 9").
+ * ("Session 8"), and their bundle chunk is not loaded before. `serve` binds
+ * its port before loading the app and holds every request but a version check
+ * until the app is whole ("Start-up, session 9", "Session 14";
+ * test/startup-door.test.ts).
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -23,7 +24,6 @@ import pino from 'pino';
 import { SqliteStore } from '../src/adapters/metadata/sqlite.ts';
 import { buildApp } from '../src/server/app.ts';
 import { loadConfig } from '../src/server/config.ts';
-import { holdRequests, isVersionCheck } from '../src/server/hold.ts';
 import { freePort } from './support/berth.ts';
 
 const run = promisify(execFile);
@@ -159,7 +159,8 @@ test('berth serve (the bundle) answers /v2/ without loading the management chunk
   );
   const base = `http://127.0.0.1:${port}`;
   try {
-    await waitFor(`${base}/v2/`, server);
+    // The whole server: the catalog is answered once the app has taken the port over.
+    await waitFor(`${base}/v2/_catalog`, server);
     const atStart = (await readFile(trace, 'utf8')).split('\n');
     assert.ok(
       atStart.some((url) => /\/dist\/bundle\/serve-[^/]+\.js$/.test(url)),
@@ -210,47 +211,6 @@ test('a /v2 path with a method the /v2 API has no handler for is refused by the 
   } finally {
     await berth.close();
     await rm(dir, { recursive: true, force: true });
-  }
-});
-
-test('holdRequests answers GET /v2/ at once, holds the rest until released, then steps aside', async () => {
-  const server = createServer((req, res) => res.end(`${req.method} ${req.url}`));
-  const own = server.listeners('request');
-  const hold = holdRequests(server, isVersionCheck);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  const get = (path: string, method = 'GET') =>
-    new Promise<string>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path, method, agent: false }, (res) => {
-        let body = '';
-        res.on('data', (c) => {
-          body += c;
-        });
-        res.on('end', () => resolve(body));
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  try {
-    assert.equal(await get('/v2/'), 'GET /v2/');
-    let catalog = '';
-    const held = get('/v2/_catalog').then((b) => {
-      catalog = b;
-    });
-    const api = get('/api/v2.0/projects', 'POST');
-    assert.equal(await get('/v2/?x=1', 'HEAD'), '', 'HEAD /v2/ passes too');
-    await new Promise((done) => setTimeout(done, 50));
-    assert.equal(catalog, '', 'other requests wait');
-    assert.equal(hold.waiting(), 2);
-    hold.release();
-    await held;
-    assert.equal(catalog, 'GET /v2/_catalog');
-    assert.equal(await api, 'POST /api/v2.0/projects');
-    assert.deepEqual(server.listeners('request'), own, 'the server has its own listeners back');
-    assert.equal(await get('/v2/x/tags/list'), 'GET /v2/x/tags/list');
-  } finally {
-    server.close();
   }
 });
 
@@ -360,22 +320,33 @@ test('berth serve: SIGTERM right at the first answer (the features still being w
 test('the bundle: what a start compiles holds neither the features nor the schema compilers', async () => {
   const bundle = join(import.meta.dirname, '../dist/bundle');
   const files = await readdir(bundle);
-  const serve = files.find((f) => /^serve-[^.]+\.js$/.test(f));
-  assert.ok(serve, 'dist/bundle has a serve chunk (npm run build)');
-  // The chunks main.js and the serve chunk import statically: compiled and evaluated at every start.
-  const reached = new Set<string>();
-  const walk = async (file: string): Promise<void> => {
-    if (reached.has(file)) return;
-    reached.add(file);
-    const text = await readFile(join(bundle, file), 'utf8');
-    for (const m of text.matchAll(/(?:from\s*|import\s*)"\.\/([^"]+\.js)"/g)) await walk(m[1]);
+  const chunk = (name: string) => {
+    const found = files.find((f) => new RegExp(`^${name}-[^.]+\\.js$`).test(f));
+    assert.ok(found, `dist/bundle has a ${name} chunk (npm run build)`);
+    return found;
   };
-  await walk('main.js');
-  await walk(serve);
-  const text = (await Promise.all([...reached].map((f) => readFile(join(bundle, f), 'utf8')))).join('\n');
-  assert.ok(text.includes('node_modules/fastify/fastify.js'), 'the walk reaches the server');
+  // The chunks a chunk imports statically: compiled and evaluated with it.
+  const walk = async (entries: string[]): Promise<string> => {
+    const reached = new Set<string>();
+    const visit = async (file: string): Promise<void> => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      const text = await readFile(join(bundle, file), 'utf8');
+      for (const m of text.matchAll(/(?:from\s*|import\s*)"\.\/([^"]+\.js)"/g)) await visit(m[1]);
+    };
+    for (const entry of entries) await visit(entry);
+    return (await Promise.all([...reached].map((f) => readFile(join(bundle, f), 'utf8')))).join('\n');
+  };
+  // Until the port is bound and answers version checks: main.js and the serve chunk.
+  const door = await walk(['main.js', chunk('serve')]);
+  assert.ok(door.includes('is already in use: stop what listens there'), 'the walk reaches the door');
+  for (const absent of ['node_modules/fastify/fastify.js', 'Kysely', 'node_modules/pino/pino.js'])
+    assert.ok(!door.includes(absent), `${absent} is not loaded before the port answers`);
+  // Until the whole registry answers: those and the app chunk, still without the features.
+  const whole = await walk(['main.js', chunk('serve'), chunk('serve-app')]);
+  assert.ok(whole.includes('node_modules/fastify/fastify.js'), 'the walk reaches the server');
   for (const absent of ['node_modules/ajv/', 'node_modules/fast-json-stringify/index.js', 'kube reconcile failed'])
-    assert.ok(!text.includes(absent), `${absent} is not in the chunks a start loads`);
+    assert.ok(!whole.includes(absent), `${absent} is not in the chunks a start loads`);
 });
 
 async function waitFor(url: string, server: { exitCode: number | null }): Promise<void> {

@@ -36,16 +36,32 @@ export function accessLog(app: FastifyInstance, line: AccessLine, metrics: Reque
       const url = request.raw.url ?? '';
       const q = url.indexOf('?');
       const path = q === -1 ? url : url.slice(0, q);
-      const method = request.raw.method ?? '';
       if (bytes < 0) bytes = sent(); // aborted: no 'finish'
+      const method = request.raw.method ?? '';
       const ms = performance.now() - started;
-      metrics.record(method, routeOf(request.raw, path), res.statusCode, bytes, ms / 1000);
-      const fields = { method, path, status: res.statusCode, bytes, ms: Math.round(ms * 100) / 100 };
-      if (res.writableFinished) line(fields);
-      else line({ ...fields, aborted: true, msg: 'aborted: the client disconnected before the answer was complete' });
+      recordAnswer(
+        line,
+        metrics,
+        { method, path, status: res.statusCode, bytes, ms, aborted: !res.writableFinished },
+        request.raw,
+      );
     });
     done();
   });
+}
+
+/** One answered request: its metric and its access line (`req`: the request, whose parsed /v2 route is kept). */
+export function recordAnswer(
+  line: AccessLine,
+  metrics: RequestMetrics,
+  answer: { method: string; path: string; status: number; bytes: number; ms: number; aborted?: boolean },
+  req: { url?: string } = { url: answer.path },
+): void {
+  const { method, path, status, bytes, ms } = answer;
+  metrics.record(method, routeOf(req, path), status, bytes, ms / 1000);
+  const fields = { method, path, status, bytes, ms: Math.round(ms * 100) / 100 };
+  if (!answer.aborted) line(fields);
+  else line({ ...fields, aborted: true, msg: 'aborted: the client disconnected before the answer was complete' });
 }
 
 /** A low-cardinality name for a path: the /v2 resource kind, or the API area. */

@@ -4,6 +4,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -55,9 +56,10 @@ import type { SigningStore } from '../features/signing/store.ts';
 import type { TrafficRecorder } from '../features/traffic/recorder.ts';
 import type { WebhooksFeature } from '../features/webhooks/feature.ts';
 import { registryAudit } from '../http/access/audit-hook.ts';
+import { TOKEN_SERVICE } from '../http/access/challenge.ts';
 import { Gate } from '../http/access/gate.ts';
 import { RegistryAccess } from '../http/access/registry-access.ts';
-import { accessLog } from '../http/access-log.ts';
+import { accessLog, recordAnswer } from '../http/access-log.ts';
 import { trustProxies } from '../http/client-address.ts';
 import { lazySchemaController, loadSchemaCompilers, warmUp } from '../http/lazy-schemas.ts';
 import { metricsRoute, RequestMetrics } from '../http/metrics.ts';
@@ -77,6 +79,7 @@ import {
   storageDir,
   tokenKeyFile,
 } from './config.ts';
+import type { Door } from './door.ts';
 import type { Features } from './features.ts';
 import { listenerOptions, watchLimits } from './http-limits.ts';
 import { forwardUnmatched, type LazyInstance, lazyInstance } from './lazy-instance.ts';
@@ -270,7 +273,7 @@ async function buildGate(
   // The password itself is not logged: `serve` prints it as a banner once listening.
   if (generated) log.warn({ username: 'admin' }, 'created the admin account with a generated password');
   const keys = await loadOrCreateSigningKeys(tokenKeyFile(config));
-  const tokens = new TokenService(keys, { issuer: 'berth', service: 'berth', ttlSeconds: config.auth.token_ttl });
+  const tokens = new TokenService(keys, { issuer: 'berth', service: TOKEN_SERVICE, ttlSeconds: config.auth.token_ttl });
   const limiter = new LoginLimiter({ maxFailures: config.auth.login_max_failures, windowMs: 5 * 60_000 });
   return { gate: new Gate(access, tokens, limiter, { realm: config.auth.token_realm, probeKey, sessions }), generated };
 }
@@ -285,6 +288,12 @@ export interface BuildOptions {
   deferBackground?: boolean;
   /** Writes the access log's lines in the logger's format without going through it (`serve`: `infoLines`). */
   accessLines?: (fields: Record<string, string | number | boolean>) => void;
+  /**
+   * The listener `serve` bound before loading the app (server/door.ts): the
+   * instance takes it over (`Front.takeOver`) instead of creating and binding
+   * its own; the route schemas' warm-up then starts with `startBackground()`.
+   */
+  door?: Door;
 }
 
 /** What `serve` listens with before the features are wired (`buildFront`). */
@@ -294,12 +303,17 @@ export interface Front {
   generatedAdminPassword: string | null;
   /**
    * Loads and wires the optional features (once; later calls return the same
-   * promise): until it resolves only `GET /v2/` may be answered, so a server
-   * that listens first must hold every other request (`holdRequests`).
+   * promise): until it resolves no request may be answered but a version
+   * check, so a server that listens first holds the rest (server/door.ts).
    */
   complete(): Promise<Berth>;
   /** Closes what the front opened, for a start abandoned before `complete()` resolved. */
   abandon(): Promise<void>;
+  /**
+   * Built with `door`: the instance answers every request from now on, the
+   * held ones first, and logs and counts what the door answered.
+   */
+  takeOver(): Promise<void>;
 }
 
 /** The whole app, features wired; what tests and `berth` commands use. */
@@ -323,8 +337,19 @@ export async function buildFront(config: ServerConfig, log: Logger, options: Bui
   const built = config.auth.enabled ? await buildGate(config, access, log, probeKey, sessions) : null;
   const gate = built?.gate ?? null;
   // With TLS the server is HTTP/2 (HTTP/1.1 by ALPN); the routes see the same request/reply API.
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
+  const door = options.door;
+  const listener = door
+    ? {
+        ...tlsHttp2(config),
+        serverFactory: (h: typeof handler) => {
+          handler = h;
+          return door.server;
+        },
+      }
+    : tlsServerOptions(config);
   const app = Fastify({
-    ...tlsServerOptions(config),
+    ...listener,
     logger: false,
     forceCloseConnections: 'idle',
     // Header, idle-read and request timeouts (server/http-limits.ts).
@@ -332,14 +357,17 @@ export async function buildFront(config: ServerConfig, log: Logger, options: Bui
     // Route schemas compile on first use (start-up time), the rest right after listening.
     schemaController: lazySchemaController(),
   } as object) as unknown as FastifyInstance;
-  app.addHook('onListen', (done) => {
-    // After the features: the warm-up is background work, not to be paid by the requests held for them.
+  // After the features: the warm-up is background work, not to be paid by the requests held for them.
+  const warmUpSchemas = () =>
     void whole().then(
       () => warmUp((err) => log.error({ err }, 'a route schema does not compile')),
       () => undefined,
     );
-    done();
-  });
+  if (!door)
+    app.addHook('onListen', (done) => {
+      warmUpSchemas();
+      done();
+    });
   watchLimits(app.server, config.server, log);
   trustProxies(app, config.server.trusted_proxies);
   const metrics = new RequestMetrics();
@@ -352,7 +380,8 @@ export async function buildFront(config: ServerConfig, log: Logger, options: Bui
     });
   // The features, once wired; every use below is by a request `complete()` came before.
   let parts: Features | null = null;
-  accessLog(app, options.accessLines ?? ((fields) => log.info(fields)), metrics);
+  const accessLine = options.accessLines ?? ((fields) => log.info(fields));
+  accessLog(app, accessLine, metrics);
   installLimits(app, config.limits, metrics.registry);
   await app.register(metricsRoute, { metrics });
   countManifestTraffic(app, { push: () => parts?.traffic.push() });
@@ -444,6 +473,7 @@ export async function buildFront(config: ServerConfig, log: Logger, options: Bui
       if (backgroundStarted) return;
       backgroundStarted = true;
       metrics.collectDefaults();
+      if (door) warmUpSchemas();
       if (config.kube.worker) f.kube.worker.start();
       f.lifecycle.start();
       f.webhooks.runner.start();
@@ -497,6 +527,13 @@ export async function buildFront(config: ServerConfig, log: Logger, options: Bui
       await management.close();
       await access.close();
       await registry.metadata.close();
+    },
+    async takeOver() {
+      if (!door) throw new Error('takeOver: the instance was not built on a door');
+      // Fastify compiles its hooks when it boots, which `listen` does in the other case.
+      await app.ready();
+      if (!handler) throw new Error('takeOver: Fastify did not take the listener of the door');
+      door.handOver(handler, (answer) => recordAnswer(accessLine, metrics, { ...answer, ms: answer.seconds * 1000 }));
     },
   };
 }

@@ -1,12 +1,11 @@
 /**
- * Checks before `berth serve` creates anything: the port is free and the
- * data and storage folders can be written. Each failure is one clear message
- * naming the port or path, and nothing (database, keys, admin password) has
- * been created or printed yet.
+ * Checks before `berth serve` creates anything: the data and storage folders
+ * can be written (the port is checked by binding it first, server/door.ts).
+ * Each failure is one clear message naming the port or path, and nothing
+ * (database, keys, admin password) has been created or printed yet.
  */
 import { constants } from 'node:fs';
 import { access, mkdir, open, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { FsDriver } from '../adapters/storage/fs.ts';
 import { type ServerConfig, storageDir } from './config.ts';
@@ -16,23 +15,6 @@ export class PreflightError extends Error {
     super(message);
     this.name = 'PreflightError';
   }
-}
-
-async function assertPortFree(host: string, port: number): Promise<void> {
-  if (port === 0) return;
-  await new Promise<void>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        new PreflightError(
-          err.code === 'EADDRINUSE'
-            ? `port ${port} on ${host} is already in use: stop what listens there or choose another port (--port, BERTH_PORT)`
-            : `cannot listen on ${host}:${port}: ${err.message}`,
-        ),
-      ),
-    );
-    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
-  });
 }
 
 async function assertWritableFolder(path: string, what: string): Promise<void> {
@@ -50,7 +32,6 @@ async function assertWritableFolder(path: string, what: string): Promise<void> {
 }
 
 export async function preflight(config: ServerConfig): Promise<void> {
-  await assertPortFree(config.server.host, config.server.port);
   await assertWritableFolder(config.data_dir, 'data folder');
   if (config.storage.driver === 'filesystem') {
     const root = storageDir(config);

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/server/config.ts';
+import { openDoor } from '../../src/server/door.ts';
 import { preflight } from '../../src/server/preflight.ts';
 import { type RunningBerth, startInProcess } from '../support/inprocess.ts';
 
@@ -166,7 +167,7 @@ describe('start-up checks', () => {
     const data = join(parent, 'data');
     try {
       const config = loadConfig({ env: { BERTH_DATA: data, BERTH_HOST: '127.0.0.1', BERTH_PORT: String(port) } });
-      await assert.rejects(preflight(config), new RegExp(`port ${port} on 127.0.0.1 is already in use`));
+      await assert.rejects(openDoor(config), new RegExp(`port ${port} on 127.0.0.1 is already in use`));
       assert.equal(existsSync(data), false, 'nothing was created');
     } finally {
       holder.close();

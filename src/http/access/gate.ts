@@ -13,6 +13,7 @@ import { projectOf } from '../../core/names.ts';
 import { CSRF_HEADER, cookieValue, SESSION_COOKIE, SessionService } from '../../features/sessions/service.ts';
 import { clientAddress } from '../client-address.ts';
 import { type AccessClaim, SCANNER_SUBJECT, type TokenService } from '../token/tokens.ts';
+import { bearerChallenge, tokenRealm } from './challenge.ts';
 
 export interface Identity {
   principal: Principal;
@@ -75,17 +76,12 @@ export class Gate {
   ) {}
 
   realm(req: IncomingMessage): string {
-    if (this.options.realm) return this.options.realm;
-    const encrypted = (req.socket as { encrypted?: boolean }).encrypted;
-    return `${encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}/service/token`;
+    return tokenRealm(req, this.options.realm);
   }
 
   /** The `WWW-Authenticate` value for /v2 (scope: `repository:NAME:ACTIONS`). */
   challenge(req: IncomingMessage, scope?: string, error?: string): string {
-    let value = `Bearer realm="${this.realm(req)}",service="${this.tokens.options.service}"`;
-    if (scope) value += `,scope="${scope}"`;
-    if (error) value += `,error="${error}"`;
-    return value;
+    return bearerChallenge(this.realm(req), this.tokens.options.service, scope, error);
   }
 
   unauthorized(req: IncomingMessage, message: string, scope?: string, error?: string): RegistryError {
