@@ -21,6 +21,11 @@ export interface ServerHandle {
   pid: number;
   /** Milliseconds from spawn to the first 200 on the readiness URL. */
   startupMs: number;
+  /**
+   * Milliseconds from spawn to the first 200 on `wholePath` (asked after the readiness URL answered): a request
+   * only the whole registry answers, where the readiness URL may be answered sooner (Berth's door, src/server/door.ts).
+   */
+  wholeMs?: number;
   /** CPU seconds (user + system) the server's process tree has used so far. */
   cpuSeconds(): number;
   /** The same to the nanosecond, live threads only (lib/memory.ts threadCpuSeconds): for short windows. */
@@ -42,6 +47,8 @@ interface LaunchSpec {
   logFile: string;
   port: number;
   readyPath: string;
+  /** See ServerHandle.wholeMs. */
+  wholePath?: string;
   stopSignal?: NodeJS.Signals;
   /** The address it listens on; 127.0.0.1 unless given. */
   host?: string;
@@ -73,8 +80,10 @@ async function launch(spec: LaunchSpec): Promise<ServerHandle> {
   });
   const url = `http://${spec.host ?? '127.0.0.1'}:${spec.port}`;
   let startupMs: number;
+  let wholeMs: number | undefined;
   try {
     startupMs = await waitFor200(url + spec.readyPath, t0, () => !exited);
+    if (spec.wholePath) wholeMs = await waitFor200(url + spec.wholePath, t0, () => !exited);
   } catch (err) {
     if (!exited) child.kill('SIGKILL');
     throw new Error(`${spec.name} failed to start (log: ${spec.logFile}): ${(err as Error).message}`);
@@ -88,6 +97,7 @@ async function launch(spec: LaunchSpec): Promise<ServerHandle> {
     port: spec.port,
     pid,
     startupMs,
+    wholeMs,
     cpuSeconds: () => cpuSeconds(pid),
     threadCpuSeconds: () => threadCpuSeconds(pid),
     waitSeconds: () => runQueueWaitSeconds(pid),
@@ -164,6 +174,8 @@ export async function startBerth(o: BerthOptions): Promise<ServerHandle> {
     port,
     // With authentication on, /v2/ answers 401 to an anonymous client; health answers 200.
     readyPath: o.env?.BERTH_AUTH === 'on' ? '/api/v2.0/health' : '/v2/',
+    // The catalog needs the metadata store and the whole app (health, with authentication on, needs it already).
+    wholePath: o.env?.BERTH_AUTH === 'on' ? undefined : '/v2/_catalog',
   });
 }
 
@@ -238,6 +250,7 @@ export async function startDistribution(o: DistributionOptions): Promise<ServerH
     logFile: o.logFile,
     port,
     readyPath: '/v2/',
+    wholePath: '/v2/_catalog',
   });
 }
 
