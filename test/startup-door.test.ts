@@ -6,6 +6,8 @@
  * reaches the app's access log and metrics.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -149,3 +151,29 @@ for (const auth of ['off', 'on'] as const)
       assert.equal(atDoor.status, auth === 'off' ? 200 : 401);
     }
   });
+
+test('berth serve: a registry that cannot start (database unreachable) exits 1 and says why', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-door-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const root = join(import.meta.dirname, '..');
+  const child = spawn(process.execPath, [join(root, 'dist/bundle/main.js'), 'serve', '--host', '127.0.0.1'], {
+    env: {
+      ...process.env,
+      BERTH_AUTH: 'off',
+      BERTH_LOG_LEVEL: 'fatal',
+      BERTH_DATA: dir,
+      BERTH_PORT: '0',
+      BERTH_DATABASE_DRIVER: 'postgres',
+      // Nothing listens on port 1: the pool's first connection is refused.
+      BERTH_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/berth',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (c) => {
+    stderr += c;
+  });
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 1);
+  assert.match(stderr, /^berth: .*ECONNREFUSED 127\.0\.0\.1:1/m, 'the one-line reason names the cause');
+});

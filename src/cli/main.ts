@@ -14,9 +14,15 @@ if (process.argv[2] === 'serve') {
   for (const c of await allCommands()) program.addCommand(c);
 }
 program.parseAsync(process.argv).catch((err) => {
-  console.error(`berth: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`berth: ${reason(err)}`);
   process.exit(1);
 });
+
+/** An error's message with its causes' ("migration failed: connect ECONNREFUSED 127.0.0.1:5432"). */
+function reason(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  return err.cause ? `${err.message}: ${reason(err.cause)}` : err.message;
+}
 
 async function allCommands(): Promise<Command[]> {
   const [

@@ -63,7 +63,9 @@ export async function serveApp(config: ServerConfig, door: Door, stops: Stops): 
     log.error({ err }, 'could not start the registry');
     log.flush();
     await front.then((f) => f.abandon()).catch(() => undefined);
-    process.exit(1);
+    door.server.close();
+    // `berth` prints the reason on one line and exits 1, as for a failure before the port was bound.
+    throw err;
   }
   if (stopping) return;
   await (await front).takeOver();
