@@ -296,7 +296,7 @@ export interface BuildOptions {
   door?: Door;
 }
 
-/** What `serve` listens with before the features are wired (`buildFront`). */
+/** The first instance, before the features are wired (`buildFront`). */
 export interface Front {
   app: FastifyInstance;
   /** The password generated for `admin` by this start (null otherwise). */
@@ -322,10 +322,11 @@ export async function buildApp(config: ServerConfig, log: Logger, options: Build
 }
 
 /**
- * The listener's instance with everything a first `GET /v2/` needs: the
- * registry over its stores, identities and the gate, every hook, the /v2
- * routes, tokens, probes and metrics. The features (their modules included)
- * come with `complete()` (bench/FINDINGS.md, "Start-up, session 9").
+ * The listener's instance: the registry over its stores, identities and the
+ * gate, every hook, the /v2 routes, tokens, probes and metrics. The features
+ * (their modules included) come with `complete()` (bench/FINDINGS.md,
+ * "Start-up, session 9"); `serve` builds it on the port it bound before
+ * loading any of this (`door`, "Session 14").
  */
 export async function buildFront(config: ServerConfig, log: Logger, options: BuildOptions = {}): Promise<Front> {
   const registry = await openRegistry(config);
