@@ -79,7 +79,7 @@ test('the door answers version checks once open, holds the rest, hands everythin
     ],
     'what the door answered, for the access log and the metrics',
   );
-  assert.ok(answers.every((a) => a.bytes > 0 && a.seconds >= 0));
+  assert.ok(answers.every((a) => a.bytes > 0 && a.ms >= 0));
 });
 
 test('with authentication on, the door challenges anonymous version checks and holds those with credentials', async (t) => {

@@ -534,7 +534,7 @@ export async function buildFront(config: ServerConfig, log: Logger, options: Bui
       // Fastify compiles its hooks when it boots, which `listen` does in the other case.
       await app.ready();
       if (!handler) throw new Error('takeOver: Fastify did not take the listener of the door');
-      door.handOver(handler, (answer) => recordAnswer(accessLine, metrics, { ...answer, ms: answer.seconds * 1000 }));
+      door.handOver(handler, (answer) => recordAnswer(accessLine, metrics, answer));
     },
   };
 }

@@ -29,7 +29,7 @@ export interface EarlyAnswer {
   path: string;
   status: number;
   bytes: number;
-  seconds: number;
+  ms: number;
 }
 
 export interface Door {
@@ -78,18 +78,23 @@ async function createListener(config: ServerConfig): Promise<Listener> {
   return server;
 }
 
+/** Listens on host:port; a failure to bind is a PreflightError naming them. */
 function bind(server: Listener, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
+    const refused = (err: NodeJS.ErrnoException) =>
       reject(
         new PreflightError(
           err.code === 'EADDRINUSE'
             ? `port ${port} on ${host} is already in use: stop what listens there or choose another port (--port, BERTH_PORT)`
             : `cannot listen on ${host}:${port}: ${err.message}`,
         ),
-      ),
-    );
-    server.listen({ host, port, exclusive: true }, () => resolve());
+      );
+    server.once('error', refused);
+    server.listen({ host, port, exclusive: true }, () => {
+      // Bound: a later error of the listener is not a failure to bind, and must not be taken for one.
+      server.off('error', refused);
+      resolve();
+    });
   });
 }
 
@@ -116,7 +121,7 @@ export async function openDoor(config: ServerConfig): Promise<Door> {
         path: url.split('?')[0],
         status: res.statusCode,
         bytes: socket ? socket.bytesWritten - writtenBefore : 0,
-        seconds: (performance.now() - started) / 1000,
+        ms: performance.now() - started,
       };
       if (account) account(answer);
       else if (answers.length < KEPT_ANSWERS) answers.push(answer);

@@ -1,7 +1,7 @@
 /**
  * Checks before `berth serve` creates anything: the data and storage folders
  * can be written (the port is checked by binding it first, server/door.ts).
- * Each failure is one clear message naming the port or path, and nothing
+ * Each failure is one clear message naming the path, and nothing
  * (database, keys, admin password) has been created or printed yet.
  */
 import { constants } from 'node:fs';
