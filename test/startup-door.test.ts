@@ -47,6 +47,7 @@ test('the door answers version checks once open, holds the rest, hands everythin
   const door = await openDoor(config);
   t.after(() => door.server.close());
   const { port } = door.server.address() as { port: number };
+  assert.equal(door.server.listenerCount('error'), 0, 'the failure-to-bind handler is gone once bound');
   // Bound but not open (the folders not checked yet): even a version check waits.
   const early = ask(port, '/v2/');
   await settle();
