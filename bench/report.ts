@@ -108,8 +108,17 @@ export function renderPlain(r: Results, figures: FigureDef[], berth = 'Berth'): 
   return lines.join('\n');
 }
 
-/** The markdown table: one row per figure. */
-export function renderTable(r: Results, figures: FigureDef[], ceilingDefs: CeilingDef[], berth = 'Berth'): string {
+/**
+ * The markdown table: one row per figure. `s3Share(key)`: Berth's fraction of the raw S3 server for a figure, as the
+ * S3 ceiling section computes it (per round, then the median), so that both places quote one figure.
+ */
+export function renderTable(
+  r: Results,
+  figures: FigureDef[],
+  ceilingDefs: CeilingDef[],
+  berth = 'Berth',
+  s3Share: (key: string) => number | null = () => null,
+): string {
   const cl = new Map(ceilingDefs.map((c) => [c.key, c.label]));
   const lines = [
     `| figure | ${berth} | Distribution | Berth/Dist. | pair ratios | target | met | machine ceiling (same run) |`,
@@ -125,7 +134,8 @@ export function renderTable(r: Results, figures: FigureDef[], ceilingDefs: Ceili
       .map((k) => {
         const c = median(r.ceilings.get(k) ?? []);
         // The S3 server's own throughput: Berth's figure as a share of it (issue 23's goal: ≥ 0.8).
-        const share = k.startsWith('s3') ? ` (Berth at ${fmt(b / c, 2)} of it; goal ≥ 0.8)` : '';
+        const fraction = k.startsWith('s3') ? s3Share(f.key) : null;
+        const share = fraction === null ? '' : ` (Berth at ${fmt(fraction, 2)} of it, per round; goal ≥ 0.8)`;
         return `${cl.get(k) ?? k} ${fmt(c, f.digits)}${share}`;
       })
       .join('; ');

@@ -407,7 +407,7 @@ async function main(): Promise<void> {
   }
 
   machine['load average at end'] = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  const table = renderTable(results, FIGURES, CEILINGS, NAME.berth);
+  const table = renderTable(results, FIGURES, CEILINGS, NAME.berth, (key) => s3Fractions.fraction(key));
   const doc = [
     env.BENCH_TITLE ? `# Berth benchmark results: ${env.BENCH_TITLE}` : '# Berth benchmark results',
     '',

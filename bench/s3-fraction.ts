@@ -55,7 +55,8 @@ export class S3Fractions {
     });
   }
 
-  private fraction(key: string): number | null {
+  /** Berth's fraction of the raw server for figure `key`: the median over rounds. */
+  fraction(key: string): number | null {
     const rs = this.rounds.get(key);
     return rs?.length ? median(rs.map((r) => r.berth / r.raw)) : null;
   }

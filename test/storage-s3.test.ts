@@ -79,6 +79,32 @@ async function removeAll(driver: S3Driver): Promise<void> {
   assert.deepEqual(open, [], 'no multipart upload is left open');
 }
 
+/** Counts the S3 commands a driver sends. */
+function countCommands(driver: S3Driver): { count(name: string): number; all(): string } {
+  const commands: string[] = [];
+  driver.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      commands.push(String(context.commandName));
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCommands' },
+  );
+  return { count: (name) => commands.filter((c) => c === name).length, all: () => commands.join(' ') };
+}
+
+/** `bytes` as a source of 64 KiB chunks, as a request body comes. */
+async function* chunksOf(bytes: Buffer): AsyncIterable<Buffer> {
+  for (let i = 0; i < bytes.length; i += 65536) yield bytes.subarray(i, i + 65536);
+}
+
+/** The objects under an upload's folder. */
+async function folderKeys(driver: S3Driver, id: string): Promise<string[]> {
+  const page = await driver.client.send(
+    new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${driver.prefix}uploads/${id}/` }),
+  );
+  return (page.Contents ?? []).map((object) => object.Key ?? '');
+}
+
 // The smallest part size makes the suite's uploads cross many part boundaries;
 // a small list page makes its listings span pages.
 storageDriverSuite('s3', async () => {
@@ -188,14 +214,7 @@ describe('S3 driver: what only S3 has', { timeout: 180_000 }, () => {
   test('chunked appends add parts to one open multipart upload: the commit copies no part', async () => {
     // Each PATCH its own object, joined by UploadPartCopy at commit, made chunked uploads half as fast as monolithic ones.
     const driver = makeDriver({ prefix: `open-${randomUUID()}`, partSize: 5 * MiB });
-    const commands: string[] = [];
-    driver.client.middlewareStack.add(
-      (next, context) => async (args) => {
-        commands.push(String(context.commandName));
-        return next(args);
-      },
-      { step: 'initialize', name: 'countCommands' },
-    );
+    const commands = countCommands(driver);
     const id = randomUUID();
     const chunks = [6 * MiB, 7 * MiB + 1, 3 * MiB, 8 * MiB, 2 * MiB + 5].map((n) => randomBytes(n));
     let state = await driver.uploadStart(id);
@@ -215,10 +234,60 @@ describe('S3 driver: what only S3 has', { timeout: 180_000 }, () => {
     const whole = Buffer.concat(chunks);
     await driver.uploadCommit(id, state, whole.length, 'blobs/x/open');
     assert.ok((await driver.get('blobs/x/open'))?.equals(whole));
-    const count = (name: string) => commands.filter((c) => c === name).length;
-    assert.equal(count('CreateMultipartUploadCommand'), 1, commands.join(' '));
-    assert.equal(count('UploadPartCopyCommand'), 0, commands.join(' '));
-    assert.equal(count('CopyObjectCommand'), 1, commands.join(' '));
+    assert.equal(commands.count('CreateMultipartUploadCommand'), 1, commands.all());
+    assert.equal(commands.count('UploadPartCopyCommand'), 0, commands.all());
+    assert.equal(commands.count('CopyObjectCommand'), 1, commands.all());
+    await removeAll(driver);
+  });
+
+  test('a whole upload goes straight to its final key: invisible until the commit, no copy, no clean-up', async () => {
+    const driver = makeDriver({ prefix: `direct-${randomUUID()}`, partSize: 5 * MiB });
+    const commands = countCommands(driver);
+    const id = randomUUID();
+    const whole = randomBytes(12 * MiB + 3);
+    const out = await driver.uploadAppend(id, await driver.uploadStart(id), 0, chunksOf(whole), {
+      key: 'blobs/x/direct',
+    });
+    assert.equal(out.written, whole.length);
+    assert.equal(await driver.stat('blobs/x/direct'), null, 'nothing is visible before the commit');
+    assert.equal((await openMultipartUploads(driver)).length, 1);
+    await assert.rejects(
+      driver.uploadAppend(id, out.state, whole.length, chunksOf(Buffer.from('more'))),
+      /takes no more bytes/,
+    );
+    await driver.uploadCommit(id, JSON.parse(JSON.stringify(out.state)), whole.length, 'blobs/x/direct');
+    assert.ok((await driver.get('blobs/x/direct'))?.equals(whole));
+    assert.deepEqual(await folderKeys(driver, id), [], 'the marker is gone');
+    for (const name of ['CopyObjectCommand', 'UploadPartCopyCommand', 'DeleteObjectsCommand']) {
+      assert.equal(commands.count(name), 0, commands.all());
+    }
+    assert.equal(commands.count('UploadPartCommand'), 3, commands.all());
+    await removeAll(driver);
+  });
+
+  test('a whole upload given up, even with its state lost, leaves nothing at its key and no open multipart upload', async () => {
+    // As after a crash between the append and saving its state: the clean-up has only the state before the append.
+    const driver = makeDriver({ prefix: `direct-lost-${randomUUID()}`, partSize: 5 * MiB });
+    const id = randomUUID();
+    const before = await driver.uploadStart(id);
+    await driver.uploadAppend(id, before, 0, chunksOf(randomBytes(7 * MiB)), { key: 'blobs/x/lost' });
+    assert.equal((await openMultipartUploads(driver)).length, 1);
+    await driver.uploadAbort(id, before);
+    assert.deepEqual(await openMultipartUploads(driver), []);
+    assert.equal(await driver.stat('blobs/x/lost'), null);
+    assert.deepEqual(await folderKeys(driver, id), []);
+    // Read back (a rehash on another node) it cannot be without being made visible: it is given up the same way.
+    const again = randomUUID();
+    const sent = await driver.uploadAppend(again, before, 0, chunksOf(randomBytes(6 * MiB)), { key: 'blobs/x/lost' });
+    await assert.rejects(driver.uploadReader(again, sent.state, 6 * MiB), NotFoundError);
+    assert.deepEqual(await openMultipartUploads(driver), []);
+    assert.equal(await driver.stat('blobs/x/lost'), null);
+    // fsck deletes upload bytes without a session object by object: deleting the marker aborts what it names.
+    const third = randomUUID();
+    await driver.uploadAppend(third, before, 0, chunksOf(randomBytes(5 * MiB)), { key: 'blobs/x/lost' });
+    const [marker] = await folderKeys(driver, third);
+    await driver.delete(marker.slice(driver.prefix.length));
+    assert.deepEqual(await openMultipartUploads(driver), []);
     await removeAll(driver);
   });
 
@@ -286,7 +355,7 @@ describe('S3 driver: what only S3 has', { timeout: 180_000 }, () => {
   });
 });
 
-test('a part is signed with the payload hash Berth computed off the event loop: the server checks that one', async () => {
+test('a part is signed with the payload hash Berth computed, not the SDK: the server checks that one', async () => {
   const driver = makeDriver({ prefix: `payload-${randomUUID()}` });
   const key = `${driver.prefix}part`;
   const body = randomBytes(MiB);

@@ -2,7 +2,8 @@
  * The S3 driver alone, without HTTP or hashing: a 256 MiB upload appended from memory (MODE=mono: one append;
  * MODE=chunked: 16 MiB appends, as bench's chunked client PATCHes), then committed; prints the appends' MB/s and
  * the commit's milliseconds. SRC=DIR runs the driver of another checkout (a before/after in the same minutes).
- * S3_ENDPOINT… from scripts/s3-up.sh's s3.env.
+ * S3_ENDPOINT… from scripts/s3-up.sh's s3.env. PART_MIB and PARTS_IN_FLIGHT override the driver's part size and
+ * concurrency (its defaults otherwise).
  *   SRC=/path/to/base MODE=chunked ROUNDS=2 node --import tsx bench/probes/s3-driver-phases.ts
  */
 import { randomBytes } from 'node:crypto';
@@ -17,6 +18,8 @@ const driver = new S3Driver({
   accessKeyId: env.S3_ACCESS_KEY,
   secretAccessKey: env.S3_SECRET_KEY,
   prefix: `phases-${process.pid}`,
+  partSize: env.PART_MIB ? Number(env.PART_MIB) * 2 ** 20 : undefined,
+  partConcurrency: env.PARTS_IN_FLIGHT ? Number(env.PARTS_IN_FLIGHT) : undefined,
 });
 const data = randomBytes(256 * 2 ** 20);
 const step = env.MODE === 'chunked' ? 16 * 2 ** 20 : data.length;

@@ -69,13 +69,17 @@ export interface StorageDriver {
   /**
    * Appends `source` at `offset` (the size confirmed so far; bytes past it from
    * an interrupted append are discarded). Resolves with the new state and the
-   * number of bytes appended.
+   * number of bytes appended. `whole.key`: `source` is the whole upload, and
+   * the commit, if any, will be to that key: a driver may write the bytes
+   * there at once, as long as nothing is visible there before the commit (S3:
+   * an open multipart upload), and the upload then takes no further append.
    */
   uploadAppend(
     id: string,
     state: UploadState,
     offset: number,
     source: AsyncIterable<Buffer>,
+    whole?: { key: string },
   ): Promise<{ state: UploadState; written: number }>;
   /** Reads back the first `size` bytes of an upload (rehashing after a restart). */
   uploadReader(id: string, state: UploadState, size: number): Promise<Readable>;

@@ -124,7 +124,9 @@ export class Uploads {
     const { algorithm } = parseDigest(digest);
     return this.exclusive(id, async () => {
       let record = await this.get(repository, id);
-      if (body) record = await this.appendUnlocked(record, body, opts);
+      // A body from the first byte is the whole upload: the driver may write it straight to the blob's key.
+      const whole = record.size === 0 ? { key: blobKey(digest) } : undefined;
+      if (body) record = await this.appendUnlocked(record, body, opts, whole);
       const actual = await this.digestOf(record, algorithm).catch(async (err) => {
         if (!(err instanceof NotFoundError)) throw err;
         return this.rollForward(repository, record, digest);
@@ -232,6 +234,7 @@ export class Uploads {
     record: UploadRecord,
     body: AsyncIterable<Buffer>,
     opts: AppendOptions,
+    whole?: { key: string },
   ): Promise<UploadRecord> {
     if (opts.start !== undefined && opts.start !== record.size) {
       throw new RegistryError('RANGE_INVALID', 'chunk does not start at the end of the upload', {
@@ -255,7 +258,13 @@ export class Uploads {
     }
     let kept = false;
     try {
-      const { state, written } = await this.storage.uploadAppend(record.id, record.state, record.size, hashing());
+      const { state, written } = await this.storage.uploadAppend(
+        record.id,
+        record.state,
+        record.size,
+        hashing(),
+        whole,
+      );
       if (written !== counted) throw new Error(`driver wrote ${written} of ${counted} bytes`);
       if (opts.length !== undefined && opts.length !== written) {
         // A short body: keep the upload where it was so the client can retry the chunk.

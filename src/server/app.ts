@@ -200,6 +200,8 @@ async function openStorage(config: ServerConfig): Promise<StorageDriver> {
         secretAccessKey: s3.secret_key,
         forcePathStyle: s3.force_path_style,
         redirect: s3.redirect,
+        partSize: s3.part_size_mib * 1024 * 1024,
+        partConcurrency: s3.parts_in_flight,
       });
     });
   }

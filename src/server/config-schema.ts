@@ -187,6 +187,20 @@ export const ConfigSchema = Type.Object({
         env: 'BERTH_S3_REDIRECT',
         description: 'answer blob GETs with a redirect to a presigned URL',
       }),
+      part_size_mib: int({
+        default: 8,
+        minimum: 5,
+        maximum: 5120,
+        env: 'BERTH_S3_PART_SIZE_MIB',
+        description: 'size of the parts uploads are sent in (MiB); memory per upload ≈ (parts in flight + 1) × this',
+      }),
+      parts_in_flight: int({
+        default: 4,
+        minimum: 1,
+        maximum: 64,
+        env: 'BERTH_S3_PARTS_IN_FLIGHT',
+        description: 'parts of one upload sent to S3 at once',
+      }),
     }),
   }),
   database: Type.Object({

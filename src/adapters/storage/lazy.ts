@@ -39,8 +39,13 @@ export function lazyStorage(name: string, open: () => Promise<StorageDriver>): S
     },
     move: (from: string, to: string) => call((d) => d.move(from, to)),
     uploadStart: (id: string) => call((d) => d.uploadStart(id)),
-    uploadAppend: (id: string, state: UploadState, offset: number, source: AsyncIterable<Buffer>) =>
-      call((d) => d.uploadAppend(id, state, offset, source)),
+    uploadAppend: (
+      id: string,
+      state: UploadState,
+      offset: number,
+      source: AsyncIterable<Buffer>,
+      whole?: { key: string },
+    ) => call((d) => d.uploadAppend(id, state, offset, source, whole)),
     uploadReader: (id: string, state: UploadState, size: number) => call((d) => d.uploadReader(id, state, size)),
     uploadCommit: (id: string, state: UploadState, size: number, key: string) =>
       call((d) => d.uploadCommit(id, state, size, key)),

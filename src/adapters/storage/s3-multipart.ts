@@ -4,7 +4,7 @@
  * several source objects (or ranges of them) into one object.
  */
 
-import { webcrypto } from 'node:crypto';
+import { createHash, type Hash, webcrypto } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
   type CompletedPart,
@@ -88,10 +88,11 @@ export class PartBuffers {
 }
 
 /**
- * One upload's worth at the default two parts in flight (three buffers): more
- * kept only raised the resident peak (bench/FINDINGS.md, session 8).
+ * One upload's worth at the default four parts in flight (five buffers): fewer
+ * kept made an upload drop and allocate buffers as it went, which raised the
+ * resident peak rather than lowering it (bench/FINDINGS.md, session 15).
  */
-const partBuffers = new PartBuffers(3);
+const partBuffers = new PartBuffers(5);
 
 /** Parts of one size before the size doubles: a small part size still reaches S3's 10,000 parts only past ~80 TiB. */
 export const PARTS_PER_SIZE = 1000;
@@ -113,6 +114,11 @@ export class StreamingObjectWriter {
   /** The part being filled (a whole part-sized buffer) and how much of it is. */
   private part: Buffer | null = null;
   private filled = 0;
+  /**
+   * SHA-256 of the part being filled, fed as its bytes are copied in: SigV4 signs each part's hash, and hashing
+   * as bytes come needs no second pass and no copy (WebCrypto copies what it hashes, a part per part in flight).
+   */
+  private partHash: Hash | null = null;
   private uploadId: string | null = null;
   private partNumber = 0;
   private readonly parts: CompletedPart[] = [];
@@ -158,8 +164,9 @@ export class StreamingObjectWriter {
     const last = this.part;
     this.part = null;
     let rest = Buffer.alloc(0);
-    if (last && this.filled >= minPart) await this.startPart(last.subarray(0, this.filled), last);
+    if (last && this.filled >= minPart) await this.startPart(last.subarray(0, this.filled), last, this.sealPart());
     else if (last) {
+      this.partHash = null;
       rest = Buffer.from(last.subarray(0, this.filled));
       partBuffers.give(last);
     }
@@ -177,12 +184,14 @@ export class StreamingObjectWriter {
         const full = this.part;
         this.part = null;
         this.filled = 0;
-        await this.startPart(full, full);
+        await this.startPart(full, full, this.sealPart());
         while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
         this.throwIfFailed();
       }
       this.part ??= partBuffers.take(partSizeAt(this.partSize, this.partNumber));
+      this.partHash ??= createHash('sha256');
       const copied = chunk.copy(this.part, this.filled, offset);
+      this.partHash.update(chunk.subarray(offset, offset + copied));
       this.filled += copied;
       offset += copied;
       this.size += copied;
@@ -197,6 +206,7 @@ export class StreamingObjectWriter {
     this.part = null;
     if (this.uploadId === null) {
       try {
+        this.partHash = null; // one object, signed by the SDK itself
         await this.target.client.send(
           new PutObjectCommand({ Bucket: this.target.bucket, Key: this.key, Body: rest, ContentLength: rest.length }),
         );
@@ -205,8 +215,9 @@ export class StreamingObjectWriter {
       }
       return this.size;
     }
-    if (last && rest.length > 0) await this.startPart(rest, last);
+    if (last && rest.length > 0) await this.startPart(rest, last, this.sealPart());
     else if (last) partBuffers.give(last);
+    this.partHash = null;
     await Promise.all(this.inFlight);
     this.throwIfFailed();
     this.parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
@@ -227,6 +238,7 @@ export class StreamingObjectWriter {
   async abort(): Promise<void> {
     if (this.part) partBuffers.give(this.part);
     this.part = null;
+    this.partHash = null;
     await Promise.allSettled(this.inFlight);
     // Parts sent to a resumed upload lie past the ones its state lists: completion ignores them, the next writer overwrites them.
     if (this.uploadId === null || this.resumed) return;
@@ -237,11 +249,8 @@ export class StreamingObjectWriter {
       .catch(() => {}); // left for the upload folder's clean-up (uploadAbort/uploadCommit) to find
   }
 
-  /**
-   * Starts uploading `body` as the next part; `owner` (the buffer it lies in) goes back to the pool once the request
-   * is over. (A buffer not given back on an early failure is only garbage.)
-   */
-  private async startPart(body: Buffer, owner: Buffer): Promise<void> {
+  /** Starts the multipart upload now (rather than with the first full part); returns its id. */
+  async begin(): Promise<string> {
     if (this.uploadId === null) {
       const created = await this.target.client.send(
         new CreateMultipartUploadCommand({ Bucket: this.target.bucket, Key: this.key }),
@@ -249,23 +258,29 @@ export class StreamingObjectWriter {
       if (!created.UploadId) throw new Error(`no upload id for ${this.key}`);
       this.uploadId = created.UploadId;
     }
+    return this.uploadId;
+  }
+
+  /**
+   * Starts uploading `body` as the next part; `owner` (the buffer it lies in) goes back to the pool once the request
+   * is over. (A buffer not given back on an early failure is only garbage.)
+   */
+  private async startPart(body: Buffer, owner: Buffer, sha256: string): Promise<void> {
+    const uploadId = await this.begin();
     const partNumber = ++this.partNumber;
     if (partNumber > MAX_PARTS) throw new Error(`object ${this.key} needs more than ${MAX_PARTS} parts`);
-    const uploadId = this.uploadId;
-    const task = payloadSha256(body)
-      .then((sha256) =>
-        this.target.client.send(
-          withPayloadSha256(
-            new UploadPartCommand({
-              Bucket: this.target.bucket,
-              Key: this.key,
-              UploadId: uploadId,
-              PartNumber: partNumber,
-              Body: body,
-              ContentLength: body.length,
-            }),
-            sha256,
-          ),
+    const task = this.target.client
+      .send(
+        withPayloadSha256(
+          new UploadPartCommand({
+            Bucket: this.target.bucket,
+            Key: this.key,
+            UploadId: uploadId,
+            PartNumber: partNumber,
+            Body: body,
+            ContentLength: body.length,
+          }),
+          sha256,
         ),
       )
       .then((out) => {
@@ -281,6 +296,13 @@ export class StreamingObjectWriter {
     this.inFlight.add(task);
   }
 
+  /** The hash of the part just filled (of no bytes when none were), ready for the next part. */
+  private sealPart(): string {
+    const hash = this.partHash ?? createHash('sha256');
+    this.partHash = null;
+    return hash.digest('hex');
+  }
+
   private throwIfFailed(): void {
     if (this.failure) throw this.failure.error;
   }
@@ -288,10 +310,10 @@ export class StreamingObjectWriter {
 
 /**
  * The SHA-256 (hex) of a part's bytes, computed on libuv's thread pool
- * (WebCrypto's digest is asynchronous). SigV4 signs the payload's hash; left
- * to the SDK, it hashed every part on the event loop, as much work as the
- * upload's own digest (a third of a big S3 upload's main-thread CPU,
- * bench/FINDINGS.md "Session 8").
+ * (WebCrypto's digest is asynchronous), for a part sent from bytes already
+ * gathered (the commit's last part). SigV4 signs the payload's hash; left to
+ * the SDK, it hashes the body on the event loop in one go. A writer's parts
+ * are hashed as they fill instead (StreamingObjectWriter.partHash).
  */
 export async function payloadSha256(body: Uint8Array): Promise<string> {
   return Buffer.from(await webcrypto.subtle.digest('SHA-256', body)).toString('hex');

@@ -37,10 +37,50 @@ export interface Piece {
   upload?: { id: string; parts: number };
 }
 
+/** A whole upload held in an open multipart upload to its final key. */
+export interface DirectUpload {
+  /** The final object's S3 key. */
+  key: string;
+  /** The multipart upload's id. */
+  upload: string;
+  parts: number;
+  size: number;
+  /** The marker's object name in the upload's folder. */
+  marker: string;
+}
+
+const MARKER = /^direct-[0-9a-f]{12}$/;
+
+/** True for an object name of the upload folder that is a direct upload's marker. */
+export function isMarker(name: string): boolean {
+  return MARKER.test(name);
+}
+
+function parseDirect(value: unknown): DirectUpload {
+  const d = value as Partial<DirectUpload> | null;
+  const count = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 1;
+  if (
+    !d ||
+    typeof d.key !== 'string' ||
+    d.key === '' ||
+    typeof d.upload !== 'string' ||
+    d.upload === '' ||
+    !count(d.parts) ||
+    !count(d.size) ||
+    typeof d.marker !== 'string' ||
+    !isMarker(d.marker)
+  ) {
+    throw new Error(`invalid S3 direct upload state: ${JSON.stringify(value)}`);
+  }
+  return { key: d.key, upload: d.upload, parts: d.parts as number, size: d.size as number, marker: d.marker };
+}
+
 export type S3UploadState = {
   v: 1;
   segments: Piece[];
   pending: Piece[];
+  /** The whole upload, written straight to its final key (s3-direct-upload.ts); segments and pending are empty. */
+  direct?: DirectUpload;
 };
 
 export function emptyState(): S3UploadState {
@@ -85,7 +125,14 @@ export function parseState(value: Record<string, unknown>): S3UploadState {
   if (value.v !== 1 || !Array.isArray(value.segments) || !Array.isArray(value.pending)) {
     throw new Error('invalid S3 upload state');
   }
-  return { v: 1, segments: value.segments.map(parsePiece), pending: value.pending.map(parsePiece) };
+  const state: S3UploadState = {
+    v: 1,
+    segments: value.segments.map(parsePiece),
+    pending: value.pending.map(parsePiece),
+  };
+  if (value.direct === undefined) return state;
+  if (state.segments.length > 0 || state.pending.length > 0) throw new Error('invalid S3 upload state');
+  return { ...state, direct: parseDirect(value.direct) };
 }
 
 function cut(pieces: Piece[], bytes: number): { kept: Piece[]; left: number } {

@@ -22,7 +22,8 @@ import {
   PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import type { UploadState } from '../../core/ports.ts';
+import { NotFoundError, type UploadState } from '../../core/ports.ts';
+import { abortMarked, completeDirect, writeDirect } from './s3-direct-upload.ts';
 import {
   type AssemblyPart,
   assemble,
@@ -36,6 +37,7 @@ import {
 import { headSize, listObjects, openObject } from './s3-objects.ts';
 import {
   emptyState,
+  isMarker,
   MIN_PART,
   type Piece,
   parseState,
@@ -114,10 +116,13 @@ export class S3Uploads {
     state: UploadState,
     offset: number,
     source: AsyncIterable<Buffer>,
+    wholeKey?: string,
   ): Promise<{ state: UploadState; written: number }> {
     checkId(id);
+    const parsed = parseState(state);
+    if (parsed.direct) throw new Error(`upload ${id} was sent whole to ${parsed.direct.key}: it takes no more bytes`);
     // Bytes past `offset` belong to no state we keep: cutting the state drops them.
-    const current = truncateState(parseState(state), offset);
+    const current = truncateState(parsed, offset);
     const iterator = source[Symbol.asyncIterator]();
     let exhausted = false;
     try {
@@ -138,11 +143,17 @@ export class S3Uploads {
         if (written === 0) return { state: current, written };
         return { state: await this.addPending(id, current, head, written), written };
       }
+      const { partSize, partConcurrency } = this.settings;
+      if (wholeKey && stateSize(current) === 0) {
+        const where = { target: this.target, folder: this.folder(id), key: wholeKey, partSize, partConcurrency };
+        const { direct, written: sent } = await writeDirect(where, head, iterator);
+        exhausted = true;
+        return { state: { ...emptyState(), direct }, written: sent };
+      }
       // More parts of the open last segment, or a new segment: the pending bytes, the new ones, and the rest of the source.
       const last = current.segments.at(-1);
       const resumed = last?.upload && used(last) === last.size && (await this.isOpen(id, last)) ? last : null;
       const piece = resumed ?? newPiece('s', stateSize(current));
-      const { partSize, partConcurrency } = this.settings;
       const writer = new StreamingObjectWriter(this.target, this.pieceKey(id, piece), partSize, partConcurrency);
       if (resumed?.upload) writer.resume(resumed.upload.id, resumed.upload.parts);
       let rest: Buffer;
@@ -284,7 +295,13 @@ export class S3Uploads {
 
   async reader(id: string, state: UploadState, size: number): Promise<Readable> {
     checkId(id);
-    const upload = truncateState(parseState(state), size);
+    const parsed = parseState(state);
+    if (parsed.direct) {
+      // Its bytes cannot be read without making them visible at the final key: the upload is given up.
+      await this.remove(id);
+      throw new NotFoundError(`uploads/${id} (sent whole to its final key)`);
+    }
+    const upload = truncateState(parsed, size);
     const listed = [...upload.segments, ...upload.pending].filter((piece) => used(piece) > 0);
     const pieces = await Promise.all(listed.map((piece) => this.settle(id, piece)));
     // Open the first piece now, so that a missing upload fails here rather than mid-stream.
@@ -302,7 +319,15 @@ export class S3Uploads {
   /** Makes the first `size` bytes the object `s3Key`, then removes the upload's objects. */
   async commit(id: string, state: UploadState, size: number, s3Key: string): Promise<void> {
     checkId(id);
-    const truncated = truncateState(parseState(state), size);
+    const parsed = parseState(state);
+    if (parsed.direct) {
+      const { key, size: sent } = parsed.direct;
+      if (key !== s3Key || sent !== size)
+        throw new Error(`upload ${id} holds ${sent} bytes for ${key}, not ${size} for ${s3Key}`);
+      await completeDirect(this.target, this.folder(id), parsed.direct);
+      return;
+    }
+    const truncated = truncateState(parsed, size);
     let { segments, pending } = truncated;
     const last = segments.at(-1);
     const lastParts =
@@ -353,9 +378,13 @@ export class S3Uploads {
     await this.remove(id).catch(() => {});
   }
 
-  /** Deletes every object and aborts every multipart upload under `uploads/<id>/`. */
+  /** Deletes every object and aborts every multipart upload under `uploads/<id>/` (the two at once). */
   async remove(id: string): Promise<void> {
     const folder = this.folder(id);
+    await Promise.all([this.abortOpen(folder), this.deleteObjects(folder)]);
+  }
+
+  private async abortOpen(folder: string): Promise<void> {
     const { client, bucket } = this.target;
     let marker: { KeyMarker?: string; UploadIdMarker?: string } = {};
     for (;;) {
@@ -370,8 +399,14 @@ export class S3Uploads {
       if (!page.IsTruncated) break;
       marker = { KeyMarker: page.NextKeyMarker, UploadIdMarker: page.NextUploadIdMarker };
     }
+  }
+
+  private async deleteObjects(folder: string): Promise<void> {
+    const { client, bucket } = this.target;
     const keys: string[] = [];
     for await (const object of listObjects(this.target, folder, 1000)) keys.push(object.key);
+    // Direct uploads' markers: their multipart uploads lie outside the folder.
+    for (const key of keys) if (isMarker(key.slice(folder.length))) await abortMarked(this.target, key);
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000).map((Key) => ({ Key }));
       const out = await client.send(

@@ -3,11 +3,13 @@
  * Layout under the bucket and `prefix`:
  *   blobs/<alg>/<2 hex>/<hex>   content-addressed blobs and manifests
  *   uploads/<id>/<piece>        bytes of uploads in progress (see s3-upload-state.ts)
+ *   uploads/<id>/direct-<hex>   marker of a whole upload sent straight to its blob's key
  * Whole objects appear atomically: PutObject, CopyObject and
  * CompleteMultipartUpload all make an object visible whole or not at all.
  *
  * Uploads stream through multipart uploads into objects of their own and
- * are assembled server-side at commit: see s3-uploads.ts.
+ * are assembled server-side at commit (s3-uploads.ts); a blob sent whole in
+ * one request goes straight to its key, completed at commit (s3-direct-upload.ts).
  */
 import type { Readable, Writable } from 'node:stream';
 import {
@@ -22,9 +24,10 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ByteRange, ObjectInfo, StorageDriver, UploadState } from '../../core/ports.ts';
 import { NotFoundError } from '../../core/ports.ts';
+import { abortMarked } from './s3-direct-upload.ts';
 import { type Bucket, copyObject } from './s3-multipart.ts';
 import { checkKey, headSize, isMissing, Limiter, listObjects, openObject, pump, RangeSource } from './s3-objects.ts';
-import { MIN_PART } from './s3-upload-state.ts';
+import { isMarker, MIN_PART } from './s3-upload-state.ts';
 import { S3Uploads } from './s3-uploads.ts';
 import { SharedReads } from './shared-reads.ts';
 
@@ -48,7 +51,7 @@ export interface S3DriverOptions {
    * Memory per upload ≈ (partConcurrency + 1) × partSize.
    */
   partSize?: number;
-  /** Parts of one append uploaded at once, default 2. */
+  /** Parts of one append uploaded at once, default 4. */
   partConcurrency?: number;
   /** Server-side part copies at once when committing an upload, default 4. */
   copyConcurrency?: number;
@@ -82,8 +85,12 @@ const SHARED_BUDGET = 96 * 1024 * 1024;
 const SHARED_GETS = 6;
 const SHARED_PREFIX = 'blobs/';
 
-/** 8 MiB: three of them per upload in flight (16 MiB made the resident peak on S3 2× Distribution's; FINDINGS, session 8). */
+/**
+ * 8 MiB, four in flight and one filling per upload: 16 MiB parts made the resident peak on S3 2× Distribution's
+ * (FINDINGS, session 8); two in flight left RGW waiting between parts (session 15).
+ */
 const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+const DEFAULT_PARTS_IN_FLIGHT = 4;
 function buildClient(options: S3DriverOptions, endpoint: string | undefined): S3Client {
   const credentials =
     options.accessKeyId && options.secretAccessKey
@@ -133,7 +140,7 @@ export class S3Driver implements StorageDriver {
     if (!Number.isSafeInteger(partSize) || partSize < MIN_PART || partSize > 5 * 1024 ** 3) {
       throw new Error('S3 driver: partSize must be between 5 MiB and 5 GiB');
     }
-    const partConcurrency = Math.max(1, options.partConcurrency ?? 2);
+    const partConcurrency = Math.max(1, options.partConcurrency ?? DEFAULT_PARTS_IN_FLIGHT);
     this.copyConcurrency = Math.max(1, options.copyConcurrency ?? 4);
     this.expiresIn = options.redirectExpiresIn ?? 1200;
     this.pageSize = Math.min(1000, Math.max(1, options.listPageSize ?? 1000));
@@ -243,7 +250,11 @@ export class S3Driver implements StorageDriver {
   }
 
   async delete(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.s3Key(key) }));
+    const s3Key = this.s3Key(key);
+    // A direct upload's marker (fsck removing upload bytes without a session): its multipart upload goes with it.
+    if (key.startsWith('uploads/') && isMarker(key.slice(key.lastIndexOf('/') + 1)))
+      await abortMarked(this.target, s3Key);
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: s3Key }));
   }
 
   /** DeleteObjects of up to 1,000 keys a call, `deleteConcurrency` calls at once (default 4). */
@@ -302,8 +313,9 @@ export class S3Driver implements StorageDriver {
     state: UploadState,
     offset: number,
     source: AsyncIterable<Buffer>,
+    whole?: { key: string },
   ): Promise<{ state: UploadState; written: number }> {
-    return this.uploads.append(id, state, offset, source);
+    return this.uploads.append(id, state, offset, source, whole && this.s3Key(whole.key));
   }
 
   uploadReader(id: string, state: UploadState, size: number): Promise<Readable> {
@@ -315,6 +327,6 @@ export class S3Driver implements StorageDriver {
   }
 
   uploadAbort(id: string, _state: UploadState): Promise<void> {
-    return this.uploads.remove(id);
+    return this.uploads.remove(id); // a direct upload's marker lies in the folder too
   }
 }
