@@ -18,7 +18,7 @@ const driver = new S3Driver({
   accessKeyId: env.S3_ACCESS_KEY,
   secretAccessKey: env.S3_SECRET_KEY,
   prefix: `phases-${process.pid}`,
-  partSize: env.PART_MIB ? Number(env.PART_MIB) * 2 ** 20 : undefined,
+  partSize: env.PART_MIB ? Math.round(Number(env.PART_MIB) * 2 ** 20) : undefined,
   partConcurrency: env.PARTS_IN_FLIGHT ? Number(env.PARTS_IN_FLIGHT) : undefined,
 });
 const data = randomBytes(256 * 2 ** 20);
