@@ -16,10 +16,10 @@
 import { randomBytes } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
+  type CompletedPart,
   CompleteMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
-  ListPartsCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { type Bucket, StreamingObjectWriter } from './s3-multipart.ts';
@@ -71,15 +71,20 @@ export async function writeDirect(
   return { direct: { key: w.key, upload, parts: writer.partCount, size: written, marker }, written };
 }
 
-/** Makes the direct upload the object at its key: its parts are checked against the state, then completed. */
-export async function completeDirect(target: Bucket, folder: string, direct: DirectUpload): Promise<void> {
+/**
+ * Makes the direct upload the object at its key: its parts (`listed`: all the multipart upload holds, every page)
+ * are checked against the state, then completed.
+ */
+export async function completeDirect(
+  target: Bucket,
+  folder: string,
+  direct: DirectUpload,
+  listed: (CompletedPart & { Size: number })[],
+): Promise<void> {
   const { client, bucket } = target;
-  const listed = await client.send(
-    new ListPartsCommand({ Bucket: bucket, Key: direct.key, UploadId: direct.upload, MaxParts: 1000 }),
-  );
-  const parts = (listed.Parts ?? []).filter((p) => (p.PartNumber ?? 0) <= direct.parts);
-  const bytes = parts.reduce((sum, p) => sum + (p.Size ?? 0), 0);
-  if (listed.IsTruncated || parts.length !== direct.parts || bytes !== direct.size) {
+  const parts = listed.filter((p) => (p.PartNumber ?? 0) <= direct.parts);
+  const bytes = parts.reduce((sum, p) => sum + p.Size, 0);
+  if (parts.length !== direct.parts || bytes !== direct.size) {
     throw new Error(`direct upload to ${direct.key} holds ${parts.length} of ${direct.parts} parts, ${bytes} bytes`);
   }
   await client.send(

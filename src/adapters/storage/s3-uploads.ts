@@ -324,7 +324,9 @@ export class S3Uploads {
       const { key, size: sent } = parsed.direct;
       if (key !== s3Key || sent !== size)
         throw new Error(`upload ${id} holds ${sent} bytes for ${key}, not ${size} for ${s3Key}`);
-      await completeDirect(this.target, this.folder(id), parsed.direct);
+      const listed = await this.listParts(key, parsed.direct.upload);
+      if (!listed) throw new Error(`upload ${id}: its multipart upload to ${key} is gone`);
+      await completeDirect(this.target, this.folder(id), parsed.direct, listed);
       return;
     }
     const truncated = truncateState(parsed, size);
