@@ -8,7 +8,9 @@
  * object like a monolithic one. Reading an upload back (rehashing on another
  * node) completes the open segment first. The commit assembles the pieces
  * into the final key server-side (one CopyObject when there is one piece,
- * else UploadPartCopy of each into a multipart upload).
+ * else UploadPartCopy of each into a multipart upload). An append that is
+ * the whole upload, with its final key known, skips all this: it goes to
+ * that key directly (s3-direct-upload.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
