@@ -124,9 +124,11 @@ export class Uploads {
     const { algorithm } = parseDigest(digest);
     return this.exclusive(id, async () => {
       let record = await this.get(repository, id);
-      // A body from the first byte is the whole upload: the driver may write it straight to the blob's key.
-      const whole = record.size === 0 ? { key: blobKey(digest) } : undefined;
-      if (body) record = await this.appendUnlocked(record, body, opts, whole);
+      if (body) {
+        // A body from the first byte is the whole upload: the driver may write it straight to the blob's key.
+        const whole = record.size === 0 ? { key: blobKey(digest) } : undefined;
+        record = await this.appendUnlocked(record, body, opts, whole);
+      }
       const actual = await this.digestOf(record, algorithm).catch(async (err) => {
         if (!(err instanceof NotFoundError)) throw err;
         return this.rollForward(repository, record, digest);

@@ -23,7 +23,7 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { type Bucket, StreamingObjectWriter } from './s3-multipart.ts';
-import { headSize } from './s3-objects.ts';
+import { headSize, isNoSuchUpload } from './s3-objects.ts';
 import type { DirectUpload } from './s3-upload-state.ts';
 
 export interface DirectWrite {
@@ -115,8 +115,7 @@ export async function abortMarked(target: Bucket, markerKey: string): Promise<vo
   await client
     .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: named.key, UploadId: named.upload }))
     .catch((err: unknown) => {
-      const name = (err as { name?: string })?.name;
-      if (name !== 'NoSuchUpload' && name !== 'NoSuchKey') throw err;
+      if (!isNoSuchUpload(err)) throw err;
     });
 }
 

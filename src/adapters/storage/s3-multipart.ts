@@ -217,7 +217,6 @@ export class StreamingObjectWriter {
     }
     if (last && rest.length > 0) await this.startPart(rest, last, this.sealPart());
     else if (last) partBuffers.give(last);
-    this.partHash = null;
     await Promise.all(this.inFlight);
     this.throwIfFailed();
     this.parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));

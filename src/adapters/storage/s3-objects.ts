@@ -14,6 +14,12 @@ export function isMissing(err: unknown): boolean {
   return name === 'NoSuchKey' || name === 'NotFound';
 }
 
+/** A multipart upload that is no more (completed or aborted): AWS says NoSuchUpload, Ceph RGW's ListParts NoSuchKey. */
+export function isNoSuchUpload(err: unknown): boolean {
+  const name = (err as { name?: string })?.name;
+  return name === 'NoSuchUpload' || name === 'NoSuchKey';
+}
+
 export function checkKey(key: string): void {
   if (key.startsWith('/') || key.split('/').some((part) => part === '..' || part === '.' || part === '')) {
     throw new Error(`invalid storage key: ${key}`);

@@ -36,7 +36,7 @@ import {
   StreamingObjectWriter,
   withPayloadSha256,
 } from './s3-multipart.ts';
-import { headSize, listObjects, openObject } from './s3-objects.ts';
+import { headSize, isNoSuchUpload, listObjects, openObject } from './s3-objects.ts';
 import {
   emptyState,
   isMarker,
@@ -63,12 +63,6 @@ export interface UploadSettings {
 
 function checkId(id: string): void {
   if (!/^[A-Za-z0-9_.-]+$/.test(id) || id === '.' || id === '..') throw new Error(`invalid upload id: ${id}`);
-}
-
-/** A multipart upload that is no more (completed or aborted): AWS says NoSuchUpload, Ceph RGW's ListParts NoSuchKey. */
-function isNoSuchUpload(err: unknown): boolean {
-  const name = (err as { name?: string })?.name;
-  return name === 'NoSuchUpload' || name === 'NoSuchKey';
 }
 
 function newPiece(kind: 's' | 'p', offset: number): Piece {
