@@ -35,6 +35,7 @@ import {
 import { S3_FRACTIONS, S3Fractions } from './s3-fraction.ts';
 import {
   type DistributionS3,
+  launcherFlags,
   type ServerHandle,
   startBerth,
   startDistribution,
@@ -85,9 +86,7 @@ const DIST_S3: DistributionS3 | undefined =
 const BERTH_ROOT = env.BENCH_BERTH_ROOT ? path.resolve(env.BENCH_BERTH_ROOT) : ROOT;
 const STANDIN = env.BENCH_STANDIN === '1' || !existsSync(path.join(BERTH_ROOT, 'bin/berth.js'));
 /** The Node flags the launcher execs node with (`exec node FLAGS "$0" "$@"`), for the method text. */
-const LAUNCHER_FLAGS = STANDIN
-  ? ''
-  : (/exec node (.*?) "\$0"/.exec(readFileSync(path.join(BERTH_ROOT, 'bin/berth.js'), 'utf8'))?.[1] ?? '');
+const LAUNCHER_FLAGS = STANDIN ? '' : launcherFlags(BERTH_ROOT).join(' ');
 // Only a full, unprofiled run of every workload writes bench/RESULTS.md.
 const PARTIAL = QUICK || ONLY !== null || env.BENCH_PROFILE === '1' || STANDIN || BERTH_ROOT !== ROOT;
 const OUT = env.BENCH_OUT ?? (PARTIAL ? path.join(WORK, 'RESULTS.partial.md') : path.join(BENCH_DIR, 'RESULTS.md'));

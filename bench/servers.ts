@@ -5,7 +5,7 @@
  * its start-up time and peak resident memory.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ShapedLink } from './lib/link.ts';
 import { cpuSeconds, RssSampler, runQueueWaitSeconds, threadCpuSeconds } from './lib/memory.ts';
@@ -139,6 +139,14 @@ export interface BerthOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** The Node flags the launcher of `root` execs node with (`exec node FLAGS "$0" "$@"` in bin/berth.js). */
+export function launcherFlags(root: string): string[] {
+  const launcher = path.join(root, 'bin/berth.js');
+  if (!existsSync(launcher)) return [];
+  const flags = /exec node (.*?) "\$0"/.exec(readFileSync(launcher, 'utf8'))?.[1];
+  return flags ? flags.split(' ') : [];
+}
+
 /** `bin/berth.js serve --port P --data DIR`: the launcher users run (`npm start`, `npx berth`), with its Node flags. */
 export async function startBerth(o: BerthOptions): Promise<ServerHandle> {
   const port = await freePort();
@@ -151,8 +159,7 @@ export async function startBerth(o: BerthOptions): Promise<ServerHandle> {
         args: [
           '--cpu-prof',
           `--cpu-prof-dir=${o.cpuProfDir}`,
-          '--max-semi-space-size=4',
-          '--v8-pool-size=1',
+          ...launcherFlags(o.root),
           path.join(o.root, 'dist/bundle/main.js'),
           ...serve,
         ],

@@ -20,6 +20,10 @@
 #                                 bluestore (a sparse file in STATE_DIR, for benchmarks)
 #   S3_STORE_BYTES                capacity of the OSD store (default 8 GiB)
 #   S3_START_TIMEOUT              seconds to wait for the cluster (default 240)
+#   S3_TCP_NODELAY=0              leave Nagle's algorithm on in RGW's HTTP frontend
+#                                 (its default): a small request on a kept-alive
+#                                 connection then waits ~40 ms for the client's
+#                                 delayed ACK (bench/probes/s3-request-latency.ts)
 #   S3_NO_INSTALL=1               fail instead of installing missing packages
 set -euo pipefail
 
@@ -112,6 +116,9 @@ store=${S3_OSD_STORE:-memstore}
 store_bytes=${S3_STORE_BYTES:-$((8 * 1024 * 1024 * 1024))}
 timeout_s=${S3_START_TIMEOUT:-240}
 fsid=$(uuidgen)
+# Nagle off, as a tuned deployment has it: S3 clients (Berth's driver too) send many small requests in a row.
+nodelay=" tcp_nodelay=1"
+[ "${S3_TCP_NODELAY:-1}" = 1 ] || nodelay=""
 
 case "$store" in
   memstore) store_conf="osd objectstore = memstore
@@ -172,7 +179,7 @@ osd op num threads per shard = 1
 $store_conf
 
 [client.rgw.a]
-rgw frontends = beast endpoint=127.0.0.1:$rgw_port
+rgw frontends = beast endpoint=127.0.0.1:$rgw_port$nodelay
 rgw thread pool size = 64
 rgw gc obj min wait = 30
 rgw gc processor period = 30

@@ -16,13 +16,15 @@ echo "work dir: $W (KEEP=1 keeps it)" >&2
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; [ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
 head -c $((MIB * 1048576)) /dev/urandom >"$W/blob"
+# Each checkout's own launcher flags (the `exec node FLAGS "$0"` line of its bin/berth.js).
+launcher_flags() { sed -n 's/.*exec node \(.*\) "\$0".*/\1/p' "$1/bin/berth.js"; }
 declare -A URL PID
 i=0
 for root in $ROOTS; do
   port=$((20000 + RANDOM % 20000))
   NODE_ENV=production BERTH_AUTH=off BERTH_STORAGE_DRIVER=s3 BERTH_S3_ENDPOINT="$S3_ENDPOINT" BERTH_S3_ACCESS_KEY="$S3_ACCESS_KEY" \
     BERTH_S3_SECRET_KEY="$S3_SECRET_KEY" BERTH_S3_BUCKET="$S3_BUCKET" BERTH_S3_PREFIX="ab-$$-$i/" \
-    node ${NODE_FLAGS:-} --max-semi-space-size=4 --v8-pool-size=1 "$root/dist/bundle/main.js" serve --host 127.0.0.1 --port $port --data "$W/d$i" >"$W/log$i" 2>&1 &
+    node ${NODE_FLAGS:-} $(launcher_flags "$root") "$root/dist/bundle/main.js" serve --host 127.0.0.1 --port $port --data "$W/d$i" >"$W/log$i" 2>&1 &
   PID[$i]=$!; PIDS+=($!); URL[$i]=http://127.0.0.1:$port
   for _ in $(seq 1 600); do curl -s -o /dev/null "${URL[$i]}/v2/" && break; sleep 0.1; done
   i=$((i + 1))

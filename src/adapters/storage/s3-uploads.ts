@@ -50,6 +50,16 @@ import {
   used,
 } from './s3-upload-state.ts';
 
+interface OpenUpload {
+  Key: string;
+  UploadId: string;
+}
+
+interface FolderContents {
+  keys: string[];
+  uploads: OpenUpload[];
+}
+
 /** Small pieces one upload may hold before they are merged into one (bounds the state's size). */
 const MAX_PENDING = 16;
 
@@ -121,6 +131,10 @@ export class S3Uploads {
     const current = truncateState(parsed, offset);
     const iterator = source[Symbol.asyncIterator]();
     let exhausted = false;
+    // Whether the last segment still takes parts is asked while the first bytes arrive (a ListParts per PATCH).
+    const last = current.segments.at(-1);
+    const lastOpen = last?.upload && used(last) === last.size ? this.isOpen(id, last) : Promise.resolve(false);
+    lastOpen.catch(() => {}); // awaited below, unless the bytes are too few for a part
     try {
       // Gather new bytes until, with the pending ones, they make a part.
       const pendingBytes = total(current.pending);
@@ -147,8 +161,7 @@ export class S3Uploads {
         return { state: { ...emptyState(), direct }, written: sent };
       }
       // More parts of the open last segment, or a new segment: the pending bytes, the new ones, and the rest of the source.
-      const last = current.segments.at(-1);
-      const resumed = last?.upload && used(last) === last.size && (await this.isOpen(id, last)) ? last : null;
+      const resumed = (await lastOpen) ? last : null;
       const piece = resumed ?? newPiece('s', stateSize(current));
       const writer = new StreamingObjectWriter(this.target, this.pieceKey(id, piece), partSize, partConcurrency);
       if (resumed?.upload) writer.resume(resumed.upload.id, resumed.upload.parts);
@@ -353,6 +366,11 @@ export class S3Uploads {
     }
     segments = await Promise.all(segments.map((piece) => this.settle(id, piece)));
     pending = await Promise.all(pending.map((piece) => this.settle(id, piece)));
+    // Nothing is added to the folder from here: it is listed while the blob is made (~50 ms of RGW's time,
+    // bench/FINDINGS.md "Session 16"), and cleared once it is.
+    const folder = this.folder(id);
+    const listing = this.listFolder(folder);
+    listing.catch(() => {}); // awaited below, unless making the blob fails first
     const pieces = [...segments, ...pending];
     const { copyConcurrency } = this.settings;
     if (size === 0) {
@@ -370,50 +388,70 @@ export class S3Uploads {
       }
       await assemble(this.target, s3Key, parts, copyConcurrency);
     }
-    const made = await headSize(this.target, s3Key);
+    // The blob is in place: what is left is garbage, cleared while the blob's size is checked. Should the check
+    // fail, the upload is given up anyway (core/uploads.ts aborts it), and a failed clear is left to that abort
+    // or to fsck.
+    const [made] = await Promise.all([
+      headSize(this.target, s3Key),
+      listing.then((listed) => this.clear(folder, listed)).catch(() => {}),
+    ]);
     if (made !== size) throw new Error(`commit of upload ${id} made ${made} bytes, not ${size}`);
-    // The blob is in place; what is left is garbage a later abort or sweep can also remove.
-    await this.remove(id).catch(() => {});
   }
 
-  /** Deletes every object and aborts every multipart upload under `uploads/<id>/` (the two at once). */
+  /** Deletes every object and aborts every multipart upload under `uploads/<id>/`. */
   async remove(id: string): Promise<void> {
     const folder = this.folder(id);
-    await Promise.all([this.abortOpen(folder), this.deleteObjects(folder)]);
+    await this.clear(folder, await this.listFolder(folder));
   }
 
-  private async abortOpen(folder: string): Promise<void> {
+  /** The folder's objects and its open multipart uploads, the two listed at once. */
+  private async listFolder(folder: string): Promise<FolderContents> {
+    const [keys, uploads] = await Promise.all([this.listKeys(folder), this.listOpenUploads(folder)]);
+    return { keys, uploads };
+  }
+
+  private async listKeys(folder: string): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const object of listObjects(this.target, folder, 1000)) keys.push(object.key);
+    return keys;
+  }
+
+  private async listOpenUploads(folder: string): Promise<OpenUpload[]> {
     const { client, bucket } = this.target;
+    const uploads: OpenUpload[] = [];
     let marker: { KeyMarker?: string; UploadIdMarker?: string } = {};
     for (;;) {
       const page = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: folder, ...marker }));
-      for (const upload of page.Uploads ?? []) {
-        await client
-          .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.Key, UploadId: upload.UploadId }))
-          .catch((err: unknown) => {
-            if ((err as { name?: string })?.name !== 'NoSuchUpload') throw err;
-          });
-      }
-      if (!page.IsTruncated) break;
+      for (const { Key, UploadId } of page.Uploads ?? []) if (Key && UploadId) uploads.push({ Key, UploadId });
+      if (!page.IsTruncated) return uploads;
       marker = { KeyMarker: page.NextKeyMarker, UploadIdMarker: page.NextUploadIdMarker };
     }
   }
 
-  private async deleteObjects(folder: string): Promise<void> {
+  /** Aborts what a listing of the folder found open (and what its markers name) and deletes its objects. */
+  private async clear(folder: string, { keys, uploads }: FolderContents): Promise<void> {
     const { client, bucket } = this.target;
-    const keys: string[] = [];
-    for await (const object of listObjects(this.target, folder, 1000)) keys.push(object.key);
-    // Direct uploads' markers: their multipart uploads lie outside the folder.
-    for (const key of keys) if (isMarker(key.slice(folder.length))) await abortMarked(this.target, key);
-    for (let i = 0; i < keys.length; i += 1000) {
-      const batch = keys.slice(i, i + 1000).map((Key) => ({ Key }));
-      const out = await client.send(
-        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }),
-      );
-      const failed = (out.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
-      if (failed.length > 0) {
-        throw new Error(`could not delete ${failed[0].Key}: ${failed[0].Code} ${failed[0].Message}`);
+    const aborts = async () => {
+      for (const upload of uploads) {
+        await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, ...upload })).catch((err: unknown) => {
+          if (!isNoSuchUpload(err)) throw err;
+        });
       }
-    }
+    };
+    const deletes = async () => {
+      // Direct uploads' markers: their multipart uploads lie outside the folder.
+      for (const key of keys) if (isMarker(key.slice(folder.length))) await abortMarked(this.target, key);
+      for (let i = 0; i < keys.length; i += 1000) {
+        const batch = keys.slice(i, i + 1000).map((Key) => ({ Key }));
+        const out = await client.send(
+          new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }),
+        );
+        const failed = (out.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+        if (failed.length > 0) {
+          throw new Error(`could not delete ${failed[0].Key}: ${failed[0].Code} ${failed[0].Message}`);
+        }
+      }
+    };
+    await Promise.all([aborts(), deletes()]);
   }
 }
