@@ -8,12 +8,12 @@
 // without them; `npm start`, `npx berth` and `./bin/berth.js` run with them):
 // - a 4 MiB young generation (default 16 MiB per semi-space): ~45 MiB less
 //   resident memory under a pull storm at the same requests/s;
-// - an old generation allowed 64 MiB before a full collection: V8 counts the
-//   buffers an upload receives since the last full collection against the
-//   old generation's room, and the ~12 MiB a 17 MiB heap gets filled every
-//   ~30 MiB received: ~32 full collections per GiB uploaded, half the
-//   server's CPU time. With 64: none, uploads 15-20% faster, the same peak
-//   memory (bench/FINDINGS.md, "Session 16");
+// - an old generation allowed 64 MiB before a full collection: once the
+//   server had idled, an upload brought one every ~30 MiB received (~32 per
+//   GiB, with 0.8 MiB promoted: the received buffers count against the
+//   ~12 MiB of room V8 leaves a 17 MiB heap). With 64: none, uploads 15-20%
+//   faster, a quarter less CPU, the same peak memory (bench/FINDINGS.md,
+//   "Session 16", bench/probes/upload-gc.sh);
 // - one garbage-collection helper thread instead of Node's four:
 //   four helpers contending for 2 cores slowed uploads (585-850 MB/s against
 //   895-967 with one); with none at all (--single-threaded-gc) a pull storm

@@ -366,8 +366,8 @@ export class S3Uploads {
     }
     segments = await Promise.all(segments.map((piece) => this.settle(id, piece)));
     pending = await Promise.all(pending.map((piece) => this.settle(id, piece)));
-    // Nothing is added to the folder from here: it is listed while the blob is made (~50 ms of RGW's time,
-    // bench/FINDINGS.md "Session 16"), and cleared once it is.
+    // Nothing is added to the folder from here: it is listed while the blob is made, and cleared once it is (on
+    // an RGW with Nagle on, a listing alone took ~45 ms, beside the copy 5; bench/FINDINGS.md, "Session 16").
     const folder = this.folder(id);
     const listing = this.listFolder(folder);
     listing.catch(() => {}); // awaited below, unless making the blob fails first
