@@ -54,5 +54,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.BERTH_PORT||5000)+'/livez').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Berth finishes requests in flight on SIGTERM and exits 0.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "--max-semi-space-size=4", "--initial-old-space-size=64", "--v8-pool-size=1", "/app/bin/berth.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--v8-pool-size=1", "/app/bin/berth.js"]
 CMD ["serve"]

@@ -49,7 +49,6 @@ describe('server lifecycle', () => {
       const cmdline = (await readFile(`/proc/${server.child.pid}/cmdline`, 'utf8')).split('\0');
       assert.match(cmdline[0], /node$/);
       assert.ok(cmdline.includes('--max-semi-space-size=4'), cmdline.join(' '));
-      assert.ok(cmdline.includes('--initial-old-space-size=64'), cmdline.join(' '));
       assert.ok(cmdline.includes('--v8-pool-size=1'), cmdline.join(' '));
     } finally {
       server.child.kill('SIGTERM');

@@ -25,7 +25,7 @@ for root in $ROOTS; do
     env=(NODE_ENV=production BERTH_AUTH=off)
     [ $mode = on ] && env=(NODE_ENV=production BERTH_AUTH=on BERTH_ADMIN_PASSWORD=Probe-pass-1 BERTH_TOKEN_TTL=3600)
     env "${env[@]}" valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$OUT/$name/cg.%p" \
-      node --max-semi-space-size=4 --initial-old-space-size=64 --v8-pool-size=1 "$root/dist/bundle/main.js" serve --host 127.0.0.1 --port $port \
+      node --max-semi-space-size=4 --v8-pool-size=1 "$root/dist/bundle/main.js" serve --host 127.0.0.1 --port $port \
       --data "$OUT/$name/data" >"$OUT/$name/log" 2>&1 &
     PID[$name]=$!; PIDS+=($!); URL[$name]=http://127.0.0.1:$port
   done

@@ -39,7 +39,7 @@ async function start(entry, data, envs, measure) {
   const t0 = process.hrtime.bigint();
   const child = spawn(
     process.execPath,
-    ['--max-semi-space-size=4', '--initial-old-space-size=64', '--v8-pool-size=1', entry, 'serve', '--host', '127.0.0.1', '--port', `${port}`, '--data', data],
+    ['--max-semi-space-size=4', '--v8-pool-size=1', entry, 'serve', '--host', '127.0.0.1', '--port', `${port}`, '--data', data],
     { env: envs, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const ms = () => Number(process.hrtime.bigint() - t0) / 1e6;

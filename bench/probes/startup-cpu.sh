@@ -14,7 +14,7 @@ set -euo pipefail
 ENTRY=${ENTRY:-$ROOT/dist/bundle/main.js}
 TCK=$(getconf CLK_TCK)
 IDLE=${IDLE:-10}
-serve() { BERTH_AUTH=${BERTH_AUTH:-off} node --max-semi-space-size=4 --initial-old-space-size=64 --v8-pool-size=1 "$ENTRY" serve --host 127.0.0.1 --port "$PORT" --data "$1" >/dev/null 2>&1 & }
+serve() { BERTH_AUTH=${BERTH_AUTH:-off} node --max-semi-space-size=4 --v8-pool-size=1 "$ENTRY" serve --host 127.0.0.1 --port "$PORT" --data "$1" >/dev/null 2>&1 & }
 backend() {
   [ "${BACKEND:-fs}" = s3pg ] || return 0
   local db="berth_startup_$$_$1"
