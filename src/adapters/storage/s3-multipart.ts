@@ -90,9 +90,12 @@ export class PartBuffers {
 /**
  * One upload's worth at the default four parts in flight (five buffers): fewer
  * kept made an upload drop and allocate buffers as it went, which raised the
- * resident peak rather than lowering it (bench/FINDINGS.md, session 15).
+ * resident peak rather than lowering it (bench/FINDINGS.md, session 15). Let
+ * go 2 s after the last part (10 s before): downloads right after uploads
+ * then reuse that memory; with 10 s their peak was ~20 MiB higher
+ * (bench/FINDINGS.md, session 16).
  */
-const partBuffers = new PartBuffers(5);
+const partBuffers = new PartBuffers(5, 2_000);
 
 /** Parts of one size before the size doubles: a small part size still reaches S3's 10,000 parts only past ~80 TiB. */
 export const PARTS_PER_SIZE = 1000;
