@@ -21,6 +21,9 @@ manifest_digest() {
   curl -sf -o /dev/null -D - -H "$ACCEPT" "$B/v2/t/app/manifests/v1" | tr -d '\r' | awk -F': ' 'tolower($1)=="docker-content-digest"{print $2}'
 }
 
+# launcher_flags DIR: the Node flags the launcher of checkout DIR execs node with (bin/berth.js's `exec node FLAGS "$0"`).
+launcher_flags() { sed -n 's/.*exec node \(.*\) "\$0".*/\1/p' "$1/bin/berth.js"; }
+
 # cpu_us: CPU time (user + system) the server process PID has used so far, in µs.
 cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000000 / hz)}' "/proc/$PID/stat"; }
 

@@ -5,13 +5,13 @@
 # S3_ENDPOINT… from scripts/s3-up.sh's s3.env.
 #   ROOTS="/base /work/main" bash bench/probes/s3-download-peak.sh [runs]
 set -euo pipefail
+. "$(dirname "$0")/common.sh" # launcher_flags
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 ROOTS=${ROOTS:-$HERE}
 RUNS=${1:-3}
 W=$(mktemp -d)
 PID=
 trap '[ -z "$PID" ] || kill "$PID" 2>/dev/null || true; rm -rf "$W"' EXIT
-launcher_flags() { sed -n 's/.*exec node \(.*\) "\$0".*/\1/p' "$1/bin/berth.js"; }
 mib() { awk -v k="$2" '$1 == k {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 
 one() { # root

@@ -7,6 +7,7 @@
 # NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" profiles each server.
 # DOWNLOAD=1 also times a curl GET of each uploaded blob (MB/s, CPU per GiB).
 set -euo pipefail
+. "$(dirname "$0")/common.sh" # launcher_flags: each checkout runs with its own launcher's flags
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 ROOTS=${ROOTS:-$HERE}
 PAIRS=${1:-3}
@@ -16,8 +17,6 @@ echo "work dir: $W (KEEP=1 keeps it)" >&2
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; [ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
 head -c $((MIB * 1048576)) /dev/urandom >"$W/blob"
-# Each checkout's own launcher flags (the `exec node FLAGS "$0"` line of its bin/berth.js).
-launcher_flags() { sed -n 's/.*exec node \(.*\) "\$0".*/\1/p' "$1/bin/berth.js"; }
 declare -A URL PID
 i=0
 for root in $ROOTS; do

@@ -7,12 +7,13 @@
 #   FLAGS_A="--max-semi-space-size=4 --v8-pool-size=1" \
 #   FLAGS_B="--max-semi-space-size=4 --initial-old-space-size=64 --v8-pool-size=1" bash bench/probes/upload-gc.sh 2
 set -euo pipefail
+. "$(dirname "$0")/common.sh" # launcher_flags
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 RUNS=${1:-2}
 UPLOADS=${2:-3}
 MIB=${3:-1024}
 FLAGS_A=${FLAGS_A:---max-semi-space-size=4 --v8-pool-size=1}
-FLAGS_B=${FLAGS_B:-$(sed -n 's/.*exec node \(.*\) "\$0".*/\1/p' "$HERE/bin/berth.js")}
+FLAGS_B=${FLAGS_B:-$(launcher_flags "$HERE")}
 W=$(mktemp -d)
 PID=
 trap '[ -z "$PID" ] || kill "$PID" 2>/dev/null || true; rm -rf "$W"' EXIT

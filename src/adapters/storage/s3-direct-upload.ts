@@ -15,7 +15,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  AbortMultipartUploadCommand,
   type CompletedPart,
   CompleteMultipartUploadCommand,
   DeleteObjectCommand,
@@ -23,7 +22,7 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { type Bucket, StreamingObjectWriter } from './s3-multipart.ts';
-import { headSize, isNoSuchUpload } from './s3-objects.ts';
+import { abortIfOpen, headSize } from './s3-objects.ts';
 import type { DirectUpload } from './s3-upload-state.ts';
 
 export interface DirectWrite {
@@ -112,11 +111,7 @@ export async function abortMarked(target: Bucket, markerKey: string): Promise<vo
     throw err;
   }
   if (typeof named.key !== 'string' || typeof named.upload !== 'string') return;
-  await client
-    .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: named.key, UploadId: named.upload }))
-    .catch((err: unknown) => {
-      if (!isNoSuchUpload(err)) throw err;
-    });
+  await abortIfOpen(target, named.key, named.upload);
 }
 
 async function putJson(target: Bucket, key: string, value: unknown): Promise<void> {

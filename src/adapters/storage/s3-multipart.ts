@@ -92,7 +92,7 @@ export class PartBuffers {
  * kept made an upload drop and allocate buffers as it went, which raised the
  * resident peak rather than lowering it (bench/FINDINGS.md, session 15). Let
  * go 2 s after the last part (10 s before): downloads right after uploads
- * then reuse that memory; with 10 s their peak was ~20 MiB higher
+ * then reuse that memory; with 10 s their peak was ~17 MiB higher
  * (bench/FINDINGS.md, session 16).
  */
 const partBuffers = new PartBuffers(5, 2_000);

@@ -3,7 +3,12 @@
  * error mapping, ranged reads, listings, and copying a body into a Writable.
  */
 import { Readable, type Writable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+} from '@aws-sdk/client-s3';
 import type { ByteRange, ObjectInfo } from '../../core/ports.ts';
 import { NotFoundError } from '../../core/ports.ts';
 import type { Bucket } from './s3-multipart.ts';
@@ -18,6 +23,15 @@ export function isMissing(err: unknown): boolean {
 export function isNoSuchUpload(err: unknown): boolean {
   const name = (err as { name?: string })?.name;
   return name === 'NoSuchUpload' || name === 'NoSuchKey';
+}
+
+/** Aborts a multipart upload; one already completed or aborted is fine. */
+export async function abortIfOpen(target: Bucket, Key: string, UploadId: string): Promise<void> {
+  await target.client
+    .send(new AbortMultipartUploadCommand({ Bucket: target.bucket, Key, UploadId }))
+    .catch((err: unknown) => {
+      if (!isNoSuchUpload(err)) throw err;
+    });
 }
 
 export function checkKey(key: string): void {

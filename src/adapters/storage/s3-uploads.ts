@@ -15,7 +15,6 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
-  AbortMultipartUploadCommand,
   type CompletedPart,
   CompleteMultipartUploadCommand,
   DeleteObjectsCommand,
@@ -36,7 +35,7 @@ import {
   StreamingObjectWriter,
   withPayloadSha256,
 } from './s3-multipart.ts';
-import { headSize, isNoSuchUpload, listObjects, openObject } from './s3-objects.ts';
+import { abortIfOpen, headSize, isNoSuchUpload, listObjects, openObject } from './s3-objects.ts';
 import {
   emptyState,
   isMarker,
@@ -432,11 +431,7 @@ export class S3Uploads {
   private async clear(folder: string, { keys, uploads }: FolderContents): Promise<void> {
     const { client, bucket } = this.target;
     const aborts = async () => {
-      for (const upload of uploads) {
-        await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, ...upload })).catch((err: unknown) => {
-          if (!isNoSuchUpload(err)) throw err;
-        });
-      }
+      for (const { Key, UploadId } of uploads) await abortIfOpen(this.target, Key, UploadId);
     };
     const deletes = async () => {
       // Direct uploads' markers: their multipart uploads lie outside the folder.
